@@ -1,0 +1,88 @@
+# ikelab - a lab for IPsec race conditions on real strongSwan daemons.
+#
+#   make lab-up     install what is missing, build, bring the default lab up
+#   make lab-down   take it down again
+#   make test       unit tests, sanitizer build, integration tests on real labs
+#   make bench      benchmarks (ratios against baselines measured in the same run)
+
+BUILD   ?= build
+CC      ?= cc
+PKGS    := libnl-3.0 libnl-route-3.0 libnl-xfrm-3.0 libnl-nf-3.0 libcyaml yaml-0.1 jansson libkmod
+# Recursive (=) on purpose: pkg-config runs when a compile runs, which is
+# after `make deps` had a chance to install the libraries.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+
+OPT     ?= -O2 -g
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -MMD -MP -Ilab
+LDLIBS  += -lpthread -lm
+
+LAB_SRCS  := $(filter-out lab/main.c,$(wildcard lab/*.c))
+PROBE_SRCS := $(wildcard probes/*.c)
+LAB_OBJS  := $(LAB_SRCS:%.c=$(BUILD)/%.o)
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+all: $(BUILD)/ikelab $(BUILD)/uml-fpfix.so
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libikelab.a: $(LAB_OBJS)
+	$(AR) rcs $@ $^
+
+$(BUILD)/ikelab: $(BUILD)/lab/main.o $(BUILD)/libikelab.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+
+# Loaded into user-mode Linux, not into ikelab: see lab/shim/uml-fpfix.c.
+$(BUILD)/uml-fpfix.so: lab/shim/uml-fpfix.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 $(WARN) -shared -fPIC -o $@ $< -ldl
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libikelab.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $$(pkg-config --cflags check) -o $@ $< $(BUILD)/libikelab.a \
+		$(PKG_LIBS) $$(pkg-config --libs check) $(LDLIBS)
+
+deps:
+	@sh scripts/deps.sh
+
+test-deps:
+	@sh scripts/deps.sh --test
+
+unit: $(UNIT_BINS)
+	@for t in $(UNIT_BINS); do echo "== $$t"; $$t || exit 1; done
+
+# The same unit tests built with AddressSanitizer and UBSan (and clang, so
+# the code is known to build with both compilers).
+asan:
+	$(MAKE) BUILD=build/asan CC=clang OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" unit all
+
+integration: all
+	@sh tests/integration/run.sh
+
+test: test-deps
+	$(MAKE) all unit
+	$(MAKE) asan
+	$(MAKE) integration
+
+lab-up: deps
+	$(MAKE) all
+	$(BUILD)/ikelab up
+
+lab-down: deps
+	$(MAKE) all
+	$(BUILD)/ikelab down
+
+bench: test-deps
+	$(MAKE) all
+	@sh scripts/bench.sh
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all deps test-deps unit asan integration test lab-up lab-down bench clean
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,677 @@
+#include "config.h"
+#include "err.h"
+#include "util.h"
+#include "yamlcheck.h"
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OPT CYAML_FLAG_OPTIONAL
+#define STR(key, flags, type, member) \
+	CYAML_FIELD_STRING_PTR(key, flags, type, member, 0, CYAML_UNLIMITED)
+
+#define NODE_NAME_MAX 11        /* ends up in interface names */
+#define PATH_LEN 64
+#define PLUGIN_CHARS "abcdefghijklmnopqrstuvwxyz0123456789-"
+
+/* Topology schema: YAML keys are the field names. */
+
+static const cyaml_strval_t role_names[] = {
+	{ "peer", NODE_PEER },
+	{ "router", NODE_ROUTER },
+};
+
+static const cyaml_schema_field_t node_fields[] = {
+	STR("name", CYAML_FLAG_DEFAULT, struct topo_node, name),
+	CYAML_FIELD_ENUM("role", CYAML_FLAG_STRICT, struct topo_node, role,
+	    role_names, CYAML_ARRAY_LEN(role_names)),
+	STR("protected_addr", OPT, struct topo_node, protected_addr),
+	STR("ike_addr", OPT, struct topo_node, ike_addr),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_value_t node_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct topo_node, node_fields),
+};
+
+static const cyaml_schema_field_t endpoint_fields[] = {
+	STR("node", CYAML_FLAG_DEFAULT, struct topo_endpoint, node),
+	STR("address", CYAML_FLAG_DEFAULT, struct topo_endpoint, address),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_value_t endpoint_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct topo_endpoint,
+	    endpoint_fields),
+};
+
+static const cyaml_schema_field_t link_fields[] = {
+	CYAML_FIELD_SEQUENCE("endpoints", CYAML_FLAG_POINTER, struct topo_link,
+	    endpoints, &endpoint_schema, 2, 2),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_value_t link_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct topo_link, link_fields),
+};
+
+static const cyaml_schema_field_t route_fields[] = {
+	STR("node", CYAML_FLAG_DEFAULT, struct topo_route, node),
+	STR("to", CYAML_FLAG_DEFAULT, struct topo_route, to),
+	STR("via", CYAML_FLAG_DEFAULT, struct topo_route, via),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_value_t route_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct topo_route,
+	    route_fields),
+};
+
+static const cyaml_schema_field_t topology_fields[] = {
+	STR("name", CYAML_FLAG_DEFAULT, struct topology, name),
+	STR("description", OPT, struct topology, description),
+	CYAML_FIELD_SEQUENCE("nodes", CYAML_FLAG_POINTER, struct topology,
+	    nodes, &node_schema, 2, CYAML_UNLIMITED),
+	CYAML_FIELD_SEQUENCE("links", CYAML_FLAG_POINTER, struct topology,
+	    links, &link_schema, 1, CYAML_UNLIMITED),
+	CYAML_FIELD_SEQUENCE("routes", CYAML_FLAG_POINTER | OPT,
+	    struct topology, routes, &route_schema, 0, CYAML_UNLIMITED),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_value_t topology_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct topology,
+	    topology_fields),
+};
+
+/* Profile schema: every key optional, absent values stay NULL. */
+
+static const cyaml_schema_field_t settings_fields[] = {
+	CYAML_FIELD_BOOL_PTR("make_before_break", OPT, struct profile_settings,
+	    make_before_break),
+	CYAML_FIELD_BOOL_PTR("reuse_ikesa", OPT, struct profile_settings,
+	    reuse_ikesa),
+	CYAML_FIELD_UINT_PTR("send_delay", OPT, struct profile_settings,
+	    send_delay),
+	CYAML_FIELD_UINT_PTR("send_delay_type", OPT, struct profile_settings,
+	    send_delay_type),
+	CYAML_FIELD_BOOL_PTR("send_delay_request", OPT,
+	    struct profile_settings, send_delay_request),
+	CYAML_FIELD_BOOL_PTR("send_delay_response", OPT,
+	    struct profile_settings, send_delay_response),
+	CYAML_FIELD_UINT_PTR("receive_delay", OPT, struct profile_settings,
+	    receive_delay),
+	CYAML_FIELD_UINT_PTR("receive_delay_type", OPT,
+	    struct profile_settings, receive_delay_type),
+	CYAML_FIELD_BOOL_PTR("receive_delay_request", OPT,
+	    struct profile_settings, receive_delay_request),
+	CYAML_FIELD_BOOL_PTR("receive_delay_response", OPT,
+	    struct profile_settings, receive_delay_response),
+	CYAML_FIELD_UINT_PTR("retransmit_tries", OPT, struct profile_settings,
+	    retransmit_tries),
+	STR("retransmit_timeout", OPT, struct profile_settings,
+	    retransmit_timeout),
+	STR("retransmit_base", OPT, struct profile_settings, retransmit_base),
+	CYAML_FIELD_UINT_PTR("retransmit_jitter", OPT, struct profile_settings,
+	    retransmit_jitter),
+	CYAML_FIELD_UINT_PTR("retransmit_limit", OPT, struct profile_settings,
+	    retransmit_limit),
+	CYAML_FIELD_UINT_PTR("threads", OPT, struct profile_settings, threads),
+	CYAML_FIELD_END
+};
+
+#define LOG(key, member) \
+	CYAML_FIELD_INT_PTR(key, OPT, struct profile_log, member)
+
+static const cyaml_schema_field_t log_fields[] = {
+	LOG("default", dflt), LOG("dmn", dmn), LOG("mgr", mgr), LOG("ike", ike),
+	LOG("chd", chd), LOG("job", job), LOG("cfg", cfg), LOG("knl", knl),
+	LOG("net", net), LOG("asn", asn), LOG("enc", enc), LOG("lib", lib),
+	LOG("esp", esp),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_field_t ike_fields[] = {
+	STR("name", OPT, struct profile_ike, name),
+	CYAML_FIELD_UINT_PTR("version", OPT, struct profile_ike, version),
+	STR("proposals", OPT, struct profile_ike, proposals),
+	STR("unique", OPT, struct profile_ike, unique),
+	STR("rekey_time", OPT, struct profile_ike, rekey_time),
+	STR("reauth_time", OPT, struct profile_ike, reauth_time),
+	STR("over_time", OPT, struct profile_ike, over_time),
+	STR("rand_time", OPT, struct profile_ike, rand_time),
+	STR("dpd_delay", OPT, struct profile_ike, dpd_delay),
+	CYAML_FIELD_BOOL_PTR("mobike", OPT, struct profile_ike, mobike),
+	CYAML_FIELD_UINT_PTR("keyingtries", OPT, struct profile_ike,
+	    keyingtries),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_field_t child_fields[] = {
+	STR("name", OPT, struct profile_child, name),
+	STR("esp_proposals", OPT, struct profile_child, esp_proposals),
+	STR("start_action", OPT, struct profile_child, start_action),
+	STR("close_action", OPT, struct profile_child, close_action),
+	STR("dpd_action", OPT, struct profile_child, dpd_action),
+	STR("mode", OPT, struct profile_child, mode),
+	STR("rekey_time", OPT, struct profile_child, rekey_time),
+	STR("life_time", OPT, struct profile_child, life_time),
+	STR("rand_time", OPT, struct profile_child, rand_time),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_value_t plugin_schema = {
+	CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 0, CYAML_UNLIMITED),
+};
+
+static const cyaml_schema_field_t profile_fields[] = {
+	STR("name", OPT, struct profile, name),
+	STR("description", OPT, struct profile, description),
+	STR("charon", OPT, struct profile, charon),
+	CYAML_FIELD_SEQUENCE("plugins", CYAML_FLAG_POINTER | OPT,
+	    struct profile, plugins, &plugin_schema, 1, CYAML_UNLIMITED),
+	CYAML_FIELD_MAPPING_PTR("settings", OPT, struct profile, settings,
+	    settings_fields),
+	CYAML_FIELD_MAPPING_PTR("log", OPT, struct profile, log, log_fields),
+	CYAML_FIELD_MAPPING_PTR("ike", OPT, struct profile, ike, ike_fields),
+	CYAML_FIELD_MAPPING_PTR("child", OPT, struct profile, child,
+	    child_fields),
+	STR("strongswan_conf", OPT, struct profile, strongswan_conf),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_value_t profile_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct profile, profile_fields),
+};
+
+static const char *pathf(char buf[static PATH_LEN], const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Build a path for ydoc_err(): pathf(buf, "nodes[%u].name", i). */
+static const char *pathf(char buf[static PATH_LEN], const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, PATH_LEN, fmt, ap);
+	va_end(ap);
+	return buf;
+}
+
+/* Addresses */
+
+struct cidr {
+	struct in_addr addr;
+	unsigned plen;          /* 32 without a prefix length */
+	bool has_plen;
+};
+
+static bool cidr_parse(const char *s, struct cidr *c)
+{
+	char buf[INET_ADDRSTRLEN];
+	size_t len = strcspn(s, "/");
+	const char *p = s + len;
+
+	if (len >= sizeof(buf))
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (inet_pton(AF_INET, buf, &c->addr) != 1)
+		return false;
+	c->has_plen = *p == '/';
+	c->plen = 32;
+	if (!c->has_plen)
+		return true;
+	p++;
+	len = strspn(p, "0123456789");
+	if (!len || len > 2 || p[len] || (p[0] == '0' && len > 1))
+		return false;
+	c->plen = (unsigned)atoi(p);
+	return c->plen <= 32;
+}
+
+static uint32_t cidr_mask(unsigned plen)
+{
+	return plen ? htonl(~UINT32_C(0) << (32 - plen)) : 0;
+}
+
+static bool same_subnet(struct in_addr a, struct in_addr b, unsigned plen)
+{
+	return !((a.s_addr ^ b.s_addr) & cidr_mask(plen));
+}
+
+static int want_cidr(const struct ydoc *d, const char *path, const char *s,
+    struct cidr *c)
+{
+	if (!cidr_parse(s, c) || !c->has_plen)
+		return ydoc_err(d, path, "'%s' is not an IPv4 address with "
+		    "prefix length (like 192.0.2.1/24)", s);
+	return 0;
+}
+
+static int want_addr(const struct ydoc *d, const char *path, const char *s,
+    struct cidr *c)
+{
+	if (!cidr_parse(s, c) || c->has_plen)
+		return ydoc_err(d, path, "'%s' is not a plain IPv4 address "
+		    "(like 192.0.2.1)", s);
+	return 0;
+}
+
+/* Topology checks */
+
+static bool node_name_ok(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_");
+
+	return *s >= 'a' && *s <= 'z' && !s[n] && n <= NODE_NAME_MAX;
+}
+
+static int node_index(const struct topology *t, const char *name)
+{
+	for (unsigned i = 0; i < t->nodes_count; i++)
+		if (!strcmp(t->nodes[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+static int check_node(const struct topology *t, const struct ydoc *d,
+    unsigned i)
+{
+	const struct topo_node *n = &t->nodes[i];
+	int first = node_index(t, n->name);
+	char path[PATH_LEN];
+	struct cidr c;
+	unsigned line = 0, col;
+
+	if (!node_name_ok(n->name))
+		return ydoc_err(d, pathf(path, "nodes[%u].name", i),
+		    "'%s' is not a node name ([a-z][a-z0-9_]*, at most %d "
+		    "characters)", n->name, NODE_NAME_MAX);
+	if ((unsigned)first != i) {
+		ydoc_mark(d, pathf(path, "nodes[%d].name", first), &line, &col);
+		return ydoc_err(d, pathf(path, "nodes[%u].name", i),
+		    "duplicate node name '%s' (first at line %u)", n->name,
+		    line);
+	}
+	if (n->role == NODE_ROUTER) {
+		if (n->protected_addr)
+			return ydoc_err(d,
+			    pathf(path, "nodes[%u].protected_addr", i),
+			    "a router protects no subnet (only peers do)");
+		if (n->ike_addr)
+			return ydoc_err(d, pathf(path, "nodes[%u].ike_addr", i),
+			    "a router runs no charon (only peers do)");
+		return 0;
+	}
+	if (!n->protected_addr)
+		return ydoc_err(d, pathf(path, "nodes[%u]", i),
+		    "peer '%s' needs protected_addr", n->name);
+	return want_cidr(d, pathf(path, "nodes[%u].protected_addr", i),
+	    n->protected_addr, &c);
+}
+
+static int check_nodes(const struct topology *t, const struct ydoc *d)
+{
+	unsigned peers = 0;
+
+	for (unsigned i = 0; i < t->nodes_count; i++) {
+		if (check_node(t, d, i) < 0)
+			return -1;
+		peers += t->nodes[i].role == NODE_PEER;
+	}
+	if (peers != 2)
+		return ydoc_err(d, "nodes", "expected exactly 2 nodes with "
+		    "role peer, found %u", peers);
+	return 0;
+}
+
+static int check_link(const struct topology *t, const struct ydoc *d,
+    unsigned i)
+{
+	const struct topo_endpoint *e = t->links[i].endpoints;
+	char path[PATH_LEN];
+	struct cidr c[2];
+
+	for (unsigned j = 0; j < 2; j++) {
+		if (node_index(t, e[j].node) < 0)
+			return ydoc_err(d,
+			    pathf(path, "links[%u].endpoints[%u].node", i, j),
+			    "no node named '%s'", e[j].node);
+		if (want_cidr(d,
+		    pathf(path, "links[%u].endpoints[%u].address", i, j),
+		    e[j].address, &c[j]) < 0)
+			return -1;
+	}
+	if (!strcmp(e[0].node, e[1].node))
+		return ydoc_err(d,
+		    pathf(path, "links[%u].endpoints[1].node", i),
+		    "both ends of the link are on node '%s'", e[0].node);
+	if (c[0].plen != c[1].plen || !same_subnet(c[0].addr, c[1].addr,
+	    c[0].plen) || c[0].addr.s_addr == c[1].addr.s_addr)
+		return ydoc_err(d,
+		    pathf(path, "links[%u].endpoints[1].address", i),
+		    "'%s' and '%s' are not two addresses in one subnet",
+		    e[0].address, e[1].address);
+	return 0;
+}
+
+/* Calls FN for each link endpoint on node NAME until it returns true. */
+static const struct topo_endpoint *endpoint_find(const struct topology *t,
+    const char *name, bool (*fn)(const struct topo_endpoint *, const void *),
+    const void *arg)
+{
+	for (unsigned i = 0; i < t->links_count; i++)
+		for (unsigned j = 0; j < t->links[i].endpoints_count; j++) {
+			const struct topo_endpoint *e =
+			    &t->links[i].endpoints[j];
+
+			if (!strcmp(e->node, name) && fn(e, arg))
+				return e;
+		}
+	return NULL;
+}
+
+static bool any_endpoint(const struct topo_endpoint *e, const void *arg)
+{
+	return true;
+}
+
+static bool same_address(const struct topo_endpoint *e, const void *arg)
+{
+	const struct cidr *want = arg;
+	struct cidr c;
+
+	return cidr_parse(e->address, &c) && c.addr.s_addr == want->addr.s_addr;
+}
+
+static bool on_subnet(const struct topo_endpoint *e, const void *arg)
+{
+	const struct cidr *want = arg;
+	struct cidr c;
+
+	return cidr_parse(e->address, &c) &&
+	    same_subnet(c.addr, want->addr, c.plen);
+}
+
+static int check_links(const struct topology *t, const struct ydoc *d)
+{
+	char path[PATH_LEN];
+	struct cidr c;
+
+	for (unsigned i = 0; i < t->links_count; i++)
+		if (check_link(t, d, i) < 0)
+			return -1;
+	for (unsigned i = 0; i < t->nodes_count; i++) {
+		const struct topo_node *n = &t->nodes[i];
+
+		if (!endpoint_find(t, n->name, any_endpoint, NULL))
+			return ydoc_err(d, pathf(path, "nodes[%u]", i),
+			    "node '%s' is on no link", n->name);
+		if (!n->ike_addr)
+			continue;
+		pathf(path, "nodes[%u].ike_addr", i);
+		if (want_addr(d, path, n->ike_addr, &c) < 0)
+			return -1;
+		if (!endpoint_find(t, n->name, same_address, &c))
+			return ydoc_err(d, path, "%s is not an address of "
+			    "node '%s' on any link", n->ike_addr, n->name);
+	}
+	return 0;
+}
+
+static int check_route(const struct topology *t, const struct ydoc *d,
+    unsigned i)
+{
+	const struct topo_route *r = &t->routes[i];
+	char path[PATH_LEN];
+	struct cidr to, via;
+
+	if (node_index(t, r->node) < 0)
+		return ydoc_err(d, pathf(path, "routes[%u].node", i),
+		    "no node named '%s'", r->node);
+	pathf(path, "routes[%u].to", i);
+	if (strcmp(r->to, "default")) {
+		if (!cidr_parse(r->to, &to) || !to.has_plen)
+			return ydoc_err(d, path, "'%s' is neither 'default' "
+			    "nor a subnet (like 10.2.0.0/16)", r->to);
+		if (to.addr.s_addr & ~cidr_mask(to.plen))
+			return ydoc_err(d, path, "'%s' has host bits set",
+			    r->to);
+	}
+	pathf(path, "routes[%u].via", i);
+	if (want_addr(d, path, r->via, &via) < 0)
+		return -1;
+	if (endpoint_find(t, r->node, same_address, &via))
+		return ydoc_err(d, path, "%s is an address of node '%s' "
+		    "itself", r->via, r->node);
+	if (!endpoint_find(t, r->node, on_subnet, &via))
+		return ydoc_err(d, path, "%s is on no subnet that node '%s' "
+		    "is linked to", r->via, r->node);
+	return 0;
+}
+
+static int topology_check(const struct topology *t, const struct ydoc *d)
+{
+	if (check_nodes(t, d) < 0 || check_links(t, d) < 0)
+		return -1;
+	for (unsigned i = 0; i < t->routes_count; i++)
+		if (check_route(t, d, i) < 0)
+			return -1;
+	return 0;
+}
+
+struct topology *topology_load(const char *path)
+{
+	struct topology *t;
+	struct ydoc *d;
+	void *data;
+	int rc;
+
+	if (ycheck_load(path, &topology_schema, &data, &d) < 0)
+		return NULL;
+	t = data;
+	t->path = xstrdup(path);
+	rc = topology_check(t, d);
+	ydoc_free(d);
+	if (rc < 0) {
+		topology_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void topology_free(struct topology *t)
+{
+	if (!t)
+		return;
+	free(t->path);
+	ycheck_free(&topology_schema, t);
+}
+
+/* Profile checks */
+
+static int want_one_of(const struct ydoc *d, const char *path, const char *s,
+    const char *const *values)
+{
+	struct strbuf sb = { 0 };
+	int rc;
+
+	if (!s)
+		return 0;
+	for (const char *const *v = values; *v; v++)
+		if (!strcmp(s, *v))
+			return 0;
+	for (const char *const *v = values; *v; v++)
+		sb_addf(&sb, "%s%s", v == values ? "" : ", ", *v);
+	rc = ydoc_err(d, path, "'%s' is not one of: %s", s, sb.buf);
+	sb_free(&sb);
+	return rc;
+}
+
+static int want_duration(const struct ydoc *d, const char *path,
+    const char *s)
+{
+	uint32_t secs;
+
+	if (s && duration_parse(s, &secs) < 0)
+		return ydoc_err(d, path, "%s", err_msg());
+	return 0;
+}
+
+/* strongswan.conf reads these as doubles: "4", "0.5", "1.8". */
+static int want_decimal(const struct ydoc *d, const char *path,
+    const char *s)
+{
+	size_t n;
+
+	if (!s)
+		return 0;
+	n = strspn(s, "0123456789");
+	if (n && s[n] == '.')
+		n += 1 + strspn(s + n + 1, "0123456789");
+	if (!n || s[n] || s[n - 1] == '.')
+		return ydoc_err(d, path, "'%s' is not a decimal number "
+		    "(like 4 or 0.5)", s);
+	return 0;
+}
+
+static int want_name(const struct ydoc *d, const char *path, const char *s)
+{
+	if (s && !name_valid(s, 32))
+		return ydoc_err(d, path, "'%s' is not a connection name "
+		    "(letters, digits, '-' and '_', at most 32)", s);
+	return 0;
+}
+
+static int check_plugins(const struct profile *p, const struct ydoc *d)
+{
+	char path[PATH_LEN];
+
+	for (unsigned i = 0; i < p->plugins_count; i++) {
+		const char *s = p->plugins[i];
+
+		if (!*s || s[strspn(s, PLUGIN_CHARS)])
+			return ydoc_err(d, pathf(path, "plugins[%u]", i),
+			    "'%s' is not a plugin name ([a-z0-9-]+)", s);
+	}
+	return 0;
+}
+
+static int check_settings(const struct profile_settings *s,
+    const struct ydoc *d)
+{
+	if (!s)
+		return 0;
+	if (want_decimal(d, "settings.retransmit_timeout",
+	    s->retransmit_timeout) < 0 ||
+	    want_decimal(d, "settings.retransmit_base", s->retransmit_base) < 0)
+		return -1;
+	return 0;
+}
+
+/* Walks the schema, so every level has its YAML key in the message. */
+static int check_log(const struct profile_log *l, const struct ydoc *d)
+{
+	char path[PATH_LEN];
+
+	if (!l)
+		return 0;
+	for (const cyaml_schema_field_t *f = log_fields; f->key; f++) {
+		const int32_t *v = *(int32_t *const *)((const char *)l +
+		    f->data_offset);
+
+		if (v && (*v < -1 || *v > 4))
+			return ydoc_err(d, pathf(path, "log.%s", f->key),
+			    "log level %d is out of range (-1..4)", (int)*v);
+	}
+	return 0;
+}
+
+static int check_ike(const struct profile_ike *ike, const struct ydoc *d)
+{
+	static const char *const unique[] = {
+		"no", "never", "replace", "keep", NULL,
+	};
+
+	if (!ike)
+		return 0;
+	if (ike->version && *ike->version != 1 && *ike->version != 2)
+		return ydoc_err(d, "ike.version", "IKE version %u is neither "
+		    "1 nor 2", (unsigned)*ike->version);
+	if (want_name(d, "ike.name", ike->name) < 0 ||
+	    want_one_of(d, "ike.unique", ike->unique, unique) < 0 ||
+	    want_duration(d, "ike.rekey_time", ike->rekey_time) < 0 ||
+	    want_duration(d, "ike.reauth_time", ike->reauth_time) < 0 ||
+	    want_duration(d, "ike.over_time", ike->over_time) < 0 ||
+	    want_duration(d, "ike.rand_time", ike->rand_time) < 0 ||
+	    want_duration(d, "ike.dpd_delay", ike->dpd_delay) < 0)
+		return -1;
+	return 0;
+}
+
+static int check_child(const struct profile_child *c, const struct ydoc *d)
+{
+	static const char *const actions[] = { "none", "trap", "start", NULL };
+	static const char *const dpd[] = { "clear", "trap", "restart", NULL };
+	static const char *const modes[] = { "tunnel", "transport", NULL };
+
+	if (!c)
+		return 0;
+	if (want_name(d, "child.name", c->name) < 0 ||
+	    want_one_of(d, "child.start_action", c->start_action,
+	    actions) < 0 ||
+	    want_one_of(d, "child.close_action", c->close_action,
+	    actions) < 0 ||
+	    want_one_of(d, "child.dpd_action", c->dpd_action, dpd) < 0 ||
+	    want_one_of(d, "child.mode", c->mode, modes) < 0 ||
+	    want_duration(d, "child.rekey_time", c->rekey_time) < 0 ||
+	    want_duration(d, "child.life_time", c->life_time) < 0 ||
+	    want_duration(d, "child.rand_time", c->rand_time) < 0)
+		return -1;
+	return 0;
+}
+
+static int profile_check(const struct profile *p, const struct ydoc *d)
+{
+	/* Whether it exists is checked where it is started. */
+	if (p->charon && p->charon[0] != '/')
+		return ydoc_err(d, "charon", "'%s' is not an absolute path",
+		    p->charon);
+	if (check_plugins(p, d) < 0 || check_settings(p->settings, d) < 0 ||
+	    check_log(p->log, d) < 0 || check_ike(p->ike, d) < 0 ||
+	    check_child(p->child, d) < 0)
+		return -1;
+	return 0;
+}
+
+struct profile *profile_load(const char *path)
+{
+	struct profile *p;
+	struct ydoc *d;
+	void *data;
+	int rc;
+
+	if (ycheck_load(path, &profile_schema, &data, &d) < 0)
+		return NULL;
+	p = data;
+	p->path = xstrdup(path);
+	rc = profile_check(p, d);
+	ydoc_free(d);
+	if (rc < 0) {
+		profile_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void profile_free(struct profile *p)
+{
+	if (!p)
+		return;
+	free(p->path);
+	ycheck_free(&profile_schema, p);
+}

@@ -1,0 +1,24 @@
+/*
+ * config.h - loading topologies and peer profiles from YAML.
+ *
+ * libcyaml turns a document into C structs; before that, the document is
+ * checked against the same schema on libyaml's own node tree, so that an
+ * unknown key, a wrong type or a number like "5x" is reported at its exact
+ * file:line:column with the field's path. Semantic checks (a link to a node
+ * that does not exist, a bad address) report positions the same way.
+ */
+#ifndef IKELAB_CONFIG_H
+#define IKELAB_CONFIG_H
+
+#include "profile.h"
+#include "topology.h"
+
+/* NULL and err_msg() ("topologies/x.yaml:12:7: links[1].endpoints[0].node:
+ * no node named 'carol'") on failure. */
+struct topology *topology_load(const char *path);
+void topology_free(struct topology *t);
+
+struct profile *profile_load(const char *path);
+void profile_free(struct profile *p);
+
+#endif

@@ -1,0 +1,438 @@
+#include "lab.h"
+#include "err.h"
+#include "net.h"
+#include "netns.h"
+#include "peer.h"
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <netlink/netlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#define CHARON_START_MS 20000   /* user-mode Linux is slow to exec */
+#define TRAP_WAIT_MS 10000
+
+char *lab_find_file(const char *path)
+{
+	char src[PATH_MAX], *dir, *cand;
+
+	if (path[0] == '/' || path_exists(path))
+		return xstrdup(path);
+	/* build/ikelab -> the tree above build/ */
+	snprintf(src, sizeof(src), "%s", self_exe());
+	dir = dirname(dirname(src));
+	cand = xasprintf("%s/%s", dir, path);
+	if (path_exists(cand))
+		return cand;
+	free(cand);
+	return xstrdup(path);
+}
+
+int lab_plan_load(struct lab_plan *plan, const struct up_opts *o)
+{
+	char *topo = lab_find_file(o->topology ? o->topology : LAB_DEFAULT_TOPOLOGY);
+	char *peers = lab_find_file(o->peers ? o->peers : LAB_DEFAULT_PEERS);
+	const char *charon;
+	int r = -1;
+
+	memset(plan, 0, sizeof(*plan));
+	plan->topo = topology_load(topo);
+	if (!plan->topo)
+		goto out;
+	plan->profile = profile_load(peers);
+	if (!plan->profile)
+		goto out;
+	if (o->charon) {
+		free(plan->profile->charon);
+		plan->profile->charon = xstrdup(o->charon);
+	}
+	charon = plan->profile->charon ? plan->profile->charon : PROFILE_DEFAULT_CHARON;
+	if (access(charon, X_OK) < 0) {
+		err_sys("charon binary %s", charon);
+		err_wrap("%s", peers);
+		if (!plan->profile->charon)
+			err_wrap("install strongswan-charon, or set 'charon:' in the profile");
+		goto out;
+	}
+	r = 0;
+out:
+	free(topo);
+	free(peers);
+	if (r < 0)
+		lab_plan_free(plan);
+	return r;
+}
+
+void lab_plan_free(struct lab_plan *plan)
+{
+	if (plan->topo)
+		topology_free(plan->topo);
+	if (plan->profile)
+		profile_free(plan->profile);
+	memset(plan, 0, sizeof(*plan));
+}
+
+/* ---- building ---------------------------------------------------------- */
+
+struct builder {
+	struct lab_state *st;
+	struct lab_plan *plan;
+	int nsfd[16];
+	struct peer peers[2];
+	char psk[65];
+};
+
+static char *netns_name(const char *lab, const char *node)
+{
+	return xasprintf("%s-%s", lab, node);
+}
+
+static int make_psk(struct builder *b)
+{
+	unsigned char raw[32];
+	char *path;
+	int r;
+
+	if (getrandom(raw, sizeof(raw), 0) != sizeof(raw))
+		return err_sys("getrandom");
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(b->psk + 2 * i, 3, "%02x", raw[i]);
+	path = xasprintf("%s/psk", b->st->dir);
+	r = write_file(path, b->psk, strlen(b->psk), 0600);
+	free(path);
+	return r;
+}
+
+static int build_namespaces(struct builder *b)
+{
+	const struct topology *t = b->plan->topo;
+	json_t *list = lab_arr(b->st, "netns");
+
+	for (unsigned i = 0; i < t->nodes_count; i++) {
+		char *ns = netns_name(b->st->name, t->nodes[i].name);
+		int r;
+
+		/* Recorded first: a kill between the two steps leaves a
+		 * name that down will find and tolerate missing. */
+		json_array_append_new(list, json_string(ns));
+		r = lab_save(b->st);
+		if (r == 0)
+			r = netns_create(ns);
+		if (r == 0) {
+			b->nsfd[i] = netns_open(ns);
+			r = b->nsfd[i] < 0 ? -1 : 0;
+		}
+		free(ns);
+		if (r < 0)
+			return err_wrap("node %s", t->nodes[i].name);
+	}
+	return 0;
+}
+
+static int node_index(const struct topology *t, const char *name)
+{
+	for (unsigned i = 0; i < t->nodes_count; i++)
+		if (!strcmp(t->nodes[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+/* Interfaces are named eth0, eth1, ... per node, in link order. */
+static int build_links(struct builder *b, struct nl_sock **socks)
+{
+	const struct topology *t = b->plan->topo;
+	unsigned next_if[16] = { 0 };
+
+	for (unsigned l = 0; l < t->links_count; l++) {
+		const struct topo_endpoint *e = t->links[l].endpoints;
+		int a = node_index(t, e[0].node), z = node_index(t, e[1].node);
+		char an[16], zn[16];
+
+		snprintf(an, sizeof(an), "eth%u", next_if[a]++);
+		snprintf(zn, sizeof(zn), "eth%u", next_if[z]++);
+		if (net_veth_add(socks[a], an, zn, b->nsfd[z]) < 0 ||
+		    net_addr_add(socks[a], an, e[0].address) < 0 ||
+		    net_addr_add(socks[z], zn, e[1].address) < 0 ||
+		    net_link_up(socks[a], an) < 0 || net_link_up(socks[z], zn) < 0)
+			return err_wrap("link %s:%s <-> %s:%s", e[0].node, an, e[1].node, zn);
+	}
+	return 0;
+}
+
+static int build_nodes(struct builder *b, struct nl_sock **socks)
+{
+	const struct topology *t = b->plan->topo;
+
+	for (unsigned i = 0; i < t->nodes_count; i++) {
+		const struct topo_node *n = &t->nodes[i];
+		int r = net_link_up(socks[i], "lo");
+
+		/* The protected subnet lives on lo: the whole prefix is then
+		 * local to the peer, so any address in it answers. */
+		if (r == 0 && n->role == NODE_PEER)
+			r = net_addr_add(socks[i], "lo", n->protected_addr);
+		if (r == 0 && n->role == NODE_ROUTER)
+			r = netns_sysctl(b->nsfd[i], "net/ipv4/ip_forward", "1");
+		if (r < 0)
+			return err_wrap("node %s", n->name);
+	}
+	return 0;
+}
+
+static int build_routes(struct builder *b, struct nl_sock **socks)
+{
+	const struct topology *t = b->plan->topo;
+
+	for (unsigned i = 0; i < t->routes_count; i++) {
+		const struct topo_route *rt = &t->routes[i];
+
+		if (net_route_add(socks[node_index(t, rt->node)], rt->to, rt->via) < 0)
+			return err_wrap("node %s", rt->node);
+	}
+	return 0;
+}
+
+static int build_network(struct builder *b)
+{
+	const struct topology *t = b->plan->topo;
+	struct nl_sock *socks[16] = { 0 };
+	int r = 0;
+
+	for (unsigned i = 0; i < t->nodes_count && r == 0; i++) {
+		socks[i] = net_sock_in(b->nsfd[i], NETLINK_ROUTE);
+		if (!socks[i])
+			r = err_wrap("node %s", t->nodes[i].name);
+	}
+	if (r == 0)
+		r = build_nodes(b, socks);
+	if (r == 0)
+		r = build_links(b, socks);
+	if (r == 0)
+		r = build_routes(b, socks);
+	for (unsigned i = 0; i < t->nodes_count; i++)
+		net_sock_free(socks[i]);
+	return r;
+}
+
+/* "10.1.0.1/16" -> "10.1.0.0/16" */
+static void subnet_of(const char *cidr, char *out, size_t len)
+{
+	char addr[INET_ADDRSTRLEN + 4];
+	struct in_addr in;
+	unsigned prefix = 32;
+	char *slash;
+
+	snprintf(addr, sizeof(addr), "%s", cidr);
+	slash = strchr(addr, '/');
+	if (slash) {
+		*slash = '\0';
+		prefix = (unsigned)atoi(slash + 1);
+	}
+	inet_pton(AF_INET, addr, &in);
+	in.s_addr &= prefix ? htonl(~0u << (32 - prefix)) : 0;
+	inet_ntop(AF_INET, &in, addr, sizeof(addr));
+	snprintf(out, len, "%s/%u", addr, prefix);
+}
+
+static void peer_setup(struct builder *b, unsigned i)
+{
+	const struct topology *t = b->plan->topo;
+	const struct topo_node *me = topo_peer(t, i), *other = topo_peer(t, 1 - i);
+	struct peer *p = &b->peers[i];
+
+	memset(p, 0, sizeof(*p));
+	p->name = xstrdup(me->name);
+	p->remote_name = xstrdup(other->name);
+	p->dir = xasprintf("%s/%s", b->st->dir, me->name);
+	p->netns = netns_name(b->st->name, me->name);
+	p->profile = b->plan->profile;
+	p->psk = b->psk;
+	snprintf(p->local_addr, sizeof(p->local_addr), "%s", topo_ike_addr(t, me));
+	snprintf(p->remote_addr, sizeof(p->remote_addr), "%s", topo_ike_addr(t, other));
+	subnet_of(me->protected_addr, p->local_ts, sizeof(p->local_ts));
+	subnet_of(other->protected_addr, p->remote_ts, sizeof(p->remote_ts));
+}
+
+static void peer_clear(struct peer *p)
+{
+	free(p->name);
+	free(p->remote_name);
+	free(p->dir);
+	free(p->netns);
+	memset(p, 0, sizeof(*p));
+}
+
+static int record_charon(void *ctx, const struct peer *p, const struct proc_id *id)
+{
+	struct builder *b = ctx;
+	json_t *node = json_object_get(lab_obj(b->st, "nodes"), p->name);
+
+	json_object_set_new(node, "charon", proc_id_json(id));
+	return lab_save(b->st);
+}
+
+static int start_peers(struct builder *b)
+{
+	const struct topology *t = b->plan->topo;
+	json_t *nodes = lab_obj(b->st, "nodes");
+
+	for (unsigned i = 0; i < 2; i++) {
+		struct peer *p = &b->peers[i];
+
+		peer_setup(b, i);
+		json_object_set_new(nodes, p->name, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
+			"role", "peer", "netns", p->netns, "dir", p->dir,
+			"ike_addr", p->local_addr, "protected", topo_peer(t, i)->protected_addr,
+			"charon_binary", p->profile->charon ? p->profile->charon : PROFILE_DEFAULT_CHARON));
+		if (peer_render(p, b->st->name) < 0 || peer_spawn(p, record_charon, b) < 0)
+			return -1;
+	}
+	/* Both charons start in parallel; only then wait for them. */
+	for (unsigned i = 0; i < 2; i++)
+		if (peer_wait_vici(&b->peers[i], CHARON_START_MS) < 0 || peer_load(&b->peers[i]) < 0)
+			return -1;
+	for (unsigned i = 0; i < 2; i++) {
+		int n = node_index(t, b->peers[i].name);
+
+		if (peer_wait_traps(&b->peers[i], b->nsfd[n], TRAP_WAIT_MS) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void print_summary(const struct builder *b, double secs)
+{
+	const struct topology *t = b->plan->topo;
+
+	printf("lab '%s' is up in %.2f s (%s)\n", b->st->name, secs, b->st->dir);
+	for (unsigned i = 0; i < 2; i++) {
+		const struct peer *p = &b->peers[i];
+
+		printf("  %-8s netns %-14s IKE %-15s protected %-15s charon pid %d\n", p->name,
+		       p->netns, p->local_addr, topo_peer(t, i)->protected_addr, (int)p->charon.pid);
+		printf("  %-8s trap policy %s === %s\n", "", p->local_ts, p->remote_ts);
+	}
+	for (unsigned i = 0; i < t->nodes_count; i++)
+		if (t->nodes[i].role == NODE_ROUTER)
+			printf("  %-8s netns %s-%s (router, forwarding)\n", t->nodes[i].name,
+			       b->st->name, t->nodes[i].name);
+}
+
+int lab_up_host(const struct up_opts *o)
+{
+	struct lab_plan plan;
+	struct lab_state st;
+	struct builder b;
+	int64_t t0 = mono_ns();
+	int r;
+
+	if (lab_plan_load(&plan, o) < 0)
+		return -1;
+	if (lab_claim(&st, o->name, inside_uml() ? "uml" : "host") < 0) {
+		lab_plan_free(&plan);
+		lab_close(&st);
+		return -1;
+	}
+	memset(&b, 0, sizeof(b));
+	for (size_t i = 0; i < ARRAY_LEN(b.nsfd); i++)
+		b.nsfd[i] = -1;
+	b.st = &st;
+	b.plan = &plan;
+	json_object_set_new(st.doc, "controller", json_pack("{s:i}", "pid", (int)getpid()));
+	lab_set_str(&st, "topology", plan.topo->path);
+	lab_set_str(&st, "profile", plan.profile->path);
+	r = make_psk(&b);
+	if (r == 0)
+		r = build_namespaces(&b);
+	if (r == 0)
+		r = build_network(&b);
+	if (r == 0)
+		r = start_peers(&b);
+	if (r == 0) {
+		lab_set_str(&st, "phase", "up");
+		r = lab_save(&st);
+	}
+	if (r < 0) {
+		/* Nothing half-built stays behind. */
+		char saved[ERR_MSG_MAX];
+
+		snprintf(saved, sizeof(saved), "%s", err_msg());
+		if (!getenv("IKELAB_KEEP_FAILED"))
+			lab_teardown(&st, inside_uml());
+		err_set("%s", saved);
+	} else if (!o->quiet) {
+		print_summary(&b, (double)(mono_ns() - t0) / 1e9);
+	}
+	for (size_t i = 0; i < ARRAY_LEN(b.nsfd); i++)
+		if (b.nsfd[i] >= 0)
+			close(b.nsfd[i]);
+	for (unsigned i = 0; i < 2; i++)
+		peer_clear(&b.peers[i]);
+	lab_close(&st);
+	lab_plan_free(&plan);
+	return r;
+}
+
+/* ---- tearing down ------------------------------------------------------ */
+
+static int stop_recorded(json_t *nodes)
+{
+	const char *name;
+	json_t *node;
+	int r = 0;
+
+	json_object_foreach(nodes, name, node) {
+		struct proc_id id;
+
+		if (proc_id_from_json(json_object_get(node, "charon"), &id) < 0)
+			continue;
+		/* charon deletes its SAs and policies on TERM. */
+		if (proc_stop(&id, 3000) < 0)
+			r = err_wrap("peer %s", name);
+	}
+	return r;
+}
+
+int lab_teardown(struct lab_state *st, bool keep_dir)
+{
+	json_t *list = json_object_get(st->doc, "netns");
+	size_t i;
+	json_t *ns;
+	int r = 0;
+
+	if (stop_recorded(json_object_get(st->doc, "nodes")) < 0)
+		r = -1;
+	json_array_foreach(list, i, ns)
+		if (json_is_string(ns) && netns_delete(json_string_value(ns)) < 0)
+			r = -1;
+	if (keep_dir) {
+		char *path = xasprintf("%s/lab.json", st->dir);
+
+		unlink(path);
+		free(path);
+	} else if (rm_rf(st->dir) < 0) {
+		r = -1;
+	}
+	return r;
+}
+
+int lab_down_host(const char *name)
+{
+	struct lab_state st;
+	int r;
+
+	if (lab_open(&st, name, 10000) < 0) {
+		lab_close(&st);
+		return -1;
+	}
+	r = lab_teardown(&st, inside_uml());
+	lab_close(&st);
+	return r;
+}

@@ -1,0 +1,43 @@
+/*
+ * lab.h - bringing a whole lab up and down on a kernel that can hold ESP
+ * SAs (the host backend; inside user-mode Linux the same code runs).
+ */
+#ifndef IKELAB_LAB_H
+#define IKELAB_LAB_H
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "state.h"
+
+#define LAB_DEFAULT_TOPOLOGY "topologies/two-peer.yaml"
+#define LAB_DEFAULT_PEERS "peers/auto-route.yaml"
+
+struct up_opts {
+	const char *name;
+	const char *topology;   /* file */
+	const char *peers;      /* profile file for every peer */
+	const char *kernel;     /* auto | host | uml */
+	const char *charon;     /* overrides the profile's binary, or NULL */
+	bool quiet;
+};
+
+/* Load and check everything an `up` needs before building anything. */
+struct lab_plan {
+	struct topology *topo;
+	struct profile *profile;
+};
+int lab_plan_load(struct lab_plan *plan, const struct up_opts *o);
+void lab_plan_free(struct lab_plan *plan);
+
+/* Resolve a shipped file (topologies/x.yaml) relative to the current
+ * directory first, then to the ikelab source tree the binary was built in. */
+char *lab_find_file(const char *path);
+
+int lab_up_host(const struct up_opts *o);
+/* Stop and remove everything lab.json records; keeps the run directory
+ * when `keep_dir` (the outer controller of a UML lab removes it). */
+int lab_teardown(struct lab_state *st, bool keep_dir);
+int lab_down_host(const char *name);
+
+#endif

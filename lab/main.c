@@ -1,0 +1,269 @@
+/*
+ * main.c - the ikelab command line. It parses arguments and wires modules
+ * together; the work happens in lab.c, uml.c, status.c and doctor.c.
+ */
+#include "doctor.h"
+#include "err.h"
+#include "lab.h"
+#include "remote.h"
+#include "state.h"
+#include "status.h"
+#include "uml.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage[] =
+	"usage: ikelab COMMAND [options]\n"
+	"\n"
+	"  up       [--name LAB] [--topology FILE] [--peers FILE] [--kernel auto|host|uml]\n"
+	"           [--charon PATH]     build a lab and start one charon per peer\n"
+	"  status   [--name LAB] [--json]   charon, IKE_SAs, CHILD_SAs and kernel state per peer\n"
+	"  exec     [--name LAB] PEER -- CMD...  run CMD in a peer's namespaces\n"
+	"  down     [--name LAB | --all]    stop charons, remove everything the lab made\n"
+	"  doctor   [--json]                what this host can do, which backend auto picks\n"
+	"\n"
+	"--name defaults to 'lab'. Options may come anywhere before '--'.\n"
+	"Labs live in /run/ikelab/NAME (IKELAB_RUN moves them).\n";
+
+struct cli {
+	const char *cmd;
+	const char *name;
+	const char *topology, *peers, *kernel, *charon;
+	bool json, all;
+	char **pos;             /* positional arguments before "--" */
+	int npos;
+	char **rest;            /* after "--" */
+	char **argv;            /* everything after the command, for forwarding */
+};
+
+static int fail(void)
+{
+	fprintf(stderr, "ikelab: %s\n", err_msg());
+	return 1;
+}
+
+static int need_value(int argc, char **argv, int i)
+{
+	if (i + 1 >= argc || !strncmp(argv[i + 1], "--", 2))
+		return err_set("option %s needs a value", argv[i]);
+	return 0;
+}
+
+static int parse(struct cli *c, int argc, char **argv)
+{
+	struct { const char *opt; const char **dst; } vals[] = {
+		{ "--name", &c->name }, { "--topology", &c->topology }, { "--peers", &c->peers },
+		{ "--kernel", &c->kernel }, { "--charon", &c->charon },
+	};
+
+	memset(c, 0, sizeof(*c));
+	c->name = LAB_DEFAULT_NAME;
+	c->pos = xcalloc((size_t)argc + 1, sizeof(char *));
+	c->argv = argv + 1;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool matched = false;
+
+		if (!strcmp(a, "--")) {
+			c->rest = argv + i + 1;
+			break;
+		}
+		for (size_t k = 0; k < ARRAY_LEN(vals); k++) {
+			if (strcmp(a, vals[k].opt))
+				continue;
+			if (need_value(argc, argv, i) < 0)
+				return -1;
+			*vals[k].dst = argv[++i];
+			matched = true;
+		}
+		if (matched)
+			continue;
+		if (!strcmp(a, "--json"))
+			c->json = true;
+		else if (!strcmp(a, "--all"))
+			c->all = true;
+		else if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+			c->cmd = "help";
+		else if (a[0] == '-' && a[1])
+			return err_set("unknown option '%s' (see 'ikelab --help')", a);
+		else if (!c->cmd)
+			c->cmd = a;
+		else
+			c->pos[c->npos++] = argv[i];
+	}
+	if (!c->cmd)
+		c->cmd = "help";
+	return lab_name_check(c->name);
+}
+
+/* ---- up ------------------------------------------------------------------ */
+
+static const char *pick_kernel(const struct cli *c)
+{
+	const char *k = c->kernel ? c->kernel : "auto";
+
+	if (inside_uml())
+		return "host";
+	if (!strcmp(k, "host") || !strcmp(k, "uml"))
+		return k;
+	if (strcmp(k, "auto")) {
+		err_set("--kernel must be auto, host or uml, not '%s'", k);
+		return NULL;
+	}
+	return doctor_pick_backend();
+}
+
+static int cmd_up(const struct cli *c)
+{
+	struct up_opts o = { .name = c->name, .topology = c->topology, .peers = c->peers,
+			     .kernel = c->kernel, .charon = c->charon };
+	const char *kernel = pick_kernel(c);
+	struct lab_plan plan;
+	char *topo, *peers;
+	int rc;
+
+	if (c->npos)
+		return err_set("up takes no positional arguments ('%s')", c->pos[0]), fail();
+	if (!kernel)
+		return fail();
+	if (!strcmp(kernel, "host"))
+		return lab_up_host(&o) < 0 ? fail() : 0;
+
+	/* Check the files here, where the user can fix them, before a
+	 * kernel boots. */
+	if (lab_plan_load(&plan, &o) < 0)
+		return fail();
+	topo = xstrdup(plan.topo->path);
+	peers = xstrdup(plan.profile->path);
+	lab_plan_free(&plan);
+	{
+		char *topo_abs = abs_path(topo), *peers_abs = abs_path(peers);
+		char *inner[] = { "up", "--kernel", "host", "--name", (char *)c->name, "--topology",
+				  topo_abs, "--peers", peers_abs, c->charon ? "--charon" : NULL,
+				  (char *)c->charon, NULL };
+
+		printf("booting user-mode Linux for lab '%s' (this kernel cannot hold ESP SAs)\n",
+		       c->name);
+		fflush(stdout);
+		rc = uml_boot_and_run(c->name, inner, NULL, true);
+		free(topo_abs);
+		free(peers_abs);
+	}
+	free(topo);
+	free(peers);
+	if (rc < 0)
+		return fail();
+	return rc;
+}
+
+/* ---- the others ---------------------------------------------------------- */
+
+/* A UML lab seen from the host: run the same command inside. */
+static bool forwarded(const struct cli *c, int flags, int *rc)
+{
+	char *dir = lab_dir(c->name);
+	bool remote = !inside_uml() && uml_is_lab(dir);
+
+	if (remote) {
+		*rc = remote_run(dir, c->argv, flags, 5000);
+		if (*rc < 0)
+			*rc = fail();
+	}
+	free(dir);
+	return remote;
+}
+
+static int down_one(const char *name)
+{
+	char *dir = lab_dir(name);
+	int r;
+
+	if (!inside_uml() && uml_is_lab(dir))
+		r = uml_down(name);
+	else if (!path_exists(dir))
+		r = err_set("no lab named '%s' (nothing at %s)", name, dir);
+	else
+		r = lab_down_host(name);
+	free(dir);
+	/* Inside UML the host side reports; say it once. */
+	if (r == 0 && !inside_uml())
+		printf("lab '%s' is down\n", name);
+	return r;
+}
+
+static int cmd_down(const struct cli *c)
+{
+	DIR *d;
+	struct dirent *e;
+	int rc = 0;
+
+	if (!c->all)
+		return down_one(c->name) < 0 ? fail() : 0;
+	d = opendir(lab_base_dir());
+	if (!d)
+		return 0;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && name_valid(e->d_name, LAB_NAME_MAX) && down_one(e->d_name) < 0)
+			rc = fail();
+	closedir(d);
+	return rc;
+}
+
+static int cmd_status(const struct cli *c)
+{
+	int rc;
+
+	if (forwarded(c, 0, &rc))
+		return rc;
+	return status_host(c->name, c->json) < 0 ? fail() : 0;
+}
+
+static int cmd_exec(const struct cli *c)
+{
+	int rc;
+
+	if (c->npos != 1 || !c->rest || !c->rest[0])
+		return err_set("usage: ikelab exec [--name LAB] PEER -- CMD [ARGS...]"), fail();
+	if (forwarded(c, REMOTE_STDIN | REMOTE_TTY, &rc))
+		return rc;
+	exec_host(c->name, c->pos[0], c->rest);
+	return fail();
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c;
+	int rc;
+
+	if (argc >= 2 && !strcmp(argv[1], "uml-init"))
+		return uml_init_main(argc, argv);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (parse(&c, argc, argv) < 0) {
+		free(c.pos);
+		return fail();
+	}
+	if (!strcmp(c.cmd, "help")) {
+		fputs(usage, stdout);
+		rc = 0;
+	} else if (!strcmp(c.cmd, "up")) {
+		rc = cmd_up(&c);
+	} else if (!strcmp(c.cmd, "down")) {
+		rc = cmd_down(&c);
+	} else if (!strcmp(c.cmd, "status")) {
+		rc = cmd_status(&c);
+	} else if (!strcmp(c.cmd, "exec")) {
+		rc = cmd_exec(&c);
+	} else if (!strcmp(c.cmd, "doctor")) {
+		rc = doctor_run(c.json);
+	} else {
+		err_set("unknown command '%s' (see 'ikelab --help')", c.cmd);
+		rc = fail();
+	}
+	free(c.pos);
+	return rc;
+}

@@ -1,0 +1,637 @@
+#include "peer.h"
+#include "err.h"
+#include "netns.h"
+#include "vici.h"
+#include "xfrm.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define VICI_TIMEOUT_MS 5000
+
+char *peer_vici_path(const struct peer *p)
+{
+	return xasprintf("%s/run/charon.vici", p->dir);
+}
+
+/* ---- strongswan.conf ------------------------------------------------- */
+
+static void conf_bool(struct strbuf *sb, const char *key, const bool *v)
+{
+	if (v)
+		sb_addf(sb, "\t%s = %s\n", key, *v ? "yes" : "no");
+}
+
+static void conf_u32(struct strbuf *sb, const char *key, const uint32_t *v)
+{
+	if (v)
+		sb_addf(sb, "\t%s = %u\n", key, *v);
+}
+
+static void conf_str(struct strbuf *sb, const char *key, const char *v)
+{
+	if (v)
+		sb_addf(sb, "\t%s = %s\n", key, v);
+}
+
+static void render_settings(struct strbuf *sb, const struct profile_settings *s)
+{
+	if (!s)
+		return;
+	conf_bool(sb, "make_before_break", s->make_before_break);
+	conf_bool(sb, "reuse_ikesa", s->reuse_ikesa);
+	conf_u32(sb, "send_delay", s->send_delay);
+	conf_u32(sb, "send_delay_type", s->send_delay_type);
+	conf_bool(sb, "send_delay_request", s->send_delay_request);
+	conf_bool(sb, "send_delay_response", s->send_delay_response);
+	conf_u32(sb, "receive_delay", s->receive_delay);
+	conf_u32(sb, "receive_delay_type", s->receive_delay_type);
+	conf_bool(sb, "receive_delay_request", s->receive_delay_request);
+	conf_bool(sb, "receive_delay_response", s->receive_delay_response);
+	conf_u32(sb, "retransmit_tries", s->retransmit_tries);
+	conf_str(sb, "retransmit_timeout", s->retransmit_timeout);
+	conf_str(sb, "retransmit_base", s->retransmit_base);
+	conf_u32(sb, "retransmit_jitter", s->retransmit_jitter);
+	conf_u32(sb, "retransmit_limit", s->retransmit_limit);
+	conf_u32(sb, "threads", s->threads);
+}
+
+static void render_log(struct strbuf *sb, const struct peer *p)
+{
+	const struct profile_log *l = p->profile->log;
+	const struct { const char *name; const int32_t *v; } levels[] = {
+		{ "default", l ? l->dflt : NULL }, { "dmn", l ? l->dmn : NULL },
+		{ "mgr", l ? l->mgr : NULL }, { "ike", l ? l->ike : NULL },
+		{ "chd", l ? l->chd : NULL }, { "job", l ? l->job : NULL },
+		{ "cfg", l ? l->cfg : NULL }, { "knl", l ? l->knl : NULL },
+		{ "net", l ? l->net : NULL }, { "asn", l ? l->asn : NULL },
+		{ "enc", l ? l->enc : NULL }, { "lib", l ? l->lib : NULL },
+		{ "esp", l ? l->esp : NULL },
+	};
+
+	sb_addf(sb, "\tfilelog {\n\t\tikelab {\n");
+	/* As charon sees it: the peer's run directory is its /run. */
+	sb_addf(sb, "\t\t\tpath = /run/charon.log\n");
+	/* time_add_ms is 5.9.8's name, time_precision the newer one; each
+	 * version ignores the other. */
+	sb_addf(sb, "\t\t\ttime_format = %%F %%T\n\t\t\ttime_add_ms = yes\n"
+		"\t\t\ttime_precision = us\n\t\t\tike_name = yes\n"
+		"\t\t\tflush_line = yes\n\t\t\tappend = yes\n");
+	for (size_t i = 0; i < ARRAY_LEN(levels); i++)
+		if (levels[i].v)
+			sb_addf(sb, "\t\t\t%s = %d\n", levels[i].name, *levels[i].v);
+	sb_addf(sb, "\t\t}\n\t}\n");
+}
+
+static char *render_strongswan_conf(const struct peer *p, const char *lab)
+{
+	const struct profile *pr = p->profile;
+	struct strbuf sb = { 0 };
+
+	sb_addf(&sb, "# strongswan.conf of peer %s in lab '%s', rendered by ikelab from %s.\n"
+		"# charon reads it through STRONGSWAN_CONF; inside 'ikelab exec %s' it is\n"
+		"# also /etc/strongswan.conf.\n\n", p->name, lab,
+		pr->path ? pr->path : "(built-in defaults)", p->name);
+	sb_addf(&sb, "charon {\n\tload =");
+	if (pr->plugins_count)
+		for (unsigned i = 0; i < pr->plugins_count; i++)
+			sb_addf(&sb, " %s", pr->plugins[i]);
+	else
+		for (const char *const *d = profile_default_plugins; *d; d++)
+			sb_addf(&sb, " %s", *d);
+	sb_addf(&sb, "\n");
+	render_settings(&sb, pr->settings);
+	render_log(&sb, p);
+	sb_addf(&sb, "\tsyslog {\n\t\tidentifier = charon-%s-%s\n"
+		"\t\tdaemon {\n\t\t\tdefault = -1\n\t\t}\n\t}\n", lab, p->name);
+	sb_addf(&sb, "\tplugins {\n\t\tvici {\n\t\t\tsocket = unix:///run/charon.vici\n"
+		"\t\t}\n\t}\n}\n\n");
+	/* swanctl inside the peer: without a list it tries every plugin it
+	 * was built with and warns about each one that is not installed. */
+	sb_addf(&sb, "swanctl {\n\tload = pem pkcs1 x509 revocation constraints pubkey openssl random\n}\n");
+	if (pr->strongswan_conf)
+		sb_addf(&sb, "\n# strongswan_conf from the profile:\n%s\n", pr->strongswan_conf);
+	return sb.buf;
+}
+
+/* ---- the connection, as a VICI load-conn message ---------------------- */
+
+static void kv_opt(struct vici_msg *m, const char *key, const char *v)
+{
+	if (v)
+		vici_kv(m, key, "%s", v);
+}
+
+static void kv_list1(struct vici_msg *m, const char *key, const char *v)
+{
+	vici_list_begin(m, key);
+	vici_list_item(m, "%s", v);
+	vici_list_end(m);
+}
+
+static const char *conn_name(const struct peer *p)
+{
+	const struct profile_ike *ike = p->profile->ike;
+
+	return ike && ike->name ? ike->name : "lab";
+}
+
+static const char *child_name(const struct peer *p)
+{
+	const struct profile_child *c = p->profile->child;
+
+	return c && c->name ? c->name : "net";
+}
+
+static void build_child(struct vici_msg *m, const struct peer *p)
+{
+	const struct profile_child *c = p->profile->child;
+	static const struct profile_child none;
+
+	if (!c)
+		c = &none;
+	vici_section_begin(m, "children");
+	vici_section_begin(m, child_name(p));
+	kv_list1(m, "local_ts", p->local_ts);
+	kv_list1(m, "remote_ts", p->remote_ts);
+	kv_list1(m, "esp_proposals", c->esp_proposals ? c->esp_proposals : "aes128gcm16");
+	vici_kv(m, "mode", "%s", c->mode ? c->mode : "tunnel");
+	vici_kv(m, "start_action", "%s", c->start_action ? c->start_action : "trap");
+	kv_opt(m, "close_action", c->close_action);
+	kv_opt(m, "dpd_action", c->dpd_action);
+	kv_opt(m, "rekey_time", c->rekey_time);
+	kv_opt(m, "life_time", c->life_time);
+	kv_opt(m, "rand_time", c->rand_time);
+	vici_section_end(m);
+	vici_section_end(m);
+}
+
+static void build_auth(struct vici_msg *m, const char *section, const char *id)
+{
+	vici_section_begin(m, section);
+	vici_kv(m, "auth", "psk");
+	vici_kv(m, "id", "%s", id);
+	vici_section_end(m);
+}
+
+static struct vici_msg *build_conn(const struct peer *p)
+{
+	const struct profile_ike *ike = p->profile->ike;
+	static const struct profile_ike none;
+	struct vici_msg *m = vici_msg_new();
+
+	if (!ike)
+		ike = &none;
+	vici_section_begin(m, conn_name(p));
+	vici_kv(m, "version", "%u", ike->version ? *ike->version : 2);
+	kv_list1(m, "local_addrs", p->local_addr);
+	kv_list1(m, "remote_addrs", p->remote_addr);
+	kv_list1(m, "proposals", ike->proposals ? ike->proposals : "aes128gcm16-prfsha256-ecp256");
+	vici_kv(m, "unique", "%s", ike->unique ? ike->unique : "no");
+	kv_opt(m, "rekey_time", ike->rekey_time);
+	kv_opt(m, "reauth_time", ike->reauth_time);
+	kv_opt(m, "over_time", ike->over_time);
+	kv_opt(m, "rand_time", ike->rand_time);
+	kv_opt(m, "dpd_delay", ike->dpd_delay);
+	if (ike->mobike)
+		vici_kv(m, "mobike", "%s", *ike->mobike ? "yes" : "no");
+	if (ike->keyingtries)
+		vici_kv(m, "keyingtries", "%u", *ike->keyingtries);
+	build_auth(m, "local", p->name);
+	build_auth(m, "remote", p->remote_name);
+	build_child(m, p);
+	vici_section_end(m);
+	return m;
+}
+
+static struct vici_msg *build_secret(const struct peer *p)
+{
+	struct vici_msg *m = vici_msg_new();
+
+	vici_kv(m, "type", "IKE");
+	vici_kv(m, "data", "%s", p->psk);
+	vici_list_begin(m, "owners");
+	vici_list_item(m, "%s", p->name);
+	vici_list_item(m, "%s", p->remote_name);
+	vici_list_end(m);
+	return m;
+}
+
+/* swanctl.conf syntax for a decoded VICI tree: the rendered file shows
+ * exactly what was loaded, and `swanctl --load-all` inside the peer loads
+ * the same thing again. */
+static void render_tree(struct strbuf *sb, const struct vici_node *n, int depth)
+{
+	for (; n; n = n->next) {
+		for (int i = 0; i < depth; i++)
+			sb_add(sb, "\t", 1);
+		if (n->type == VICI_NODE_SECTION) {
+			sb_addf(sb, "%s {\n", n->name);
+			render_tree(sb, n->children, depth + 1);
+			for (int i = 0; i < depth; i++)
+				sb_add(sb, "\t", 1);
+			sb_addf(sb, "}\n");
+		} else if (n->type == VICI_NODE_LIST) {
+			sb_addf(sb, "%s = ", n->name);
+			for (const struct vici_node *it = n->children; it; it = it->next)
+				sb_addf(sb, "%s%s", it->value, it->next ? "," : "");
+			sb_addf(sb, "\n");
+		} else {
+			sb_addf(sb, "%s = %s\n", n->name, n->value);
+		}
+	}
+}
+
+static char *render_swanctl_conf(const struct peer *p, const char *lab)
+{
+	struct vici_msg *m = build_conn(p);
+	struct strbuf sb = { 0 };
+	struct vici_node *tree;
+	const uint8_t *buf;
+	size_t len;
+
+	if (vici_msg_bytes(m, &buf, &len) < 0 || !(tree = vici_decode(buf, len))) {
+		vici_msg_free(m);
+		return NULL;
+	}
+	sb_addf(&sb, "# swanctl.conf of peer %s in lab '%s', rendered by ikelab. The lab\n"
+		"# loads the same settings over VICI (load-conn, load-shared).\n\n"
+		"connections {\n", p->name, lab);
+	render_tree(&sb, tree->children, 1);
+	sb_addf(&sb, "}\n\nsecrets {\n\tike-lab {\n\t\tid-local = %s\n\t\tid-remote = %s\n"
+		"\t\tsecret = \"%s\"\n\t}\n}\n", p->name, p->remote_name, p->psk);
+	vici_node_free(tree);
+	vici_msg_free(m);
+	return sb.buf;
+}
+
+int peer_render(const struct peer *p, const char *lab)
+{
+	char *path, *text;
+	int r;
+
+	path = xasprintf("%s/run", p->dir);
+	r = mkdir_p(path, 0755);
+	free(path);
+	path = xasprintf("%s/swanctl", p->dir);
+	if (r == 0)
+		r = mkdir_p(path, 0700);
+	free(path);
+	if (r < 0)
+		return -1;
+
+	text = render_strongswan_conf(p, lab);
+	path = xasprintf("%s/run/strongswan.conf", p->dir);
+	r = write_file(path, text, strlen(text), 0644);
+	free(path);
+	free(text);
+	if (r < 0)
+		return -1;
+
+	text = render_swanctl_conf(p, lab);
+	if (!text)
+		return err_wrap("peer %s: rendering swanctl.conf", p->name);
+	path = xasprintf("%s/swanctl/swanctl.conf", p->dir);
+	r = write_file(path, text, strlen(text), 0600);
+	free(path);
+	free(text);
+	return r;
+}
+
+/* ---- the peer's view: namespaces and mounts ---------------------------- */
+
+static int bind_if_present(const char *src, const char *dst)
+{
+	if (!path_exists(dst))
+		return 0;
+	if (mount(src, dst, NULL, MS_BIND, NULL) < 0)
+		return err_sys("bind %s on %s", src, dst);
+	return 0;
+}
+
+int peer_enter(const char *dir, int nsfd)
+{
+	char src[PATH_MAX];
+
+	if (setns(nsfd, CLONE_NEWNET) < 0)
+		return err_sys("setns(CLONE_NEWNET)");
+	if (unshare(CLONE_NEWNS) < 0)
+		return err_sys("unshare(CLONE_NEWNS)");
+	/* Our binds must not leak back into the parent's namespace. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		return err_sys("make / a slave mount");
+	snprintf(src, sizeof(src), "%s/run/strongswan.conf", dir);
+	if (bind_if_present(src, "/etc/strongswan.conf") < 0)
+		return -1;
+	snprintf(src, sizeof(src), "%s/swanctl", dir);
+	if (bind_if_present(src, "/etc/swanctl") < 0)
+		return -1;
+	/* Last: the lab directory itself usually lives under /run, and is
+	 * hidden from here on. All charon needs is in the private /run. */
+	snprintf(src, sizeof(src), "%s/run", dir);
+	if (mount(src, "/run", NULL, MS_BIND, NULL) < 0)
+		return err_sys("bind %s on /run", src);
+	if (setenv("STRONGSWAN_CONF", "/run/strongswan.conf", 1) < 0)
+		return err_sys("setenv");
+	return 0;
+}
+
+/* ---- starting charon ------------------------------------------------- */
+
+static void child_fail(int errfd)
+{
+	const char *msg = err_msg();
+
+	if (write(errfd, msg, strlen(msg)) < 0)
+		_exit(126);
+	_exit(127);
+}
+
+static void charon_child(const struct peer *p, int nsfd, int gofd, int errfd)
+{
+	char go, *out;
+	int fd;
+
+	/* Wait until the parent recorded our pid; if it died first, so do we. */
+	if (read(gofd, &go, 1) != 1)
+		_exit(125);
+	close(gofd);
+	setsid();
+	out = xasprintf("%s/charon.out", p->dir);
+	fd = open(out, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		err_sys("open %s", out);
+		child_fail(errfd);
+	}
+	if (peer_enter(p->dir, nsfd) < 0)
+		child_fail(errfd);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	fd = open("/dev/null", O_RDONLY);
+	if (fd >= 0)
+		dup2(fd, 0);
+	for (int i = 3; i < 1024; i++)
+		if (i != errfd)
+			close(i);
+	signal(SIGPIPE, SIG_DFL);
+	execl(p->profile->charon ? p->profile->charon : PROFILE_DEFAULT_CHARON, "charon", (char *)NULL);
+	err_sys("exec %s", p->profile->charon ? p->profile->charon : PROFILE_DEFAULT_CHARON);
+	child_fail(errfd);
+}
+
+int peer_spawn(struct peer *p, peer_record_fn record, void *ctx)
+{
+	char msg[ERR_MSG_MAX];
+	int go[2], errp[2], nsfd, status;
+	pid_t pid;
+	ssize_t n;
+
+	nsfd = netns_open(p->netns);
+	if (nsfd < 0)
+		return -1;
+	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+		close(nsfd);
+		return err_sys("pipe");
+	}
+	pid = fork();
+	if (pid < 0) {
+		err_sys("fork");
+		goto fail;
+	}
+	if (pid == 0) {
+		close(go[1]);
+		close(errp[0]);
+		charon_child(p, nsfd, go[0], errp[1]);
+	}
+	close(go[0]);
+	close(errp[1]);
+	go[0] = errp[1] = -1;
+	if (proc_id_of(pid, &p->charon) < 0 || record(ctx, p, &p->charon) < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		goto fail;
+	}
+	if (write(go[1], "g", 1) != 1) {
+		err_sys("start charon for %s", p->name);
+		goto fail;
+	}
+	/* EOF without a message: exec succeeded (the pipe is close-on-exec). */
+	n = read(errp[0], msg, sizeof(msg) - 1);
+	if (n > 0) {
+		msg[n] = '\0';
+		waitpid(pid, &status, 0);
+		err_set("peer %s: starting charon: %s", p->name, msg);
+		goto fail;
+	}
+	close(go[1]);
+	close(errp[0]);
+	close(nsfd);
+	return 0;
+fail:
+	for (int *fd = (int[]){ go[0], go[1], errp[0], errp[1], nsfd, -2 }; *fd != -2; fd++)
+		if (*fd >= 0)
+			close(*fd);
+	return -1;
+}
+
+char *peer_log_tail(const struct peer *p, int lines)
+{
+	const char *files[] = { "run/charon.log", "charon.out" };
+	struct strbuf sb = { 0 };
+
+	for (size_t f = 0; f < ARRAY_LEN(files); f++) {
+		char *path = xasprintf("%s/%s", p->dir, files[f]), *text;
+		const char *start;
+		size_t len;
+		int n = 0;
+
+		if (read_file(path, &text, &len) < 0 || len == 0) {
+			err_clear();
+			free(path);
+			continue;
+		}
+		start = text + len;
+		while (start > text && n <= lines)
+			if (*--start == '\n' && start + 1 < text + len)
+				n++;
+		if (*start == '\n')
+			start++;
+		sb_addf(&sb, "--- last lines of %s ---\n%s", path, start);
+		if (text[len - 1] != '\n')
+			sb_addf(&sb, "\n");
+		free(text);
+		free(path);
+	}
+	if (!sb.buf)
+		sb_addf(&sb, "(charon wrote no log)\n");
+	return sb.buf;
+}
+
+static int charon_died(const struct peer *p)
+{
+	char *tail = peer_log_tail(p, 8), how[64] = "exited";
+	int status;
+
+	/* The controller that started charon can still say how it ended. */
+	if (waitpid(p->charon.pid, &status, WNOHANG) == p->charon.pid) {
+		if (WIFSIGNALED(status))
+			snprintf(how, sizeof(how), "was killed by signal %d (%s)", WTERMSIG(status),
+				 strsignal(WTERMSIG(status)));
+		else
+			snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(status));
+	}
+	err_set("peer %s: charon (pid %d) %s during start-up\n%s", p->name,
+		(int)p->charon.pid, how, tail);
+	free(tail);
+	return -1;
+}
+
+int peer_wait_vici(const struct peer *p, int timeout_ms)
+{
+	int64_t deadline = mono_ns() + (int64_t)timeout_ms * 1000000;
+	char *path = peer_vici_path(p);
+
+	for (;;) {
+		struct vici_conn *c;
+
+		if (!proc_alive(&p->charon)) {
+			free(path);
+			return charon_died(p);
+		}
+		c = vici_connect(path, 100);
+		if (c) {
+			vici_close(c);
+			free(path);
+			return 0;
+		}
+		if (mono_ns() >= deadline) {
+			err_wrap("peer %s: charon (pid %d) did not open its VICI socket within %d ms",
+				 p->name, (int)p->charon.pid, timeout_ms);
+			free(path);
+			return -1;
+		}
+	}
+}
+
+static int vici_load(struct vici_conn *c, const char *cmd, struct vici_msg *m, const struct peer *p)
+{
+	struct vici_node *resp = NULL;
+	int r = vici_cmd(c, cmd, m, &resp, VICI_TIMEOUT_MS);
+
+	if (r == 0)
+		r = vici_check_success(resp, cmd);
+	vici_node_free(resp);
+	if (r < 0)
+		err_wrap("peer %s", p->name);
+	return r;
+}
+
+int peer_load(const struct peer *p)
+{
+	char *path = peer_vici_path(p);
+	struct vici_conn *c = vici_connect(path, VICI_TIMEOUT_MS);
+	struct vici_msg *m;
+	int r;
+
+	free(path);
+	if (!c)
+		return err_wrap("peer %s", p->name);
+	m = build_secret(p);
+	r = vici_load(c, "load-shared", m, p);
+	vici_msg_free(m);
+	if (r == 0) {
+		m = build_conn(p);
+		r = vici_load(c, "load-conn", m, p);
+		vici_msg_free(m);
+	}
+	vici_close(c);
+	return r;
+}
+
+static bool trap_installed(const struct xfrm_dump *d, const struct peer *p)
+{
+	for (size_t i = 0; i < d->n_policies; i++) {
+		const struct xfrm_policy_info *pol = &d->policies[i];
+
+		if (!strcmp(pol->dir, "out") && !strcmp(pol->src, p->local_ts) &&
+		    !strcmp(pol->dst, p->remote_ts))
+			return true;
+	}
+	return false;
+}
+
+int peer_wait_traps(const struct peer *p, int nsfd, int timeout_ms)
+{
+	int64_t deadline = mono_ns() + (int64_t)timeout_ms * 1000000;
+
+	for (;;) {
+		struct xfrm_dump d;
+		bool ok;
+
+		if (xfrm_dump(nsfd, &d) < 0)
+			return err_wrap("peer %s", p->name);
+		ok = trap_installed(&d, p);
+		xfrm_dump_free(&d);
+		if (ok)
+			return 0;
+		if (!proc_alive(&p->charon))
+			return charon_died(p);
+		if (mono_ns() >= deadline)
+			return err_set("peer %s: no trap policy %s === %s in the kernel %d ms after "
+				       "load-conn (is start_action trap?)", p->name, p->local_ts,
+				       p->remote_ts, timeout_ms);
+		sleep_ms(10);
+	}
+}
+
+char *charon_version(const char *binary)
+{
+	char buf[256] = "";
+	int pfd[2];
+	pid_t pid;
+	ssize_t n;
+	char *v;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return NULL;
+	pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return NULL;
+	}
+	if (pid == 0) {
+		dup2(pfd[1], 1);
+		execl(binary, "charon", "--version", (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	n = read(pfd[0], buf, sizeof(buf) - 1);
+	close(pfd[0]);
+	waitpid(pid, NULL, 0);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	/* "Linux strongSwan 5.9.8" (or "U5.9.8/K6.1" on older builds) */
+	v = strstr(buf, "strongSwan ");
+	if (!v)
+		return NULL;
+	v += strlen("strongSwan ");
+	if (*v == 'U')
+		v++;
+	v[strcspn(v, "/ \n")] = '\0';
+	return xstrdup(v);
+}

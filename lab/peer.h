@@ -1,0 +1,60 @@
+/*
+ * peer.h - one charon gateway of a lab.
+ *
+ * Each peer runs in its lab network namespace and in a mount namespace of
+ * its own where the peer's run directory (DIR/run) is bind-mounted on /run
+ * and its rendered strongswan.conf on /etc/strongswan.conf. charon finds its
+ * pid file, its VICI socket (/run/charon.vici), its configuration and its
+ * log (/run/charon.log) there; two charons on one filesystem never collide,
+ * and `swanctl` run through `ikelab exec` needs no options. The controller
+ * reaches the same files from outside under DIR/run/.
+ */
+#ifndef IKELAB_PEER_H
+#define IKELAB_PEER_H
+
+#include "profile.h"
+#include "util.h"
+
+struct peer {
+	char *name;             /* node name, also the IKE identity */
+	char *remote_name;      /* the other peer's node name */
+	char *dir;              /* the peer's directory in the lab run dir */
+	char *netns;            /* LAB-NAME */
+	const struct profile *profile;
+	char local_addr[64], remote_addr[64];   /* IKE endpoints */
+	char local_ts[64], remote_ts[64];       /* protected subnets */
+	const char *psk;
+	struct proc_id charon;
+};
+
+/* Path of the VICI socket as seen from outside the peer (allocated). */
+char *peer_vici_path(const struct peer *p);
+
+/* Write strongswan.conf, swanctl/swanctl.conf and the private run dir. */
+int peer_render(const struct peer *p, const char *lab);
+
+/* Start charon. `record` is called with the new pid before charon is
+ * allowed to exec, so a controller killed at any point has recorded every
+ * process it started; a child whose parent died exits on its own. */
+typedef int (*peer_record_fn)(void *ctx, const struct peer *p, const struct proc_id *id);
+int peer_spawn(struct peer *p, peer_record_fn record, void *ctx);
+
+/* Wait until charon answers on VICI; fails early, with the tail of its
+ * log, if charon dies. */
+int peer_wait_vici(const struct peer *p, int timeout_ms);
+/* load-shared and load-conn over VICI. */
+int peer_load(const struct peer *p);
+/* Wait until the trap policy local_ts -> remote_ts is in the kernel. */
+int peer_wait_traps(const struct peer *p, int nsfd, int timeout_ms);
+
+/* Enter the peer's view (network namespace, private mounts, environment)
+ * in the calling process; used before exec'ing charon or a user command. */
+int peer_enter(const char *dir, int nsfd);
+
+/* Last lines of charon's log and stderr, for error messages (allocated). */
+char *peer_log_tail(const struct peer *p, int lines);
+
+/* Version string of a charon binary ("5.9.8"), or NULL. */
+char *charon_version(const char *binary);
+
+#endif

@@ -1,0 +1,90 @@
+/*
+ * profile.h - how one charon runs: the binary, its plugins, strongswan.conf
+ * settings, log levels, and the one IKE connection with one CHILD_SA that the
+ * lab loads over VICI. Loaded from peers/NAME.yaml by config.c.
+ *
+ * Every setting is optional: NULL means "not set", so a profile can be laid
+ * over another (per-peer overrides) and charon's own default applies to
+ * whatever nobody set. Durations are strings as strongSwan writes them
+ * ("90", "10s", "5m", "1h", "2d"), checked by duration_parse().
+ */
+#ifndef IKELAB_PROFILE_H
+#define IKELAB_PROFILE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct profile_settings {       /* charon { ... } in strongswan.conf */
+	bool *make_before_break;
+	bool *reuse_ikesa;
+	uint32_t *send_delay;           /* ms */
+	uint32_t *send_delay_type;      /* IKE exchange type, 0 = any */
+	bool *send_delay_request;
+	bool *send_delay_response;
+	uint32_t *receive_delay;        /* ms */
+	uint32_t *receive_delay_type;
+	bool *receive_delay_request;
+	bool *receive_delay_response;
+	uint32_t *retransmit_tries;
+	char *retransmit_timeout;       /* seconds, decimal ("0.5") */
+	char *retransmit_base;          /* decimal */
+	uint32_t *retransmit_jitter;    /* percent */
+	uint32_t *retransmit_limit;     /* seconds */
+	uint32_t *threads;
+};
+
+struct profile_log {            /* charon.filelog levels, -1..4 */
+	int32_t *dflt;              /* key "default" */
+	int32_t *dmn, *mgr, *ike, *chd, *job, *cfg, *knl, *net, *asn, *enc, *lib, *esp;
+};
+
+struct profile_ike {            /* connections.<name> in swanctl terms */
+	char *name;                 /* connection name; default "lab" */
+	uint32_t *version;          /* 1 or 2; default 2 */
+	char *proposals;            /* default aes128gcm16-prfsha256-ecp256 */
+	char *unique;               /* no | never | replace | keep */
+	char *rekey_time;
+	char *reauth_time;
+	char *over_time;
+	char *rand_time;
+	char *dpd_delay;
+	bool *mobike;
+	uint32_t *keyingtries;
+};
+
+struct profile_child {          /* connections.<name>.children.<name> */
+	char *name;                 /* default "net" */
+	char *esp_proposals;        /* default aes128gcm16 */
+	char *start_action;         /* none | trap | start; default trap */
+	char *close_action;         /* none | trap | start */
+	char *dpd_action;           /* clear | trap | restart */
+	char *mode;                 /* tunnel | transport; default tunnel */
+	char *rekey_time;
+	char *life_time;
+	char *rand_time;
+};
+
+struct profile {
+	char *name;
+	char *description;
+	char *charon;               /* charon binary; default /usr/lib/ipsec/charon */
+	char **plugins;             /* charon.load; default: the explicit lab list */
+	unsigned plugins_count;
+	struct profile_settings *settings;
+	struct profile_log *log;
+	struct profile_ike *ike;
+	struct profile_child *child;
+	char *strongswan_conf;      /* raw text appended to strongswan.conf */
+	char *path;                 /* file it was loaded from (set by the loader) */
+};
+
+/* The plugin list charon gets unless a profile says otherwise: Debian's
+ * default list crashes charon under user-mode Linux, and an explicit list
+ * makes runs reproducible on every host. */
+extern const char *const profile_default_plugins[];
+#define PROFILE_DEFAULT_CHARON "/usr/lib/ipsec/charon"
+
+/* "90", "10s", "5m", "1h", "2d" -> seconds. -1 and err_msg() when malformed. */
+int duration_parse(const char *s, uint32_t *secs);
+
+#endif

@@ -1,0 +1,262 @@
+#include "remote.h"
+#include "chan.h"
+#include "err.h"
+#include "util.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+char *broker_socket_path(const char *labdir)
+{
+	return xasprintf("%s/broker.sock", labdir);
+}
+
+static int broker_connect(const char *labdir, int timeout_ms)
+{
+	char *path = broker_socket_path(labdir);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int64_t deadline = mono_ns() + (int64_t)timeout_ms * 1000000;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		err_set("socket path too long: %s", path);
+		free(path);
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	for (;;) {
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0) {
+			free(path);
+			return err_sys("socket");
+		}
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			break;
+		close(fd);
+		if ((errno != ENOENT && errno != ECONNREFUSED) || mono_ns() >= deadline) {
+			err_sys("connect to the lab's user-mode Linux broker at %s", path);
+			free(path);
+			return -1;
+		}
+		sleep_ms(20);
+	}
+	free(path);
+	return fd;
+}
+
+struct relay {
+	struct chan ch;
+	bool stdin_open;
+	bool tty;
+	struct termios saved;
+	bool raw;
+	int sigfd;
+	int status;         /* -1 until EXIT */
+};
+
+static void tty_raw(struct relay *r)
+{
+	struct termios t;
+
+	if (!r->tty || tcgetattr(0, &r->saved) < 0)
+		return;
+	t = r->saved;
+	cfmakeraw(&t);
+	if (tcsetattr(0, TCSANOW, &t) == 0)
+		r->raw = true;
+}
+
+static void tty_restore(struct relay *r)
+{
+	if (r->raw)
+		tcsetattr(0, TCSANOW, &r->saved);
+}
+
+static void write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+static int handle_frame(struct relay *r, const struct chan_frame *f)
+{
+	switch (f->type) {
+	case CHAN_STDOUT:
+		write_all(1, f->data, f->len);
+		return 0;
+	case CHAN_STDERR:
+		write_all(2, f->data, f->len);
+		return 0;
+	case CHAN_EXIT:
+		if (f->len != 4)
+			return err_set("malformed EXIT frame");
+		r->status = (int)chan_u32(f->data);
+		return 0;
+	case CHAN_ERROR:
+		return err_set("%.*s", (int)f->len, (const char *)f->data);
+	default:
+		return 0;
+	}
+}
+
+static void forward_signal(struct relay *r)
+{
+	struct signalfd_siginfo si;
+	uint8_t buf[4];
+
+	if (read(r->sigfd, &si, sizeof(si)) != sizeof(si))
+		return;
+	if (si.ssi_signo == SIGWINCH) {
+		struct winsize ws;
+
+		if (ioctl(0, TIOCGWINSZ, &ws) == 0) {
+			uint8_t w[4] = { ws.ws_row >> 8, ws.ws_row & 0xff, ws.ws_col >> 8, ws.ws_col & 0xff };
+
+			chan_put(&r->ch, CHAN_WINCH, 0, w, sizeof(w));
+		}
+		return;
+	}
+	chan_put_u32(buf, si.ssi_signo);
+	chan_put(&r->ch, CHAN_SIGNAL, 0, buf, sizeof(buf));
+}
+
+static void forward_stdin(struct relay *r)
+{
+	uint8_t buf[16384];
+	ssize_t n = read(0, buf, sizeof(buf));
+
+	if (n > 0) {
+		chan_put(&r->ch, CHAN_STDIN, 0, buf, (size_t)n);
+		return;
+	}
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	r->stdin_open = false;
+	chan_put(&r->ch, CHAN_STDIN_EOF, 0, NULL, 0);
+}
+
+static int relay_loop(struct relay *r)
+{
+	while (r->status < 0) {
+		struct pollfd p[3] = {
+			{ r->ch.fd, POLLIN | (chan_pending(&r->ch) ? POLLOUT : 0), 0 },
+			{ r->sigfd, POLLIN, 0 },
+			{ r->stdin_open ? 0 : -1, POLLIN, 0 },
+		};
+		struct chan_frame f;
+		int n;
+
+		if (poll(p, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return err_sys("poll");
+		}
+		if (p[1].revents)
+			forward_signal(r);
+		if (p[2].revents)
+			forward_stdin(r);
+		if (chan_flush(&r->ch) < 0)
+			return err_wrap("lost the lab's user-mode Linux broker");
+		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			if (chan_fill(&r->ch) < 0)
+				return -1;
+			while ((n = chan_next(&r->ch, &f)) > 0)
+				if (handle_frame(r, &f) < 0)
+					return -1;
+			if (n < 0)
+				return -1;
+			if (r->ch.eof && r->status < 0)
+				return err_set("the lab's user-mode Linux closed the session without an exit status");
+		}
+	}
+	return 0;
+}
+
+int remote_run(const char *labdir, char *const argv[], int flags, int timeout_ms)
+{
+	struct chan_open o = { 0 };
+	struct relay r = { .stdin_open = flags & REMOTE_STDIN, .status = -1, .sigfd = -1 };
+	char cwd[4096];
+	sigset_t mask;
+	int fd, rc;
+
+	fd = broker_connect(labdir, timeout_ms);
+	if (fd < 0)
+		return -1;
+	chan_init(&r.ch, fd);
+	if (!getcwd(cwd, sizeof(cwd)))
+		strcpy(cwd, "/");
+	o.cwd = cwd;
+	o.argv = (char **)argv;
+	r.tty = (flags & REMOTE_TTY) && isatty(0) && isatty(1);
+	if (r.tty) {
+		struct winsize ws;
+
+		o.flags |= CHAN_OPEN_TTY;
+		if (ioctl(0, TIOCGWINSZ, &ws) == 0) {
+			o.rows = ws.ws_row;
+			o.cols = ws.ws_col;
+		}
+	}
+	chan_put_open(&r.ch, 0, &o);
+	if (!r.stdin_open)
+		chan_put(&r.ch, CHAN_STDIN_EOF, 0, NULL, 0);
+
+	/* Signals become frames; the command inside decides what they do. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGQUIT);
+	sigaddset(&mask, SIGWINCH);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	r.sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	tty_raw(&r);
+	rc = relay_loop(&r);
+	tty_restore(&r);
+	sigprocmask(SIG_UNBLOCK, &mask, NULL);
+	if (r.sigfd >= 0)
+		close(r.sigfd);
+	chan_free(&r.ch);
+	if (rc < 0)
+		return -1;
+	if (WIFEXITED(r.status))
+		return WEXITSTATUS(r.status);
+	return 128 + WTERMSIG(r.status);
+}
+
+int remote_halt(const char *labdir)
+{
+	struct chan ch;
+	int fd = broker_connect(labdir, 2000);
+
+	if (fd < 0)
+		return -1;
+	chan_init(&ch, fd);
+	chan_put(&ch, CHAN_HALT, 0, NULL, 0);
+	if (chan_drain(&ch, 2000) < 0) {
+		chan_free(&ch);
+		return -1;
+	}
+	chan_free(&ch);
+	return 0;
+}

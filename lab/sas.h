@@ -1,0 +1,27 @@
+/*
+ * sas.h - what a charon holds right now, from VICI list-sas (noblock, so a
+ * busy IKE_SA never stalls the answer), as JSON: one object per IKE_SA
+ * with its CHILD_SAs, every field charon reports kept as a string.
+ */
+#ifndef IKELAB_SAS_H
+#define IKELAB_SAS_H
+
+#include <jansson.h>
+
+struct vici_conn;
+struct vici_node;
+
+/* An array of IKE_SA objects, each with "name" added (the VICI section
+ * name) and "child-sas" as an array with "key" added. */
+json_t *sas_list(struct vici_conn *c, int timeout_ms);
+
+struct sa_counts {
+	int ike, ike_established;
+	int child, child_installed;
+};
+void sas_count(const json_t *list, struct sa_counts *out);
+
+/* A VICI message tree as JSON: sections are objects, lists arrays. */
+json_t *vici_to_json(const struct vici_node *sec);
+
+#endif

@@ -1,0 +1,229 @@
+#include "state.h"
+#include "err.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const char *lab_base_dir(void)
+{
+	static char base[512];
+	const char *env = getenv("IKELAB_RUN");
+
+	if (base[0])
+		return base;
+	if (env && *env)
+		snprintf(base, sizeof(base), "%s", env);
+	else if (geteuid() == 0)
+		snprintf(base, sizeof(base), "/run/ikelab");
+	else if (getenv("XDG_RUNTIME_DIR"))
+		snprintf(base, sizeof(base), "%s/ikelab", getenv("XDG_RUNTIME_DIR"));
+	else
+		snprintf(base, sizeof(base), "/tmp/ikelab-%u", (unsigned)geteuid());
+	return base;
+}
+
+char *lab_dir(const char *name)
+{
+	return xasprintf("%s/%s", lab_base_dir(), name);
+}
+
+int lab_name_check(const char *name)
+{
+	if (!name_valid(name, LAB_NAME_MAX))
+		return err_set("invalid lab name '%s': use 1-%d letters, digits, '-' or '_', "
+			       "starting with a letter or digit", name ? name : "", LAB_NAME_MAX);
+	return 0;
+}
+
+bool inside_uml(void)
+{
+	const char *v = getenv("IKELAB_INSIDE_UML");
+
+	return v && !strcmp(v, "1");
+}
+
+static int lock_dir(struct lab_state *st, int wait_ms)
+{
+	int64_t deadline = mono_ns() + (int64_t)wait_ms * 1000000;
+
+	st->lock_fd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (st->lock_fd < 0)
+		return err_sys("open %s", st->dir);
+	while (flock(st->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK)
+			return err_sys("lock %s", st->dir);
+		if (mono_ns() >= deadline) {
+			close(st->lock_fd);
+			st->lock_fd = -1;
+			return err_set("lab '%s' is busy: another ikelab holds %s", st->name, st->dir);
+		}
+		sleep_ms(50);
+	}
+	return 0;
+}
+
+static int load_doc(struct lab_state *st)
+{
+	char *path = xasprintf("%s/lab.json", st->dir);
+	json_error_t e;
+
+	st->doc = json_load_file(path, 0, &e);
+	if (!st->doc) {
+		if (!path_exists(path))
+			err_set("lab '%s' has no state file %s", st->name, path);
+		else
+			err_set("%s:%d:%d: %s", path, e.line, e.column, e.text);
+		free(path);
+		return -1;
+	}
+	free(path);
+	return 0;
+}
+
+bool lab_state_exists(const char *dir)
+{
+	char *path = xasprintf("%s/lab.json", dir);
+	bool r = path_exists(path);
+
+	free(path);
+	return r;
+}
+
+int lab_claim(struct lab_state *st, const char *name, const char *backend)
+{
+	memset(st, 0, sizeof(*st));
+	st->lock_fd = -1;
+	st->name = xstrdup(name);
+	st->dir = lab_dir(name);
+	if (mkdir_p(lab_base_dir(), 0755) < 0)
+		return -1;
+	if (mkdir(st->dir, 0700) < 0) {
+		/* Inside user-mode Linux the outer controller has already
+		 * claimed the directory; the inner one builds in it. */
+		if (errno == EEXIST && inside_uml() && !lab_state_exists(st->dir))
+			goto claimed;
+		if (errno == EEXIST)
+			return err_set("lab '%s' already exists (%s); take it down first with "
+				       "'ikelab down --name %s'", name, st->dir, name);
+		return err_sys("create %s", st->dir);
+	}
+claimed:
+	if (lock_dir(st, 0) < 0)
+		return -1;
+	st->doc = json_object();
+	json_object_set_new(st->doc, "name", json_string(name));
+	json_object_set_new(st->doc, "backend", json_string(backend));
+	json_object_set_new(st->doc, "phase", json_string("building"));
+	json_object_set_new(st->doc, "created_unix_ns", json_integer(wall_ns()));
+	return lab_save(st);
+}
+
+int lab_open(struct lab_state *st, const char *name, int wait_ms)
+{
+	memset(st, 0, sizeof(*st));
+	st->lock_fd = -1;
+	st->name = xstrdup(name);
+	st->dir = lab_dir(name);
+	if (!path_exists(st->dir))
+		return err_set("no lab named '%s' (nothing at %s)", name, st->dir);
+	if (lock_dir(st, wait_ms) < 0)
+		return -1;
+	if (load_doc(st) < 0) {
+		/* A lab claimed but killed before its first save is empty:
+		 * still ours to clean. */
+		st->doc = json_object();
+		return 1;
+	}
+	return 0;
+}
+
+int lab_peek(struct lab_state *st, const char *name)
+{
+	memset(st, 0, sizeof(*st));
+	st->lock_fd = -1;
+	st->name = xstrdup(name);
+	st->dir = lab_dir(name);
+	if (!path_exists(st->dir))
+		return err_set("no lab named '%s' (nothing at %s); bring one up with "
+			       "'ikelab up --name %s'", name, st->dir, name);
+	return load_doc(st);
+}
+
+int lab_save(struct lab_state *st)
+{
+	char *path = xasprintf("%s/lab.json", st->dir);
+	char *text = json_dumps(st->doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+	int r;
+
+	r = write_file(path, text, strlen(text), 0644);
+	free(text);
+	free(path);
+	return r;
+}
+
+void lab_close(struct lab_state *st)
+{
+	if (st->lock_fd >= 0)
+		close(st->lock_fd);
+	if (st->doc)
+		json_decref(st->doc);
+	free(st->name);
+	free(st->dir);
+	memset(st, 0, sizeof(*st));
+	st->lock_fd = -1;
+}
+
+void lab_set_str(struct lab_state *st, const char *key, const char *val)
+{
+	json_object_set_new(st->doc, key, json_string(val));
+}
+
+const char *lab_get_str(const struct lab_state *st, const char *key)
+{
+	return json_string_value(json_object_get(st->doc, key));
+}
+
+json_t *lab_obj(struct lab_state *st, const char *key)
+{
+	json_t *o = json_object_get(st->doc, key);
+
+	if (!json_is_object(o)) {
+		o = json_object();
+		json_object_set_new(st->doc, key, o);
+	}
+	return o;
+}
+
+json_t *lab_arr(struct lab_state *st, const char *key)
+{
+	json_t *a = json_object_get(st->doc, key);
+
+	if (!json_is_array(a)) {
+		a = json_array();
+		json_object_set_new(st->doc, key, a);
+	}
+	return a;
+}
+
+json_t *proc_id_json(const struct proc_id *id)
+{
+	return json_pack("{s:i, s:I}", "pid", (int)id->pid, "start", (json_int_t)id->start);
+}
+
+int proc_id_from_json(const json_t *j, struct proc_id *id)
+{
+	json_t *pid = json_object_get(j, "pid");
+	json_t *start = json_object_get(j, "start");
+
+	if (!json_is_integer(pid) || !json_is_integer(start))
+		return -1;
+	id->pid = (pid_t)json_integer_value(pid);
+	id->start = (unsigned long long)json_integer_value(start);
+	return 0;
+}

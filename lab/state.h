@@ -1,0 +1,59 @@
+/*
+ * state.h - where a lab lives on disk and what it has built.
+ *
+ * Every lab has a run directory, /run/ikelab/NAME for root (IKELAB_RUN
+ * moves the base). Its lab.json lists every resource the lab owns; it is
+ * rewritten (atomically) *before* each resource is created, so that `down`
+ * can undo any prefix of an `up`, even one whose controller was killed.
+ * Processes are recorded by pid and start time and found only that way.
+ */
+#ifndef IKELAB_STATE_H
+#define IKELAB_STATE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "util.h"
+
+#define LAB_NAME_MAX 32
+#define LAB_DEFAULT_NAME "lab"
+
+const char *lab_base_dir(void);
+/* Run directory of a lab (allocated). */
+char *lab_dir(const char *name);
+/* Lab names go into paths, namespace names and UML ids. */
+int lab_name_check(const char *name);
+
+struct lab_state {
+	char *name;
+	char *dir;
+	json_t *doc;        /* contents of lab.json */
+	int lock_fd;        /* flock on the run directory, -1 if not held */
+};
+
+/* Claim a new lab: create its run directory (the atomic step that makes
+ * two controllers racing for one name end with one winner) and lock it. */
+int lab_claim(struct lab_state *st, const char *name, const char *backend);
+/* Open an existing lab and lock it, waiting up to wait_ms for another
+ * controller that holds the lock. */
+int lab_open(struct lab_state *st, const char *name, int wait_ms);
+/* Read lab.json without locking (status, exec). */
+int lab_peek(struct lab_state *st, const char *name);
+int lab_save(struct lab_state *st);
+void lab_close(struct lab_state *st);
+
+/* Helpers on the document. */
+void lab_set_str(struct lab_state *st, const char *key, const char *val);
+const char *lab_get_str(const struct lab_state *st, const char *key);
+json_t *lab_obj(struct lab_state *st, const char *key);   /* created if missing */
+json_t *lab_arr(struct lab_state *st, const char *key);   /* created if missing */
+json_t *proc_id_json(const struct proc_id *id);
+int proc_id_from_json(const json_t *j, struct proc_id *id);
+
+/* Does the run directory hold a lab.json? */
+bool lab_state_exists(const char *dir);
+
+/* Running inside the user-mode Linux kernel of a lab (set by its agent). */
+bool inside_uml(void);
+
+#endif

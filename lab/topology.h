@@ -1,0 +1,58 @@
+/*
+ * topology.h - a network layout: nodes (peers running charon, routers that
+ * forward), point-to-point links between them, and static routes.
+ * Loaded from topologies/NAME.yaml by config.c.
+ */
+#ifndef IKELAB_TOPOLOGY_H
+#define IKELAB_TOPOLOGY_H
+
+#include <stdbool.h>
+
+enum node_role { NODE_PEER, NODE_ROUTER };
+
+struct topo_node {
+	char *name;            /* [a-z][a-z0-9_]*, at most 11 chars */
+	enum node_role role;
+	char *protected_addr;  /* peers: CIDR of the protected subnet, with the
+	                          address the peer holds (10.1.0.1/16) */
+	char *ike_addr;        /* peers: address charon talks IKE from; NULL
+	                          means the first link endpoint of the node */
+	char ike_ip[16];       /* topo_ike_addr()'s buffer (INET_ADDRSTRLEN) */
+};
+
+struct topo_endpoint {
+	char *node;
+	char *address;         /* CIDR, e.g. 192.0.2.1/24 */
+};
+
+struct topo_link {
+	struct topo_endpoint *endpoints;   /* exactly two */
+	unsigned endpoints_count;
+};
+
+struct topo_route {
+	char *node;
+	char *to;              /* CIDR, or "default" */
+	char *via;             /* gateway address */
+};
+
+struct topology {
+	char *name;
+	char *description;
+	struct topo_node *nodes;
+	unsigned nodes_count;
+	struct topo_link *links;
+	unsigned links_count;
+	struct topo_route *routes;
+	unsigned routes_count;
+	char *path;            /* file it was loaded from (set by the loader) */
+};
+
+const struct topo_node *topo_node_find(const struct topology *t, const char *name);
+/* The two peers, in file order. Valid topologies have exactly two. */
+const struct topo_node *topo_peer(const struct topology *t, unsigned i);
+/* IKE address of a peer without prefix length ("192.0.2.1"), written into
+ * the node's ike_ip on each call; NULL if the node is on no link. */
+const char *topo_ike_addr(const struct topology *t, const struct topo_node *n);
+
+#endif

@@ -1,0 +1,723 @@
+/*
+ * uml.c - host side of the user-mode Linux backend: finding the kernel,
+ * booting it under a broker, and taking it down.
+ */
+#include "uml.h"
+#include "chan.h"
+#include "err.h"
+#include "remote.h"
+#include "state.h"
+#include "util.h"
+
+#include <cpuid.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define BOOT_TIMEOUT_MS 60000   /* kernel up and agent answering */
+#define HALT_TIMEOUT_MS 15000
+#define UML_MEM "512M"
+#define MAX_CLIENTS 64
+
+const char *uml_kernel(void)
+{
+	const char *k = getenv("IKELAB_UML");
+
+	if (!k || !*k)
+		k = UML_KERNEL_DEFAULT;
+	if (access(k, X_OK) < 0) {
+		err_sys("user-mode Linux kernel %s", k);
+		err_wrap("install Debian's user-mode-linux package (make deps) or set IKELAB_UML");
+		return NULL;
+	}
+	return k;
+}
+
+char *uml_modules_release(void)
+{
+	DIR *d = opendir(UML_MODULES_BASE);
+	char *found = NULL;
+	struct dirent *e;
+
+	if (!d)
+		return NULL;
+	/* Debian ships exactly one release per package version; the kernel
+	 * itself confirms it at boot (uname -r inside). */
+	while ((e = readdir(d)))
+		if (e->d_name[0] >= '0' && e->d_name[0] <= '9') {
+			free(found);
+			found = xstrdup(e->d_name);
+		}
+	closedir(d);
+	return found;
+}
+
+bool uml_needs_fpfix(void)
+{
+	unsigned a, b, c, d;
+
+	/* UML 6.1 restores 832 bytes of XSAVE state; anything bigger
+	 * (AVX-512, AMX) makes the host refuse. */
+	if (!__get_cpuid_count(0xd, 0, &a, &b, &c, &d))
+		return false;
+	return c > 832;
+}
+
+bool uml_is_lab(const char *labdir)
+{
+	char *path = xasprintf("%s/uml.json", labdir);
+	bool r = path_exists(path);
+
+	free(path);
+	return r;
+}
+
+/* ---- uml.json: what the broker started ------------------------------- */
+
+static int uml_json_update(const char *labdir, const char *key, json_t *val)
+{
+	char *path = xasprintf("%s/uml.json", labdir);
+	json_t *doc = json_load_file(path, 0, NULL);
+	char *text;
+	int r;
+
+	if (!doc)
+		doc = json_object();
+	json_object_set_new(doc, key, val);
+	text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+	r = write_file(path, text, strlen(text), 0644);
+	free(text);
+	free(path);
+	json_decref(doc);
+	return r;
+}
+
+static json_t *uml_json_load(const char *labdir)
+{
+	char *path = xasprintf("%s/uml.json", labdir);
+	json_t *doc = json_load_file(path, 0, NULL);
+
+	free(path);
+	return doc;
+}
+
+/* ---- the broker -------------------------------------------------------- */
+
+struct client {
+	struct chan ch;
+	uint32_t session;
+	bool closing;       /* flush what is queued, then close */
+};
+
+struct broker {
+	const char *labdir;
+	struct chan serial;
+	int listen_fd;
+	int sigfd;
+	pid_t uml;
+	bool ready;
+	bool halting;
+	int64_t boot_deadline, halt_deadline;
+	struct client *clients[MAX_CLIENTS];
+	uint32_t next_session;
+};
+
+static int listen_unix(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return err_set("socket path too long: %s", path);
+	strcpy(sa.sun_path, path);
+	unlink(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return err_sys("socket");
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
+		err_sys("listen on %s", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void client_drop(struct broker *b, int i, bool tell_agent)
+{
+	struct client *c = b->clients[i];
+
+	if (tell_agent)
+		chan_put(&b->serial, CHAN_CLOSE, c->session, NULL, 0);
+	chan_free(&c->ch);
+	free(c);
+	b->clients[i] = NULL;
+}
+
+static struct client *client_by_session(struct broker *b, uint32_t session)
+{
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (b->clients[i] && b->clients[i]->session == session)
+			return b->clients[i];
+	return NULL;
+}
+
+static void broker_accept(struct broker *b)
+{
+	int fd = accept4(b->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	for (int i = 0; i < MAX_CLIENTS; i++) {
+		if (b->clients[i])
+			continue;
+		b->clients[i] = xcalloc(1, sizeof(struct client));
+		chan_init(&b->clients[i]->ch, fd);
+		b->clients[i]->session = ++b->next_session;
+		return;
+	}
+	close(fd);
+}
+
+/* Frames from a client go to the agent under the client's session. */
+static void broker_from_client(struct broker *b, int i)
+{
+	struct client *c = b->clients[i];
+	struct chan_frame f;
+	int n;
+
+	if (chan_fill(&c->ch) < 0) {
+		client_drop(b, i, true);
+		return;
+	}
+	while ((n = chan_next(&c->ch, &f)) > 0) {
+		if (f.type == CHAN_HALT) {
+			b->halting = true;
+			b->halt_deadline = mono_ns() + (int64_t)HALT_TIMEOUT_MS * 1000000;
+		}
+		chan_put(&b->serial, f.type, c->session, f.data, f.len);
+	}
+	if (n < 0 || c->ch.eof)
+		client_drop(b, i, true);
+}
+
+static void broker_from_agent(struct broker *b)
+{
+	struct chan_frame f;
+	int n;
+
+	if (chan_fill(&b->serial) < 0)
+		return;
+	while ((n = chan_next(&b->serial, &f)) > 0) {
+		struct client *c;
+
+		if (f.type == CHAN_HELLO) {
+			b->ready = true;
+			fprintf(stderr, "ikelab broker: agent up, kernel %.*s\n", (int)f.len, f.data);
+			continue;
+		}
+		c = client_by_session(b, f.session);
+		if (!c)
+			continue;
+		chan_put(&c->ch, f.type, 0, f.data, f.len);
+		if (f.type == CHAN_EXIT)
+			c->closing = true;
+	}
+	if (n < 0)
+		fprintf(stderr, "ikelab broker: %s\n", err_msg());
+}
+
+static void broker_tell_all(struct broker *b, const char *msg)
+{
+	for (int i = 0; i < MAX_CLIENTS; i++) {
+		if (!b->clients[i])
+			continue;
+		chan_put(&b->clients[i]->ch, CHAN_ERROR, 0, msg, strlen(msg));
+		chan_drain(&b->clients[i]->ch, 500);
+		client_drop(b, i, false);
+	}
+}
+
+static bool broker_reap(struct broker *b, int *uml_status)
+{
+	struct signalfd_siginfo si;
+	bool uml_gone = false;
+	int status;
+	pid_t pid;
+
+	while (read(b->sigfd, &si, sizeof(si)) == sizeof(si))
+		;
+	/* As subreaper we also collect UML's orphaned helpers. */
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		if (pid == b->uml) {
+			uml_gone = true;
+			*uml_status = status;
+		}
+	return uml_gone;
+}
+
+static int broker_poll(struct broker *b)
+{
+	struct pollfd p[3 + MAX_CLIENTS];
+	int idx[MAX_CLIENTS], n = 3;
+	/* While booting or halting, wake up to check the deadlines. */
+	int wait_ms = (!b->ready || b->halting) ? 100 : -1;
+
+	p[0] = (struct pollfd){ b->sigfd, POLLIN, 0 };
+	p[1] = (struct pollfd){ b->serial.fd, POLLIN | (chan_pending(&b->serial) ? POLLOUT : 0), 0 };
+	/* Clients wait in the backlog until the agent is up. */
+	p[2] = (struct pollfd){ b->ready ? b->listen_fd : -1, POLLIN, 0 };
+	for (int i = 0; i < MAX_CLIENTS; i++) {
+		struct client *c = b->clients[i];
+
+		idx[i] = -1;
+		if (!c)
+			continue;
+		idx[i] = n;
+		p[n++] = (struct pollfd){ c->ch.fd,
+			(c->closing ? 0 : POLLIN) | (chan_pending(&c->ch) ? POLLOUT : 0), 0 };
+	}
+	if (poll(p, (nfds_t)n, wait_ms) < 0 && errno != EINTR)
+		return err_sys("poll");
+	if (p[1].revents & (POLLIN | POLLHUP | POLLERR))
+		broker_from_agent(b);
+	if (p[2].revents & POLLIN)
+		broker_accept(b);
+	for (int i = 0; i < MAX_CLIENTS; i++) {
+		if (idx[i] < 0 || !b->clients[i])
+			continue;
+		if (p[idx[i]].revents & (POLLIN | POLLHUP | POLLERR) && !b->clients[i]->closing)
+			broker_from_client(b, i);
+		if (!b->clients[i])
+			continue;
+		if (chan_flush(&b->clients[i]->ch) < 0 ||
+		    (b->clients[i]->closing && !chan_pending(&b->clients[i]->ch)))
+			client_drop(b, i, false);
+	}
+	chan_flush(&b->serial);
+	return 0;
+}
+
+static void kill_group(pid_t pgid)
+{
+	if (pgid > 1)
+		kill(-pgid, SIGKILL);
+}
+
+static int broker_loop(struct broker *b)
+{
+	int status = 0;
+
+	for (;;) {
+		if (broker_poll(b) < 0)
+			break;
+		if (broker_reap(b, &status))
+			break;
+		if (!b->ready && mono_ns() > b->boot_deadline) {
+			broker_tell_all(b, "user-mode Linux did not start its agent in time");
+			fprintf(stderr, "ikelab broker: no agent after %d ms, killing the kernel\n",
+				BOOT_TIMEOUT_MS);
+			kill_group(b->uml);
+		}
+		if (b->halting && mono_ns() > b->halt_deadline) {
+			fprintf(stderr, "ikelab broker: kernel did not power off, killing it\n");
+			kill_group(b->uml);
+		}
+	}
+	if (WIFSIGNALED(status))
+		fprintf(stderr, "ikelab broker: user-mode Linux killed by signal %d\n", WTERMSIG(status));
+	else
+		fprintf(stderr, "ikelab broker: user-mode Linux exited with status %d\n",
+			WEXITSTATUS(status));
+	{
+		char *msg = xasprintf("user-mode Linux of this lab stopped; its console log is %s/uml.log",
+				      b->labdir);
+
+		broker_tell_all(b, msg);
+		free(msg);
+	}
+	/* Helpers of the kernel that outlived it share its process group. */
+	kill_group(b->uml);
+	while (waitpid(-1, NULL, 0) > 0)
+		;
+	return 0;
+}
+
+static char **boot_argv(const char *kernel, const char *labdir, const char *name, int logfd,
+			int serialfd, const char *const rw_dirs[])
+{
+	char **argv = xcalloc(32, sizeof(char *));
+	int n = 0;
+
+	argv[n++] = xstrdup(kernel);
+	argv[n++] = xstrdup("mem=" UML_MEM);
+	argv[n++] = xasprintf("umid=ikelab-%s", name);
+	argv[n++] = xasprintf("uml_dir=%s/uml", labdir);
+	argv[n++] = xstrdup("rootfstype=hostfs");
+	argv[n++] = xstrdup("rootflags=/");
+	argv[n++] = xstrdup("ro");
+	argv[n++] = xstrdup("con=null");
+	argv[n++] = xasprintf("con0=null,fd:%d", logfd);
+	argv[n++] = xstrdup("ssl=null");
+	argv[n++] = xasprintf("ssl1=fd:%d", serialfd);
+	argv[n++] = xasprintf("init=%s", self_exe());
+	argv[n++] = xstrdup("--");
+	argv[n++] = xstrdup("uml-init");
+	argv[n++] = xstrdup(labdir);
+	for (int i = 0; rw_dirs && rw_dirs[i] && n < 30; i++)
+		argv[n++] = xstrdup(rw_dirs[i]);
+	return argv;
+}
+
+static char *fpfix_path(void)
+{
+	char exe[PATH_MAX];
+
+	snprintf(exe, sizeof(exe), "%s", self_exe());
+	return xasprintf("%s/uml-fpfix.so", dirname(exe));
+}
+
+static void uml_child(char **argv, int gofd, int logfd, int serialfd)
+{
+	char go;
+	int null = open("/dev/null", O_RDONLY);
+
+	setpgid(0, 0);
+	/* If the broker dies, the kernel goes with it. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (read(gofd, &go, 1) != 1)
+		_exit(125);
+	if (null >= 0)
+		dup2(null, 0);
+	dup2(logfd, 1);
+	dup2(logfd, 2);
+	fcntl(logfd, F_SETFD, 0);
+	fcntl(serialfd, F_SETFD, 0);
+	if (uml_needs_fpfix()) {
+		char *shim = fpfix_path();
+
+		if (!path_exists(shim)) {
+			fprintf(stderr, "ikelab: %s is missing (run make); this CPU needs it\n", shim);
+			_exit(127);
+		}
+		setenv("LD_PRELOAD", shim, 1);
+	}
+	/* UML keeps its memory in a file under TMPDIR. */
+	if (!getenv("TMPDIR"))
+		setenv("TMPDIR", "/tmp", 1);
+	execv(argv[0], argv);
+	fprintf(stderr, "ikelab: exec %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+static int broker_start_uml(struct broker *b, const char *name, const char *const rw_dirs[])
+{
+	const char *kernel = uml_kernel();
+	char *log = xasprintf("%s/uml.log", b->labdir);
+	int sp[2], go[2], logfd;
+	struct proc_id id;
+	char **argv;
+	pid_t pid;
+
+	logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	free(log);
+	if (!kernel || logfd < 0)
+		return -1;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0 || pipe2(go, O_CLOEXEC) < 0)
+		return err_sys("socketpair");
+	dup2(logfd, 2);
+	argv = boot_argv(kernel, b->labdir, name, logfd, sp[1], rw_dirs);
+	pid = fork();
+	if (pid < 0)
+		return err_sys("fork");
+	if (pid == 0) {
+		close(go[1]);
+		close(sp[0]);
+		uml_child(argv, go[0], logfd, sp[1]);
+	}
+	for (char **a = argv; *a; a++)
+		free(*a);
+	free(argv);
+	close(go[0]);
+	close(sp[1]);
+	close(logfd);
+	setpgid(pid, pid);
+	b->uml = pid;
+	if (proc_id_of(pid, &id) < 0 ||
+	    uml_json_update(b->labdir, "uml", proc_id_json(&id)) < 0 ||
+	    write(go[1], "g", 1) != 1) {
+		kill(pid, SIGKILL);
+		close(go[1]);
+		return -1;
+	}
+	close(go[1]);
+	chan_init(&b->serial, sp[0]);
+	return 0;
+}
+
+static void broker_main(const char *labdir, const char *name, const char *const rw_dirs[],
+			int ready_fd)
+{
+	struct broker b = { .labdir = labdir, .listen_fd = -1 };
+	struct proc_id self;
+	sigset_t mask;
+	char *sock;
+
+	setsid();
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	signal(SIGPIPE, SIG_IGN);
+	if (proc_id_of(getpid(), &self) < 0 ||
+	    uml_json_update(labdir, "broker", proc_id_json(&self)) < 0)
+		_exit(1);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	b.sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	sock = broker_socket_path(labdir);
+	b.listen_fd = listen_unix(sock);
+	free(sock);
+	b.boot_deadline = mono_ns() + (int64_t)BOOT_TIMEOUT_MS * 1000000;
+	if (b.sigfd < 0 || b.listen_fd < 0 || broker_start_uml(&b, name, rw_dirs) < 0) {
+		const char *msg = err_msg();
+
+		if (write(ready_fd, msg, strlen(msg)) < 0)
+			_exit(2);
+		_exit(1);
+	}
+	close(ready_fd);
+	{
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, 0);
+		dup2(null, 1);
+		close(null);
+	}
+	broker_loop(&b);
+	_exit(0);
+}
+
+/* Fork the broker; returns once it has started the kernel (or failed). */
+static int start_broker(const char *labdir, const char *name, const char *const rw_dirs[])
+{
+	char msg[ERR_MSG_MAX];
+	int pfd[2];
+	pid_t pid;
+	ssize_t n;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return err_sys("pipe");
+	pid = fork();
+	if (pid < 0)
+		return err_sys("fork");
+	if (pid == 0) {
+		close(pfd[0]);
+		/* A second fork: the broker must not be our child, or our
+		 * exit would leave it a zombie-to-be of a shell. */
+		pid = fork();
+		if (pid != 0)
+			_exit(pid < 0 ? 1 : 0);
+		broker_main(labdir, name, rw_dirs, pfd[1]);
+	}
+	close(pfd[1]);
+	waitpid(pid, NULL, 0);
+	n = read(pfd[0], msg, sizeof(msg) - 1);
+	close(pfd[0]);
+	if (n > 0) {
+		msg[n] = '\0';
+		return err_set("starting user-mode Linux: %s", msg);
+	}
+	return 0;
+}
+
+/* ---- up and down --------------------------------------------------------- */
+
+static int claim_dir(const char *name, char **dirp)
+{
+	char *dir = lab_dir(name);
+
+	if (mkdir_p(lab_base_dir(), 0755) < 0) {
+		free(dir);
+		return -1;
+	}
+	if (mkdir(dir, 0700) < 0) {
+		int e = errno;
+
+		if (e == EEXIST)
+			err_set("lab '%s' already exists (%s); take it down first with "
+				"'ikelab down --name %s'", name, dir, name);
+		else
+			err_sys("create %s", dir);
+		free(dir);
+		return -1;
+	}
+	*dirp = dir;
+	return 0;
+}
+
+static char *console_tail(const char *dir, int lines)
+{
+	char *log = xasprintf("%s/uml.log", dir), *text = NULL, *start, *out;
+	size_t len = 0;
+	int n = 0;
+
+	if (read_file(log, &text, &len) < 0 || len == 0) {
+		err_clear();
+		free(log);
+		free(text);
+		return xstrdup("(empty)");
+	}
+	free(log);
+	start = text + len;
+	while (start > text && n <= lines)
+		if (*--start == '\n' && start + 1 < text + len)
+			n++;
+	out = xstrdup(*start == '\n' ? start + 1 : start);
+	free(text);
+	return out;
+}
+
+int uml_boot_and_run(const char *name, char *const inner[], const char *const rw_dirs[], bool keep)
+{
+	char *dir;
+	int rc;
+
+	if (!uml_kernel())
+		return -1;
+	if (claim_dir(name, &dir) < 0)
+		return -1;
+	if (uml_json_update(dir, "phase", json_string("booting")) < 0 ||
+	    start_broker(dir, name, rw_dirs) < 0) {
+		char saved[ERR_MSG_MAX];
+
+		snprintf(saved, sizeof(saved), "%s", err_msg());
+		free(dir);
+		uml_down(name);
+		err_set("%s", saved);
+		return -1;
+	}
+	rc = remote_run(dir, inner, 0, BOOT_TIMEOUT_MS);
+	if (rc == 0 && keep) {
+		uml_json_update(dir, "phase", json_string("up"));
+		free(dir);
+		return 0;
+	}
+	{
+		/* Keep the first error; down's own messages are secondary. */
+		char saved[ERR_MSG_MAX];
+
+		snprintf(saved, sizeof(saved), "%s", rc < 0 ? err_msg() : "");
+		if (rc < 0) {
+			char *tail = console_tail(dir, 12);
+
+			/* The kernel's console usually says why; the run
+			 * directory and its log are about to go. */
+			snprintf(saved + strlen(saved), sizeof(saved) - strlen(saved),
+				 "\n--- last lines of the user-mode Linux console ---\n%s", tail);
+			free(tail);
+		}
+		if (!getenv("IKELAB_KEEP_FAILED"))
+			uml_down(name);
+		if (rc < 0)
+			err_set("%s", saved);
+	}
+	free(dir);
+	return rc;
+}
+
+static void kill_uml_leftovers(const json_t *doc)
+{
+	struct proc_id uml, broker;
+
+	if (proc_id_from_json(json_object_get(doc, "broker"), &broker) == 0)
+		proc_kill(&broker, SIGKILL);
+	if (proc_id_from_json(json_object_get(doc, "uml"), &uml) < 0)
+		return;
+	if (proc_alive(&uml))
+		kill(-uml.pid, SIGKILL);
+	/* With the leader gone, the group's members are those in its
+	 * process group that started after it (the broker recorded it
+	 * before the kernel ran); a recycled group id cannot match both. */
+	{
+		DIR *d = opendir("/proc");
+		struct dirent *e;
+
+		if (!d)
+			return;
+		while ((e = readdir(d))) {
+			pid_t pid = (pid_t)atoi(e->d_name);
+			struct proc_id id;
+
+			if (pid <= 1 || getpgid(pid) != uml.pid || proc_id_of(pid, &id) < 0)
+				continue;
+			if (id.start >= uml.start)
+				kill(pid, SIGKILL);
+		}
+		closedir(d);
+		err_clear();
+	}
+}
+
+static bool uml_processes_gone(const json_t *doc)
+{
+	struct proc_id uml, broker;
+
+	if (proc_id_from_json(json_object_get(doc, "broker"), &broker) == 0 && proc_alive(&broker))
+		return false;
+	if (proc_id_from_json(json_object_get(doc, "uml"), &uml) == 0 && proc_alive(&uml))
+		return false;
+	return true;
+}
+
+int uml_down(const char *name)
+{
+	char *dir = lab_dir(name);
+	json_t *doc = uml_json_load(dir);
+	struct proc_id broker;
+	int64_t deadline;
+	int r = 0;
+
+	if (!path_exists(dir)) {
+		free(dir);
+		if (doc)
+			json_decref(doc);
+		return err_set("no lab named '%s'", name);
+	}
+	if (!doc)
+		doc = json_object();
+	if (proc_id_from_json(json_object_get(doc, "broker"), &broker) == 0 && proc_alive(&broker)) {
+		char *const inner[] = { "down", "--name", (char *)name, NULL };
+
+		/* charon first, gracefully, then the kernel. */
+		if (lab_state_exists(dir) && remote_run(dir, inner, 0, 5000) != 0)
+			err_clear();
+		remote_halt(dir);
+		err_clear();
+		deadline = mono_ns() + (int64_t)HALT_TIMEOUT_MS * 1000000;
+		while (!uml_processes_gone(doc) && mono_ns() < deadline)
+			sleep_ms(20);
+	}
+	kill_uml_leftovers(doc);
+	deadline = mono_ns() + 3000LL * 1000000;
+	while (!uml_processes_gone(doc) && mono_ns() < deadline)
+		sleep_ms(20);
+	if (!uml_processes_gone(doc))
+		r = err_set("lab '%s': user-mode Linux processes survived SIGKILL", name);
+	json_decref(doc);
+	if (r == 0 && rm_rf(dir) < 0)
+		r = err_wrap("lab '%s'", name);
+	free(dir);
+	return r;
+}

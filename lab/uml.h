@@ -1,0 +1,49 @@
+/*
+ * uml.h - the user-mode Linux backend.
+ *
+ * Kernels without ESP (these machines, CI containers) run a lab inside
+ * Debian's user-mode Linux kernel, booted with the host's root as a
+ * read-only hostfs. Three processes make it work:
+ *
+ *   broker  (host)  owns the UML process and its serial line, listens on
+ *                   RUNDIR/broker.sock, multiplexes client sessions;
+ *   agent   (UML)   PID 1 inside: mounts, modules, then runs ikelab
+ *                   commands it receives and streams their output back;
+ *   client  (host)  any `ikelab status/exec/down/...` on a UML lab, relayed
+ *                   through the broker (remote.h).
+ *
+ * Inside, the ikelab binary and every file are at the same paths as on the
+ * host; writes land in a tmpfs overlay, except the lab's run directory
+ * (and directories named with --out), which are the host's own.
+ */
+#ifndef IKELAB_UML_H
+#define IKELAB_UML_H
+
+#include <stdbool.h>
+
+#include "lab.h"
+
+#define UML_KERNEL_DEFAULT "/usr/bin/linux.uml"
+#define UML_MODULES_BASE "/usr/lib/uml/modules"
+
+/* The UML kernel binary (IKELAB_UML overrides), or NULL with err_msg(). */
+const char *uml_kernel(void);
+/* Release of the modules shipped beside it ("6.1.176"), or NULL. */
+char *uml_modules_release(void);
+/* Whether this host needs the XSAVE shim (see lab/shim/uml-fpfix.c). */
+bool uml_needs_fpfix(void);
+
+/* Is this lab a UML lab (as seen from the host)? */
+bool uml_is_lab(const char *labdir);
+
+/* Boot a UML kernel for the lab and run `inner` (ikelab arguments) in it.
+ * Keeps the kernel running when `keep` and the command succeeded. Returns
+ * the command's exit status, or -1 when the lab could not boot. */
+int uml_boot_and_run(const char *name, char *const inner[], const char *const rw_dirs[],
+		     bool keep);
+int uml_down(const char *name);
+
+/* Entry points of the two halves that are not the command line. */
+int uml_init_main(int argc, char **argv);     /* PID 1 inside UML */
+
+#endif

@@ -1,0 +1,420 @@
+#include "util.h"
+#include "err.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static void oom(void)
+{
+	fputs("ikelab: out of memory\n", stderr);
+	abort();
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	char *d = strdup(s ? s : "");
+
+	if (!d)
+		oom();
+	return d;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	char *s;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		oom();
+	return s;
+}
+
+static void sb_grow(struct strbuf *sb, size_t extra)
+{
+	if (sb->len + extra + 1 <= sb->cap)
+		return;
+	sb->cap = (sb->len + extra + 1) * 2;
+	sb->buf = xrealloc(sb->buf, sb->cap);
+}
+
+void sb_add(struct strbuf *sb, const void *data, size_t len)
+{
+	sb_grow(sb, len);
+	memcpy(sb->buf + sb->len, data, len);
+	sb->len += len;
+	sb->buf[sb->len] = '\0';
+}
+
+void sb_addf(struct strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	sb_grow(sb, (size_t)n);
+	va_start(ap, fmt);
+	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	sb->len += (size_t)n;
+}
+
+void sb_free(struct strbuf *sb)
+{
+	free(sb->buf);
+	sb->buf = NULL;
+	sb->len = sb->cap = 0;
+}
+
+int mkdir_p(const char *path, mode_t mode)
+{
+	char tmp[PATH_MAX];
+	size_t len = strlen(path);
+
+	if (len == 0 || len >= sizeof(tmp))
+		return err_set("path too long: %s", path);
+	memcpy(tmp, path, len + 1);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+			return err_sys("mkdir %s", tmp);
+		*p = '/';
+	}
+	if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+		return err_sys("mkdir %s", tmp);
+	return 0;
+}
+
+int write_file(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	const char *p = data;
+	int fd;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0) {
+		err_sys("create %s", tmp);
+		free(tmp);
+		return -1;
+	}
+	/* The umask must not widen or narrow what the caller asked for. */
+	if (fchmod(fd, mode) < 0)
+		goto fail;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		p += n;
+		len -= (size_t)n;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	if (rename(tmp, path) < 0) {
+		err_sys("rename %s to %s", tmp, path);
+		unlink(tmp);
+		free(tmp);
+		return -1;
+	}
+	free(tmp);
+	return 0;
+fail:
+	err_sys("write %s", path);
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	free(tmp);
+	return -1;
+}
+
+int read_file(const char *path, char **out, size_t *lenp)
+{
+	struct strbuf sb = { 0 };
+	char chunk[8192];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return err_sys("open %s", path);
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err_sys("read %s", path);
+			close(fd);
+			sb_free(&sb);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		sb_add(&sb, chunk, (size_t)n);
+	}
+	close(fd);
+	if (!sb.buf)
+		sb_add(&sb, "", 0);
+	*out = sb.buf;
+	if (lenp)
+		*lenp = sb.len;
+	return 0;
+}
+
+static int rm_rf_at(int parent, const char *name, dev_t dev)
+{
+	struct stat st;
+	DIR *d;
+	int fd;
+
+	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : err_sys("stat %s", name);
+	if (!S_ISDIR(st.st_mode)) {
+		if (unlinkat(parent, name, 0) < 0 && errno != ENOENT)
+			return err_sys("unlink %s", name);
+		return 0;
+	}
+	/* Never descend into something mounted below us: a bind mount that
+	 * survived would otherwise have its source emptied. */
+	if (st.st_dev != dev)
+		return err_set("%s is a mount point; unmount it first", name);
+	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return err_sys("open %s", name);
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return err_sys("opendir %s", name);
+	}
+	for (struct dirent *e; (e = readdir(d));) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (rm_rf_at(dirfd(d), e->d_name, dev) < 0) {
+			err_wrap("%s", name);
+			closedir(d);
+			return -1;
+		}
+	}
+	closedir(d);
+	if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return err_sys("rmdir %s", name);
+	return 0;
+}
+
+int rm_rf(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : err_sys("stat %s", path);
+	return rm_rf_at(AT_FDCWD, path, st.st_dev);
+}
+
+bool path_exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+char *abs_path(const char *path)
+{
+	char *r = realpath(path, NULL);
+
+	if (!r) {
+		err_sys("%s", path);
+		return NULL;
+	}
+	return r;
+}
+
+const char *self_exe(void)
+{
+	static char path[PATH_MAX];
+
+	if (!path[0]) {
+		ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+
+		if (n < 0)
+			return "ikelab";
+		path[n] = '\0';
+	}
+	return path;
+}
+
+int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+int proc_id_of(pid_t pid, struct proc_id *id)
+{
+	char path[64], *buf, *p;
+	int field;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (read_file(path, &buf, NULL) < 0)
+		return -1;
+	/* The command name may hold spaces and parentheses; fields start
+	 * after the last ')'. */
+	p = strrchr(buf, ')');
+	if (!p) {
+		free(buf);
+		return err_set("%s: unexpected format", path);
+	}
+	/* p is field 2's end; each space found starts the next field. */
+	for (field = 2; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (!p) {
+		free(buf);
+		return err_set("%s: unexpected format", path);
+	}
+	id->pid = pid;
+	id->start = strtoull(p + 1, NULL, 10);
+	free(buf);
+	return 0;
+}
+
+static bool proc_is_zombie(pid_t pid)
+{
+	char path[64], *buf, *p;
+	bool z = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (read_file(path, &buf, NULL) < 0)
+		return false;
+	p = strrchr(buf, ')');
+	if (p && p[1] == ' ')
+		z = p[2] == 'Z' || p[2] == 'X';
+	free(buf);
+	return z;
+}
+
+bool proc_alive(const struct proc_id *id)
+{
+	struct proc_id now;
+
+	if (id->pid <= 0)
+		return false;
+	if (proc_id_of(id->pid, &now) < 0) {
+		err_clear();
+		return false;
+	}
+	return now.start == id->start && !proc_is_zombie(id->pid);
+}
+
+int proc_kill(const struct proc_id *id, int sig)
+{
+	if (!proc_alive(id))
+		return 0;
+	if (kill(id->pid, sig) < 0 && errno != ESRCH)
+		return err_sys("kill %d", (int)id->pid);
+	return 0;
+}
+
+int proc_stop(const struct proc_id *id, long grace_ms)
+{
+	int64_t deadline;
+
+	if (!proc_alive(id))
+		return 0;
+	if (proc_kill(id, SIGTERM) < 0)
+		return -1;
+	deadline = mono_ns() + grace_ms * 1000000LL;
+	while (mono_ns() < deadline) {
+		if (!proc_alive(id))
+			return 0;
+		sleep_ms(20);
+	}
+	if (proc_kill(id, SIGKILL) < 0)
+		return -1;
+	deadline = mono_ns() + 2000 * 1000000LL;
+	while (mono_ns() < deadline) {
+		if (!proc_alive(id))
+			return 0;
+		sleep_ms(10);
+	}
+	return err_set("process %d did not exit after SIGKILL", (int)id->pid);
+}
+
+bool name_valid(const char *s, size_t max_len)
+{
+	size_t n = 0;
+
+	if (!s || !*s)
+		return false;
+	if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
+		return false;
+	for (; s[n]; n++) {
+		char c = s[n];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return false;
+	}
+	return n <= max_len;
+}

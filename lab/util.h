@@ -1,0 +1,65 @@
+/*
+ * util.h - small helpers shared by every module: memory that cannot fail
+ * silently, files, clocks, and process identity.
+ */
+#ifndef IKELAB_UTIL_H
+#define IKELAB_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Allocation failures end the process: the controller cannot do anything
+ * useful without memory, and a half-handled OOM is worse than a clear exit. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Growable string buffer. */
+struct strbuf {
+	char *buf;
+	size_t len, cap;
+};
+void sb_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_add(struct strbuf *sb, const void *data, size_t len);
+void sb_free(struct strbuf *sb);
+
+int mkdir_p(const char *path, mode_t mode);
+/* Write atomically (temporary file + rename) with the given mode. */
+int write_file(const char *path, const void *data, size_t len, mode_t mode);
+/* Read a whole file; *out is NUL-terminated. */
+int read_file(const char *path, char **out, size_t *len);
+/* Remove a tree; missing paths are not an error. Does not cross mounts. */
+int rm_rf(const char *path);
+bool path_exists(const char *path);
+/* Absolute path of a file that must exist. */
+char *abs_path(const char *path);
+/* Directory holding the running ikelab binary (build/). */
+const char *self_exe(void);
+
+int64_t mono_ns(void);
+int64_t wall_ns(void);
+void sleep_ms(long ms);
+
+/* A process is identified by pid and its start time (field 22 of
+ * /proc/PID/stat), so a recycled pid is never mistaken for ours. */
+struct proc_id {
+	pid_t pid;
+	unsigned long long start;
+};
+int proc_id_of(pid_t pid, struct proc_id *id);
+bool proc_alive(const struct proc_id *id);
+/* Signal a recorded process only if it is still the same process. */
+int proc_kill(const struct proc_id *id, int sig);
+/* TERM, wait up to grace_ms, then KILL. Returns 0 once it is gone. */
+int proc_stop(const struct proc_id *id, long grace_ms);
+
+/* Names that end up in paths, netlink and mount calls. */
+bool name_valid(const char *s, size_t max_len);
+
+#endif

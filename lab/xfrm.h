@@ -1,0 +1,43 @@
+/*
+ * xfrm.h - the kernel's IPsec state in a lab namespace (libnl-xfrm): what
+ * SAs and policies exist, and whether this kernel can install an ESP SA.
+ */
+#ifndef IKELAB_XFRM_H
+#define IKELAB_XFRM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct xfrm_sa_info {
+	char src[48], dst[48];
+	uint32_t spi;
+	uint32_t reqid;
+	uint8_t proto;
+	char mode[16];
+};
+
+struct xfrm_policy_info {
+	char src[64], dst[64];  /* selector, CIDR */
+	char dir[8];            /* in, out, fwd */
+	char action[8];         /* allow, block */
+	uint32_t index;
+	uint32_t priority;
+	int templates;          /* 0 for bypass/drop policies */
+};
+
+struct xfrm_dump {
+	struct xfrm_sa_info *sas;
+	size_t n_sas;
+	struct xfrm_policy_info *policies;
+	size_t n_policies;
+};
+
+/* Dump SAs and policies of the namespace behind nsfd. */
+int xfrm_dump(int nsfd, struct xfrm_dump *out);
+void xfrm_dump_free(struct xfrm_dump *d);
+
+/* Try to install an AES-GCM ESP SA in a throw-away namespace: 1 if the
+ * kernel can, 0 if not (why says what the kernel answered), -1 on error. */
+int xfrm_probe_esp(char *why, size_t why_len);
+
+#endif

@@ -1,0 +1,70 @@
+/*
+ * yamlcheck.h - strict YAML loading with exact error positions.
+ *
+ * libcyaml loads a document into C structs, but its own diagnostics may
+ * point at the enclosing mapping instead of the offending line, and it
+ * reads "5x" as 5, "010" as 8 and "maybe" as true. So the file is first
+ * parsed with libyaml into a node tree that keeps every node's position,
+ * and that tree is checked against the same cyaml schema. The first
+ * problem is reported as
+ *
+ *	FILE:LINE:COL: PATH: message
+ *
+ * with LINE:COL (1-based) at the offending key or value and PATH like
+ * "links[1].endpoints[0].node". Only a document that passes is handed to
+ * libcyaml, from the same bytes. The tree is kept (struct ydoc) so that
+ * semantic checks can point at the value they reject with ydoc_err().
+ *
+ * Schema subset understood: CYAML_MAPPING, CYAML_SEQUENCE, CYAML_STRING,
+ * CYAML_INT, CYAML_UINT, CYAML_BOOL, CYAML_ENUM, CYAML_FLOAT with the flags
+ * CYAML_FLAG_OPTIONAL and CYAML_FLAG_POINTER; keys and enum names compare
+ * case-sensitively. Anything else is refused as an internal error.
+ *
+ * Accepted values: integers are decimal without leading zeros and must fit
+ * the field; booleans are true/false/yes/no/on/off in any case; enums must
+ * be one of their names (numbers are refused). Aliases are followed: an
+ * error inside aliased content points at the anchored text.
+ */
+#ifndef IKELAB_YAMLCHECK_H
+#define IKELAB_YAMLCHECK_H
+
+#include <stdbool.h>
+#include <cyaml/cyaml.h>
+
+/* A parsed file: its name and its node tree with positions. */
+struct ydoc;
+
+/*
+ * Check PATH against SCHEMA (a CYAML_MAPPING with CYAML_FLAG_POINTER) and
+ * load it. On success *out holds the data (free it with ycheck_free) and,
+ * if doc is not NULL, *doc the positions (free with ydoc_free). A file
+ * holding an empty mapping loads as zeroed data, never as NULL.
+ * -1 and err_msg() on failure, with nothing to free.
+ */
+int ycheck_load(const char *path, const cyaml_schema_value_t *schema,
+    void **out, struct ydoc **doc);
+/* Free data loaded with SCHEMA; NULL is fine. */
+void ycheck_free(const cyaml_schema_value_t *schema, void *data);
+
+void ydoc_free(struct ydoc *d);
+const char *ydoc_file(const struct ydoc *d);
+
+/*
+ * Position of the value at PATH ("links[1].endpoints[0].node"; "" is the
+ * top-level mapping). A path that leads nowhere stops at its last node that
+ * exists, so an absent optional key reports its parent mapping.
+ * false only for a malformed path.
+ */
+bool ydoc_mark(const struct ydoc *d, const char *path, unsigned *line,
+    unsigned *col);
+/* "FILE:LINE:COL" of PATH, in a thread-local buffer reused by each call. */
+const char *ydoc_pos(const struct ydoc *d, const char *path);
+
+/*
+ * err_set() "FILE:LINE:COL: PATH: message" and return -1. The arguments
+ * may include err_msg(), to put a position on an error from elsewhere.
+ */
+int ydoc_err(const struct ydoc *d, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,35 @@
+#!/bin/sh
+# Install the Debian packages ikelab needs, when they are missing.
+# Root installs with apt-get; anyone else gets the command to run.
+set -eu
+
+# Build: compiler, libraries and their headers.
+BUILD="gcc make pkg-config libnl-3-dev libnl-route-3-dev libnl-xfrm-3-dev
+libnl-nf-3-dev libcyaml-dev libyaml-dev libjansson-dev libkmod-dev check"
+# Run: the daemons, the tools users expect beside them, the kernels.
+RUN="strongswan-charon strongswan-swanctl libstrongswan-standard-plugins
+iproute2 iptables iputils-ping kmod user-mode-linux gnuplot-nox procps"
+# Tests: a second compiler, sanitizer runtimes, and what the checks use.
+TEST="clang libclang-rt-14-dev python3"
+
+want="$BUILD $RUN"
+[ "${1:-}" = "--test" ] && want="$want $TEST"
+
+missing=""
+for p in $want; do
+	s=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$s" = "installed" ] || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "ikelab: missing Debian packages:$missing" >&2
+	echo "ikelab: install them with: sudo apt-get install -y$missing" >&2
+	exit 1
+fi
+echo "ikelab: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+# Package lists on a fresh machine may be empty or stale: refresh once,
+# then install. Services are not started (there may be no init system).
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
