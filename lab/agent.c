@@ -534,6 +534,7 @@ static int open_serial(void)
 int uml_init_main(int argc, char **argv)
 {
 	struct agent a = { 0 };
+	bool trace_on;
 	struct utsname u;
 	char base[PATH_MAX];
 	sigset_t mask;
@@ -557,7 +558,10 @@ int uml_init_main(int argc, char **argv)
 		return 1;
 	}
 	snprintf(base, sizeof(base), "%s", argv[2]);
+	trace_on = getenv("IKELAB_TRACE") != NULL;
 	clearenv();
+	if (trace_on)
+		setenv("IKELAB_TRACE", "1", 1);
 	setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
 	setenv("HOME", "/root", 1);
 	setenv("TERM", "dumb", 1);

@@ -56,9 +56,12 @@ int lab_plan_load(struct lab_plan *plan, const struct up_opts *o)
 	charon = plan->profile->charon ? plan->profile->charon : PROFILE_DEFAULT_CHARON;
 	if (access(charon, X_OK) < 0) {
 		err_sys("charon binary %s", charon);
-		err_wrap("%s", peers);
-		if (!plan->profile->charon)
-			err_wrap("install strongswan-charon, or set 'charon:' in the profile");
+		if (o->charon)
+			err_wrap("--charon");
+		else if (plan->profile->charon)
+			err_wrap("%s: charon", peers);
+		else
+			err_wrap("install strongswan-charon (make deps) or set 'charon:' in %s", peers);
 		goto out;
 	}
 	r = 0;
@@ -293,11 +296,21 @@ static int start_peers(struct builder *b)
 			"charon_binary", p->profile->charon ? p->profile->charon : PROFILE_DEFAULT_CHARON));
 		if (peer_render(p, b->st->name) < 0 || peer_spawn(p, record_charon, b) < 0)
 			return -1;
+		trace("charon %s spawned", p->name);
 	}
-	/* Both charons start in parallel; only then wait for them. */
 	for (unsigned i = 0; i < 2; i++)
-		if (peer_wait_vici(&b->peers[i], CHARON_START_MS) < 0 || peer_load(&b->peers[i]) < 0)
+		if (peer_spawn_wait(&b->peers[i]) < 0)
 			return -1;
+	trace("both exec'd");
+	/* Both charons start in parallel; only then wait for them. */
+	for (unsigned i = 0; i < 2; i++) {
+		if (peer_wait_vici(&b->peers[i], CHARON_START_MS) < 0)
+			return -1;
+		trace("charon %s answers on VICI", b->peers[i].name);
+		if (peer_load(&b->peers[i]) < 0)
+			return -1;
+		trace("charon %s loaded", b->peers[i].name);
+	}
 	for (unsigned i = 0; i < 2; i++) {
 		int n = node_index(t, b->peers[i].name);
 
@@ -348,13 +361,17 @@ int lab_up_host(const struct up_opts *o)
 	json_object_set_new(st.doc, "controller", json_pack("{s:i}", "pid", (int)getpid()));
 	lab_set_str(&st, "topology", plan.topo->path);
 	lab_set_str(&st, "profile", plan.profile->path);
+	trace("up %s: plan loaded", o->name);
 	r = make_psk(&b);
 	if (r == 0)
 		r = build_namespaces(&b);
+	trace("namespaces");
 	if (r == 0)
 		r = build_network(&b);
+	trace("network");
 	if (r == 0)
 		r = start_peers(&b);
+	trace("peers");
 	if (r == 0) {
 		lab_set_str(&st, "phase", "up");
 		r = lab_save(&st);

@@ -2,6 +2,7 @@
  * main.c - the ikelab command line. It parses arguments and wires modules
  * together; the work happens in lab.c, uml.c, status.c and doctor.c.
  */
+#include "bench.h"
 #include "doctor.h"
 #include "err.h"
 #include "lab.h"
@@ -26,6 +27,7 @@ static const char usage[] =
 	"  exec     [--name LAB] PEER -- CMD...  run CMD in a peer's namespaces\n"
 	"  down     [--name LAB | --all]    stop charons, remove everything the lab made\n"
 	"  doctor   [--json]                what this host can do, which backend auto picks\n"
+	"  bench    up [--rounds N]         time up against a shell baseline (make bench)\n"
 	"\n"
 	"--name defaults to 'lab'. Options may come anywhere before '--'.\n"
 	"Labs live in /run/ikelab/NAME (IKELAB_RUN moves them).\n";
@@ -33,7 +35,7 @@ static const char usage[] =
 struct cli {
 	const char *cmd;
 	const char *name;
-	const char *topology, *peers, *kernel, *charon;
+	const char *topology, *peers, *kernel, *charon, *rounds;
 	bool json, all;
 	char **pos;             /* positional arguments before "--" */
 	int npos;
@@ -58,7 +60,7 @@ static int parse(struct cli *c, int argc, char **argv)
 {
 	struct { const char *opt; const char **dst; } vals[] = {
 		{ "--name", &c->name }, { "--topology", &c->topology }, { "--peers", &c->peers },
-		{ "--kernel", &c->kernel }, { "--charon", &c->charon },
+		{ "--kernel", &c->kernel }, { "--charon", &c->charon }, { "--rounds", &c->rounds },
 	};
 
 	memset(c, 0, sizeof(*c));
@@ -235,6 +237,32 @@ static int cmd_exec(const struct cli *c)
 	return fail();
 }
 
+/* Positive integer option, or -1 with err_msg(). */
+static long number(const char *opt, const char *val, long dflt, long max)
+{
+	char *end;
+	long n;
+
+	if (!val)
+		return dflt;
+	n = strtol(val, &end, 10);
+	if (*end || end == val || n < 1 || n > max)
+		return err_set("%s must be a whole number from 1 to %ld, not '%s'", opt, max, val);
+	return n;
+}
+
+static int cmd_bench(const struct cli *c)
+{
+	long rounds = number("--rounds", c->rounds, 5, 1000);
+	const char *kernel = pick_kernel(c);
+
+	if (rounds < 0 || !kernel)
+		return fail();
+	if (c->npos != 1 || strcmp(c->pos[0], "up"))
+		return err_set("usage: ikelab bench up [--rounds N] [--kernel auto|host|uml]"), fail();
+	return bench_up((int)rounds, kernel) < 0 ? fail() : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli c;
@@ -258,6 +286,8 @@ int main(int argc, char **argv)
 		rc = cmd_status(&c);
 	} else if (!strcmp(c.cmd, "exec")) {
 		rc = cmd_exec(&c);
+	} else if (!strcmp(c.cmd, "bench")) {
+		rc = cmd_bench(&c);
 	} else if (!strcmp(c.cmd, "doctor")) {
 		rc = doctor_run(c.json);
 	} else {

@@ -301,6 +301,16 @@ int peer_render(const struct peer *p, const char *lab)
 	if (r < 0)
 		return -1;
 
+	/* swanctl --load-all inside the peer expects the usual folders. */
+	for (const char *const *d = (const char *const[]){ "x509", "x509ca", "x509ocsp", "x509aa",
+	     "x509ac", "x509crl", "pubkey", "private", "rsa", "ecdsa", "bliss", "pkcs8", "pkcs12",
+	     NULL }; *d; d++) {
+		path = xasprintf("%s/swanctl/%s", p->dir, *d);
+		r = mkdir_p(path, 0700);
+		free(path);
+		if (r < 0)
+			return -1;
+	}
 	text = render_swanctl_conf(p, lab);
 	if (!text)
 		return err_wrap("peer %s: rendering swanctl.conf", p->name);
@@ -394,23 +404,24 @@ static void charon_child(const struct peer *p, int nsfd, int gofd, int errfd)
 
 int peer_spawn(struct peer *p, peer_record_fn record, void *ctx)
 {
-	char msg[ERR_MSG_MAX];
-	int go[2], errp[2], nsfd, status;
+	int go[2], errp[2], nsfd;
 	pid_t pid;
-	ssize_t n;
 
+	p->exec_fd = -1;
 	nsfd = netns_open(p->netns);
 	if (nsfd < 0)
 		return -1;
-	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+	if (pipe2(go, O_CLOEXEC) < 0) {
+		close(nsfd);
+		return err_sys("pipe");
+	}
+	if (pipe2(errp, O_CLOEXEC) < 0) {
+		close(go[0]);
+		close(go[1]);
 		close(nsfd);
 		return err_sys("pipe");
 	}
 	pid = fork();
-	if (pid < 0) {
-		err_sys("fork");
-		goto fail;
-	}
 	if (pid == 0) {
 		close(go[1]);
 		close(errp[0]);
@@ -418,33 +429,41 @@ int peer_spawn(struct peer *p, peer_record_fn record, void *ctx)
 	}
 	close(go[0]);
 	close(errp[1]);
-	go[0] = errp[1] = -1;
-	if (proc_id_of(pid, &p->charon) < 0 || record(ctx, p, &p->charon) < 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		goto fail;
-	}
-	if (write(go[1], "g", 1) != 1) {
-		err_sys("start charon for %s", p->name);
-		goto fail;
-	}
-	/* EOF without a message: exec succeeded (the pipe is close-on-exec). */
-	n = read(errp[0], msg, sizeof(msg) - 1);
-	if (n > 0) {
-		msg[n] = '\0';
-		waitpid(pid, &status, 0);
-		err_set("peer %s: starting charon: %s", p->name, msg);
-		goto fail;
+	close(nsfd);
+	if (pid < 0 || proc_id_of(pid, &p->charon) < 0 || record(ctx, p, &p->charon) < 0 ||
+	    write(go[1], "g", 1) != 1) {
+		if (pid < 0)
+			err_sys("fork");
+		else if (pid > 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+		}
+		close(go[1]);
+		close(errp[0]);
+		return err_wrap("peer %s: starting charon", p->name);
 	}
 	close(go[1]);
-	close(errp[0]);
-	close(nsfd);
+	p->exec_fd = errp[0];
 	return 0;
-fail:
-	for (int *fd = (int[]){ go[0], go[1], errp[0], errp[1], nsfd, -2 }; *fd != -2; fd++)
-		if (*fd >= 0)
-			close(*fd);
-	return -1;
+}
+
+int peer_spawn_wait(struct peer *p)
+{
+	char msg[ERR_MSG_MAX];
+	ssize_t n;
+
+	if (p->exec_fd < 0)
+		return 0;
+	/* EOF without a message: exec succeeded (the pipe is close-on-exec). */
+	n = read(p->exec_fd, msg, sizeof(msg) - 1);
+	close(p->exec_fd);
+	p->exec_fd = -1;
+	if (n > 0) {
+		msg[n] = '\0';
+		waitpid(p->charon.pid, NULL, 0);
+		return err_set("peer %s: starting charon: %s", p->name, msg);
+	}
+	return 0;
 }
 
 char *peer_log_tail(const struct peer *p, int lines)

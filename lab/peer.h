@@ -25,6 +25,7 @@ struct peer {
 	char local_ts[64], remote_ts[64];       /* protected subnets */
 	const char *psk;
 	struct proc_id charon;
+	int exec_fd;            /* reports a failed exec; see peer_spawn_wait */
 };
 
 /* Path of the VICI socket as seen from outside the peer (allocated). */
@@ -38,6 +39,9 @@ int peer_render(const struct peer *p, const char *lab);
  * process it started; a child whose parent died exits on its own. */
 typedef int (*peer_record_fn)(void *ctx, const struct peer *p, const struct proc_id *id);
 int peer_spawn(struct peer *p, peer_record_fn record, void *ctx);
+/* Wait until the spawned child has exec'd charon (or say why it could
+ * not); several peers can be spawned before waiting for any. */
+int peer_spawn_wait(struct peer *p);
 
 /* Wait until charon answers on VICI; fails early, with the tail of its
  * log, if charon dies. */

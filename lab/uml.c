@@ -374,6 +374,9 @@ static char **boot_argv(const char *kernel, const char *labdir, const char *name
 	argv[n++] = xstrdup("ssl=null");
 	argv[n++] = xasprintf("ssl1=fd:%d", serialfd);
 	argv[n++] = xasprintf("init=%s", self_exe());
+	/* The kernel hands NAME=VALUE parameters to init as environment. */
+	if (getenv("IKELAB_TRACE"))
+		argv[n++] = xstrdup("IKELAB_TRACE=1");
 	argv[n++] = xstrdup("--");
 	argv[n++] = xstrdup("uml-init");
 	argv[n++] = xstrdup(labdir);

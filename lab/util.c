@@ -418,3 +418,22 @@ bool name_valid(const char *s, size_t max_len)
 	}
 	return n <= max_len;
 }
+
+void trace(const char *fmt, ...)
+{
+	static int64_t t0;
+	static int on = -1;
+	va_list ap;
+
+	if (on < 0)
+		on = getenv("IKELAB_TRACE") != NULL;
+	if (!on)
+		return;
+	if (!t0)
+		t0 = mono_ns();
+	fprintf(stderr, "[%8.3f] ", (double)(mono_ns() - t0) / 1e9);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}

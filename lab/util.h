@@ -59,6 +59,10 @@ int proc_kill(const struct proc_id *id, int sig);
 /* TERM, wait up to grace_ms, then KILL. Returns 0 once it is gone. */
 int proc_stop(const struct proc_id *id, long grace_ms);
 
+/* Timestamped progress on stderr when IKELAB_TRACE is set (also passed
+ * into user-mode Linux), for finding where time goes. */
+void trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Names that end up in paths, netlink and mount calls. */
 bool name_valid(const char *s, size_t max_len);
 
