@@ -146,10 +146,12 @@ static int share_dir(const char *path)
 	return 0;
 }
 
+/* /tmp stays the overlay's: the host's files there (a source tree cloned
+ * into /tmp, say) remain visible, and writes stay in memory. /run gets a
+ * fresh tmpfs: the lab's namespaces inside are not the host's. */
 static int setup_mounts(int ndirs, char **dirs)
 {
 	if (mnt("tmpfs", "/run", "tmpfs", 0, "mode=0755") < 0 ||
-	    mnt("tmpfs", "/tmp", "tmpfs", 0, "mode=1777") < 0 ||
 	    mnt("devpts", "/dev/pts", "devpts", 0, "newinstance,ptmxmode=0666") < 0 ||
 	    mnt("tmpfs", "/dev/shm", "tmpfs", 0, "mode=1777") < 0)
 		return -1;
