@@ -1,5 +1,6 @@
 #include "peer.h"
 #include "err.h"
+#include <jansson.h>
 #include "netns.h"
 #include "vici.h"
 #include "xfrm.h"
@@ -375,7 +376,7 @@ static void charon_child(const struct peer *p, int nsfd, int gofd, int errfd)
 	char go, *out;
 	int fd;
 
-	/* Wait until the parent recorded our pid; if it died first, so do we. */
+	/* Wait until our pid is recorded; if the keeper died first, so do we. */
 	if (read(gofd, &go, 1) != 1)
 		_exit(125);
 	close(gofd);
@@ -397,53 +398,151 @@ static void charon_child(const struct peer *p, int nsfd, int gofd, int errfd)
 		if (i != errfd)
 			close(i);
 	signal(SIGPIPE, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
 	execl(p->profile->charon ? p->profile->charon : PROFILE_DEFAULT_CHARON, "charon", (char *)NULL);
 	err_sys("exec %s", p->profile->charon ? p->profile->charon : PROFILE_DEFAULT_CHARON);
 	child_fail(errfd);
 }
 
+static void write_exit(const char *dir, pid_t pid, int status)
+{
+	char how[128], *path = xasprintf("%s/charon.exit", dir), *text;
+	json_t *j;
+
+	if (WIFSIGNALED(status))
+		snprintf(how, sizeof(how), "was killed by signal %d (%s)%s", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)), WCOREDUMP(status) ? ", core dumped" : "");
+	else
+		snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(status));
+	j = json_pack("{s:i, s:s, s:i, s:i, s:I}", "pid", (int)pid, "how", how,
+		      "signal", WIFSIGNALED(status) ? WTERMSIG(status) : 0,
+		      "exit_status", WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+		      "wall_ns", (json_int_t)wall_ns());
+	text = json_dumps(j, JSON_COMPACT);
+	write_file(path, text, strlen(text), 0644);
+	free(text);
+	free(path);
+	json_decref(j);
+}
+
+/*
+ * The keeper is charon's parent for charon's whole life. It knows how
+ * charon ended -- a crash, a signal, an exit status -- and writes it to
+ * DIR/charon.exit, which a recorder or `status` can then report. It holds
+ * none of the controller's descriptors (the run directory's lock above all).
+ */
+static void keeper(const struct peer *p, int nsfd, int gofd, int infofd, int errfd)
+{
+	int cgo[2], status;
+	char go;
+	pid_t c;
+
+	setsid();
+	prctl(PR_SET_NAME, "ikelab-keeper");
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	for (int i = 3; i < 1024; i++)
+		if (i != nsfd && i != gofd && i != infofd && i != errfd)
+			close(i);
+	if (pipe2(cgo, O_CLOEXEC) < 0)
+		_exit(1);
+	c = fork();
+	if (c == 0) {
+		close(cgo[1]);
+		close(gofd);
+		close(infofd);
+		charon_child(p, nsfd, cgo[0], errfd);
+	}
+	close(cgo[0]);
+	close(errfd);
+	close(nsfd);
+	if (write(infofd, &c, sizeof(c)) != sizeof(c) || c < 0 || read(gofd, &go, 1) != 1) {
+		if (c > 0) {
+			kill(c, SIGKILL);
+			waitpid(c, NULL, 0);
+		}
+		_exit(1);
+	}
+	close(infofd);
+	close(gofd);
+	if (write(cgo[1], "g", 1) != 1)
+		_exit(1);
+	close(cgo[1]);
+	while (waitpid(c, &status, 0) < 0)
+		if (errno != EINTR)
+			_exit(1);
+	write_exit(p->dir, c, status);
+	_exit(0);
+}
+
+static int pipes(int fds[][2], int n)
+{
+	for (int i = 0; i < n; i++)
+		if (pipe2(fds[i], O_CLOEXEC) < 0) {
+			while (i-- > 0) {
+				close(fds[i][0]);
+				close(fds[i][1]);
+			}
+			return err_sys("pipe");
+		}
+	return 0;
+}
+
 int peer_spawn(struct peer *p, peer_record_fn record, void *ctx)
 {
-	int go[2], errp[2], nsfd;
-	pid_t pid;
+	int fd[3][2], nsfd;     /* go (us -> keeper), info (keeper -> us), exec errors */
+	char *exitfile = xasprintf("%s/charon.exit", p->dir);
+	pid_t k, c = -1;
+	ssize_t n;
 
 	p->exec_fd = -1;
+	unlink(exitfile);
+	free(exitfile);
 	nsfd = netns_open(p->netns);
 	if (nsfd < 0)
 		return -1;
-	if (pipe2(go, O_CLOEXEC) < 0) {
+	if (pipes(fd, 3) < 0) {
 		close(nsfd);
-		return err_sys("pipe");
+		return -1;
 	}
-	if (pipe2(errp, O_CLOEXEC) < 0) {
-		close(go[0]);
-		close(go[1]);
-		close(nsfd);
-		return err_sys("pipe");
+	k = fork();
+	if (k == 0) {
+		close(fd[0][1]);
+		close(fd[1][0]);
+		close(fd[2][0]);
+		keeper(p, nsfd, fd[0][0], fd[1][1], fd[2][1]);
 	}
-	pid = fork();
-	if (pid == 0) {
-		close(go[1]);
-		close(errp[0]);
-		charon_child(p, nsfd, go[0], errp[1]);
-	}
-	close(go[0]);
-	close(errp[1]);
+	close(fd[0][0]);
+	close(fd[1][1]);
+	close(fd[2][1]);
 	close(nsfd);
-	if (pid < 0 || proc_id_of(pid, &p->charon) < 0 || record(ctx, p, &p->charon) < 0 ||
-	    write(go[1], "g", 1) != 1) {
-		if (pid < 0)
+	if (k > 0) {
+		do
+			n = read(fd[1][0], &c, sizeof(c));
+		while (n < 0 && errno == EINTR);
+		if (n != sizeof(c))
+			c = -1;
+	}
+	close(fd[1][0]);
+	/* Both pids are on record before charon may exec. */
+	if (k < 0 || c <= 0 || proc_id_of(k, &p->keeper) < 0 || proc_id_of(c, &p->charon) < 0 ||
+	    record(ctx, p) < 0 || write(fd[0][1], "g", 1) != 1) {
+		if (k < 0)
 			err_sys("fork");
-		else if (pid > 0) {
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
+		else if (c <= 0)
+			err_set("the keeper process could not fork charon");
+		if (k > 0) {
+			kill(k, SIGKILL);
+			waitpid(k, NULL, 0);
 		}
-		close(go[1]);
-		close(errp[0]);
+		close(fd[0][1]);
+		close(fd[2][0]);
 		return err_wrap("peer %s: starting charon", p->name);
 	}
-	close(go[1]);
-	p->exec_fd = errp[0];
+	close(fd[0][1]);
+	/* The keeper is not ours to wait for: it lives as long as charon. */
+	p->exec_fd = fd[2][0];
 	return 0;
 }
 
@@ -460,7 +559,6 @@ int peer_spawn_wait(struct peer *p)
 	p->exec_fd = -1;
 	if (n > 0) {
 		msg[n] = '\0';
-		waitpid(p->charon.pid, NULL, 0);
 		return err_set("peer %s: starting charon: %s", p->name, msg);
 	}
 	return 0;
@@ -501,21 +599,28 @@ char *peer_log_tail(const struct peer *p, int lines)
 
 static int charon_died(const struct peer *p)
 {
-	char *tail = peer_log_tail(p, 8), how[64] = "exited";
-	int status;
+	char *tail = peer_log_tail(p, 8), *how;
 
-	/* The controller that started charon can still say how it ended. */
-	if (waitpid(p->charon.pid, &status, WNOHANG) == p->charon.pid) {
-		if (WIFSIGNALED(status))
-			snprintf(how, sizeof(how), "was killed by signal %d (%s)", WTERMSIG(status),
-				 strsignal(WTERMSIG(status)));
-		else
-			snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(status));
-	}
+	/* The keeper writes how charon ended; give it a moment. */
+	for (int i = 0; i < 50 && !(how = peer_exit_reason(p->dir)); i++)
+		sleep_ms(10);
 	err_set("peer %s: charon (pid %d) %s during start-up\n%s", p->name,
-		(int)p->charon.pid, how, tail);
+		(int)p->charon.pid, how ? how : "exited", tail);
+	free(how);
 	free(tail);
 	return -1;
+}
+
+char *peer_exit_reason(const char *dir)
+{
+	char *path = xasprintf("%s/charon.exit", dir), *how = NULL;
+	json_t *j = json_load_file(path, 0, NULL);
+
+	free(path);
+	if (j && json_string_value(json_object_get(j, "how")))
+		how = xstrdup(json_string_value(json_object_get(j, "how")));
+	json_decref(j);
+	return how;
 }
 
 int peer_wait_vici(const struct peer *p, int timeout_ms)

@@ -25,6 +25,7 @@ struct peer {
 	char local_ts[64], remote_ts[64];       /* protected subnets */
 	const char *psk;
 	struct proc_id charon;
+	struct proc_id keeper;  /* charon's parent, which records how it ended */
 	int exec_fd;            /* reports a failed exec; see peer_spawn_wait */
 };
 
@@ -34,10 +35,11 @@ char *peer_vici_path(const struct peer *p);
 /* Write strongswan.conf, swanctl/swanctl.conf and the private run dir. */
 int peer_render(const struct peer *p, const char *lab);
 
-/* Start charon. `record` is called with the new pid before charon is
- * allowed to exec, so a controller killed at any point has recorded every
- * process it started; a child whose parent died exits on its own. */
-typedef int (*peer_record_fn)(void *ctx, const struct peer *p, const struct proc_id *id);
+/* Start charon under a keeper process. `record` is called once p->keeper
+ * and p->charon are known and before charon may exec, so a controller
+ * killed at any point has recorded every process it started; a keeper
+ * whose controller died before that kills its charon and exits. */
+typedef int (*peer_record_fn)(void *ctx, const struct peer *p);
 int peer_spawn(struct peer *p, peer_record_fn record, void *ctx);
 /* Wait until the spawned child has exec'd charon (or say why it could
  * not); several peers can be spawned before waiting for any. */
@@ -54,6 +56,10 @@ int peer_wait_traps(const struct peer *p, int nsfd, int timeout_ms);
 /* Enter the peer's view (network namespace, private mounts, environment)
  * in the calling process; used before exec'ing charon or a user command. */
 int peer_enter(const char *dir, int nsfd);
+
+/* How charon ended ("was killed by signal 9 (Killed)"), from the file its
+ * keeper wrote; NULL while it runs (allocated). */
+char *peer_exit_reason(const char *dir);
 
 /* Last lines of charon's log and stderr, for error messages (allocated). */
 char *peer_log_tail(const struct peer *p, int lines);

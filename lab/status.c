@@ -66,6 +66,13 @@ static json_t *charon_json(const json_t *node, json_t **sas)
 		json_object_set_new(c, "pid", json_integer(id.pid));
 	}
 	json_object_set_new(c, "alive", json_boolean(alive));
+	if (!alive && dir) {
+		char *how = peer_exit_reason(dir);
+
+		if (how)
+			json_object_set_new(c, "exit", json_string(how));
+		free(how);
+	}
 	if (!alive || !dir)
 		return c;
 	{
@@ -140,6 +147,8 @@ static void print_text(const json_t *doc)
 		       (int)json_integer_value(json_object_get(cnt, "child_installed")),
 		       (int)json_integer_value(json_object_get(k, "sa_count")),
 		       (int)json_integer_value(json_object_get(k, "policy_count")));
+		if (json_object_get(c, "exit"))
+			printf("  %-8s charon %s\n", "", json_string_value(json_object_get(c, "exit")));
 		if (json_object_get(c, "error"))
 			printf("  %-8s error: %s\n", "", json_string_value(json_object_get(c, "error")));
 	}
