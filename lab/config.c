@@ -5,6 +5,8 @@
 
 #include <arpa/inet.h>
 #include <stdarg.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,6 +172,7 @@ static const cyaml_schema_value_t plugin_schema = {
 static const cyaml_schema_field_t profile_fields[] = {
 	STR("name", OPT, struct profile, name),
 	STR("description", OPT, struct profile, description),
+	STR("base", OPT, struct profile, base),
 	STR("charon", OPT, struct profile, charon),
 	CYAML_FIELD_SEQUENCE("plugins", CYAML_FLAG_POINTER | OPT,
 	    struct profile, plugins, &plugin_schema, 1, CYAML_UNLIMITED),
@@ -648,9 +651,34 @@ static int profile_check(const struct profile *p, const struct ydoc *d)
 	return 0;
 }
 
-struct profile *profile_load(const char *path)
+#define PROFILE_BASE_DEPTH 8
+
+static struct profile *profile_load_one(const char *path, int depth);
+
+/* The profile named by `base:`, relative to the file that names it. */
+static struct profile *load_base(const struct profile *p, const char *path, int depth)
 {
-	struct profile *p;
+	char dir[PATH_MAX], *base;
+	struct profile *b;
+
+	if (depth >= PROFILE_BASE_DEPTH) {
+		err_set("%s: base: more than %d profiles deep (a cycle?)", path,
+		    PROFILE_BASE_DEPTH);
+		return NULL;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	base = p->base[0] == '/' ? xstrdup(p->base) :
+	    xasprintf("%s/%s", dirname(dir), p->base);
+	b = profile_load_one(base, depth + 1);
+	if (!b)
+		err_wrap("%s: base", path);
+	free(base);
+	return b;
+}
+
+static struct profile *profile_load_one(const char *path, int depth)
+{
+	struct profile *p, *b;
 	struct ydoc *d;
 	void *data;
 	int rc;
@@ -658,14 +686,40 @@ struct profile *profile_load(const char *path)
 	if (ycheck_load(path, &profile_schema, &data, &d) < 0)
 		return NULL;
 	p = data;
-	p->path = xstrdup(path);
 	rc = profile_check(p, d);
 	ydoc_free(d);
 	if (rc < 0) {
 		profile_free(p);
 		return NULL;
 	}
+	if (!p->base)
+		return p;
+	b = load_base(p, path, depth);
+	if (!b) {
+		profile_free(p);
+		return NULL;
+	}
+	/* This file's settings win over its base's. */
+	ycheck_overlay(&profile_schema, b, p);
+	return b;
+}
+
+struct profile *profile_load(const char *path)
+{
+	struct profile *p = profile_load_one(path, 0);
+
+	if (p) {
+		free(p->path);
+		p->path = xstrdup(path);
+	}
 	return p;
+}
+
+void profile_overlay(struct profile *dst, struct profile *src)
+{
+	free(src->path);
+	src->path = NULL;
+	ycheck_overlay(&profile_schema, dst, src);
 }
 
 void profile_free(struct profile *p)

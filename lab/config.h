@@ -18,7 +18,10 @@
 struct topology *topology_load(const char *path);
 void topology_free(struct topology *t);
 
+/* A profile with `base: other.yaml` is laid over that one (recursively). */
 struct profile *profile_load(const char *path);
 void profile_free(struct profile *p);
+/* Lay src's settings over dst's; src is consumed. */
+void profile_overlay(struct profile *dst, struct profile *src);
 
 #endif

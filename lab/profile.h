@@ -67,6 +67,8 @@ struct profile_child {          /* connections.<name>.children.<name> */
 struct profile {
 	char *name;
 	char *description;
+	char *base;                 /* profile this one is laid over (relative
+	                               to this file's folder) */
 	char *charon;               /* charon binary; default /usr/lib/ipsec/charon */
 	char **plugins;             /* charon.load; default: the explicit lab list */
 	unsigned plugins_count;

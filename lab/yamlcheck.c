@@ -584,6 +584,53 @@ void ycheck_free(const cyaml_schema_value_t *schema, void *data)
 		cyaml_free(&free_config, schema, data, 0);
 }
 
+static unsigned count_of(const uint8_t *p, uint8_t size)
+{
+	switch (size) {
+	case 1:
+		return *p;
+	case 2:
+		return *(const uint16_t *)(const void *)p;
+	case 4:
+		return *(const uint32_t *)(const void *)p;
+	default:
+		return (unsigned)*(const uint64_t *)(const void *)p;
+	}
+}
+
+static void overlay_fields(const cyaml_schema_field_t *f, uint8_t *dst, uint8_t *src)
+{
+	for (; f->key; f++) {
+		void **d = (void **)(dst + f->data_offset);
+		void **s = (void **)(src + f->data_offset);
+
+		if (!(f->value.flags & CYAML_FLAG_POINTER) || !*s)
+			continue;
+		if (f->value.type == CYAML_MAPPING && *d) {
+			overlay_fields(f->value.mapping.fields, *d, *s);
+			continue;
+		}
+		/* Replace: the old value goes, the new one moves over. */
+		if (f->value.type == CYAML_SEQUENCE) {
+			cyaml_free(&free_config, &f->value, *d, count_of(dst + f->count_offset,
+			    f->count_size));
+			memcpy(dst + f->count_offset, src + f->count_offset, f->count_size);
+			memset(src + f->count_offset, 0, f->count_size);
+		} else {
+			cyaml_free(&free_config, &f->value, *d, 0);
+		}
+		*d = *s;
+		*s = NULL;
+	}
+}
+
+void ycheck_overlay(const cyaml_schema_value_t *schema, void *dst, void *src)
+{
+	overlay_fields(schema->mapping.fields, dst, src);
+	/* What is left in src was not moved: free it with its shell. */
+	ycheck_free(schema, src);
+}
+
 void ydoc_free(struct ydoc *d)
 {
 	if (!d)

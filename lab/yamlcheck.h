@@ -46,6 +46,14 @@ int ycheck_load(const char *path, const cyaml_schema_value_t *schema,
 /* Free data loaded with SCHEMA; NULL is fine. */
 void ycheck_free(const cyaml_schema_value_t *schema, void *data);
 
+/*
+ * Lay SRC over DST, both loaded with SCHEMA: every pointer field SRC sets
+ * replaces DST's (a sequence as a whole), nested mappings are laid over
+ * field by field. SRC is consumed. For profiles based on other profiles and
+ * per-peer overrides, where every field is an optional pointer.
+ */
+void ycheck_overlay(const cyaml_schema_value_t *schema, void *dst, void *src);
+
 void ydoc_free(struct ydoc *d);
 const char *ydoc_file(const struct ydoc *d);
 
