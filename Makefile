@@ -24,7 +24,7 @@ LAB_OBJS  := $(LAB_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-all: $(BUILD)/ikelab $(BUILD)/uml-fpfix.so
+all: $(BUILD)/ikelab $(BUILD)/uml-fpfix.so $(BUILD)/ikelab-probe $(BUILD)/ikelab-blast
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -40,6 +40,11 @@ $(BUILD)/ikelab: $(BUILD)/lab/main.o $(BUILD)/libikelab.a
 $(BUILD)/uml-fpfix.so: lab/shim/uml-fpfix.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 $(WARN) -shared -fPIC -o $@ $< -ldl
+
+# Traffic probes, run inside peer namespaces: see probes/probe.c. They need
+# only the helpers, not the libraries the controller links.
+$(BUILD)/ikelab-probe $(BUILD)/ikelab-blast: $(BUILD)/ikelab-%: $(BUILD)/probes/%.o $(BUILD)/lab/util.o $(BUILD)/lab/err.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libikelab.a
 	@mkdir -p $(dir $@)
