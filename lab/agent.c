@@ -28,12 +28,14 @@
 #include <sys/reboot.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
 #define SERIAL "/dev/ttyS1"
+#define HOSTFS_MAGIC 0x00c0ffee
 #define NEWROOT "/tmp/.ikelab/root"
 #define MAX_SESSIONS 64
 #define DRAIN_MS 300    /* output a command's children may still write */
@@ -133,7 +135,19 @@ static int make_root(const char *release)
 	return 0;
 }
 
+static int share_dir(const char *path);
+
 /* Writable host directories, at the same paths as on the host. */
+int uml_share_dir(const char *path)
+{
+	struct statfs fs;
+
+	/* Already the host's (the run directory, or shared before). */
+	if (statfs(path, &fs) == 0 && fs.f_type == HOSTFS_MAGIC)
+		return 0;
+	return share_dir(path);
+}
+
 static int share_dir(const char *path)
 {
 	char opts[PATH_MAX + 8];

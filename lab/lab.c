@@ -272,12 +272,13 @@ static void peer_clear(struct peer *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static int record_charon(void *ctx, const struct peer *p, const struct proc_id *id)
+static int record_charon(void *ctx, const struct peer *p)
 {
 	struct builder *b = ctx;
 	json_t *node = json_object_get(lab_obj(b->st, "nodes"), p->name);
 
-	json_object_set_new(node, "charon", proc_id_json(id));
+	json_object_set_new(node, "charon", proc_id_json(&p->charon));
+	json_object_set_new(node, "keeper", proc_id_json(&p->keeper));
 	return lab_save(b->st);
 }
 
@@ -408,11 +409,14 @@ static int stop_recorded(json_t *nodes)
 	json_object_foreach(nodes, name, node) {
 		struct proc_id id;
 
-		if (proc_id_from_json(json_object_get(node, "charon"), &id) < 0)
-			continue;
-		/* charon deletes its SAs and policies on TERM. */
-		if (proc_stop(&id, 3000) < 0)
+		/* charon deletes its SAs and policies on TERM; its keeper
+		 * then exits by itself. */
+		if (proc_id_from_json(json_object_get(node, "charon"), &id) == 0 &&
+		    proc_stop(&id, 3000) < 0)
 			r = err_wrap("peer %s", name);
+		if (proc_id_from_json(json_object_get(node, "keeper"), &id) == 0 &&
+		    proc_stop(&id, 1000) < 0)
+			r = err_wrap("peer %s: keeper", name);
 	}
 	return r;
 }

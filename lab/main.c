@@ -6,6 +6,8 @@
 #include "doctor.h"
 #include "err.h"
 #include "lab.h"
+#include "plot.h"
+#include "recorder.h"
 #include "remote.h"
 #include "state.h"
 #include "status.h"
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char usage[] =
@@ -26,6 +29,9 @@ static const char usage[] =
 	"  status   [--name LAB] [--json]   charon, IKE_SAs, CHILD_SAs and kernel state per peer\n"
 	"  exec     [--name LAB] PEER -- CMD...  run CMD in a peer's namespaces\n"
 	"  down     [--name LAB | --all]    stop charons, remove everything the lab made\n"
+	"  record   [--name LAB] [--duration S] [--rate HZ] [--traffic PPS] [--grace S] [--out DIR]\n"
+	"           SA counts, events, kernel acquires and probe loss over time, into a run dir\n"
+	"  plot     RUN_DIR                 timeline.svg and timeline.png of a recorded run\n"
 	"  doctor   [--json]                what this host can do, which backend auto picks\n"
 	"  bench    up [--rounds N]         time up against a shell baseline (make bench)\n"
 	"\n"
@@ -36,6 +42,7 @@ struct cli {
 	const char *cmd;
 	const char *name;
 	const char *topology, *peers, *kernel, *charon, *rounds;
+	const char *duration, *rate, *out, *traffic, *grace;
 	bool json, all;
 	char **pos;             /* positional arguments before "--" */
 	int npos;
@@ -61,6 +68,8 @@ static int parse(struct cli *c, int argc, char **argv)
 	struct { const char *opt; const char **dst; } vals[] = {
 		{ "--name", &c->name }, { "--topology", &c->topology }, { "--peers", &c->peers },
 		{ "--kernel", &c->kernel }, { "--charon", &c->charon }, { "--rounds", &c->rounds },
+		{ "--duration", &c->duration }, { "--rate", &c->rate }, { "--out", &c->out },
+		{ "--traffic", &c->traffic }, { "--grace", &c->grace },
 	};
 
 	memset(c, 0, sizeof(*c));
@@ -165,18 +174,57 @@ static int cmd_up(const struct cli *c)
 
 /* ---- the others ---------------------------------------------------------- */
 
+static bool uml_is_lab_name(const char *name)
+{
+	char *dir = lab_dir(name);
+	bool r = uml_is_lab(dir);
+
+	free(dir);
+	return r;
+}
+
+static int remote_run_lab(const char *name, char *const argv[], int flags)
+{
+	char *dir = lab_dir(name);
+	int rc = remote_run(dir, argv, flags, 5000);
+
+	free(dir);
+	return rc < 0 ? fail() : rc;
+}
+
+/* The command's own arguments with one option's value replaced (or
+ * added); the strings stay owned by the caller. */
+static char **forward_args(const struct cli *c, const char *opt, char *val)
+{
+	size_t n = 0;
+	char **out;
+	bool set = false;
+
+	while (c->argv[n])
+		n++;
+	out = xcalloc(n + 3, sizeof(char *));
+	for (size_t i = 0, k = 0; i < n; i++) {
+		out[k++] = c->argv[i];
+		if (!strcmp(c->argv[i], opt) && i + 1 < n) {
+			out[k++] = val;
+			i++;
+			set = true;
+		}
+		if (i + 1 == n && !set) {
+			out[k++] = (char *)opt;
+			out[k++] = val;
+		}
+	}
+	return out;
+}
+
 /* A UML lab seen from the host: run the same command inside. */
 static bool forwarded(const struct cli *c, int flags, int *rc)
 {
-	char *dir = lab_dir(c->name);
-	bool remote = !inside_uml() && uml_is_lab(dir);
+	bool remote = !inside_uml() && uml_is_lab_name(c->name);
 
-	if (remote) {
-		*rc = remote_run(dir, c->argv, flags, 5000);
-		if (*rc < 0)
-			*rc = fail();
-	}
-	free(dir);
+	if (remote)
+		*rc = remote_run_lab(c->name, c->argv, flags);
 	return remote;
 }
 
@@ -251,6 +299,92 @@ static long number(const char *opt, const char *val, long dflt, long max)
 	return n;
 }
 
+/* Decimal option within [min, max], or -1 with err_msg(). */
+static int decimal(const char *opt, const char *val, double dflt, double min, double max,
+		   double *out)
+{
+	char *end;
+
+	*out = dflt;
+	if (!val)
+		return 0;
+	*out = strtod(val, &end);
+	if (*end || end == val || *out < min || *out > max)
+		return err_set("%s must be a number from %g to %g, not '%s'", opt, min, max, val);
+	return 0;
+}
+
+/* The run directory, absolute: made here, on the host, so that a UML lab
+ * can share it (only what exists on the host can be). */
+static char *run_dir(const char *out, const char *name)
+{
+	char stamp[32], *dir;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (out) {
+		dir = xstrdup(out);
+	} else {
+		localtime_r(&now, &tm);
+		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+		dir = xasprintf("runs/%s-%s", name, stamp);
+	}
+	if (mkdir_p(dir, 0755) < 0) {
+		free(dir);
+		return NULL;
+	}
+	{
+		char *abs = abs_path(dir);
+
+		free(dir);
+		return abs;
+	}
+}
+
+static int cmd_record(const struct cli *c)
+{
+	struct rec_opts o = { .lab = c->name, .live = isatty(1) };
+	long traffic = c->traffic ? number("--traffic", c->traffic, 0, 2000000) : 0;
+	char *dir;
+	int rc;
+
+	if (decimal("--duration", c->duration, 60, 0.1, 86400 * 7, &o.duration) < 0 ||
+	    decimal("--rate", c->rate, 10, 0.1, 1000, &o.rate) < 0 ||
+	    decimal("--grace", c->grace, 2, 0, 3600, &o.grace) < 0 || traffic < 0)
+		return fail();
+	if (c->npos)
+		return err_set("record takes no positional arguments ('%s')", c->pos[0]), fail();
+	dir = run_dir(c->out, c->name);
+	if (!dir)
+		return fail();
+	if (!inside_uml() && uml_is_lab_name(c->name)) {
+		char **argv = forward_args(c, "--out", dir);
+
+		rc = remote_run_lab(c->name, argv, o.live ? REMOTE_STDIN | REMOTE_TTY : 0);
+		free(argv);
+		free(dir);
+		return rc;
+	}
+	o.out = dir;
+	rc = record_main(&o, (int)traffic);
+	free(dir);
+	if (rc < 0)
+		return fail();
+	if (rc == 2)
+		fprintf(stderr, "ikelab: %s\n", err_msg());
+	return rc;
+}
+
+static int cmd_plot(const struct cli *c)
+{
+	if (c->npos != 1)
+		return err_set("usage: ikelab plot RUN_DIR"), fail();
+	if (plot_run(c->pos[0]) < 0)
+		return fail();
+	printf("%s/timeline.png\n%s/timeline.svg\n", c->pos[0], c->pos[0]);
+	return 0;
+}
+
 static int cmd_bench(const struct cli *c)
 {
 	long rounds = number("--rounds", c->rounds, 5, 1000);
@@ -286,6 +420,10 @@ int main(int argc, char **argv)
 		rc = cmd_status(&c);
 	} else if (!strcmp(c.cmd, "exec")) {
 		rc = cmd_exec(&c);
+	} else if (!strcmp(c.cmd, "record")) {
+		rc = cmd_record(&c);
+	} else if (!strcmp(c.cmd, "plot")) {
+		rc = cmd_plot(&c);
 	} else if (!strcmp(c.cmd, "bench")) {
 		rc = cmd_bench(&c);
 	} else if (!strcmp(c.cmd, "doctor")) {

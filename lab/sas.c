@@ -77,6 +77,32 @@ json_t *sas_list(struct vici_conn *c, int timeout_ms)
 	return list;
 }
 
+json_t *sas_list_registered(struct vici_conn *c, int timeout_ms)
+{
+	struct vici_msg *req = vici_msg_new();
+	struct vici_node *resp = NULL, *msg;
+	json_t *list = json_array();
+	char *name;
+	int r;
+
+	vici_kv(req, "noblock", "yes");
+	r = vici_cmd(c, "list-sas", req, &resp, timeout_ms);
+	vici_msg_free(req);
+	vici_node_free(resp);
+	/* The streamed IKE_SAs were queued while the command ran. */
+	while (r == 0 && vici_next_event(c, &name, &msg, 0) > 0) {
+		if (!strcmp(name, "list-sa"))
+			collect(list, name, msg);
+		free(name);
+		vici_node_free(msg);
+	}
+	if (r < 0) {
+		json_decref(list);
+		return NULL;
+	}
+	return list;
+}
+
 void sas_count(const json_t *list, struct sa_counts *out)
 {
 	size_t i, j;

@@ -14,6 +14,9 @@ struct vici_node;
 /* An array of IKE_SA objects, each with "name" added (the VICI section
  * name) and "child-sas" as an array with "key" added. */
 json_t *sas_list(struct vici_conn *c, int timeout_ms);
+/* The same on a connection registered for "list-sa" once and for all:
+ * one round trip per call instead of three, for samplers. */
+json_t *sas_list_registered(struct vici_conn *c, int timeout_ms);
 
 struct sa_counts {
 	int ike, ike_established;

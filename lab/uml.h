@@ -43,6 +43,11 @@ int uml_boot_and_run(const char *name, char *const inner[], const char *const rw
 		     bool keep);
 int uml_down(const char *name);
 
+/* Inside UML: make a host directory (which must exist on the host) the
+ * host's own at the same path, so that what is written there lands on the
+ * host. A no-op where it already is. */
+int uml_share_dir(const char *path);
+
 /* Entry points of the two halves that are not the command line. */
 int uml_init_main(int argc, char **argv);     /* PID 1 inside UML */
 

@@ -75,14 +75,23 @@ static void sp_cb(struct nl_object *obj, void *arg)
 
 int xfrm_dump(int nsfd, struct xfrm_dump *out)
 {
-	struct nl_cache *sas = NULL, *sps = NULL;
-	struct nl_sock *s;
+	struct nl_sock *s = net_sock_in(nsfd, NETLINK_XFRM);
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	s = net_sock_in(nsfd, NETLINK_XFRM);
 	if (!s)
 		return -1;
+	r = xfrm_dump_sock(s, out);
+	net_sock_free(s);
+	return r;
+}
+
+int xfrm_dump_sock(struct nl_sock *s, struct xfrm_dump *out)
+{
+	struct nl_cache *sas = NULL, *sps = NULL;
+	int r;
+
+	memset(out, 0, sizeof(*out));
 	r = xfrmnl_sa_alloc_cache(s, &sas);
 	if (r < 0) {
 		err_set("dump xfrm SAs: %s", nl_geterror(r));
@@ -100,7 +109,6 @@ out:
 		nl_cache_free(sas);
 	if (sps)
 		nl_cache_free(sps);
-	net_sock_free(s);
 	return r < 0 ? -1 : 0;
 }
 

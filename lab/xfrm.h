@@ -34,6 +34,9 @@ struct xfrm_dump {
 
 /* Dump SAs and policies of the namespace behind nsfd. */
 int xfrm_dump(int nsfd, struct xfrm_dump *out);
+/* The same on an XFRM netlink socket already living in the namespace. */
+struct nl_sock;
+int xfrm_dump_sock(struct nl_sock *s, struct xfrm_dump *out);
 void xfrm_dump_free(struct xfrm_dump *d);
 
 /* Try to install an AES-GCM ESP SA in a throw-away namespace: 1 if the

@@ -1,0 +1,392 @@
+#include "analysis.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- samples ----------------------------------------------------------- */
+
+static const char *jstr(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+static uint32_t jid(const json_t *o)
+{
+	return (uint32_t)strtoul(jstr(o, "uniqueid"), NULL, 10);
+}
+
+static void list_join(const json_t *arr, char *buf, size_t len)
+{
+	size_t i;
+	json_t *v;
+
+	buf[0] = '\0';
+	json_array_foreach(arr, i, v)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i ? "," : "",
+			 json_string_value(v) ? json_string_value(v) : "");
+}
+
+/* Counting keys without a hash table: samples hold a handful of SAs. */
+struct tally {
+	char key[256];
+	int n;
+};
+
+static int tally_add(struct tally *t, int *n, int max, const char *key)
+{
+	for (int i = 0; i < *n; i++)
+		if (!strcmp(t[i].key, key))
+			return ++t[i].n;
+	if (*n == max)
+		return 0;
+	snprintf(t[*n].key, sizeof(t[*n].key), "%s", key);
+	t[*n].n = 1;
+	return t[(*n)++].n;
+}
+
+static bool in(const char *s, const char *const *set)
+{
+	for (; *set; set++)
+		if (!strcmp(s, *set))
+			return true;
+	return false;
+}
+
+static const char *const ike_up_states[] = { "ESTABLISHED", "REKEYING", "REKEYED", NULL };
+static const char *const child_up_states[] = { "INSTALLED", "REKEYING", "REKEYED", "UPDATING", NULL };
+
+static void sample_child(struct sa_sample *s, const json_t *c, uint32_t ike_id,
+			 struct tally *ts, int *n_ts)
+{
+	const char *st = jstr(c, "state");
+	char key[256], lts[96], rts[96];
+
+	s->child++;
+	if (!strcmp(st, "REKEYING"))
+		s->child_rekeying++;
+	else if (!strcmp(st, "REKEYED"))
+		s->child_rekeyed++;
+	else if (!strcmp(st, "DELETING") || !strcmp(st, "DELETED"))
+		s->child_deleting++;
+	if (in(st, child_up_states)) {
+		s->child_ids = xrealloc(s->child_ids, (size_t)(s->n_child_ids + 1) * sizeof(uint32_t));
+		s->child_ike = xrealloc(s->child_ike, (size_t)(s->n_child_ids + 1) * sizeof(uint32_t));
+		s->child_ids[s->n_child_ids] = jid(c);
+		s->child_ike[s->n_child_ids++] = ike_id;
+	}
+	if (strcmp(st, "INSTALLED"))
+		return;
+	s->child_installed++;
+	list_join(json_object_get(c, "local-ts"), lts, sizeof(lts));
+	list_join(json_object_get(c, "remote-ts"), rts, sizeof(rts));
+	snprintf(key, sizeof(key), "%s %s === %s", jstr(c, "name"), lts, rts);
+	int n = tally_add(ts, n_ts, 64, key);
+	if (n > s->max_installed_per_ts) {
+		s->max_installed_per_ts = n;
+		snprintf(s->ts_key, sizeof(s->ts_key), "%s", key);
+	}
+}
+
+static void sample_ike(struct sa_sample *s, const json_t *ike, struct tally *pairs, int *n_pairs,
+		       struct tally *ts, int *n_ts)
+{
+	const char *st = jstr(ike, "state");
+	size_t i;
+	json_t *c;
+
+	s->ike++;
+	if (!strcmp(st, "ESTABLISHED"))
+		s->ike_established++;
+	else if (!strcmp(st, "CONNECTING") || !strcmp(st, "CREATED"))
+		s->ike_connecting++;
+	else if (!strcmp(st, "REKEYING") || !strcmp(st, "REKEYED"))
+		s->ike_rekeying++;
+	else if (!strcmp(st, "DELETING") || !strcmp(st, "DESTROYING"))
+		s->ike_deleting++;
+	if (in(st, ike_up_states)) {
+		s->ike_ids = xrealloc(s->ike_ids, (size_t)(s->n_ike_ids + 1) * sizeof(uint32_t));
+		s->ike_ids[s->n_ike_ids++] = jid(ike);
+	}
+	if (!strcmp(st, "ESTABLISHED")) {
+		char key[256];
+		int n;
+
+		snprintf(key, sizeof(key), "%s[%s] <=> %s[%s]", jstr(ike, "local-id"),
+			 jstr(ike, "local-host"), jstr(ike, "remote-id"), jstr(ike, "remote-host"));
+		n = tally_add(pairs, n_pairs, 64, key);
+		if (n > s->max_established_per_pair) {
+			s->max_established_per_pair = n;
+			snprintf(s->pair_key, sizeof(s->pair_key), "%s", key);
+		}
+	}
+	json_array_foreach(json_object_get(ike, "child-sas"), i, c)
+		sample_child(s, c, jid(ike), ts, n_ts);
+}
+
+void sample_from_sas(const json_t *list, double t, struct sa_sample *s)
+{
+	struct tally pairs[64], ts[64];
+	int n_pairs = 0, n_ts = 0;
+	size_t i;
+	json_t *ike;
+
+	memset(s, 0, sizeof(*s));
+	s->t = t;
+	json_array_foreach(list, i, ike)
+		sample_ike(s, ike, pairs, &n_pairs, ts, &n_ts);
+	s->rekeying = s->ike_rekeying || s->ike_deleting || s->child_rekeying ||
+		      s->child_rekeyed || s->child_deleting;
+}
+
+void sample_free(struct sa_sample *s)
+{
+	free(s->ike_ids);
+	free(s->child_ids);
+	free(s->child_ike);
+	memset(s, 0, sizeof(*s));
+}
+
+/* ---- duplicates --------------------------------------------------------- */
+
+static const struct episode *dup_close(struct dup_tracker *d, double t, double grace)
+{
+	struct episode *e;
+
+	d->active = false;
+	if (t - d->start <= grace)
+		return NULL;
+	d->found = xrealloc(d->found, (size_t)(d->n_found + 1) * sizeof(*d->found));
+	e = &d->found[d->n_found++];
+	e->start = d->start;
+	e->end = t;
+	e->max = d->max;
+	snprintf(e->key, sizeof(e->key), "%s", d->key);
+	return e;
+}
+
+const struct episode *dup_update(struct dup_tracker *d, double t, int count, const char *key,
+				 double grace)
+{
+	if (count > 1) {
+		if (!d->active) {
+			d->active = true;
+			d->start = t;
+			d->max = 0;
+		}
+		if (count > d->max) {
+			d->max = count;
+			snprintf(d->key, sizeof(d->key), "%s", key);
+		}
+		return NULL;
+	}
+	return d->active ? dup_close(d, t, grace) : NULL;
+}
+
+const struct episode *dup_finish(struct dup_tracker *d, double t, double grace)
+{
+	return d->active ? dup_close(d, t, grace) : NULL;
+}
+
+void dup_free(struct dup_tracker *d)
+{
+	free(d->found);
+	memset(d, 0, sizeof(*d));
+}
+
+/* ---- the ledger ---------------------------------------------------------- */
+
+void ledger_init(struct ledger *l, double grace)
+{
+	memset(l, 0, sizeof(*l));
+	l->grace = grace;
+}
+
+void ledger_free(struct ledger *l)
+{
+	free(l->e);
+	free(l->rekeys);
+	memset(l, 0, sizeof(*l));
+}
+
+static struct ledger_entry *entry(struct ledger *l, bool child, uint32_t id)
+{
+	struct ledger_entry *e;
+
+	for (int i = 0; i < l->n; i++)
+		if (l->e[i].child == child && l->e[i].id == id)
+			return &l->e[i];
+	l->e = xrealloc(l->e, (size_t)(l->n + 1) * sizeof(*l->e));
+	e = &l->e[l->n++];
+	memset(e, 0, sizeof(*e));
+	e->child = child;
+	e->id = id;
+	e->missing_since = -1;
+	e->seen_since = -1;
+	return e;
+}
+
+void ledger_up(struct ledger *l, bool child, uint32_t id, uint32_t ike_id)
+{
+	struct ledger_entry *e = entry(l, child, id);
+
+	e->up = true;
+	e->ike_id = ike_id;
+	e->missing_since = -1;
+	e->seen_since = -1;
+}
+
+void ledger_down(struct ledger *l, bool child, uint32_t id)
+{
+	entry(l, child, id)->up = false;
+}
+
+void ledger_ike_down(struct ledger *l, uint32_t ike_id)
+{
+	ledger_down(l, false, ike_id);
+	for (int i = 0; i < l->n; i++)
+		if (l->e[i].child && l->e[i].ike_id == ike_id)
+			l->e[i].up = false;
+}
+
+void ledger_ike_rekey(struct ledger *l, uint32_t old_id, uint32_t new_id)
+{
+	/* The children move to the new IKE_SA. */
+	for (int i = 0; i < l->n; i++)
+		if (l->e[i].child && l->e[i].ike_id == old_id)
+			l->e[i].ike_id = new_id;
+	ledger_down(l, false, old_id);
+	ledger_up(l, false, new_id, 0);
+}
+
+void ledger_child_rekey(struct ledger *l, uint32_t old_id, uint32_t new_id, uint32_t ike_id,
+			double t, ledger_cb cb, void *ctx)
+{
+	for (int i = 0; i < l->n_rekeys; i++) {
+		struct ledger_mismatch m = { LEDGER_DUPLICATE_EVENT, true, new_id, t, "" };
+
+		if (l->rekeys[i][0] != old_id || l->rekeys[i][1] != new_id)
+			continue;
+		snprintf(m.explain, sizeof(m.explain),
+			 "child-rekey for CHILD_SA #%u -> #%u arrived a second time (strongSwan 5.9.8 "
+			 "can report one rekey twice); the ledger counts it once",
+			 old_id, new_id);
+		cb(ctx, &m);
+		return;
+	}
+	l->rekeys = xrealloc(l->rekeys, (size_t)(l->n_rekeys + 1) * sizeof(*l->rekeys));
+	l->rekeys[l->n_rekeys][0] = old_id;
+	l->rekeys[l->n_rekeys++][1] = new_id;
+	ledger_down(l, true, old_id);
+	ledger_up(l, true, new_id, ike_id);
+}
+
+static bool listed(const uint32_t *ids, int n, uint32_t id)
+{
+	for (int i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
+static void check_missing(struct ledger *l, const struct sa_sample *s, ledger_cb cb, void *ctx)
+{
+	for (int i = 0; i < l->n; i++) {
+		struct ledger_entry *e = &l->e[i];
+		bool present = e->child ? listed(s->child_ids, s->n_child_ids, e->id)
+					: listed(s->ike_ids, s->n_ike_ids, e->id);
+
+		if (!e->up || present) {
+			e->missing_since = -1;
+			continue;
+		}
+		if (e->missing_since < 0)
+			e->missing_since = s->t;
+		else if (s->t - e->missing_since > l->grace) {
+			struct ledger_mismatch m = { LEDGER_EVENT_ONLY, e->child, e->id, s->t, "" };
+
+			snprintf(m.explain, sizeof(m.explain),
+				 "%s #%u was announced up but list-sas has not listed it for %.1f s, "
+				 "and no down or rekey event said it went away",
+				 e->child ? "CHILD_SA" : "IKE_SA", e->id, s->t - e->missing_since);
+			cb(ctx, &m);
+			e->up = false;
+		}
+	}
+}
+
+static void check_unannounced(struct ledger *l, bool child, const uint32_t *ids,
+			      const uint32_t *ike, int n, double t, ledger_cb cb, void *ctx)
+{
+	for (int i = 0; i < n; i++) {
+		struct ledger_entry *e = entry(l, child, ids[i]);
+
+		if (e->up)
+			continue;
+		if (!l->seeded) {
+			/* Up before the recording started. */
+			ledger_up(l, child, ids[i], ike ? ike[i] : 0);
+			continue;
+		}
+		if (e->seen_since < 0)
+			e->seen_since = t;
+		else if (t - e->seen_since > l->grace) {
+			struct ledger_mismatch m = { LEDGER_SAMPLE_ONLY, child, ids[i], t, "" };
+
+			snprintf(m.explain, sizeof(m.explain),
+				 "list-sas has shown %s #%u for %.1f s but no %s event announced it",
+				 child ? "CHILD_SA" : "IKE_SA", ids[i], t - e->seen_since,
+				 child ? "child-updown or child-rekey" : "ike-updown or ike-rekey");
+			cb(ctx, &m);
+			ledger_up(l, child, ids[i], ike ? ike[i] : 0);
+		}
+	}
+}
+
+void ledger_check(struct ledger *l, const struct sa_sample *s, ledger_cb cb, void *ctx)
+{
+	check_missing(l, s, cb, ctx);
+	check_unannounced(l, false, s->ike_ids, NULL, s->n_ike_ids, s->t, cb, ctx);
+	check_unannounced(l, true, s->child_ids, s->child_ike, s->n_child_ids, s->t, cb, ctx);
+	l->seeded = true;
+}
+
+bool ledger_is_up(const struct ledger *l, bool child, uint32_t id)
+{
+	for (int i = 0; i < l->n; i++)
+		if (l->e[i].child == child && l->e[i].id == id)
+			return l->e[i].up;
+	return false;
+}
+
+const char *ledger_what_name(enum ledger_what w)
+{
+	switch (w) {
+	case LEDGER_SAMPLE_ONLY:
+		return "sample-only";
+	case LEDGER_EVENT_ONLY:
+		return "event-only";
+	case LEDGER_DUPLICATE_EVENT:
+		return "duplicate-event";
+	}
+	return "?";
+}
+
+double growth_per_hour(const double *t, const double *y, int n)
+{
+	double st = 0, sy = 0, stt = 0, sty = 0, d;
+
+	if (n < 2)
+		return 0;
+	for (int i = 0; i < n; i++) {
+		st += t[i];
+		sy += y[i];
+		stt += t[i] * t[i];
+		sty += t[i] * y[i];
+	}
+	d = n * stt - st * st;
+	return d > 0 ? (n * sty - st * sy) / d * 3600 : 0;
+}

@@ -1,0 +1,113 @@
+/*
+ * analysis.h - turning list-sas samples and VICI events into facts:
+ * counts by state, duplicates that persist, and an event ledger that is
+ * checked against the samples.
+ *
+ * Pure logic over JSON and numbers, so it can be tested without a daemon.
+ */
+#ifndef IKELAB_ANALYSIS_H
+#define IKELAB_ANALYSIS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* One peer's list-sas answer, reduced. */
+struct sa_sample {
+	double t;
+	int ike, ike_established, ike_connecting, ike_rekeying, ike_deleting;
+	int child, child_installed, child_rekeying, child_rekeyed, child_deleting;
+	int max_established_per_pair;   /* IKE_SAs between the same two identities */
+	int max_installed_per_ts;       /* CHILD_SAs with one name and TS pair */
+	char pair_key[256];             /* the pair with the most */
+	char ts_key[256];               /* the TS pair with the most */
+	bool rekeying;                  /* any SA in a rekey or delete state */
+	/* SAs a ledger should know as up: ESTABLISHED-or-later IKE_SAs and
+	 * INSTALLED-or-later CHILD_SAs; child_ike[i] is the IKE_SA holding
+	 * child_ids[i]. */
+	uint32_t *ike_ids, *child_ids, *child_ike;
+	int n_ike_ids, n_child_ids;
+};
+
+void sample_from_sas(const json_t *list, double t, struct sa_sample *s);
+void sample_free(struct sa_sample *s);
+
+/* A condition (more than one of something) that must hold for longer than
+ * a grace period to count: short rekey overlaps do not. */
+struct episode {
+	double start, end;
+	int max;
+	char key[256];
+};
+
+struct dup_tracker {
+	bool active;
+	double start;
+	int max;
+	char key[256];
+	struct episode *found;
+	int n_found;
+};
+
+/* Feed one observation; returns the episode just closed, or NULL. */
+const struct episode *dup_update(struct dup_tracker *d, double t, int count, const char *key,
+				 double grace);
+/* Close an open episode at the end of a run. */
+const struct episode *dup_finish(struct dup_tracker *d, double t, double grace);
+void dup_free(struct dup_tracker *d);
+
+/* ---- the ledger ------------------------------------------------------ */
+
+enum ledger_what {
+	LEDGER_SAMPLE_ONLY,     /* list-sas shows an SA no event announced */
+	LEDGER_EVENT_ONLY,      /* an SA announced up is no longer listed, no down event */
+	LEDGER_DUPLICATE_EVENT, /* the same rekey reported twice */
+};
+
+struct ledger_mismatch {
+	enum ledger_what what;
+	bool child;
+	uint32_t id;
+	double t;
+	char explain[256];
+};
+
+struct ledger_entry {
+	uint32_t id;
+	uint32_t ike_id;        /* children: their IKE_SA */
+	bool child;
+	bool up;
+	double missing_since;   /* < 0: listed in the last sample */
+	double seen_since;      /* < 0: not seen unannounced */
+};
+
+struct ledger {
+	struct ledger_entry *e;
+	int n;
+	uint32_t (*rekeys)[2];  /* child-rekey pairs seen (old, new) */
+	int n_rekeys;
+	bool seeded;
+	double grace;
+};
+
+typedef void (*ledger_cb)(void *ctx, const struct ledger_mismatch *m);
+
+void ledger_init(struct ledger *l, double grace);
+void ledger_free(struct ledger *l);
+void ledger_up(struct ledger *l, bool child, uint32_t id, uint32_t ike_id);
+void ledger_down(struct ledger *l, bool child, uint32_t id);
+/* An IKE_SA going down takes its children with it. */
+void ledger_ike_down(struct ledger *l, uint32_t ike_id);
+void ledger_ike_rekey(struct ledger *l, uint32_t old_id, uint32_t new_id);
+void ledger_child_rekey(struct ledger *l, uint32_t old_id, uint32_t new_id, uint32_t ike_id,
+			double t, ledger_cb cb, void *ctx);
+/* Compare with a sample; reports each mismatch once. */
+void ledger_check(struct ledger *l, const struct sa_sample *s, ledger_cb cb, void *ctx);
+bool ledger_is_up(const struct ledger *l, bool child, uint32_t id);
+
+const char *ledger_what_name(enum ledger_what w);
+
+/* Least-squares slope of y over t, per hour. */
+double growth_per_hour(const double *t, const double *y, int n);
+
+#endif

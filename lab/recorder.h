@@ -1,0 +1,57 @@
+/*
+ * recorder.h - watching a running lab: every SA that comes and goes, every
+ * kernel acquire and expire, every lost probe packet, on one time axis.
+ *
+ * Per peer: a VICI event connection (ike-updown, child-updown, ike-rekey,
+ * child-rekey, ike-update), list-sas (noblock) sampled on a second
+ * connection, an XFRM netlink socket for acquires and expires and one for
+ * dumps, and optionally a traffic probe. What comes out is described in
+ * docs/run-directory.md.
+ *
+ * The recorder is driven by its caller (`ikelab record`, a scenario run):
+ * open, poll until done, finish. Callers can add their own events to the
+ * stream (a scheduled action, say).
+ */
+#ifndef IKELAB_RECORDER_H
+#define IKELAB_RECORDER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+struct recorder;
+
+struct rec_opts {
+	const char *lab;
+	const char *out;        /* run directory; created if missing */
+	double duration;        /* seconds, for the status line */
+	double rate;            /* samples per second */
+	double grace;           /* seconds a duplicate must last to count */
+	bool live;              /* one status line on the terminal */
+};
+
+struct recorder *rec_open(const struct rec_opts *o);
+/* Start a probe in every peer, sending `pps` packets per second to the
+ * other peer's protected address. */
+int rec_start_traffic(struct recorder *r, int pps);
+/* Process everything that happens for up to timeout_ms. */
+int rec_poll(struct recorder *r, int timeout_ms);
+/* Seconds since the recording started. */
+double rec_now(const struct recorder *r);
+/* True once the lab failed (a charon died): the caller should stop. */
+bool rec_failed(const struct recorder *r);
+/* Add a line to events.jsonl; takes ownership of fields (may be NULL). */
+void rec_emit(struct recorder *r, const char *peer, const char *source, const char *kind,
+	      json_t *fields);
+/* Stop the probes, wait for their last reports, write summary.json.
+ * Returns 0 when the run is clean, 2 for a lab error (err_msg() says
+ * which), -1 when the recorder itself failed. */
+int rec_finish(struct recorder *r, bool interrupted);
+void rec_free(struct recorder *r);
+
+const char *rec_dir(const struct recorder *r);
+
+/* `ikelab record`: open, optionally start traffic, run for the duration
+ * or until SIGINT/SIGTERM, finish. Exit status as rec_finish. */
+int record_main(const struct rec_opts *o, int traffic_pps);
+
+#endif
