@@ -62,16 +62,27 @@ unit: $(UNIT_BINS)
 
 # The same unit tests built with AddressSanitizer and UBSan (and clang, so
 # the code is known to build with both compilers).
+ASAN_VARS = BUILD=build/asan CC=clang OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined"
 asan:
-	$(MAKE) BUILD=build/asan CC=clang OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
-		LDFLAGS="-fsanitize=address,undefined" unit all
+	$(MAKE) $(ASAN_VARS) unit all
+
+asan-build:
+	$(MAKE) $(ASAN_VARS) all
 
 integration: all
 	@sh tests/integration/run.sh
 
+# The probe's accounting against iptables counters, in a scratch namespace;
+# once as built, once built with the sanitizers.
+probe-test: all asan-build
+	bash tests/probe/run.sh
+	PROBE=build/asan/ikelab-probe bash tests/probe/run.sh
+
 test: test-deps
 	$(MAKE) all unit
 	$(MAKE) asan
+	$(MAKE) probe-test
 	$(MAKE) integration
 
 lab-up: deps
@@ -89,5 +100,5 @@ bench: test-deps
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps test-deps unit asan integration test lab-up lab-down bench clean
+.PHONY: all deps test-deps unit asan asan-build probe-test integration test lab-up lab-down bench clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -8,5 +8,10 @@
 /* Time from `up` to trap policies in both peers, ikelab against the shell
  * baseline (scripts/baseline-up.sh), alternating, in one kernel boot. */
 int bench_up(int rounds, const char *kernel);
+/* Probe packets per second through an ESP tunnel, against the same probes
+ * in cleartext between the same namespaces, in one boot. */
+int bench_esp(const char *kernel);
+/* The recorder's CPU time per minute at 10 Hz, without and with traffic. */
+int bench_record(double secs, const char *kernel);
 
 #endif

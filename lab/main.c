@@ -33,7 +33,7 @@ static const char usage[] =
 	"           SA counts, events, kernel acquires and probe loss over time, into a run dir\n"
 	"  plot     RUN_DIR                 timeline.svg and timeline.png of a recorded run\n"
 	"  doctor   [--json]                what this host can do, which backend auto picks\n"
-	"  bench    up [--rounds N]         time up against a shell baseline (make bench)\n"
+	"  bench    up [--rounds N] | esp | record [--duration S]   benchmarks (make bench)\n"
 	"\n"
 	"--name defaults to 'lab'. Options may come anywhere before '--'.\n"
 	"Labs live in /run/ikelab/NAME (IKELAB_RUN moves them).\n";
@@ -343,7 +343,7 @@ static char *run_dir(const char *out, const char *name)
 
 static int cmd_record(const struct cli *c)
 {
-	struct rec_opts o = { .lab = c->name, .live = isatty(1) };
+	struct rec_opts o = { .lab = c->name, .live = isatty(1), .share = true };
 	long traffic = c->traffic ? number("--traffic", c->traffic, 0, 2000000) : 0;
 	char *dir;
 	int rc;
@@ -390,11 +390,17 @@ static int cmd_bench(const struct cli *c)
 	long rounds = number("--rounds", c->rounds, 5, 1000);
 	const char *kernel = pick_kernel(c);
 
-	if (rounds < 0 || !kernel)
+	double secs;
+
+	if (rounds < 0 || !kernel || decimal("--duration", c->duration, 60, 1, 3600, &secs) < 0)
 		return fail();
-	if (c->npos != 1 || strcmp(c->pos[0], "up"))
-		return err_set("usage: ikelab bench up [--rounds N] [--kernel auto|host|uml]"), fail();
-	return bench_up((int)rounds, kernel) < 0 ? fail() : 0;
+	if (c->npos == 1 && !strcmp(c->pos[0], "up"))
+		return bench_up((int)rounds, kernel) < 0 ? fail() : 0;
+	if (c->npos == 1 && !strcmp(c->pos[0], "esp"))
+		return bench_esp(kernel) < 0 ? fail() : 0;
+	if (c->npos == 1 && !strcmp(c->pos[0], "record"))
+		return bench_record(secs, kernel) < 0 ? fail() : 0;
+	return err_set("usage: ikelab bench up [--rounds N] | esp | record [--duration S]"), fail();
 }
 
 int main(int argc, char **argv)

@@ -97,6 +97,7 @@ struct recorder {
 	int n;
 	FILE *events, *timeline, *traffic;
 	int64_t t0;
+	double cpu0;            /* this process's CPU time when recording began */
 	int timer;
 	bool failed;
 	char *failure;
@@ -204,7 +205,7 @@ static int open_outputs(struct recorder *r)
 
 	if (mkdir_p(r->dir, 0755) < 0)
 		return -1;
-	if (inside_uml() && uml_share_dir(r->dir) < 0)
+	if (r->o.share && inside_uml() && uml_share_dir(r->dir) < 0)
 		return -1;
 	path = xasprintf("%s/events.jsonl", r->dir);
 	r->events = fopen(path, "we");
@@ -231,6 +232,16 @@ static char *charon_version_of(struct rec_peer *p)
 	vici_node_free(resp);
 	err_clear();
 	return v;
+}
+
+/* What recording cost: this process's CPU time (probes not included). */
+static double self_cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 struct recorder *rec_open(const struct rec_opts *o)
@@ -280,6 +291,7 @@ struct recorder *rec_open(const struct rec_opts *o)
 		goto fail_open;
 	}
 	r->t0 = mono_ns();
+	r->cpu0 = self_cpu_s();
 	rec_emit(r, NULL, "lab", "record-start", json_pack("{s:s, s:f, s:f, s:s?}", "lab", o->lab,
 		 "duration", o->duration, "rate_hz", o->rate, "charon_version", r->charon_version));
 	return r;
@@ -1063,16 +1075,6 @@ static json_t *peer_summary(struct rec_peer *p)
 		"ike_ids_seen", p->ike_ids, "child_ids_seen", p->child_ids);
 }
 
-/* What recording cost: this process's CPU time (probes not included). */
-static double self_cpu_s(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
 static int write_summary(struct recorder *r, bool interrupted)
 {
 	json_t *s = json_object(), *peers = json_object(), *traffic = json_object();
@@ -1099,7 +1101,7 @@ static int write_summary(struct recorder *r, bool interrupted)
 	json_object_set_new(s, "verdict", json_string(r->failed ? "lab-error" : "ok"));
 	json_object_set_new(s, "lab_error", r->failure ? json_string(r->failure) : json_null());
 	json_object_set_new(s, "interrupted", json_boolean(interrupted));
-	json_object_set_new(s, "recorder_cpu_s", json_real(self_cpu_s()));
+	json_object_set_new(s, "recorder_cpu_s", json_real(self_cpu_s() - r->cpu0));
 	json_object_set_new(s, "samples", json_integer(r->samples));
 	json_object_set_new(s, "max_sample_gap_s", json_real(r->max_gap));
 	json_object_set_new(s, "peers", peers);

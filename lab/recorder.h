@@ -27,6 +27,7 @@ struct rec_opts {
 	double rate;            /* samples per second */
 	double grace;           /* seconds a duplicate must last to count */
 	bool live;              /* one status line on the terminal */
+	bool share;             /* inside UML: out is a host directory to share */
 };
 
 struct recorder *rec_open(const struct rec_opts *o);

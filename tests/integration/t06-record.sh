@@ -1,0 +1,106 @@
+# Recording a lab: a 60-second run with CHILD_SA rekeys every 6-10 s and
+# probe traffic both ways; a duplicate forced by hand; a plot; a charon
+# killed mid-recording.
+. "$(dirname "$0")/lib.sh"
+LAB=it-record
+RUN="$WORK/run"
+
+up $LAB --peers "$ROOT/peers/child-rekey-10s.yaml"
+"$IKELAB" exec --name $LAB alice -- ping -c 4 -i 0.5 -W 2 -I 10.1.0.1 10.2.0.1 >/dev/null || fail "tunnel"
+"$IKELAB" record --name $LAB --duration 60 --traffic 500 --out "$RUN" >"$WORK/record.out" ||
+	{ cat "$WORK/record.out"; fail "record"; }
+for f in events.jsonl timeline.csv traffic.csv summary.json; do
+	[ -s "$RUN/$f" ] || fail "$f missing or empty"
+done
+python3 - "$RUN" "$IKELAB_RUN/$LAB" <<'PY' || fail "recorded run does not hold up"
+import csv, json, re, sys, datetime
+run, labdir = sys.argv[1], sys.argv[2]
+s = json.load(open(f"{run}/summary.json"))
+ev = [json.loads(l) for l in open(f"{run}/events.jsonl")]
+rows = list(csv.DictReader(open(f"{run}/timeline.csv")))
+def check(cond, what):
+    if not cond:
+        print("FAIL:", what); sys.exit(1)
+check(s["verdict"] == "ok", f"verdict {s['verdict']} {s['lab_error']}")
+check(s["samples"] > 550, f"only {s['samples']} samples in 60 s at 10 Hz")
+check(s["max_sample_gap_s"] < 0.2, f"sample gap {s['max_sample_gap_s']} s")
+for peer in ("alice", "bob"):
+    mine = [r for r in rows if r["peer"] == peer]
+    # One IKE_SA throughout.
+    check(all(r["ike"] == "1" and r["ike_established"] == "1" for r in mine),
+          f"{peer}: not exactly one IKE_SA in every sample")
+    # CHILD_SAs 1 -> 2 -> 1 around rekeys, never more than one installed.
+    child = [int(r["child"]) for r in mine]
+    check(max(child) >= 2 and min(child) == 1, f"{peer}: CHILD_SAs never went 1 -> 2 -> 1")
+    check(max(int(r["child_installed"]) for r in mine) == 1, f"{peer}: two CHILD_SAs installed at once")
+    rekeys = [e for e in ev if e["peer"] == peer and e["kind"] == "child-rekey"]
+    check(len(rekeys) >= 5, f"{peer}: only {len(rekeys)} CHILD_SA rekeys in 60 s")
+    # Every rekey charon logged during the run is in events.jsonl.
+    t0 = datetime.datetime.fromisoformat(ev[0]["wall"].rstrip("Z"))
+    t1 = datetime.datetime.fromisoformat(ev[-1]["wall"].rstrip("Z"))
+    logged = set()
+    for line in open(f"{labdir}/{peer}/run/charon.log"):
+        m = re.match(r"(\S+ \S+) .*CHILD_SA \S+\{(\d+)\} state change: REKEYING => REKEYED", line)
+        if not m:
+            continue
+        when = datetime.datetime.fromisoformat(m.group(1)) - (datetime.datetime.now() - datetime.datetime.utcnow())
+        if t0 < when < t1:
+            logged.add(int(m.group(2)))
+    recorded = {e["old_id"] for e in rekeys}
+    check(logged <= recorded, f"{peer}: rekeys in charon.log not in events.jsonl: {sorted(logged - recorded)}")
+    check(len(logged) >= len(recorded) - 1, f"{peer}: events {sorted(recorded)} vs log {sorted(logged)}")
+check(not s["duplicates"], f"duplicates in a clean run: {s['duplicates']}")
+# The ledger agrees with the samples, or says why not.
+for m in s["ledger"]["details"]:
+    check(m["detail"]["what"] == "duplicate-event" and m["detail"]["explain"], f"unexplained ledger mismatch {m}")
+for d in ("alice>bob", "bob>alice"):
+    t = s["traffic"][d]
+    check(t["tx"] > 25000 and t["rx"] > 0.99 * t["tx"], f"{d}: traffic {t}")
+print(f"  ok: {len(rows)//2} samples per peer, {s['peers']['alice']['child_rekeys']} rekeys on alice, "
+      f"lost {s['traffic']['alice>bob']['lost']}+{s['traffic']['bob>alice']['lost']}, "
+      f"ledger mismatches {s['ledger']['mismatches']}")
+PY
+
+# The plot of a run exists and is not trivial.
+"$IKELAB" plot "$RUN" >/dev/null || fail "plot"
+head -c 8 "$RUN/timeline.png" | od -An -tx1 | grep -q "89 50 4e 47 0d 0a 1a 0a" || fail "timeline.png is not a PNG"
+[ "$(stat -c %s "$RUN/timeline.png")" -gt 20000 ] || fail "timeline.png is tiny"
+grep -q "<svg" "$RUN/timeline.svg" && grep -q "alice" "$RUN/timeline.svg" || fail "timeline.svg"
+"$IKELAB" down --name $LAB >/dev/null
+
+# A duplicate forced by hand: with reuse_ikesa off, every initiate over VICI
+# makes a new IKE_SA with its own CHILD_SA for the same traffic selectors.
+printf 'name: no-reuse\nbase: %s/peers/auto-route.yaml\nsettings:\n  reuse_ikesa: false\n' "$ROOT" >"$WORK/no-reuse.yaml"
+up $LAB --peers "$WORK/no-reuse.yaml"
+"$IKELAB" record --name $LAB --duration 9 --out "$WORK/dup" >"$WORK/dup.out" &
+rec=$!
+sleep 2
+for i in 1 2; do
+	"$IKELAB" exec --name $LAB alice -- swanctl --initiate --child net >/dev/null || fail "initiate $i"
+done
+wait $rec || fail "record of the duplicate"
+python3 - "$WORK/dup/summary.json" <<'PY' || fail "forced duplicate not reported"
+import json, sys
+s = json.load(open(sys.argv[1]))
+kinds = {(d["peer"], d["kind"]) for d in s["duplicates"]}
+assert ("alice", "ike") in kinds and ("alice", "child") in kinds, s["duplicates"]
+assert s["peers"]["alice"]["max_ike_established"] == 2, s["peers"]["alice"]
+print("  ok: duplicates", sorted(kinds))
+PY
+
+# A charon killed during the recording ends it as a lab error that names
+# the peer and the signal, not as a clean timeline.
+"$IKELAB" record --name $LAB --duration 30 --out "$WORK/killed" >"$WORK/killed.out" 2>&1 &
+rec=$!
+sleep 2
+"$IKELAB" exec --name $LAB bob -- sh -c 'kill -KILL $(cat /run/charon.pid)'
+rc=0
+wait $rec || rc=$?
+assert_eq 2 "$rc" "exit status of a record whose charon died"
+grep -q "charon of bob (pid [0-9]*) was killed by signal 9" "$WORK/killed.out" ||
+	{ cat "$WORK/killed.out"; fail "the lab error does not name bob and the signal"; }
+python3 -c "import json,sys; s=json.load(open(sys.argv[1])); assert s['verdict']=='lab-error' and 'bob' in s['lab_error'], s" \
+	"$WORK/killed/summary.json" || fail "summary verdict"
+note "killed charon: $(tail -1 "$WORK/killed.out")"
+"$IKELAB" down --name $LAB >/dev/null
+assert_no_leftovers $LAB
