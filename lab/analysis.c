@@ -375,6 +375,40 @@ const char *ledger_what_name(enum ledger_what w)
 	return "?";
 }
 
+/* Does some stretch of samples with v >= k last longer than grace? A
+ * stretch ends at the first sample below k, or at the last sample. */
+static bool holds(const double *t, const int *v, int n, int k, double grace, double *since)
+{
+	for (int i = 0; i < n; i++) {
+		int j = i;
+
+		if (v[i] < k)
+			continue;
+		while (j + 1 < n && v[j + 1] >= k)
+			j++;
+		if ((j + 1 < n ? t[j + 1] : t[j]) - t[i] > grace) {
+			*since = t[i];
+			return true;
+		}
+		i = j;
+	}
+	return false;
+}
+
+int sustained_max(const double *t, const int *v, int n, double grace, double *since)
+{
+	int top = 0;
+
+	*since = 0;
+	for (int i = 0; i < n; i++)
+		if (v[i] > top)
+			top = v[i];
+	for (int k = top; k > 0; k--)
+		if (holds(t, v, n, k, grace, since))
+			return k;
+	return 0;
+}
+
 double growth_per_hour(const double *t, const double *y, int n)
 {
 	double st = 0, sy = 0, stt = 0, sty = 0, d;

@@ -107,6 +107,10 @@ bool ledger_is_up(const struct ledger *l, bool child, uint32_t id);
 
 const char *ledger_what_name(enum ledger_what w);
 
+/* The largest count that held without a break for longer than grace, and
+ * when the first such stretch began (*since). 0 for an empty series. */
+int sustained_max(const double *t, const int *v, int n, double grace, double *since);
+
 /* Least-squares slope of y over t, per hour. */
 double growth_per_hour(const double *t, const double *y, int n);
 

@@ -169,7 +169,7 @@ static const cyaml_schema_value_t plugin_schema = {
 	CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 0, CYAML_UNLIMITED),
 };
 
-static const cyaml_schema_field_t profile_fields[] = {
+const cyaml_schema_field_t profile_fields[] = {
 	STR("name", OPT, struct profile, name),
 	STR("description", OPT, struct profile, description),
 	STR("base", OPT, struct profile, base),
@@ -497,10 +497,11 @@ void topology_free(struct topology *t)
 
 /* Profile checks */
 
-static int want_one_of(const struct ydoc *d, const char *path, const char *s,
-    const char *const *values)
+static int want_one_of(const struct ydoc *d, const char *at, const char *key,
+    const char *s, const char *const *values)
 {
 	struct strbuf sb = { 0 };
+	char path[PATH_LEN];
 	int rc;
 
 	if (!s)
@@ -510,25 +511,29 @@ static int want_one_of(const struct ydoc *d, const char *path, const char *s,
 			return 0;
 	for (const char *const *v = values; *v; v++)
 		sb_addf(&sb, "%s%s", v == values ? "" : ", ", *v);
-	rc = ydoc_err(d, path, "'%s' is not one of: %s", s, sb.buf);
+	rc = ydoc_err(d, pathf(path, "%s%s", at, key), "'%s' is not one of: %s",
+	    s, sb.buf);
 	sb_free(&sb);
 	return rc;
 }
 
-static int want_duration(const struct ydoc *d, const char *path,
-    const char *s)
+static int want_duration(const struct ydoc *d, const char *at,
+    const char *key, const char *s)
 {
+	char path[PATH_LEN];
 	uint32_t secs;
 
 	if (s && duration_parse(s, &secs) < 0)
-		return ydoc_err(d, path, "%s", err_msg());
+		return ydoc_err(d, pathf(path, "%s%s", at, key), "%s",
+		    err_msg());
 	return 0;
 }
 
 /* strongswan.conf reads these as doubles: "4", "0.5", "1.8". */
-static int want_decimal(const struct ydoc *d, const char *path,
-    const char *s)
+static int want_decimal(const struct ydoc *d, const char *at,
+    const char *key, const char *s)
 {
+	char path[PATH_LEN];
 	size_t n;
 
 	if (!s)
@@ -537,20 +542,25 @@ static int want_decimal(const struct ydoc *d, const char *path,
 	if (n && s[n] == '.')
 		n += 1 + strspn(s + n + 1, "0123456789");
 	if (!n || s[n] || s[n - 1] == '.')
-		return ydoc_err(d, path, "'%s' is not a decimal number "
-		    "(like 4 or 0.5)", s);
+		return ydoc_err(d, pathf(path, "%s%s", at, key),
+		    "'%s' is not a decimal number (like 4 or 0.5)", s);
 	return 0;
 }
 
-static int want_name(const struct ydoc *d, const char *path, const char *s)
+static int want_name(const struct ydoc *d, const char *at, const char *key,
+    const char *s)
 {
+	char path[PATH_LEN];
+
 	if (s && !name_valid(s, 32))
-		return ydoc_err(d, path, "'%s' is not a connection name "
-		    "(letters, digits, '-' and '_', at most 32)", s);
+		return ydoc_err(d, pathf(path, "%s%s", at, key), "'%s' is not "
+		    "a connection name (letters, digits, '-' and '_', at most "
+		    "32)", s);
 	return 0;
 }
 
-static int check_plugins(const struct profile *p, const struct ydoc *d)
+static int check_plugins(const struct profile *p, const struct ydoc *d,
+    const char *at)
 {
 	char path[PATH_LEN];
 
@@ -558,26 +568,28 @@ static int check_plugins(const struct profile *p, const struct ydoc *d)
 		const char *s = p->plugins[i];
 
 		if (!*s || s[strspn(s, PLUGIN_CHARS)])
-			return ydoc_err(d, pathf(path, "plugins[%u]", i),
+			return ydoc_err(d, pathf(path, "%splugins[%u]", at, i),
 			    "'%s' is not a plugin name ([a-z0-9-]+)", s);
 	}
 	return 0;
 }
 
 static int check_settings(const struct profile_settings *s,
-    const struct ydoc *d)
+    const struct ydoc *d, const char *at)
 {
 	if (!s)
 		return 0;
-	if (want_decimal(d, "settings.retransmit_timeout",
+	if (want_decimal(d, at, "settings.retransmit_timeout",
 	    s->retransmit_timeout) < 0 ||
-	    want_decimal(d, "settings.retransmit_base", s->retransmit_base) < 0)
+	    want_decimal(d, at, "settings.retransmit_base",
+	    s->retransmit_base) < 0)
 		return -1;
 	return 0;
 }
 
 /* Walks the schema, so every level has its YAML key in the message. */
-static int check_log(const struct profile_log *l, const struct ydoc *d)
+static int check_log(const struct profile_log *l, const struct ydoc *d,
+    const char *at)
 {
 	char path[PATH_LEN];
 
@@ -588,35 +600,39 @@ static int check_log(const struct profile_log *l, const struct ydoc *d)
 		    f->data_offset);
 
 		if (v && (*v < -1 || *v > 4))
-			return ydoc_err(d, pathf(path, "log.%s", f->key),
+			return ydoc_err(d, pathf(path, "%slog.%s", at, f->key),
 			    "log level %d is out of range (-1..4)", (int)*v);
 	}
 	return 0;
 }
 
-static int check_ike(const struct profile_ike *ike, const struct ydoc *d)
+static int check_ike(const struct profile_ike *ike, const struct ydoc *d,
+    const char *at)
 {
 	static const char *const unique[] = {
 		"no", "never", "replace", "keep", NULL,
 	};
+	char path[PATH_LEN];
 
 	if (!ike)
 		return 0;
 	if (ike->version && *ike->version != 1 && *ike->version != 2)
-		return ydoc_err(d, "ike.version", "IKE version %u is neither "
-		    "1 nor 2", (unsigned)*ike->version);
-	if (want_name(d, "ike.name", ike->name) < 0 ||
-	    want_one_of(d, "ike.unique", ike->unique, unique) < 0 ||
-	    want_duration(d, "ike.rekey_time", ike->rekey_time) < 0 ||
-	    want_duration(d, "ike.reauth_time", ike->reauth_time) < 0 ||
-	    want_duration(d, "ike.over_time", ike->over_time) < 0 ||
-	    want_duration(d, "ike.rand_time", ike->rand_time) < 0 ||
-	    want_duration(d, "ike.dpd_delay", ike->dpd_delay) < 0)
+		return ydoc_err(d, pathf(path, "%sike.version", at),
+		    "IKE version %u is neither 1 nor 2",
+		    (unsigned)*ike->version);
+	if (want_name(d, at, "ike.name", ike->name) < 0 ||
+	    want_one_of(d, at, "ike.unique", ike->unique, unique) < 0 ||
+	    want_duration(d, at, "ike.rekey_time", ike->rekey_time) < 0 ||
+	    want_duration(d, at, "ike.reauth_time", ike->reauth_time) < 0 ||
+	    want_duration(d, at, "ike.over_time", ike->over_time) < 0 ||
+	    want_duration(d, at, "ike.rand_time", ike->rand_time) < 0 ||
+	    want_duration(d, at, "ike.dpd_delay", ike->dpd_delay) < 0)
 		return -1;
 	return 0;
 }
 
-static int check_child(const struct profile_child *c, const struct ydoc *d)
+static int check_child(const struct profile_child *c, const struct ydoc *d,
+    const char *at)
 {
 	static const char *const actions[] = { "none", "trap", "start", NULL };
 	static const char *const dpd[] = { "clear", "trap", "restart", NULL };
@@ -624,29 +640,33 @@ static int check_child(const struct profile_child *c, const struct ydoc *d)
 
 	if (!c)
 		return 0;
-	if (want_name(d, "child.name", c->name) < 0 ||
-	    want_one_of(d, "child.start_action", c->start_action,
+	if (want_name(d, at, "child.name", c->name) < 0 ||
+	    want_one_of(d, at, "child.start_action", c->start_action,
 	    actions) < 0 ||
-	    want_one_of(d, "child.close_action", c->close_action,
+	    want_one_of(d, at, "child.close_action", c->close_action,
 	    actions) < 0 ||
-	    want_one_of(d, "child.dpd_action", c->dpd_action, dpd) < 0 ||
-	    want_one_of(d, "child.mode", c->mode, modes) < 0 ||
-	    want_duration(d, "child.rekey_time", c->rekey_time) < 0 ||
-	    want_duration(d, "child.life_time", c->life_time) < 0 ||
-	    want_duration(d, "child.rand_time", c->rand_time) < 0)
+	    want_one_of(d, at, "child.dpd_action", c->dpd_action, dpd) < 0 ||
+	    want_one_of(d, at, "child.mode", c->mode, modes) < 0 ||
+	    want_duration(d, at, "child.rekey_time", c->rekey_time) < 0 ||
+	    want_duration(d, at, "child.life_time", c->life_time) < 0 ||
+	    want_duration(d, at, "child.rand_time", c->rand_time) < 0)
 		return -1;
 	return 0;
 }
 
-static int profile_check(const struct profile *p, const struct ydoc *d)
+int profile_check_at(const struct profile *p, const struct ydoc *d,
+    const char *at)
 {
+	char path[PATH_LEN];
+
 	/* Whether it exists is checked where it is started. */
 	if (p->charon && p->charon[0] != '/')
-		return ydoc_err(d, "charon", "'%s' is not an absolute path",
-		    p->charon);
-	if (check_plugins(p, d) < 0 || check_settings(p->settings, d) < 0 ||
-	    check_log(p->log, d) < 0 || check_ike(p->ike, d) < 0 ||
-	    check_child(p->child, d) < 0)
+		return ydoc_err(d, pathf(path, "%scharon", at),
+		    "'%s' is not an absolute path", p->charon);
+	if (check_plugins(p, d, at) < 0 ||
+	    check_settings(p->settings, d, at) < 0 ||
+	    check_log(p->log, d, at) < 0 || check_ike(p->ike, d, at) < 0 ||
+	    check_child(p->child, d, at) < 0)
 		return -1;
 	return 0;
 }
@@ -686,7 +706,7 @@ static struct profile *profile_load_one(const char *path, int depth)
 	if (ycheck_load(path, &profile_schema, &data, &d) < 0)
 		return NULL;
 	p = data;
-	rc = profile_check(p, d);
+	rc = profile_check_at(p, d, "");
 	ydoc_free(d);
 	if (rc < 0) {
 		profile_free(p);

@@ -10,8 +10,12 @@
 #ifndef IKELAB_CONFIG_H
 #define IKELAB_CONFIG_H
 
+#include <cyaml/cyaml.h>
+
 #include "profile.h"
 #include "topology.h"
+
+struct ydoc;
 
 /* NULL and err_msg() ("topologies/x.yaml:12:7: links[1].endpoints[0].node:
  * no node named 'carol'") on failure. */
@@ -23,5 +27,11 @@ struct profile *profile_load(const char *path);
 void profile_free(struct profile *p);
 /* Lay src's settings over dst's; src is consumed. */
 void profile_overlay(struct profile *dst, struct profile *src);
+
+/* A profile as a mapping inside another file (a scenario's `set:`): its
+ * schema fields, and its checks with paths under AT ("peers[0].set."). */
+extern const cyaml_schema_field_t profile_fields[];
+int profile_check_at(const struct profile *p, const struct ydoc *d,
+    const char *at);
 
 #endif

@@ -35,37 +35,41 @@ char *lab_find_file(const char *path)
 	return xstrdup(path);
 }
 
+int lab_plan_check_charon(struct lab_plan *plan, const char *override)
+{
+	for (unsigned i = 0; i < 2; i++) {
+		struct profile *p = plan->profile[i];
+		const char *charon;
+
+		if (override) {
+			free(p->charon);
+			p->charon = xstrdup(override);
+		}
+		charon = p->charon ? p->charon : PROFILE_DEFAULT_CHARON;
+		if (access(charon, X_OK) == 0)
+			continue;
+		err_sys("charon binary %s", charon);
+		if (override)
+			return err_wrap("--charon");
+		if (p->charon)
+			return err_wrap("%s: charon", p->path);
+		return err_wrap("install strongswan-charon (make deps) or set 'charon:' in %s", p->path);
+	}
+	return 0;
+}
+
 int lab_plan_load(struct lab_plan *plan, const struct up_opts *o)
 {
 	char *topo = lab_find_file(o->topology ? o->topology : LAB_DEFAULT_TOPOLOGY);
 	char *peers = lab_find_file(o->peers ? o->peers : LAB_DEFAULT_PEERS);
-	const char *charon;
 	int r = -1;
 
 	memset(plan, 0, sizeof(*plan));
 	plan->topo = topology_load(topo);
-	if (!plan->topo)
-		goto out;
-	plan->profile = profile_load(peers);
-	if (!plan->profile)
-		goto out;
-	if (o->charon) {
-		free(plan->profile->charon);
-		plan->profile->charon = xstrdup(o->charon);
-	}
-	charon = plan->profile->charon ? plan->profile->charon : PROFILE_DEFAULT_CHARON;
-	if (access(charon, X_OK) < 0) {
-		err_sys("charon binary %s", charon);
-		if (o->charon)
-			err_wrap("--charon");
-		else if (plan->profile->charon)
-			err_wrap("%s: charon", peers);
-		else
-			err_wrap("install strongswan-charon (make deps) or set 'charon:' in %s", peers);
-		goto out;
-	}
-	r = 0;
-out:
+	/* One copy per peer: a restart or a scenario may change one only. */
+	if (plan->topo && (plan->profile[0] = profile_load(peers)) &&
+	    (plan->profile[1] = profile_load(peers)))
+		r = lab_plan_check_charon(plan, o->charon);
 	free(topo);
 	free(peers);
 	if (r < 0)
@@ -75,10 +79,11 @@ out:
 
 void lab_plan_free(struct lab_plan *plan)
 {
-	if (plan->topo)
+	if (plan->topo && !plan->borrowed_topo)
 		topology_free(plan->topo);
-	if (plan->profile)
-		profile_free(plan->profile);
+	for (unsigned i = 0; i < 2; i++)
+		if (plan->profile[i])
+			profile_free(plan->profile[i]);
 	memset(plan, 0, sizeof(*plan));
 }
 
@@ -255,7 +260,7 @@ static void peer_setup(struct builder *b, unsigned i)
 	p->remote_name = xstrdup(other->name);
 	p->dir = xasprintf("%s/%s", b->st->dir, me->name);
 	p->netns = netns_name(b->st->name, me->name);
-	p->profile = b->plan->profile;
+	p->profile = b->plan->profile[i];
 	p->psk = b->psk;
 	snprintf(p->local_addr, sizeof(p->local_addr), "%s", topo_ike_addr(t, me));
 	snprintf(p->remote_addr, sizeof(p->remote_addr), "%s", topo_ike_addr(t, other));
@@ -339,30 +344,41 @@ static void print_summary(const struct builder *b, double secs)
 			       b->st->name, t->nodes[i].name);
 }
 
-int lab_up_host(const struct up_opts *o)
+static void builder_init(struct builder *b, struct lab_state *st, struct lab_plan *plan)
 {
-	struct lab_plan plan;
+	memset(b, 0, sizeof(*b));
+	for (size_t i = 0; i < ARRAY_LEN(b->nsfd); i++)
+		b->nsfd[i] = -1;
+	b->st = st;
+	b->plan = plan;
+}
+
+static void builder_clear(struct builder *b)
+{
+	for (size_t i = 0; i < ARRAY_LEN(b->nsfd); i++)
+		if (b->nsfd[i] >= 0)
+			close(b->nsfd[i]);
+	for (unsigned i = 0; i < 2; i++)
+		peer_clear(&b->peers[i]);
+}
+
+int lab_up_plan(const char *name, struct lab_plan *plan, bool quiet)
+{
 	struct lab_state st;
 	struct builder b;
 	int64_t t0 = mono_ns();
 	int r;
 
-	if (lab_plan_load(&plan, o) < 0)
-		return -1;
-	if (lab_claim(&st, o->name, inside_uml() ? "uml" : "host") < 0) {
-		lab_plan_free(&plan);
+	if (lab_claim(&st, name, inside_uml() ? "uml" : "host") < 0) {
 		lab_close(&st);
 		return -1;
 	}
-	memset(&b, 0, sizeof(b));
-	for (size_t i = 0; i < ARRAY_LEN(b.nsfd); i++)
-		b.nsfd[i] = -1;
-	b.st = &st;
-	b.plan = &plan;
+	builder_init(&b, &st, plan);
 	json_object_set_new(st.doc, "controller", json_pack("{s:i}", "pid", (int)getpid()));
-	lab_set_str(&st, "topology", plan.topo->path);
-	lab_set_str(&st, "profile", plan.profile->path);
-	trace("up %s: plan loaded", o->name);
+	lab_set_str(&st, "topology", plan->topo->path);
+	json_object_set_new(st.doc, "profiles", json_pack("[s?, s?]", plan->profile[0]->path,
+			    plan->profile[1]->path));
+	trace("up %s: plan loaded", name);
 	r = make_psk(&b);
 	if (r == 0)
 		r = build_namespaces(&b);
@@ -385,16 +401,73 @@ int lab_up_host(const struct up_opts *o)
 		if (!getenv("IKELAB_KEEP_FAILED"))
 			lab_teardown(&st, inside_uml());
 		err_set("%s", saved);
-	} else if (!o->quiet) {
+	} else if (!quiet) {
 		print_summary(&b, (double)(mono_ns() - t0) / 1e9);
 	}
-	for (size_t i = 0; i < ARRAY_LEN(b.nsfd); i++)
-		if (b.nsfd[i] >= 0)
-			close(b.nsfd[i]);
-	for (unsigned i = 0; i < 2; i++)
-		peer_clear(&b.peers[i]);
+	builder_clear(&b);
 	lab_close(&st);
+	return r;
+}
+
+int lab_up_host(const struct up_opts *o)
+{
+	struct lab_plan plan;
+	int r;
+
+	if (lab_plan_load(&plan, o) < 0)
+		return -1;
+	r = lab_up_plan(o->name, &plan, o->quiet);
 	lab_plan_free(&plan);
+	return r;
+}
+
+static int read_psk(struct builder *b)
+{
+	char *path = xasprintf("%s/psk", b->st->dir), *text;
+	int r = read_file(path, &text, NULL);
+
+	free(path);
+	if (r < 0)
+		return -1;
+	snprintf(b->psk, sizeof(b->psk), "%s", text);
+	free(text);
+	return 0;
+}
+
+int lab_restart_peer(const char *name, struct lab_plan *plan, const char *peer)
+{
+	const struct topology *t = plan->topo;
+	struct lab_state st;
+	struct builder b;
+	int i = -1, r;
+
+	for (unsigned k = 0; k < 2; k++)
+		if (!strcmp(topo_peer(t, k)->name, peer))
+			i = (int)k;
+	if (i < 0)
+		return err_set("lab '%s' has no peer named '%s'", name, peer);
+	if (lab_open(&st, name, 10000) != 0) {
+		lab_close(&st);
+		return -1;
+	}
+	builder_init(&b, &st, plan);
+	peer_setup(&b, (unsigned)i);
+	b.nsfd[node_index(t, peer)] = netns_open(b.peers[i].netns);
+	r = read_psk(&b);
+	if (r == 0)
+		r = peer_spawn(&b.peers[i], record_charon, &b);
+	if (r == 0)
+		r = peer_spawn_wait(&b.peers[i]);
+	if (r == 0)
+		r = peer_wait_vici(&b.peers[i], CHARON_START_MS);
+	if (r == 0)
+		r = peer_load(&b.peers[i]);
+	if (r == 0)
+		r = peer_wait_traps(&b.peers[i], b.nsfd[node_index(t, peer)], TRAP_WAIT_MS);
+	if (r < 0)
+		err_wrap("restarting %s", peer);
+	builder_clear(&b);
+	lab_close(&st);
 	return r;
 }
 

@@ -22,13 +22,23 @@ struct up_opts {
 	bool quiet;
 };
 
-/* Load and check everything an `up` needs before building anything. */
+/* Everything an `up` needs, loaded and checked before anything is built:
+ * the topology and one profile per peer (in the topology's peer order). */
 struct lab_plan {
 	struct topology *topo;
-	struct profile *profile;
+	bool borrowed_topo;     /* owned by someone else (a scenario) */
+	struct profile *profile[2];
 };
 int lab_plan_load(struct lab_plan *plan, const struct up_opts *o);
+/* charon binaries exist and run; `override` replaces the profiles'. */
+int lab_plan_check_charon(struct lab_plan *plan, const char *override);
 void lab_plan_free(struct lab_plan *plan);
+
+/* Build a lab from a plan (the plan stays the caller's). */
+int lab_up_plan(const char *name, struct lab_plan *plan, bool quiet);
+/* Start a peer's charon again after it died or was killed, with the
+ * lab's PSK and the plan's profile; records the new pids. */
+int lab_restart_peer(const char *name, struct lab_plan *plan, const char *peer);
 
 /* Resolve a shipped file (topologies/x.yaml) relative to the current
  * directory first, then to the ikelab source tree the binary was built in. */

@@ -8,6 +8,8 @@
 #include "lab.h"
 #include "plot.h"
 #include "recorder.h"
+#include "run.h"
+#include "scenario.h"
 #include "remote.h"
 #include "state.h"
 #include "status.h"
@@ -32,6 +34,9 @@ static const char usage[] =
 	"  record   [--name LAB] [--duration S] [--rate HZ] [--traffic PPS] [--grace S] [--out DIR]\n"
 	"           SA counts, events, kernel acquires and probe loss over time, into a run dir\n"
 	"  plot     RUN_DIR                 timeline.svg and timeline.png of a recorded run\n"
+	"  run      SCENARIO.yaml [--seed S] [--seeds N] [--out DIR] [--kernel ...] [--charon PATH]\n"
+	"           reproduce a race: build, act on schedule, record, judge; exit 0 as expected,\n"
+	"           1 not, 2 lab error\n"
 	"  doctor   [--json]                what this host can do, which backend auto picks\n"
 	"  bench    up [--rounds N] | esp | record [--duration S]   benchmarks (make bench)\n"
 	"\n"
@@ -42,7 +47,7 @@ struct cli {
 	const char *cmd;
 	const char *name;
 	const char *topology, *peers, *kernel, *charon, *rounds;
-	const char *duration, *rate, *out, *traffic, *grace;
+	const char *duration, *rate, *out, *traffic, *grace, *seed, *seeds;
 	bool json, all;
 	char **pos;             /* positional arguments before "--" */
 	int npos;
@@ -69,7 +74,8 @@ static int parse(struct cli *c, int argc, char **argv)
 		{ "--name", &c->name }, { "--topology", &c->topology }, { "--peers", &c->peers },
 		{ "--kernel", &c->kernel }, { "--charon", &c->charon }, { "--rounds", &c->rounds },
 		{ "--duration", &c->duration }, { "--rate", &c->rate }, { "--out", &c->out },
-		{ "--traffic", &c->traffic }, { "--grace", &c->grace },
+		{ "--traffic", &c->traffic }, { "--grace", &c->grace }, { "--seed", &c->seed },
+		{ "--seeds", &c->seeds },
 	};
 
 	memset(c, 0, sizeof(*c));
@@ -150,7 +156,7 @@ static int cmd_up(const struct cli *c)
 	if (lab_plan_load(&plan, &o) < 0)
 		return fail();
 	topo = xstrdup(plan.topo->path);
-	peers = xstrdup(plan.profile->path);
+	peers = xstrdup(plan.profile[0]->path);
 	lab_plan_free(&plan);
 	{
 		char *topo_abs = abs_path(topo), *peers_abs = abs_path(peers);
@@ -343,7 +349,8 @@ static char *run_dir(const char *out, const char *name)
 
 static int cmd_record(const struct cli *c)
 {
-	struct rec_opts o = { .lab = c->name, .live = isatty(1), .share = true };
+	struct rec_opts o = { .lab = c->name, .live = isatty(1), .share = true,
+			      .crash_is_lab_error = true };
 	long traffic = c->traffic ? number("--traffic", c->traffic, 0, 2000000) : 0;
 	char *dir;
 	int rc;
@@ -373,6 +380,99 @@ static int cmd_record(const struct cli *c)
 	if (rc == 2)
 		fprintf(stderr, "ikelab: %s\n", err_msg());
 	return rc;
+}
+
+/* Where a scenario run writes: runs/NAME-DATE-TIME unless --out says. */
+static char *scenario_out(const struct cli *c, const struct scenario *s)
+{
+	char stamp[32], *dir;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	dir = c->out ? xstrdup(c->out) : xasprintf("runs/%s-%s", s->name, stamp);
+	if (mkdir_p(dir, 0755) < 0) {
+		free(dir);
+		return NULL;
+	}
+	{
+		char *abs = abs_path(dir);
+
+		free(dir);
+		return abs;
+	}
+}
+
+static int cmd_run(const struct cli *c)
+{
+	struct run_opts o = { .live = isatty(1), .charon = c->charon };
+	long seeds = number("--seeds", c->seeds, 1, 1000);
+	const char *kernel;
+	struct scenario *s;
+	char *file, *out, *seed_s, name[40];
+	int rc;
+
+	if (c->npos != 1)
+		return err_set("usage: ikelab run SCENARIO.yaml [--seed S] [--seeds N] [--out DIR]"), fail();
+	if (seeds < 0)
+		return fail();
+	if (c->seed) {
+		char *end;
+
+		o.seed = strtoull(c->seed, &end, 10);
+		if (*end || !o.seed)
+			return err_set("--seed must be a whole number from 1, not '%s'", c->seed), fail();
+	}
+	/* Refused here, before anything is built or booted. */
+	file = lab_find_file(c->pos[0]);
+	s = scenario_load(file);
+	if (!s) {
+		free(file);
+		return fail();
+	}
+	kernel = pick_kernel(c);
+	out = kernel ? scenario_out(c, s) : NULL;
+	scenario_free(s);
+	if (!out) {
+		free(file);
+		return fail();
+	}
+	/* Each run its own lab, so runs can go side by side. */
+	if (strcmp(c->name, LAB_DEFAULT_NAME))
+		snprintf(name, sizeof(name), "%s", c->name);
+	else
+		snprintf(name, sizeof(name), "run%d", (int)getpid());
+	o.scenario = file;
+	o.out = out;
+	o.lab = name;
+	o.seeds = (unsigned)seeds;
+	if (!strcmp(kernel, "host")) {
+		rc = run_here(&o);
+	} else {
+		char *abs = abs_path(file), ns[24];
+		const char *rw[] = { out, NULL };
+		char *inner[16] = { "run", abs ? abs : file, "--kernel", "host", "--out", out,
+				    "--name", name, "--seeds", ns };
+		int k = 10;
+
+		snprintf(ns, sizeof(ns), "%ld", seeds);
+		seed_s = c->seed ? (char *)c->seed : NULL;
+		if (seed_s) {
+			inner[k++] = "--seed";
+			inner[k++] = seed_s;
+		}
+		if (c->charon) {
+			inner[k++] = "--charon";
+			inner[k++] = (char *)c->charon;
+		}
+		inner[k] = NULL;
+		rc = uml_boot_and_run(name, inner, rw, false);
+		free(abs);
+	}
+	free(file);
+	free(out);
+	return rc < 0 ? fail() : rc;
 }
 
 static int cmd_plot(const struct cli *c)
@@ -428,6 +528,8 @@ int main(int argc, char **argv)
 		rc = cmd_exec(&c);
 	} else if (!strcmp(c.cmd, "record")) {
 		rc = cmd_record(&c);
+	} else if (!strcmp(c.cmd, "run")) {
+		rc = cmd_run(&c);
 	} else if (!strcmp(c.cmd, "plot")) {
 		rc = cmd_plot(&c);
 	} else if (!strcmp(c.cmd, "bench")) {

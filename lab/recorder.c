@@ -12,6 +12,7 @@
 #include "xfrm.h"
 #include "xfrmmon.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -68,6 +70,11 @@ struct rec_peer {
 	bool dead;
 	/* what the last sample said */
 	struct sa_sample last;
+	json_t *last_list;      /* the last list-sas answer, carried SAs included */
+	bool expect_exit;       /* the schedule kills this charon */
+	bool paused;            /* stopped on purpose: do not sample */
+	int burst_fd;           /* UDP socket in the peer's namespace */
+	int *pair_series, *ts_series;   /* for sustained maxima */
 	json_t *seen;           /* IKE_SAs by id: {"t": last listed, "sa": {...}} */
 	int busy;               /* IKE_SAs carried over in the last sample */
 	int kernel_sas, kernel_policies;
@@ -108,11 +115,23 @@ struct recorder {
 	int n_dirs;
 	json_t *duplicates, *mismatches;
 	char *charon_version;
+	int crashes;
+	struct {
+		int fd;
+		void (*cb)(void *ctx);
+		void *ctx;
+	} watch[8];
+	int n_watch;
 };
 
 double rec_now(const struct recorder *r)
 {
 	return (double)(mono_ns() - r->t0) / 1e9;
+}
+
+int64_t rec_t0(const struct recorder *r)
+{
+	return r->t0;
 }
 
 bool rec_failed(const struct recorder *r)
@@ -171,6 +190,7 @@ static int peer_open(struct recorder *r, struct rec_peer *p, const json_t *node)
 	p->probe = -1;
 	p->probe_fd = -1;
 	p->probe_go = -1;
+	p->burst_fd = -1;
 	p->ike_ids = json_array();
 	p->child_ids = json_array();
 	p->seen = json_object();
@@ -315,9 +335,13 @@ static void series_add(struct rec_peer *p, double t)
 	p->ts = xrealloc(p->ts, (size_t)(p->n_series + 1) * sizeof(double));
 	p->ike_series = xrealloc(p->ike_series, (size_t)(p->n_series + 1) * sizeof(double));
 	p->child_series = xrealloc(p->child_series, (size_t)(p->n_series + 1) * sizeof(double));
+	p->pair_series = xrealloc(p->pair_series, (size_t)(p->n_series + 1) * sizeof(int));
+	p->ts_series = xrealloc(p->ts_series, (size_t)(p->n_series + 1) * sizeof(int));
 	p->ts[p->n_series] = t;
 	p->ike_series[p->n_series] = p->last.ike;
-	p->child_series[p->n_series++] = p->last.child_installed;
+	p->child_series[p->n_series] = p->last.child_installed;
+	p->pair_series[p->n_series] = p->last.max_established_per_pair;
+	p->ts_series[p->n_series++] = p->last.max_installed_per_ts;
 }
 
 static void remember_ids(json_t *seen, const uint32_t *ids, int n)
@@ -378,6 +402,7 @@ static void write_timeline(struct recorder *r, struct rec_peer *p, double t)
 static void charon_gone(struct recorder *r, struct rec_peer *p)
 {
 	char *how = NULL;
+	bool crash = !p->expect_exit;
 
 	if (p->dead)
 		return;
@@ -385,9 +410,11 @@ static void charon_gone(struct recorder *r, struct rec_peer *p)
 	/* Its keeper writes how it ended as soon as it reaps it. */
 	for (int i = 0; i < 100 && !(how = peer_exit_reason(p->dir)); i++)
 		sleep_ms(10);
-	rec_emit(r, p->name, "lab", "charon-exit", json_pack("{s:i, s:s}", "pid",
-		 (int)p->charon.pid, "how", how ? how : "exited (how is unknown)"));
-	if (!r->failed) {
+	rec_emit(r, p->name, "lab", "charon-exit", json_pack("{s:i, s:s, s:b}", "pid",
+		 (int)p->charon.pid, "how", how ? how : "exited (how is unknown)", "scheduled", !crash));
+	if (crash)
+		r->crashes++;
+	if (crash && r->o.crash_is_lab_error && !r->failed) {
 		r->failed = true;
 		r->failure = xasprintf("charon of %s (pid %d) %s at t=%.1f s", p->name,
 				       (int)p->charon.pid, how ? how : "exited", rec_now(r));
@@ -442,7 +469,7 @@ static void sample_peer(struct recorder *r, struct rec_peer *p, double t)
 	struct xfrm_dump d;
 	json_t *list;
 
-	if (p->dead)
+	if (p->dead || p->paused)
 		return;
 	if (!proc_alive(&p->charon)) {
 		charon_gone(r, p);
@@ -463,7 +490,8 @@ static void sample_peer(struct recorder *r, struct rec_peer *p, double t)
 	carry_busy(p, list, t);
 	sample_free(&p->last);
 	sample_from_sas(list, t, &p->last);
-	json_decref(list);
+	json_decref(p->last_list);
+	p->last_list = list;
 	if (xfrm_dump_sock(p->xfrm, &d) == 0) {
 		p->kernel_sas = (int)d.n_sas;
 		p->kernel_policies = (int)d.n_policies;
@@ -861,6 +889,13 @@ static int probe_start(struct recorder *r, struct rec_peer *p, int pps)
 	pid_t pid;
 
 	snprintf(rate, sizeof(rate), "%d", pps);
+	/* A probe started again after rec_stop_traffic starts clean. */
+	if (p->probe_fd >= 0)
+		close(p->probe_fd);
+	p->probe_fd = -1;
+	p->probe_eof = false;
+	p->probe_ready = false;
+	p->probe_buf.len = 0;
 	if (access(bin, X_OK) < 0) {
 		err_sys("probe %s", bin);
 		free(bin);
@@ -961,9 +996,9 @@ int rec_poll(struct recorder *r, int timeout_ms)
 	int64_t deadline = mono_ns() + (int64_t)timeout_ms * 1000000;
 
 	do {
-		struct pollfd pf[1 + 3 * MAX_PEERS];
-		struct rec_peer *owner[1 + 3 * MAX_PEERS];
-		int kind[1 + 3 * MAX_PEERS], n = 1;
+		struct pollfd pf[1 + 3 * MAX_PEERS + 8];
+		struct rec_peer *owner[1 + 3 * MAX_PEERS + 8];
+		int kind[1 + 3 * MAX_PEERS + 8], n = 1;
 		int64_t left = (deadline - mono_ns()) / 1000000;
 
 		pf[0] = (struct pollfd){ r->timer, POLLIN, 0 };
@@ -983,6 +1018,10 @@ int rec_poll(struct recorder *r, int timeout_ms)
 				pf[n++] = (struct pollfd){ p->probe_fd, POLLIN, 0 };
 			}
 		}
+		for (int w = 0; w < r->n_watch; w++) {
+			owner[n] = NULL, kind[n] = 3 + w;
+			pf[n++] = (struct pollfd){ r->watch[w].fd, POLLIN, 0 };
+		}
 		if (poll(pf, (nfds_t)n, left > 0 ? (int)left : 0) < 0 && errno != EINTR)
 			return err_sys("poll");
 		for (int i = 1; i < n; i++) {
@@ -990,7 +1029,9 @@ int rec_poll(struct recorder *r, int timeout_ms)
 
 			if (!pf[i].revents)
 				continue;
-			if (kind[i] == 0)
+			if (kind[i] >= 3)
+				r->watch[kind[i] - 3].cb(r->watch[kind[i] - 3].ctx);
+			else if (kind[i] == 0)
 				on_vici(r, owner[i]);
 			else if (kind[i] == 1 && xfrmmon_read(owner[i]->mon, on_note, &nc) < 0)
 				rec_emit(r, owner[i]->name, "kernel", "lost-notifications",
@@ -1061,9 +1102,12 @@ static void finish_traffic(struct recorder *r, json_t *traffic)
 	}
 }
 
-static json_t *peer_summary(struct rec_peer *p)
+static json_t *peer_summary(struct recorder *r, struct rec_peer *p)
 {
-	return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:f, s:O, s:O}",
+	double ike_since, child_since;
+	int ike = sustained_max(p->ts, p->pair_series, p->n_series, r->o.grace, &ike_since);
+	int child = sustained_max(p->ts, p->ts_series, p->n_series, r->o.grace, &child_since);
+	json_t *j = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:f, s:O, s:O}",
 		"max_ike", p->max_ike, "max_ike_established", p->max_ike_est,
 		"max_child_installed", p->max_child_inst,
 		"max_child_installed_per_ts", p->max_child_per_ts,
@@ -1073,6 +1117,14 @@ static json_t *peer_summary(struct rec_peer *p)
 		"ike_growth_per_hour", growth_per_hour(p->ts, p->ike_series, p->n_series),
 		"child_growth_per_hour", growth_per_hour(p->ts, p->child_series, p->n_series),
 		"ike_ids_seen", p->ike_ids, "child_ids_seen", p->child_ids);
+
+	/* What lasted longer than the grace period: rekey and reauth
+	 * overlaps do not count, stuck duplicates do. */
+	json_object_set_new(j, "sustained_max_ike_per_pair", json_integer(ike));
+	json_object_set_new(j, "sustained_max_ike_since", json_real(ike_since));
+	json_object_set_new(j, "sustained_max_child_per_ts", json_integer(child));
+	json_object_set_new(j, "sustained_max_child_since", json_real(child_since));
+	return j;
 }
 
 static int write_summary(struct recorder *r, bool interrupted)
@@ -1087,7 +1139,7 @@ static int write_summary(struct recorder *r, bool interrupted)
 
 		note_duplicate(r, p, "ike", dup_finish(&p->dup_ike, t, r->o.grace));
 		note_duplicate(r, p, "child", dup_finish(&p->dup_child, t, r->o.grace));
-		json_object_set_new(peers, p->name, peer_summary(p));
+		json_object_set_new(peers, p->name, peer_summary(r, p));
 	}
 	finish_traffic(r, traffic);
 	wall_iso(wall, sizeof(wall));
@@ -1102,6 +1154,7 @@ static int write_summary(struct recorder *r, bool interrupted)
 	json_object_set_new(s, "lab_error", r->failure ? json_string(r->failure) : json_null());
 	json_object_set_new(s, "interrupted", json_boolean(interrupted));
 	json_object_set_new(s, "recorder_cpu_s", json_real(self_cpu_s() - r->cpu0));
+	json_object_set_new(s, "crashes", json_integer(r->crashes));
 	json_object_set_new(s, "samples", json_integer(r->samples));
 	json_object_set_new(s, "max_sample_gap_s", json_real(r->max_gap));
 	json_object_set_new(s, "peers", peers);
@@ -1169,6 +1222,11 @@ void rec_free(struct recorder *r)
 		json_decref(p->ike_ids);
 		json_decref(p->child_ids);
 		json_decref(p->seen);
+		json_decref(p->last_list);
+		free(p->pair_series);
+		free(p->ts_series);
+		if (p->burst_fd >= 0)
+			close(p->burst_fd);
 		free(p->name);
 		free(p->dir);
 		free(p->netns);
@@ -1192,6 +1250,137 @@ void rec_free(struct recorder *r)
 	free(r->charon_version);
 	free(r->dir);
 	free(r);
+}
+
+/* ---- for scenario actions -------------------------------------------------- */
+
+int rec_crashes(const struct recorder *r)
+{
+	return r->crashes;
+}
+
+static struct rec_peer *peer_named(struct recorder *r, const char *name)
+{
+	for (int i = 0; i < r->n; i++)
+		if (!strcmp(r->p[i].name, name))
+			return &r->p[i];
+	return NULL;
+}
+
+void rec_watch(struct recorder *r, int fd, void (*cb)(void *ctx), void *ctx)
+{
+	if (r->n_watch == (int)ARRAY_LEN(r->watch))
+		return;
+	r->watch[r->n_watch].fd = fd;
+	r->watch[r->n_watch].cb = cb;
+	r->watch[r->n_watch++].ctx = ctx;
+}
+
+void rec_expect_exit(struct recorder *r, const char *peer)
+{
+	struct rec_peer *p = peer_named(r, peer);
+
+	if (p)
+		p->expect_exit = true;
+}
+
+void rec_pause(struct recorder *r, const char *peer, bool paused)
+{
+	struct rec_peer *p = peer_named(r, peer);
+
+	if (p)
+		p->paused = paused;
+}
+
+int rec_reattach(struct recorder *r, const char *peer)
+{
+	struct rec_peer *p = peer_named(r, peer);
+	struct lab_state st;
+	json_t *node;
+	char *path;
+
+	if (!p)
+		return err_set("no peer named '%s'", peer);
+	if (lab_peek(&st, r->o.lab) < 0) {
+		lab_close(&st);
+		return -1;
+	}
+	node = json_object_get(json_object_get(st.doc, "nodes"), peer);
+	if (proc_id_from_json(json_object_get(node, "charon"), &p->charon) < 0) {
+		lab_close(&st);
+		return err_set("lab '%s' has no charon recorded for %s", r->o.lab, peer);
+	}
+	lab_close(&st);
+	vici_close(p->ev);
+	vici_close(p->cmd);
+	path = xasprintf("%s/run/charon.vici", p->dir);
+	p->ev = vici_connect(path, VICI_MS);
+	p->cmd = p->ev ? vici_connect(path, VICI_MS) : NULL;
+	free(path);
+	if (!p->ev || !p->cmd)
+		return err_wrap("peer %s", peer);
+	for (const char *const *e = vici_events; *e; e++)
+		if (vici_register(p->ev, *e, VICI_MS) < 0)
+			return err_wrap("peer %s", peer);
+	if (vici_register(p->cmd, "list-sa", VICI_MS) < 0)
+		return err_wrap("peer %s", peer);
+	p->dead = false;
+	p->expect_exit = false;
+	json_object_clear(p->seen);
+	rec_emit(r, peer, "lab", "charon-start", json_pack("{s:i}", "pid", (int)p->charon.pid));
+	return 0;
+}
+
+void rec_stop_traffic(struct recorder *r)
+{
+	stop_probes(r);
+	rec_emit(r, NULL, "lab", "traffic-stop", NULL);
+}
+
+static int burst_socket(struct rec_peer *p)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct netns_switch sw;
+	int fd;
+
+	if (netns_enter(&sw, p->nsfd) < 0)
+		return -1;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	netns_leave(&sw);
+	if (fd < 0)
+		return err_sys("socket in %s", p->netns);
+	inet_pton(AF_INET, p->protected_addr, &sa.sin_addr);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		err_sys("bind %s in %s", p->protected_addr, p->netns);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int rec_burst(struct recorder *r, const char *peer, unsigned packets)
+{
+	struct rec_peer *p = peer_named(r, peer);
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9) };
+	static const char payload[32] = "ikelab burst";
+
+	if (!p)
+		return err_set("no peer named '%s'", peer);
+	if (p->burst_fd < 0 && (p->burst_fd = burst_socket(p)) < 0)
+		return -1;
+	inet_pton(AF_INET, other_peer(r, p)->protected_addr, &to.sin_addr);
+	/* Refused sends are expected while the trap holds the first ones. */
+	for (unsigned i = 0; i < packets; i++)
+		sendto(p->burst_fd, payload, sizeof(payload), 0, (struct sockaddr *)&to, sizeof(to));
+	return 0;
+}
+
+const json_t *rec_last_sas(const struct recorder *r, const char *peer)
+{
+	for (int i = 0; i < r->n; i++)
+		if (!strcmp(r->p[i].name, peer))
+			return r->p[i].last_list;
+	return NULL;
 }
 
 /* ---- ikelab record ------------------------------------------------------------- */

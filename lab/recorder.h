@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 struct recorder;
 
@@ -28,6 +29,8 @@ struct rec_opts {
 	double grace;           /* seconds a duplicate must last to count */
 	bool live;              /* one status line on the terminal */
 	bool share;             /* inside UML: out is a host directory to share */
+	bool crash_is_lab_error; /* `record`: a dying charon is a lab failure;
+	                            scenario runs judge it as "no_crash" instead */
 };
 
 struct recorder *rec_open(const struct rec_opts *o);
@@ -36,10 +39,31 @@ struct recorder *rec_open(const struct rec_opts *o);
 int rec_start_traffic(struct recorder *r, int pps);
 /* Process everything that happens for up to timeout_ms. */
 int rec_poll(struct recorder *r, int timeout_ms);
-/* Seconds since the recording started. */
+/* Seconds since the recording started, and when that was (CLOCK_MONOTONIC
+ * ns): the zero of every time in the run directory. */
 double rec_now(const struct recorder *r);
+int64_t rec_t0(const struct recorder *r);
 /* True once the lab failed (a charon died): the caller should stop. */
 bool rec_failed(const struct recorder *r);
+/* How many charons died without rec_expect_exit. */
+int rec_crashes(const struct recorder *r);
+
+/* For scenario actions: */
+/* Also poll fd, calling cb when it is readable. */
+void rec_watch(struct recorder *r, int fd, void (*cb)(void *ctx), void *ctx);
+/* The next exit of this peer's charon is the schedule's doing. */
+void rec_expect_exit(struct recorder *r, const char *peer);
+/* Stop sampling a peer (its charon is stopped with SIGSTOP) or resume. */
+void rec_pause(struct recorder *r, const char *peer, bool paused);
+/* The peer's charon was started again: reconnect to it. */
+int rec_reattach(struct recorder *r, const char *peer);
+/* Stop the probes (their last reports are merged). */
+void rec_stop_traffic(struct recorder *r);
+/* Send `packets` datagrams from a peer's protected address to the other
+ * peer's now: a burst that hits the trap policy. */
+int rec_burst(struct recorder *r, const char *peer, unsigned packets);
+/* The last list-sas answer of a peer (borrowed), for finding SAs. */
+const json_t *rec_last_sas(const struct recorder *r, const char *peer);
 /* Add a line to events.jsonl; takes ownership of fields (may be NULL). */
 void rec_emit(struct recorder *r, const char *peer, const char *source, const char *kind,
 	      json_t *fields);

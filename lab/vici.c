@@ -638,6 +638,7 @@ struct vici_conn {
 	uint8_t *seg;
 	size_t seg_len, seg_got;
 	struct vici_event *queue, **queue_tail;
+	char pending[256];		/* command sent by vici_cmd_start */
 };
 
 /* One exchange: its deadline, and where streamed events go. */
@@ -1007,6 +1008,40 @@ int vici_cmd(struct vici_conn *c, const char *cmd, struct vici_msg *req,
 	*resp = NULL;
 	req_init(&r, timeout_ms);
 	if (cmd_step(c, &r, cmd, req, resp) < 0)
+		return err_wrap("vici %s", c->path);
+	return 0;
+}
+
+int vici_cmd_start(struct vici_conn *c, const char *cmd, struct vici_msg *req, int timeout_ms)
+{
+	struct req r;
+
+	if (c->pending[0])
+		return err_set("vici %s: command '%s' is still waiting for its response",
+			       c->path, c->pending);
+	req_init(&r, timeout_ms);
+	snprintf(r.op, sizeof(r.op), "command '%s'", cmd);
+	if (conn_usable(c) < 0 || send_request(c, &r, VICI_CMD_REQUEST, cmd, req) < 0)
+		return err_wrap("vici %s", c->path);
+	snprintf(c->pending, sizeof(c->pending), "%s", cmd);
+	return 0;
+}
+
+int vici_cmd_finish(struct vici_conn *c, struct vici_node **resp, int timeout_ms)
+{
+	struct req r;
+	int type;
+
+	*resp = NULL;
+	if (!c->pending[0])
+		return err_set("vici %s: no command waiting for a response", c->path);
+	req_init(&r, timeout_ms);
+	snprintf(r.op, sizeof(r.op), "command '%s'", c->pending);
+	type = recv_reply(c, &r, VICI_CMD_RESPONSE, VICI_CMD_UNKNOWN, resp);
+	if (type == VICI_CMD_UNKNOWN)
+		err_set("charon does not know command '%s'", c->pending);
+	c->pending[0] = '\0';
+	if (type == VICI_CMD_UNKNOWN || type < 0)
 		return err_wrap("vici %s", c->path);
 	return 0;
 }

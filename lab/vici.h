@@ -125,6 +125,12 @@ int vici_fd(const struct vici_conn *c);
 int vici_cmd(struct vici_conn *c, const char *cmd, struct vici_msg *req,
 	     struct vici_node **resp, int timeout_ms);
 
+/* The same in two halves: send now, read the response later. Two
+ * commands on two connections can so leave microseconds apart (both peers
+ * initiating at once). One command in flight per connection. */
+int vici_cmd_start(struct vici_conn *c, const char *cmd, struct vici_msg *req, int timeout_ms);
+int vici_cmd_finish(struct vici_conn *c, struct vici_node **resp, int timeout_ms);
+
 /* A streamed command (list-sas, list-conns, ...): registers for `event`,
  * calls cb for each event of that name until the response arrives, then
  * unregisters. cb returning non-zero is remembered but does not stop the

@@ -4,8 +4,10 @@
 #include "netns.h"
 #include "util.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <linux/xfrm.h>
+#include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/xfrm/sa.h>
 #include <netlink/xfrm/selector.h>
@@ -117,6 +119,67 @@ void xfrm_dump_free(struct xfrm_dump *d)
 	free(d->sas);
 	free(d->policies);
 	memset(d, 0, sizeof(*d));
+}
+
+/* Send one request and wait for the kernel's answer. */
+static int xfrm_request(int nsfd, int type, const void *body, size_t len, const char *what)
+{
+	struct nl_sock *s = net_sock_in(nsfd, NETLINK_XFRM);
+	struct nl_msg *m;
+	int r;
+
+	if (!s)
+		return -1;
+	m = nlmsg_alloc_simple(type, NLM_F_REQUEST | NLM_F_ACK);
+	r = m ? nlmsg_append(m, (void *)body, len, NLMSG_ALIGNTO) : -NLE_NOMEM;
+	if (r == 0)
+		r = nl_send_auto(s, m);
+	if (r >= 0)
+		r = nl_wait_for_ack(s);
+	nlmsg_free(m);
+	net_sock_free(s);
+	if (r < 0)
+		return err_set("%s: %s", what, nl_geterror(r));
+	return 0;
+}
+
+static int sa_id(const char *dst, uint32_t spi, xfrm_address_t *daddr, __be32 *nspi)
+{
+	memset(daddr, 0, sizeof(*daddr));
+	if (inet_pton(AF_INET, dst, &daddr->a4) != 1)
+		return err_set("SA destination '%s' is not an IPv4 address", dst);
+	*nspi = htonl(spi);
+	return 0;
+}
+
+int xfrm_expire(int nsfd, const char *dst, uint32_t spi, bool hard)
+{
+	struct xfrm_user_expire ue;
+	char what[96];
+
+	memset(&ue, 0, sizeof(ue));
+	if (sa_id(dst, spi, &ue.state.id.daddr, &ue.state.id.spi) < 0)
+		return -1;
+	ue.state.id.proto = IPPROTO_ESP;
+	ue.state.family = AF_INET;
+	ue.hard = hard;
+	snprintf(what, sizeof(what), "%s expire of ESP SA %08x to %s", hard ? "hard" : "soft",
+		 spi, dst);
+	return xfrm_request(nsfd, XFRM_MSG_EXPIRE, &ue, sizeof(ue), what);
+}
+
+int xfrm_delete_sa(int nsfd, const char *dst, uint32_t spi)
+{
+	struct xfrm_usersa_id id;
+	char what[96];
+
+	memset(&id, 0, sizeof(id));
+	if (sa_id(dst, spi, &id.daddr, &id.spi) < 0)
+		return -1;
+	id.family = AF_INET;
+	id.proto = IPPROTO_ESP;
+	snprintf(what, sizeof(what), "delete ESP SA %08x to %s", spi, dst);
+	return xfrm_request(nsfd, XFRM_MSG_DELSA, &id, sizeof(id), what);
 }
 
 static int probe_in_scratch(char *why, size_t why_len)

@@ -5,6 +5,7 @@
 #ifndef IKELAB_XFRM_H
 #define IKELAB_XFRM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,13 @@ int xfrm_dump(int nsfd, struct xfrm_dump *out);
 struct nl_sock;
 int xfrm_dump_sock(struct nl_sock *s, struct xfrm_dump *out);
 void xfrm_dump_free(struct xfrm_dump *d);
+
+/* Kernel triggers on one ESP SA, found by destination and SPI:
+ * an expire notification as the kernel would raise it (soft: charon
+ * starts a rekey; hard: the SA is deleted and charon told so), or the SA
+ * deleted outright, without telling anyone. */
+int xfrm_expire(int nsfd, const char *dst, uint32_t spi, bool hard);
+int xfrm_delete_sa(int nsfd, const char *dst, uint32_t spi);
 
 /* Try to install an AES-GCM ESP SA in a throw-away namespace: 1 if the
  * kernel can, 0 if not (why says what the kernel answered), -1 on error. */

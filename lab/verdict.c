@@ -1,0 +1,415 @@
+#include "verdict.h"
+#include "err.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define AROUND_S 2.0            /* events shown around a violation */
+#define EVENT_BEFORE_S 0.5      /* loss counted around one rekey or reauth */
+#define EVENT_AFTER_S 3.0
+
+struct run {
+	json_t *summary;
+	json_t *events;         /* array of event objects */
+	json_t *traffic;        /* array of [t, lost] */
+	const struct scenario *s;
+	json_t *out;            /* expectations */
+};
+
+static json_t *load_events(const char *dir)
+{
+	char *path = xasprintf("%s/events.jsonl", dir), *text, *line, *save;
+	json_t *arr = json_array();
+
+	if (read_file(path, &text, NULL) < 0) {
+		err_clear();
+		free(path);
+		return arr;
+	}
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_t *e = json_loads(line, 0, NULL);
+
+		if (e)
+			json_array_append_new(arr, e);
+	}
+	free(text);
+	free(path);
+	return arr;
+}
+
+/* traffic.csv: t,dir,tx,rx,lost,dup,reorder */
+static json_t *load_traffic(const char *dir)
+{
+	char *path = xasprintf("%s/traffic.csv", dir), *text, *line, *save;
+	json_t *arr = json_array();
+
+	if (read_file(path, &text, NULL) < 0) {
+		err_clear();
+		free(path);
+		return arr;
+	}
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		double t;
+		long tx, rx, lost;
+		char d[64];
+
+		if (sscanf(line, "%lf,%63[^,],%ld,%ld,%ld", &t, d, &tx, &rx, &lost) == 5)
+			json_array_append_new(arr, json_pack("[f, I]", t, (json_int_t)lost));
+	}
+	free(text);
+	free(path);
+	return arr;
+}
+
+static double num(const json_t *j)
+{
+	return json_is_integer(j) ? (double)json_integer_value(j) : json_real_value(j);
+}
+
+static void add(struct run *r, const char *name, double limit, double actual, double at,
+		const char *peer, const char *detail)
+{
+	json_t *e = json_pack("{s:s, s:f, s:f, s:b, s:s}", "name", name, "limit", limit,
+			      "actual", actual, "held", actual <= limit, "detail", detail);
+
+	if (actual > limit) {
+		json_object_set_new(e, "at", json_real(at));
+		if (peer)
+			json_object_set_new(e, "peer", json_string(peer));
+	}
+	json_array_append_new(r->out, e);
+}
+
+/* The worst peer for a per-peer number in summary.json. */
+static double worst(const struct run *r, const char *key, const char *since_key,
+		    const char **peer, double *since)
+{
+	const char *name;
+	json_t *p;
+	double max = 0;
+
+	*peer = NULL;
+	*since = 0;
+	json_object_foreach(json_object_get(r->summary, "peers"), name, p) {
+		double v = num(json_object_get(p, key));
+
+		if (*peer && v <= max)
+			continue;
+		max = v;
+		*peer = name;
+		*since = since_key ? num(json_object_get(p, since_key)) : 0;
+	}
+	return max;
+}
+
+static void expect_sustained(struct run *r, const char *name, const uint32_t *limit,
+			     const char *key, const char *since_key, const char *what)
+{
+	const char *peer;
+	double since, v;
+	char detail[256];
+
+	if (!limit)
+		return;
+	v = worst(r, key, since_key, &peer, &since);
+	snprintf(detail, sizeof(detail), "%s, lasting longer than the %.1f s grace: %.0f%s%s",
+		 what, r->s->grace_s, v, peer ? " on " : "", peer ? peer : "");
+	add(r, name, *limit, v, since, peer, detail);
+}
+
+static void expect_growth(struct run *r, const char *name, const char *limit, const char *key)
+{
+	const char *peer;
+	double since, v;
+	char detail[160];
+
+	if (!limit)
+		return;
+	v = worst(r, key, NULL, &peer, &since);
+	snprintf(detail, sizeof(detail), "least-squares growth over the run: %.1f per hour%s%s", v,
+		 peer ? " on " : "", peer ? peer : "");
+	add(r, name, strtod(limit, NULL), v, 0, peer, detail);
+}
+
+static double first_event(const struct run *r, const char *kind, const char *flag, bool want)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(r->events, i, e) {
+		const char *k = json_string_value(json_object_get(e, "kind"));
+
+		if (!k || strcmp(k, kind))
+			continue;
+		if (flag && json_is_true(json_object_get(e, flag)) != want)
+			continue;
+		return num(json_object_get(e, "t"));
+	}
+	return 0;
+}
+
+static void expect_acquires(struct run *r)
+{
+	const char *name;
+	json_t *p;
+	double n = 0;
+	char detail[128];
+
+	if (!r->s->expectations->max_acquires_during_rekey)
+		return;
+	json_object_foreach(json_object_get(r->summary, "peers"), name, p)
+		n += num(json_object_get(p, "acquires_during_rekey"));
+	snprintf(detail, sizeof(detail), "kernel acquires while a rekey or reauthentication was "
+		 "in flight: %.0f", n);
+	add(r, "max_acquires_during_rekey", *r->s->expectations->max_acquires_during_rekey, n,
+	    first_event(r, "acquire", "during_rekey", true), NULL, detail);
+}
+
+static void expect_loss(struct run *r)
+{
+	const char *dir;
+	json_t *t;
+	double lost = 0, at = 0;
+	size_t i;
+	json_t *row;
+	char detail[128];
+
+	if (!r->s->expectations->max_lost_packets)
+		return;
+	json_object_foreach(json_object_get(r->summary, "traffic"), dir, t)
+		lost += num(json_object_get(t, "lost"));
+	json_array_foreach(r->traffic, i, row)
+		if (json_integer_value(json_array_get(row, 1)) > 0) {
+			at = num(json_array_get(row, 0));
+			break;
+		}
+	snprintf(detail, sizeof(detail), "probe packets lost, both directions: %.0f", lost);
+	add(r, "max_lost_packets", *r->s->expectations->max_lost_packets, lost, at, NULL, detail);
+}
+
+static bool rekey_like(const json_t *e)
+{
+	const char *k = json_string_value(json_object_get(e, "kind"));
+
+	if (!k)
+		return false;
+	if (!strcmp(k, "child-rekey") || !strcmp(k, "ike-rekey"))
+		return true;
+	/* A new IKE_SA: a reauthentication (or a duplicate being made). */
+	return !strcmp(k, "ike-updown") && json_is_true(json_object_get(e, "up"));
+}
+
+static void expect_loss_per_event(struct run *r)
+{
+	double worst_lost = 0, worst_t = 0;
+	const char *worst_kind = "none";
+	size_t i, j;
+	json_t *e, *row;
+	char detail[200];
+
+	if (!r->s->expectations->max_lost_per_event)
+		return;
+	json_array_foreach(r->events, i, e) {
+		double t = num(json_object_get(e, "t")), lost = 0;
+
+		if (!rekey_like(e))
+			continue;
+		json_array_foreach(r->traffic, j, row) {
+			double rt = num(json_array_get(row, 0));
+
+			if (rt >= t - EVENT_BEFORE_S && rt <= t + EVENT_AFTER_S)
+				lost += (double)json_integer_value(json_array_get(row, 1));
+		}
+		if (lost > worst_lost) {
+			worst_lost = lost;
+			worst_t = t;
+			worst_kind = json_string_value(json_object_get(e, "kind"));
+		}
+	}
+	snprintf(detail, sizeof(detail), "most probe packets lost from %.1f s before to %.1f s "
+		 "after one rekey or reauthentication: %.0f (around a %s)", EVENT_BEFORE_S,
+		 EVENT_AFTER_S, worst_lost, worst_kind);
+	add(r, "max_lost_per_event", *r->s->expectations->max_lost_per_event, worst_lost, worst_t,
+	    NULL, detail);
+}
+
+static void expect_no_crash(struct run *r)
+{
+	const struct sc_expect *x = r->s->expectations;
+	double crashes = num(json_object_get(r->summary, "crashes"));
+
+	if (x && x->no_crash && !*x->no_crash)
+		return;
+	add(r, "no_crash", 0, crashes, first_event(r, "charon-exit", "scheduled", false), NULL,
+	    crashes ? "a charon died without the schedule killing it" :
+	    "no charon died unless the schedule killed it");
+}
+
+json_t *verdict_evaluate(const char *run_dir, const struct scenario *s)
+{
+	static const struct sc_expect none;
+	const struct sc_expect *x = s->expectations ? s->expectations : &none;
+	char *path = xasprintf("%s/summary.json", run_dir);
+	struct run r = { .s = s };
+	json_error_t je;
+	json_t *v;
+	int violated = 0;
+	size_t i;
+	json_t *e;
+
+	r.summary = json_load_file(path, 0, &je);
+	free(path);
+	if (!r.summary)
+		return err_set("%s/summary.json: %s", run_dir, je.text), NULL;
+	r.events = load_events(run_dir);
+	r.traffic = load_traffic(run_dir);
+	r.out = json_array();
+	expect_sustained(&r, "max_ike_per_peer", x->max_ike_per_peer, "sustained_max_ike_per_pair",
+			 "sustained_max_ike_since", "most ESTABLISHED IKE_SAs between the two peers");
+	expect_sustained(&r, "max_child_per_ts", x->max_child_per_ts, "sustained_max_child_per_ts",
+			 "sustained_max_child_since", "most INSTALLED CHILD_SAs for one TS pair");
+	expect_growth(&r, "max_ike_growth_per_hour", x->max_ike_growth_per_hour, "ike_growth_per_hour");
+	expect_growth(&r, "max_child_growth_per_hour", x->max_child_growth_per_hour,
+		      "child_growth_per_hour");
+	if (s->expectations) {
+		expect_acquires(&r);
+		expect_loss(&r);
+		expect_loss_per_event(&r);
+	}
+	expect_no_crash(&r);
+	json_array_foreach(r.out, i, e)
+		if (!json_is_true(json_object_get(e, "held")))
+			violated++;
+	v = json_object();
+	if (!strcmp(json_string_value(json_object_get(r.summary, "verdict")) ?: "", "lab-error"))
+		json_object_set_new(v, "result", json_string(verdict_name(VERDICT_LAB_ERROR)));
+	else if (s->reproduces)
+		json_object_set_new(v, "result", json_string(verdict_name(violated ?
+				    VERDICT_REPRODUCED : VERDICT_NOT_REPRODUCED)));
+	else
+		json_object_set_new(v, "result", json_string(verdict_name(violated ?
+				    VERDICT_FAIL : VERDICT_PASS)));
+	json_object_set(v, "lab_error", json_object_get(r.summary, "lab_error"));
+	json_object_set_new(v, "violated", json_integer(violated));
+	json_object_set_new(v, "expectations", r.out);
+	/* The events around each violation, for the report. */
+	json_array_foreach(r.out, i, e) {
+		json_t *around = json_array();
+		double at = num(json_object_get(e, "at"));
+		size_t k;
+		json_t *ev;
+
+		if (json_is_true(json_object_get(e, "held")))
+			continue;
+		json_array_foreach(r.events, k, ev) {
+			double t = num(json_object_get(ev, "t"));
+			const char *src = json_string_value(json_object_get(ev, "source"));
+
+			if (t < at - AROUND_S || t > at + AROUND_S || !src ||
+			    !strcmp(src, "sample") || (!strcmp(src, "probe") &&
+			    strcmp(json_string_value(json_object_get(ev, "kind")) ?: "", "loss-window")))
+				continue;
+			if (json_array_size(around) < 24)
+				json_array_append(around, ev);
+		}
+		json_object_set_new(e, "events_around", around);
+	}
+	json_decref(r.summary);
+	json_decref(r.events);
+	json_decref(r.traffic);
+	return v;
+}
+
+static const char *const names[] = {
+	[VERDICT_PASS] = "pass", [VERDICT_FAIL] = "fail", [VERDICT_REPRODUCED] = "reproduced",
+	[VERDICT_NOT_REPRODUCED] = "not-reproduced", [VERDICT_LAB_ERROR] = "lab-error",
+};
+
+const char *verdict_name(enum verdict_result r)
+{
+	return names[r];
+}
+
+enum verdict_result verdict_result_of(const json_t *v)
+{
+	const char *s = json_string_value(json_object_get(v, "result"));
+
+	for (size_t i = 0; i < ARRAY_LEN(names); i++)
+		if (s && !strcmp(s, names[i]))
+			return (enum verdict_result)i;
+	return VERDICT_LAB_ERROR;
+}
+
+int verdict_exit(enum verdict_result r)
+{
+	switch (r) {
+	case VERDICT_PASS:
+	case VERDICT_REPRODUCED:
+		return 0;
+	case VERDICT_FAIL:
+	case VERDICT_NOT_REPRODUCED:
+		return 1;
+	default:
+		return 2;
+	}
+}
+
+/* One event, short: "+0.123 alice vici child-rekey old_id=3 new_id=4". */
+static void event_line(struct strbuf *sb, const json_t *ev, double at)
+{
+	static const char *const skip[] = { "t", "wall", "peer", "source", "kind", NULL };
+	const char *key;
+	json_t *v;
+
+	sb_addf(sb, "      %+7.3f s  %-6s %-6s %-14s", num(json_object_get(ev, "t")) - at,
+		json_string_value(json_object_get(ev, "peer")) ?: "-",
+		json_string_value(json_object_get(ev, "source")) ?: "?",
+		json_string_value(json_object_get(ev, "kind")) ?: "?");
+	json_object_foreach((json_t *)ev, key, v) {
+		bool skipped = false;
+		char *text;
+
+		for (const char *const *s = skip; *s; s++)
+			skipped |= !strcmp(key, *s);
+		if (skipped)
+			continue;
+		text = json_is_string(v) ? xstrdup(json_string_value(v)) :
+		       json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(4));
+		sb_addf(sb, " %s=%s", key, text);
+		free(text);
+	}
+	sb_addf(sb, "\n");
+}
+
+char *verdict_report(const json_t *v, const struct scenario *s, uint64_t seed)
+{
+	enum verdict_result res = verdict_result_of(v);
+	struct strbuf sb = { 0 };
+	size_t i;
+	json_t *e;
+
+	sb_addf(&sb, "scenario %s, seed %llu: %s (%s)\n", s->name, (unsigned long long)seed,
+		verdict_name(res), s->reproduces ? "a reproduction: the bug showing is a pass" :
+		"every expectation must hold");
+	if (res == VERDICT_LAB_ERROR)
+		sb_addf(&sb, "  lab error: %s\n",
+			json_string_value(json_object_get(v, "lab_error")) ?: "see summary.json");
+	json_array_foreach(json_object_get(v, "expectations"), i, e) {
+		bool held = json_is_true(json_object_get(e, "held"));
+		double at = num(json_object_get(e, "at"));
+		size_t k;
+		json_t *ev;
+
+		sb_addf(&sb, "  %-26s <= %-6g %s: %s\n", json_string_value(json_object_get(e, "name")),
+			num(json_object_get(e, "limit")), held ? "held    " : "VIOLATED",
+			json_string_value(json_object_get(e, "detail")));
+		if (held)
+			continue;
+		sb_addf(&sb, "    from t = %.3f s; events around it:\n", at);
+		json_array_foreach(json_object_get(e, "events_around"), k, ev)
+			event_line(&sb, ev, at);
+	}
+	return sb.buf;
+}

@@ -1,0 +1,753 @@
+#include "wire.h"
+#include "err.h"
+#include "net.h"
+#include "netns.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_queue.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+#include <netlink/netfilter/nfnl.h>
+#include <netlink/netfilter/queue.h>
+#include <netlink/netfilter/queue_msg.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define IKE_PORT 500
+#define NATT_PORT 4500
+#define IKE_HDR_LEN 28
+
+/* Held packets count against it; beyond it the kernel accepts (fail-open). */
+#define WIRE_QUEUE_MAXLEN 4096
+/* Whole packets: a duplicate re-sends the entire datagram. */
+#define WIRE_COPY_RANGE 0xffff
+/* Thousands of IKE-sized messages (a hundred of 64 KiB) before the
+ * socket overflows, which fails open too. */
+#define WIRE_RCVBUF (8 << 20)
+/* One netlink datagram: one packet message with its attributes. */
+#define WIRE_BUF (1 << 17)
+/* Datagrams per wire_handle(): the caller's loop stays responsive. */
+#define WIRE_BATCH 256
+
+static uint16_t be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint64_t be64(const uint8_t *p)
+{
+	return (uint64_t)be32(p) << 32 | be32(p + 4);
+}
+
+/* UDP payload of an unfragmented datagram, or of a first fragment (whose
+ * UDP length covers data that is still to come). */
+static int udp_payload(const uint8_t *pkt, size_t len, const uint8_t **udp, size_t *avail)
+{
+	size_t ihl, tot, ulen;
+	uint16_t frag;
+
+	if (len < 20 || pkt[0] >> 4 != 4 || pkt[9] != IPPROTO_UDP)
+		return 0;
+	ihl = (size_t)(pkt[0] & 0x0f) * 4;
+	tot = be16(pkt + 2);
+	if (ihl < 20 || tot < ihl + 8 || tot > len)
+		return 0;
+	frag = be16(pkt + 6);
+	if (frag & 0x1fff)
+		return 0;
+	*udp = pkt + ihl;
+	ulen = be16(*udp + 4);
+	if (ulen < 8)
+		return 0;
+	if (frag & 0x2000) {
+		if (ulen < tot - ihl)
+			return 0;
+		*avail = tot - ihl;
+	} else {
+		if (ulen > tot - ihl)
+			return 0;
+		*avail = ulen;
+	}
+	return 1;
+}
+
+int ike_parse(const uint8_t *pkt, size_t len, struct ike_info *out)
+{
+	const uint8_t *udp, *ike;
+	size_t avail, off = 8;
+	uint16_t sport, dport;
+	bool more;
+	uint32_t ike_len;
+
+	if (!udp_payload(pkt, len, &udp, &avail))
+		return 0;
+	more = be16(pkt + 6) & 0x2000;
+	sport = be16(udp);
+	dport = be16(udp + 2);
+	if (sport == NATT_PORT || dport == NATT_PORT) {
+		/* RFC 3948: IKE behind four zero bytes; anything else is ESP
+		 * (an SPI is never zero) or a one-byte keepalive. */
+		if (avail < off + 4 || be32(udp + off))
+			return 0;
+		off += 4;
+	} else if (sport != IKE_PORT && dport != IKE_PORT) {
+		return 0;
+	}
+	if (avail < off + IKE_HDR_LEN)
+		return 0;
+	ike = udp + off;
+	ike_len = be32(ike + 24);
+	if (ike[17] >> 4 != 2 || ike_len < IKE_HDR_LEN)
+		return 0;
+	if (more ? ike_len < avail - off : ike_len != avail - off)
+		return 0;
+	memset(out, 0, sizeof(*out));
+	memcpy(&out->src, pkt + 12, 4);
+	memcpy(&out->dst, pkt + 16, 4);
+	out->sport = sport;
+	out->dport = dport;
+	out->natt = off > 8;
+	out->spi_i = be64(ike);
+	out->spi_r = be64(ike + 8);
+	out->exchange = ike[18];
+	out->flags = ike[19];
+	out->response = ike[19] & 0x20;
+	out->initiator = ike[19] & 0x08;
+	out->message_id = be32(ike + 20);
+	out->length = ike_len;
+	return 1;
+}
+
+static const char *const exchange_names[] = {
+	[IKE_SA_INIT - IKE_SA_INIT] = "IKE_SA_INIT",
+	[IKE_AUTH - IKE_SA_INIT] = "IKE_AUTH",
+	[CREATE_CHILD_SA - IKE_SA_INIT] = "CREATE_CHILD_SA",
+	[INFORMATIONAL - IKE_SA_INIT] = "INFORMATIONAL",
+};
+
+const char *ike_exchange_name(int exchange)
+{
+	if (exchange < IKE_SA_INIT || exchange > INFORMATIONAL)
+		return NULL;
+	return exchange_names[exchange - IKE_SA_INIT];
+}
+
+int ike_exchange_from_name(const char *name)
+{
+	if (!strcmp(name, "any"))
+		return WIRE_ANY;
+	for (unsigned i = 0; i < ARRAY_LEN(exchange_names); i++)
+		if (!strcmp(name, exchange_names[i]))
+			return IKE_SA_INIT + (int)i;
+	return -2;
+}
+
+static const char *const action_names[] = {
+	[WIRE_DELAY] = "delay",
+	[WIRE_DROP] = "drop",
+	[WIRE_DUPLICATE] = "duplicate",
+	[WIRE_HOLD] = "hold",
+};
+
+const char *wire_action_name(enum wire_action a)
+{
+	return (unsigned)a < ARRAY_LEN(action_names) ? action_names[a] : "?";
+}
+
+int wire_action_from_name(const char *name)
+{
+	for (unsigned i = 0; i < ARRAY_LEN(action_names); i++)
+		if (!strcmp(name, action_names[i]))
+			return (int)i;
+	return -1;
+}
+
+static bool filter_matches(const struct wire_rule *r, const struct ike_info *m)
+{
+	if (r->exchange != WIRE_ANY && r->exchange != m->exchange)
+		return false;
+	if (r->response != WIRE_ANY && r->response != m->response)
+		return false;
+	if (r->from.s_addr != INADDR_ANY && r->from.s_addr != m->src.s_addr)
+		return false;
+	return r->message_id == WIRE_ANY || r->message_id == m->message_id;
+}
+
+int wire_match(const struct wire_rule *rules, struct wire_counters *c, unsigned n,
+	       const struct ike_info *m)
+{
+	int taker = -1;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (!filter_matches(&rules[i], m))
+			continue;
+		c[i].seen++;
+		if (taker >= 0 || (rules[i].nth && rules[i].nth != c[i].seen))
+			continue;
+		if (rules[i].action == WIRE_HOLD && c[i].released)
+			continue;
+		taker = (int)i;
+	}
+	if (taker >= 0)
+		c[taker].taken++;
+	return taker;
+}
+
+/* A message kept for later: delayed (due_ns set) or held (due_ns -1). */
+struct pending {
+	struct nfnl_queue_msg *msg;
+	unsigned rule;
+	uint32_t nth;
+	int64_t caught_ns, due_ns;
+	struct ike_info ike;
+	struct pending *next;
+};
+
+struct wire {
+	struct nl_sock *sk;
+	int nsfd;
+	int rawfd;              /* duplicates leave through it; -1 if unused */
+	char *router;
+	uint16_t queue;
+	bool rule_added;
+	bool closing;
+	struct wire_rule *rules;
+	struct wire_counters *counters;
+	unsigned nrules;
+	struct pending *kept;   /* arrival order */
+	wire_event_cb cb;
+	void *ctx;
+	struct wire_stats stats;
+	uint8_t *buf;
+};
+
+/* Every message from here names the router and the queue. */
+static int wire_err(const struct wire *w)
+{
+	return err_wrap("wire on router %s (queue %u)", w->router, w->queue);
+}
+
+static const char *hold_name(const struct wire_rule *r)
+{
+	return r->hold ? r->hold : r->name;
+}
+
+/*
+ * iptables-legacy -w OP FORWARD ... in the router's namespace: fork, setns
+ * in the child, exec. Its output becomes the error message.
+ */
+static int iptables(const struct wire *w, const char *op)
+{
+	char num[8], out[512];
+	char *const argv[] = {
+		"iptables-legacy", "-w", (char *)op, "FORWARD", "-p", "udp", "-m", "multiport",
+		"--ports", "500,4500", "-j", "NFQUEUE", "--queue-num", num, "--queue-bypass", NULL,
+	};
+	size_t len = 0;
+	ssize_t got;
+	int pfd[2], status;
+	pid_t pid;
+
+	snprintf(num, sizeof(num), "%u", w->queue);
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return err_sys("pipe for iptables-legacy");
+	pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return err_sys("fork for iptables-legacy");
+	}
+	if (pid == 0) {
+		/* No allocation or locking here: the controller may have threads. */
+		dup2(pfd[1], STDOUT_FILENO);
+		dup2(pfd[1], STDERR_FILENO);
+		if (setns(w->nsfd, CLONE_NEWNET) < 0)
+			_exit(126);
+		execvp(argv[0], argv);
+		execv("/usr/sbin/iptables-legacy", argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	while ((got = read(pfd[0], out + len, sizeof(out) - 1 - len)) > 0 ||
+	       (got < 0 && errno == EINTR))
+		len += got > 0 ? (size_t)got : 0;
+	close(pfd[0]);
+	out[len] = '\0';
+	for (char *p = out; *p; p++)
+		if (*p == '\n')
+			*p = p[1] ? ' ' : '\0';
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return err_sys("waitpid iptables-legacy");
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 126)
+		return err_set("iptables-legacy %s FORWARD: setns(CLONE_NEWNET) into the router failed", op);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		return err_set("iptables-legacy %s FORWARD: exec failed: not installed? (Debian package iptables)", op);
+	return err_set("iptables-legacy %s FORWARD -p udp -m multiport --ports 500,4500 -j NFQUEUE "
+		       "--queue-num %u --queue-bypass: %s", op, w->queue, len ? out : "failed");
+}
+
+/* One config message: bind, copy whole packets, limit the queue, fail open.
+ * libnl has no call for the flags, so they go onto its bind request. */
+static int queue_bind(struct wire *w)
+{
+	struct nfnl_queue *q = nfnl_queue_alloc();
+	struct nl_msg *msg;
+	int r;
+
+	if (!q)
+		return err_set("nfnl_queue_alloc failed");
+	nfnl_queue_set_group(q, w->queue);
+	nfnl_queue_set_copy_mode(q, NFNL_QUEUE_COPY_PACKET);
+	nfnl_queue_set_copy_range(q, WIRE_COPY_RANGE);
+	nfnl_queue_set_maxlen(q, WIRE_QUEUE_MAXLEN);
+	r = nfnl_queue_build_create_request(q, &msg);
+	nfnl_queue_put(q);
+	if (r < 0)
+		return err_set("build the queue bind request: %s", nl_geterror(r));
+	if (nla_put_u32(msg, NFQA_CFG_FLAGS, htonl(NFQA_CFG_F_FAIL_OPEN)) < 0 ||
+	    nla_put_u32(msg, NFQA_CFG_MASK, htonl(NFQA_CFG_F_FAIL_OPEN)) < 0) {
+		nlmsg_free(msg);
+		return err_set("build the queue bind request: message too small");
+	}
+	r = nl_send_sync(w->sk, msg);
+	if (r == -NLE_BUSY || r == -NLE_PERM)
+		return err_set("bind: %s (the queue is bound by another process)", nl_geterror(r));
+	if (r < 0)
+		return err_set("bind (nfnetlink_queue loaded?): %s", nl_geterror(r));
+	return 0;
+}
+
+static int sock_setup(struct wire *w)
+{
+	int fd, size = WIRE_RCVBUF;
+
+	w->sk = net_sock_in(w->nsfd, NETLINK_NETFILTER);
+	if (!w->sk)
+		return -1;
+	fd = nl_socket_get_fd(w->sk);
+	/* FORCE: past net.core.rmem_max, which is small by default. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		return err_sys("setsockopt(SO_RCVBUFFORCE, %d)", size);
+	if (queue_bind(w) < 0)
+		return -1;
+	/* Verdicts go out unacknowledged; the kernel answers only errors,
+	 * which wire_handle() reads with the packets. */
+	nl_socket_disable_auto_ack(w->sk);
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
+		return err_sys("fcntl(O_NONBLOCK) on the queue socket");
+	return 0;
+}
+
+static int raw_setup(struct wire *w)
+{
+	struct netns_switch sw;
+	int saved;
+
+	if (netns_enter(&sw, w->nsfd) < 0)
+		return -1;
+	w->rawfd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	saved = errno;
+	if (netns_leave(&sw) < 0)
+		return -1;
+	errno = saved;
+	if (w->rawfd < 0)
+		return err_sys("socket(AF_INET, SOCK_RAW, IPPROTO_RAW) for duplicates");
+	return 0;
+}
+
+static int rules_check(const struct wire_rule *rules, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		const struct wire_rule *r = &rules[i];
+
+		if (!r->name || !r->name[0])
+			return err_set("rule %u has no name", i + 1);
+		if ((unsigned)r->action >= ARRAY_LEN(action_names))
+			return err_set("rule %s: unknown action %d", r->name, (int)r->action);
+		if (r->exchange != WIRE_ANY && (r->exchange < 0 || r->exchange > 255))
+			return err_set("rule %s: exchange type %d out of range", r->name, r->exchange);
+		if (r->response != WIRE_ANY && r->response != 0 && r->response != 1)
+			return err_set("rule %s: response must be 0, 1 or WIRE_ANY", r->name);
+		if (r->message_id != WIRE_ANY && (r->message_id < 0 || r->message_id > UINT32_MAX))
+			return err_set("rule %s: message id %lld out of range", r->name,
+				       (long long)r->message_id);
+	}
+	return 0;
+}
+
+static void rules_copy(struct wire *w, const struct wire_rule *rules, unsigned n)
+{
+	w->rules = xcalloc(n ? n : 1, sizeof(*w->rules));
+	w->counters = xcalloc(n ? n : 1, sizeof(*w->counters));
+	w->nrules = n;
+	for (unsigned i = 0; i < n; i++) {
+		w->rules[i] = rules[i];
+		w->rules[i].name = xstrdup(rules[i].name);
+		w->rules[i].hold = rules[i].hold ? xstrdup(rules[i].hold) : NULL;
+	}
+}
+
+static bool any_duplicate(const struct wire *w)
+{
+	for (unsigned i = 0; i < w->nrules; i++)
+		if (w->rules[i].action == WIRE_DUPLICATE)
+			return true;
+	return false;
+}
+
+static void wire_free(struct wire *w)
+{
+	struct pending *p, *next;
+
+	for (p = w->kept; p; p = next) {
+		next = p->next;
+		nfnl_queue_msg_put(p->msg);
+		free(p);
+	}
+	for (unsigned i = 0; i < w->nrules; i++) {
+		free((char *)w->rules[i].name);
+		free((char *)w->rules[i].hold);
+	}
+	net_sock_free(w->sk);
+	if (w->rawfd >= 0)
+		close(w->rawfd);
+	if (w->nsfd >= 0)
+		close(w->nsfd);
+	free(w->rules);
+	free(w->counters);
+	free(w->router);
+	free(w->buf);
+	free(w);
+}
+
+struct wire *wire_open(int router_nsfd, const char *router_name, uint16_t queue_num,
+		       const struct wire_rule *rules, unsigned n, wire_event_cb cb, void *ctx)
+{
+	struct wire *w = xcalloc(1, sizeof(*w));
+
+	w->router = xstrdup(router_name);
+	w->queue = queue_num;
+	w->cb = cb;
+	w->ctx = ctx;
+	w->rawfd = -1;
+	w->nsfd = fcntl(router_nsfd, F_DUPFD_CLOEXEC, 0);
+	if (w->nsfd < 0) {
+		err_sys("dup the namespace descriptor");
+		goto fail;
+	}
+	if (rules_check(rules, n) < 0)
+		goto fail;
+	rules_copy(w, rules, n);
+	w->buf = xmalloc(WIRE_BUF);
+	if (sock_setup(w) < 0 || (any_duplicate(w) && raw_setup(w) < 0))
+		goto fail;
+	/* Last: from here on packets wait for us. */
+	if (iptables(w, "-A") < 0)
+		goto fail;
+	w->rule_added = true;
+	return w;
+fail:
+	wire_err(w);
+	wire_free(w);
+	return NULL;
+}
+
+int wire_fd(const struct wire *w)
+{
+	return nl_socket_get_fd(w->sk);
+}
+
+static int verdict(struct wire *w, struct nfnl_queue_msg *msg, unsigned v)
+{
+	int r;
+
+	nfnl_queue_msg_set_verdict(msg, v);
+	r = nfnl_queue_msg_send_verdict(w->sk, msg);
+	if (r < 0)
+		return err_set("verdict %s for packet %u: %s", v == NF_ACCEPT ? "accept" : "drop",
+			       nfnl_queue_msg_get_packetid(msg), nl_geterror(r));
+	return 0;
+}
+
+static void report(struct wire *w, unsigned rule, uint32_t nth, const struct ike_info *ike,
+		   bool released, int64_t kept_ns)
+{
+	struct wire_event ev = {
+		.mono_ns = mono_ns(),
+		.wall_ns = wall_ns(),
+		.rule = w->rules[rule].name,
+		.action = w->rules[rule].action,
+		.released = released,
+		.kept_ns = kept_ns,
+		.nth = nth,
+		.ike = *ike,
+	};
+
+	if (w->cb)
+		w->cb(&ev, w->ctx);
+}
+
+/* The copy leaves the router's own stack (OUTPUT, not FORWARD, so the
+ * queue never sees it again), one hop older like the original. The kernel
+ * fills in the header checksum of an IP_HDRINCL packet. */
+static int send_copy(struct wire *w, const uint8_t *pkt, size_t len)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	uint8_t *copy;
+	ssize_t n;
+
+	if (len < 20 || be16(pkt + 2) != len)
+		return err_set("duplicate: the queue handed over %zu of %u bytes", len, be16(pkt + 2));
+	if (pkt[8] <= 1)
+		return 0;
+	copy = xmalloc(len);
+	memcpy(copy, pkt, len);
+	copy[8]--;
+	memcpy(&to.sin_addr, pkt + 16, 4);
+	n = sendto(w->rawfd, copy, len, 0, (struct sockaddr *)&to, sizeof(to));
+	free(copy);
+	if (n < 0)
+		return err_sys("duplicate: sendto on a raw socket");
+	return 0;
+}
+
+static void keep(struct wire *w, struct nfnl_queue_msg *msg, unsigned rule,
+		 const struct ike_info *ike, int64_t now)
+{
+	struct pending *p = xcalloc(1, sizeof(*p)), **tail = &w->kept;
+
+	nfnl_queue_msg_get(msg);
+	p->msg = msg;
+	p->rule = rule;
+	p->nth = w->counters[rule].seen;
+	p->ike = *ike;
+	p->caught_ns = now;
+	p->due_ns = w->rules[rule].action == WIRE_DELAY ?
+		now + (int64_t)w->rules[rule].delay_ms * 1000000 : -1;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = p;
+}
+
+static int on_packet(struct wire *w, struct nfnl_queue_msg *msg)
+{
+	const struct wire_rule *r;
+	struct ike_info ike;
+	const void *data;
+	int len = 0, i, rc = 0;
+
+	w->stats.packets++;
+	data = nfnl_queue_msg_get_payload(msg, &len);
+	if (!data || len <= 0 || !ike_parse(data, (size_t)len, &ike))
+		return verdict(w, msg, NF_ACCEPT);
+	w->stats.ike++;
+	if (w->closing)
+		return verdict(w, msg, NF_ACCEPT);
+	i = wire_match(w->rules, w->counters, w->nrules, &ike);
+	if (i < 0)
+		return verdict(w, msg, NF_ACCEPT);
+	r = &w->rules[i];
+	switch (r->action) {
+	case WIRE_DROP:
+		rc = verdict(w, msg, NF_DROP);
+		break;
+	case WIRE_DUPLICATE:
+		rc = verdict(w, msg, NF_ACCEPT);
+		if (rc == 0)
+			rc = send_copy(w, data, (size_t)len);
+		break;
+	case WIRE_DELAY:
+	case WIRE_HOLD:
+		keep(w, msg, (unsigned)i, &ike, mono_ns());
+		break;
+	}
+	report(w, (unsigned)i, w->counters[i].seen, &ike, false, 0);
+	return rc;
+}
+
+static int on_datagram(struct wire *w, const uint8_t *buf, size_t len)
+{
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
+	int n = (int)len, rc = 0;
+
+	for (; nlmsg_ok(h, n); h = nlmsg_next(h, &n)) {
+		struct nfnl_queue_msg *msg;
+		int r;
+
+		if (h->nlmsg_type == NLMSG_ERROR) {
+			struct nlmsgerr *e = nlmsg_data(h);
+
+			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)) || !e->error)
+				continue;
+			w->stats.verdict_errors++;
+			rc = err_set("the kernel refused a verdict: %s", strerror(-e->error));
+			continue;
+		}
+		if (h->nlmsg_type != (NFNL_SUBSYS_QUEUE << 8 | NFQNL_MSG_PACKET))
+			continue;
+		r = nfnlmsg_queue_msg_parse(h, &msg);
+		if (r < 0) {
+			rc = err_set("parse a queued packet: %s", nl_geterror(r));
+			continue;
+		}
+		if (on_packet(w, msg) < 0)
+			rc = -1;
+		nfnl_queue_msg_put(msg);
+	}
+	return rc;
+}
+
+int wire_handle(struct wire *w)
+{
+	int fd = wire_fd(w), rc = 0;
+
+	for (int i = 0; i < WIRE_BATCH; i++) {
+		ssize_t n = recv(fd, w->buf, WIRE_BUF, MSG_DONTWAIT | MSG_TRUNC);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n < 0 && errno == ENOBUFS) {
+			w->stats.overruns++;
+			continue;
+		}
+		if (n < 0) {
+			err_sys("recv on the queue socket");
+			return wire_err(w);
+		}
+		if (n > WIRE_BUF) {
+			rc = err_set("a queue message of %zd bytes did not fit", n);
+			continue;
+		}
+		if (on_datagram(w, w->buf, (size_t)n) < 0)
+			rc = -1;
+	}
+	return rc < 0 ? wire_err(w) : 0;
+}
+
+int64_t wire_next_due(const struct wire *w)
+{
+	int64_t due = -1;
+
+	for (const struct pending *p = w->kept; p; p = p->next)
+		if (p->due_ns >= 0 && (due < 0 || p->due_ns < due))
+			due = p->due_ns;
+	return due;
+}
+
+/* Accept a kept message, report it, and unlink it. */
+static int forward(struct wire *w, struct pending **link)
+{
+	struct pending *p = *link;
+	int r = verdict(w, p->msg, NF_ACCEPT);
+
+	w->counters[p->rule].forwarded++;
+	report(w, p->rule, p->nth, &p->ike, true, mono_ns() - p->caught_ns);
+	*link = p->next;
+	nfnl_queue_msg_put(p->msg);
+	free(p);
+	return r;
+}
+
+int wire_tick(struct wire *w, int64_t now_ns)
+{
+	struct pending **link = &w->kept;
+	int rc = 0;
+
+	while (*link) {
+		if ((*link)->due_ns >= 0 && (*link)->due_ns <= now_ns) {
+			if (forward(w, link) < 0)
+				rc = -1;
+		} else {
+			link = &(*link)->next;
+		}
+	}
+	return rc < 0 ? wire_err(w) : 0;
+}
+
+int wire_release(struct wire *w, const char *hold)
+{
+	struct pending **link = &w->kept;
+	int rc = 0, count = 0;
+
+	for (unsigned i = 0; i < w->nrules; i++)
+		if (w->rules[i].action == WIRE_HOLD && !strcmp(hold_name(&w->rules[i]), hold))
+			w->counters[i].released = true;
+	while (*link) {
+		const struct wire_rule *r = &w->rules[(*link)->rule];
+
+		if (r->action == WIRE_HOLD && !strcmp(hold_name(r), hold)) {
+			if (forward(w, link) < 0)
+				rc = -1;
+			count++;
+		} else {
+			link = &(*link)->next;
+		}
+	}
+	if (rc < 0) {
+		err_wrap("release %s", hold);
+		return wire_err(w);
+	}
+	return count;
+}
+
+const struct wire_counters *wire_rule_counters(const struct wire *w, unsigned rule)
+{
+	return rule < w->nrules ? &w->counters[rule] : NULL;
+}
+
+void wire_get_stats(const struct wire *w, struct wire_stats *out)
+{
+	*out = w->stats;
+}
+
+/* Without acknowledgement: the socket closes next, which unbinds anyway. */
+static void queue_unbind(struct wire *w)
+{
+	struct nfnl_queue *q = nfnl_queue_alloc();
+
+	if (!q)
+		return;
+	nfnl_queue_set_group(q, w->queue);
+	nfnl_queue_delete(w->sk, q);
+	nfnl_queue_put(q);
+}
+
+int wire_close(struct wire *w)
+{
+	char why[ERR_MSG_MAX] = "";
+
+	if (!w)
+		return 0;
+	/* Rule first, so nothing new is queued; then what is in the socket,
+	 * then what we keep: the kernel would drop it all on unbind. */
+	if (w->rule_added && iptables(w, "-D") < 0) {
+		wire_err(w);
+		snprintf(why, sizeof(why), "%s", err_msg());
+	}
+	w->closing = true;
+	wire_handle(w);
+	while (w->kept)
+		forward(w, &w->kept);
+	queue_unbind(w);
+	wire_free(w);
+	return why[0] ? err_set("%s", why) : 0;
+}
