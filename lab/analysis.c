@@ -73,9 +73,13 @@ static void sample_child(struct sa_sample *s, const json_t *c, uint32_t ike_id,
 	else if (!strcmp(st, "DELETING") || !strcmp(st, "DELETED"))
 		s->child_deleting++;
 	if (in(st, child_up_states)) {
-		s->child_ids = xrealloc(s->child_ids, (size_t)(s->n_child_ids + 1) * sizeof(uint32_t));
-		s->child_ike = xrealloc(s->child_ike, (size_t)(s->n_child_ids + 1) * sizeof(uint32_t));
+		size_t n = (size_t)s->n_child_ids + 1;
+
+		s->child_ids = xrealloc(s->child_ids, n * sizeof(uint32_t));
+		s->child_ike = xrealloc(s->child_ike, n * sizeof(uint32_t));
+		s->child_steady = xrealloc(s->child_steady, n * sizeof(bool));
 		s->child_ids[s->n_child_ids] = jid(c);
+		s->child_steady[s->n_child_ids] = !strcmp(st, "INSTALLED");
 		s->child_ike[s->n_child_ids++] = ike_id;
 	}
 	if (strcmp(st, "INSTALLED"))
@@ -108,7 +112,11 @@ static void sample_ike(struct sa_sample *s, const json_t *ike, struct tally *pai
 	else if (!strcmp(st, "DELETING") || !strcmp(st, "DESTROYING"))
 		s->ike_deleting++;
 	if (in(st, ike_up_states)) {
-		s->ike_ids = xrealloc(s->ike_ids, (size_t)(s->n_ike_ids + 1) * sizeof(uint32_t));
+		size_t n = (size_t)s->n_ike_ids + 1;
+
+		s->ike_ids = xrealloc(s->ike_ids, n * sizeof(uint32_t));
+		s->ike_steady = xrealloc(s->ike_steady, n * sizeof(bool));
+		s->ike_steady[s->n_ike_ids] = !strcmp(st, "ESTABLISHED");
 		s->ike_ids[s->n_ike_ids++] = jid(ike);
 	}
 	if (!strcmp(st, "ESTABLISHED")) {
@@ -147,6 +155,8 @@ void sample_free(struct sa_sample *s)
 	free(s->ike_ids);
 	free(s->child_ids);
 	free(s->child_ike);
+	free(s->ike_steady);
+	free(s->child_steady);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -319,12 +329,13 @@ static void check_missing(struct ledger *l, const struct sa_sample *s, ledger_cb
 }
 
 static void check_unannounced(struct ledger *l, bool child, const uint32_t *ids,
-			      const uint32_t *ike, int n, double t, ledger_cb cb, void *ctx)
+			      const bool *steady, const uint32_t *ike, int n, double t,
+			      ledger_cb cb, void *ctx)
 {
 	for (int i = 0; i < n; i++) {
 		struct ledger_entry *e = entry(l, child, ids[i]);
 
-		if (e->up)
+		if (e->up || (l->seeded && !steady[i]))
 			continue;
 		if (!l->seeded) {
 			/* Up before the recording started. */
@@ -349,8 +360,9 @@ static void check_unannounced(struct ledger *l, bool child, const uint32_t *ids,
 void ledger_check(struct ledger *l, const struct sa_sample *s, ledger_cb cb, void *ctx)
 {
 	check_missing(l, s, cb, ctx);
-	check_unannounced(l, false, s->ike_ids, NULL, s->n_ike_ids, s->t, cb, ctx);
-	check_unannounced(l, true, s->child_ids, s->child_ike, s->n_child_ids, s->t, cb, ctx);
+	check_unannounced(l, false, s->ike_ids, s->ike_steady, NULL, s->n_ike_ids, s->t, cb, ctx);
+	check_unannounced(l, true, s->child_ids, s->child_steady, s->child_ike, s->n_child_ids,
+			  s->t, cb, ctx);
 	l->seeded = true;
 }
 
@@ -407,6 +419,20 @@ int sustained_max(const double *t, const int *v, int n, double grace, double *si
 		if (holds(t, v, n, k, grace, since))
 			return k;
 	return 0;
+}
+
+void rolling_min(const double *t, const double *y, int n, double grace, double *out)
+{
+	for (int i = 0, lo = 0; i < n; i++) {
+		double m = y[i];
+
+		while (t[i] - t[lo] > grace)
+			lo++;
+		for (int k = lo; k < i; k++)
+			if (y[k] < m)
+				m = y[k];
+		out[i] = m;
+	}
 }
 
 double growth_per_hour(const double *t, const double *y, int n)

@@ -22,10 +22,14 @@ struct sa_sample {
 	char pair_key[256];             /* the pair with the most */
 	char ts_key[256];               /* the TS pair with the most */
 	bool rekeying;                  /* any SA in a rekey or delete state */
-	/* SAs a ledger should know as up: ESTABLISHED-or-later IKE_SAs and
-	 * INSTALLED-or-later CHILD_SAs; child_ike[i] is the IKE_SA holding
-	 * child_ids[i]. */
+	/* SAs a ledger should know about: ESTABLISHED-or-later IKE_SAs and
+	 * INSTALLED-or-later CHILD_SAs (present in any of those states);
+	 * child_ike[i] is the IKE_SA holding child_ids[i]. *_steady[i] says
+	 * the SA is plainly ESTABLISHED or INSTALLED: one that no event
+	 * announced is a mismatch, one in a rekey state is not (a rekeyed
+	 * SA lingers after its rekey event). */
 	uint32_t *ike_ids, *child_ids, *child_ike;
+	bool *ike_steady, *child_steady;
 	int n_ike_ids, n_child_ids;
 };
 
@@ -110,6 +114,11 @@ const char *ledger_what_name(enum ledger_what w);
 /* The largest count that held without a break for longer than grace, and
  * when the first such stretch began (*since). 0 for an empty series. */
 int sustained_max(const double *t, const int *v, int n, double grace, double *since);
+
+/* Each value replaced by the smallest in the grace period before it, so
+ * that overlaps shorter than grace (a rekey, a reauthentication) do not
+ * count as growth. out must hold n values. */
+void rolling_min(const double *t, const double *y, int n, double grace, double *out);
 
 /* Least-squares slope of y over t, per hour. */
 double growth_per_hour(const double *t, const double *y, int n);

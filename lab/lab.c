@@ -507,8 +507,22 @@ int lab_teardown(struct lab_state *st, bool keep_dir)
 		if (json_is_string(ns) && netns_delete(json_string_value(ns)) < 0)
 			r = -1;
 	if (keep_dir) {
-		char *path = xasprintf("%s/lab.json", st->dir);
+		/* Inside user-mode Linux the run directory is shared with the
+		 * outer controller's files: remove only what up made here. */
+		const char *name;
+		json_t *node;
+		char *path;
 
+		json_object_foreach(json_object_get(st->doc, "nodes"), name, node) {
+			const char *dir = json_string_value(json_object_get(node, "dir"));
+
+			if (dir && rm_rf(dir) < 0)
+				r = -1;
+		}
+		path = xasprintf("%s/psk", st->dir);
+		unlink(path);
+		free(path);
+		path = xasprintf("%s/lab.json", st->dir);
 		unlink(path);
 		free(path);
 	} else if (rm_rf(st->dir) < 0) {
@@ -527,6 +541,82 @@ int lab_down_host(const char *name)
 		return -1;
 	}
 	r = lab_teardown(&st, inside_uml());
+	lab_close(&st);
+	return r;
+}
+
+/* The namespace's own protocol counters (UDP receive errors, say): what
+ * the kernel dropped is part of the story. */
+static void copy_net_counters(const char *netns, const char *to)
+{
+	static const char *const files[] = { "snmp", "netstat", "dev" };
+	struct netns_switch sw;
+	int fd = netns ? netns_open(netns) : -1;
+
+	if (fd < 0 || netns_enter(&sw, fd) < 0) {
+		if (fd >= 0)
+			close(fd);
+		err_clear();
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_LEN(files); i++) {
+		char *src = xasprintf("/proc/thread-self/net/%s", files[i]), *text;
+		char *dst = xasprintf("%s/net-%s.txt", to, files[i]);
+		size_t len;
+
+		if (read_file(src, &text, &len) == 0) {
+			write_file(dst, text, len, 0644);
+			free(text);
+		}
+		free(src);
+		free(dst);
+	}
+	netns_leave(&sw);
+	close(fd);
+	err_clear();
+}
+
+int lab_copy_evidence(const char *name, const char *dest)
+{
+	static const char *const files[] = {
+		"run/charon.log", "run/strongswan.conf", "swanctl/swanctl.conf", "charon.out",
+		"charon.exit",
+	};
+	struct lab_state st;
+	const char *peer;
+	json_t *node;
+	int r = 0;
+
+	if (lab_peek(&st, name) < 0) {
+		lab_close(&st);
+		return -1;
+	}
+	json_object_foreach(json_object_get(st.doc, "nodes"), peer, node) {
+		const char *dir = json_string_value(json_object_get(node, "dir"));
+		char *to = xasprintf("%s/%s", dest, peer);
+
+		if (!dir || mkdir_p(to, 0755) < 0) {
+			free(to);
+			continue;
+		}
+		copy_net_counters(json_string_value(json_object_get(node, "netns")), to);
+		for (size_t i = 0; i < ARRAY_LEN(files); i++) {
+			char *src = xasprintf("%s/%s", dir, files[i]), *text;
+			char *dst = xasprintf("%s/%s", to, strrchr(files[i], '/') ?
+					      strrchr(files[i], '/') + 1 : files[i]);
+			size_t len;
+
+			if (read_file(src, &text, &len) == 0) {
+				if (write_file(dst, text, len, 0644) < 0)
+					r = -1;
+				free(text);
+			}
+			err_clear();
+			free(src);
+			free(dst);
+		}
+		free(to);
+	}
 	lab_close(&st);
 	return r;
 }

@@ -50,4 +50,9 @@ int lab_up_host(const struct up_opts *o);
 int lab_teardown(struct lab_state *st, bool keep_dir);
 int lab_down_host(const char *name);
 
+/* Copy what each peer ran with and said (charon.log, strongswan.conf,
+ * swanctl.conf, charon.out, charon.exit) into DEST/PEER/, so a run
+ * directory keeps its evidence after the lab is gone. */
+int lab_copy_evidence(const char *name, const char *dest);
+
 #endif

@@ -1,5 +1,6 @@
 #include "recorder.h"
 #include "analysis.h"
+#include "lab.h"
 #include "err.h"
 #include "net.h"
 #include "netns.h"
@@ -338,7 +339,8 @@ static void series_add(struct rec_peer *p, double t)
 	p->pair_series = xrealloc(p->pair_series, (size_t)(p->n_series + 1) * sizeof(int));
 	p->ts_series = xrealloc(p->ts_series, (size_t)(p->n_series + 1) * sizeof(int));
 	p->ts[p->n_series] = t;
-	p->ike_series[p->n_series] = p->last.ike;
+	/* Growth counts what is up: an SA being deleted is on its way out. */
+	p->ike_series[p->n_series] = p->last.ike_established;
 	p->child_series[p->n_series] = p->last.child_installed;
 	p->pair_series[p->n_series] = p->last.max_established_per_pair;
 	p->ts_series[p->n_series++] = p->last.max_installed_per_ts;
@@ -1102,6 +1104,22 @@ static void finish_traffic(struct recorder *r, json_t *traffic)
 	}
 }
 
+/* Growth of what lasted: short overlaps filtered out first. */
+static double sustained_growth(const struct recorder *r, const struct rec_peer *p,
+			       const double *series)
+{
+	double *f = xcalloc((size_t)p->n_series + 1, sizeof(double)), g;
+	int first = 0;
+
+	/* From the first SA on: bringing the tunnel up is not growth. */
+	while (first < p->n_series && series[first] == 0)
+		first++;
+	rolling_min(p->ts + first, series + first, p->n_series - first, r->o.grace, f);
+	g = growth_per_hour(p->ts + first, f, p->n_series - first);
+	free(f);
+	return g;
+}
+
 static json_t *peer_summary(struct recorder *r, struct rec_peer *p)
 {
 	double ike_since, child_since;
@@ -1114,8 +1132,8 @@ static json_t *peer_summary(struct recorder *r, struct rec_peer *p)
 		"acquires", p->acquires, "acquires_during_rekey", p->acquires_in_rekey,
 		"expires_soft", p->expires_soft, "expires_hard", p->expires_hard,
 		"ike_rekeys", p->ike_rekeys, "child_rekeys", p->child_rekeys,
-		"ike_growth_per_hour", growth_per_hour(p->ts, p->ike_series, p->n_series),
-		"child_growth_per_hour", growth_per_hour(p->ts, p->child_series, p->n_series),
+		"ike_growth_per_hour", sustained_growth(r, p, p->ike_series),
+		"child_growth_per_hour", sustained_growth(r, p, p->child_series),
 		"ike_ids_seen", p->ike_ids, "child_ids_seen", p->child_ids);
 
 	/* What lasted longer than the grace period: rekey and reauth
@@ -1419,6 +1437,7 @@ int record_main(const struct rec_opts *o, int traffic_pps)
 		}
 	}
 	rc = rec_finish(r, interrupted);
+	lab_copy_evidence(o->lab, rec_dir(r));
 	if (rc >= 0 && !o->live)
 		printf("recorded %.1f s of lab '%s' in %s\n", rec_now(r), o->lab, rec_dir(r));
 	else if (rc >= 0)

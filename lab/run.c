@@ -700,6 +700,7 @@ static json_t *run_seed(struct runner *R, bool quiet_report)
 		rec_free(R->rec);
 		R->rec = NULL;
 		close_all(R);
+		lab_copy_evidence(R->o->lab, R->dir);
 		lab_down_host(R->o->lab);
 		sc_plan_free(&R->sched);
 		err_set("%s", saved);
@@ -708,6 +709,7 @@ static json_t *run_seed(struct runner *R, bool quiet_report)
 	rec_free(R->rec);
 	R->rec = NULL;
 	close_all(R);
+	lab_copy_evidence(R->o->lab, R->dir);
 	if (lab_down_host(R->o->lab) < 0)
 		err_clear();
 	sc_plan_free(&R->sched);
