@@ -79,10 +79,20 @@ probe-test: all asan-build
 	bash tests/probe/run.sh
 	PROBE=build/asan/ikelab-probe bash tests/probe/run.sh
 
+# The nightly reports against Jenkins' JUnit schema and in headless Chromium.
+report-test: all
+	BUILD=$(BUILD) bash tests/report/check.sh
+
+# The fault wire on this kernel's NFQUEUE (netem is checked inside labs).
+wire-test: all
+	bash tests/wire/run.sh
+
 test: test-deps
 	$(MAKE) all unit
 	$(MAKE) asan
 	$(MAKE) probe-test
+	$(MAKE) wire-test
+	$(MAKE) report-test
 	$(MAKE) integration
 
 lab-up: deps
@@ -93,6 +103,12 @@ lab-down: deps
 	$(MAKE) all
 	$(BUILD)/ikelab down
 
+# Every scenario with 3 seeds (SEEDS=N, JOBS=J, CHARON=PATH, BASELINE=FILE).
+nightly: test-deps
+	$(MAKE) all
+	$(BUILD)/ikelab nightly --seeds $${SEEDS:-3} $${JOBS:+--jobs $$JOBS} \
+		$${CHARON:+--charon $$CHARON} $${BASELINE:+--baseline $$BASELINE}
+
 bench: test-deps
 	$(MAKE) all
 	@sh scripts/bench.sh
@@ -100,5 +116,5 @@ bench: test-deps
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps test-deps unit asan asan-build probe-test integration test lab-up lab-down bench clean
+.PHONY: all deps test-deps unit asan asan-build probe-test report-test wire-test integration test lab-up lab-down nightly bench clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -7,9 +7,11 @@
 #include "err.h"
 #include "lab.h"
 #include "plot.h"
+#include "nightly.h"
 #include "recorder.h"
 #include "run.h"
 #include "scenario.h"
+#include "shrink.h"
 #include "remote.h"
 #include "state.h"
 #include "status.h"
@@ -37,6 +39,10 @@ static const char usage[] =
 	"  run      SCENARIO.yaml [--seed S] [--seeds N] [--out DIR] [--kernel ...] [--charon PATH]\n"
 	"           reproduce a race: build, act on schedule, record, judge; exit 0 as expected,\n"
 	"           1 not, 2 lab error\n"
+	"  shrink   RUN_DIR [--seeds K] [--out FILE]   the smallest scenario that still fails\n"
+	"           as one seed's run did, into RUN_DIR/shrunk.yaml; exit 0 found, 1 not shrinkable\n"
+	"  nightly  [SCENARIO...] [--seeds N] [--jobs J] [--charon PATH] [--baseline FILE] [--out DIR]\n"
+	"           every scenario with N seeds, J labs at a time: junit.xml, summary.json, index.html\n"
 	"  doctor   [--json]                what this host can do, which backend auto picks\n"
 	"  bench    up [--rounds N] | esp | record [--duration S]   benchmarks (make bench)\n"
 	"\n"
@@ -48,6 +54,7 @@ struct cli {
 	const char *name;
 	const char *topology, *peers, *kernel, *charon, *rounds;
 	const char *duration, *rate, *out, *traffic, *grace, *seed, *seeds;
+	const char *jobs, *baseline;
 	bool json, all;
 	char **pos;             /* positional arguments before "--" */
 	int npos;
@@ -75,7 +82,7 @@ static int parse(struct cli *c, int argc, char **argv)
 		{ "--kernel", &c->kernel }, { "--charon", &c->charon }, { "--rounds", &c->rounds },
 		{ "--duration", &c->duration }, { "--rate", &c->rate }, { "--out", &c->out },
 		{ "--traffic", &c->traffic }, { "--grace", &c->grace }, { "--seed", &c->seed },
-		{ "--seeds", &c->seeds },
+		{ "--seeds", &c->seeds }, { "--jobs", &c->jobs }, { "--baseline", &c->baseline },
 	};
 
 	memset(c, 0, sizeof(*c));
@@ -475,6 +482,48 @@ static int cmd_run(const struct cli *c)
 	return rc < 0 ? fail() : rc;
 }
 
+static int cmd_nightly(const struct cli *c)
+{
+	struct nightly_opts o = { .live = isatty(1), .charon = c->charon, .baseline = c->baseline,
+				  .scenarios = c->pos, .n_scenarios = c->npos };
+	long seeds = number("--seeds", c->seeds, 3, 1000);
+	long jobs = c->jobs ? number("--jobs", c->jobs, 0, 64) : 0;
+	char stamp[32], *out;
+	time_t now = time(NULL);
+	struct tm tm;
+	int rc;
+
+	if (seeds < 0 || jobs < 0)
+		return fail();
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	out = c->out ? xstrdup(c->out) : xasprintf("runs/nightly-%s", stamp);
+	if (mkdir_p(out, 0755) < 0) {
+		free(out);
+		return fail();
+	}
+	o.out = abs_path(out);
+	free(out);
+	o.seeds = (unsigned)seeds;
+	o.jobs = (unsigned)jobs;
+	rc = nightly_main(&o);
+	free((char *)o.out);
+	return rc < 0 ? fail() : rc;
+}
+
+static int cmd_shrink(const struct cli *c)
+{
+	long seeds = number("--seeds", c->seeds, 2, 100);
+	int rc;
+
+	if (c->npos != 1)
+		return err_set("usage: ikelab shrink RUN_DIR [--seeds K] [--out FILE]"), fail();
+	if (seeds < 0)
+		return fail();
+	rc = shrink_main(c->pos[0], (unsigned)seeds, c->out);
+	return rc < 0 ? fail() : rc;
+}
+
 static int cmd_plot(const struct cli *c)
 {
 	if (c->npos != 1)
@@ -528,8 +577,12 @@ int main(int argc, char **argv)
 		rc = cmd_exec(&c);
 	} else if (!strcmp(c.cmd, "record")) {
 		rc = cmd_record(&c);
+	} else if (!strcmp(c.cmd, "nightly")) {
+		rc = cmd_nightly(&c);
 	} else if (!strcmp(c.cmd, "run")) {
 		rc = cmd_run(&c);
+	} else if (!strcmp(c.cmd, "shrink")) {
+		rc = cmd_shrink(&c);
 	} else if (!strcmp(c.cmd, "plot")) {
 		rc = cmd_plot(&c);
 	} else if (!strcmp(c.cmd, "bench")) {

@@ -709,9 +709,19 @@ static void summary_apply(struct run *r, const json_t *s)
 
 	if (jstr(s, "lab"))
 		set_str(&r->lab, jstr(s, "lab"));
+	/* A scenario run is known by its scenario and seed, not its lab. */
+	if (jstr(s, "scenario")) {
+		char *t = xasprintf("%s, seed %lld", jstr(s, "scenario"),
+				    (long long)json_integer_value(json_object_get(s, "seed")));
+
+		set_str(&r->lab, t);
+		free(t);
+	}
+	if (jstr(s, "result"))
+		set_str(&r->verdict, jstr(s, "result"));
 	if (json_is_number(v = json_object_get(s, "duration_s")))
 		r->duration = json_number_value(v);
-	if (jstr(s, "verdict"))
+	if (jstr(s, "verdict") && !jstr(s, "result"))
 		set_str(&r->verdict, jstr(s, "verdict"));
 	if ((v = json_object_get(s, "lab_error")))
 		set_str(&r->lab_error, json_string_value(v));

@@ -109,6 +109,7 @@ struct recorder {
 	int timer;
 	bool failed;
 	char *failure;
+	bool stopping_probes;   /* a probe ending now is expected */
 	int samples;
 	double last_sample_t, max_gap;
 	double last_status;
@@ -116,6 +117,7 @@ struct recorder {
 	int n_dirs;
 	json_t *duplicates, *mismatches;
 	char *charon_version;
+	json_t *charon_plugins;
 	int crashes;
 	struct {
 		int fd;
@@ -243,6 +245,22 @@ static int open_outputs(struct recorder *r)
 	return 0;
 }
 
+/* What charon loaded, from VICI stats: part of every run's record. */
+static json_t *charon_plugins_of(struct rec_peer *p)
+{
+	struct vici_node *resp = NULL;
+	json_t *list = json_array();
+	const struct vici_node *pl;
+
+	if (vici_cmd(p->cmd, "stats", NULL, &resp, VICI_MS) == 0 &&
+	    (pl = vici_child(resp, "plugins")) && pl->type == VICI_NODE_LIST)
+		for (const struct vici_node *it = pl->children; it; it = it->next)
+			json_array_append_new(list, json_string(it->value));
+	vici_node_free(resp);
+	err_clear();
+	return list;
+}
+
 static char *charon_version_of(struct rec_peer *p)
 {
 	struct vici_node *resp = NULL;
@@ -302,6 +320,7 @@ struct recorder *rec_open(const struct rec_opts *o)
 	if (open_outputs(r) < 0)
 		goto fail_open;
 	r->charon_version = charon_version_of(&r->p[0]);
+	r->charon_plugins = charon_plugins_of(&r->p[0]);
 	r->timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	ns = (long)(1e9 / o->rate);
 	its.it_interval.tv_sec = ns / 1000000000L;
@@ -313,8 +332,9 @@ struct recorder *rec_open(const struct rec_opts *o)
 	}
 	r->t0 = mono_ns();
 	r->cpu0 = self_cpu_s();
-	rec_emit(r, NULL, "lab", "record-start", json_pack("{s:s, s:f, s:f, s:s?}", "lab", o->lab,
-		 "duration", o->duration, "rate_hz", o->rate, "charon_version", r->charon_version));
+	rec_emit(r, NULL, "lab", "record-start", json_pack("{s:s, s:f, s:f, s:s?, s:O}", "lab",
+		 o->lab, "duration", o->duration, "rate_hz", o->rate, "charon_version",
+		 r->charon_version, "charon_plugins", r->charon_plugins));
 	return r;
 fail:
 	lab_close(&st);
@@ -855,6 +875,27 @@ static struct rec_peer *other_peer(struct recorder *r, struct rec_peer *p)
 	return p;
 }
 
+/* A probe that ends on its own takes the loss measurement with it: the
+ * run cannot be trusted, which is a lab failure. */
+static void probe_died(struct recorder *r, struct rec_peer *p)
+{
+	char *path = xasprintf("%s/probe-%s.err", r->dir, p->name), *text = NULL;
+
+	if (read_file(path, &text, NULL) < 0)
+		err_clear();
+	if (text)
+		text[strcspn(text, "\n")] = '\0';
+	rec_emit(r, p->name, "lab", "probe-exit", json_pack("{s:s}", "error",
+		 text && *text ? text : "exited"));
+	if (!r->failed) {
+		r->failed = true;
+		r->failure = xasprintf("the traffic probe in %s stopped at t=%.1f s: %s", p->name,
+				       rec_now(r), text && *text ? text : "exited");
+	}
+	free(text);
+	free(path);
+}
+
 static void on_probe(struct recorder *r, struct rec_peer *p)
 {
 	char buf[8192];
@@ -862,8 +903,11 @@ static void on_probe(struct recorder *r, struct rec_peer *p)
 	char *nl;
 
 	if (n <= 0) {
-		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+		if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
 			p->probe_eof = true;
+			if (!r->stopping_probes)
+				probe_died(r, p);
+		}
 		return;
 	}
 	sb_add(&p->probe_buf, buf, (size_t)n);
@@ -1060,6 +1104,7 @@ static void stop_probes(struct recorder *r)
 	int64_t deadline = mono_ns() + (int64_t)PROBE_DRAIN_MS * 1000000;
 	bool running = false;
 
+	r->stopping_probes = true;
 	for (int i = 0; i < r->n; i++)
 		if (r->p[i].probe > 0) {
 			kill(r->p[i].probe, SIGTERM);
@@ -1087,6 +1132,7 @@ static void stop_probes(struct recorder *r)
 		waitpid(p->probe, NULL, 0);
 		p->probe = -1;
 	}
+	r->stopping_probes = false;
 }
 
 static void finish_traffic(struct recorder *r, json_t *traffic)
@@ -1168,6 +1214,7 @@ static int write_summary(struct recorder *r, bool interrupted)
 	json_object_set_new(s, "ended_wall", json_string(wall));
 	json_object_set_new(s, "charon_version", r->charon_version ?
 			    json_string(r->charon_version) : json_null());
+	json_object_set(s, "charon_plugins", r->charon_plugins);
 	json_object_set_new(s, "verdict", json_string(r->failed ? "lab-error" : "ok"));
 	json_object_set_new(s, "lab_error", r->failure ? json_string(r->failure) : json_null());
 	json_object_set_new(s, "interrupted", json_boolean(interrupted));
@@ -1264,6 +1311,7 @@ void rec_free(struct recorder *r)
 		close(r->timer);
 	json_decref(r->duplicates);
 	json_decref(r->mismatches);
+	json_decref(r->charon_plugins);
 	free(r->failure);
 	free(r->charon_version);
 	free(r->dir);

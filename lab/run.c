@@ -635,9 +635,13 @@ static void amend_summary(struct runner *R, json_t *v)
 {
 	char *path = xasprintf("%s/summary.json", R->dir), *text;
 	json_t *s = json_load_file(path, 0, NULL);
+	char *file = abs_path(R->s->path);
 
+	if (!file)
+		err_clear();
 	if (s) {
 		json_object_set_new(s, "scenario", json_string(R->s->name));
+		json_object_set_new(s, "scenario_file", json_string(file ? file : R->s->path));
 		json_object_set_new(s, "seed", json_integer((json_int_t)R->seed));
 		json_object_set_new(s, "expect", json_string(R->s->reproduces ? "reproduces" : "clean"));
 		json_object_set(s, "result", json_object_get(v, "result"));
@@ -647,6 +651,7 @@ static void amend_summary(struct runner *R, json_t *v)
 		free(text);
 		json_decref(s);
 	}
+	free(file);
 	free(path);
 }
 

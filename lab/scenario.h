@@ -132,6 +132,13 @@ void scenario_free(struct scenario *s);
  * NULL if the topology has no such peer. */
 struct profile *scenario_profile(const struct scenario *s, const char *peer);
 
+/* Write S as a scenario file: COMMENT (lines; NULL for none) as a YAML
+ * comment at the top, then every key S sets, absent ones left out. The
+ * files a loaded S names are written as absolute paths, so the new file
+ * loads from any folder. -1 and err_msg() on failure. */
+int scenario_save(const struct scenario *s, const char *path,
+    const char *comment);
+
 /* One action of the expanded schedule. */
 struct sc_step {
 	uint64_t at_us;         /* since the run started, jitter applied */

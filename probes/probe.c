@@ -351,16 +351,18 @@ static uint32_t socket_drops(int fd)
 /* ---- sender ---- */
 
 /* Refusals a tunnel outage explains: no SA yet, a blocking policy, a
- * missing route or address while things are reconfigured. */
+ * missing route or address while things are reconfigured, and the errors
+ * the xfrm output path returns while an SA is being replaced or has just
+ * expired (EINVAL, ENOENT, EEXIST among them). Only errors that mean this
+ * probe is broken stop it. */
 static bool outage_errno(int e)
 {
 	switch (e) {
-	case EAGAIN: case ENOBUFS: case EPERM: case EACCES:
-	case ENETUNREACH: case EHOSTUNREACH: case ENETDOWN: case EHOSTDOWN:
-	case ECONNREFUSED: case EADDRNOTAVAIL: case ESRCH:
-		return true;
+	case EBADF: case EFAULT: case ENOTSOCK: case EDESTADDRREQ: case EMSGSIZE:
+	case EOPNOTSUPP: case EAFNOSUPPORT: case ENOMEM:
+		return false;
 	}
-	return false;
+	return true;
 }
 
 static void sender_init(struct sender *s, const struct opts *o)

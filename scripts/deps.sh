@@ -9,8 +9,12 @@ libnl-nf-3-dev libcyaml-dev libyaml-dev libjansson-dev libkmod-dev check"
 # Run: the daemons, the tools users expect beside them, the kernels.
 RUN="strongswan-charon strongswan-swanctl libstrongswan-standard-plugins
 iproute2 iptables iputils-ping kmod user-mode-linux gnuplot-nox procps"
-# Tests: a second compiler, sanitizer runtimes, and what the checks use.
-TEST="clang libclang-rt-14-dev python3"
+# Tests: a second compiler, sanitizer runtimes, and what the checks use
+# (the nightly reports' check validates junit.xml with xmllint and renders
+# index.html in headless Chromium). Its schema comes through npm, which is
+# not listed: Debian's npm conflicts with the nodejs of NodeSource, which
+# brings its own.
+TEST="clang libclang-rt-14-dev python3 libxml2-utils chromium"
 
 want="$BUILD $RUN"
 [ "${1:-}" = "--test" ] && want="$want $TEST"

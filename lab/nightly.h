@@ -1,0 +1,30 @@
+/*
+ * nightly.h - every scenario, several seeds, several labs at a time, and
+ * the reports a team reads in the morning: junit.xml for CI, summary.json
+ * for programs (and the next night's baseline), index.html for people.
+ */
+#ifndef IKELAB_NIGHTLY_H
+#define IKELAB_NIGHTLY_H
+
+#include <stdbool.h>
+
+struct nightly_opts {
+	char **scenarios;       /* files; none: every scenarios/ *.yaml */
+	int n_scenarios;
+	unsigned seeds;
+	unsigned jobs;          /* labs at a time; 0: one per CPU */
+	const char *charon;     /* binary, build tree or install prefix */
+	const char *baseline;   /* an earlier night's summary.json */
+	const char *out;
+	bool live;
+};
+
+/* 0 when every scenario met its expectation in every run, 1 otherwise;
+ * -1 with err_msg() when the night could not run at all. */
+int nightly_main(const struct nightly_opts *o);
+
+/* A charon binary from a path that names one, or a strongSwan build tree
+ * or install prefix holding one (allocated), or NULL with err_msg(). */
+char *charon_resolve(const char *path);
+
+#endif

@@ -1,0 +1,121 @@
+/* Judging recorded runs against expectations, on fixture run directories. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "scenario.h"
+#include "verdict.h"
+
+#define DIR "tests/unit/verdict"
+
+static const json_t *expectation(const json_t *v, const char *name)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(json_object_get(v, "expectations"), i, e)
+		if (!strcmp(json_string_value(json_object_get(e, "name")), name))
+			return e;
+	return NULL;
+}
+
+static json_t *judge(const char *run, const char *scenario, struct scenario **sp)
+{
+	struct scenario *s = scenario_load(scenario);
+	json_t *v;
+
+	ck_assert_msg(s, "load %s: %s", scenario, err_msg());
+	v = verdict_evaluate(run, s);
+	ck_assert_msg(v, "evaluate %s: %s", run, err_msg());
+	*sp = s;
+	return v;
+}
+
+START_TEST(test_reproduced)
+{
+	struct scenario *s;
+	json_t *v = judge(DIR "/dup", DIR "/expect.yaml", &s);
+	const json_t *ike = expectation(v, "max_ike_per_peer");
+	const json_t *loss = expectation(v, "max_lost_per_event");
+	char *report;
+
+	ck_assert_int_eq(verdict_result_of(v), VERDICT_REPRODUCED);
+	ck_assert_int_eq(verdict_exit(verdict_result_of(v)), 0);
+	ck_assert(!json_is_true(json_object_get(ike, "held")));
+	ck_assert_str_eq(json_string_value(json_object_get(ike, "peer")), "alice");
+	ck_assert(json_real_value(json_object_get(ike, "at")) == 1.9);
+	/* 2 + 3 packets within [-0.5, +3] s of the child-rekey at 5.0 s. */
+	ck_assert(json_real_value(json_object_get(loss, "actual")) == 5);
+	ck_assert(json_is_true(json_object_get(loss, "held")));
+	ck_assert(json_real_value(json_object_get(expectation(v, "max_lost_packets"), "actual")) == 15);
+	ck_assert(json_real_value(json_object_get(expectation(v, "max_acquires_during_rekey"),
+		  "at")) == 5.2);
+	/* The events around the duplicate, without the sample lines. */
+	ck_assert_int_eq(json_array_size(json_object_get(ike, "events_around")), 4);
+	report = verdict_report(v, s, 1);
+	ck_assert_ptr_nonnull(strstr(report, "max_ike_per_peer"));
+	ck_assert_ptr_nonnull(strstr(report, "VIOLATED"));
+	ck_assert_ptr_nonnull(strstr(report, "ike-updown"));
+	free(report);
+	json_decref(v);
+	scenario_free(s);
+}
+END_TEST
+
+START_TEST(test_clean_fail_and_pass)
+{
+	struct scenario *s;
+	json_t *v = judge(DIR "/dup", DIR "/expect-clean.yaml", &s);
+
+	ck_assert_int_eq(verdict_result_of(v), VERDICT_FAIL);
+	ck_assert_int_eq(verdict_exit(VERDICT_FAIL), 1);
+	json_decref(v);
+	v = verdict_evaluate(DIR "/clean", s);
+	ck_assert_int_eq(verdict_result_of(v), VERDICT_PASS);
+	ck_assert_int_eq(json_integer_value(json_object_get(v, "violated")), 0);
+	json_decref(v);
+	scenario_free(s);
+}
+END_TEST
+
+START_TEST(test_not_reproduced)
+{
+	struct scenario *s;
+	json_t *v = judge(DIR "/clean", DIR "/expect.yaml", &s);
+
+	ck_assert_int_eq(verdict_result_of(v), VERDICT_NOT_REPRODUCED);
+	ck_assert_int_eq(verdict_exit(VERDICT_NOT_REPRODUCED), 1);
+	json_decref(v);
+	scenario_free(s);
+}
+END_TEST
+
+START_TEST(test_missing_run)
+{
+	struct scenario *s = scenario_load(DIR "/expect.yaml");
+
+	ck_assert_ptr_null(verdict_evaluate(DIR "/nowhere", s));
+	ck_assert_ptr_nonnull(strstr(err_msg(), "nowhere/summary.json"));
+	scenario_free(s);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("verdict");
+	TCase *tc = tcase_create("verdict");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_reproduced);
+	tcase_add_test(tc, test_clean_fail_and_pass);
+	tcase_add_test(tc, test_not_reproduced);
+	tcase_add_test(tc, test_missing_run);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
