@@ -95,6 +95,17 @@ test: test-deps
 	$(MAKE) report-test
 	$(MAKE) integration
 
+# Chaos, concurrency, a 10-minute recording, the fuzzers (FUZZ_SECONDS each),
+# and integration tests with a sanitizer build as the controller (inside
+# user-mode Linux the plain build runs: ASan cannot).
+stress: test-deps
+	$(MAKE) all asan-build
+	sh tests/stress/run.sh
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-30} sh scripts/fuzz.sh
+	IKELAB=$(CURDIR)/build/asan/ikelab IKELAB_UML_INNER=$(CURDIR)/build/ikelab \
+		TESTS="t01-default-lab.sh t03-bad-input.sh t04-host-backend.sh t05-killed-controller.sh t06-record.sh" \
+		sh tests/integration/run.sh
+
 lab-up: deps
 	$(MAKE) all
 	$(BUILD)/ikelab up
@@ -116,5 +127,5 @@ bench: test-deps
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps test-deps unit asan asan-build probe-test report-test wire-test integration test lab-up lab-down nightly bench clean
+.PHONY: all deps test-deps unit asan asan-build probe-test report-test wire-test integration test stress lab-up lab-down nightly bench clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -21,17 +21,22 @@
 
 char *lab_find_file(const char *path)
 {
-	char src[PATH_MAX], *dir, *cand;
+	char dir[PATH_MAX];
 
 	if (path[0] == '/' || path_exists(path))
 		return xstrdup(path);
-	/* build/ikelab -> the tree above build/ */
-	snprintf(src, sizeof(src), "%s", self_exe());
-	dir = dirname(dirname(src));
-	cand = xasprintf("%s/%s", dir, path);
-	if (path_exists(cand))
-		return cand;
-	free(cand);
+	/* The tree the binary was built in: build/ikelab, build/asan/ikelab. */
+	snprintf(dir, sizeof(dir), "%s", self_exe());
+	for (int up = 0; up < 3; up++) {
+		char parent[PATH_MAX], *cand;
+
+		snprintf(parent, sizeof(parent), "%s", dirname(dir));
+		snprintf(dir, sizeof(dir), "%s", parent);
+		cand = xasprintf("%s/../%s", dir, path);
+		if (path_exists(cand))
+			return cand;
+		free(cand);
+	}
 	return xstrdup(path);
 }
 

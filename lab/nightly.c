@@ -43,6 +43,8 @@ struct job {
 	pid_t pid;
 	int64_t start;
 	char *tmp;
+	char lab[32];
+	int stopping;           /* 0, then SIGINT sent, then SIGKILL sent */
 };
 
 struct night {
@@ -195,6 +197,7 @@ static int start_job(struct night *N, struct job *j)
 	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)j->seed);
 	/* Lab names are unique to this night, so nights can overlap too. */
 	snprintf(name, sizeof(name), "n%d-%d", (int)getpid(), ++N->lab_seq);
+	snprintf(j->lab, sizeof(j->lab), "%s", name);
 	if (mkdir_p(j->tmp, 0755) < 0) {
 		free(dir);
 		free(log);
@@ -352,6 +355,40 @@ static void finish_job(struct night *N, struct job *j, int status)
 	free(dir);
 }
 
+/*
+ * A run far past what its scenario should take is stuck: interrupt it (its
+ * lab is then taken down by the run itself), then kill it and take the lab
+ * down from here.
+ */
+static void watchdog(struct night *N)
+{
+	for (int i = 0; i < N->n_running; i++) {
+		struct job *j = &N->running[i];
+		double limit = j->sc->duration_s + OVERHEAD_S + JOB_SLACK_S;
+		double age = (double)(mono_ns() - j->start) / 1e9;
+
+		if (age > limit && j->stopping == 0) {
+			kill(j->pid, SIGINT);
+			j->stopping = 1;
+		} else if (age > limit + 60 && j->stopping == 1) {
+			char *argv[] = { "ikelab", "down", "--name", j->lab, NULL };
+			pid_t pid;
+
+			kill(j->pid, SIGKILL);
+			j->stopping = 2;
+			pid = fork();
+			if (pid == 0) {
+				int null = open("/dev/null", O_WRONLY);
+
+				dup2(null, 1);
+				dup2(null, 2);
+				execv(self_exe(), argv);
+				_exit(127);
+			}
+		}
+	}
+}
+
 /* Run everything queued, J at a time. */
 static int run_queue(struct night *N)
 {
@@ -367,7 +404,12 @@ static int run_queue(struct night *N)
 				return -1;
 			N->n_running++;
 		}
-		pid = waitpid(-1, &status, 0);
+		pid = waitpid(-1, &status, WNOHANG);
+		if (pid == 0) {
+			watchdog(N);
+			sleep_ms(200);
+			continue;
+		}
 		if (pid < 0) {
 			if (errno == EINTR)
 				continue;

@@ -564,32 +564,20 @@ int peer_spawn_wait(struct peer *p)
 	return 0;
 }
 
-char *peer_log_tail(const struct peer *p, int lines)
+char *peer_log_tail(const char *dir, int lines)
 {
 	const char *files[] = { "run/charon.log", "charon.out" };
 	struct strbuf sb = { 0 };
 
 	for (size_t f = 0; f < ARRAY_LEN(files); f++) {
-		char *path = xasprintf("%s/%s", p->dir, files[f]), *text;
-		const char *start;
-		size_t len;
-		int n = 0;
+		char *path = xasprintf("%s/%s", dir, files[f]);
+		char *tail = file_tail(path, lines);
 
-		if (read_file(path, &text, &len) < 0 || len == 0) {
-			err_clear();
-			free(path);
-			continue;
+		if (tail) {
+			sb_addf(&sb, "--- last lines of %s ---\n%s%s", path, tail,
+				tail[0] && tail[strlen(tail) - 1] != '\n' ? "\n" : "");
+			free(tail);
 		}
-		start = text + len;
-		while (start > text && n <= lines)
-			if (*--start == '\n' && start + 1 < text + len)
-				n++;
-		if (*start == '\n')
-			start++;
-		sb_addf(&sb, "--- last lines of %s ---\n%s", path, start);
-		if (text[len - 1] != '\n')
-			sb_addf(&sb, "\n");
-		free(text);
 		free(path);
 	}
 	if (!sb.buf)
@@ -599,7 +587,7 @@ char *peer_log_tail(const struct peer *p, int lines)
 
 static int charon_died(const struct peer *p)
 {
-	char *tail = peer_log_tail(p, 8), *how;
+	char *tail = peer_log_tail(p->dir, 8), *how;
 
 	/* The keeper writes how charon ended; give it a moment. */
 	for (int i = 0; i < 50 && !(how = peer_exit_reason(p->dir)); i++)
@@ -642,8 +630,11 @@ int peer_wait_vici(const struct peer *p, int timeout_ms)
 			return 0;
 		}
 		if (mono_ns() >= deadline) {
-			err_wrap("peer %s: charon (pid %d) did not open its VICI socket within %d ms",
-				 p->name, (int)p->charon.pid, timeout_ms);
+			char *tail = peer_log_tail(p->dir, 6);
+
+			err_set("peer %s: charon (pid %d) did not open its VICI socket within %d ms "
+				"(%s)\n%s", p->name, (int)p->charon.pid, timeout_ms, path, tail);
+			free(tail);
 			free(path);
 			return -1;
 		}
@@ -743,8 +734,14 @@ char *charon_version(const char *binary)
 		_exit(127);
 	}
 	close(pfd[1]);
-	n = read(pfd[0], buf, sizeof(buf) - 1);
+	/* A binary that never answers must not hang doctor. */
+	{
+		struct pollfd pf = { pfd[0], POLLIN, 0 };
+
+		n = poll(&pf, 1, 5000) == 1 ? read(pfd[0], buf, sizeof(buf) - 1) : -1;
+	}
 	close(pfd[0]);
+	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	if (n <= 0)
 		return NULL;

@@ -62,7 +62,7 @@ int peer_enter(const char *dir, int nsfd);
 char *peer_exit_reason(const char *dir);
 
 /* Last lines of charon's log and stderr, for error messages (allocated). */
-char *peer_log_tail(const struct peer *p, int lines);
+char *peer_log_tail(const char *dir, int lines);
 
 /* Version string of a charon binary ("5.9.8"), or NULL. */
 char *charon_version(const char *binary);

@@ -119,6 +119,8 @@ struct recorder {
 	char *charon_version;
 	json_t *charon_plugins;
 	int crashes;
+	long rss_first, rss_max, rss_last;      /* this process, kB */
+	double rss_at;
 	struct {
 		int fd;
 		void (*cb)(void *ctx);
@@ -437,9 +439,12 @@ static void charon_gone(struct recorder *r, struct rec_peer *p)
 	if (crash)
 		r->crashes++;
 	if (crash && r->o.crash_is_lab_error && !r->failed) {
+		char *tail = peer_log_tail(p->dir, 6);
+
 		r->failed = true;
-		r->failure = xasprintf("charon of %s (pid %d) %s at t=%.1f s", p->name,
-				       (int)p->charon.pid, how ? how : "exited", rec_now(r));
+		r->failure = xasprintf("charon of %s (pid %d) %s at t=%.1f s\n%s", p->name,
+				       (int)p->charon.pid, how ? how : "exited", rec_now(r), tail);
+		free(tail);
 	}
 	free(how);
 }
@@ -503,9 +508,15 @@ static void sample_peer(struct recorder *r, struct rec_peer *p, double t)
 		if (!proc_alive(&p->charon)) {
 			charon_gone(r, p);
 		} else if (!r->failed) {
+			char *tail = peer_log_tail(p->dir, 6);
+
+			/* Alive but silent: hung (or stopped) -- a lab failure
+			 * found within one VICI timeout. */
 			r->failed = true;
-			r->failure = xasprintf("charon of %s (pid %d) did not answer list-sas: %s",
-					       p->name, (int)p->charon.pid, err_msg());
+			r->failure = xasprintf("charon of %s (pid %d) is alive but did not answer "
+					       "list-sas: %s\n%s", p->name, (int)p->charon.pid,
+					       err_msg(), tail);
+			free(tail);
 		}
 		return;
 	}
@@ -1019,6 +1030,38 @@ int rec_start_traffic(struct recorder *r, int pps)
 
 /* ---- the loop ---------------------------------------------------------------- */
 
+static long self_rss_kb(void)
+{
+	char *text, *p;
+	long kb = 0;
+
+	if (read_file("/proc/self/status", &text, NULL) < 0) {
+		err_clear();
+		return 0;
+	}
+	p = strstr(text, "VmRSS:");
+	if (p)
+		kb = strtol(p + 6, NULL, 10);
+	free(text);
+	return kb;
+}
+
+/* The recorder's own memory every 10 s: a long run must stay flat. */
+static void watch_rss(struct recorder *r)
+{
+	double t = rec_now(r);
+
+	if (r->rss_first && t - r->rss_at < 10)
+		return;
+	r->rss_at = t;
+	r->rss_last = self_rss_kb();
+	if (!r->rss_first)
+		r->rss_first = r->rss_last;
+	if (r->rss_last > r->rss_max)
+		r->rss_max = r->rss_last;
+	rec_emit(r, NULL, "lab", "recorder-rss", json_pack("{s:i}", "kb", (int)r->rss_last));
+}
+
 static void status_line(struct recorder *r)
 {
 	double t = rec_now(r);
@@ -1092,6 +1135,7 @@ int rec_poll(struct recorder *r, int timeout_ms)
 				sample_all(r);
 		}
 		flush_traffic(r, false);
+		watch_rss(r);
 		status_line(r);
 	} while (mono_ns() < deadline && !r->failed);
 	return 0;
@@ -1219,6 +1263,8 @@ static int write_summary(struct recorder *r, bool interrupted)
 	json_object_set_new(s, "lab_error", r->failure ? json_string(r->failure) : json_null());
 	json_object_set_new(s, "interrupted", json_boolean(interrupted));
 	json_object_set_new(s, "recorder_cpu_s", json_real(self_cpu_s() - r->cpu0));
+	json_object_set_new(s, "recorder_rss_kb", json_pack("{s:i, s:i, s:i}", "first",
+			    (int)r->rss_first, "max", (int)r->rss_max, "last", (int)self_rss_kb()));
 	json_object_set_new(s, "crashes", json_integer(r->crashes));
 	json_object_set_new(s, "samples", json_integer(r->samples));
 	json_object_set_new(s, "max_sample_gap_s", json_real(r->max_gap));

@@ -28,6 +28,14 @@
 #define CRASH_TAIL_S 2.0        /* after a crash, record this much more, then stop */
 #define MAX_WIRES 4
 
+/* SIGINT, SIGTERM or SIGHUP: finish the current seed cleanly, run no more. */
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+	interrupted = sig;
+}
+
 struct runner {
 	const struct run_opts *o;
 	struct scenario *s;
@@ -251,7 +259,7 @@ static void wait_until(struct runner *R, uint64_t at_us)
 		struct timespec ts;
 
 		wires_tick(R);
-		if (left_us <= 0)
+		if (left_us <= 0 || interrupted)
 			return;
 		if (left_us > SPIN_US) {
 			flush_later(R);
@@ -587,8 +595,11 @@ static void tight(bool on)
 
 static int record_and_act(struct runner *R)
 {
+	/* A charon that dies unbidden, or hangs, ends the run as a lab error
+	 * (its no_crash expectation is recorded as violated too). */
 	struct rec_opts ro = { .lab = R->o->lab, .out = R->dir, .duration = R->s->duration_ms / 1e3,
-			       .rate = R->s->rate_hz, .grace = R->s->grace_s, .live = R->o->live };
+			       .rate = R->s->rate_hz, .grace = R->s->grace_s, .live = R->o->live,
+			       .crash_is_lab_error = true };
 	double end = R->s->duration_ms / 1e3;
 
 	R->rec = rec_open(&ro);
@@ -602,7 +613,7 @@ static int record_and_act(struct runner *R)
 			return -1;
 	rec_emit(R->rec, NULL, "lab", "scenario", json_pack("{s:s, s:I, s:s?}", "name", R->s->name,
 		 "seed", (json_int_t)R->seed, "cites", R->s->cites));
-	for (unsigned k = 0; k < R->sched.n && !rec_failed(R->rec); k++) {
+	for (unsigned k = 0; k < R->sched.n && !rec_failed(R->rec) && !interrupted; k++) {
 		if (R->crash_at && rec_now(R->rec) > R->crash_at + CRASH_TAIL_S)
 			break;
 		start_steady_traffic(R, R->sched.steps[k].at_us);
@@ -617,7 +628,7 @@ static int record_and_act(struct runner *R)
 	start_steady_traffic(R, UINT64_MAX);
 	flush_later(R);
 	/* The rest of the run: let what was set off play out. */
-	while (rec_now(R->rec) < end && !rec_failed(R->rec)) {
+	while (rec_now(R->rec) < end && !rec_failed(R->rec) && !interrupted) {
 		if (rec_crashes(R->rec) && !R->crash_at)
 			R->crash_at = rec_now(R->rec);
 		if (R->crash_at && rec_now(R->rec) > R->crash_at + CRASH_TAIL_S)
@@ -627,7 +638,7 @@ static int record_and_act(struct runner *R)
 		rec_poll(R->rec, wires_due_ms(R, 100));
 	}
 	finish_pending(R);
-	return rec_finish(R->rec, false) < 0 ? -1 : 0;
+	return rec_finish(R->rec, interrupted != 0) < 0 ? -1 : 0;
 }
 
 /* Add the scenario's judgement to the run's summary.json. */
@@ -766,7 +777,11 @@ int run_here(const struct run_opts *o)
 	struct runner R = { .o = o };
 	json_t *seeds = json_array();
 	int matched = 0, worst = 0, n = 0;
+	struct sigaction sa = { .sa_handler = on_interrupt };
 
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	R.s = scenario_load(o->scenario);
 	if (!R.s || make_plan(&R) < 0) {
 		if (R.s) {
@@ -776,7 +791,7 @@ int run_here(const struct run_opts *o)
 		json_decref(seeds);
 		return -1;
 	}
-	for (unsigned k = 0; k < o->seeds; k++) {
+	for (unsigned k = 0; k < o->seeds && !interrupted; k++) {
 		enum verdict_result res;
 		char why[256];
 		json_t *v;
@@ -817,5 +832,10 @@ int run_here(const struct run_opts *o)
 	json_decref(seeds);
 	lab_plan_free(&R.plan);
 	scenario_free(R.s);
+	if (interrupted) {
+		printf("interrupted by signal %d: stopped after %d seed%s\n", (int)interrupted, n,
+		       n == 1 ? "" : "s");
+		return 128 + interrupted;
+	}
 	return worst;
 }

@@ -437,3 +437,26 @@ void trace(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 }
+
+char *file_tail(const char *path, int lines)
+{
+	char *text = NULL, *out;
+	const char *start;
+	size_t len = 0;
+	int n = 0;
+
+	if (read_file(path, &text, &len) < 0 || len == 0) {
+		err_clear();
+		free(text);
+		return NULL;
+	}
+	start = text + len;
+	while (start > text && n <= lines)
+		if (*--start == '\n' && start + 1 < text + len)
+			n++;
+	if (*start == '\n')
+		start++;
+	out = xstrdup(start);
+	free(text);
+	return out;
+}

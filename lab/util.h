@@ -34,6 +34,9 @@ int mkdir_p(const char *path, mode_t mode);
 int write_file(const char *path, const void *data, size_t len, mode_t mode);
 /* Read a whole file; *out is NUL-terminated. */
 int read_file(const char *path, char **out, size_t *len);
+/* The last `lines` lines of a file (allocated), or NULL if it is empty or
+ * cannot be read. */
+char *file_tail(const char *path, int lines);
 /* Remove a tree; missing paths are not an error. Does not cross mounts. */
 int rm_rf(const char *path);
 bool path_exists(const char *path);

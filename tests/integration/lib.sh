@@ -4,7 +4,7 @@
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-IKELAB="$ROOT/build/ikelab"
+IKELAB=${IKELAB:-"$ROOT/build/ikelab"}
 export IKELAB_RUN=${IKELAB_RUN:-/run/ikelab}
 TEST=$(basename "$0" .sh)
 WORK=$(mktemp -d "/tmp/ikelab-$TEST.XXXXXX")

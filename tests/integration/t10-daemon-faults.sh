@@ -1,0 +1,56 @@
+# A charon that crashes or hangs in the middle of a run, or never opens its
+# VICI socket: found within a bounded time, named with the last lines of its
+# log, and the run ends as a lab error (exit 2), never as a pass or a hang.
+. "$(dirname "$0")/lib.sh"
+SCEN="$ROOT/tests/integration/scenarios/steady.yaml"
+
+fault_run() {	# name signal -> exit status, time from the fault to the end
+	local name=$1 sig=$2 rc=0 t0 t1
+	LABS="$LABS $name"
+	"$IKELAB" run "$SCEN" --name "$name" --out "$WORK/$name" >"$WORK/$name.out" 2>&1 &
+	local pid=$!
+	sleep 8
+	t0=$(date +%s.%N)
+	"$IKELAB" exec --name "$name" bob -- sh -c "kill -$sig \$(cat /run/charon.pid)" ||
+		fail "could not signal bob's charon"
+	wait $pid || rc=$?
+	t1=$(date +%s.%N)
+	echo "$rc $(python3 -c "print(f'{$t1 - $t0:.1f}')")"
+}
+
+read rc secs <<EOF2
+$(fault_run crash SEGV)
+EOF2
+assert_eq 2 "$rc" "exit status of a run whose charon crashed"
+grep -q "charon of bob (pid [0-9]*) was killed by signal 11" "$WORK/crash/seed-1/report.txt" ||
+	{ cat "$WORK/crash.out"; fail "the crash is not named in the report"; }
+grep -q "last lines of .*charon.log" "$WORK/crash/seed-1/report.txt" || fail "no log lines in the report"
+python3 -c "assert $secs < 20" || fail "the crash took $secs s to end the run"
+note "crash (SIGSEGV): lab error after $secs s, report names bob, signal 11 and his log"
+
+read rc secs <<EOF2
+$(fault_run hang STOP)
+EOF2
+assert_eq 2 "$rc" "exit status of a run whose charon hung"
+grep -q "charon of bob (pid [0-9]*) is alive but did not answer" "$WORK/hang/seed-1/report.txt" ||
+	{ cat "$WORK/hang.out"; fail "the hang is not named in the report"; }
+python3 -c "assert $secs < 20" || fail "the hang took $secs s to end the run"
+note "hang (SIGSTOP): lab error after $secs s"
+for l in crash hang; do
+	[ ! -e "$IKELAB_RUN/$l" ] || fail "the lab of the $l run is still there"
+done
+
+# A charon that never opens its VICI socket.
+printf '#!/bin/sh\necho "fake charon: sleeping instead" >&2\nexec sleep 600\n' >"$WORK/fake-charon"
+chmod +x "$WORK/fake-charon"
+LABS="$LABS mute"
+t0=$(date +%s)
+rc=0
+"$IKELAB" up --name mute --charon "$WORK/fake-charon" >"$WORK/mute.out" 2>&1 || rc=$?
+secs=$(( $(date +%s) - t0 ))
+[ "$rc" -ne 0 ] || fail "up with a charon that never answers succeeded"
+grep -q "did not open its VICI socket within" "$WORK/mute.out" || { cat "$WORK/mute.out"; fail "message"; }
+grep -q "fake charon: sleeping instead" "$WORK/mute.out" || fail "the charon's own output is not shown"
+[ "$secs" -lt 40 ] || fail "up took $secs s to give up"
+assert_no_leftovers mute
+note "mute charon: up gave up after $secs s, naming the peer, with its output"

@@ -1,0 +1,24 @@
+# A long recording (10 minutes by default) under traffic: the recorder's
+# memory stays flat and no sample is late.   LONG_SECONDS=600
+. "$(dirname "$0")/../integration/lib.sh"
+LAB=it-long
+SECS=${LONG_SECONDS:-600}
+
+up $LAB --peers "$ROOT/peers/child-rekey-10s.yaml"
+"$IKELAB" exec --name $LAB alice -- ping -c 3 -i 0.4 -W 2 -I 10.1.0.1 10.2.0.1 >/dev/null || fail "tunnel"
+"$IKELAB" record --name $LAB --duration "$SECS" --traffic 500 --out "$WORK/run" >"$WORK/out" 2>&1 ||
+	{ cat "$WORK/out"; fail "record"; }
+python3 - "$WORK/run/summary.json" "$WORK/run/events.jsonl" <<'PY' || fail "long recording"
+import json, sys
+s = json.load(open(sys.argv[1]))
+rss = [json.loads(l)["kb"] for l in open(sys.argv[2]) if '"recorder-rss"' in l]
+half = rss[len(rss) // 2:]
+grow = max(half) - min(half)
+print(f"  recorder RSS: first {s['recorder_rss_kb']['first']} kB, max {s['recorder_rss_kb']['max']} kB, "
+      f"last {s['recorder_rss_kb']['last']} kB; second half varies by {grow} kB over {len(half)} readings")
+print(f"  {s['samples']} samples, largest gap {s['max_sample_gap_s']:.3f} s, CPU {s['recorder_cpu_s']:.1f} s")
+assert s["verdict"] == "ok", s["lab_error"]
+assert grow < 2048, "the recorder's memory grows in the second half"
+assert s["max_sample_gap_s"] < 0.3, s["max_sample_gap_s"]
+PY
+"$IKELAB" down --name $LAB >/dev/null
