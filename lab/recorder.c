@@ -1194,6 +1194,28 @@ static void finish_traffic(struct recorder *r, json_t *traffic)
 	}
 }
 
+/* Which SAs were left at the end (a rekey collision's survivors, say). */
+static json_t *final_sas(const struct rec_peer *p)
+{
+	json_t *out = json_array(), *ike, *child;
+	size_t i, k;
+
+	json_array_foreach(p->last_list, i, ike) {
+		json_t *children = json_array();
+
+		json_array_foreach(json_object_get(ike, "child-sas"), k, child)
+			json_array_append_new(children, json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?}",
+				"id", json_object_get(child, "uniqueid"), "name", json_object_get(child, "name"),
+				"state", json_object_get(child, "state"),
+				"spi_in", json_object_get(child, "spi-in"),
+				"spi_out", json_object_get(child, "spi-out")));
+		json_array_append_new(out, json_pack("{s:O?, s:O?, s:O?, s:o}", "id",
+			json_object_get(ike, "uniqueid"), "state", json_object_get(ike, "state"),
+			"initiator", json_object_get(ike, "initiator"), "children", children));
+	}
+	return out;
+}
+
 /* Growth of what lasted: short overlaps filtered out first. */
 static double sustained_growth(const struct recorder *r, const struct rec_peer *p,
 			       const double *series)
@@ -1226,6 +1248,7 @@ static json_t *peer_summary(struct recorder *r, struct rec_peer *p)
 		"child_growth_per_hour", sustained_growth(r, p, p->child_series),
 		"ike_ids_seen", p->ike_ids, "child_ids_seen", p->child_ids);
 
+	json_object_set_new(j, "final_sas", final_sas(p));
 	/* What lasted longer than the grace period: rekey and reauth
 	 * overlaps do not count, stuck duplicates do. */
 	json_object_set_new(j, "sustained_max_ike_per_pair", json_integer(ike));

@@ -1296,10 +1296,15 @@ static int save_write(void *ctx, unsigned char *buf, size_t size)
 	return 1;
 }
 
-/* Once the emitter failed it stays failed: later events are dropped. */
+/* Once the emitter failed it stays failed: later events are dropped
+ * (the emitter frees those it was handed). */
 static void save_event(struct saver *sv, yaml_event_t *ev, int made)
 {
-	if (sv->failed || !made || !yaml_emitter_emit(&sv->em, ev))
+	if (!made)
+		sv->failed = true;
+	else if (sv->failed)
+		yaml_event_delete(ev);
+	else if (!yaml_emitter_emit(&sv->em, ev))
 		sv->failed = true;
 }
 
@@ -1310,8 +1315,6 @@ static void save_scalar(struct saver *sv, const char *text,
 {
 	yaml_event_t ev;
 
-	if (sv->failed)
-		return;
 	save_event(sv, &ev, yaml_scalar_event_initialize(&ev, NULL, NULL,
 	    (yaml_char_t *)text, (int)strlen(text), 1, 1, style));
 }

@@ -292,6 +292,15 @@ json_t *verdict_evaluate(const char *run_dir, const struct scenario *s)
 		json_object_set_new(v, "result", json_string(verdict_name(violated ?
 				    VERDICT_FAIL : VERDICT_PASS)));
 	json_object_set(v, "lab_error", json_object_get(r.summary, "lab_error"));
+	{
+		json_t *fin = json_object(), *p;
+		const char *name;
+
+		json_object_foreach(json_object_get(r.summary, "peers"), name, p)
+			if (json_object_get(p, "final_sas"))
+				json_object_set(fin, name, json_object_get(p, "final_sas"));
+		json_object_set_new(v, "final_sas", fin);
+	}
 	json_object_set_new(v, "violated", json_integer(violated));
 	json_object_set_new(v, "expectations", r.out);
 	/* The events around each violation, for the report. */
@@ -383,6 +392,37 @@ static void event_line(struct strbuf *sb, const json_t *ev, double at)
 	sb_addf(sb, "\n");
 }
 
+/* "alice: IKE_SA #1 ESTABLISHED with CHILD_SA #3 INSTALLED (in c1.., out c2..)" */
+static void final_lines(struct strbuf *sb, const json_t *fin)
+{
+	const char *peer;
+	json_t *list;
+
+	if (!json_object_size(fin))
+		return;
+	sb_addf(sb, "  SAs at the end:\n");
+	json_object_foreach((json_t *)fin, peer, list) {
+		size_t i, k;
+		json_t *ike, *c;
+
+		sb_addf(sb, "    %-8s", peer);
+		if (!json_array_size(list))
+			sb_addf(sb, " none");
+		json_array_foreach(list, i, ike) {
+			sb_addf(sb, "%s IKE_SA #%s %s", i ? ";" : "",
+				json_string_value(json_object_get(ike, "id")) ?: "?",
+				json_string_value(json_object_get(ike, "state")) ?: "?");
+			json_array_foreach(json_object_get(ike, "children"), k, c)
+				sb_addf(sb, "%s CHILD_SA #%s %s (in %s, out %s)", k ? "," : " with",
+					json_string_value(json_object_get(c, "id")) ?: "?",
+					json_string_value(json_object_get(c, "state")) ?: "?",
+					json_string_value(json_object_get(c, "spi_in")) ?: "-",
+					json_string_value(json_object_get(c, "spi_out")) ?: "-");
+		}
+		sb_addf(sb, "\n");
+	}
+}
+
 char *verdict_report(const json_t *v, const struct scenario *s, uint64_t seed)
 {
 	enum verdict_result res = verdict_result_of(v);
@@ -396,6 +436,7 @@ char *verdict_report(const json_t *v, const struct scenario *s, uint64_t seed)
 	if (res == VERDICT_LAB_ERROR)
 		sb_addf(&sb, "  lab error: %s\n",
 			json_string_value(json_object_get(v, "lab_error")) ?: "see summary.json");
+	final_lines(&sb, json_object_get(v, "final_sas"));
 	json_array_foreach(json_object_get(v, "expectations"), i, e) {
 		bool held = json_is_true(json_object_get(e, "held"));
 		double at = num(json_object_get(e, "at"));

@@ -106,6 +106,7 @@ grep -q "^topology: $(realpath "$ROOT/topologies/two-peer.yaml")$" "$SHRUNK" || 
 (cd / && "$IKELAB" run "$SHRUNK" --out "$WORK/again" --name $LAB-again) >"$WORK/again.out" 2>&1 ||
 	{ cat "$WORK/again.out"; fail "the shrunk scenario does not reproduce"; }
 grep -q "reproduced in 1 of 1 seed" "$WORK/again.out" || fail "rerun: $(tail -1 "$WORK/again.out")"
+note "the shrunk scenario reproduces, run from /"
 for l in $LABS; do
 	assert_no_leftovers "$l"
 done

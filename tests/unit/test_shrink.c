@@ -158,7 +158,7 @@ START_TEST(test_strings)
 	    "      strongswan_conf: |\n        charon {\n"
 	    "          x = 1\n        }\n"
 	    "      plugins: [random, nonce, vici]\n"
-	    "      charon: \"  /opt/x y\\n z \"\n"
+	    "      description: \"  x y\\n z \"\n"
 	    "duration: 1500ms\n"
 	    "expectations:\n  max_ike_growth_per_hour: 0.5\n"
 	    "  no_crash: false\n", topo, prof);
@@ -173,7 +173,7 @@ START_TEST(test_strings)
 	    "charon {\n  x = 1\n}\n");
 	ck_assert_uint_eq(back->peers[0].set->plugins_count, 3);
 	ck_assert_str_eq(back->peers[0].set->plugins[2], "vici");
-	ck_assert_str_eq(back->peers[0].set->charon, "  /opt/x y\n z ");
+	ck_assert_str_eq(back->peers[0].set->description, "  x y\n z ");
 	ck_assert_str_eq(back->duration, "1500ms");
 	ck_assert_str_eq(back->expectations->max_ike_growth_per_hour, "0.5");
 	ck_assert(!*back->expectations->no_crash);
