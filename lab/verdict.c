@@ -18,9 +18,12 @@ struct run {
 	json_t *out;            /* expectations */
 };
 
-static json_t *load_events(const char *dir)
+/* Each line of DIR/NAME through PARSE (NULL: skip the line) into an array.
+ * A file the run did not write is an empty array: a run without traffic
+ * has no traffic.csv, and its loss expectations hold trivially. */
+static json_t *load_lines(const char *dir, const char *name, json_t *(*parse)(const char *))
 {
-	char *path = xasprintf("%s/events.jsonl", dir), *text, *line, *save;
+	char *path = xasprintf("%s/%s", dir, name), *text, *line, *save;
 	json_t *arr = json_array();
 
 	if (read_file(path, &text, NULL) < 0) {
@@ -29,7 +32,7 @@ static json_t *load_events(const char *dir)
 		return arr;
 	}
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		json_t *e = json_loads(line, 0, NULL);
+		json_t *e = parse(line);
 
 		if (e)
 			json_array_append_new(arr, e);
@@ -39,28 +42,21 @@ static json_t *load_events(const char *dir)
 	return arr;
 }
 
-/* traffic.csv: t,dir,tx,rx,lost,dup,reorder */
-static json_t *load_traffic(const char *dir)
+static json_t *parse_event(const char *line)
 {
-	char *path = xasprintf("%s/traffic.csv", dir), *text, *line, *save;
-	json_t *arr = json_array();
+	return json_loads(line, 0, NULL);
+}
 
-	if (read_file(path, &text, NULL) < 0) {
-		err_clear();
-		free(path);
-		return arr;
-	}
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		double t;
-		long tx, rx, lost;
-		char d[64];
+/* traffic.csv: t,dir,tx,rx,lost,dup,reorder -> [t, lost] */
+static json_t *parse_traffic(const char *line)
+{
+	double t;
+	long tx, rx, lost;
+	char d[64];
 
-		if (sscanf(line, "%lf,%63[^,],%ld,%ld,%ld", &t, d, &tx, &rx, &lost) == 5)
-			json_array_append_new(arr, json_pack("[f, I]", t, (json_int_t)lost));
-	}
-	free(text);
-	free(path);
-	return arr;
+	if (sscanf(line, "%lf,%63[^,],%ld,%ld,%ld", &t, d, &tx, &rx, &lost) != 5)
+		return NULL;
+	return json_pack("[f, I]", t, (json_int_t)lost);
 }
 
 static double num(const json_t *j)
@@ -263,8 +259,8 @@ json_t *verdict_evaluate(const char *run_dir, const struct scenario *s)
 	free(path);
 	if (!r.summary)
 		return err_set("%s/summary.json: %s", run_dir, je.text), NULL;
-	r.events = load_events(run_dir);
-	r.traffic = load_traffic(run_dir);
+	r.events = load_lines(run_dir, "events.jsonl", parse_event);
+	r.traffic = load_lines(run_dir, "traffic.csv", parse_traffic);
 	r.out = json_array();
 	expect_sustained(&r, "max_ike_per_peer", x->max_ike_per_peer, "sustained_max_ike_per_pair",
 			 "sustained_max_ike_since", "most ESTABLISHED IKE_SAs between the two peers");
@@ -305,13 +301,13 @@ json_t *verdict_evaluate(const char *run_dir, const struct scenario *s)
 	json_object_set_new(v, "expectations", r.out);
 	/* The events around each violation, for the report. */
 	json_array_foreach(r.out, i, e) {
-		json_t *around = json_array();
 		double at = num(json_object_get(e, "at"));
+		json_t *around, *ev;
 		size_t k;
-		json_t *ev;
 
 		if (json_is_true(json_object_get(e, "held")))
 			continue;
+		around = json_array();
 		json_array_foreach(r.events, k, ev) {
 			double t = num(json_object_get(ev, "t"));
 			const char *src = json_string_value(json_object_get(ev, "source"));
