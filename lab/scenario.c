@@ -453,22 +453,6 @@ static int want_peer(const struct scenario *s, const struct ydoc *d,
 
 /* Profile copies */
 
-static unsigned count_at(const void *data, const cyaml_schema_field_t *f)
-{
-	const char *p = (const char *)data + f->count_offset;
-
-	switch (f->count_size) {
-	case 1:
-		return *(const uint8_t *)p;
-	case 2:
-		return *(const uint16_t *)(const void *)p;
-	case 4:
-		return *(const uint32_t *)(const void *)p;
-	default:
-		return (unsigned)*(const uint64_t *)(const void *)p;
-	}
-}
-
 static void *copy_value(const cyaml_schema_value_t *v, const void *src,
     unsigned count);
 
@@ -481,7 +465,7 @@ static void copy_fields(const cyaml_schema_field_t *f, void *dst)
 
 		if (!(f->value.flags & CYAML_FLAG_POINTER) || !*p)
 			continue;
-		count = f->value.type == CYAML_SEQUENCE ? count_at(dst, f) : 0;
+		count = f->value.type == CYAML_SEQUENCE ? ycheck_count(dst, f) : 0;
 		*p = copy_value(&f->value, *p, count);
 	}
 }
@@ -1362,7 +1346,7 @@ static void save_mapping(struct saver *sv, const cyaml_schema_field_t *f,
 	for (; f->key; f++) {
 		const void *p = (const char *)data + f->data_offset;
 		unsigned count = f->value.type == CYAML_SEQUENCE ?
-		    count_at(data, f) : 0;
+		    ycheck_count(data, f) : 0;
 
 		if (f->value.flags & CYAML_FLAG_POINTER)
 			p = *(const void *const *)p;

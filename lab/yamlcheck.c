@@ -14,6 +14,13 @@
 
 #define YPATH_MAX 256
 #define CYLOG_MAX 256
+/* What a document may amount to once its aliases are expanded, in bytes:
+ * a value counts its length, every node YNODE_COST (about what libcyaml
+ * allocates for one). libyaml shares an aliased node, but libcyaml copies
+ * it for each alias, so a few KiB of aliases to aliases would otherwise
+ * load as gigabytes. The shipped files amount to a few KiB. */
+#define YEXPAND_MAX (16 << 20)
+#define YNODE_COST 64
 
 struct ydoc {
 	char *file;
@@ -26,6 +33,8 @@ struct walk {
 	const struct ydoc *d;
 	char path[YPATH_MAX];   /* of the node being looked at */
 	size_t len;
+	size_t expanded;        /* nodes and value bytes so far, aliases
+	                           followed (YEXPAND_MAX) */
 };
 
 static yaml_node_t *node_at(const struct ydoc *d, int index)
@@ -412,6 +421,11 @@ static int walk_sequence(struct walk *w, const yaml_node_t *n,
 static int walk_value(struct walk *w, const yaml_node_t *n,
     const cyaml_schema_value_t *s)
 {
+	w->expanded += YNODE_COST + (n->type == YAML_SCALAR_NODE ?
+	    n->data.scalar.length : 0);
+	if (w->expanded > YEXPAND_MAX)
+		return walk_err(w, n, "the document is larger than %d MiB "
+		    "with its aliases expanded", YEXPAND_MAX >> 20);
 	if (!schema_ok(s))
 		return walk_err(w, n, "yamlcheck cannot check schema type %d "
 		    "of size %" PRIu32, (int)s->type, s->data_size);
@@ -584,9 +598,11 @@ void ycheck_free(const cyaml_schema_value_t *schema, void *data)
 		cyaml_free(&free_config, schema, data, 0);
 }
 
-static unsigned count_of(const uint8_t *p, uint8_t size)
+unsigned ycheck_count(const void *data, const cyaml_schema_field_t *f)
 {
-	switch (size) {
+	const uint8_t *p = (const uint8_t *)data + f->count_offset;
+
+	switch (f->count_size) {
 	case 1:
 		return *p;
 	case 2:
@@ -612,8 +628,7 @@ static void overlay_fields(const cyaml_schema_field_t *f, uint8_t *dst, uint8_t 
 		}
 		/* Replace: the old value goes, the new one moves over. */
 		if (f->value.type == CYAML_SEQUENCE) {
-			cyaml_free(&free_config, &f->value, *d, count_of(dst + f->count_offset,
-			    f->count_size));
+			cyaml_free(&free_config, &f->value, *d, ycheck_count(dst, f));
 			memcpy(dst + f->count_offset, src + f->count_offset, f->count_size);
 			memset(src + f->count_offset, 0, f->count_size);
 		} else {

@@ -43,6 +43,8 @@ struct ydoc;
  */
 int ycheck_load(const char *path, const cyaml_schema_value_t *schema,
     void **out, struct ydoc **doc);
+/* The element count of sequence field F in DATA, whatever its count_size. */
+unsigned ycheck_count(const void *data, const cyaml_schema_field_t *f);
 /* Free data loaded with SCHEMA; NULL is fine. */
 void ycheck_free(const cyaml_schema_value_t *schema, void *data);
 
