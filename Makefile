@@ -90,6 +90,7 @@ wire-test: all
 test: test-deps
 	$(MAKE) all unit
 	$(MAKE) asan
+	$(MAKE) fuzz-regress
 	$(MAKE) probe-test
 	$(MAKE) wire-test
 	$(MAKE) report-test
@@ -123,6 +124,17 @@ nightly: test-deps
 bench: test-deps
 	$(MAKE) all
 	@sh scripts/bench.sh
+
+# libFuzzer harnesses (tests/fuzz/) built with clang into build/fuzz/:
+# fuzz runs each for FUZZ_SECONDS (60), fuzz-regress runs each once over
+# its seeds and the inputs that once crashed it.
+fuzz: test-deps
+	sh scripts/fuzz.sh
+
+fuzz-regress: test-deps
+	sh scripts/fuzz.sh --regress
+
+.PHONY: fuzz fuzz-regress
 
 clean:
 	rm -rf $(BUILD)

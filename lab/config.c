@@ -16,6 +16,7 @@
 	CYAML_FIELD_STRING_PTR(key, flags, type, member, 0, CYAML_UNLIMITED)
 
 #define NODE_NAME_MAX 11        /* ends up in interface names */
+#define NODES_MAX 16            /* lab.c keeps per-node arrays this long */
 #define PATH_LEN 64
 #define PLUGIN_CHARS "abcdefghijklmnopqrstuvwxyz0123456789-"
 
@@ -76,7 +77,7 @@ static const cyaml_schema_field_t topology_fields[] = {
 	STR("name", CYAML_FLAG_DEFAULT, struct topology, name),
 	STR("description", OPT, struct topology, description),
 	CYAML_FIELD_SEQUENCE("nodes", CYAML_FLAG_POINTER, struct topology,
-	    nodes, &node_schema, 2, CYAML_UNLIMITED),
+	    nodes, &node_schema, 2, NODES_MAX),
 	CYAML_FIELD_SEQUENCE("links", CYAML_FLAG_POINTER, struct topology,
 	    links, &link_schema, 1, CYAML_UNLIMITED),
 	CYAML_FIELD_SEQUENCE("routes", CYAML_FLAG_POINTER | OPT,
@@ -294,6 +295,11 @@ static int check_node(const struct topology *t, const struct ydoc *d,
 		return ydoc_err(d, pathf(path, "nodes[%u].name", i),
 		    "'%s' is not a node name ([a-z][a-z0-9_]*, at most %d "
 		    "characters)", n->name, NODE_NAME_MAX);
+	/* A peer's folder is LABDIR/NAME, beside the lab's psk file; a
+	 * scenario's `peer: both` means both peers. */
+	if (!strcmp(n->name, "psk") || !strcmp(n->name, "both"))
+		return ydoc_err(d, pathf(path, "nodes[%u].name", i),
+		    "'%s' is reserved (not a node name)", n->name);
 	if ((unsigned)first != i) {
 		ydoc_mark(d, pathf(path, "nodes[%d].name", first), &line, &col);
 		return ydoc_err(d, pathf(path, "nodes[%u].name", i),

@@ -517,7 +517,9 @@ static bool seen_test_set(uint64_t *seen, uint64_t seq)
 }
 
 /* The window moves from (.., from] to (.., to]: forget what the slots of
- * seqs from+1..to held, a whole word at a time where possible. */
+ * seqs from+1..to held, a whole word at a time where possible. Counted
+ * from `from`, so that a seq near 2^64 from the network cannot make the
+ * loop wrap around and never end. */
 static void seen_advance(uint64_t *seen, uint64_t from, uint64_t to)
 {
 	uint64_t seq, bit;
@@ -526,7 +528,7 @@ static void seen_advance(uint64_t *seen, uint64_t from, uint64_t to)
 		memset(seen, 0, WIN_BITS / 8);
 		return;
 	}
-	for (seq = from + 1; seq <= to; seq++) {
+	for (seq = from + 1; seq - from <= to - from; seq++) {
 		bit = seq % WIN_BITS;
 		if (bit % 64 == 0 && to - seq >= 63) {
 			seen[bit / 64] = 0;
@@ -719,7 +721,10 @@ static void rx_packet(struct receiver *r, const unsigned char *p, size_t len, in
 		return;
 	seq = get_be64(p + 8);
 	sent = (int64_t)get_be64(p + 16);
-	if (seq == 0)
+	/* Both probes read one kernel's clock: a send time before boot or
+	 * after now is not from a probe, and would overflow the arithmetic
+	 * on times here and in the recorder (loss lines carry it). */
+	if (seq == 0 || sent < 0 || sent > now)
 		return;
 	r->rx_total++;
 	b = rx_bucket(r, sent, now, &late);
