@@ -421,7 +421,10 @@ int sustained_max(const double *t, const int *v, int n, double grace, double *si
 	return 0;
 }
 
-void rolling_min(const double *t, const double *y, int n, double grace, double *out)
+/* Each value replaced by the smallest (want_max: largest) in the grace
+ * period before it. */
+static void rolling(const double *t, const double *y, int n, double grace, bool want_max,
+		    double *out)
 {
 	for (int i = 0, lo = 0; i < n; i++) {
 		double m = y[i];
@@ -429,10 +432,27 @@ void rolling_min(const double *t, const double *y, int n, double grace, double *
 		while (t[i] - t[lo] > grace)
 			lo++;
 		for (int k = lo; k < i; k++)
-			if (y[k] < m)
+			if (want_max ? y[k] > m : y[k] < m)
 				m = y[k];
 		out[i] = m;
 	}
+}
+
+/* Morphological opening then closing over the grace period: the minimum
+ * takes away rises shorter than grace (the overlap of a rekey), the
+ * maximum after it restores what lasted; then the same the other way round
+ * for dips (a sample caught between the old SA's delete and the new one's
+ * install). Every edge ends up later by up to twice the grace, which shifts
+ * a slope's intercept, not the slope. */
+void sustained_level(const double *t, const double *y, int n, double grace, double *out)
+{
+	double *a = xcalloc((size_t)n + 1, sizeof(double));
+
+	rolling(t, y, n, grace, false, a);
+	rolling(t, a, n, grace, true, out);
+	rolling(t, out, n, grace, true, a);
+	rolling(t, a, n, grace, false, out);
+	free(a);
 }
 
 double growth_per_hour(const double *t, const double *y, int n)

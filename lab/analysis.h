@@ -115,10 +115,11 @@ const char *ledger_what_name(enum ledger_what w);
  * when the first such stretch began (*since). 0 for an empty series. */
 int sustained_max(const double *t, const int *v, int n, double grace, double *since);
 
-/* Each value replaced by the smallest in the grace period before it, so
- * that overlaps shorter than grace (a rekey, a reauthentication) do not
- * count as growth. out must hold n values. */
-void rolling_min(const double *t, const double *y, int n, double grace, double *out);
+/* The series with every rise and every dip shorter than grace taken
+ * away, so that the overlap of a rekey or a reauthentication, or a sample
+ * caught in the middle of one, does not count as growth. out must hold n
+ * values. */
+void sustained_level(const double *t, const double *y, int n, double grace, double *out);
 
 /* Least-squares slope of y over t, per hour. */
 double growth_per_hour(const double *t, const double *y, int n);

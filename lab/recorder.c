@@ -1216,7 +1216,7 @@ static json_t *final_sas(const struct rec_peer *p)
 	return out;
 }
 
-/* Growth of what lasted: short overlaps filtered out first. */
+/* Growth of what lasted: short overlaps and dips filtered out first. */
 static double sustained_growth(const struct recorder *r, const struct rec_peer *p,
 			       const double *series)
 {
@@ -1226,7 +1226,7 @@ static double sustained_growth(const struct recorder *r, const struct rec_peer *
 	/* From the first SA on: bringing the tunnel up is not growth. */
 	while (first < p->n_series && series[first] == 0)
 		first++;
-	rolling_min(p->ts + first, series + first, p->n_series - first, r->o.grace, f);
+	sustained_level(p->ts + first, series + first, p->n_series - first, r->o.grace, f);
 	g = growth_per_hour(p->ts + first, f, p->n_series - first);
 	free(f);
 	return g;

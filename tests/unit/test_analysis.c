@@ -1,0 +1,140 @@
+/* What counts as a duplicate and as growth: series shaped like the ones a
+ * recording at 10 Hz with a 2 s grace sees. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "analysis.h"
+
+#define HZ	10
+#define GRACE	2.0
+#define N	(60 * HZ)     /* a minute of samples */
+
+static double ts[N];
+
+/* base everywhere, value in [from, to) */
+static void series(double *y, double base, double from, double to, double value)
+{
+	for (int i = 0; i < N; i++) {
+		ts[i] = (double)i / HZ;
+		y[i] = ts[i] >= from && ts[i] < to ? value : base;
+	}
+}
+
+static double filtered_growth(const double *y)
+{
+	double out[N];
+
+	sustained_level(ts, y, N, GRACE, out);
+	return growth_per_hour(ts, out, N);
+}
+
+/* A make-before-break overlap (1.5 s of two IKE_SAs) is not growth ... */
+START_TEST(test_short_rise_is_not_growth)
+{
+	double y[N];
+
+	series(y, 1, 8.3, 9.8, 2);
+	ck_assert(growth_per_hour(ts, y, N) != 0);
+	ck_assert_double_eq_tol(filtered_growth(y), 0, 1e-9);
+}
+END_TEST
+
+/* ... nor is one sample caught between the old SA's delete and the new
+ * one's install (the case that made a control fail with 7 per hour). */
+START_TEST(test_short_dip_is_not_growth)
+{
+	double y[N];
+
+	series(y, 1, 12.3, 12.4, 0);
+	ck_assert(growth_per_hour(ts, y, N) > 0);
+	ck_assert_double_eq_tol(filtered_growth(y), 0, 1e-9);
+}
+END_TEST
+
+/* A second IKE_SA that stays is growth; one that stays for 10 s in the
+ * middle of the run is a level change the slope sees, too. */
+START_TEST(test_lasting_rise_is_growth)
+{
+	double y[N], out[N];
+
+	series(y, 1, 30, 60, 2);
+	ck_assert(filtered_growth(y) > 50);
+	series(y, 1, 25, 35, 2);
+	sustained_level(ts, y, N, GRACE, out);
+	ck_assert_double_eq(out[33 * HZ], 2);
+	ck_assert_double_eq(out[10 * HZ], 1);
+	ck_assert_double_eq(out[50 * HZ], 1);
+}
+END_TEST
+
+/* Doubling every 10 s, as ike-accumulation does, with rekey overlaps on
+ * top: strong growth survives the filter. */
+START_TEST(test_doubling_is_growth)
+{
+	double y[N], out[N];
+
+	for (int i = 0; i < N; i++) {
+		double t = (double)i / HZ, k = floor(t / 10);
+
+		ts[i] = t;
+		y[i] = pow(2, k) + (fmod(t, 10) < 1 ? pow(2, k) : 0);
+	}
+	sustained_level(ts, y, N, GRACE, out);
+	ck_assert_double_eq(out[55 * HZ], 32);
+	ck_assert(growth_per_hour(ts, out, N) > 1000);
+}
+END_TEST
+
+START_TEST(test_sustained_max)
+{
+	int v[N];
+	double since;
+
+	for (int i = 0; i < N; i++) {
+		ts[i] = (double)i / HZ;
+		v[i] = 1;
+	}
+	for (int i = 100; i < 115; i++)      /* 1.5 s: an overlap */
+		v[i] = 2;
+	ck_assert_int_eq(sustained_max(ts, v, N, GRACE, &since), 1);
+	for (int i = 300; i < 400; i++)      /* 10 s: a duplicate */
+		v[i] = 3;
+	ck_assert_int_eq(sustained_max(ts, v, N, GRACE, &since), 3);
+	ck_assert_double_eq_tol(since, 30, 1e-9);
+	ck_assert_int_eq(sustained_max(ts, v, 0, GRACE, &since), 0);
+}
+END_TEST
+
+START_TEST(test_degenerate_series)
+{
+	double y[1] = { 4 }, out[1];
+
+	ck_assert_double_eq(growth_per_hour(ts, y, 1), 0);
+	ts[0] = 0;
+	sustained_level(ts, y, 1, GRACE, out);
+	ck_assert_double_eq(out[0], 4);
+	sustained_level(ts, y, 0, GRACE, out);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("analysis");
+	TCase *tc = tcase_create("analysis");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_short_rise_is_not_growth);
+	tcase_add_test(tc, test_short_dip_is_not_growth);
+	tcase_add_test(tc, test_lasting_rise_is_growth);
+	tcase_add_test(tc, test_doubling_is_growth);
+	tcase_add_test(tc, test_sustained_max);
+	tcase_add_test(tc, test_degenerate_series);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
