@@ -327,8 +327,9 @@ static int decimal(const char *opt, const char *val, double dflt, double min, do
 	return 0;
 }
 
-/* The run directory, absolute: made here, on the host, so that a UML lab
- * can share it (only what exists on the host can be). */
+/* Where a command writes (runs/NAME-DATE-TIME unless --out says), made
+ * here, on the host, and absolute: a UML lab can share only what exists on
+ * the host. */
 static char *run_dir(const char *out, const char *name)
 {
 	char stamp[32], *dir;
@@ -389,28 +390,6 @@ static int cmd_record(const struct cli *c)
 	return rc;
 }
 
-/* Where a scenario run writes: runs/NAME-DATE-TIME unless --out says. */
-static char *scenario_out(const struct cli *c, const struct scenario *s)
-{
-	char stamp[32], *dir;
-	time_t now = time(NULL);
-	struct tm tm;
-
-	localtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-	dir = c->out ? xstrdup(c->out) : xasprintf("runs/%s-%s", s->name, stamp);
-	if (mkdir_p(dir, 0755) < 0) {
-		free(dir);
-		return NULL;
-	}
-	{
-		char *abs = abs_path(dir);
-
-		free(dir);
-		return abs;
-	}
-}
-
 static int cmd_run(const struct cli *c)
 {
 	struct run_opts o = { .live = isatty(1), .charon = c->charon };
@@ -439,7 +418,7 @@ static int cmd_run(const struct cli *c)
 		return fail();
 	}
 	kernel = pick_kernel(c);
-	out = kernel ? scenario_out(c, s) : NULL;
+	out = kernel ? run_dir(c->out, s->name) : NULL;
 	scenario_free(s);
 	if (!out) {
 		free(file);
@@ -488,22 +467,10 @@ static int cmd_nightly(const struct cli *c)
 				  .scenarios = c->pos, .n_scenarios = c->npos };
 	long seeds = number("--seeds", c->seeds, 3, 1000);
 	long jobs = c->jobs ? number("--jobs", c->jobs, 0, 64) : 0;
-	char stamp[32], *out;
-	time_t now = time(NULL);
-	struct tm tm;
 	int rc;
 
-	if (seeds < 0 || jobs < 0)
+	if (seeds < 0 || jobs < 0 || !(o.out = run_dir(c->out, "nightly")))
 		return fail();
-	localtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-	out = c->out ? xstrdup(c->out) : xasprintf("runs/nightly-%s", stamp);
-	if (mkdir_p(out, 0755) < 0) {
-		free(out);
-		return fail();
-	}
-	o.out = abs_path(out);
-	free(out);
 	o.seeds = (unsigned)seeds;
 	o.jobs = (unsigned)jobs;
 	rc = nightly_main(&o);

@@ -211,7 +211,8 @@ static int probe_in_scratch(char *why, size_t why_len)
 	xfrmnl_sa_set_aead_params(sa, "rfc4106(gcm(aes))", sizeof(key) * 8, 128, (char *)key);
 	r = xfrmnl_sa_add(s, sa, NLM_F_CREATE | NLM_F_EXCL);
 	if (r < 0)
-		snprintf(why, why_len, "adding an AES-GCM ESP SA: %s", nl_geterror(r));
+		snprintf(why, why_len, "adding an AES-GCM ESP SA: %s (no ESP or no "
+			 "rfc4106(gcm(aes)) in this kernel)", nl_geterror(r));
 	else
 		snprintf(why, why_len, "AES-GCM ESP SA installed");
 	xfrmnl_sa_put(sa);
