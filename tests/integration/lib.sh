@@ -27,6 +27,15 @@ up() {	# lab [options...]
 	"$IKELAB" up --name "$lab" "$@" >"$WORK/up.$lab" 2>&1 || { cat "$WORK/up.$lab" >&2; fail "up $lab"; }
 }
 
+# Traffic from FROM's protected address to the other peer's, until the first
+# reply (at most 10 s): the trap fires on the first packet, and under
+# user-mode Linux the IKE_SA takes about a second to establish.
+tunnel() {	# lab [alice|bob]
+	local from=${2:-alice} src=10.1.0.1 dst=10.2.0.1
+	[ "$from" = bob ] && { src=10.2.0.1; dst=10.1.0.1; }
+	"$IKELAB" exec --name "$1" "$from" -- ping -c 1 -i 0.2 -w 10 -W 1 -I $src $dst >/dev/null
+}
+
 fail() {
 	echo "FAIL [$TEST]: $*" >&2
 	exit 1

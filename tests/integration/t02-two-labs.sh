@@ -7,14 +7,14 @@ B=it-side-b
 up $A
 up $B
 
-"$IKELAB" exec --name $A alice -- ping -c 4 -i 0.5 -W 2 -I 10.1.0.1 10.2.0.1 >/dev/null || fail "ping in $A"
+tunnel $A || fail "ping in $A"
 assert_eq 1 "$(peer_count $A alice ike_sas)" "$A alice IKE_SAs"
 assert_eq 0 "$(peer_count $B alice ike_sas)" "$B alice IKE_SAs after traffic in $A"
 assert_eq 0 "$(peer_count $B bob ike_sas)" "$B bob IKE_SAs after traffic in $A"
 
 "$IKELAB" down --name $A >/dev/null || fail "down $A"
 assert_no_leftovers $A
-"$IKELAB" exec --name $B bob -- ping -c 4 -i 0.5 -W 2 -I 10.2.0.1 10.1.0.1 >/dev/null || fail "ping in $B after $A went down"
+tunnel $B bob || fail "ping in $B after $A went down"
 assert_eq 1 "$(peer_count $B bob ike_sas)" "$B bob IKE_SAs"
 assert_eq 1 "$(peer_count $B alice child_installed)" "$B alice CHILD_SAs"
 "$IKELAB" down --name $B >/dev/null || fail "down $B"

@@ -6,7 +6,7 @@ LAB=it-record
 RUN="$WORK/run"
 
 up $LAB --peers "$ROOT/peers/child-rekey-10s.yaml"
-"$IKELAB" exec --name $LAB alice -- ping -c 4 -i 0.5 -W 2 -I 10.1.0.1 10.2.0.1 >/dev/null || fail "tunnel"
+tunnel $LAB || fail "tunnel"
 "$IKELAB" record --name $LAB --duration 60 --traffic 500 --out "$RUN" >"$WORK/record.out" ||
 	{ cat "$WORK/record.out"; fail "record"; }
 for f in events.jsonl timeline.csv traffic.csv summary.json; do

@@ -14,7 +14,7 @@ for l in $LABS_ALL; do
 done
 # Tunnels in cc1 and cc3 only.
 for l in cc1 cc3; do
-	"$IKELAB" exec --name $l alice -- ping -c 3 -i 0.4 -W 2 -I 10.1.0.1 10.2.0.1 >/dev/null || fail "ping in $l"
+	tunnel $l || fail "ping in $l"
 done
 for l in $LABS_ALL; do
 	traffic=$([ $l = cc1 ] || [ $l = cc3 ] && echo "--traffic 300" || echo "")

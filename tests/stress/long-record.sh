@@ -5,7 +5,7 @@ LAB=it-long
 SECS=${LONG_SECONDS:-600}
 
 up $LAB --peers "$ROOT/peers/child-rekey-10s.yaml"
-"$IKELAB" exec --name $LAB alice -- ping -c 3 -i 0.4 -W 2 -I 10.1.0.1 10.2.0.1 >/dev/null || fail "tunnel"
+tunnel $LAB || fail "tunnel"
 "$IKELAB" record --name $LAB --duration "$SECS" --traffic 500 --out "$WORK/run" >"$WORK/out" 2>&1 ||
 	{ cat "$WORK/out"; fail "record"; }
 python3 - "$WORK/run/summary.json" "$WORK/run/events.jsonl" <<'PY' || fail "long recording"
