@@ -19,3 +19,21 @@ $IKELAB bench esp
 echo
 echo "== recorder overhead at 10 Hz on two peers"
 $IKELAB bench record --duration ${RECORD_SECONDS:-60}
+
+echo
+echo "== nightly throughput under user-mode Linux: runs per hour with 1 and 2 labs at a time"
+tmp=$(mktemp -d)
+for jobs in 1 2; do
+	$IKELAB nightly scenarios/uniqueness-race.yaml scenarios/uniqueness-race-control.yaml \
+		--seeds ${NIGHTLY_SEEDS:-4} --jobs $jobs --out "$tmp/j$jobs" >/dev/null || true
+done
+python3 - "$tmp/j1/summary.json" "$tmp/j2/summary.json" <<'PY'
+import json, sys
+rate = []
+for jobs, path in enumerate(sys.argv[1:], 1):
+    t = json.load(open(path))["totals"]
+    rate.append(t["runs"] * 3600 / t["wall_s"])
+    print(f"--jobs {jobs}: {t['runs']} runs in {t['wall_s']:.0f} s: {rate[-1]:.0f} runs per hour")
+print(f"BENCH nightly_runs_per_hour_j1={rate[0]:.0f} j2={rate[1]:.0f} ratio={rate[1] / rate[0]:.2f}")
+PY
+rm -rf "$tmp"

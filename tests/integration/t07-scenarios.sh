@@ -44,25 +44,29 @@ schedule:
 [ "$(ls "$IKELAB_RUN" 2>/dev/null | tr '\n' ' ')" = "$labs_before" ] ||
 	fail "a refused scenario left a lab: $(ls "$IKELAB_RUN")"
 
-# Every reproduction on its first seed, every control.
-for s in uniqueness-race hard-expire-acquire rekey-collision reauth-mbb-loss ike-accumulation; do
-	for variant in "$s" "$s-control"; do
-		rc=0
-		"$IKELAB" run "$ROOT/scenarios/$variant.yaml" --out "$OUT/$variant" >"$WORK/$variant.out" 2>&1 || rc=$?
-		tail -1 "$WORK/$variant.out" | sed "s/^/  [$TEST] /"
-		[ "$rc" -eq 0 ] || { cat "$WORK/$variant.out"; fail "$variant did not do what it expects (exit $rc)"; }
-		grep -q '"result"' "$OUT/$variant/result.json" || fail "$variant: no result.json"
-	done
-done
+# Every reproduction on its first seed, every control: the shipped
+# scenarios as one night with one seed, two labs at a time.
+"$IKELAB" nightly --seeds 1 --jobs 2 --out "$OUT/all" >"$WORK/all.out" 2>&1 || {
+	cat "$WORK/all.out"; fail "a shipped scenario did not do what it expects on its first seed"; }
+grep '^\[' "$WORK/all.out" | sed "s/^/  [$TEST] /"
+python3 - "$OUT/all/summary.json" <<'PY' || fail "shipped scenarios"
+import json, sys
+d = json.load(open(sys.argv[1]))
+names = {s["name"]: s for s in d["scenarios"]}
+for base in ("uniqueness-race", "hard-expire-acquire", "rekey-collision", "reauth-mbb-loss", "ike-accumulation"):
+    for n in (base, base + "-control"):
+        assert names[n]["as_expected"] == 1, (n, names[n]["seeds"])
+print("  ok: 5 reproductions and their 5 controls, first seed each")
+PY
 
 # Same seed, same schedule; another seed, another one.
 "$IKELAB" run "$ROOT/scenarios/uniqueness-race.yaml" --seed 1 --out "$OUT/again" >/dev/null ||
 	fail "uniqueness-race again"
-cmp "$OUT/uniqueness-race/seed-1/schedule.json" "$OUT/again/seed-1/schedule.json" ||
+cmp "$OUT/all/uniqueness-race/seed-1/schedule.json" "$OUT/again/seed-1/schedule.json" ||
 	fail "two runs of seed 1 wrote different schedules"
 "$IKELAB" run "$ROOT/scenarios/uniqueness-race.yaml" --seed 2 --out "$OUT/other" >/dev/null ||
 	fail "uniqueness-race seed 2"
-! cmp -s "$OUT/uniqueness-race/seed-1/schedule.json" "$OUT/other/seed-2/schedule.json" ||
+! cmp -s "$OUT/all/uniqueness-race/seed-1/schedule.json" "$OUT/other/seed-2/schedule.json" ||
 	fail "seeds 1 and 2 gave the same schedule (the scenario has jitter)"
 note "seed 1 twice: identical schedule.json; seed 2: a different one"
 
