@@ -41,11 +41,8 @@ static void children_to_array(json_t *ike)
 	json_object_set_new(ike, "child-sas", arr);
 }
 
-static int collect(void *ctx, const char *name, const struct vici_node *msg)
+void sas_collect(json_t *list, const struct vici_node *msg)
 {
-	json_t *list = ctx;
-
-	/* Each list-sa event holds one IKE_SA, named by its section. */
 	for (const struct vici_node *n = msg->children; n; n = n->next) {
 		json_t *ike;
 
@@ -56,6 +53,11 @@ static int collect(void *ctx, const char *name, const struct vici_node *msg)
 		children_to_array(ike);
 		json_array_append_new(list, ike);
 	}
+}
+
+static int collect(void *ctx, const char *name, const struct vici_node *msg)
+{
+	sas_collect(ctx, msg);
 	return 0;
 }
 

@@ -24,6 +24,11 @@ struct sa_counts {
 };
 void sas_count(const json_t *list, struct sa_counts *out);
 
+/* The IKE_SAs of one list-sa event (one section each, named by the
+ * IKE_SA's connection) appended to LIST as objects with "name" and a
+ * "child-sas" array (each child with its "key"). */
+void sas_collect(json_t *list, const struct vici_node *msg);
+
 /* A VICI message tree as JSON: sections are objects, lists arrays. */
 json_t *vici_to_json(const struct vici_node *sec);
 

@@ -1,8 +1,7 @@
 /*
  * fuzz_sas.c - what the recorder makes of charon's list-sas answer: a
  * VICI message (fuzzed) whose sections are IKE_SAs, turned into JSON as
- * sas.c does (vici_to_json, plus the "name" and "child-sas" array that
- * its static collect() adds, repeated here), then reduced to a sample
+ * sas.c does for each list-sa event (sas_collect), then reduced to a sample
  * (analysis.c) and checked against a ledger of the SAs seen.
  */
 #include "analysis.h"
@@ -18,21 +17,6 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #c); abort(); } } while (0)
-
-/* sas.c children_to_array() */
-static void children_to_array(json_t *ike)
-{
-	json_t *obj = json_object_get(ike, "child-sas"), *arr = json_array(), *child;
-	const char *key;
-
-	json_object_foreach(obj, key, child) {
-		json_t *c = json_deep_copy(child);
-
-		json_object_set_new(c, "key", json_string(key));
-		json_array_append_new(arr, c);
-	}
-	json_object_set_new(ike, "child-sas", arr);
-}
 
 static void mismatch(void *ctx, const struct ledger_mismatch *m)
 {
@@ -58,16 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	list = json_array();
-	for (const struct vici_node *i = msg->children; i; i = i->next) {
-		json_t *ike;
-
-		if (i->type != VICI_NODE_SECTION)
-			continue;
-		ike = vici_to_json(i);
-		json_object_set_new(ike, "name", json_string(i->name));
-		children_to_array(ike);
-		json_array_append_new(list, ike);
-	}
+	sas_collect(list, msg);
 	sas_count(list, &c);
 	CHECK(c.ike_established <= c.ike && c.child_installed <= c.child);
 	sample_from_sas(list, 1.0, &s);
