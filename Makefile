@@ -43,7 +43,8 @@ $(BUILD)/uml-fpfix.so: lab/shim/uml-fpfix.c
 
 # Traffic probes, run inside peer namespaces: see probes/probe.c. They need
 # only the helpers, not the libraries the controller links.
-$(BUILD)/ikelab-probe $(BUILD)/ikelab-blast: $(BUILD)/ikelab-%: $(BUILD)/probes/%.o $(BUILD)/lab/util.o $(BUILD)/lab/err.o
+$(BUILD)/ikelab-probe $(BUILD)/ikelab-blast: $(BUILD)/ikelab-%: $(BUILD)/probes/%.o $(BUILD)/probes/cli.o \
+		$(BUILD)/lab/util.o $(BUILD)/lab/err.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libikelab.a

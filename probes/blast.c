@@ -9,6 +9,7 @@
  * At exit one JSON line: {"type":"blast","tx":n,"tx_pps":x,"rx":n,"rx_pps":x}
  * where rx_pps is taken between the first and the last datagram received.
  */
+#include "cli.h"
 #include "err.h"
 #include "util.h"
 
@@ -51,42 +52,6 @@ struct blast {
 	int64_t		 tx_t0, tx_t1, rx_t0, rx_t1;
 };
 
-static void die(void) __attribute__((noreturn));
-static void die(void)
-{
-	fprintf(stderr, PROG ": %s\n", err_msg());
-	exit(2);
-}
-
-static void usage_error(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-static void usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(2);
-}
-
-static void resolve(const char *opt, const char *addr, unsigned port,
-    struct sockaddr_storage *ss, socklen_t *len)
-{
-	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM,
-	    .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
-	struct addrinfo *ai;
-	char service[8];
-
-	snprintf(service, sizeof(service), "%u", port);
-	if (getaddrinfo(addr, service, &hints, &ai) != 0)
-		usage_error("%s: not a numeric IPv4 or IPv6 address: '%s'", opt, addr);
-	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-	*len = ai->ai_addrlen;
-	freeaddrinfo(ai);
-}
-
 static void parse_args(int argc, char **argv, struct blast *b)
 {
 	static const struct option longopts[] = {
@@ -114,28 +79,28 @@ static void parse_args(int argc, char **argv, struct blast *b)
 		case 'p':
 			v = strtoul(optarg, &end, 10);
 			if (!*optarg || *end || v < 1 || v > 65535)
-				usage_error("--port: expected 1 to 65535, got '%s'", optarg);
+				cli_usage_error("--port: expected 1 to 65535, got '%s'", optarg);
 			b->port = (unsigned)v;
 			break;
 		case 'd':
 			d = strtod(optarg, &end);
 			if (!*optarg || *end || !(d > 0 && d <= 3600))
-				usage_error("--duration: expected seconds from 0 to 3600, got '%s'", optarg);
+				cli_usage_error("--duration: expected seconds from 0 to 3600, got '%s'", optarg);
 			b->duration_ns = (int64_t)(d * NS);
 			break;
 		case 'S': b->recv = false; break;
 		case 'R': b->send = false; break;
-		case ':': usage_error("%s: needs a value", argv[optind - 1]);
-		default:  usage_error("%s: unknown option", argv[optind - 1]);
+		case ':': cli_usage_error("%s: needs a value", argv[optind - 1]);
+		default:  cli_usage_error("%s: unknown option", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		usage_error("%s: unexpected argument", argv[optind]);
+		cli_usage_error("%s: unexpected argument", argv[optind]);
 	if (!b->local || !b->remote)
-		usage_error("usage: " PROG " --local ADDR --remote ADDR [--port 7000]"
+		cli_usage_error("usage: " PROG " --local ADDR --remote ADDR [--port 7000]"
 		    " [--duration 3] [--send-only | --recv-only]");
 	if (!b->send && !b->recv)
-		usage_error("--send-only and --recv-only exclude each other");
+		cli_usage_error("--send-only and --recv-only exclude each other");
 }
 
 static void open_socket(struct blast *b)
@@ -145,22 +110,22 @@ static void open_socket(struct blast *b)
 	socklen_t len;
 	int buf = RCVBUF;
 
-	resolve("--local", b->local, b->port, &ss, &len);
-	resolve("--remote", b->remote, b->port, &b->dst, &b->dst_len);
+	cli_resolve("--local", b->local, b->port, &ss, &len);
+	cli_resolve("--remote", b->remote, b->port, &b->dst, &b->dst_len);
 	b->fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (b->fd < 0) {
 		err_sys("socket for %s", b->local);
-		die();
+		cli_die();
 	}
 	if (setsockopt(b->fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)) < 0)
 		setsockopt(b->fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
 	if (setsockopt(b->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
 		err_sys("setsockopt SO_RCVTIMEO on %s", b->local);
-		die();
+		cli_die();
 	}
 	if (bind(b->fd, (struct sockaddr *)&ss, len) < 0) {
 		err_sys("bind %s port %u", b->local, b->port);
-		die();
+		cli_die();
 	}
 }
 
@@ -184,7 +149,7 @@ static void *sender_main(void *arg)
 			b->tx += (unsigned)n;
 		} else if (errno != EINTR && errno != EAGAIN && errno != ENOBUFS) {
 			err_sys("sendmmsg to %s port %u", b->remote, b->port);
-			die();
+			cli_die();
 		}
 	}
 	b->tx_t1 = mono_ns();
@@ -214,7 +179,7 @@ static void *receiver_main(void *arg)
 			b->rx_t1 = now;
 		} else if (errno != EAGAIN && errno != EINTR) {
 			err_sys("recvmmsg on %s port %u", b->local, b->port);
-			die();
+			cli_die();
 		}
 		deadline = atomic_load(&b->rx_deadline);
 		if (deadline && now >= deadline)
@@ -243,7 +208,7 @@ int main(int argc, char **argv)
 	if ((b.recv && pthread_create(&rt, NULL, receiver_main, &b) != 0) ||
 	    (b.send && pthread_create(&st, NULL, sender_main, &b) != 0)) {
 		err_set("pthread_create failed");
-		die();
+		cli_die();
 	}
 
 	ts = (struct timespec){ b.duration_ns / NS, b.duration_ns % NS };

@@ -39,6 +39,7 @@
  * SIGTERM or SIGINT (or --duration) stops sending; receiving goes on for
  * --grace-ms, then everything pending is reported, "end" last, exit 0.
  */
+#include "cli.h"
 #include "err.h"
 #include "util.h"
 
@@ -149,26 +150,6 @@ struct receiver {
 
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void die(void) __attribute__((noreturn));
-static void die(void)
-{
-	fprintf(stderr, PROG ": %s\n", err_msg());
-	exit(2);
-}
-
-static void usage_error(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-static void usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(2);
-}
-
 /* One line, one write(2): lines from both threads never interleave. */
 static void emit(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void emit(const char *fmt, ...)
@@ -191,7 +172,7 @@ static void emit(const char *fmt, ...)
 			continue;
 		if (w < 0) {
 			err_sys("writing to stdout");
-			die();
+			cli_die();
 		}
 		off += (size_t)w;
 	}
@@ -229,7 +210,7 @@ static uint64_t parse_uint(const char *opt, const char *s, uint64_t min, uint64_
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (!*s || *end || errno || s[0] == '-' || v < min || v > max)
-		usage_error("%s: expected an integer from %" PRIu64 " to %" PRIu64 ", got '%s'",
+		cli_usage_error("%s: expected an integer from %" PRIu64 " to %" PRIu64 ", got '%s'",
 		    opt, min, max, s);
 	return v;
 }
@@ -242,7 +223,7 @@ static int64_t parse_seconds(const char *opt, const char *s)
 	errno = 0;
 	v = strtod(s, &end);
 	if (!*s || *end || errno || !(v >= 0 && v <= 1e7))
-		usage_error("%s: expected seconds from 0 to 10000000, got '%s'", opt, s);
+		cli_usage_error("%s: expected seconds from 0 to 10000000, got '%s'", opt, s);
 	return (int64_t)(v * NS);
 }
 
@@ -278,38 +259,22 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 'g': o->grace_ns = parse_uint("--grace-ms", optarg, 0, 600000) * MS; break;
 		case 'w': o->wait_go = true; break;
 		case ':':
-			usage_error("%s: needs a value", argv[optind - 1]);
+			cli_usage_error("%s: needs a value", argv[optind - 1]);
 		default:
 			if (optopt)
-				usage_error("-%c: unknown option", optopt);
-			usage_error("%s: unknown option", argv[optind - 1]);
+				cli_usage_error("-%c: unknown option", optopt);
+			cli_usage_error("%s: unknown option", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		usage_error("%s: unexpected argument", argv[optind]);
+		cli_usage_error("%s: unexpected argument", argv[optind]);
 	if (!o->local || !o->remote)
-		usage_error("%s is required (usage: " PROG " --local ADDR --remote ADDR"
+		cli_usage_error("%s is required (usage: " PROG " --local ADDR --remote ADDR"
 		    " [--port 7000] [--rate PPS] [--size BYTES] [--duration SECONDS]"
 		    " [--interval-ms 100] [--grace-ms 1000] [--wait-go])", o->local ? "--remote" : "--local");
 }
 
 /* ---- socket ---- */
-
-static void resolve(const char *opt, const char *addr, unsigned port,
-    struct sockaddr_storage *ss, socklen_t *len)
-{
-	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM,
-	    .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
-	struct addrinfo *ai;
-	char service[8];
-
-	snprintf(service, sizeof(service), "%u", port);
-	if (getaddrinfo(addr, service, &hints, &ai) != 0)
-		usage_error("%s: not a numeric IPv4 or IPv6 address: '%s'", opt, addr);
-	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-	*len = ai->ai_addrlen;
-	freeaddrinfo(ai);
-}
 
 /* A socket on --local, for a remote of the given address family. */
 static int open_socket(const struct opts *o, int family)
@@ -319,9 +284,9 @@ static int open_socket(const struct opts *o, int family)
 	socklen_t len;
 	int fd, buf = RCVBUF;
 
-	resolve("--local", o->local, o->port, &ss, &len);
+	cli_resolve("--local", o->local, o->port, &ss, &len);
 	if (ss.ss_family != family)
-		usage_error("--remote: %s is not of the address family of --local %s",
+		cli_usage_error("--remote: %s is not of the address family of --local %s",
 		    o->remote, o->local);
 	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -371,11 +336,11 @@ static void sender_init(struct sender *s, const struct opts *o)
 	unsigned i;
 
 	s->o = o;
-	resolve("--remote", o->remote, o->port, &s->dst, &s->dst_len);
+	cli_resolve("--remote", o->remote, o->port, &s->dst, &s->dst_len);
 	do {
 		if (getrandom(&s->run_id, sizeof(s->run_id), 0) != sizeof(s->run_id)) {
 			err_sys("getrandom");
-			die();
+			cli_die();
 		}
 	} while (s->run_id == 0);
 	s->bufs = xcalloc(BATCH, o->size);
@@ -440,7 +405,7 @@ static unsigned send_batch(struct sender *s, unsigned n)
 			off++;
 		} else {
 			err_sys("sendmmsg to %s port %u", s->o->remote, s->o->port);
-			die();
+			cli_die();
 		}
 	}
 	return failed;
@@ -771,7 +736,7 @@ static void *receiver_main(void *arg)
 		n = recvmmsg(r->fd, r->msgs, BATCH, MSG_WAITFORONE, NULL);
 		if (n < 0 && errno != EAGAIN && errno != EINTR) {
 			err_sys("recvmmsg on %s port %u", r->o->local, r->o->port);
-			die();
+			cli_die();
 		}
 		now = mono_ns();
 		rx_roll(r, now, false);
@@ -796,7 +761,7 @@ static void tie_to_parent(void)
 
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0) {
 		err_sys("prctl PR_SET_PDEATHSIG");
-		die();
+		cli_die();
 	}
 	if (getppid() != parent) {
 		fputs(PROG ": parent exited before the probe started\n", stderr);
@@ -832,7 +797,7 @@ static void start_thread(pthread_t *t, void *(*fn)(void *), void *arg, const cha
 	if (e) {
 		errno = e;
 		err_sys("pthread_create %s", what);
-		die();
+		cli_die();
 	}
 }
 
@@ -886,7 +851,7 @@ int main(int argc, char **argv)
 	/* Before bind, so every packet we can receive was sent after it. */
 	start = mono_ns();
 	if ((fd = open_socket(&o, s.dst.ss_family)) < 0)
-		die();
+		cli_die();
 	s.fd = fd;
 	receiver_init(&r, fd, &o, start);
 	start_thread(&rt, receiver_main, &r, "receiver");

@@ -17,6 +17,7 @@
 #define main probe_main
 int probe_main(int argc, char **argv);
 #include "../../probes/probe.c"
+#include "../../probes/cli.c"
 #undef main
 
 #include <sys/mman.h>
