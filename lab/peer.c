@@ -442,6 +442,9 @@ static void keeper(const struct peer *p, int nsfd, int gofd, int infofd, int err
 	prctl(PR_SET_NAME, "ikelab-keeper");
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
+	/* Not the controller's stdout either: `ikelab up | tail` would wait
+	 * for charon's end. */
+	devnull_stdio();
 	for (int i = 3; i < 1024; i++)
 		if (i != nsfd && i != gofd && i != infofd && i != errfd)
 			close(i);

@@ -505,13 +505,7 @@ static void broker_main(const char *labdir, const char *name, const char *const 
 		_exit(1);
 	}
 	close(ready_fd);
-	{
-		int null = open("/dev/null", O_RDWR);
-
-		dup2(null, 0);
-		dup2(null, 1);
-		close(null);
-	}
+	devnull_stdio();
 	broker_loop(&b);
 	_exit(0);
 }

@@ -257,6 +257,19 @@ int rm_rf(const char *path)
 	return rm_rf_at(AT_FDCWD, path, st.st_dev);
 }
 
+void devnull_stdio(void)
+{
+	int null = open("/dev/null", O_RDWR);
+
+	if (null < 0)
+		return;
+	for (int i = 0; i < 3; i++)
+		if (null != i)
+			dup2(null, i);
+	if (null > 2)
+		close(null);
+}
+
 bool path_exists(const char *path)
 {
 	return access(path, F_OK) == 0;

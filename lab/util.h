@@ -62,6 +62,11 @@ int proc_kill(const struct proc_id *id, int sig);
 /* TERM, wait up to grace_ms, then KILL. Returns 0 once it is gone. */
 int proc_stop(const struct proc_id *id, long grace_ms);
 
+/* stdin, stdout and stderr onto /dev/null: for processes that outlive the
+ * command that forked them, so that `ikelab up | tail` does not wait for
+ * them to end. */
+void devnull_stdio(void);
+
 /* Timestamped progress on stderr when IKELAB_TRACE is set (also passed
  * into user-mode Linux), for finding where time goes. */
 void trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

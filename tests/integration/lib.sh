@@ -23,8 +23,16 @@ trap cleanup EXIT
 up() {	# lab [options...]
 	local lab=$1
 	shift
+	local st
 	LABS="$LABS $lab"
-	"$IKELAB" up --name "$lab" "$@" >"$WORK/up.$lab" 2>&1 || { cat "$WORK/up.$lab" >&2; fail "up $lab"; }
+	# Through a pipe, as in `ikelab up | tail`: nothing the lab leaves
+	# running may hold the pipe open.
+	set +e
+	"$IKELAB" up --name "$lab" "$@" 2>&1 | timeout 120 cat >"$WORK/up.$lab"
+	st=("${PIPESTATUS[@]}")
+	set -e
+	[ "${st[1]}" -ne 124 ] || fail "up $lab returned, but what it left running holds its output open"
+	[ "${st[0]}" -eq 0 ] || { cat "$WORK/up.$lab" >&2; fail "up $lab"; }
 }
 
 # Traffic from FROM's protected address to the other peer's, until the first
