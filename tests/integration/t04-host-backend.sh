@@ -31,6 +31,12 @@ else
 	note "host kernel has no ESP: IKE_SA established, CHILD_SA cannot install (as expected)"
 fi
 
+# A short recording here, on the host, where a sanitizer build of the
+# controller (make stress) also checks the recorder's netlink dumps for leaks.
+"$IKELAB" record --name $LAB --duration 3 --out "$WORK/rec" >"$WORK/rec.out" 2>&1 ||
+	{ cat "$WORK/rec.out"; fail "record on the host backend"; }
+grep -q '"verdict": *"ok"' "$WORK/rec/summary.json" || fail "recording's verdict"
+
 "$IKELAB" down --name $LAB >/dev/null || fail "down"
 while read -r pid; do
 	[ ! -d /proc/$pid ] || grep -q '^State:.*Z' /proc/$pid/status || fail "charon $pid survived down"
