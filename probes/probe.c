@@ -63,6 +63,8 @@
 #include <unistd.h>
 
 #define PROG		"ikelab-probe"
+/* How far in the future a send time may lie (see rx_packet). */
+#define FUTURE_NS	(1000 * 1000000LL)
 #define MAGIC		"IKLP"
 #define VERSION		1
 #define HDR_LEN		32
@@ -687,9 +689,11 @@ static void rx_packet(struct receiver *r, const unsigned char *p, size_t len, in
 	seq = get_be64(p + 8);
 	sent = (int64_t)get_be64(p + 16);
 	/* Both probes read one kernel's clock: a send time before boot or
-	 * after now is not from a probe, and would overflow the arithmetic
-	 * on times here and in the recorder (loss lines carry it). */
-	if (seq == 0 || sent < 0 || sent > now)
+	 * far after now is not from a probe, and would overflow the
+	 * arithmetic on times here and in the recorder (loss lines carry
+	 * it). A little after now is allowed: the tests' scripted senders
+	 * stamp planned times and send some a few ms early. */
+	if (seq == 0 || sent < 0 || sent > now + FUTURE_NS)
 		return;
 	r->rx_total++;
 	b = rx_bucket(r, sent, now, &late);
