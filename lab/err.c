@@ -63,3 +63,13 @@ void err_clear(void)
 {
 	err_buf[0] = '\0';
 }
+
+void err_save(struct err_saved *s)
+{
+	memcpy(s->msg, err_buf, sizeof(s->msg));
+}
+
+void err_restore(const struct err_saved *s)
+{
+	memcpy(err_buf, s->msg, sizeof(err_buf));
+}

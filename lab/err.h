@@ -22,4 +22,13 @@ int err_wrap(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *err_msg(void);
 void err_clear(void);
 
+/* For best-effort work done while a failure is being reported (copying a
+ * run's evidence, taking a lab down): it may fail and clear errors of its
+ * own without losing the message the caller is about to print. */
+struct err_saved {
+	char msg[ERR_MSG_MAX];
+};
+void err_save(struct err_saved *s);
+void err_restore(const struct err_saved *s);
+
 #endif

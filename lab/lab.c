@@ -588,12 +588,16 @@ int lab_copy_evidence(const char *name, const char *dest)
 		"charon.exit",
 	};
 	struct lab_state st;
+	struct err_saved saved;
 	const char *peer;
 	json_t *node;
 	int r = 0;
 
+	/* Called after a run, also a failed one: keep its message. */
+	err_save(&saved);
 	if (lab_peek(&st, name) < 0) {
 		lab_close(&st);
+		err_restore(&saved);
 		return -1;
 	}
 	json_object_foreach(json_object_get(st.doc, "nodes"), peer, node) {
@@ -623,5 +627,6 @@ int lab_copy_evidence(const char *name, const char *dest)
 		free(to);
 	}
 	lab_close(&st);
+	err_restore(&saved);
 	return r;
 }

@@ -52,7 +52,9 @@ int lab_down_host(const char *name);
 
 /* Copy what each peer ran with and said (charon.log, strongswan.conf,
  * swanctl.conf, charon.out, charon.exit) into DEST/PEER/, so a run
- * directory keeps its evidence after the lab is gone. */
+ * directory keeps its evidence after the lab is gone. Best effort: -1 when
+ * something could not be copied, and the error message is left as it was
+ * (a failed run's own message is what gets printed). */
 int lab_copy_evidence(const char *name, const char *dest);
 
 #endif

@@ -22,7 +22,7 @@ schedule:
   - at: 100
     action: explode
     peer: alice
-" "bad.*unknown-action.yaml:[0-9]*:[0-9]*: schedule\[0\].action"
+" "/unknown-action.yaml:[0-9]*:[0-9]*: schedule\[0\].action: .explode. is not one of"
 bad too-late "$head
 schedule:
   - at: 9000
