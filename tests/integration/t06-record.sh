@@ -23,7 +23,10 @@ def check(cond, what):
         print("FAIL:", what); sys.exit(1)
 check(s["verdict"] == "ok", f"verdict {s['verdict']} {s['lab_error']}")
 check(s["samples"] > 550, f"only {s['samples']} samples in 60 s at 10 Hz")
-check(s["max_sample_gap_s"] < 0.2, f"sample gap {s['max_sample_gap_s']} s")
+# A stall (a VICI call waiting on a busy charon) would be seconds; the
+# single UML CPU shared with both charons and the probes makes up to
+# ~0.25 s now and then.
+check(s["max_sample_gap_s"] < 0.3, f"sample gap {s['max_sample_gap_s']} s")
 for peer in ("alice", "bob"):
     mine = [r for r in rows if r["peer"] == peer]
     # One IKE_SA throughout.
@@ -101,6 +104,6 @@ grep -q "charon of bob (pid [0-9]*) was killed by signal 9" "$WORK/killed.out" |
 	{ cat "$WORK/killed.out"; fail "the lab error does not name bob and the signal"; }
 python3 -c "import json,sys; s=json.load(open(sys.argv[1])); assert s['verdict']=='lab-error' and 'bob' in s['lab_error'], s" \
 	"$WORK/killed/summary.json" || fail "summary verdict"
-note "killed charon: $(tail -1 "$WORK/killed.out")"
+note "killed charon: $(grep -o "charon of bob.*" "$WORK/killed.out" | head -1)"
 "$IKELAB" down --name $LAB >/dev/null
 assert_no_leftovers $LAB

@@ -46,7 +46,7 @@ schedule:
 
 # Every reproduction on its first seed, every control: the shipped
 # scenarios as one night with one seed, two labs at a time.
-"$IKELAB" nightly --seeds 1 --jobs 2 --out "$OUT/all" >"$WORK/all.out" 2>&1 || {
+"$IKELAB" nightly "$ROOT"/scenarios/*.yaml --seeds 1 --jobs 2 --out "$OUT/all" >"$WORK/all.out" 2>&1 || {
 	cat "$WORK/all.out"; fail "a shipped scenario did not do what it expects on its first seed"; }
 grep '^\[' "$WORK/all.out" | sed "s/^/  [$TEST] /"
 python3 - "$OUT/all/summary.json" <<'PY' || fail "shipped scenarios"
