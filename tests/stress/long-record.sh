@@ -19,6 +19,7 @@ print(f"  recorder RSS: first {s['recorder_rss_kb']['first']} kB, max {s['record
 print(f"  {s['samples']} samples, largest gap {s['max_sample_gap_s']:.3f} s, CPU {s['recorder_cpu_s']:.1f} s")
 assert s["verdict"] == "ok", s["lab_error"]
 assert grow < 2048, "the recorder's memory grows in the second half"
-assert s["max_sample_gap_s"] < 0.3, s["max_sample_gap_s"]
+# 10 minutes on a shared machine: a stall would be seconds.
+assert s["max_sample_gap_s"] < 0.5, s["max_sample_gap_s"]
 PY
 "$IKELAB" down --name $LAB >/dev/null
