@@ -50,10 +50,12 @@ void chan_put(struct chan *c, uint8_t type, uint32_t session, const void *data, 
 		chan_put_u32(hdr + 1, session);
 		chan_put_u32(hdr + 5, (uint32_t)n);
 		sb_add(&c->out, hdr, sizeof(hdr));
-		if (n)
+		/* An empty frame may come with data == NULL: no arithmetic on it. */
+		if (n) {
 			sb_add(&c->out, p, n);
-		p += n;
-		len -= n;
+			p += n;
+			len -= n;
+		}
 	} while (len > 0);
 }
 
@@ -95,11 +97,13 @@ int chan_fill(struct chan *c)
 int chan_next(struct chan *c, struct chan_frame *f)
 {
 	size_t avail = c->in.len - c->in_off;
-	uint8_t *p = (uint8_t *)c->in.buf + c->in_off;
+	uint8_t *p;
 	uint32_t len;
 
+	/* Nothing read yet means no buffer yet (NULL): test before using it. */
 	if (avail < CHAN_HDR)
 		return 0;
+	p = (uint8_t *)c->in.buf + c->in_off;
 	len = chan_u32(p + 5);
 	if (len > CHAN_PAYLOAD_MAX || p[0] < CHAN_HELLO || p[0] > CHAN_ERROR)
 		return err_set("corrupt frame on channel (type %u, length %u)", p[0], len);
@@ -130,8 +134,10 @@ int chan_flush(struct chan *c)
 			break;
 		return err_sys("write channel");
 	}
-	memmove(c->out.buf, c->out.buf + off, c->out.len - off);
-	c->out.len -= off;
+	if (off) {
+		memmove(c->out.buf, c->out.buf + off, c->out.len - off);
+		c->out.len -= off;
+	}
 	return 0;
 }
 

@@ -505,7 +505,19 @@ static void broker_main(const char *labdir, const char *name, const char *const 
 		_exit(1);
 	}
 	close(ready_fd);
+	/* Let go of the caller's terminal or pipe, but keep what goes wrong
+	 * in here (a sanitizer's report, above all) in RUNDIR/broker.log. */
 	devnull_stdio();
+	{
+		char *log = xasprintf("%s/broker.log", labdir);
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+		if (fd >= 0) {
+			dup2(fd, 2);
+			close(fd);
+		}
+		free(log);
+	}
 	broker_loop(&b);
 	_exit(0);
 }
@@ -568,12 +580,22 @@ static int claim_dir(const char *name, char **dirp)
 	return 0;
 }
 
+/* The console's last lines, and the broker's own log when it has one. */
 static char *console_tail(const char *dir, int lines)
 {
 	char *log = xasprintf("%s/uml.log", dir), *tail = file_tail(log, lines);
+	char *blog = xasprintf("%s/broker.log", dir), *btail = file_tail(blog, lines), *out;
 
+	if (btail && *btail)
+		out = xasprintf("%s\n--- last lines of %s ---\n%s", tail ? tail : "(empty)", blog,
+				btail);
+	else
+		out = xstrdup(tail ? tail : "(empty)");
+	free(tail);
+	free(btail);
 	free(log);
-	return tail ? tail : xstrdup("(empty)");
+	free(blog);
+	return out;
 }
 
 int uml_boot_and_run(const char *name, char *const inner[], const char *const rw_dirs[], bool keep)
