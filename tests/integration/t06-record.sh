@@ -27,6 +27,7 @@ check(s["samples"] > 550, f"only {s['samples']} samples in 60 s at 10 Hz")
 # single UML CPU shared with both charons and the probes makes up to
 # ~0.25 s now and then.
 check(s["max_sample_gap_s"] < 0.3, f"sample gap {s['max_sample_gap_s']} s")
+collided = {}
 for peer in ("alice", "bob"):
     mine = [r for r in rows if r["peer"] == peer]
     # One IKE_SA throughout.
@@ -35,7 +36,13 @@ for peer in ("alice", "bob"):
     # CHILD_SAs 1 -> 2 -> 1 around rekeys, never more than one installed.
     child = [int(r["child"]) for r in mine]
     check(max(child) >= 2 and min(child) == 1, f"{peer}: CHILD_SAs never went 1 -> 2 -> 1")
-    check(max(int(r["child_installed"]) for r in mine) == 1, f"{peer}: two CHILD_SAs installed at once")
+    # Both ends rekey at a random point 6-10 s in, so now and then they
+    # start the same rekey together (RFC 7296 2.8.1). strongSwan 5.9.8 then
+    # briefly installs both new SAs and drops the redundant one without a
+    # child-updown: an event-only ledger mismatch, as in rekey-collision.yaml.
+    collided[peer] = "rekey collision" in open(f"{labdir}/{peer}/run/charon.log").read()
+    check(max(int(r["child_installed"]) for r in mine) == 1 or collided[peer],
+          f"{peer}: two CHILD_SAs installed at once")
     rekeys = [e for e in ev if e["peer"] == peer and e["kind"] == "child-rekey"]
     check(len(rekeys) >= 5, f"{peer}: only {len(rekeys)} CHILD_SA rekeys in 60 s")
     # Every rekey charon logged during the run is in events.jsonl.
@@ -55,7 +62,10 @@ for peer in ("alice", "bob"):
 check(not s["duplicates"], f"duplicates in a clean run: {s['duplicates']}")
 # The ledger agrees with the samples, or says why not.
 for m in s["ledger"]["details"]:
-    check(m["detail"]["what"] == "duplicate-event" and m["detail"]["explain"], f"unexplained ledger mismatch {m}")
+    explained = m["detail"]["what"] == "duplicate-event" or (
+        m["detail"]["what"] == "event-only" and m["detail"]["sa"] == "child" and
+        (collided["alice"] or collided["bob"]))
+    check(explained and m["detail"]["explain"], f"unexplained ledger mismatch {m}")
 for d in ("alice>bob", "bob>alice"):
     t = s["traffic"][d]
     check(t["tx"] > 25000 and t["rx"] > 0.99 * t["tx"], f"{d}: traffic {t}")
