@@ -111,7 +111,9 @@ struct recorder {
 	char *failure;
 	bool stopping_probes;   /* a probe ending now is expected */
 	int samples;
+	long missed_ticks;      /* timer ticks that passed while we were busy */
 	double last_sample_t, max_gap;
+	double slowest_sample;  /* longest sample_all(): waiting on charon and the kernel */
 	double last_status;
 	struct direction dirs[MAX_PEERS];
 	int n_dirs;
@@ -571,6 +573,10 @@ static void sample_all(struct recorder *r)
 	fflush(r->timeline);
 	if (r->traffic)
 		fflush(r->traffic);
+	/* Tells a late sample caused by a slow charon or kernel from one
+	 * caused by the machine not running us. */
+	if (rec_now(r) - t > r->slowest_sample)
+		r->slowest_sample = rec_now(r) - t;
 }
 
 /* ---- VICI events ------------------------------------------------------------- */
@@ -1131,8 +1137,11 @@ int rec_poll(struct recorder *r, int timeout_ms)
 		if (pf[0].revents) {
 			uint64_t ticks;
 
-			if (read(r->timer, &ticks, sizeof(ticks)) == sizeof(ticks))
+			if (read(r->timer, &ticks, sizeof(ticks)) == sizeof(ticks)) {
+				if (ticks > 1)
+					r->missed_ticks += (long)(ticks - 1);
 				sample_all(r);
+			}
 		}
 		flush_traffic(r, false);
 		watch_rss(r);
@@ -1291,6 +1300,8 @@ static int write_summary(struct recorder *r, bool interrupted)
 	json_object_set_new(s, "crashes", json_integer(r->crashes));
 	json_object_set_new(s, "samples", json_integer(r->samples));
 	json_object_set_new(s, "max_sample_gap_s", json_real(r->max_gap));
+	json_object_set_new(s, "missed_ticks", json_integer(r->missed_ticks));
+	json_object_set_new(s, "slowest_sample_s", json_real(r->slowest_sample));
 	json_object_set_new(s, "peers", peers);
 	json_object_set(s, "duplicates", r->duplicates);
 	json_object_set_new(s, "traffic", traffic);

@@ -22,11 +22,16 @@ def check(cond, what):
     if not cond:
         print("FAIL:", what); sys.exit(1)
 check(s["verdict"] == "ok", f"verdict {s['verdict']} {s['lab_error']}")
-check(s["samples"] > 550, f"only {s['samples']} samples in 60 s at 10 Hz")
+check(s["samples"] > 540, f"only {s['samples']} samples in 60 s at 10 Hz")
+# Every tick is a sample or a missed tick (the probes' drain at the end
+# makes the run a little longer than 60 s).
+check(abs(s["missed_ticks"] + s["samples"] - s["duration_s"] * 10) <= 3,
+      f"{s['samples']} samples and {s['missed_ticks']} missed ticks in {s['duration_s']:.1f} s at 10 Hz")
 # A stall (a VICI call waiting on a busy charon) would be seconds; the
 # single UML CPU shared with both charons and the probes makes up to
-# ~0.25 s now and then.
-check(s["max_sample_gap_s"] < 0.3, f"sample gap {s['max_sample_gap_s']} s")
+# ~0.25 s now and then here, 0.67 s seen once on a CI machine.
+check(s["max_sample_gap_s"] < 1.5, f"sample gap {s['max_sample_gap_s']} s")
+check(0 < s["slowest_sample_s"] <= s["max_sample_gap_s"] + 0.2, "slowest_sample_s out of range")
 collided = {}
 for peer in ("alice", "bob"):
     mine = [r for r in rows if r["peer"] == peer]

@@ -16,10 +16,17 @@ half = rss[len(rss) // 2:]
 grow = max(half) - min(half)
 print(f"  recorder RSS: first {s['recorder_rss_kb']['first']} kB, max {s['recorder_rss_kb']['max']} kB, "
       f"last {s['recorder_rss_kb']['last']} kB; second half varies by {grow} kB over {len(half)} readings")
-print(f"  {s['samples']} samples, largest gap {s['max_sample_gap_s']:.3f} s, CPU {s['recorder_cpu_s']:.1f} s")
+print(f"  {s['samples']} samples, {s['missed_ticks']} ticks missed, largest gap "
+      f"{s['max_sample_gap_s']:.3f} s, slowest sample {s['slowest_sample_s']:.3f} s, "
+      f"CPU {s['recorder_cpu_s']:.1f} s")
 assert s["verdict"] == "ok", s["lab_error"]
 assert grow < 2048, "the recorder's memory grows in the second half"
-# 10 minutes on a shared machine: a stall would be seconds.
-assert s["max_sample_gap_s"] < 0.5, s["max_sample_gap_s"]
+# The recorder keeps up: on a shared 2-core machine whose one UML CPU also
+# runs both charons and 1000 probe packets/s, a CI machine missed 2.3 % of
+# the ticks, with gaps up to 0.67 s. A recorder that falls behind misses
+# far more; one that blocks on a busy charon stalls for seconds.
+ticks = s["duration_s"] * s["rate_hz"]
+assert s["missed_ticks"] < 0.10 * ticks, f"{s['missed_ticks']} of {ticks:.0f} ticks missed"
+assert s["max_sample_gap_s"] < 2.0, f"a stall of {s['max_sample_gap_s']:.3f} s"
 PY
 "$IKELAB" down --name $LAB >/dev/null
