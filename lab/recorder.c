@@ -1065,7 +1065,9 @@ static void watch_rss(struct recorder *r)
 		r->rss_first = r->rss_last;
 	if (r->rss_last > r->rss_max)
 		r->rss_max = r->rss_last;
-	rec_emit(r, NULL, "lab", "recorder-rss", json_pack("{s:i}", "kb", (int)r->rss_last));
+	/* CPU alongside: a cost that grows with the run's length shows here. */
+	rec_emit(r, NULL, "lab", "recorder-rss", json_pack("{s:i, s:f}", "kb", (int)r->rss_last,
+		 "cpu_s", self_cpu_s() - r->cpu0));
 }
 
 static void status_line(struct recorder *r)

@@ -11,7 +11,14 @@ tunnel $LAB || fail "tunnel"
 python3 - "$WORK/run/summary.json" "$WORK/run/events.jsonl" <<'PY' || fail "long recording"
 import json, sys
 s = json.load(open(sys.argv[1]))
-rss = [json.loads(l)["kb"] for l in open(sys.argv[2]) if '"recorder-rss"' in l]
+readings = [json.loads(l) for l in open(sys.argv[2]) if '"recorder-rss"' in l]
+rss = [e["kb"] for e in readings]
+def cpu_rate(a, b):
+    """The recorder's share of a core between a and b seconds in."""
+    w = [e for e in readings if a <= e["t"] <= b]
+    return (w[-1]["cpu_s"] - w[0]["cpu_s"]) / (w[-1]["t"] - w[0]["t"])
+end = readings[-1]["t"]
+early, late = cpu_rate(60, 160), cpu_rate(end - 100, end)
 half = rss[len(rss) // 2:]
 grow = max(half) - min(half)
 print(f"  recorder RSS: first {s['recorder_rss_kb']['first']} kB, max {s['recorder_rss_kb']['max']} kB, "
@@ -19,8 +26,13 @@ print(f"  recorder RSS: first {s['recorder_rss_kb']['first']} kB, max {s['record
 print(f"  {s['samples']} samples, {s['missed_ticks']} ticks missed, largest gap "
       f"{s['max_sample_gap_s']:.3f} s, slowest sample {s['slowest_sample_s']:.3f} s, "
       f"CPU {s['recorder_cpu_s']:.1f} s")
+print(f"  recorder CPU {early * 100:.1f} % of a core at 60-160 s, {late * 100:.1f} % in the last 100 s")
 assert s["verdict"] == "ok", s["lab_error"]
 assert grow < 2048, "the recorder's memory grows in the second half"
+# A per-sample cost that grows with the run (a list scanned or copied
+# whole every sample) shows as a rising CPU rate; 300 s here stayed within
+# 11-14 % per 10 s (UML charges CPU by the tick).
+assert late < 2.5 * early, "the recorder's CPU cost per second grows with the run"
 # The recorder keeps up: on a shared 2-core machine whose one UML CPU also
 # runs both charons and 1000 probe packets/s, a CI machine missed about 3 % of
 # the ticks, with gaps up to 0.67 s. A recorder that falls behind misses
