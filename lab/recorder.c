@@ -575,8 +575,9 @@ static void sample_all(struct recorder *r)
 		fflush(r->traffic);
 	/* Tells a late sample caused by a slow charon or kernel from one
 	 * caused by the machine not running us. */
-	if (rec_now(r) - t > r->slowest_sample)
-		r->slowest_sample = rec_now(r) - t;
+	t = rec_now(r) - t;
+	if (t > r->slowest_sample)
+		r->slowest_sample = t;
 }
 
 /* ---- VICI events ------------------------------------------------------------- */
@@ -1318,6 +1319,27 @@ static int write_summary(struct recorder *r, bool interrupted)
 	return rc;
 }
 
+/* A recording that missed many ticks may have missed short-lived SAs
+ * between samples too: say so where the user looks, not only in the
+ * summary. */
+static void warn_missed_ticks(const struct recorder *r)
+{
+	double due = rec_now(r) * r->o.rate;
+	/* Most of the longest gap spent in one sample: charon was slow. */
+	bool charon = r->slowest_sample > 0.5 * r->max_gap;
+
+	if (due > 0 && r->missed_ticks > 0.1 * due)
+		fprintf(stderr, "ikelab: warning: lab '%s': %ld of %.0f sampling ticks at %g Hz "
+			"passed without a sample (longest gap %.3f s), so %s/timeline.csv may miss "
+			"counts shorter than that; %s %.3f s%s\n", r->o.lab, r->missed_ticks, due,
+			r->o.rate, r->max_gap, r->dir, charon ?
+			"one sample (charon's list-sas, the kernel's dumps) took up to" :
+			"the machine did not run the recorder on time, a sample took at most",
+			r->slowest_sample, r->slowest_sample * r->o.rate > 1 ?
+			", longer than a tick: record at a lower --rate" :
+			charon ? "" : ": record on a less busy machine");
+}
+
 int rec_finish(struct recorder *r, bool interrupted)
 {
 	stop_probes(r);
@@ -1330,6 +1352,7 @@ int rec_finish(struct recorder *r, bool interrupted)
 		 r->failed ? "lab-error" : "ok", "reason", r->failure));
 	if (r->o.live)
 		printf("\n");
+	warn_missed_ticks(r);
 	if (r->failed) {
 		err_set("lab error: %s", r->failure);
 		return 2;

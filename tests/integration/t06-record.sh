@@ -106,6 +106,16 @@ assert s["peers"]["alice"]["max_ike_established"] == 2, s["peers"]["alice"]
 print("  ok: duplicates", sorted(kinds))
 PY
 
+# Asked for more samples than the lab can take (1000 Hz under UML), the
+# recorder says so on stderr, and the summary counts the missed ticks.
+"$IKELAB" record --name $LAB --duration 2 --rate 1000 --out "$WORK/fast" >/dev/null 2>"$WORK/fast.err" ||
+	{ cat "$WORK/fast.err"; fail "record at 1000 Hz"; }
+grep -q "warning: lab '$LAB': [0-9]* of [0-9]* sampling ticks at 1000 Hz passed without a sample" "$WORK/fast.err" ||
+	{ cat "$WORK/fast.err"; fail "no warning about missed samples at 1000 Hz"; }
+python3 -c "import json,sys; s=json.load(open(sys.argv[1])); assert s['missed_ticks'] > 200, s['missed_ticks']" \
+	"$WORK/fast/summary.json" || fail "missed_ticks at 1000 Hz"
+note "1000 Hz: $(grep -o "[0-9]* of [0-9]* sampling ticks" "$WORK/fast.err") missed, and said so"
+
 # A charon killed during the recording ends it as a lab error that names
 # the peer and the signal, not as a clean timeline.
 "$IKELAB" record --name $LAB --duration 30 --out "$WORK/killed" >"$WORK/killed.out" 2>&1 &
