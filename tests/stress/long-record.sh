@@ -16,6 +16,8 @@ rss = [e["kb"] for e in readings]
 def cpu_rate(a, b):
     """The recorder's share of a core between a and b seconds in."""
     w = [e for e in readings if a <= e["t"] <= b]
+    if len(w) < 2:
+        return float("nan")     # a short run (LONG_SECONDS)
     return (w[-1]["cpu_s"] - w[0]["cpu_s"]) / (w[-1]["t"] - w[0]["t"])
 end = readings[-1]["t"]
 early, late = cpu_rate(60, 160), cpu_rate(end - 100, end)
@@ -29,10 +31,10 @@ print(f"  {s['samples']} samples, {s['missed_ticks']} ticks missed, largest gap 
 print(f"  recorder CPU {early * 100:.1f} % of a core at 60-160 s, {late * 100:.1f} % in the last 100 s")
 assert s["verdict"] == "ok", s["lab_error"]
 assert grow < 2048, "the recorder's memory grows in the second half"
-# A per-sample cost that grows with the run (a list scanned or copied
-# whole every sample) shows as a rising CPU rate; 300 s here stayed within
-# 11-14 % per 10 s (UML charges CPU by the tick).
-assert late < 2.5 * early, "the recorder's CPU cost per second grows with the run"
+# The CPU rates are printed, not judged: UML charges CPU by the 10 ms tick,
+# to whatever runs when it lands, so the recorder's reading depends on its
+# phase against the tick. That phase drifts: one run read 6.5 % early and
+# 3.8 % late, two runs of one lab 1.8 % and 12.5 %.
 # The recorder keeps up: on a shared 2-core machine whose one UML CPU also
 # runs both charons and 1000 probe packets/s, a CI machine missed about 3 % of
 # the ticks, with gaps up to 0.67 s. A recorder that falls behind misses
