@@ -213,15 +213,55 @@ int xfrm_delete_sa(int nsfd, const char *dst, uint32_t spi)
 	return xfrm_request(nsfd, XFRM_MSG_DELSA, &id, sizeof(id), what);
 }
 
-static int probe_in_scratch(char *why, size_t why_len)
+const struct esp_transform xfrm_aes_gcm = {
+	.aead = "rfc4106(gcm(aes))", .key_bits = 160, .icv_bits = 128,
+};
+
+int xfrm_add_test_sa(struct nl_sock *s, const struct esp_transform *t, uint32_t spi)
 {
-	static const char key[20] = "0123456789abcdefghij";
-	struct xfrmnl_sa *sa;
-	struct nl_addr *src, *dst;
-	struct nl_sock *s;
+	static const char key[64] = "ikelab test key material, it never protects any traffic.";
+	struct nl_addr *src = NULL, *dst = NULL;
+	struct xfrmnl_sa *sa = xfrmnl_sa_alloc();
 	int r;
 
-	s = nl_socket_alloc();
+	if (!sa)
+		return err_set("xfrmnl_sa_alloc failed");
+	nl_addr_parse("198.51.100.1", AF_INET, &src);
+	nl_addr_parse("198.51.100.2", AF_INET, &dst);
+	xfrmnl_sa_set_saddr(sa, src);
+	xfrmnl_sa_set_daddr(sa, dst);
+	xfrmnl_sa_set_proto(sa, IPPROTO_ESP);
+	xfrmnl_sa_set_spi(sa, spi);
+	xfrmnl_sa_set_family(sa, AF_INET);
+	xfrmnl_sa_set_mode(sa, XFRM_MODE_TUNNEL);
+	if (t->aead) {
+		xfrmnl_sa_set_aead_params(sa, t->aead, t->key_bits, t->icv_bits, (char *)key);
+	} else {
+		xfrmnl_sa_set_crypto_params(sa, t->enc, t->key_bits, (char *)key);
+		xfrmnl_sa_set_auth_params(sa, t->auth, t->auth_bits, t->icv_bits, (char *)key);
+	}
+	if (t->esn) {
+		uint32_t bmp[1] = { 0 };
+
+		xfrmnl_sa_set_flags(sa, XFRM_STATE_ESN);
+		xfrmnl_sa_set_replay_state_esn(sa, 0, 0, 0, 0, 32, 1, bmp);
+	}
+	r = xfrmnl_sa_add(s, sa, NLM_F_CREATE | NLM_F_EXCL);
+	xfrmnl_sa_put(sa);
+	nl_addr_put(src);
+	nl_addr_put(dst);
+	if (r < 0)
+		return err_set("adding an ESP SA with %s%s%s%s: %s", t->aead ? t->aead : t->enc,
+			       t->aead ? "" : " and ", t->aead ? "" : t->auth, t->esn ? " (ESN)" : "",
+			       nl_geterror(r));
+	return 0;
+}
+
+static int probe_in_scratch(char *why, size_t why_len)
+{
+	struct nl_sock *s = nl_socket_alloc();
+	int r;
+
 	if (!s)
 		return err_set("nl_socket_alloc failed");
 	r = nl_connect(s, NETLINK_XFRM);
@@ -230,25 +270,13 @@ static int probe_in_scratch(char *why, size_t why_len)
 		nl_socket_free(s);
 		return 0;
 	}
-	nl_addr_parse("198.51.100.1", AF_INET, &src);
-	nl_addr_parse("198.51.100.2", AF_INET, &dst);
-	sa = xfrmnl_sa_alloc();
-	xfrmnl_sa_set_saddr(sa, src);
-	xfrmnl_sa_set_daddr(sa, dst);
-	xfrmnl_sa_set_proto(sa, IPPROTO_ESP);
-	xfrmnl_sa_set_spi(sa, 0x1000);
-	xfrmnl_sa_set_family(sa, AF_INET);
-	xfrmnl_sa_set_mode(sa, XFRM_MODE_TUNNEL);
-	xfrmnl_sa_set_aead_params(sa, "rfc4106(gcm(aes))", sizeof(key) * 8, 128, (char *)key);
-	r = xfrmnl_sa_add(s, sa, NLM_F_CREATE | NLM_F_EXCL);
-	if (r < 0)
-		snprintf(why, why_len, "adding an AES-GCM ESP SA: %s (no ESP or no "
-			 "rfc4106(gcm(aes)) in this kernel)", nl_geterror(r));
-	else
-		snprintf(why, why_len, "AES-GCM ESP SA installed");
-	xfrmnl_sa_put(sa);
-	nl_addr_put(src);
-	nl_addr_put(dst);
+	r = xfrm_add_test_sa(s, &xfrm_aes_gcm, 0x1000);
+	snprintf(why, why_len, "%s", r < 0 ? err_msg() : "AES-GCM ESP SA installed");
+	if (r < 0) {
+		snprintf(why + strlen(why), why_len - strlen(why),
+			 " (no ESP or no rfc4106(gcm(aes)) in this kernel)");
+		err_clear();
+	}
 	nl_socket_free(s);
 	return r < 0 ? 0 : 1;
 }

@@ -47,6 +47,24 @@ void xfrm_dump_free(struct xfrm_dump *d);
 int xfrm_expire(int nsfd, const char *dst, uint32_t spi, bool hard);
 int xfrm_delete_sa(int nsfd, const char *dst, uint32_t spi);
 
+/* An ESP transform as charon's kernel-netlink plugin hands it to the
+ * kernel: an AEAD, or an encryption and an integrity algorithm. Key sizes
+ * in bits include the salt; icv_bits is the AEAD's ICV or the integrity
+ * algorithm's truncation. esn: extended sequence numbers (authencesn). */
+struct esp_transform {
+	const char *aead;
+	const char *enc;
+	const char *auth;
+	unsigned key_bits, auth_bits, icv_bits;
+	bool esn;
+};
+extern const struct esp_transform xfrm_aes_gcm;    /* rfc4106(gcm(aes)), 128-bit key */
+
+/* Install a throw-away tunnel-mode ESP SA 198.51.100.1 -> 198.51.100.2
+ * (TEST-NET-2) with the given SPI on an XFRM netlink socket. */
+struct nl_sock;
+int xfrm_add_test_sa(struct nl_sock *s, const struct esp_transform *t, uint32_t spi);
+
 /* Try to install an AES-GCM ESP SA in a throw-away namespace: 1 if the
  * kernel can, 0 if not (why says what the kernel answered), -1 on error. */
 int xfrm_probe_esp(char *why, size_t why_len);
