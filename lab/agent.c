@@ -11,6 +11,7 @@
 #include "err.h"
 #include "uml.h"
 #include "util.h"
+#include "warm.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,14 +41,6 @@
 #define MAX_SESSIONS 64
 #define DRAIN_MS 300    /* output a command's children may still write */
 
-/* Loaded up front: asking the kernel to autoload them costs a modprobe
- * exec each, about 100 ms apiece under UML. Crypto comes on demand. */
-static const char *const preload[] = {
-	"xfrm_user", "esp4", "veth", "sch_netem", "nfnetlink_queue", "ip_tables",
-	"iptable_filter", "xt_multiport", "xt_NFQUEUE", "gcm", "ghash_generic",
-	"ctr", "seqiv", "echainiv", NULL,
-};
-
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
 {
@@ -67,27 +60,6 @@ static int mnt(const char *src, const char *dst, const char *type, unsigned long
 		return -1;
 	if (mount(src, dst, type, flags, data) < 0)
 		return err_sys("mount %s on %s (%s)", src ? src : type, dst, type ? type : "bind");
-	return 0;
-}
-
-static int kmod_load(struct kmod_ctx *ctx, const char *name)
-{
-	struct kmod_list *list = NULL, *it;
-	int r = kmod_module_new_from_lookup(ctx, name, &list);
-
-	if (r < 0 || !list)
-		return err_set("module %s not found", name);
-	kmod_list_foreach(it, list) {
-		struct kmod_module *m = kmod_module_get_module(it);
-
-		r = kmod_module_probe_insert_module(m, KMOD_PROBE_IGNORE_LOADED, NULL, NULL, NULL, NULL);
-		kmod_module_unref(m);
-		if (r < 0)
-			break;
-	}
-	kmod_module_unref_list(list);
-	if (r < 0)
-		return err_set("load module %s: %s", name, strerror(-r));
 	return 0;
 }
 
@@ -175,31 +147,33 @@ static int setup_mounts(int ndirs, char **dirs)
 	return 0;
 }
 
+/* The kernel's own module requests exec /sbin/modprobe, which looks in
+ * /lib/modules/RELEASE: point it at the UML package's modules. */
 static int setup_modules(const char *release)
 {
 	char *dir = xasprintf("/lib/modules/%s", release);
 	char *target = xasprintf("%s/%s", UML_MODULES_BASE, release);
-	struct kmod_ctx *ctx;
 	int r = 0;
 
-	/* The kernel's own module requests exec /sbin/modprobe, which
-	 * looks here. */
 	mkdir_p("/lib/modules", 0755);
 	if (symlink(target, dir) < 0 && errno != EEXIST)
 		r = err_sys("symlink %s", dir);
 	free(dir);
 	free(target);
-	if (r < 0)
+	return r;
+}
+
+/* Before any command runs: see warm.h. */
+static int warm_up(const char *labdir)
+{
+	struct warm_stats st;
+	bool cold = getenv("IKELAB_UML_COLD") != NULL;
+
+	if (warm_kernel(labdir, cold, &st) < 0)
 		return -1;
-	ctx = kmod_new(NULL, NULL);
-	if (!ctx)
-		return err_set("kmod_new failed");
-	for (const char *const *m = preload; *m; m++)
-		if (kmod_load(ctx, *m) < 0) {
-			say("%s", err_msg());
-			err_clear();
-		}
-	kmod_unref(ctx);
+	say("%s%d modules in %.0f ms, %d ESP transforms in %.0f ms (%d, %d failed)",
+	    cold ? "cold kernel (IKELAB_UML_COLD): " : "", st.modules, st.modules_ms,
+	    st.transforms, st.transforms_ms, st.modules_failed, st.transforms_failed);
 	return 0;
 }
 
@@ -568,7 +542,7 @@ int uml_init_main(int argc, char **argv)
 	uname(&u);
 	if (mnt("proc", "/proc", "proc", 0, NULL) < 0 || mnt("sysfs", "/sys", "sysfs", 0, NULL) < 0 ||
 	    make_root(u.release) < 0 || setup_mounts(ndirs, argv + 2) < 0 ||
-	    setup_modules(u.release) < 0 || (fd = open_serial()) < 0) {
+	    setup_modules(u.release) < 0 || warm_up(argv[2]) < 0 || (fd = open_serial()) < 0) {
 		say("boot failed: %s", err_msg());
 		reboot(RB_POWER_OFF);
 		return 1;

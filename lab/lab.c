@@ -4,6 +4,7 @@
 #include "netns.h"
 #include "peer.h"
 #include "util.h"
+#include "warm.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -581,6 +582,21 @@ static void copy_net_counters(const char *netns, const char *to)
 	err_clear();
 }
 
+/* Best effort: a missing source is not an error. */
+static int copy_if_there(const char *src, const char *dst)
+{
+	char *text;
+	size_t len;
+	int r = 0;
+
+	if (read_file(src, &text, &len) == 0) {
+		r = write_file(dst, text, len, 0644);
+		free(text);
+	}
+	err_clear();
+	return r;
+}
+
 int lab_copy_evidence(const char *name, const char *dest)
 {
 	static const char *const files[] = {
@@ -610,21 +626,26 @@ int lab_copy_evidence(const char *name, const char *dest)
 		}
 		copy_net_counters(json_string_value(json_object_get(node, "netns")), to);
 		for (size_t i = 0; i < ARRAY_LEN(files); i++) {
-			char *src = xasprintf("%s/%s", dir, files[i]), *text;
+			char *src = xasprintf("%s/%s", dir, files[i]);
 			char *dst = xasprintf("%s/%s", to, strrchr(files[i], '/') ?
 					      strrchr(files[i], '/') + 1 : files[i]);
-			size_t len;
 
-			if (read_file(src, &text, &len) == 0) {
-				if (write_file(dst, text, len, 0644) < 0)
-					r = -1;
-				free(text);
-			}
-			err_clear();
+			if (copy_if_there(src, dst) < 0)
+				r = -1;
 			free(src);
 			free(dst);
 		}
 		free(to);
+	}
+	/* Modules the kernel loaded on demand (user-mode Linux: warm.h). */
+	{
+		char *src = xasprintf("%s/%s", st.dir, WARM_LOG_NAME);
+		char *dst = xasprintf("%s/%s", dest, WARM_LOG_NAME);
+
+		if (copy_if_there(src, dst) < 0)
+			r = -1;
+		free(src);
+		free(dst);
 	}
 	lab_close(&st);
 	err_restore(&saved);

@@ -17,6 +17,7 @@
 #include "status.h"
 #include "uml.h"
 #include "util.h"
+#include "warm.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -44,7 +45,8 @@ static const char usage[] =
 	"  nightly  [SCENARIO...] [--seeds N] [--jobs J] [--charon PATH] [--baseline FILE] [--out DIR]\n"
 	"           every scenario with N seeds, J labs at a time: junit.xml, summary.json, index.html\n"
 	"  doctor   [--json]                what this host can do, which backend auto picks\n"
-	"  bench    up [--rounds N] | esp | record [--duration S]   benchmarks (make bench)\n"
+	"  bench    up [--rounds N] | esp | record [--duration S] | first-sa [--rounds N]\n"
+	"                                                          benchmarks (make bench)\n"
 	"\n"
 	"--name defaults to 'lab'. Options may come anywhere before '--'.\n"
 	"Labs live in /run/ikelab/NAME (IKELAB_RUN moves them).\n";
@@ -516,7 +518,10 @@ static int cmd_bench(const struct cli *c)
 		return bench_esp(kernel) < 0 ? fail() : 0;
 	if (c->npos == 1 && !strcmp(c->pos[0], "record"))
 		return bench_record(secs, kernel) < 0 ? fail() : 0;
-	return err_set("usage: ikelab bench up [--rounds N] | esp | record [--duration S]"), fail();
+	if (c->npos == 1 && !strcmp(c->pos[0], "first-sa"))
+		return bench_first_sa((int)rounds, kernel, c->out) < 0 ? fail() : 0;
+	return err_set("usage: ikelab bench up [--rounds N] | esp | record [--duration S] | "
+		       "first-sa [--rounds N]"), fail();
 }
 
 int main(int argc, char **argv)
@@ -526,6 +531,8 @@ int main(int argc, char **argv)
 
 	if (argc >= 2 && !strcmp(argv[1], "uml-init"))
 		return uml_init_main(argc, argv);
+	if (argc >= 1 && !strcmp(argv[0], WARM_MODPROBE))
+		return warm_modprobe_main(argc, argv);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (parse(&c, argc, argv) < 0) {
 		free(c.pos);

@@ -381,6 +381,8 @@ static char **boot_argv(const char *kernel, const char *labdir, const char *name
 	/* The kernel hands NAME=VALUE parameters to init as environment. */
 	if (getenv("IKELAB_TRACE"))
 		argv[n++] = xstrdup("IKELAB_TRACE=1");
+	if (getenv("IKELAB_UML_COLD"))
+		argv[n++] = xstrdup("IKELAB_UML_COLD=1");
 	argv[n++] = xstrdup("--");
 	argv[n++] = xstrdup("uml-init");
 	argv[n++] = xstrdup(labdir);
