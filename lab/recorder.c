@@ -74,6 +74,8 @@ struct rec_peer {
 	json_t *last_list;      /* the last list-sas answer, carried SAs included */
 	bool expect_exit;       /* the schedule kills this charon */
 	bool paused;            /* stopped on purpose: do not sample */
+	bool asked;             /* list-sas sent for the sample being taken */
+	char *ask_err;          /* why it could not be sent */
 	int burst_fd;           /* UDP socket in the peer's namespace */
 	int *pair_series, *ts_series;   /* for sustained maxima */
 	json_t *seen;           /* IKE_SAs by id: {"t": last listed, "sa": {...}} */
@@ -490,6 +492,23 @@ static void carry_busy(struct rec_peer *p, json_t *list, double t)
 	json_decref(listed);
 }
 
+/* The first half of a sample: every charon gets its list-sas request
+ * before the first answer is read, so they answer side by side. A
+ * request that cannot be sent fails the answer the same way. */
+static void sample_ask(struct recorder *r, struct rec_peer *p)
+{
+	p->asked = false;
+	if (p->dead || p->paused)
+		return;
+	if (!proc_alive(&p->charon)) {
+		charon_gone(r, p);
+		return;
+	}
+	p->asked = true;
+	if (sas_list_start(p->cmd, VICI_MS) < 0)
+		p->ask_err = xstrdup(err_msg());
+}
+
 static void sample_peer(struct recorder *r, struct rec_peer *p, double t)
 {
 	struct mismatch_ctx mc = { r, p };
@@ -498,13 +517,15 @@ static void sample_peer(struct recorder *r, struct rec_peer *p, double t)
 	struct xfrm_dump d;
 	json_t *list;
 
-	if (p->dead || p->paused)
+	if (!p->asked)
 		return;
-	if (!proc_alive(&p->charon)) {
-		charon_gone(r, p);
-		return;
+	p->asked = false;
+	list = p->ask_err ? NULL : sas_list_finish(p->cmd, VICI_MS);
+	if (p->ask_err) {
+		err_set("%s", p->ask_err);
+		free(p->ask_err);
+		p->ask_err = NULL;
 	}
-	list = sas_list_registered(p->cmd, VICI_MS);
 	if (!list) {
 		/* Either charon just died, or it hangs: both end the run. */
 		if (!proc_alive(&p->charon)) {
@@ -567,6 +588,8 @@ static void sample_all(struct recorder *r)
 		r->max_gap = t - r->last_sample_t;
 	r->last_sample_t = t;
 	r->samples++;
+	for (int i = 0; i < r->n; i++)
+		sample_ask(r, &r->p[i]);
 	for (int i = 0; i < r->n; i++)
 		sample_peer(r, &r->p[i], t);
 	/* Once per sample: a write costs a host system call under UML. */

@@ -79,17 +79,24 @@ json_t *sas_list(struct vici_conn *c, int timeout_ms)
 	return list;
 }
 
-json_t *sas_list_registered(struct vici_conn *c, int timeout_ms)
+int sas_list_start(struct vici_conn *c, int timeout_ms)
 {
 	struct vici_msg *req = vici_msg_new();
-	struct vici_node *resp = NULL, *msg;
-	json_t *list = json_array();
-	char *name;
 	int r;
 
 	vici_kv(req, "noblock", "yes");
-	r = vici_cmd(c, "list-sas", req, &resp, timeout_ms);
+	r = vici_cmd_start(c, "list-sas", req, timeout_ms);
 	vici_msg_free(req);
+	return r;
+}
+
+json_t *sas_list_finish(struct vici_conn *c, int timeout_ms)
+{
+	struct vici_node *resp = NULL, *msg;
+	json_t *list = json_array();
+	char *name;
+	int r = vici_cmd_finish(c, &resp, timeout_ms);
+
 	vici_node_free(resp);
 	/* The streamed IKE_SAs were queued while the command ran. */
 	while (r == 0 && vici_next_event(c, &name, &msg, 0) > 0) {

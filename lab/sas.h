@@ -14,9 +14,12 @@ struct vici_node;
 /* An array of IKE_SA objects, each with "name" added (the VICI section
  * name) and "child-sas" as an array with "key" added. */
 json_t *sas_list(struct vici_conn *c, int timeout_ms);
-/* The same on a connection registered for "list-sa" once and for all:
- * one round trip per call instead of three, for samplers. */
-json_t *sas_list_registered(struct vici_conn *c, int timeout_ms);
+/* The same on a connection registered for "list-sa" once and for all
+ * (one round trip per call instead of three, for samplers), in two halves
+ * so that several charons answer at once: the request now, the answer
+ * (NULL and err_msg() on failure) later. */
+int sas_list_start(struct vici_conn *c, int timeout_ms);
+json_t *sas_list_finish(struct vici_conn *c, int timeout_ms);
 
 struct sa_counts {
 	int ike, ike_established;
