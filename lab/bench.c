@@ -7,10 +7,12 @@
 #include "state.h"
 #include "uml.h"
 #include "util.h"
+#include "xfrm.h"
 
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <netlink/netlink.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -264,4 +266,150 @@ int bench_up(int rounds, const char *kernel)
 
 		return rc == 0 ? 0 : -1;
 	}
+}
+
+/* ---- the first ESP SA of a fresh kernel --------------------------------- */
+
+/* Microseconds one AES-GCM SA install takes on a socket. */
+static double timed_sa_add(struct nl_sock *s, uint32_t spi)
+{
+	int64_t t0 = mono_ns();
+
+	if (xfrm_add_test_sa(s, &xfrm_aes_gcm, spi) < 0)
+		return -1;
+	return (double)(mono_ns() - t0) / 1e3;
+}
+
+/* Inside the fresh kernel: `up`, then three SAs in alice's namespace, the
+ * way charon installs one (XFRM_MSG_NEWSA), timed one by one. */
+static int bench_first_sa_here(const char *out)
+{
+	struct up_opts o = { .name = "bench-sa", .quiet = true };
+	double us[3] = { -1, -1, -1 }, up_s;
+	int64_t t0 = mono_ns();
+	struct netns_switch sw;
+	struct nl_sock *s = NULL;
+	int r = lab_up_host(&o), fd = -1;
+
+	up_s = (double)(mono_ns() - t0) / 1e9;
+	if (r == 0 && (fd = netns_open("bench-sa-alice")) >= 0 && netns_enter(&sw, fd) == 0) {
+		s = nl_socket_alloc();
+		if (!s || nl_connect(s, NETLINK_XFRM) < 0)
+			r = err_set("no xfrm netlink socket in bench-sa-alice");
+		netns_leave(&sw);
+	}
+	for (int i = 0; r == 0 && i < 3; i++)
+		if ((us[i] = timed_sa_add(s, 0x2000 + (uint32_t)i)) < 0)
+			r = -1;
+	if (s)
+		nl_socket_free(s);
+	if (fd >= 0)
+		close(fd);
+	if (r == 0) {
+		json_t *j = json_pack("{s:f,s:f,s:f,s:f,s:f}", "up_s", up_s, "first_us", us[0],
+				      "second_us", us[1], "third_us", us[2], "inner_s",
+				      (double)(mono_ns() - t0) / 1e9);
+		char *path = xasprintf("%s/first-sa.json", out);
+
+		r = json_dump_file(j, path, 0) == 0 ? 0 : err_set("write %s", path);
+		free(path);
+		json_decref(j);
+	}
+	lab_down_host(o.name);
+	return r;
+}
+
+struct first_sa_round {
+	double boot_s, up_s, first_us, second_us;
+};
+
+/* One fresh kernel, warmed at boot or left cold (IKELAB_UML_COLD). */
+static int first_sa_boot(bool cold, struct first_sa_round *res)
+{
+	char dir[] = "/tmp/ikelab-bench-sa.XXXXXX";
+	char *const inner[] = { "bench", "first-sa", "--out", dir, NULL };
+	const char *rw[] = { dir, NULL };
+	char *path;
+	json_t *j;
+	int64_t t0;
+	int rc;
+
+	if (!mkdtemp(dir))
+		return err_sys("mkdtemp %s", dir);
+	if (cold)
+		setenv("IKELAB_UML_COLD", "1", 1);
+	else
+		unsetenv("IKELAB_UML_COLD");
+	t0 = mono_ns();
+	rc = uml_boot_and_run("bench-sa", inner, rw, false);
+	res->boot_s = (double)(mono_ns() - t0) / 1e9;
+	unsetenv("IKELAB_UML_COLD");
+	path = xasprintf("%s/first-sa.json", dir);
+	j = rc == 0 ? json_load_file(path, 0, NULL) : NULL;
+	free(path);
+	rm_rf(dir);
+	if (!j)
+		return rc < 0 ? -1 : err_set("bench first-sa: no result from the %s kernel",
+					     cold ? "cold" : "warm");
+	res->up_s = json_real_value(json_object_get(j, "up_s"));
+	res->first_us = json_real_value(json_object_get(j, "first_us"));
+	res->second_us = json_real_value(json_object_get(j, "second_us"));
+	/* Boot and halt: the whole run less what the command inside took. */
+	res->boot_s -= json_real_value(json_object_get(j, "inner_s"));
+	json_decref(j);
+	return 0;
+}
+
+static void first_sa_report(const char *what, struct first_sa_round *v, int n, double m[4])
+{
+	double col[4][64];
+
+	for (int i = 0; i < n; i++) {
+		col[0][i] = v[i].boot_s;
+		col[1][i] = v[i].up_s;
+		col[2][i] = v[i].first_us / 1e3;
+		col[3][i] = v[i].second_us / 1e3;
+	}
+	for (int k = 0; k < 4; k++)
+		m[k] = median(col[k], n);
+	printf("  %-5s boot and halt %5.2f s   up %5.3f s   first SA %8.2f ms   second SA %6.2f ms"
+	       "   first/second %6.1f\n", what, m[0], m[1], m[2], m[3], m[2] / m[3]);
+}
+
+/* Cold and warm kernels alternate, so both see the same machine. */
+static int bench_first_sa_uml(int rounds)
+{
+	struct first_sa_round cold[64], warm[64];
+	double mc[4], mw[4];
+
+	if (rounds > 64)
+		rounds = 64;
+	for (int i = 0; i < rounds; i++) {
+		bool cold_first = i % 2 == 0;
+
+		if (first_sa_boot(cold_first, cold_first ? &cold[i] : &warm[i]) < 0 ||
+		    first_sa_boot(!cold_first, cold_first ? &warm[i] : &cold[i]) < 0)
+			return -1;
+		printf("round %d: cold first SA %.1f ms, up %.3f s | warm first SA %.2f ms, up %.3f s\n",
+		       i + 1, cold[i].first_us / 1e3, cold[i].up_s, warm[i].first_us / 1e3,
+		       warm[i].up_s);
+	}
+	printf("medians of %d fresh kernels each (AES-GCM SA in a peer's namespace):\n", rounds);
+	first_sa_report("cold", cold, rounds, mc);
+	first_sa_report("warm", warm, rounds, mw);
+	printf("BENCH first_sa_ms_cold=%.2f first_sa_ms_warm=%.3f second_sa_ms_warm=%.3f "
+	       "up_s_cold=%.3f up_s_warm=%.3f boot_s_cold=%.2f boot_s_warm=%.2f "
+	       "ratio_first_sa=%.4f ratio_up=%.3f ratio_boot=%.3f\n", mc[2], mw[2], mw[3], mc[1], mw[1],
+	       mc[0], mw[0], mw[2] / mc[2], mw[1] / mc[1], mw[0] / mc[0]);
+	return 0;
+}
+
+int bench_first_sa(int rounds, const char *kernel, const char *out)
+{
+	if (inside_uml())
+		return out ? bench_first_sa_here(out) : err_set("bench first-sa: --out is missing");
+	if (!strcmp(kernel, "host"))
+		return err_set("bench first-sa compares fresh user-mode Linux kernels; the host "
+			       "kernel booted long ago");
+	return bench_first_sa_uml(rounds);
 }

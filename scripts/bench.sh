@@ -9,6 +9,10 @@ echo "== up: ikelab up vs. a shell script with ip/unshare/charon/swanctl (same k
 $IKELAB bench up --rounds ${ROUNDS:-5}
 
 echo
+echo "== first ESP SA of a fresh user-mode Linux kernel: warmed at boot vs. cold (as before), alternating"
+$IKELAB bench first-sa --rounds ${ROUNDS:-5}
+
+echo
 echo "== probe: ikelab-probe vs. raw sendmmsg/recvmmsg (ikelab-blast) on loopback, host kernel"
 sh scripts/bench-probe.sh
 
