@@ -41,7 +41,26 @@ up() {	# lab [options...]
 tunnel() {	# lab [alice|bob]
 	local from=${2:-alice} src=10.1.0.1 dst=10.2.0.1
 	[ "$from" = bob ] && { src=10.2.0.1; dst=10.1.0.1; }
-	"$IKELAB" exec --name "$1" "$from" -- ping -c 1 -i 0.2 -w 10 -W 1 -I $src $dst >/dev/null
+	"$IKELAB" exec --name "$1" "$from" -- ping -c 1 -i 0.2 -w 10 -W 1 -I $src $dst >/dev/null ||
+		{ diag "$IKELAB_RUN/$1"; return 1; }
+}
+
+# What the peers' charons were doing when traffic found no tunnel: the
+# slowest step of each charon.log with the lines around it, and modules
+# the kernel loaded on demand. DIR: a lab's or a run's directory.
+diag() {	# dir...
+	echo "  [$TEST] what the lab saw:" >&2
+	python3 "$ROOT/tests/integration/slowstep.py" "$@" >&2 || true
+}
+
+# Modules the lab's user-mode Linux kernel loaded on demand since boot
+# (RUNDIR/module-requests.log): each is a first-use cost the boot's
+# warm-up missed, a delay no real host has. Host-kernel labs have no log.
+assert_no_module_requests() {	# lab-or-run-dir what
+	local log="$1/module-requests.log"
+
+	[ -e "$log" ] || return 0
+	[ ! -s "$log" ] || { cat "$log" >&2; fail "$2: the kernel loaded modules on demand (above)"; }
 }
 
 fail() {
