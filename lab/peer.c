@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -440,6 +441,9 @@ static void keeper(const struct peer *p, int nsfd, int gofd, int infofd, int err
 
 	setsid();
 	prctl(PR_SET_NAME, "ikelab-keeper");
+	/* A charon started by a recording controller (a restart) runs at the
+	 * default priority, not the recorder's (recorder.c: REC_NICE). */
+	setpriority(PRIO_PROCESS, 0, 0);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 	/* Not the controller's stdout either: `ikelab up | tail` would wait

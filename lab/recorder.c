@@ -289,6 +289,15 @@ static double self_cpu_s(void)
 	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
+/*
+ * The recorder is the observer: on user-mode Linux's single CPU it shares
+ * the time with both charons, the probes and the kernel's ESP work, and a
+ * sample that waits for its turn is a missed tick. A higher weight (nice
+ * -10, best effort) lets it sample on time; it takes no more CPU than
+ * before, and the charons it asks still answer at their own priority.
+ */
+#define REC_NICE (-10)
+
 struct recorder *rec_open(const struct rec_opts *o)
 {
 	struct recorder *r = xcalloc(1, sizeof(*r));
@@ -301,6 +310,7 @@ struct recorder *rec_open(const struct rec_opts *o)
 	r->o = *o;
 	r->dir = xstrdup(o->out);
 	r->timer = -1;
+	setpriority(PRIO_PROCESS, 0, REC_NICE);
 	r->duplicates = json_array();
 	r->mismatches = json_array();
 	if (lab_peek(&st, o->lab) < 0) {
@@ -1007,6 +1017,8 @@ static int probe_start(struct recorder *r, struct rec_peer *p, int pps)
 
 		if (setns(p->nsfd, CLONE_NEWNET) < 0)
 			_exit(126);
+		/* The recorder's priority is the observer's, not the traffic's. */
+		setpriority(PRIO_PROCESS, 0, 0);
 		dup2(in[0], 0);
 		dup2(out[1], 1);
 		if (fd >= 0)
