@@ -15,10 +15,11 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 
 OPT     ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
-CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -MMD -MP -Ilab
+LAB_DIRS  := $(shell find lab -type d)
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -MMD -MP $(addprefix -I,$(LAB_DIRS))
 LDLIBS  += -lpthread -lm
 
-LAB_SRCS  := $(filter-out lab/main.c,$(wildcard lab/*.c))
+LAB_SRCS  := $(filter-out lab/cmd/main.c lab/backend/uml/uml-fpfix.c,$(shell find lab -name '*.c'))
 PROBE_SRCS := $(wildcard probes/*.c)
 LAB_OBJS  := $(LAB_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
@@ -33,18 +34,18 @@ $(BUILD)/%.o: %.c
 $(BUILD)/libikelab.a: $(LAB_OBJS)
 	$(AR) rcs $@ $^
 
-$(BUILD)/ikelab: $(BUILD)/lab/main.o $(BUILD)/libikelab.a
+$(BUILD)/ikelab: $(BUILD)/lab/cmd/main.o $(BUILD)/libikelab.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
-# Loaded into user-mode Linux, not into ikelab: see lab/shim/uml-fpfix.c.
-$(BUILD)/uml-fpfix.so: lab/shim/uml-fpfix.c
+# Loaded into user-mode Linux, not into ikelab: see lab/backend/uml/uml-fpfix.c.
+$(BUILD)/uml-fpfix.so: lab/backend/uml/uml-fpfix.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 $(WARN) -shared -fPIC -o $@ $< -ldl
 
 # Traffic probes, run inside peer namespaces: see probes/probe.c. They need
 # only the helpers, not the libraries the controller links.
 $(BUILD)/ikelab-probe $(BUILD)/ikelab-blast: $(BUILD)/ikelab-%: $(BUILD)/probes/%.o $(BUILD)/probes/cli.o \
-		$(BUILD)/lab/util.o $(BUILD)/lab/err.o
+		$(BUILD)/lab/base/util.o $(BUILD)/lab/base/err.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libikelab.a

@@ -64,8 +64,8 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-po
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 PKG_CFLAGS := $(pkg-config --cflags $PKGS)
 PKG_LIBS := $(pkg-config --libs $PKGS)
-CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g \$(SAN) \$(WARN) -MMD -MP -Ilab \$(PKG_CFLAGS)
-SRCS := \$(filter-out lab/main.c,\$(wildcard lab/*.c))
+CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g \$(SAN) \$(WARN) -MMD -MP \$(addprefix -I,\$(shell find lab -type d)) \$(PKG_CFLAGS)
+SRCS := \$(filter-out lab/cmd/main.c lab/backend/uml/uml-fpfix.c,\$(shell find lab -name '*.c'))
 OBJS := \$(SRCS:%.c=$OUT/obj/%.o)
 
 all: $BINS
@@ -85,7 +85,7 @@ $OUT/fuzz_%: tests/fuzz/fuzz_%.c $OUT/libikelab.a
 	@\$(CC) \$(CFLAGS) -MF $OUT/fuzz_\$*.d -DFUZZ_ROOT='"$ROOT"' -fsanitize=fuzzer \
 		-o \$@ \$< $OUT/libikelab.a \$(PKG_LIBS) -lpthread -lm
 
--include \$(wildcard $OUT/obj/lab/*.d $OUT/*.d)
+-include \$(shell find $OUT -name '*.d')
 EOF
 
 # ---- run --------------------------------------------------------------------
