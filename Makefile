@@ -15,8 +15,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 
 OPT     ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
-LAB_DIRS  := $(shell find lab -type d)
-CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -MMD -MP $(addprefix -I,$(LAB_DIRS))
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -MMD -MP -Ilab
 LDLIBS  += -lpthread -lm
 
 LAB_SRCS  := $(filter-out lab/cmd/main.c lab/backend/uml/uml-fpfix.c,$(shell find lab -name '*.c'))

@@ -10,8 +10,8 @@
  * where rx_pps is taken between the first and the last datagram received.
  */
 #include "cli.h"
-#include "err.h"
-#include "util.h"
+#include "base/err.h"
+#include "base/util.h"
 
 #include <errno.h>
 #include <getopt.h>

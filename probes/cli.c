@@ -1,6 +1,6 @@
 /* cli.c - see cli.h. */
 #include "cli.h"
-#include "err.h"
+#include "base/err.h"
 
 #include <errno.h>
 #include <netdb.h>

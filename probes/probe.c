@@ -40,8 +40,8 @@
  * --grace-ms, then everything pending is reported, "end" last, exit 0.
  */
 #include "cli.h"
-#include "err.h"
-#include "util.h"
+#include "base/err.h"
+#include "base/util.h"
 
 #include <endian.h>
 #include <errno.h>

@@ -1,12 +1,12 @@
-#include "doctor.h"
-#include "err.h"
-#include "net.h"
-#include "netns.h"
-#include "peer.h"
-#include "profile.h"
-#include "uml.h"
-#include "util.h"
-#include "xfrm.h"
+#include "backend/doctor.h"
+#include "base/err.h"
+#include "kernel/net.h"
+#include "kernel/netns.h"
+#include "charon/peer.h"
+#include "config/profile.h"
+#include "backend/uml/uml.h"
+#include "base/util.h"
+#include "kernel/xfrm.h"
 
 #include <fcntl.h>
 #include <jansson.h>

@@ -1,10 +1,10 @@
-#include "lab.h"
-#include "err.h"
-#include "net.h"
-#include "netns.h"
-#include "peer.h"
-#include "util.h"
-#include "warm.h"
+#include "backend/lab.h"
+#include "base/err.h"
+#include "kernel/net.h"
+#include "kernel/netns.h"
+#include "charon/peer.h"
+#include "base/util.h"
+#include "backend/uml/warm.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

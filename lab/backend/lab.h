@@ -7,8 +7,8 @@
 
 #include <stdbool.h>
 
-#include "config.h"
-#include "state.h"
+#include "config/config.h"
+#include "backend/state.h"
 
 #define LAB_DEFAULT_TOPOLOGY "topologies/two-peer.yaml"
 #define LAB_DEFAULT_PEERS "peers/auto-route.yaml"

@@ -1,5 +1,5 @@
-#include "state.h"
-#include "err.h"
+#include "backend/state.h"
+#include "base/err.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -13,7 +13,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "util.h"
+#include "base/util.h"
 
 #define LAB_NAME_MAX 32
 #define LAB_DEFAULT_NAME "lab"

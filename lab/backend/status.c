@@ -1,12 +1,12 @@
-#include "status.h"
-#include "err.h"
-#include "netns.h"
-#include "peer.h"
-#include "sas.h"
-#include "state.h"
-#include "util.h"
-#include "vici.h"
-#include "xfrm.h"
+#include "backend/status.h"
+#include "base/err.h"
+#include "kernel/netns.h"
+#include "charon/peer.h"
+#include "charon/sas.h"
+#include "backend/state.h"
+#include "base/util.h"
+#include "charon/vici.h"
+#include "kernel/xfrm.h"
 
 #include <fcntl.h>
 #include <sched.h>

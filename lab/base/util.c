@@ -1,5 +1,5 @@
-#include "util.h"
-#include "err.h"
+#include "base/util.h"
+#include "base/err.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,13 +1,13 @@
-#include "bench.h"
-#include "doctor.h"
-#include "err.h"
-#include "lab.h"
-#include "netns.h"
-#include "recorder.h"
-#include "state.h"
-#include "uml.h"
-#include "util.h"
-#include "xfrm.h"
+#include "campaign/bench.h"
+#include "backend/doctor.h"
+#include "base/err.h"
+#include "backend/lab.h"
+#include "kernel/netns.h"
+#include "record/recorder.h"
+#include "backend/state.h"
+#include "backend/uml/uml.h"
+#include "base/util.h"
+#include "kernel/xfrm.h"
 
 #include <fcntl.h>
 #include <libgen.h>

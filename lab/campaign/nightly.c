@@ -1,11 +1,11 @@
-#include "nightly.h"
-#include "err.h"
-#include "lab.h"
-#include "peer.h"
-#include "plot.h"
-#include "report.h"
-#include "scenario.h"
-#include "util.h"
+#include "campaign/nightly.h"
+#include "base/err.h"
+#include "backend/lab.h"
+#include "charon/peer.h"
+#include "judge/plot.h"
+#include "judge/report.h"
+#include "config/scenario.h"
+#include "base/util.h"
 
 #include <dirent.h>
 #include <errno.h>

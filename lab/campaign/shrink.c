@@ -1,8 +1,8 @@
-#include "shrink.h"
-#include "config.h"
-#include "err.h"
-#include "state.h"
-#include "util.h"
+#include "campaign/shrink.h"
+#include "config/config.h"
+#include "base/err.h"
+#include "backend/state.h"
+#include "base/util.h"
 
 #include <errno.h>
 #include <fcntl.h>

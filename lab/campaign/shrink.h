@@ -29,7 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "scenario.h"
+#include "config/scenario.h"
 
 /* What a candidate keeps of the original scenario. */
 struct shrink_cand {

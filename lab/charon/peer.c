@@ -1,9 +1,9 @@
-#include "peer.h"
-#include "err.h"
+#include "charon/peer.h"
+#include "base/err.h"
 #include <jansson.h>
-#include "netns.h"
-#include "vici.h"
-#include "xfrm.h"
+#include "kernel/netns.h"
+#include "charon/vici.h"
+#include "kernel/xfrm.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

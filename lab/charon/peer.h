@@ -12,8 +12,8 @@
 #ifndef IKELAB_PEER_H
 #define IKELAB_PEER_H
 
-#include "profile.h"
-#include "util.h"
+#include "config/profile.h"
+#include "base/util.h"
 
 struct peer {
 	char *name;             /* node name, also the IKE identity */

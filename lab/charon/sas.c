@@ -1,6 +1,6 @@
-#include "sas.h"
-#include "err.h"
-#include "vici.h"
+#include "charon/sas.h"
+#include "base/err.h"
+#include "charon/vici.h"
 
 #include <string.h>
 

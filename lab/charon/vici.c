@@ -5,9 +5,9 @@
  * Everything charon sends is treated as untrusted input: lengths are checked
  * before anything is allocated or copied, and the decoder never recurses.
  */
-#include "vici.h"
-#include "err.h"
-#include "util.h"
+#include "charon/vici.h"
+#include "base/err.h"
+#include "base/util.h"
 
 #include <errno.h>
 #include <limits.h>

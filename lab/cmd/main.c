@@ -2,22 +2,22 @@
  * main.c - the ikelab command line. It parses arguments and wires modules
  * together; the work happens in lab.c, uml.c, status.c and doctor.c.
  */
-#include "bench.h"
-#include "doctor.h"
-#include "err.h"
-#include "lab.h"
-#include "plot.h"
-#include "nightly.h"
-#include "recorder.h"
-#include "run.h"
-#include "scenario.h"
-#include "shrink.h"
-#include "remote.h"
-#include "state.h"
-#include "status.h"
-#include "uml.h"
-#include "util.h"
-#include "warm.h"
+#include "campaign/bench.h"
+#include "backend/doctor.h"
+#include "base/err.h"
+#include "backend/lab.h"
+#include "judge/plot.h"
+#include "campaign/nightly.h"
+#include "record/recorder.h"
+#include "schedule/run.h"
+#include "config/scenario.h"
+#include "campaign/shrink.h"
+#include "backend/uml/remote.h"
+#include "backend/state.h"
+#include "backend/status.h"
+#include "backend/uml/uml.h"
+#include "base/util.h"
+#include "backend/uml/warm.h"
 
 #include <dirent.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
-#include "config.h"
-#include "err.h"
-#include "util.h"
-#include "yamlcheck.h"
+#include "config/config.h"
+#include "base/err.h"
+#include "base/util.h"
+#include "config/yamlcheck.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>

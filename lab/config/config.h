@@ -12,8 +12,8 @@
 
 #include <cyaml/cyaml.h>
 
-#include "profile.h"
-#include "topology.h"
+#include "config/profile.h"
+#include "config/topology.h"
 
 struct ydoc;
 

@@ -1,5 +1,5 @@
-#include "profile.h"
-#include "err.h"
+#include "config/profile.h"
+#include "base/err.h"
 
 #include <string.h>
 

@@ -1,8 +1,8 @@
-#include "scenario.h"
-#include "config.h"
-#include "err.h"
-#include "util.h"
-#include "yamlcheck.h"
+#include "config/scenario.h"
+#include "config/config.h"
+#include "base/err.h"
+#include "base/util.h"
+#include "config/yamlcheck.h"
 
 #include <inttypes.h>
 #include <jansson.h>

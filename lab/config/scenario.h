@@ -14,8 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "profile.h"
-#include "topology.h"
+#include "config/profile.h"
+#include "config/topology.h"
 
 enum sc_action_kind {
 	SC_INITIATE, SC_TERMINATE, SC_REKEY, SC_INSTALL, SC_UNINSTALL,

@@ -1,4 +1,4 @@
-#include "topology.h"
+#include "config/topology.h"
 
 #include <stdio.h>
 #include <string.h>

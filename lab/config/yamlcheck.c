@@ -1,6 +1,6 @@
-#include "yamlcheck.h"
-#include "err.h"
-#include "util.h"
+#include "config/yamlcheck.h"
+#include "base/err.h"
+#include "base/util.h"
 
 #include <errno.h>
 #include <inttypes.h>

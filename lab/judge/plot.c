@@ -6,9 +6,9 @@
  * Peer names never reach the data files (blocks are selected by index), so
  * only the quoted titles in the script have to cope with odd names.
  */
-#include "plot.h"
-#include "err.h"
-#include "util.h"
+#include "judge/plot.h"
+#include "base/err.h"
+#include "base/util.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -7,9 +7,9 @@
  * alike; paths become percent-encoded relative URLs. Counts are taken
  * from the seeds themselves, so the two reports always agree.
  */
-#include "report.h"
-#include "err.h"
-#include "util.h"
+#include "judge/report.h"
+#include "base/err.h"
+#include "base/util.h"
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
-#include "verdict.h"
-#include "err.h"
-#include "util.h"
+#include "judge/verdict.h"
+#include "base/err.h"
+#include "base/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -11,7 +11,7 @@
 
 #include <jansson.h>
 
-#include "scenario.h"
+#include "config/scenario.h"
 
 enum verdict_result {
 	VERDICT_PASS,           /* clean scenario: every expectation held */

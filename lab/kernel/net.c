@@ -1,7 +1,7 @@
-#include "net.h"
-#include "err.h"
-#include "netns.h"
-#include "util.h"
+#include "kernel/net.h"
+#include "base/err.h"
+#include "kernel/netns.h"
+#include "base/util.h"
 
 #include <net/if.h>
 #include <netlink/netlink.h>

@@ -1,6 +1,6 @@
-#include "netem.h"
-#include "err.h"
-#include "net.h"
+#include "kernel/netem.h"
+#include "base/err.h"
+#include "kernel/net.h"
 
 #include <math.h>
 #include <netlink/netlink.h>

@@ -1,6 +1,6 @@
-#include "netns.h"
-#include "err.h"
-#include "util.h"
+#include "kernel/netns.h"
+#include "base/err.h"
+#include "base/util.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,8 +1,8 @@
-#include "wire.h"
-#include "err.h"
-#include "net.h"
-#include "netns.h"
-#include "util.h"
+#include "kernel/wire.h"
+#include "base/err.h"
+#include "kernel/net.h"
+#include "kernel/netns.h"
+#include "base/util.h"
 
 #include <errno.h>
 #include <fcntl.h>

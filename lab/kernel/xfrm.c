@@ -1,8 +1,8 @@
-#include "xfrm.h"
-#include "err.h"
-#include "net.h"
-#include "netns.h"
-#include "util.h"
+#include "kernel/xfrm.h"
+#include "base/err.h"
+#include "kernel/net.h"
+#include "kernel/netns.h"
+#include "base/util.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
-#include "xfrmmon.h"
-#include "err.h"
-#include "net.h"
-#include "util.h"
+#include "kernel/xfrmmon.h"
+#include "base/err.h"
+#include "kernel/net.h"
+#include "base/util.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

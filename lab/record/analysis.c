@@ -1,5 +1,5 @@
-#include "analysis.h"
-#include "util.h"
+#include "record/analysis.h"
+#include "base/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>

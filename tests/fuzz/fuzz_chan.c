@@ -8,9 +8,9 @@
  * stream. An OPEN frame that parses is encoded again with
  * chan_put_open(), which must give back the same payload.
  */
-#include "chan.h"
-#include "err.h"
-#include "util.h"
+#include "backend/uml/chan.h"
+#include "base/err.h"
+#include "base/util.h"
 
 #include <fcntl.h>
 #include <stdio.h>

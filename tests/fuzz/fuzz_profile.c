@@ -4,8 +4,8 @@
  * over itself: the depth limit). A loaded profile is also laid over a copy
  * of itself, as a scenario's per-peer `set:` is.
  */
-#include "config.h"
-#include "err.h"
+#include "config/config.h"
+#include "base/err.h"
 #include "fuzz_file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -4,11 +4,11 @@
  * sas.c does for each list-sa event (sas_collect), then reduced to a sample
  * (analysis.c) and checked against a ledger of the SAs seen.
  */
-#include "analysis.h"
-#include "err.h"
-#include "sas.h"
-#include "util.h"
-#include "vici.h"
+#include "record/analysis.h"
+#include "base/err.h"
+#include "charon/sas.h"
+#include "base/util.h"
+#include "charon/vici.h"
 
 #include <stdio.h>
 #include <stdlib.h>

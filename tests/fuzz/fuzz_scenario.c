@@ -9,9 +9,9 @@
  * per-peer profiles are copied, and it is saved and loaded again: the
  * saved file must load and give the same plan for the same seed.
  */
-#include "config.h"
-#include "err.h"
-#include "scenario.h"
+#include "config/config.h"
+#include "base/err.h"
+#include "config/scenario.h"
 #include "fuzz_file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

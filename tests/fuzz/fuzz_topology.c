@@ -4,8 +4,8 @@
  * what passed, and the semantic checks (config.c). A topology that loads
  * must hold what lab.c relies on.
  */
-#include "config.h"
-#include "err.h"
+#include "config/config.h"
+#include "base/err.h"
 #include "fuzz_file.h"
 
 #include <arpa/inet.h>

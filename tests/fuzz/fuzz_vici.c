@@ -13,9 +13,9 @@
  *     included); whatever vici_msg_bytes() accepts must decode into the
  *     tree the program built.
  */
-#include "err.h"
-#include "util.h"
-#include "vici.h"
+#include "base/err.h"
+#include "base/util.h"
+#include "charon/vici.h"
 
 #include <stdio.h>
 #include <stdlib.h>

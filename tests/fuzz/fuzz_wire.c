@@ -7,9 +7,9 @@
  * Every packet is parsed; an IKE message goes through wire_match() with
  * counters kept across the input, as the wire keeps them.
  */
-#include "err.h"
-#include "util.h"
-#include "wire.h"
+#include "base/err.h"
+#include "base/util.h"
+#include "kernel/wire.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "analysis.h"
+#include "record/analysis.h"
 
 #define HZ	10
 #define GRACE	2.0

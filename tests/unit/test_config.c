@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "config.h"
-#include "err.h"
-#include "util.h"
-#include "yamlcheck.h"
+#include "config/config.h"
+#include "base/err.h"
+#include "base/util.h"
+#include "config/yamlcheck.h"
 
 #define FIX "tests/unit/yaml/"
 

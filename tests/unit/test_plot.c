@@ -4,9 +4,9 @@
  * run), on a generated long run, on broken input, and with gnuplot missing
  * or failing. Run from the repository root.
  */
-#include "plot.h"
-#include "err.h"
-#include "util.h"
+#include "judge/plot.h"
+#include "base/err.h"
+#include "base/util.h"
 
 #include <check.h>
 #include <stdbool.h>

@@ -5,9 +5,9 @@
  * files), one full of hostile strings, and one without the optional
  * fields. Run from the repository root.
  */
-#include "report.h"
-#include "err.h"
-#include "util.h"
+#include "judge/report.h"
+#include "base/err.h"
+#include "base/util.h"
 
 #include <check.h>
 #include <stdbool.h>

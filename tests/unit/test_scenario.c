@@ -13,10 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "err.h"
-#include "scenario.h"
-#include "util.h"
+#include "config/config.h"
+#include "base/err.h"
+#include "config/scenario.h"
+#include "base/util.h"
 
 #define FIX "tests/unit/scenarios/"
 #define MS_SHAPE "(milliseconds with ms, seconds, or a number with s, m, " \

@@ -13,10 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "err.h"
-#include "scenario.h"
-#include "shrink.h"
-#include "util.h"
+#include "base/err.h"
+#include "config/scenario.h"
+#include "campaign/shrink.h"
+#include "base/util.h"
 
 #define FIX "tests/unit/scenarios/"
 

@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "scenario.h"
-#include "verdict.h"
+#include "base/err.h"
+#include "config/scenario.h"
+#include "judge/verdict.h"
 
 #define DIR "tests/unit/verdict"
 

@@ -6,9 +6,9 @@
  * shared mistake. The mock charon is a thread serving a unix socket in a
  * temporary directory; it records what it did not like in m->fail.
  */
-#include "vici.h"
-#include "err.h"
-#include "util.h"
+#include "charon/vici.h"
+#include "base/err.h"
+#include "base/util.h"
 
 #include <check.h>
 #include <errno.h>

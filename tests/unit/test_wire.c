@@ -6,7 +6,7 @@
  * from the parser's own idea of them. Every parse runs on a heap copy of
  * exactly the bytes given, so the sanitizer build catches any read past it.
  */
-#include "wire.h"
+#include "kernel/wire.h"
 
 #include <arpa/inet.h>
 #include <check.h>

@@ -1,5 +1,5 @@
 #!/bin/bash
-# netem on a link (lab/netem.c) on the real kernel: two scratch namespaces
+# netem on a link (lab/kernel/netem.c) on the real kernel: two scratch namespaces
 # a -- b, delay, jitter and loss set through libnl-route, checked against
 # what iproute2's tc reads back and against ping's round trip, then cleared.
 #

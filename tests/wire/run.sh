@@ -1,5 +1,5 @@
 #!/bin/bash
-# The IKE fault wire (lab/wire.c) on the real kernel: three scratch network
+# The IKE fault wire (lab/kernel/wire.c) on the real kernel: three scratch network
 # namespaces a -- r -- b, the wire on r's FORWARD path through NFQUEUE, fake
 # IKE messages timed from a to b and back (tests/wire/check.py).
 #
@@ -43,7 +43,7 @@ SAN=""
 [ -z "${SANITIZE:-}" ] || SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 # shellcheck disable=SC2086,SC2046
 "${CC:-cc}" -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-	-Wmissing-prototypes -Wno-unused-parameter -O1 -g $SAN $(find "$ROOT/lab" -type d | sed 's/^/-I/') \
+	-Wmissing-prototypes -Wno-unused-parameter -O1 -g $SAN -I"$ROOT/lab" \
 	-o "$WORK/wiretest" "$ROOT/tests/wire/wiretest.c" "$ROOT"/lab/kernel/{wire,netem,net,netns}.c \
 	"$ROOT"/lab/base/{err,util}.c \
 	$(pkg-config --cflags --libs libnl-3.0 libnl-route-3.0 libnl-nf-3.0) -lm ||

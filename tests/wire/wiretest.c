@@ -1,5 +1,5 @@
 /*
- * wiretest.c - drives lab/wire.c for tests/wire/run.sh: opens the wire on
+ * wiretest.c - drives lab/kernel/wire.c for tests/wire/run.sh: opens the wire on
  * a router namespace with rules from the command line, runs the event loop
  * a controller would, prints what happens as JSON lines on stdout and
  * takes commands on stdin.
@@ -16,11 +16,11 @@
  *   wiretest netem NS DEV DELAY_MS JITTER_MS LOSS_PCT | clear
  *	netem_set / netem_clear on DEV in namespace NS (tests/wire/netem.sh)
  */
-#include "err.h"
-#include "netem.h"
-#include "netns.h"
-#include "util.h"
-#include "wire.h"
+#include "base/err.h"
+#include "kernel/netem.h"
+#include "kernel/netns.h"
+#include "base/util.h"
+#include "kernel/wire.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -7,11 +7,11 @@
  * the serial line: each CHAN_OPEN runs one ikelab command, whose output,
  * exit status and signals travel as frames (chan.h).
  */
-#include "chan.h"
-#include "err.h"
-#include "uml.h"
-#include "util.h"
-#include "warm.h"
+#include "backend/uml/chan.h"
+#include "base/err.h"
+#include "backend/uml/uml.h"
+#include "base/util.h"
+#include "backend/uml/warm.h"
 
 #include <errno.h>
 #include <fcntl.h>

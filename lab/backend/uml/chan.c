@@ -1,5 +1,5 @@
-#include "chan.h"
-#include "err.h"
+#include "backend/uml/chan.h"
+#include "base/err.h"
 
 #include <errno.h>
 #include <fcntl.h>

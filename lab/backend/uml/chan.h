@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util.h"
+#include "base/util.h"
 
 #define CHAN_HDR 9
 #define CHAN_PAYLOAD_MAX (256 * 1024)

@@ -1,7 +1,7 @@
-#include "remote.h"
-#include "chan.h"
-#include "err.h"
-#include "util.h"
+#include "backend/uml/remote.h"
+#include "backend/uml/chan.h"
+#include "base/err.h"
+#include "base/util.h"
 
 #include <errno.h>
 #include <poll.h>

@@ -2,12 +2,12 @@
  * uml.c - host side of the user-mode Linux backend: finding the kernel,
  * booting it under a broker, and taking it down.
  */
-#include "uml.h"
-#include "chan.h"
-#include "err.h"
-#include "remote.h"
-#include "state.h"
-#include "util.h"
+#include "backend/uml/uml.h"
+#include "backend/uml/chan.h"
+#include "base/err.h"
+#include "backend/uml/remote.h"
+#include "backend/state.h"
+#include "base/util.h"
 
 #include <cpuid.h>
 #include <dirent.h>

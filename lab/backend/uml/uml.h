@@ -21,7 +21,7 @@
 
 #include <stdbool.h>
 
-#include "lab.h"
+#include "backend/lab.h"
 
 #define UML_KERNEL_DEFAULT "/usr/bin/linux.uml"
 #define UML_MODULES_BASE "/usr/lib/uml/modules"

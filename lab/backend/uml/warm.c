@@ -1,10 +1,10 @@
 /*
  * warm.c - paying a fresh kernel's first-use costs at boot (see warm.h).
  */
-#include "warm.h"
-#include "err.h"
-#include "util.h"
-#include "xfrm.h"
+#include "backend/uml/warm.h"
+#include "base/err.h"
+#include "base/util.h"
+#include "kernel/xfrm.h"
 
 #include <errno.h>
 #include <stdarg.h>
