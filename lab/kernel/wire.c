@@ -2,6 +2,7 @@
 #include "base/err.h"
 #include "kernel/net.h"
 #include "kernel/netns.h"
+#include "base/spawn.h"
 #include "base/util.h"
 
 #include <errno.h>
@@ -247,60 +248,34 @@ static const char *hold_name(const struct wire_rule *r)
 }
 
 /*
- * iptables-legacy -w OP FORWARD ... in the router's namespace: fork, setns
- * in the child, exec. Its output becomes the error message.
+ * iptables-legacy OP FORWARD ... in the router's namespace. It waits at most
+ * IPTABLES_LOCK_S for the xtables lock another program holds, and the
+ * whole call has a deadline; what it says becomes the error message.
  */
+#define IPTABLES_LOCK_S "5"
+#define IPTABLES_TIMEOUT_MS 15000
+
 static int iptables(const struct wire *w, const char *op)
 {
-	char num[8], out[512];
-	char *const argv[] = {
-		"iptables-legacy", "-w", (char *)op, "FORWARD", "-p", "udp", "-m", "multiport",
-		"--ports", "500,4500", "-j", "NFQUEUE", "--queue-num", num, "--queue-bypass", NULL,
-	};
-	size_t len = 0;
-	ssize_t got;
-	int pfd[2], status;
-	pid_t pid;
+	struct spawn_opts o = { .io = { SPAWN_NULL, SPAWN_CAPTURE, SPAWN_TO_OUT },
+				.enter_netns = true, .netns_fd = w->nsfd, .search_path = true };
+	struct argv a = { 0 };
+	int r;
 
-	snprintf(num, sizeof(num), "%u", w->queue);
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return err_sys("pipe for iptables-legacy");
-	pid = fork();
-	if (pid < 0) {
-		close(pfd[0]);
-		close(pfd[1]);
-		return err_sys("fork for iptables-legacy");
-	}
-	if (pid == 0) {
-		/* No allocation or locking here: the controller may have threads. */
-		dup2(pfd[1], STDOUT_FILENO);
-		dup2(pfd[1], STDERR_FILENO);
-		if (setns(w->nsfd, CLONE_NEWNET) < 0)
-			_exit(126);
-		execvp(argv[0], argv);
-		execv("/usr/sbin/iptables-legacy", argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	while ((got = read(pfd[0], out + len, sizeof(out) - 1 - len)) > 0 ||
-	       (got < 0 && errno == EINTR))
-		len += got > 0 ? (size_t)got : 0;
-	close(pfd[0]);
-	out[len] = '\0';
-	for (char *p = out; *p; p++)
-		if (*p == '\n')
-			*p = p[1] ? ' ' : '\0';
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return err_sys("waitpid iptables-legacy");
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 126)
-		return err_set("iptables-legacy %s FORWARD: setns(CLONE_NEWNET) into the router failed", op);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		return err_set("iptables-legacy %s FORWARD: exec failed: not installed? (Debian package iptables)", op);
-	return err_set("iptables-legacy %s FORWARD -p udp -m multiport --ports 500,4500 -j NFQUEUE "
-		       "--queue-num %u --queue-bypass: %s", op, w->queue, len ? out : "failed");
+	argv_addv(&a, (char *const[]){ "iptables-legacy", "-w", IPTABLES_LOCK_S, (char *)op,
+				       "FORWARD", "-p", "udp", "-m", "multiport", "--ports",
+				       "500,4500", "-j", "NFQUEUE", "--queue-num", NULL });
+	argv_addf(&a, "%u", w->queue);
+	argv_add(&a, "--queue-bypass");
+	r = spawn_run(a.v, &o, IPTABLES_TIMEOUT_MS, NULL, NULL);
+	argv_free(&a);
+	if (r < 0 && strstr(err_msg(), "not found in PATH"))
+		return err_wrap("the fault wire needs iptables-legacy (Debian package iptables)");
+	if (r < 0)
+		return err_wrap("iptables-legacy %s FORWARD -p udp -m multiport --ports 500,4500 -j "
+				"NFQUEUE --queue-num %u --queue-bypass in router %s", op, w->queue,
+				w->router);
+	return 0;
 }
 
 /* One config message: bind, copy whole packets, limit the queue, fail open.
