@@ -13,9 +13,14 @@ PKGS    := libnl-3.0 libnl-route-3.0 libnl-xfrm-3.0 libnl-nf-3.0 libcyaml yaml-0
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 
-OPT     ?= -O2 -g
+# What the code needs is in IKELAB_CFLAGS and cannot be lost: CFLAGS and
+# LDFLAGS are the user's (optimization, debugging, sanitizers), added after
+# it, so `make CFLAGS=-O0` still builds with every warning and -Werror.
+# The code uses GNU extensions (statement expressions, `?:`): gnu11.
+CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
-CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -MMD -MP -Ilab
+IKELAB_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -MMD -MP -Ilab
+ALL_CFLAGS = $(IKELAB_CFLAGS) $(CFLAGS) $(PKG_CFLAGS)
 LDLIBS  += -lpthread -lm
 
 LAB_SRCS  := $(filter-out lab/cmd/main.c lab/backend/uml/uml-fpfix.c,$(shell find lab -name '*.c'))
@@ -28,7 +33,7 @@ all: $(BUILD)/ikelab $(BUILD)/uml-fpfix.so $(BUILD)/ikelab-probe $(BUILD)/ikelab
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libikelab.a: $(LAB_OBJS)
 	$(AR) rcs $@ $^
@@ -39,7 +44,7 @@ $(BUILD)/ikelab: $(BUILD)/lab/cmd/main.o $(BUILD)/libikelab.a
 # Loaded into user-mode Linux, not into ikelab: see lab/backend/uml/uml-fpfix.c.
 $(BUILD)/uml-fpfix.so: lab/backend/uml/uml-fpfix.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -D_GNU_SOURCE -O2 $(WARN) -shared -fPIC -o $@ $< -ldl
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
 
 # Traffic probes, run inside peer namespaces: see probes/probe.c. They need
 # only the helpers, not the libraries the controller links.
@@ -49,7 +54,7 @@ $(BUILD)/ikelab-probe $(BUILD)/ikelab-blast: $(BUILD)/ikelab-%: $(BUILD)/probes/
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libikelab.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) $$(pkg-config --cflags check) -o $@ $< $(BUILD)/libikelab.a \
+	$(CC) $(ALL_CFLAGS) $$(pkg-config --cflags check) -o $@ $< $(BUILD)/libikelab.a \
 		$(PKG_LIBS) $$(pkg-config --libs check) $(LDLIBS)
 
 deps:
@@ -63,7 +68,7 @@ unit: $(UNIT_BINS)
 
 # The same unit tests built with AddressSanitizer and UBSan (and clang, so
 # the code is known to build with both compilers).
-ASAN_VARS = BUILD=build/asan CC=clang OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+ASAN_VARS = BUILD=build/asan CC=clang CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined"
 asan:
 	$(MAKE) $(ASAN_VARS) unit all

@@ -64,7 +64,7 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-po
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 PKG_CFLAGS := $(pkg-config --cflags $PKGS)
 PKG_LIBS := $(pkg-config --libs $PKGS)
-CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g \$(SAN) \$(WARN) -MMD -MP -Ilab \$(PKG_CFLAGS)
+CFLAGS := -std=gnu11 -D_GNU_SOURCE -O1 -g \$(SAN) \$(WARN) -MMD -MP -Ilab \$(PKG_CFLAGS)
 SRCS := \$(filter-out lab/cmd/main.c lab/backend/uml/uml-fpfix.c,\$(shell find lab -name '*.c'))
 OBJS := \$(SRCS:%.c=$OUT/obj/%.o)
 

@@ -42,7 +42,7 @@ trap cleanup EXIT
 SAN=""
 [ -z "${SANITIZE:-}" ] || SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 # shellcheck disable=SC2086,SC2046
-"${CC:-cc}" -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+"${CC:-cc}" -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-unused-parameter -O1 -g $SAN -I"$ROOT/lab" \
 	-o "$WORK/wiretest" "$ROOT/tests/wire/wiretest.c" "$ROOT"/lab/kernel/{wire,netem,net,netns}.c \
 	"$ROOT"/lab/base/{err,util,spawn}.c \
