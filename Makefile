@@ -58,10 +58,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libikelab.a
 		$(PKG_LIBS) $$(pkg-config --libs check) $(LDLIBS)
 
 deps:
-	@sh scripts/deps.sh
+	@scripts/deps.sh
 
 test-deps:
-	@sh scripts/deps.sh --test
+	@scripts/deps.sh --test
 
 unit: $(UNIT_BINS)
 	@for t in $(UNIT_BINS); do echo "== $$t"; $$t || exit 1; done
@@ -77,21 +77,21 @@ asan-build:
 	$(MAKE) $(ASAN_VARS) all
 
 integration: all
-	@sh tests/integration/run.sh
+	@tests/integration/run.sh
 
 # The probe's accounting against iptables counters, in a scratch namespace;
 # once as built, once built with the sanitizers.
 probe-test: all asan-build
-	bash tests/probe/run.sh
-	PROBE=build/asan/ikelab-probe bash tests/probe/run.sh
+	tests/probe/run.sh
+	PROBE=build/asan/ikelab-probe tests/probe/run.sh
 
 # The nightly reports against Jenkins' JUnit schema and in headless Chromium.
 report-test: all
-	BUILD=$(BUILD) bash tests/report/check.sh
+	BUILD=$(BUILD) tests/report/check.sh
 
 # The fault wire on this kernel's NFQUEUE (netem is checked inside labs).
 wire-test: all
-	bash tests/wire/run.sh
+	tests/wire/run.sh
 
 test: test-deps
 	$(MAKE) all unit
@@ -107,11 +107,11 @@ test: test-deps
 # user-mode Linux the plain build runs: ASan cannot).
 stress: test-deps
 	$(MAKE) all asan-build
-	sh tests/stress/run.sh
-	FUZZ_SECONDS=$${FUZZ_SECONDS:-30} sh scripts/fuzz.sh
+	tests/stress/run.sh
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-30} scripts/fuzz.sh
 	IKELAB=$(CURDIR)/build/asan/ikelab IKELAB_UML_INNER=$(CURDIR)/build/ikelab \
 		TESTS="t01-default-lab.sh t03-bad-input.sh t04-host-backend.sh t05-killed-controller.sh t06-record.sh" \
-		sh tests/integration/run.sh
+		tests/integration/run.sh
 
 lab-up: deps
 	$(MAKE) all
@@ -129,16 +129,16 @@ nightly: test-deps
 
 bench: test-deps
 	$(MAKE) all
-	@sh scripts/bench.sh
+	@scripts/bench.sh
 
 # libFuzzer harnesses (tests/fuzz/) built with clang into build/fuzz/:
 # fuzz runs each for FUZZ_SECONDS (60), fuzz-regress runs each once over
 # its seeds and the inputs that once crashed it.
 fuzz: test-deps
-	sh scripts/fuzz.sh
+	scripts/fuzz.sh
 
 fuzz-regress: test-deps
-	sh scripts/fuzz.sh --regress
+	scripts/fuzz.sh --regress
 
 .PHONY: fuzz fuzz-regress
 

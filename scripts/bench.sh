@@ -14,7 +14,7 @@ $IKELAB bench first-sa --rounds ${ROUNDS:-5}
 
 echo
 echo "== probe: ikelab-probe vs. raw sendmmsg/recvmmsg (ikelab-blast) on loopback, host kernel"
-sh scripts/bench-probe.sh
+scripts/bench-probe.sh
 
 echo
 echo "== probe through ESP vs. cleartext, same namespaces, same boot"

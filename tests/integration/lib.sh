@@ -1,3 +1,5 @@
+#!/bin/bash
+# Sourced by every integration test (not run on its own).
 # Shared helpers for the integration tests: real labs, real charons, real
 # kernels. Each test is a bash script that sources this file and exits
 # non-zero on the first failed assertion.

@@ -2,12 +2,12 @@
 # Run every integration test (tests/integration/t*.sh) in order; each brings
 # up real labs. Prints one line per test with its time; exits non-zero if
 # any failed.
-cd "$(dirname "$0")"
+cd "$(dirname "$0")" || exit 2
 failed=0
 total_start=$(date +%s)
 for t in ${TESTS:-t*.sh}; do
 	start=$(date +%s)
-	if bash "$t"; then
+	if "./$t"; then
 		echo "PASS $t ($(( $(date +%s) - start )) s)"
 	else
 		echo "FAIL $t ($(( $(date +%s) - start )) s)"

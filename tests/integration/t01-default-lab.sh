@@ -1,3 +1,4 @@
+#!/bin/bash
 # The default lab, as `make lab-up` brings it: up under the backend auto
 # picks, one ping from alice's protected address to bob's establishes
 # exactly one IKE_SA and one CHILD_SA on each peer, swanctl agrees, and

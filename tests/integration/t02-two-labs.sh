@@ -1,3 +1,4 @@
+#!/bin/bash
 # Two labs side by side: traffic in one creates SAs only there, taking one
 # down leaves the other working.
 . "$(dirname "$0")/lib.sh"

@@ -1,3 +1,4 @@
+#!/bin/bash
 # Bad input gets one clear line, a non-zero exit, and builds nothing.
 . "$(dirname "$0")/lib.sh"
 LAB=it-bad

@@ -1,3 +1,4 @@
+#!/bin/bash
 # The host backend on this machine's own kernel: namespaces under
 # /run/netns that `ip netns exec` can enter, charons with trap policies,
 # and a down that removes them. Where the kernel can hold ESP SAs the ping

@@ -1,3 +1,4 @@
+#!/bin/bash
 # `down` cleans a lab whose controller was killed half-way through `up`,
 # whatever the point, and the same name can be brought up again.
 . "$(dirname "$0")/lib.sh"

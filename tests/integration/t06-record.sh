@@ -1,3 +1,4 @@
+#!/bin/bash
 # Recording a lab: a 60-second run with CHILD_SA rekeys every 6-10 s and
 # probe traffic both ways; a duplicate forced by hand; a plot; a charon
 # killed mid-recording.

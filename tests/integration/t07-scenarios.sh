@@ -1,3 +1,4 @@
+#!/bin/bash
 # Scenarios: every shipped reproduction shows its bug on the first seed and
 # every control passes; one seed always gives one schedule; a malformed
 # scenario is refused before anything is built.

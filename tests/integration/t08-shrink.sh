@@ -1,3 +1,4 @@
+#!/bin/bash
 # Shrinking a failing run: the uniqueness race (both peers' trap policies
 # fire within 200 us: two IKE_SAs, duplicate CHILD_SAs, on every seed)
 # padded with actions that have nothing to do with it, long after the

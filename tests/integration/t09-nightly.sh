@@ -1,3 +1,4 @@
+#!/bin/bash
 # The nightly: two shipped scenarios, 3 seeds, 2 labs at a time; junit.xml
 # that Jenkins' JUnit schema accepts, a summary.json with the right counts,
 # an index.html that headless Chromium renders. Then against a baseline: a

@@ -1,3 +1,4 @@
+#!/bin/bash
 # A charon that crashes or hangs in the middle of a run, or never opens its
 # VICI socket: found within a bounded time, named with the last lines of its
 # log, and the run ends as a lab error (exit 2), never as a pass or a hang.

@@ -1,3 +1,4 @@
+#!/bin/bash
 # Chaos: the controller killed at random points of up, record and run, on
 # both kernels; for user-mode Linux also killed *inside* (SIGQUIT forwarded
 # to the inner controller, which dies on the spot) and then outside before

@@ -1,3 +1,4 @@
+#!/bin/bash
 # Four labs at once, each recording, with traffic in two of them: counts,
 # files and processes stay per lab. Then two controllers race to bring up
 # one name: one wins, the other says so.

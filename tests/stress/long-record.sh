@@ -1,3 +1,4 @@
+#!/bin/bash
 # A long recording (10 minutes by default) under traffic: the recorder's
 # memory stays flat and no sample is late.   LONG_SECONDS=600
 . "$(dirname "$0")/../integration/lib.sh"
