@@ -101,9 +101,19 @@ trap 'exit 1' HUP INT TERM
 found=0
 summary=
 
-# Inputs of a target that are checked in: seeds and regressions.
+# The shipped files a YAML target reads in place, so that its seeds cannot
+# drift from them: every topology, profile and scenario of the repository.
+shipped() {
+	case $1 in
+	topology) echo topologies ;;
+	profile) echo peers ;;
+	scenario) echo scenarios ;;
+	esac
+}
+
+# Inputs of a target that are checked in: seeds, shipped files, regressions.
 inputs() {
-	for d in tests/fuzz/corpus/$1 tests/fuzz/regress/$1; do
+	for d in tests/fuzz/corpus/$1 $(shipped "$1") tests/fuzz/regress/$1; do
 		[ -d "$d" ] && find "$d" -type f ! -name '.*' ! -name '*.md'
 	done
 	return 0
@@ -142,7 +152,8 @@ for t in $TARGETS; do
 	# shellcheck disable=SC2086  # FUZZ_FLAGS are several flags
 	"$OUT/fuzz_$t" -max_total_time="$SECONDS_EACH" -timeout=1 -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$art/" ${FUZZ_FLAGS:-} \
-		"$work" tests/fuzz/corpus/$t $( [ -d tests/fuzz/regress/$t ] && echo tests/fuzz/regress/$t ) \
+		"$work" tests/fuzz/corpus/$t $(shipped "$t") \
+		$( [ -d tests/fuzz/regress/$t ] && echo tests/fuzz/regress/$t ) \
 		>"$log" 2>&1
 	rc=$?
 	set -e
