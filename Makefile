@@ -89,6 +89,11 @@ probe-test: all asan-build
 report-test: all
 	BUILD=$(BUILD) tests/report/check.sh
 
+# The shape of the tree: README's layout, one way to spawn, file sizes,
+# build flags, scripts (tests/tree/check.sh).
+tree-test:
+	tests/tree/check.sh
+
 # The fault wire on this kernel's NFQUEUE (netem is checked inside labs).
 wire-test: all
 	tests/wire/run.sh
@@ -145,5 +150,5 @@ fuzz-regress: test-deps
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps test-deps unit asan asan-build probe-test report-test wire-test integration test stress lab-up lab-down nightly bench clean
+.PHONY: all deps test-deps unit asan asan-build probe-test report-test wire-test tree-test integration test stress lab-up lab-down nightly bench clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

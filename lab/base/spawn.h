@@ -16,10 +16,12 @@
  * runs controller code in a process of its own:
  *   - the keeper of each charon (charon/peer.c): reaps charon and records
  *     how it ended, outliving the command that started it;
- *   - the UML broker (backend/uml/uml.c): owns the kernel's serial line;
- *   - the nightly's workers (campaign/nightly.c): one run per child.
- * `make test` greps lab/ for fork, exec*, system and popen outside this file
- * and those three (tests/unit/spawn-only.sh).
+ *   - the UML broker (backend/uml/uml.c): owns the kernel's serial line.
+ * And `ikelab exec` on a host lab execs the user's command in place, after
+ * entering the peer's namespaces (backend/status.c): no child at all.
+ * Each of those lines says "spawn.h: ..."; `make tree-test`
+ * (tests/tree/check.sh) finds every other fork, exec*, system and popen in
+ * lab/ and fails.
  */
 #ifndef IKELAB_SPAWN_H
 #define IKELAB_SPAWN_H

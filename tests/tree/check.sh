@@ -1,0 +1,69 @@
+#!/bin/bash
+# The tree keeps the shape issue 10 gave it (make tree-test, in make test):
+#  - README's layout section names every folder under lab/, and every
+#    lab/ folder it names exists;
+#  - programs are started only through lab/base/spawn.c: no fork, exec*,
+#    system or popen elsewhere in lab/, except the forks that never exec
+#    and the exec of `ikelab exec` itself, which spawn.h names and whose
+#    lines say "spawn.h: ...";
+#  - no .c file over 800 lines unless its first comment says why ("over
+#    800 lines" in it);
+#  - the flags the code needs survive `make CFLAGS=...`;
+#  - every shell script has a shebang, and the ones run as programs their
+#    run bit.
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+failed=0
+fail() {
+	echo "FAIL [tree] $*" >&2
+	failed=1
+}
+
+# ---- README's map of lab/ --------------------------------------------------
+layout=$(sed -n '/^## Layout/,/^## /p' README.md)
+[ -n "$layout" ] || fail "README.md has no '## Layout' section"
+for d in $(find lab -mindepth 1 -type d | sort); do
+	grep -q "\`$d/\`" <<<"$layout" || fail "README's layout does not name $d/"
+done
+for d in $(grep -o '`lab/[a-z/_-]*/`' <<<"$layout" | tr -d '`' | sort -u); do
+	[ -d "$d" ] || fail "README's layout names $d, which does not exist"
+done
+
+# ---- one way to start a program ----------------------------------------------
+# The forks that never exec and the exec that replaces `ikelab exec` itself,
+# each named in spawn.h, carry a "spawn.h:" comment on their line.
+hits=$(grep -nE '\b(fork|vfork|execl|execlp|execle|execv|execvp|execvpe|execve|fexecve|system|popen|posix_spawnp?)[[:space:]]*\(' \
+	$(find lab -name '*.c' ! -name 'uml-fpfix.c') |
+	grep -vE '^[^:]+:[0-9]+:[[:space:]]*(\*|/\*|//)' |
+	grep -v '^lab/base/spawn.c:' | grep -v 'spawn\.h: ' || true)
+[ -z "$hits" ] || fail "programs started outside lab/base/spawn.c (use spawn.h):
+$hits"
+for role in keeper broker 'ikelab exec'; do
+	grep -q "$role" lab/base/spawn.h || fail "spawn.h does not name the $role fork"
+done
+
+# ---- file sizes ----------------------------------------------------------------
+for f in $(find lab probes -name '*.c'); do
+	n=$(wc -l <"$f")
+	[ "$n" -le 800 ] && continue
+	sed -n '1,/\*\//p' "$f" | grep -q 'over 800 lines' ||
+		fail "$f has $n lines and its first comment does not say why it is over 800 lines"
+done
+
+# ---- build flags -----------------------------------------------------------------
+flags=$(make -s -n -B CFLAGS=-O0 build/lab/base/err.o 2>/dev/null | grep -- '-c -o')
+for f in -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Ilab -O0; do
+	grep -q -- "$f" <<<"$flags" || fail "make CFLAGS=-O0 compiles without $f: $flags"
+done
+
+# ---- shell scripts -------------------------------------------------------------------
+for f in $(git ls-files '*.sh' '.ci/run'); do
+	head -1 "$f" | grep -q '^#!/bin/\(ba\)\?sh' || fail "$f has no shebang"
+	case $f in
+	*/lib.sh) ;;
+	*) [ -x "$f" ] || fail "$f is not executable" ;;
+	esac
+done
+
+[ "$failed" -eq 0 ] && echo "tree: layout, spawn, sizes, flags and scripts as they should be"
+exit $failed
