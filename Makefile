@@ -48,8 +48,11 @@ $(BUILD)/uml-fpfix.so: lab/backend/uml/uml-fpfix.c
 
 # Traffic probes, run inside peer namespaces: see probes/probe.c. They need
 # only the helpers, not the libraries the controller links.
-$(BUILD)/ikelab-probe $(BUILD)/ikelab-blast: $(BUILD)/ikelab-%: $(BUILD)/probes/%.o $(BUILD)/probes/cli.o \
-		$(BUILD)/lab/base/util.o $(BUILD)/lab/base/err.o
+PROBE_COMMON := $(BUILD)/probes/cli.o $(BUILD)/lab/base/util.o $(BUILD)/lab/base/err.o
+$(BUILD)/ikelab-probe: $(BUILD)/probes/probe.o $(BUILD)/probes/receiver.o $(PROBE_COMMON)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/ikelab-blast: $(BUILD)/probes/blast.o $(PROBE_COMMON)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libikelab.a

@@ -1,6 +1,6 @@
 /*
  * fuzz_probe.c - ikelab-probe's receiver: datagrams from the network
- * (probes/probe.c rx_packet and the gap and interval bookkeeping behind
+ * (probes/receiver.c rx_packet and the gap and interval bookkeeping behind
  * it), in the order receiver_main() runs them, with the clock under the
  * input's control. The probe is a program with static functions, so it is
  * included here with its main renamed.
@@ -17,6 +17,7 @@
 #define main probe_main
 int probe_main(int argc, char **argv);
 #include "../../probes/probe.c"
+#include "../../probes/receiver.c"
 #include "../../probes/cli.c"
 #undef main
 
