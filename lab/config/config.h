@@ -17,11 +17,6 @@
 
 struct ydoc;
 
-/* NULL and err_msg() ("topologies/x.yaml:12:7: links[1].endpoints[0].node:
- * no node named 'carol'") on failure. */
-struct topology *topology_load(const char *path);
-void topology_free(struct topology *t);
-
 /* A profile with `base: other.yaml` is laid over that one (recursively). */
 struct profile *profile_load(const char *path);
 void profile_free(struct profile *p);
