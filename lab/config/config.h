@@ -15,18 +15,4 @@
 #include "config/profile.h"
 #include "config/topology.h"
 
-struct ydoc;
-
-/* A profile with `base: other.yaml` is laid over that one (recursively). */
-struct profile *profile_load(const char *path);
-void profile_free(struct profile *p);
-/* Lay src's settings over dst's; src is consumed. */
-void profile_overlay(struct profile *dst, struct profile *src);
-
-/* A profile as a mapping inside another file (a scenario's `set:`): its
- * schema fields, and its checks with paths under AT ("peers[0].set."). */
-extern const cyaml_schema_field_t profile_fields[];
-int profile_check_at(const struct profile *p, const struct ydoc *d,
-    const char *at);
-
 #endif
