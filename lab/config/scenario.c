@@ -4,7 +4,6 @@
  * How the module is split: scenario-internal.h.
  */
 #include "config/scenario.h"
-#include "config/config.h"
 #include "base/err.h"
 #include "base/util.h"
 #include "config/scenario-internal.h"
