@@ -7,7 +7,8 @@
 
 #include <stdbool.h>
 
-#include "config/config.h"
+#include "config/profile.h"
+#include "config/topology.h"
 #include "backend/state.h"
 
 #define LAB_DEFAULT_TOPOLOGY "topologies/two-peer.yaml"

@@ -1,5 +1,5 @@
 #include "campaign/shrink.h"
-#include "config/config.h"
+#include "config/profile.h"
 #include "base/err.h"
 #include "backend/state.h"
 #include "base/util.h"

@@ -1,7 +1,13 @@
 /*
  * profile.h - how one charon runs: the binary, its plugins, strongswan.conf
  * settings, log levels, and the one IKE connection with one CHILD_SA that the
- * lab loads over VICI. Loaded from peers/NAME.yaml by config.c.
+ * lab loads over VICI.
+ *
+ * Loaded from peers/NAME.yaml by profile_load(): yamlcheck.h checks the
+ * document against the schema first, so an unknown key, a wrong type or a
+ * number like "5x" is reported at its exact file:line:column with the
+ * field's path; the semantic checks (a log level out of range, an unknown
+ * start_action) report positions the same way.
  *
  * Every setting is optional: NULL means "not set", so a profile can be laid
  * over another (per-peer overrides) and charon's own default applies to
@@ -13,6 +19,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <cyaml/cyaml.h>
+
+struct ydoc;
 
 struct profile_settings {       /* charon { ... } in strongswan.conf */
 	bool *make_before_break;
@@ -79,6 +88,20 @@ struct profile {
 	char *strongswan_conf;      /* raw text appended to strongswan.conf */
 	char *path;                 /* file it was loaded from (set by the loader) */
 };
+
+/* The profile in PATH, checked; the caller frees it with profile_free()
+ * (NULL is fine there). A profile with `base: other.yaml` is laid over
+ * that one (recursively). NULL and err_msg() on failure. */
+struct profile *profile_load(const char *path);
+void profile_free(struct profile *p);
+/* Lay src's settings over dst's; src is consumed. */
+void profile_overlay(struct profile *dst, struct profile *src);
+
+/* A profile as a mapping inside another file (a scenario's `set:`): its
+ * schema fields, and its checks with paths under AT ("peers[0].set."). */
+extern const cyaml_schema_field_t profile_fields[];
+int profile_check_at(const struct profile *p, const struct ydoc *d,
+    const char *at);
 
 /* The plugin list charon gets unless a profile says otherwise: Debian's
  * default list crashes charon under user-mode Linux, and an explicit list

@@ -1,7 +1,12 @@
 /*
  * topology.h - a network layout: nodes (peers running charon, routers that
  * forward), point-to-point links between them, and static routes.
- * Loaded from topologies/NAME.yaml by config.c.
+ *
+ * Loaded from topologies/NAME.yaml by topology_load(): yamlcheck.h checks
+ * the document against the schema first, so an unknown key, a wrong type
+ * or a number like "5x" is reported at its exact file:line:column with
+ * the field's path; the semantic checks (a link to a node that does not
+ * exist, a bad address) report positions the same way.
  */
 #ifndef IKELAB_TOPOLOGY_H
 #define IKELAB_TOPOLOGY_H
@@ -47,6 +52,12 @@ struct topology {
 	unsigned routes_count;
 	char *path;            /* file it was loaded from (set by the loader) */
 };
+
+/* The topology in PATH, checked; the caller frees it with topology_free()
+ * (NULL is fine there). NULL and err_msg() ("topologies/x.yaml:12:7:
+ * links[1].endpoints[0].node: no node named 'carol'") on failure. */
+struct topology *topology_load(const char *path);
+void topology_free(struct topology *t);
 
 const struct topo_node *topo_node_find(const struct topology *t, const char *name);
 /* The two peers, in file order. Valid topologies have exactly two. */

@@ -4,7 +4,7 @@
  * over itself: the depth limit). A loaded profile is also laid over a copy
  * of itself, as a scenario's per-peer `set:` is.
  */
-#include "config/config.h"
+#include "config/profile.h"
 #include "base/err.h"
 #include "fuzz_file.h"
 

@@ -9,7 +9,7 @@
  * per-peer profiles are copied, and it is saved and loaded again: the
  * saved file must load and give the same plan for the same seed.
  */
-#include "config/config.h"
+#include "config/profile.h"
 #include "base/err.h"
 #include "config/scenario.h"
 #include "fuzz_file.h"

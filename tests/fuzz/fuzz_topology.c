@@ -1,10 +1,10 @@
 /*
  * fuzz_topology.c - topology_load() on a file made of the input: the YAML
  * syntax (libyaml), the schema check (yamlcheck.c), libcyaml's load of
- * what passed, and the semantic checks (config.c). A topology that loads
+ * what passed, and the semantic checks (topology.c). A topology that loads
  * must hold what lab.c relies on.
  */
-#include "config/config.h"
+#include "config/topology.h"
 #include "base/err.h"
 #include "fuzz_file.h"
 

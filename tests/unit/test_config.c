@@ -10,7 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "config/config.h"
+#include "config/profile.h"
+#include "config/topology.h"
 #include "base/err.h"
 #include "base/util.h"
 #include "config/yamlcheck.h"

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config/config.h"
+#include "config/profile.h"
 #include "base/err.h"
 #include "config/scenario.h"
 #include "base/util.h"
