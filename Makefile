@@ -35,7 +35,9 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# Made afresh: `ar rcs` never drops the object of a source that is gone.
 $(BUILD)/libikelab.a: $(LAB_OBJS)
+	@rm -f $@
 	$(AR) rcs $@ $^
 
 $(BUILD)/ikelab: $(BUILD)/lab/cmd/main.o $(BUILD)/libikelab.a
