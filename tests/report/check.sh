@@ -49,8 +49,8 @@ ABS=$(cd "$OUT" && pwd)
 
 # The driver: both writers on one summary, as the nightly calls them.
 cat >"$OUT/driver.c" <<'EOF'
-#include "report.h"
-#include "err.h"
+#include "judge/report.h"
+#include "base/err.h"
 
 #include <stdio.h>
 
