@@ -140,7 +140,7 @@ static void set_str(char **dst, const char *s)
 	*dst = s ? xstrdup(s) : NULL;
 }
 
-static char *run_path(const struct run *r, const char *name)
+static char *plot_run_path(const struct run *r, const char *name)
 {
 	return xasprintf("%s/%s", r->dir, name);
 }
@@ -148,7 +148,7 @@ static char *run_path(const struct run *r, const char *name)
 /* An optional file, or NULL when it is missing or empty. */
 static char *optional_path(const struct run *r, const char *name)
 {
-	char *path = run_path(r, name);
+	char *path = plot_run_path(r, name);
 	struct stat st;
 
 	if (stat(path, &st) == 0 && st.st_size > 0)
@@ -166,7 +166,7 @@ static void see_t(struct run *r, double t)
 /* ---- reading ---------------------------------------------------------- */
 
 /* The next line of a buffer, terminated in place; NULL at the end. */
-static char *next_line(char **cur)
+static char *plot_next_line(char **cur)
 {
 	char *s = *cur, *nl;
 	size_t len;
@@ -289,9 +289,9 @@ static int read_csv(struct run *r, const char *path, struct col *cols, size_t nc
 		return -1;
 	cur = buf;
 	/* Empty: the run ended before the first line was written. */
-	if (*cur && csv_header(next_line(&cur), cols, ncols, &nfields, path) < 0)
+	if (*cur && csv_header(plot_next_line(&cur), cols, ncols, &nfields, path) < 0)
 		goto out;
-	while ((line = next_line(&cur))) {
+	while ((line = plot_next_line(&cur))) {
 		ln++;
 		if (!*line)
 			continue;
@@ -363,7 +363,7 @@ static int load_timeline(struct run *r)
 		[TL_CHILD_TS] = { "child_max_installed_per_ts", false, -1 },
 		[TL_CHILD_ALL] = { "child", false, -1 },
 	};
-	char *path = run_path(r, "timeline.csv");
+	char *path = plot_run_path(r, "timeline.csv");
 	int rc = -1;
 
 	if (!path_exists(path)) {
@@ -666,7 +666,7 @@ static int load_events(struct run *r)
 	if (read_file(path, &buf, NULL) < 0)
 		goto out;
 	cur = buf;
-	while ((line = next_line(&cur))) {
+	while ((line = plot_next_line(&cur))) {
 		ln++;
 		if (*line && event_line(r, line, path, ln) < 0)
 			goto out;
@@ -789,10 +789,10 @@ static int write_dat(const struct run *r, const char *name, const struct strbuf 
 	return rc;
 }
 
-static int write_data(struct run *r)
+static int plot_write_data(struct run *r)
 {
 	struct strbuf counts = { 0 }, loss = { 0 }, marks = { 0 };
-	char *dir = run_path(r, ".plot");
+	char *dir = plot_run_path(r, ".plot");
 	int block = 0, rc = -1;
 
 	sb_addf(&counts, "# t ike ike_established child_installed child_max_installed_per_ts child\n");
@@ -1178,7 +1178,7 @@ static void header(struct strbuf *sb, const struct run *r)
 	sb_free(&title);
 }
 
-static void script(struct strbuf *sb, const struct run *r)
+static void plot_script(struct strbuf *sb, const struct run *r)
 {
 	sb_addf(sb, "# timeline.gp - written by `ikelab plot`; to render again:\n"
 		"#   cd RUN_DIR && gnuplot timeline.gp\n"
@@ -1281,7 +1281,7 @@ static char *one_line(const char *text)
 	struct strbuf sb = { 0 };
 	char *copy = xstrdup(text), *cur = copy, *line;
 
-	while ((line = next_line(&cur))) {
+	while ((line = plot_next_line(&cur))) {
 		line += strspn(line, " \t");
 		if (!line[strspn(line, " \t^")])
 			continue;
@@ -1312,7 +1312,7 @@ static void gnuplot_killed(const char *script, int sig, const struct strbuf *out
 
 static int run_gnuplot(const struct run *r)
 {
-	char *exe = find_in_path("gnuplot"), *script = run_path(r, "timeline.gp");
+	char *exe = find_in_path("gnuplot"), *script = plot_run_path(r, "timeline.gp");
 	struct strbuf out = { 0 };
 	int pfd[2], status, timed_out, rc = -1;
 	pid_t pid;
@@ -1369,7 +1369,7 @@ static const char *const outputs[] = { "timeline.svg", "timeline.png" };
 static int remove_outputs(const struct run *r)
 {
 	for (size_t i = 0; i < ARRAY_LEN(outputs); i++) {
-		char *path = run_path(r, outputs[i]);
+		char *path = plot_run_path(r, outputs[i]);
 		int rc = unlink(path) < 0 && errno != ENOENT ? err_sys("remove %s", path) : 0;
 
 		free(path);
@@ -1384,7 +1384,7 @@ static int check_outputs(const struct run *r)
 	struct stat st;
 
 	for (size_t i = 0; i < ARRAY_LEN(outputs); i++) {
-		char *path = run_path(r, outputs[i]);
+		char *path = plot_run_path(r, outputs[i]);
 		int rc = stat(path, &st) < 0 || st.st_size == 0 ?
 			 err_set("gnuplot succeeded but wrote no %s", path) : 0;
 
@@ -1397,7 +1397,7 @@ static int check_outputs(const struct run *r)
 
 /* ---- plot_run ----------------------------------------------------------- */
 
-static void run_free(struct run *r)
+static void plot_run_free(struct run *r)
 {
 	for (size_t i = 0; i < r->npeers; i++) {
 		free(r->peers[i].name);
@@ -1424,7 +1424,7 @@ static void run_free(struct run *r)
 	free(r->dir);
 }
 
-static int load(struct run *r)
+static int plot_load(struct run *r)
 {
 	struct stat st;
 
@@ -1454,10 +1454,10 @@ int plot_run(const char *run_dir)
 	while (len > 1 && run_dir[len - 1] == '/')
 		len--;
 	r.dir = xasprintf("%.*s", (int)len, run_dir);
-	if (load(&r) < 0 || write_data(&r) < 0)
+	if (plot_load(&r) < 0 || plot_write_data(&r) < 0)
 		goto out;
-	script(&sb, &r);
-	path = run_path(&r, "timeline.gp");
+	plot_script(&sb, &r);
+	path = plot_run_path(&r, "timeline.gp");
 	if (write_file(path, sb.buf, sb.len, 0644) < 0 || remove_outputs(&r) < 0 ||
 	    run_gnuplot(&r) < 0 || check_outputs(&r) < 0)
 		goto out;
@@ -1465,6 +1465,6 @@ int plot_run(const char *run_dir)
 out:
 	free(path);
 	sb_free(&sb);
-	run_free(&r);
+	plot_run_free(&r);
 	return rc;
 }
