@@ -10,13 +10,10 @@
 #include "judge/plot.h"
 #include "judge/plot-internal.h"
 #include "base/err.h"
+#include "base/spawn.h"
 #include "base/util.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -24,72 +21,8 @@
 #include <unistd.h>
 
 #define GNUPLOT_TIMEOUT_MS 20000
-#define GNUPLOT_OUT_MAX 1400
 
 /* ---- running gnuplot ---------------------------------------------------- */
-
-static char *find_in_path(const char *name)
-{
-	const char *p = getenv("PATH");
-	struct stat st;
-
-	if (!p || !*p)
-		p = "/usr/local/bin:/usr/bin:/bin";
-	for (;;) {
-		size_t len = strcspn(p, ":");
-		char *cand = len ? xasprintf("%.*s/%s", (int)len, p, name) : xasprintf("./%s", name);
-
-		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0)
-			return cand;
-		free(cand);
-		if (!p[len])
-			return NULL;
-		p += len + 1;
-	}
-}
-
-static void __attribute__((noreturn)) exec_gnuplot(const char *dir, const char *exe, int out)
-{
-	static const char msg[] = "cannot start gnuplot in the run directory\n";
-	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-	if (null >= 0 && chdir(dir) == 0 && dup2(null, 0) == 0 && dup2(out, 1) == 1 &&
-	    dup2(out, 2) == 2)
-		execl(exe, "gnuplot", "-d", "timeline.gp", (char *)NULL);
-	(void)!write(out, msg, sizeof(msg) - 1);
-	_exit(127);
-}
-
-/* Read the child's output until it closes, keeping the start; returns
- * 1 if the deadline passed first. */
-static int drain(int fd, struct strbuf *out, int64_t deadline)
-{
-	char buf[4096];
-
-	for (;;) {
-		struct pollfd pfd = { fd, POLLIN, 0 };
-		int64_t left = (deadline - mono_ns()) / 1000000;
-		ssize_t n;
-		int ready;
-
-		if (left <= 0)
-			return 1;
-		ready = poll(&pfd, 1, (int)left);
-		if (ready < 0 && errno != EINTR)
-			return err_sys("poll");
-		if (ready <= 0)
-			continue;
-		n = read(fd, buf, sizeof(buf));
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n < 0)
-			return err_sys("read gnuplot output");
-		if (n == 0)
-			return 0;
-		if (out->len < GNUPLOT_OUT_MAX)
-			sb_add(out, buf, (size_t)n);
-	}
-}
 
 /* gnuplot's complaint on one line: drop blank lines and its ^ pointers. */
 static char *one_line(const char *text)
@@ -126,55 +59,44 @@ static void gnuplot_killed(const char *script, int sig, const struct strbuf *out
 	free(how);
 }
 
+/*
+ * gnuplot -d timeline.gp in the run directory, where the script's relative
+ * paths (.plot/, timeline.svg) lead; -d: gnuplot's defaults, no ~/.gnuplot.
+ * What it says on stdout and stderr, in the order said, is the message
+ * when it fails.
+ */
 static int run_gnuplot(const struct run *r)
 {
-	char *exe = find_in_path("gnuplot"), *script = plot_run_path(r, "timeline.gp");
-	struct strbuf out = { 0 };
-	int pfd[2], status, timed_out, rc = -1;
-	pid_t pid;
+	struct spawn_opts o = { .io = { SPAWN_NULL, SPAWN_CAPTURE, SPAWN_TO_OUT },
+				.search_path = true, .cwd = r->dir };
+	char *script = plot_run_path(r, "timeline.gp");
+	struct argv a = { 0 };
+	struct spawn_proc p;
+	int rc = -1;
 
-	if (!exe) {
-		free(script);
-		return err_set("gnuplot is not installed (not found in PATH); "
-			       "install it with: apt-get install gnuplot-nox");
-	}
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		err_sys("pipe");
+	argv_addv(&a, (char *const[]){ "gnuplot", "-d", "timeline.gp", NULL });
+	if (spawn_start(&p, a.v, &o) < 0) {
+		if (strstr(err_msg(), "not found in PATH"))
+			err_set("gnuplot is not installed (not found in PATH); "
+				"install it with: apt-get install gnuplot-nox");
+		else
+			err_wrap("running gnuplot on %s", script);
 		goto out;
 	}
-	pid = fork();
-	if (pid < 0) {
-		err_sys("fork");
-		close(pfd[0]);
-		close(pfd[1]);
-		goto out;
-	}
-	if (pid == 0)
-		exec_gnuplot(r->dir, exe, pfd[1]);
-	close(pfd[1]);
-	timed_out = drain(pfd[0], &out, mono_ns() + (int64_t)GNUPLOT_TIMEOUT_MS * 1000000);
-	close(pfd[0]);
-	if (timed_out)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			err_sys("waitpid gnuplot");
-			goto out;
-		}
-	if (timed_out > 0)
+	if (spawn_wait(&p, GNUPLOT_TIMEOUT_MS) == 0)
+		rc = 0;
+	else if (p.timed_out)
 		err_set("gnuplot did not finish %s within %d s and was killed", script,
 			GNUPLOT_TIMEOUT_MS / 1000);
-	else if (timed_out < 0)
+	else if (!p.reaped)
 		err_wrap("running gnuplot on %s", script);
-	else if (WIFSIGNALED(status))
-		gnuplot_killed(script, WTERMSIG(status), &out);
-	else if (WEXITSTATUS(status))
-		gnuplot_failed(script, "failed", &out);
+	else if (WIFSIGNALED(p.status))
+		gnuplot_killed(script, WTERMSIG(p.status), &p.out);
 	else
-		rc = 0;
+		gnuplot_failed(script, "failed", &p.out);
+	spawn_proc_free(&p);
 out:
-	sb_free(&out);
-	free(exe);
+	argv_free(&a);
 	free(script);
 	return rc;
 }
