@@ -53,7 +53,7 @@ enum outcome {
 	LAB_ERROR,
 };
 
-static enum outcome outcome_of(const json_t *run)
+static enum outcome report_outcome_of(const json_t *run)
 {
 	const char *r = jstr(run, "result");
 
@@ -71,14 +71,14 @@ struct tally {
 	double wall_s;
 };
 
-static void tally_add(struct tally *t, const json_t *scenario)
+static void report_tally_add(struct tally *t, const json_t *scenario)
 {
 	const json_t *seeds = json_object_get(scenario, "seeds");
 	size_t i;
 	json_t *run;
 
 	json_array_foreach(seeds, i, run) {
-		enum outcome o = outcome_of(run);
+		enum outcome o = report_outcome_of(run);
 		double wall;
 
 		t->runs++;
@@ -90,36 +90,36 @@ static void tally_add(struct tally *t, const json_t *scenario)
 	}
 }
 
-static struct tally tally_of(const json_t *scenario)
+static struct tally report_tally_of(const json_t *scenario)
 {
 	struct tally t = { 0 };
 
-	tally_add(&t, scenario);
+	report_tally_add(&t, scenario);
 	return t;
 }
 
 /* The nightly's status; derived from the seeds if it is missing. */
-static const char *status_of(const json_t *scenario)
+static const char *report_status_of(const json_t *scenario)
 {
 	const char *s = jstr(scenario, "status");
 	struct tally t;
 
 	if (s)
 		return s;
-	t = tally_of(scenario);
+	t = report_tally_of(scenario);
 	if (t.runs > 0 && t.as_expected == t.runs)
 		return "pass";
 	return t.as_expected ? "flaky" : "fail";
 }
 
-static bool is_reproduction(const json_t *scenario)
+static bool report_is_reproduction(const json_t *scenario)
 {
 	const char *e = jstr(scenario, "expect");
 
 	return e && !strcmp(e, "reproduces");
 }
 
-static char *seed_label(const json_t *run)
+static char *report_seed_label(const json_t *run)
 {
 	json_t *v = json_object_get(run, "seed");
 
@@ -132,7 +132,7 @@ static char *seed_label(const json_t *run)
 }
 
 /* "max_ike_per_peer: 2 > 1 at t=1.9 s, ..." for the violated expectations. */
-static void add_violations(struct strbuf *sb, const json_t *run)
+static void report_add_violations(struct strbuf *sb, const json_t *run)
 {
 	size_t i;
 	json_t *v;
@@ -153,12 +153,12 @@ static void add_violations(struct strbuf *sb, const json_t *run)
 	}
 }
 
-static bool has_violations(const json_t *run)
+static bool report_has_violations(const json_t *run)
 {
 	return json_array_size(json_object_get(run, "violated")) > 0;
 }
 
-static char *lab_error_text(const json_t *run)
+static char *report_lab_error_text(const json_t *run)
 {
 	const char *msg = jstr(run, "lab_error");
 	const char *res = jstr(run, "result");
@@ -289,7 +289,7 @@ static void esc_n(struct strbuf *sb, const char *s, size_t n, bool attr)
 	}
 }
 
-static void esc_text(struct strbuf *sb, const char *s)
+static void report_esc_text(struct strbuf *sb, const char *s)
 {
 	if (s)
 		esc_n(sb, s, strlen(s), false);
@@ -302,7 +302,7 @@ static void esc_attr(struct strbuf *sb, const char *s)
 }
 
 /* ` name="value"`, the value escaped. */
-static void add_attr(struct strbuf *sb, const char *name, const char *value)
+static void report_add_attr(struct strbuf *sb, const char *name, const char *value)
 {
 	sb_addf(sb, " %s=\"", name);
 	esc_attr(sb, value);
@@ -312,7 +312,7 @@ static void add_attr(struct strbuf *sb, const char *name, const char *value)
 /* A path as a relative URL: percent-encoded, so no name in it can turn
  * into a scheme ("javascript:"), a query or a fragment. The result needs
  * no further escaping. */
-static void add_url(struct strbuf *sb, const char *path)
+static void report_add_url(struct strbuf *sb, const char *path)
 {
 	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
 		unsigned char c = *p;
@@ -325,14 +325,14 @@ static void add_url(struct strbuf *sb, const char *path)
 	}
 }
 
-static void add_href(struct strbuf *sb, const char *path)
+static void report_add_href(struct strbuf *sb, const char *path)
 {
 	sb_addf(sb, " href=\"");
-	add_url(sb, path);
+	report_add_url(sb, path);
 	sb_addf(sb, "\"");
 }
 
-static int write_report(const char *path, struct strbuf *sb)
+static int report_write(const char *path, struct strbuf *sb)
 {
 	int r = write_file(path, sb->buf, sb->len, 0644);
 
@@ -347,8 +347,8 @@ static void junit_property(struct strbuf *sb, const char *name, const char *valu
 	if (!value)
 		return;
 	sb_addf(sb, "      <property");
-	add_attr(sb, "name", name);
-	add_attr(sb, "value", value);
+	report_add_attr(sb, "name", name);
+	report_add_attr(sb, "value", value);
 	sb_addf(sb, "/>\n");
 }
 
@@ -365,7 +365,7 @@ static void junit_properties(struct strbuf *sb, const json_t *sum, const json_t 
 	junit_property(sb, "expect", jstr(sc, "expect") ?: "clean");
 	junit_property(sb, "rate", rate);
 	junit_property(sb, "charon_version", jstr(charon, "version"));
-	junit_property(sb, "status", status_of(sc));
+	junit_property(sb, "status", report_status_of(sc));
 	junit_property(sb, "change", jstr(sc, "change"));
 	junit_property(sb, "reruns", reruns);
 	junit_property(sb, "file", jstr(sc, "file"));
@@ -406,10 +406,10 @@ static void junit_problem(struct strbuf *sb, const char *tag, const char *type,
 	char *text = report_txt(rundir);
 
 	sb_addf(sb, "      <%s", tag);
-	add_attr(sb, "message", message);
-	add_attr(sb, "type", type);
+	report_add_attr(sb, "message", message);
+	report_add_attr(sb, "type", type);
 	sb_addf(sb, ">");
-	esc_text(sb, text ? text : body);
+	report_esc_text(sb, text ? text : body);
 	sb_addf(sb, "</%s>\n", tag);
 	free(text);
 }
@@ -417,34 +417,34 @@ static void junit_problem(struct strbuf *sb, const char *tag, const char *type,
 static void junit_outcome(struct strbuf *sb, const json_t *sc, const json_t *run, const char *rundir)
 {
 	const char *where = rundir ?: "none recorded";
-	enum outcome o = outcome_of(run);
+	enum outcome o = report_outcome_of(run);
 	struct strbuf msg = { 0 };
 
 	if (o == LAB_ERROR) {
-		char *e = lab_error_text(run);
+		char *e = report_lab_error_text(run);
 
 		sb_addf(&msg, "%s\nrun directory: %s\n", e, where);
 		junit_problem(sb, "error", "lab-error", e, rundir, msg.buf);
 		free(e);
 	} else if (o == NOT_EXPECTED) {
-		if (has_violations(run))
-			add_violations(&msg, run);
+		if (report_has_violations(run))
+			report_add_violations(&msg, run);
 		else
-			sb_addf(&msg, "%s", is_reproduction(sc) ?
+			sb_addf(&msg, "%s", report_is_reproduction(sc) ?
 				"not reproduced: every expectation held" : "failed");
 		sb_addf(&msg, "; run directory: %s", where);
 		junit_problem(sb, "failure", "expectation", msg.buf, rundir, msg.buf);
 	} else {
 		sb_addf(&msg, "%s: ", jstr(run, "result"));
-		if (has_violations(run))
-			add_violations(&msg, run);
+		if (report_has_violations(run))
+			report_add_violations(&msg, run);
 		else
 			sb_addf(&msg, "every expectation held");
-		if (is_reproduction(sc))
+		if (report_is_reproduction(sc))
 			sb_addf(&msg, " (the bug showed, as expected)");
 		sb_addf(&msg, "\nrun directory: %s\n", where);
 		sb_addf(sb, "      <system-out>");
-		esc_text(sb, msg.buf);
+		report_esc_text(sb, msg.buf);
 		sb_addf(sb, "</system-out>\n");
 	}
 	sb_free(&msg);
@@ -453,14 +453,14 @@ static void junit_outcome(struct strbuf *sb, const json_t *sc, const json_t *run
 static void junit_case(struct strbuf *sb, const json_t *sc, const json_t *run, const char *root)
 {
 	char *cls = xasprintf("ikelab.%s", jstr(sc, "name") ?: "");
-	char *name = seed_label(run);
+	char *name = report_seed_label(run);
 	char *rundir = run_path(root, jstr(run, "dir"));
 	double wall = 0;
 
 	jnum(run, "wall_s", &wall);
 	sb_addf(sb, "    <testcase");
-	add_attr(sb, "classname", cls);
-	add_attr(sb, "name", name);
+	report_add_attr(sb, "classname", cls);
+	report_add_attr(sb, "name", name);
 	sb_addf(sb, " time=\"%.3f\">\n", wall > 0 ? wall : 0);
 	junit_outcome(sb, sc, run, rundir);
 	sb_addf(sb, "    </testcase>\n");
@@ -471,17 +471,17 @@ static void junit_case(struct strbuf *sb, const json_t *sc, const json_t *run, c
 
 static void junit_suite(struct strbuf *sb, const json_t *sum, const json_t *sc, const char *root)
 {
-	struct tally t = tally_of(sc);
+	struct tally t = report_tally_of(sc);
 	size_t i;
 	json_t *run;
 
 	sb_addf(sb, "  <testsuite");
-	add_attr(sb, "name", jstr(sc, "name") ?: "");
+	report_add_attr(sb, "name", jstr(sc, "name") ?: "");
 	sb_addf(sb, " tests=\"%ld\" failures=\"%ld\" errors=\"%ld\" skipped=\"0\" time=\"%.3f\"",
 		t.runs, t.failures, t.errors, t.wall_s);
 	if (jstr(sum, "started"))
-		add_attr(sb, "timestamp", jstr(sum, "started"));
-	add_attr(sb, "hostname", jstr(sum, "hostname") ?: "localhost");
+		report_add_attr(sb, "timestamp", jstr(sum, "started"));
+	report_add_attr(sb, "hostname", jstr(sum, "hostname") ?: "localhost");
 	sb_addf(sb, ">\n");
 	junit_properties(sb, sum, sc);
 	json_array_foreach(json_object_get(sc, "seeds"), i, run)
@@ -498,7 +498,7 @@ static char *root_of(const char *out_dir)
 	return r ? r : xstrdup(out_dir);
 }
 
-static const json_t *scenarios_of(const json_t *summary, const char *path)
+static const json_t *report_scenarios_of(const json_t *summary, const char *path)
 {
 	const json_t *scs = json_object_get(summary, "scenarios");
 
@@ -510,7 +510,7 @@ static const json_t *scenarios_of(const json_t *summary, const char *path)
 int report_junit(const json_t *summary, const char *out_dir)
 {
 	char *path = xasprintf("%s/junit.xml", out_dir), *root;
-	const json_t *scs = scenarios_of(summary, path);
+	const json_t *scs = report_scenarios_of(summary, path);
 	struct strbuf sb = { 0 };
 	struct tally all = { 0 };
 	double wall;
@@ -524,7 +524,7 @@ int report_junit(const json_t *summary, const char *out_dir)
 	}
 	root = root_of(out_dir);
 	json_array_foreach(scs, i, sc)
-		tally_add(&all, sc);
+		report_tally_add(&all, sc);
 	/* Scenarios run in parallel: the nightly's own clock is the time. */
 	if (!jnum(json_object_get(summary, "totals"), "wall_s", &wall) || wall < 0)
 		wall = all.wall_s;
@@ -534,7 +534,7 @@ int report_junit(const json_t *summary, const char *out_dir)
 	json_array_foreach(scs, i, sc)
 		junit_suite(&sb, summary, sc, root);
 	sb_addf(&sb, "</testsuites>\n");
-	r = write_report(path, &sb);
+	r = report_write(path, &sb);
 	if (r < 0)
 		err_wrap("junit report");
 	free(root);
@@ -609,9 +609,9 @@ static void html_badge(struct strbuf *sb, const char *cls, const char *label, co
 {
 	sb_addf(sb, "<span class=\"badge b-%s\"", cls);
 	if (title)
-		add_attr(sb, "title", title);
+		report_add_attr(sb, "title", title);
 	sb_addf(sb, ">");
-	esc_text(sb, label);
+	report_esc_text(sb, label);
 	sb_addf(sb, "</span>");
 }
 
@@ -637,7 +637,7 @@ static void html_head(struct strbuf *sb, const json_t *sum, long met, size_t n)
 	sb_addf(sb, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
 	sb_addf(sb, "ikelab nightly %ld/%zu: ", met, n);
-	esc_text(sb, jstr(sum, "started") ?: "(no start time)");
+	report_esc_text(sb, jstr(sum, "started") ?: "(no start time)");
 	sb_addf(sb, "</title>\n<style>%s</style>\n</head>\n<body>\n", css);
 }
 
@@ -652,7 +652,7 @@ static struct verdict_counts verdict_counts(const json_t *scs)
 	json_t *sc;
 
 	json_array_foreach(scs, i, sc) {
-		const char *st = status_of(sc), *ch = jstr(sc, "change") ?: "";
+		const char *st = report_status_of(sc), *ch = jstr(sc, "change") ?: "";
 
 		v.met += !strcmp(st, "pass");
 		v.flaky += !strcmp(st, "flaky");
@@ -700,9 +700,9 @@ static void html_meta_baseline(struct strbuf *sb, const char *baseline)
 		return;
 	}
 	sb_addf(sb, "<a");
-	add_href(sb, baseline);
+	report_add_href(sb, baseline);
 	sb_addf(sb, ">");
-	esc_text(sb, baseline);
+	report_esc_text(sb, baseline);
 	sb_addf(sb, "</a>");
 	/* The baseline's own page, when it was written beside its summary. */
 	slash = strrchr(baseline, '/');
@@ -710,7 +710,7 @@ static void html_meta_baseline(struct strbuf *sb, const char *baseline)
 		xstrdup("index.html");
 	if (path_exists(index)) {
 		sb_addf(sb, " <small>(<a");
-		add_href(sb, index);
+		report_add_href(sb, index);
 		sb_addf(sb, ">its report</a>)</small>");
 	}
 	free(index);
@@ -720,10 +720,10 @@ static void html_meta_baseline(struct strbuf *sb, const char *baseline)
 static void html_meta_charon(struct strbuf *sb, const json_t *charon)
 {
 	meta_open(sb, "charon");
-	esc_text(sb, jstr(charon, "version") ?: "unknown version");
+	report_esc_text(sb, jstr(charon, "version") ?: "unknown version");
 	if (jstr(charon, "path")) {
 		sb_addf(sb, " <small>");
-		esc_text(sb, jstr(charon, "path"));
+		report_esc_text(sb, jstr(charon, "path"));
 		sb_addf(sb, "</small>");
 	}
 	meta_close(sb);
@@ -738,7 +738,7 @@ static void html_meta_runs(struct strbuf *sb, const json_t *sum, const json_t *s
 	json_t *sc;
 
 	json_array_foreach(scs, i, sc)
-		tally_add(&all, sc);
+		report_tally_add(&all, sc);
 	meta_open(sb, "Runs");
 	sb_addf(sb, "%ld run%s of %zu scenario%s <small>(%ld as expected, %ld not, %ld lab error%s)</small>",
 		all.runs, all.runs == 1 ? "" : "s", json_array_size(scs),
@@ -761,7 +761,7 @@ static void html_meta_runs(struct strbuf *sb, const json_t *sum, const json_t *s
 static void html_meta_text(struct strbuf *sb, const char *term, const char *value)
 {
 	meta_open(sb, term);
-	esc_text(sb, value ?: "unknown");
+	report_esc_text(sb, value ?: "unknown");
 	meta_close(sb);
 }
 
@@ -771,11 +771,11 @@ static void add_when(struct strbuf *sb, const char *iso)
 	char *t;
 
 	if (!iso || strlen(iso) != 20 || iso[10] != 'T' || iso[19] != 'Z') {
-		esc_text(sb, iso ?: "unknown");
+		report_esc_text(sb, iso ?: "unknown");
 		return;
 	}
 	t = xasprintf("%.10s %.8s UTC", iso, iso + 11);
-	esc_text(sb, t);
+	report_esc_text(sb, t);
 	free(t);
 }
 
@@ -797,7 +797,7 @@ static void html_plugins(struct strbuf *sb, const json_t *charon)
 	sb_addf(sb, "<p class=\"plugins\">plugins ");
 	json_array_foreach(plugins, i, p) {
 		sb_addf(sb, "<span class=\"chip\">");
-		esc_text(sb, json_string_value(p) ?: "?");
+		report_esc_text(sb, json_string_value(p) ?: "?");
 		sb_addf(sb, "</span>");
 	}
 	sb_addf(sb, "</p>\n");
@@ -825,7 +825,7 @@ static void html_header(struct strbuf *sb, const json_t *sum, const json_t *scs)
 
 static void html_expect(struct strbuf *sb, const json_t *sc)
 {
-	bool repro = is_reproduction(sc);
+	bool repro = report_is_reproduction(sc);
 
 	sb_addf(sb, "<div class=\"tags\">");
 	html_badge(sb, repro ? "reproduces" : "clean", repro ? "reproduces" : "clean",
@@ -840,19 +840,19 @@ static void html_name_cell(struct strbuf *sb, const json_t *sc)
 
 	sb_addf(sb, "<td><div class=\"name\"");
 	if (jstr(sc, "file"))
-		add_attr(sb, "title", jstr(sc, "file"));
+		report_add_attr(sb, "title", jstr(sc, "file"));
 	sb_addf(sb, ">");
-	esc_text(sb, jstr(sc, "name") ?: "(unnamed)");
+	report_esc_text(sb, jstr(sc, "name") ?: "(unnamed)");
 	sb_addf(sb, "</div>");
 	html_expect(sb, sc);
 	if (desc) {
 		sb_addf(sb, "<div class=\"desc\">");
-		esc_text(sb, desc);
+		report_esc_text(sb, desc);
 		sb_addf(sb, "</div>");
 	}
 	if (cites) {
 		sb_addf(sb, "<div class=\"cites\">");
-		esc_text(sb, cites);
+		report_esc_text(sb, cites);
 		sb_addf(sb, "</div>");
 	}
 	sb_addf(sb, "</td>\n");
@@ -884,7 +884,7 @@ static void html_change(struct strbuf *sb, const char *change)
 
 static void html_rate_cell(struct strbuf *sb, const json_t *sc, const char *status)
 {
-	struct tally t = tally_of(sc);
+	struct tally t = report_tally_of(sc);
 	long long reruns = json_integer_value(json_object_get(sc, "reruns"));
 	const char *cls = !strcmp(status, "pass") || !strcmp(status, "flaky") ? status : "fail";
 
@@ -956,10 +956,10 @@ static void html_plot_cell(struct strbuf *sb, const json_t *sc, const char *out_
 	sb_addf(sb, "<td>");
 	if (plot && run_file_exists(out_dir, plot)) {
 		sb_addf(sb, "<a");
-		add_href(sb, plot);
+		report_add_href(sb, plot);
 		sb_addf(sb, "><img class=\"thumb\" alt=\"timeline of the worst seed\"");
 		sb_addf(sb, " src=\"");
-		add_url(sb, plot);
+		report_add_url(sb, plot);
 		sb_addf(sb, "\"></a>");
 	} else {
 		sb_addf(sb, "<div class=\"noplot\">%s</div>", plot ? "plot file missing" : "no plot");
@@ -984,7 +984,7 @@ static void html_run_files(struct strbuf *sb, const char *dir, const char *out_d
 
 		if (run_file_exists(out_dir, rel)) {
 			sb_addf(sb, "<a");
-			add_href(sb, rel);
+			report_add_href(sb, rel);
 			sb_addf(sb, ">%s</a>", run_files[i][1]);
 		} else {
 			sb_addf(sb, "<span class=\"gone\" title=\"not written\">%s</span>", run_files[i][1]);
@@ -999,18 +999,18 @@ static void html_run_why(struct strbuf *sb, const json_t *run, enum outcome o)
 	struct strbuf why = { 0 };
 
 	if (o == LAB_ERROR) {
-		char *e = lab_error_text(run);
+		char *e = report_lab_error_text(run);
 
 		sb_addf(&why, "lab error: %s", e);
 		free(e);
-	} else if (o == NOT_EXPECTED && has_violations(run)) {
-		add_violations(&why, run);
+	} else if (o == NOT_EXPECTED && report_has_violations(run)) {
+		report_add_violations(&why, run);
 	}
 	if (why.buf) {
 		sb_addf(sb, "<div class=\"why\"");
-		add_attr(sb, "title", why.buf);
+		report_add_attr(sb, "title", why.buf);
 		sb_addf(sb, ">");
-		esc_text(sb, why.buf);
+		report_esc_text(sb, why.buf);
 		sb_addf(sb, "</div>");
 	}
 	sb_free(&why);
@@ -1018,9 +1018,9 @@ static void html_run_why(struct strbuf *sb, const json_t *run, enum outcome o)
 
 static void html_run(struct strbuf *sb, const json_t *run, const char *out_dir)
 {
-	enum outcome o = outcome_of(run);
+	enum outcome o = report_outcome_of(run);
 	const char *dir = jstr(run, "dir");
-	char *label = seed_label(run);
+	char *label = report_seed_label(run);
 	double wall;
 
 	sb_addf(sb, "<li class=\"%s\"><span class=\"dot\"></span>", outcome_class(o));
@@ -1028,16 +1028,16 @@ static void html_run(struct strbuf *sb, const json_t *run, const char *out_dir)
 		char *slash = xasprintf("%s/", dir);
 
 		sb_addf(sb, "<a class=\"seed\"");
-		add_href(sb, slash);
+		report_add_href(sb, slash);
 		sb_addf(sb, ">");
 		free(slash);
 	} else {
 		sb_addf(sb, "<span class=\"seed\">");
 	}
-	esc_text(sb, label);
+	report_esc_text(sb, label);
 	sb_addf(sb, "%s", dir ? "</a>" : "</span>");
 	sb_addf(sb, "<span class=\"res\">");
-	esc_text(sb, jstr(run, "result") ?: "no result");
+	report_esc_text(sb, jstr(run, "result") ?: "no result");
 	sb_addf(sb, "</span>");
 	if (jnum(run, "wall_s", &wall)) {
 		sb_addf(sb, "<span class=\"wall\">");
@@ -1067,7 +1067,7 @@ static void html_runs_cell(struct strbuf *sb, const json_t *sc, const char *out_
 
 static void html_row(struct strbuf *sb, const json_t *sc, const char *out_dir)
 {
-	const char *status = status_of(sc);
+	const char *status = report_status_of(sc);
 	const char *cls = !strcmp(status, "pass") || !strcmp(status, "flaky") ? status : "fail";
 
 	sb_addf(sb, "<tr class=\"%s\">\n", cls);
@@ -1083,7 +1083,7 @@ static void html_row(struct strbuf *sb, const json_t *sc, const char *out_dir)
 /* Failing first, then flaky, then passing; the nightly's order within. */
 static int status_rank(const json_t *sc)
 {
-	const char *s = status_of(sc);
+	const char *s = report_status_of(sc);
 
 	return !strcmp(s, "pass") ? 2 : !strcmp(s, "flaky") ? 1 : 0;
 }
@@ -1114,7 +1114,7 @@ static void html_footer(struct strbuf *sb, const char *out_dir)
 int report_html(const json_t *summary, const char *out_dir)
 {
 	char *path = xasprintf("%s/index.html", out_dir);
-	const json_t *scs = scenarios_of(summary, path);
+	const json_t *scs = report_scenarios_of(summary, path);
 	struct strbuf sb = { 0 };
 	int r;
 
@@ -1126,7 +1126,7 @@ int report_html(const json_t *summary, const char *out_dir)
 	html_header(&sb, summary, scs);
 	html_table(&sb, scs, out_dir);
 	html_footer(&sb, out_dir);
-	r = write_report(path, &sb);
+	r = report_write(path, &sb);
 	if (r < 0)
 		err_wrap("html report");
 	free(path);
