@@ -49,8 +49,8 @@ ABS=$(cd "$OUT" && pwd)
 
 # The driver: both writers on one summary, as the nightly calls them.
 cat >"$OUT/driver.c" <<'EOF'
-#include "report.h"
-#include "err.h"
+#include "judge/report.h"
+#include "base/err.h"
 
 #include <stdio.h>
 
@@ -80,7 +80,8 @@ int main(int argc, char **argv)
 EOF
 # shellcheck disable=SC2046,SC2086
 "$CC" -std=gnu11 -D_GNU_SOURCE -O2 -g $WARN -Ilab -o "$OUT/report-driver" "$OUT/driver.c" \
-	lab/judge/report.c lab/base/err.c lab/base/util.c $(pkg-config --cflags --libs jansson) ||
+	lab/judge/report.c lab/judge/report_escape.c lab/judge/report_junit.c lab/judge/report_html.c \
+	lab/base/err.c lab/base/util.c $(pkg-config --cflags --libs jansson) ||
 	fail "cannot build the driver"
 
 plot() {

@@ -1,0 +1,89 @@
+/*
+ * report-internal.h - what the files of the report module share.
+ *
+ *   report.c         the summary read the same way for both reports (the
+ *                    outcome of a run, the tallies, a scenario's status),
+ *                    and writing a finished report;
+ *   report_escape.c  the one escaper for XML and HTML text and attribute
+ *                    values, and paths as relative URLs;
+ *   report_junit.c   junit.xml (report_junit);
+ *   report_html.c    index.html (report_html).
+ *
+ * Both reports count from the same functions, so they always agree, and
+ * write every string from the summary through the same escaper.
+ */
+#ifndef IKELAB_REPORT_INTERNAL_H
+#define IKELAB_REPORT_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "base/util.h"
+
+/* ---- report.c: reading the summary ---- */
+
+/* Two accessors used on every other line, inline so that each file has
+ * its own and no generic name is exported. */
+static inline const char *jstr(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/* Absent and null numbers are common (no duplicate, no baseline). */
+static inline bool jnum(const json_t *o, const char *key, double *out)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!json_is_number(v))
+		return false;
+	*out = json_number_value(v);
+	return true;
+}
+
+enum outcome {
+	AS_EXPECTED,            /* pass, or reproduced */
+	NOT_EXPECTED,           /* fail, or not-reproduced */
+	LAB_ERROR,              /* lab-error, no result, or one not known here */
+};
+
+/* How a run went, from its "result". */
+enum outcome report_outcome_of(const json_t *run);
+
+struct tally {
+	long runs, as_expected, failures, errors;
+	double wall_s;
+};
+
+/* Add the runs of a scenario's seeds to t. */
+void report_tally_add(struct tally *t, const json_t *scenario);
+struct tally report_tally_of(const json_t *scenario);
+/* The nightly's status of a scenario (pass, flaky, fail, ...); derived
+ * from the seeds if it is missing. Points into the summary. */
+const char *report_status_of(const json_t *scenario);
+/* The scenario expects to reproduce a bug. */
+bool report_is_reproduction(const json_t *scenario);
+/* "seed-42"; the caller frees it. */
+char *report_seed_label(const json_t *run);
+/* "max_ike_per_peer: 2 > 1 at t=1.9 s, ..." for the violated expectations. */
+void report_add_violations(struct strbuf *sb, const json_t *run);
+bool report_has_violations(const json_t *run);
+/* What went wrong in a lab error; the caller frees it. */
+char *report_lab_error_text(const json_t *run);
+/* The summary's "scenarios" array, or NULL with err_msg() naming path. */
+const json_t *report_scenarios_of(const json_t *summary, const char *path);
+/* Write sb to path (atomically) and free sb; 0, or -1 with err_msg(). */
+int report_write(const char *path, struct strbuf *sb);
+
+/* ---- report_escape.c ---- */
+
+/* s as text (NULL: nothing); XML 1.0's forbidden characters and broken
+ * UTF-8 become U+FFFD. */
+void report_esc_text(struct strbuf *sb, const char *s);
+/* ` name="value"`, the value escaped. */
+void report_add_attr(struct strbuf *sb, const char *name, const char *value);
+/* A path as a percent-encoded relative URL, safe in an attribute. */
+void report_add_url(struct strbuf *sb, const char *path);
+/* ` href="url"` for a path. */
+void report_add_href(struct strbuf *sb, const char *path);
+
+#endif

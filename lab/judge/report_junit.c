@@ -1,0 +1,220 @@
+/*
+ * report_junit.c - junit.xml for CI: Jenkins' JUnit schema, a test suite
+ * per scenario, a test case per seed (see report.h, report-internal.h).
+ */
+#include "judge/report.h"
+#include "judge/report-internal.h"
+#include "base/err.h"
+#include "base/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A longer report.txt is cut at a line break in junit.xml: the run
+ * directory keeps the whole file, and CI servers choke on huge XML. */
+#define REPORT_TXT_MAX (64 * 1024)
+
+/* Where a run's directory is, as a reader of the CI log can open it;
+ * NULL when the summary names none. */
+static char *run_path(const char *root, const char *dir)
+{
+	if (!dir)
+		return NULL;
+	if (dir[0] == '/')
+		return xstrdup(dir);
+	return xasprintf("%s/%s", root, dir);
+}
+
+/* junit.xml */
+
+static void junit_property(struct strbuf *sb, const char *name, const char *value)
+{
+	if (!value)
+		return;
+	sb_addf(sb, "      <property");
+	report_add_attr(sb, "name", name);
+	report_add_attr(sb, "value", value);
+	sb_addf(sb, "/>\n");
+}
+
+static void junit_properties(struct strbuf *sb, const json_t *sum, const json_t *sc)
+{
+	const json_t *charon = json_object_get(sum, "charon");
+	char *rate = NULL, *reruns;
+	double v;
+
+	if (jnum(sc, "rate", &v))
+		rate = xasprintf("%g", v);
+	reruns = xasprintf("%lld", (long long)json_integer_value(json_object_get(sc, "reruns")));
+	sb_addf(sb, "    <properties>\n");
+	junit_property(sb, "expect", jstr(sc, "expect") ?: "clean");
+	junit_property(sb, "rate", rate);
+	junit_property(sb, "charon_version", jstr(charon, "version"));
+	junit_property(sb, "status", report_status_of(sc));
+	junit_property(sb, "change", jstr(sc, "change"));
+	junit_property(sb, "reruns", reruns);
+	junit_property(sb, "file", jstr(sc, "file"));
+	junit_property(sb, "description", jstr(sc, "description"));
+	junit_property(sb, "cites", jstr(sc, "cites"));
+	sb_addf(sb, "    </properties>\n");
+	free(rate);
+	free(reruns);
+}
+
+/* The run's report.txt, cut to REPORT_TXT_MAX; NULL if there is none. */
+static char *report_txt(const char *rundir)
+{
+	char *path, *text = NULL;
+	size_t len;
+
+	if (!rundir)
+		return NULL;
+	path = xasprintf("%s/report.txt", rundir);
+	if (path_exists(path) && read_file(path, &text, &len) == 0 && len > REPORT_TXT_MAX) {
+		char *cut = memrchr(text, '\n', REPORT_TXT_MAX);
+		size_t keep = cut ? (size_t)(cut - text) + 1 : REPORT_TXT_MAX;
+		char *note = xasprintf("[... %zu more bytes in %s]\n", len - keep, path);
+		size_t nlen = strlen(note);
+
+		text = xrealloc(text, keep + nlen + 1);
+		memcpy(text + keep, note, nlen + 1);
+		free(note);
+	}
+	free(path);
+	return text;
+}
+
+/* <failure> or <error> with report.txt as its text, or else body. */
+static void junit_problem(struct strbuf *sb, const char *tag, const char *type,
+			  const char *message, const char *rundir, const char *body)
+{
+	char *text = report_txt(rundir);
+
+	sb_addf(sb, "      <%s", tag);
+	report_add_attr(sb, "message", message);
+	report_add_attr(sb, "type", type);
+	sb_addf(sb, ">");
+	report_esc_text(sb, text ? text : body);
+	sb_addf(sb, "</%s>\n", tag);
+	free(text);
+}
+
+static void junit_outcome(struct strbuf *sb, const json_t *sc, const json_t *run, const char *rundir)
+{
+	const char *where = rundir ?: "none recorded";
+	enum outcome o = report_outcome_of(run);
+	struct strbuf msg = { 0 };
+
+	if (o == LAB_ERROR) {
+		char *e = report_lab_error_text(run);
+
+		sb_addf(&msg, "%s\nrun directory: %s\n", e, where);
+		junit_problem(sb, "error", "lab-error", e, rundir, msg.buf);
+		free(e);
+	} else if (o == NOT_EXPECTED) {
+		if (report_has_violations(run))
+			report_add_violations(&msg, run);
+		else
+			sb_addf(&msg, "%s", report_is_reproduction(sc) ?
+				"not reproduced: every expectation held" : "failed");
+		sb_addf(&msg, "; run directory: %s", where);
+		junit_problem(sb, "failure", "expectation", msg.buf, rundir, msg.buf);
+	} else {
+		sb_addf(&msg, "%s: ", jstr(run, "result"));
+		if (report_has_violations(run))
+			report_add_violations(&msg, run);
+		else
+			sb_addf(&msg, "every expectation held");
+		if (report_is_reproduction(sc))
+			sb_addf(&msg, " (the bug showed, as expected)");
+		sb_addf(&msg, "\nrun directory: %s\n", where);
+		sb_addf(sb, "      <system-out>");
+		report_esc_text(sb, msg.buf);
+		sb_addf(sb, "</system-out>\n");
+	}
+	sb_free(&msg);
+}
+
+static void junit_case(struct strbuf *sb, const json_t *sc, const json_t *run, const char *root)
+{
+	char *cls = xasprintf("ikelab.%s", jstr(sc, "name") ?: "");
+	char *name = report_seed_label(run);
+	char *rundir = run_path(root, jstr(run, "dir"));
+	double wall = 0;
+
+	jnum(run, "wall_s", &wall);
+	sb_addf(sb, "    <testcase");
+	report_add_attr(sb, "classname", cls);
+	report_add_attr(sb, "name", name);
+	sb_addf(sb, " time=\"%.3f\">\n", wall > 0 ? wall : 0);
+	junit_outcome(sb, sc, run, rundir);
+	sb_addf(sb, "    </testcase>\n");
+	free(cls);
+	free(name);
+	free(rundir);
+}
+
+static void junit_suite(struct strbuf *sb, const json_t *sum, const json_t *sc, const char *root)
+{
+	struct tally t = report_tally_of(sc);
+	size_t i;
+	json_t *run;
+
+	sb_addf(sb, "  <testsuite");
+	report_add_attr(sb, "name", jstr(sc, "name") ?: "");
+	sb_addf(sb, " tests=\"%ld\" failures=\"%ld\" errors=\"%ld\" skipped=\"0\" time=\"%.3f\"",
+		t.runs, t.failures, t.errors, t.wall_s);
+	if (jstr(sum, "started"))
+		report_add_attr(sb, "timestamp", jstr(sum, "started"));
+	report_add_attr(sb, "hostname", jstr(sum, "hostname") ?: "localhost");
+	sb_addf(sb, ">\n");
+	junit_properties(sb, sum, sc);
+	json_array_foreach(json_object_get(sc, "seeds"), i, run)
+		junit_case(sb, sc, run, root);
+	sb_addf(sb, "  </testsuite>\n");
+}
+
+/* The nightly directory as an absolute path when it can be had, so the
+ * failure messages in a CI log point somewhere. */
+static char *root_of(const char *out_dir)
+{
+	char *r = realpath(out_dir, NULL);
+
+	return r ? r : xstrdup(out_dir);
+}
+
+int report_junit(const json_t *summary, const char *out_dir)
+{
+	char *path = xasprintf("%s/junit.xml", out_dir), *root;
+	const json_t *scs = report_scenarios_of(summary, path);
+	struct strbuf sb = { 0 };
+	struct tally all = { 0 };
+	double wall;
+	size_t i;
+	json_t *sc;
+	int r;
+
+	if (!scs) {
+		free(path);
+		return -1;
+	}
+	root = root_of(out_dir);
+	json_array_foreach(scs, i, sc)
+		report_tally_add(&all, sc);
+	/* Scenarios run in parallel: the nightly's own clock is the time. */
+	if (!jnum(json_object_get(summary, "totals"), "wall_s", &wall) || wall < 0)
+		wall = all.wall_s;
+	sb_addf(&sb, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"ikelab nightly\""
+		" tests=\"%ld\" failures=\"%ld\" errors=\"%ld\" time=\"%.3f\">\n",
+		all.runs, all.failures, all.errors, wall);
+	json_array_foreach(scs, i, sc)
+		junit_suite(&sb, summary, sc, root);
+	sb_addf(&sb, "</testsuites>\n");
+	r = report_write(path, &sb);
+	if (r < 0)
+		err_wrap("junit report");
+	free(root);
+	free(path);
+	return r;
+}
