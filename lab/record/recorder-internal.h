@@ -22,6 +22,7 @@
 
 #include "record/recorder.h"
 #include "record/analysis.h"
+#include "base/spawn.h"
 #include "base/util.h"
 
 #include <stdbool.h>
@@ -87,10 +88,9 @@ struct rec_peer {
 	double *ts, *ike_series, *child_series;
 	int n_series;
 	json_t *ike_ids, *child_ids;
-	/* probe */
-	pid_t probe;
-	int probe_fd;
-	int probe_go;           /* its stdin: one byte starts its sender */
+	/* probe: fd[STDIN_FILENO] is its stdin, one byte starts its sender
+	 * (closed once written); fd[STDOUT_FILENO] its JSON lines */
+	struct spawn_proc probe;
 	bool probe_ready;
 	struct strbuf probe_buf;
 	bool probe_eof;

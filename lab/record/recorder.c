@@ -90,9 +90,7 @@ static int peer_open(struct recorder *r, struct rec_peer *p, const json_t *node)
 	p->netns = xstrdup(json_string_value(json_object_get(node, "netns")));
 	p->protected_addr = xstrdup(json_string_value(json_object_get(node, "protected")));
 	p->protected_addr[strcspn(p->protected_addr, "/")] = '\0';
-	p->probe = -1;
-	p->probe_fd = -1;
-	p->probe_go = -1;
+	p->probe = (struct spawn_proc){ .pid = -1, .fd = { -1, -1, -1 } };
 	p->burst_fd = -1;
 	p->ike_ids = json_array();
 	p->child_ids = json_array();
@@ -335,9 +333,9 @@ int rec_poll(struct recorder *r, int timeout_ms)
 			}
 			owner[n] = p, kind[n] = 1;
 			pf[n++] = (struct pollfd){ xfrmmon_fd(p->mon), POLLIN, 0 };
-			if (p->probe_fd >= 0 && !p->probe_eof) {
+			if (p->probe.fd[STDOUT_FILENO] >= 0 && !p->probe_eof) {
 				owner[n] = p, kind[n] = 2;
-				pf[n++] = (struct pollfd){ p->probe_fd, POLLIN, 0 };
+				pf[n++] = (struct pollfd){ p->probe.fd[STDOUT_FILENO], POLLIN, 0 };
 			}
 		}
 		for (int w = 0; w < r->n_watch; w++) {

@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 /* ---- finishing ---------------------------------------------------------------- */
@@ -181,14 +180,7 @@ void rec_free(struct recorder *r)
 	for (int i = 0; i < r->n; i++) {
 		struct rec_peer *p = &r->p[i];
 
-		if (p->probe > 0) {
-			kill(p->probe, SIGKILL);
-			waitpid(p->probe, NULL, 0);
-		}
-		if (p->probe_fd >= 0)
-			close(p->probe_fd);
-		if (p->probe_go >= 0)
-			close(p->probe_go);
+		spawn_proc_free(&p->probe);
 		sb_free(&p->probe_buf);
 		vici_close(p->ev);
 		vici_close(p->cmd);

@@ -12,12 +12,10 @@
 #include <libgen.h>
 #include <limits.h>
 #include <netinet/in.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -189,7 +187,7 @@ static void probe_died(struct recorder *r, struct rec_peer *p)
 void on_probe(struct recorder *r, struct rec_peer *p)
 {
 	char buf[8192];
-	ssize_t n = read(p->probe_fd, buf, sizeof(buf));
+	ssize_t n = read(p->probe.fd[STDOUT_FILENO], buf, sizeof(buf));
 	char *nl;
 
 	if (n <= 0) {
@@ -217,18 +215,23 @@ static char *probe_binary(void)
 	return xasprintf("%s/ikelab-probe", dirname(exe));
 }
 
+/*
+ * The probe runs in the peer's namespace: its stdin is a pipe that gets
+ * one byte once both probes listen (--wait-go), its stdout the pipe
+ * rec_poll reads, its stderr probe-<peer>.err (read when it dies). spawn
+ * gives it the default priority: the recorder's is the observer's, not
+ * the traffic's.
+ */
 static int probe_start(struct recorder *r, struct rec_peer *p, int pps)
 {
 	char *bin = probe_binary(), *errlog = xasprintf("%s/probe-%s.err", r->dir, p->name);
-	char rate[16];
-	int out[2], in[2];
-	pid_t pid;
+	struct spawn_opts o = { .io = { SPAWN_PIPE, SPAWN_PIPE, SPAWN_FD },
+				.enter_netns = true, .netns_fd = p->nsfd };
+	struct argv a = { 0 };
+	int rc;
 
-	snprintf(rate, sizeof(rate), "%d", pps);
 	/* A probe started again after rec_stop_traffic starts clean. */
-	if (p->probe_fd >= 0)
-		close(p->probe_fd);
-	p->probe_fd = -1;
+	spawn_proc_free(&p->probe);
 	p->probe_eof = false;
 	p->probe_ready = false;
 	p->probe_buf.len = 0;
@@ -238,47 +241,25 @@ static int probe_start(struct recorder *r, struct rec_peer *p, int pps)
 		free(errlog);
 		return err_wrap("run make");
 	}
-	if (pipe2(out, O_CLOEXEC) < 0) {
+	o.fd[STDERR_FILENO] = open(errlog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (o.fd[STDERR_FILENO] < 0) {
+		err_sys("create %s", errlog);
 		free(bin);
 		free(errlog);
-		return err_sys("pipe");
+		return -1;
 	}
-	if (pipe2(in, O_CLOEXEC) < 0) {
-		close(out[0]);
-		close(out[1]);
-		free(bin);
-		free(errlog);
-		return err_sys("pipe");
-	}
-	pid = fork();
-	if (pid == 0) {
-		int fd = open(errlog, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		if (setns(p->nsfd, CLONE_NEWNET) < 0)
-			_exit(126);
-		/* The recorder's priority is the observer's, not the traffic's. */
-		setpriority(PRIO_PROCESS, 0, 0);
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		if (fd >= 0)
-			dup2(fd, 2);
-		execl(bin, "ikelab-probe", "--local", p->protected_addr, "--remote",
-		      other_peer(r, p)->protected_addr, "--rate", rate, "--wait-go", (char *)NULL);
-		_exit(127);
-	}
+	argv_addv(&a, (char *const[]){ bin, "--local", p->protected_addr, "--remote",
+				       other_peer(r, p)->protected_addr, "--rate", NULL });
+	argv_addf(&a, "%d", pps);
+	argv_add(&a, "--wait-go");
+	rc = spawn_start(&p->probe, a.v, &o);
+	close(o.fd[STDERR_FILENO]);
+	argv_free(&a);
 	free(bin);
 	free(errlog);
-	close(out[1]);
-	close(in[0]);
-	if (pid < 0) {
-		close(out[0]);
-		close(in[1]);
-		return err_sys("fork");
-	}
-	p->probe = pid;
-	p->probe_fd = out[0];
-	p->probe_go = in[1];
-	fcntl(p->probe_fd, F_SETFL, O_NONBLOCK);
+	if (rc < 0)
+		return -1;
+	fcntl(p->probe.fd[STDOUT_FILENO], F_SETFL, O_NONBLOCK);
 	return 0;
 }
 
@@ -300,16 +281,24 @@ int rec_start_traffic(struct recorder *r, int pps)
 		rec_poll(r, 20);
 	}
 	for (int i = 0; i < r->n; i++) {
-		if (write(r->p[i].probe_go, "g", 1) != 1)
+		int *go = &r->p[i].probe.fd[STDIN_FILENO];
+
+		if (write(*go, "g", 1) != 1)
 			return err_sys("start the probe in %s", r->p[i].name);
-		close(r->p[i].probe_go);
-		r->p[i].probe_go = -1;
+		close(*go);
+		*go = -1;
 	}
 	rec_emit(r, NULL, "lab", "traffic-start", json_pack("{s:i}", "pps", pps));
 	return 0;
 }
 
 /* ---- finishing ---------------------------------------------------------------- */
+
+/* Started and not reaped yet. */
+static bool probe_running(const struct rec_peer *p)
+{
+	return p->probe.pid > 0 && !p->probe.reaped;
+}
 
 void stop_probes(struct recorder *r)
 {
@@ -318,8 +307,8 @@ void stop_probes(struct recorder *r)
 
 	r->stopping_probes = true;
 	for (int i = 0; i < r->n; i++)
-		if (r->p[i].probe > 0) {
-			kill(r->p[i].probe, SIGTERM);
+		if (probe_running(&r->p[i])) {
+			kill(r->p[i].probe.pid, SIGTERM);
 			running = true;
 		}
 	if (!running)
@@ -329,7 +318,7 @@ void stop_probes(struct recorder *r)
 		bool open = false;
 
 		for (int i = 0; i < r->n; i++)
-			if (r->p[i].probe_fd >= 0 && !r->p[i].probe_eof)
+			if (r->p[i].probe.fd[STDOUT_FILENO] >= 0 && !r->p[i].probe_eof)
 				open = true;
 		if (!open || mono_ns() > deadline)
 			break;
@@ -338,11 +327,15 @@ void stop_probes(struct recorder *r)
 	for (int i = 0; i < r->n; i++) {
 		struct rec_peer *p = &r->p[i];
 
-		if (p->probe <= 0)
+		if (!probe_running(p))
 			continue;
-		kill(p->probe, SIGKILL);
-		waitpid(p->probe, NULL, 0);
-		p->probe = -1;
+		kill(p->probe.pid, SIGKILL);
+		while (waitpid(p->probe.pid, &p->probe.status, 0) < 0 && errno == EINTR)
+			;
+		/* Its pipes stay open (what it wrote last is still read); the
+		 * mark tells spawn_proc_free, which closes them, not to wait
+		 * again. */
+		p->probe.reaped = true;
 	}
 	r->stopping_probes = false;
 }
