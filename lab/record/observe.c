@@ -1,0 +1,433 @@
+/*
+ * observe.c - what the recorder learns about each peer: list-sas samples
+ * and the kernel's counts, VICI events, kernel notifications (see
+ * recorder-internal.h).
+ */
+#include "record/recorder-internal.h"
+#include "base/err.h"
+#include "charon/peer.h"
+#include "charon/sas.h"
+#include "charon/vici.h"
+#include "kernel/xfrm.h"
+#include "kernel/xfrmmon.h"
+
+#include <netlink/netlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- samples --------------------------------------------------------------- */
+
+static void series_add(struct rec_peer *p, double t)
+{
+	p->ts = xrealloc(p->ts, (size_t)(p->n_series + 1) * sizeof(double));
+	p->ike_series = xrealloc(p->ike_series, (size_t)(p->n_series + 1) * sizeof(double));
+	p->child_series = xrealloc(p->child_series, (size_t)(p->n_series + 1) * sizeof(double));
+	p->pair_series = xrealloc(p->pair_series, (size_t)(p->n_series + 1) * sizeof(int));
+	p->ts_series = xrealloc(p->ts_series, (size_t)(p->n_series + 1) * sizeof(int));
+	p->ts[p->n_series] = t;
+	/* Growth counts what is up: an SA being deleted is on its way out. */
+	p->ike_series[p->n_series] = p->last.ike_established;
+	p->child_series[p->n_series] = p->last.child_installed;
+	p->pair_series[p->n_series] = p->last.max_established_per_pair;
+	p->ts_series[p->n_series++] = p->last.max_installed_per_ts;
+}
+
+static void remember_ids(json_t *seen, const uint32_t *ids, int n)
+{
+	for (int i = 0; i < n; i++) {
+		size_t k;
+		json_t *v;
+		bool have = false;
+
+		json_array_foreach(seen, k, v)
+			if (json_integer_value(v) == ids[i])
+				have = true;
+		if (!have)
+			json_array_append_new(seen, json_integer(ids[i]));
+	}
+}
+
+struct mismatch_ctx {
+	struct recorder *r;
+	struct rec_peer *p;
+};
+
+static void on_mismatch(void *ctx, const struct ledger_mismatch *m)
+{
+	struct mismatch_ctx *c = ctx;
+	json_t *j = json_pack("{s:s, s:s, s:i, s:s}", "what", ledger_what_name(m->what),
+			      "sa", m->child ? "child" : "ike", "id", (int)m->id,
+			      "explain", m->explain);
+
+	json_array_append_new(c->r->mismatches, json_pack("{s:s, s:f, s:O}", "peer", c->p->name,
+			      "t", rec_now(c->r), "detail", j));
+	rec_emit(c->r, c->p->name, "ledger", "mismatch", j);
+}
+
+void note_duplicate(struct recorder *r, struct rec_peer *p, const char *kind,
+			   const struct episode *e)
+{
+	if (!e)
+		return;
+	json_array_append_new(r->duplicates, json_pack("{s:s, s:s, s:s, s:f, s:f, s:i}",
+		"peer", p->name, "kind", kind, "key", e->key, "start", e->start, "end", e->end,
+		"max", e->max));
+	rec_emit(r, p->name, "sample", "duplicate", json_pack("{s:s, s:s, s:f, s:f, s:i}",
+		 "sa", kind, "key", e->key, "start", e->start, "end", e->end, "max", e->max));
+}
+
+static void write_timeline(struct recorder *r, struct rec_peer *p, double t)
+{
+	const struct sa_sample *s = &p->last;
+
+	fprintf(r->timeline, "%.3f,%s,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d\n", t,
+		p->name, s->ike, s->ike_established, s->ike_connecting, s->ike_rekeying,
+		s->ike_deleting, s->child, s->child_installed, s->child_rekeying, s->child_rekeyed,
+		s->child_deleting, s->max_installed_per_ts, p->kernel_sas, p->kernel_policies,
+		p->acquires, p->expires_soft, p->expires_hard, p->busy);
+}
+
+static void charon_gone(struct recorder *r, struct rec_peer *p)
+{
+	char *how = NULL;
+	bool crash = !p->expect_exit;
+
+	if (p->dead)
+		return;
+	p->dead = true;
+	/* Its keeper writes how it ended as soon as it reaps it. */
+	for (int i = 0; i < 100 && !(how = peer_exit_reason(p->dir)); i++)
+		sleep_ms(10);
+	rec_emit(r, p->name, "lab", "charon-exit", json_pack("{s:i, s:s, s:b}", "pid",
+		 (int)p->charon.pid, "how", how ? how : "exited (how is unknown)", "scheduled", !crash));
+	if (crash)
+		r->crashes++;
+	if (crash && r->o.crash_is_lab_error && !r->failed) {
+		char *tail = peer_log_tail(p->dir, 6);
+
+		r->failed = true;
+		r->failure = xasprintf("charon of %s (pid %d) %s at t=%.1f s\n%s", p->name,
+				       (int)p->charon.pid, how ? how : "exited", rec_now(r), tail);
+		free(tail);
+	}
+	free(how);
+}
+
+/*
+ * list-sas with noblock skips an IKE_SA that another thread holds at that
+ * moment, so one sample can miss an SA that is there. An IKE_SA the ledger
+ * knows as up and that was listed less than a second ago is carried over
+ * (and counted in the `busy` column) instead of vanishing for 100 ms.
+ */
+#define CARRY_S 1.0
+
+static void carry_busy(struct rec_peer *p, json_t *list, double t)
+{
+	json_t *listed = json_object(), *v, *ike;
+	const char *id;
+	void *tmp;
+	size_t i;
+
+	p->busy = 0;
+	json_array_foreach(list, i, ike) {
+		const char *uid = json_string_value(json_object_get(ike, "uniqueid"));
+
+		if (!uid)
+			continue;
+		json_object_set_new(listed, uid, json_true());
+		json_object_set_new(p->seen, uid, json_pack("{s:f, s:O}", "t", t, "sa", ike));
+	}
+	json_object_foreach_safe(p->seen, tmp, id, v) {
+		double last = json_real_value(json_object_get(v, "t"));
+
+		if (json_object_get(listed, id))
+			continue;
+		if (t - last < CARRY_S && ledger_is_up(&p->ledger, false, (uint32_t)atol(id))) {
+			json_array_append(list, json_object_get(v, "sa"));
+			p->busy++;
+		} else {
+			json_object_del(p->seen, id);
+		}
+	}
+	json_decref(listed);
+}
+
+/* The first half of a sample: every charon gets its list-sas request
+ * before the first answer is read, so they answer side by side. A
+ * request that cannot be sent fails the answer the same way. */
+static void sample_ask(struct recorder *r, struct rec_peer *p)
+{
+	p->asked = false;
+	if (p->dead || p->paused)
+		return;
+	if (!proc_alive(&p->charon)) {
+		charon_gone(r, p);
+		return;
+	}
+	p->asked = true;
+	if (sas_list_start(p->cmd, VICI_MS) < 0)
+		p->ask_err = xstrdup(err_msg());
+}
+
+static void sample_peer(struct recorder *r, struct rec_peer *p, double t)
+{
+	struct mismatch_ctx mc = { r, p };
+	struct sa_counts before = { p->last.ike, p->last.ike_established, p->last.child,
+				    p->last.child_installed };
+	struct xfrm_dump d;
+	json_t *list;
+
+	if (!p->asked)
+		return;
+	p->asked = false;
+	list = p->ask_err ? NULL : sas_list_finish(p->cmd, VICI_MS);
+	if (p->ask_err) {
+		err_set("%s", p->ask_err);
+		free(p->ask_err);
+		p->ask_err = NULL;
+	}
+	if (!list) {
+		/* Either charon just died, or it hangs: both end the run. */
+		if (!proc_alive(&p->charon)) {
+			charon_gone(r, p);
+		} else if (!r->failed) {
+			char *tail = peer_log_tail(p->dir, 6);
+
+			/* Alive but silent: hung (or stopped) -- a lab failure
+			 * found within one VICI timeout. */
+			r->failed = true;
+			r->failure = xasprintf("charon of %s (pid %d) is alive but did not answer "
+					       "list-sas: %s\n%s", p->name, (int)p->charon.pid,
+					       err_msg(), tail);
+			free(tail);
+		}
+		return;
+	}
+	carry_busy(p, list, t);
+	sample_free(&p->last);
+	sample_from_sas(list, t, &p->last);
+	json_decref(p->last_list);
+	p->last_list = list;
+	if (xfrm_dump_sock(p->xfrm, &d) == 0) {
+		p->kernel_sas = (int)d.n_sas;
+		p->kernel_policies = (int)d.n_policies;
+		xfrm_dump_free(&d);
+	}
+	err_clear();
+	write_timeline(r, p, t);
+	series_add(p, t);
+	remember_ids(p->ike_ids, p->last.ike_ids, p->last.n_ike_ids);
+	remember_ids(p->child_ids, p->last.child_ids, p->last.n_child_ids);
+	if (p->last.ike > p->max_ike)
+		p->max_ike = p->last.ike;
+	if (p->last.ike_established > p->max_ike_est)
+		p->max_ike_est = p->last.ike_established;
+	if (p->last.child_installed > p->max_child_inst)
+		p->max_child_inst = p->last.child_installed;
+	if (p->last.max_installed_per_ts > p->max_child_per_ts)
+		p->max_child_per_ts = p->last.max_installed_per_ts;
+	if (p->last.rekeying)
+		p->last_rekey_t = t;
+	note_duplicate(r, p, "ike", dup_update(&p->dup_ike, t, p->last.max_established_per_pair,
+		       p->last.pair_key, r->o.grace));
+	note_duplicate(r, p, "child", dup_update(&p->dup_child, t, p->last.max_installed_per_ts,
+		       p->last.ts_key, r->o.grace));
+	ledger_check(&p->ledger, &p->last, on_mismatch, &mc);
+	if (before.ike != p->last.ike || before.ike_established != p->last.ike_established ||
+	    before.child != p->last.child || before.child_installed != p->last.child_installed)
+		rec_emit(r, p->name, "sample", "counts", json_pack("{s:i, s:i, s:i, s:i}",
+			 "ike", p->last.ike, "ike_established", p->last.ike_established,
+			 "child", p->last.child, "child_installed", p->last.child_installed));
+}
+
+void sample_all(struct recorder *r)
+{
+	double t = rec_now(r);
+
+	if (r->samples && t - r->last_sample_t > r->max_gap)
+		r->max_gap = t - r->last_sample_t;
+	r->last_sample_t = t;
+	r->samples++;
+	for (int i = 0; i < r->n; i++)
+		sample_ask(r, &r->p[i]);
+	for (int i = 0; i < r->n; i++)
+		sample_peer(r, &r->p[i], t);
+	/* Once per sample: a write costs a host system call under UML. */
+	fflush(r->timeline);
+	if (r->traffic)
+		fflush(r->traffic);
+	/* Tells a late sample caused by a slow charon or kernel from one
+	 * caused by the machine not running us. */
+	t = rec_now(r) - t;
+	if (t > r->slowest_sample)
+		r->slowest_sample = t;
+}
+
+/* ---- VICI events ------------------------------------------------------------- */
+
+static const struct vici_node *first_section(const struct vici_node *msg)
+{
+	for (const struct vici_node *n = msg->children; n; n = n->next)
+		if (n->type == VICI_NODE_SECTION)
+			return n;
+	return NULL;
+}
+
+static uint32_t node_id(const struct vici_node *sec)
+{
+	const char *v = vici_str(sec, "uniqueid");
+
+	return v ? (uint32_t)strtoul(v, NULL, 10) : 0;
+}
+
+static json_t *child_json(const struct vici_node *c)
+{
+	json_t *j = vici_to_json(c);
+	json_t *out = json_pack("{s:s, s:i, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}",
+		"name", vici_str(c, "name") ?: c->name, "id", (int)node_id(c),
+		"reqid", json_object_get(j, "reqid"), "state", json_object_get(j, "state"),
+		"local_ts", json_object_get(j, "local-ts"), "remote_ts", json_object_get(j, "remote-ts"),
+		"spi_in", json_object_get(j, "spi-in"), "spi_out", json_object_get(j, "spi-out"));
+
+	json_decref(j);
+	return out;
+}
+
+static void on_updown(struct recorder *r, struct rec_peer *p, const char *name,
+		      const struct vici_node *msg)
+{
+	const struct vici_node *ike = first_section(msg);
+	bool up = vici_str(msg, "up") && !strcmp(vici_str(msg, "up"), "yes");
+	uint32_t ike_id = ike ? node_id(ike) : 0;
+
+	if (!ike)
+		return;
+	if (!strcmp(name, "ike-updown")) {
+		rec_emit(r, p->name, "vici", name, json_pack("{s:b, s:{s:s, s:i, s:s?, s:s?, s:s?, s:b}}",
+			 "up", up, "ike", "name", ike->name, "id", (int)ike_id,
+			 "state", vici_str(ike, "state"), "local", vici_str(ike, "local-host"),
+			 "remote", vici_str(ike, "remote-host"), "initiator",
+			 vici_str(ike, "initiator") && !strcmp(vici_str(ike, "initiator"), "yes")));
+		if (up) {
+			ledger_up(&p->ledger, false, ike_id, 0);
+			/* A second IKE_SA coming up is a reauthentication, or
+			 * a duplicate: either way, a window for acquires. */
+			p->last_rekey_t = rec_now(r);
+		} else {
+			ledger_ike_down(&p->ledger, ike_id);
+		}
+		return;
+	}
+	/* child-updown: one IKE_SA section with one child */
+	for (const struct vici_node *c = vici_child(ike, "child-sas") ?
+	     vici_child(ike, "child-sas")->children : NULL; c; c = c->next) {
+		if (c->type != VICI_NODE_SECTION)
+			continue;
+		rec_emit(r, p->name, "vici", name, json_pack("{s:b, s:i, s:o}", "up", up,
+			 "ike_id", (int)ike_id, "child", child_json(c)));
+		if (up)
+			ledger_up(&p->ledger, true, node_id(c), ike_id);
+		else
+			ledger_down(&p->ledger, true, node_id(c));
+	}
+}
+
+static void on_ike_rekey(struct recorder *r, struct rec_peer *p, const struct vici_node *msg)
+{
+	const struct vici_node *ike = first_section(msg);
+	const struct vici_node *o = ike ? vici_child(ike, "old") : NULL;
+	const struct vici_node *n = ike ? vici_child(ike, "new") : NULL;
+
+	if (!o || !n)
+		return;
+	p->ike_rekeys++;
+	p->last_rekey_t = rec_now(r);
+	rec_emit(r, p->name, "vici", "ike-rekey", json_pack("{s:s, s:i, s:i}", "name", ike->name,
+		 "old_id", (int)node_id(o), "new_id", (int)node_id(n)));
+	ledger_ike_rekey(&p->ledger, node_id(o), node_id(n));
+}
+
+static void on_child_rekey(struct recorder *r, struct rec_peer *p, const struct vici_node *msg)
+{
+	struct mismatch_ctx mc = { r, p };
+	const struct vici_node *ike = first_section(msg);
+	const struct vici_node *cs = ike ? vici_child(ike, "child-sas") : NULL;
+
+	for (const struct vici_node *c = cs ? cs->children : NULL; c; c = c->next) {
+		const struct vici_node *o = vici_child(c, "old"), *n = vici_child(c, "new");
+
+		if (!o || !n)
+			continue;
+		p->child_rekeys++;
+		p->last_rekey_t = rec_now(r);
+		rec_emit(r, p->name, "vici", "child-rekey", json_pack("{s:i, s:s, s:i, s:i, s:s?, s:s?}",
+			 "ike_id", (int)node_id(ike), "name", vici_str(o, "name") ?: c->name,
+			 "old_id", (int)node_id(o), "new_id", (int)node_id(n),
+			 "old_spi_in", vici_str(o, "spi-in"), "new_spi_in", vici_str(n, "spi-in")));
+		ledger_child_rekey(&p->ledger, node_id(o), node_id(n), node_id(ike), rec_now(r),
+				   on_mismatch, &mc);
+	}
+}
+
+void on_vici(struct recorder *r, struct rec_peer *p)
+{
+	struct vici_node *msg;
+	char *name;
+	int n;
+
+	while ((n = vici_next_event(p->ev, &name, &msg, 0)) > 0) {
+		if (!strcmp(name, "ike-updown") || !strcmp(name, "child-updown")) {
+			on_updown(r, p, name, msg);
+		} else if (!strcmp(name, "ike-rekey")) {
+			on_ike_rekey(r, p, msg);
+		} else if (!strcmp(name, "child-rekey")) {
+			on_child_rekey(r, p, msg);
+		} else {
+			const struct vici_node *ike = first_section(msg);
+
+			rec_emit(r, p->name, "vici", name, json_pack("{s:i, s:s?, s:s?}", "ike_id",
+				 ike ? (int)node_id(ike) : 0, "local", ike ? vici_str(ike, "local-host") : NULL,
+				 "remote", ike ? vici_str(ike, "remote-host") : NULL));
+		}
+		free(name);
+		vici_node_free(msg);
+	}
+	/* The daemon closed the connection: it is going or gone. */
+	if (n < 0) {
+		err_clear();
+		sleep_ms(50);
+		if (!proc_alive(&p->charon))
+			charon_gone(r, p);
+	}
+}
+
+/* ---- kernel notifications ---------------------------------------------------- */
+
+void on_note(void *ctx, const struct xfrm_note *n)
+{
+	struct note_ctx *c = ctx;
+	struct rec_peer *p = c->p;
+	double t = rec_now(c->r);
+	char spi[16];
+
+	if (n->kind == XFRM_NOTE_ACQUIRE) {
+		/* In a rekey when the last sample showed one, or a rekey or
+		 * reauth event came within the last two seconds. */
+		bool in_rekey = p->last.rekeying || (p->last_rekey_t > 0 && t - p->last_rekey_t < 2.0);
+
+		p->acquires++;
+		if (in_rekey)
+			p->acquires_in_rekey++;
+		rec_emit(c->r, p->name, "kernel", "acquire", json_pack("{s:s, s:s, s:b}",
+			 "src", n->src, "dst", n->dst, "during_rekey", in_rekey));
+		return;
+	}
+	if (n->hard)
+		p->expires_hard++;
+	else
+		p->expires_soft++;
+	snprintf(spi, sizeof(spi), "%08x", n->spi);
+	rec_emit(c->r, p->name, "kernel", "expire", json_pack("{s:b, s:s, s:s, s:s}", "hard",
+		 n->hard, "spi", spi, "src", n->src, "dst", n->dst));
+}

@@ -1,0 +1,170 @@
+/*
+ * recorder-internal.h - the state the recorder's files share; not for use
+ * outside lab/record (the API is recorder.h).
+ *
+ * One recorder is split by what it does, all on one struct recorder:
+ *   recorder.c  opening, the loop that polls everything, what scenario
+ *               actions ask of it (watch, pause, reattach);
+ *   observe.c   what it learns about each peer: list-sas samples and the
+ *               kernel's counts (timeline.csv), VICI events, kernel
+ *               acquires and expires, fed to the ledger and duplicates;
+ *   traffic.c   the traffic probes: starting ikelab-probe in each peer,
+ *               reading its JSON lines, traffic.csv, bursts;
+ *   summary.c   finishing: summary.json, the warning about missed ticks,
+ *               freeing, and `ikelab record`.
+ * Everything runs on the caller's thread, inside rec_poll and the calls
+ * around it, so nothing here is locked. Everything a struct recorder
+ * points to (strings, JSON, sockets, files, probes) is its own, and
+ * rec_free (summary.c) releases it.
+ */
+#ifndef IKELAB_RECORDER_INTERNAL_H
+#define IKELAB_RECORDER_INTERNAL_H
+
+#include "record/recorder.h"
+#include "record/analysis.h"
+#include "base/spawn.h"
+#include "base/util.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+struct nl_sock;
+struct vici_conn;
+struct xfrm_note;
+struct xfrmmon;
+
+#define MAX_PEERS 8
+#define VICI_MS 2000
+
+/* One 100 ms interval of one direction of probe traffic. */
+struct interval {
+	long long start_ns;
+	long tx, txerr, rx, dup, reorder, late;
+	bool have_tx, have_rx, done;
+};
+
+/* One direction of probe traffic ("alice>bob"), its intervals and totals. */
+struct direction {
+	char name[40];          /* "alice>bob" */
+	struct interval *iv;
+	int n;
+	int next;               /* first interval not written yet */
+	long tx, txerr, rx, lost, dup, reorder;
+	json_t *windows;
+	long last_seq_sent, highest_seq_rx;
+	long long last_send_ns;
+};
+
+/* One peer, as the recorder sees it. */
+struct rec_peer {
+	char *name, *dir, *netns, *protected_addr;
+	int nsfd;
+	struct proc_id charon;
+	struct vici_conn *ev, *cmd;
+	struct xfrmmon *mon;
+	struct nl_sock *xfrm;
+	bool dead;
+	/* what the last sample said */
+	struct sa_sample last;
+	json_t *last_list;      /* the last list-sas answer, carried SAs included */
+	bool expect_exit;       /* the schedule kills this charon */
+	bool paused;            /* stopped on purpose: do not sample */
+	bool asked;             /* list-sas sent for the sample being taken */
+	char *ask_err;          /* why it could not be sent */
+	int burst_fd;           /* UDP socket in the peer's namespace */
+	int *pair_series, *ts_series;   /* for sustained maxima */
+	json_t *seen;           /* IKE_SAs by id: {"t": last listed, "sa": {...}} */
+	int busy;               /* IKE_SAs carried over in the last sample */
+	int kernel_sas, kernel_policies;
+	int acquires, acquires_in_rekey, expires_soft, expires_hard;
+	int ike_rekeys, child_rekeys;
+	double last_rekey_t;    /* any rekey or reauth-like event */
+	struct dup_tracker dup_ike, dup_child;
+	struct ledger ledger;
+	/* maxima and series for growth */
+	int max_ike, max_ike_est, max_child_inst, max_child_per_ts;
+	double *ts, *ike_series, *child_series;
+	int n_series;
+	json_t *ike_ids, *child_ids;
+	/* probe: fd[STDIN_FILENO] is its stdin, one byte starts its sender
+	 * (closed once written); fd[STDOUT_FILENO] its JSON lines */
+	struct spawn_proc probe;
+	bool probe_ready;
+	struct strbuf probe_buf;
+	bool probe_eof;
+};
+
+/* One recording: its peers, its files, what it counted so far. */
+struct recorder {
+	struct rec_opts o;
+	char *dir;
+	struct rec_peer p[MAX_PEERS];
+	int n;
+	FILE *events, *timeline, *traffic;
+	int64_t t0;
+	double cpu0;            /* this process's CPU time when recording began */
+	int timer;
+	bool failed;
+	char *failure;
+	bool stopping_probes;   /* a probe ending now is expected */
+	int samples;
+	long missed_ticks;      /* timer ticks that passed while we were busy */
+	double last_sample_t, max_gap;
+	double slowest_sample;  /* longest sample_all(): waiting on charon and the kernel */
+	double last_status;
+	struct direction dirs[MAX_PEERS];
+	int n_dirs;
+	json_t *duplicates, *mismatches;
+	char *charon_version;
+	json_t *charon_plugins;
+	int crashes;
+	long rss_first, rss_max, rss_last;      /* this process, kB */
+	double rss_at;
+	struct {
+		int fd;
+		void (*cb)(void *ctx);
+		void *ctx;
+	} watch[8];
+	int n_watch;
+};
+
+/* What on_note needs: xfrmmon_read passes one pointer. */
+struct note_ctx {
+	struct recorder *r;
+	struct rec_peer *p;
+};
+
+/* recorder.c */
+/* Now in UTC, ISO 8601 with microseconds ("2024-05-01T12:00:00.123456Z"). */
+void wall_iso(char *buf, size_t len);
+/* What recording cost so far: this process's CPU time and memory. */
+double self_cpu_s(void);
+long self_rss_kb(void);
+/* The peer of that name, or NULL (borrowed). */
+struct rec_peer *peer_named(struct recorder *r, const char *name);
+
+/* observe.c */
+/* One sample of every peer: list-sas, the kernel's SA and policy counts,
+ * a timeline.csv line each. A charon found dead or hung is noted. */
+void sample_all(struct recorder *r);
+/* Everything that arrived on p's VICI event connection. */
+void on_vici(struct recorder *r, struct rec_peer *p);
+/* An acquire or expire from p's kernel; ctx is a struct note_ctx. */
+void on_note(void *ctx, const struct xfrm_note *n);
+/* A duplicate that lasted (e may be NULL: nothing to note). */
+void note_duplicate(struct recorder *r, struct rec_peer *p, const char *kind,
+		    const struct episode *e);
+
+/* traffic.c */
+/* What p's probe wrote on its stdout since the last call. */
+void on_probe(struct recorder *r, struct rec_peer *p);
+/* Write the intervals that are complete (all: every interval left). */
+void flush_traffic(struct recorder *r, bool all);
+/* SIGTERM to the probes, their last reports merged, then they are reaped. */
+void stop_probes(struct recorder *r);
+/* Every direction's totals and loss windows into summary.json's traffic. */
+void finish_traffic(struct recorder *r, json_t *traffic);
+
+#endif

@@ -1,0 +1,304 @@
+/*
+ * actions.c - carrying out each kind of scheduled action (see
+ * run-internal.h).
+ */
+#include "schedule/run-internal.h"
+#include "base/err.h"
+#include "backend/lab.h"
+#include "kernel/netem.h"
+#include "kernel/netns.h"
+#include "record/recorder.h"
+#include "config/scenario.h"
+#include "backend/state.h"
+#include "base/util.h"
+#include "charon/vici.h"
+#include "kernel/wire.h"
+#include "kernel/xfrm.h"
+
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int peer_index(const struct runner *R, const char *name)
+{
+	for (int i = 0; i < 2; i++)
+		if (!strcmp(R->peer[i], name))
+			return i;
+	return -1;
+}
+
+/* ---- actions -------------------------------------------------------------- */
+
+static const char *child_name(const struct runner *R, int i, const struct sc_entry *e)
+{
+	const struct profile *p = R->plan.profile[i];
+
+	if (e->child)
+		return e->child;
+	return p->child && p->child->name ? p->child->name : "net";
+}
+
+static const char *ike_name(const struct runner *R, int i, const struct sc_entry *e)
+{
+	const struct profile *p = R->plan.profile[i];
+
+	if (e->ike)
+		return e->ike;
+	return p->ike && p->ike->name ? p->ike->name : "lab";
+}
+
+static int vici_action(struct runner *R, int i, const struct sc_step *st)
+{
+	const struct sc_entry *e = st->entry;
+	struct vici_msg *m = vici_msg_new();
+	const char *cmd = sc_action_name(st->kind);
+	int r;
+
+	if (R->pending[i])
+		finish_pending(R);
+	switch (st->kind) {
+	case SC_INITIATE:
+		vici_kv(m, "child", "%s", child_name(R, i, e));
+		vici_kv(m, "ike", "%s", ike_name(R, i, e));
+		vici_kv(m, "timeout", "-1");  /* return at once: the race is on the wire */
+		break;
+	case SC_TERMINATE:
+	case SC_REKEY:
+		if (e->child)
+			vici_kv(m, "child", "%s", e->child);
+		else
+			vici_kv(m, "ike", "%s", ike_name(R, i, e));
+		if (st->kind == SC_TERMINATE)
+			vici_kv(m, "timeout", "-1");
+		if (st->kind == SC_REKEY && e->reauth && *e->reauth)
+			vici_kv(m, "reauth", "yes");
+		break;
+	default:        /* install, uninstall */
+		vici_kv(m, "child", "%s", child_name(R, i, e));
+		vici_kv(m, "ike", "%s", ike_name(R, i, e));
+		break;
+	}
+	r = vici_cmd_start(R->vici[i], cmd, m, VICI_MS);
+	vici_msg_free(m);
+	if (r == 0)
+		R->pending[i] = true;
+	return r;
+}
+
+/* The newest INSTALLED CHILD_SA of that name in the peer's last sample:
+ * its SPI and destination for the chosen direction. */
+static int find_sa(struct runner *R, int i, const struct sc_entry *e, char *dst, size_t len,
+		   uint32_t *spi)
+{
+	const json_t *list = rec_last_sas(R->rec, R->peer[i]);
+	const char *want = child_name(R, i, e);
+	bool out = e->sa && !strcmp(e->sa, "out");
+	unsigned long best = 0;
+	size_t k, c;
+	json_t *ike, *child;
+
+	json_array_foreach(list, k, ike) {
+		json_array_foreach(json_object_get(ike, "child-sas"), c, child) {
+			const char *st = json_string_value(json_object_get(child, "state"));
+			const char *name = json_string_value(json_object_get(child, "name"));
+			const char *id = json_string_value(json_object_get(child, "uniqueid"));
+			const char *s = json_string_value(json_object_get(child, out ? "spi-out" : "spi-in"));
+			const char *host = json_string_value(json_object_get(ike, out ? "remote-host" :
+									    "local-host"));
+
+			if (!st || strcmp(st, "INSTALLED") || !name || strcmp(name, want) || !s ||
+			    !host || !id || strtoul(id, NULL, 10) < best)
+				continue;
+			best = strtoul(id, NULL, 10);
+			*spi = (uint32_t)strtoul(s, NULL, 16);
+			snprintf(dst, len, "%s", host);
+		}
+	}
+	if (!best)
+		return err_set("%s has no INSTALLED CHILD_SA '%s' to act on", R->peer[i], want);
+	return 0;
+}
+
+static int kernel_action(struct runner *R, int i, const struct sc_step *st, json_t *args)
+{
+	char *ns = xasprintf("%s-%s", R->o->lab, R->peer[i]), dst[64];
+	uint32_t spi = 0;
+	int fd = netns_open(ns), r;
+
+	free(ns);
+	if (fd < 0)
+		return -1;
+	r = find_sa(R, i, st->entry, dst, sizeof(dst), &spi);
+	if (r == 0) {
+		char h[16];
+
+		snprintf(h, sizeof(h), "%08x", spi);
+		json_object_set_new(args, "spi", json_string(h));
+		json_object_set_new(args, "dst", json_string(dst));
+		r = st->kind == SC_EXPIRE ?
+		    xfrm_expire(fd, dst, spi, st->entry->hard && *st->entry->hard) :
+		    xfrm_delete_sa(fd, dst, spi);
+	}
+	close(fd);
+	return r;
+}
+
+static int netem_action(struct runner *R, const struct sc_entry *e)
+{
+	char *ns = xasprintf("%s-%s", R->o->lab, e->node);
+	const char *dev = e->dev ? e->dev : "eth0";
+	int fd = netns_open(ns), r;
+
+	free(ns);
+	if (fd < 0)
+		return -1;
+	if (e->clear && *e->clear)
+		r = netem_clear(fd, dev);
+	else
+		r = netem_set(fd, dev, e->delay_ms ? *e->delay_ms : 0, e->jitter_ms ? *e->jitter_ms : 0,
+			      e->loss_pct ? strtod(e->loss_pct, NULL) : 0);
+	close(fd);
+	return r;
+}
+
+static int signal_of(const char *name)
+{
+	static const struct { const char *n; int s; } sigs[] = {
+		{ "KILL", SIGKILL }, { "TERM", SIGTERM }, { "SEGV", SIGSEGV },
+		{ "ABRT", SIGABRT }, { "STOP", SIGSTOP }, { "CONT", SIGCONT },
+	};
+
+	for (size_t i = 0; name && i < ARRAY_LEN(sigs); i++)
+		if (!strcmp(name, sigs[i].n))
+			return sigs[i].s;
+	return SIGKILL;
+}
+
+static int charon_of(struct runner *R, int i, struct proc_id *id)
+{
+	struct lab_state st;
+	int r;
+
+	if (lab_peek(&st, R->o->lab) < 0) {
+		lab_close(&st);
+		return -1;
+	}
+	r = proc_id_from_json(json_object_get(json_object_get(json_object_get(st.doc, "nodes"),
+			      R->peer[i]), "charon"), id);
+	lab_close(&st);
+	return r < 0 ? err_set("no charon recorded for %s", R->peer[i]) : 0;
+}
+
+static int kill_action(struct runner *R, int i, const struct sc_entry *e)
+{
+	int sig = signal_of(e->signal);
+	struct proc_id id;
+
+	if (charon_of(R, i, &id) < 0)
+		return -1;
+	if (sig == SIGSTOP || sig == SIGCONT)
+		rec_pause(R->rec, R->peer[i], sig == SIGSTOP);
+	else
+		rec_expect_exit(R->rec, R->peer[i]);
+	return proc_kill(&id, sig);
+}
+
+static int restart_action(struct runner *R, int i)
+{
+	struct proc_id id;
+
+	/* A charon still running is stopped first, as a restart would. */
+	if (charon_of(R, i, &id) == 0 && proc_alive(&id)) {
+		rec_expect_exit(R->rec, R->peer[i]);
+		proc_stop(&id, 3000);
+		rec_poll(R->rec, 0);
+	}
+	err_clear();
+	if (lab_restart_peer(R->o->lab, &R->plan, R->peer[i]) < 0 ||
+	    rec_reattach(R->rec, R->peer[i]) < 0)
+		return -1;
+	return open_vici(R, i);
+}
+
+static int traffic_action(struct runner *R, int i, const struct sc_entry *e)
+{
+	const char *op = e->op ? e->op : "start";
+
+	if (!strcmp(op, "burst"))
+		return rec_burst(R->rec, R->peer[i], e->packets ? *e->packets : 1);
+	if (!strcmp(op, "stop")) {
+		if (R->traffic_on)
+			rec_stop_traffic(R->rec);
+		R->traffic_on = false;
+		return 0;
+	}
+	if (R->traffic_on)
+		return 0;
+	R->traffic_on = true;
+	return rec_start_traffic(R->rec, e->pps ? (int)*e->pps : 1000);
+}
+
+static int release_action(struct runner *R, const struct sc_entry *e)
+{
+	for (int i = 0; i < R->n_wire; i++)
+		if (wire_release(R->wire[i], e->name) < 0)
+			return -1;
+	return 0;
+}
+
+void run_step(struct runner *R, const struct sc_step *st)
+{
+	double planned = (double)st->at_us / 1e6;
+	int i = peer_index(R, st->peer), r;
+	json_t *args = json_object();
+
+	int64_t late_us;
+
+	wait_until(R, st->at_us);
+	late_us = (mono_ns() - rec_t0(R->rec)) / 1000 - (int64_t)st->at_us;
+	switch (st->kind) {
+	case SC_INITIATE:
+	case SC_TERMINATE:
+	case SC_REKEY:
+	case SC_INSTALL:
+	case SC_UNINSTALL:
+		r = vici_action(R, i, st);
+		break;
+	case SC_TRAFFIC:
+		r = traffic_action(R, i < 0 ? 0 : i, st->entry);
+		break;
+	case SC_EXPIRE:
+	case SC_DELETE_SA:
+		r = kernel_action(R, i, st, args);
+		break;
+	case SC_NETEM:
+		r = netem_action(R, st->entry);
+		break;
+	case SC_RELEASE:
+		r = release_action(R, st->entry);
+		break;
+	case SC_KILL:
+		r = kill_action(R, i, st->entry);
+		break;
+	case SC_RESTART:
+		r = restart_action(R, i);
+		break;
+	default:
+		r = err_set("unknown action");
+	}
+	json_object_set_new(args, "planned", json_real(planned));
+	json_object_set_new(args, "late_us", json_integer(late_us));
+	json_object_set_new(args, "step", json_integer(st->index));
+	if (r < 0) {
+		json_object_set_new(args, "error", json_string(err_msg()));
+		err_clear();
+	}
+	if (R->n_later == (int)ARRAY_LEN(R->later))
+		flush_later(R);
+	snprintf(R->later[R->n_later].peer, sizeof(R->later[0].peer), "%s", i < 0 ? "" : R->peer[i]);
+	R->later[R->n_later].kind = sc_action_name(st->kind);
+	R->later[R->n_later++].args = args;
+}
