@@ -143,7 +143,20 @@ static void __attribute__((noreturn)) child(const char *exe, char *const argv[],
 {
 	int step = 0;
 
-	signal(SIGPIPE, SIG_DFL);
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	struct sched_param sp = { .sched_priority = 0 };
+	sigset_t none;
+
+	/* The program starts clean whatever state the controller is in: no
+	 * blocked or ignored signals (a signalfd's mask, the agent's ignored
+	 * SIGPIPE), the default policy and priority (not the scheduler's
+	 * SCHED_FIFO bursts, not the recorder's nice value). */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &dfl, NULL);
+	sched_setscheduler(0, SCHED_OTHER, &sp);
 	setpriority(PRIO_PROCESS, 0, 0);
 	if (o->new_session)
 		setsid();

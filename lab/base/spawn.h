@@ -5,8 +5,9 @@
  * and its arguments come as an argv built with struct argv (never a shell
  * string, never a fixed-size array with hand-counted indexes). In the child,
  * between fork and exec, only async-signal-safe calls run (the controller
- * may have threads): entering a network namespace, wiring stdio, a new
- * session, the default priority, and an optional hook -- charon's waits
+ * may have threads): signals, scheduling policy and priority back to their
+ * defaults, entering a network namespace, wiring stdio, a new session, and
+ * an optional hook -- charon's waits
  * there until its pid and start time are recorded in lab.json. Every wait
  * has a deadline, after which the child is killed, and the wait status is
  * decoded into one error message that names the program and says how it

@@ -171,6 +171,22 @@ START_TEST(test_free_reaps)
 }
 END_TEST
 
+/* Whatever the controller blocked or ignored, the program starts clean. */
+START_TEST(test_clean_signals)
+{
+	sigset_t term;
+
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, NULL);
+	signal(SIGHUP, SIG_IGN);
+	ck_assert_int_eq(sh("kill -TERM $$; sleep 2", 5000, NULL, NULL), -1);
+	ck_assert_str_eq(err_msg(), "/bin/sh was killed by signal 15 (Terminated)");
+	ck_assert_int_eq(sh("kill -HUP $$; sleep 2", 5000, NULL, NULL), -1);
+	ck_assert_str_eq(err_msg(), "/bin/sh was killed by signal 1 (Hangup)");
+}
+END_TEST
+
 START_TEST(test_describe)
 {
 	char buf[128];
@@ -198,6 +214,7 @@ int main(void)
 	tcase_add_test(tc, test_before_exec);
 	tcase_add_test(tc, test_stdio);
 	tcase_add_test(tc, test_free_reaps);
+	tcase_add_test(tc, test_clean_signals);
 	tcase_add_test(tc, test_describe);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
