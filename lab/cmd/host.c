@@ -1,11 +1,23 @@
 /*
- * host.c - what this host can do and how fast: bench.
+ * host.c - this host: what it can do (doctor), how fast (bench), and which
+ * ikelab and charon it has (version).
  */
 #include "cmd/cmd.h"
+#include "backend/doctor.h"
 #include "base/err.h"
 #include "campaign/bench.h"
+#include "charon/peer.h"
+#include "config/profile.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+int cmd_doctor(const struct cli *c)
+{
+	return doctor_run(c->json);
+}
 
 int cmd_bench(const struct cli *c)
 {
@@ -24,6 +36,26 @@ int cmd_bench(const struct cli *c)
 		return bench_record(secs, kernel) < 0 ? fail() : 0;
 	if (c->npos == 1 && !strcmp(c->pos[0], "first-sa"))
 		return bench_first_sa((int)rounds, kernel, c->out) < 0 ? fail() : 0;
-	return err_set("usage: ikelab bench up [--rounds N] | esp | record [--duration S] | "
-		       "first-sa [--rounds N]"), fail();
+	return usage_fail(c);
+}
+
+/* The charon a lab would start: --charon, or the one a profile gets by
+ * default (a profile's own 'charon:' may name another). */
+int cmd_version(const struct cli *c)
+{
+	const char *charon = c->charon ? c->charon : PROFILE_DEFAULT_CHARON;
+	char *v;
+
+	printf("ikelab %s\n", IKELAB_VERSION);
+	if (access(charon, X_OK) < 0) {
+		printf("charon %s: missing (make deps installs strongswan-charon)\n", charon);
+		return 0;
+	}
+	v = charon_version(charon);
+	if (v)
+		printf("charon %s: strongSwan %s\n", charon, v);
+	else
+		printf("charon %s: 'charon --version' named no strongSwan version\n", charon);
+	free(v);
+	return 0;
 }

@@ -108,7 +108,7 @@ int cmd_exec(const struct cli *c)
 	int rc;
 
 	if (c->npos != 1 || !c->rest || !c->rest[0])
-		return err_set("usage: ikelab exec [--name LAB] PEER -- CMD [ARGS...]"), fail();
+		return usage_fail(c);
 	if (forwarded(c, REMOTE_STDIN | REMOTE_TTY, &rc))
 		return rc;
 	exec_host(c->name, c->pos[0], c->rest);

@@ -51,7 +51,7 @@ int cmd_record(const struct cli *c)
 int cmd_plot(const struct cli *c)
 {
 	if (c->npos != 1)
-		return err_set("usage: ikelab plot RUN_DIR"), fail();
+		return usage_fail(c);
 	if (plot_run(c->pos[0]) < 0)
 		return fail();
 	printf("%s/timeline.png\n%s/timeline.svg\n", c->pos[0], c->pos[0]);

@@ -27,7 +27,7 @@ int cmd_run(const struct cli *c)
 	int rc;
 
 	if (c->npos != 1)
-		return err_set("usage: ikelab run SCENARIO.yaml [--seed S] [--seeds N] [--out DIR]"), fail();
+		return usage_fail(c);
 	if (seeds < 0)
 		return fail();
 	if (c->seed) {
@@ -111,7 +111,7 @@ int cmd_shrink(const struct cli *c)
 	int rc;
 
 	if (c->npos != 1)
-		return err_set("usage: ikelab shrink RUN_DIR [--seeds K] [--out FILE]"), fail();
+		return usage_fail(c);
 	if (seeds < 0)
 		return fail();
 	rc = shrink_main(c->pos[0], (unsigned)seeds, c->out);

@@ -531,7 +531,8 @@ int uml_init_main(int argc, char **argv)
 	int fd, ndirs = 0;
 
 	if (getpid() != 1 || argc < 3) {
-		fprintf(stderr, "ikelab: uml-init runs as PID 1 inside user-mode Linux\n");
+		fprintf(stderr, "ikelab: uml-init is PID 1 inside a lab's user-mode Linux kernel, "
+			"started by that kernel as init; it is not run by hand\n");
 		return 2;
 	}
 	/* UML appends its own parameters (root=98:0) after ours: the
