@@ -16,12 +16,14 @@
  *     the agent that runs the commands the host sends (backend/uml/agent.c);
  *   - WARM_MODPROBE (argv[0]): the kernel's module loader inside that
  *     kernel, a symlink to this binary (backend/uml/warm.h).
- * Started by hand, each says what it is and exits non-zero. Other
- * processes of ikelab are forks that never exec, not roles: the broker of
- * a UML lab (backend/uml/uml.c), the keeper of each charon
- * (charon/peer.c), the nightly's workers (campaign/nightly.c).
+ * Started by hand, each says what it is and exits non-zero. The other
+ * processes of ikelab are not roles: the broker of a UML lab
+ * (backend/uml/uml.c) and the keeper of each charon (charon/peer.c) are
+ * forks that never exec, and nightly and shrink run `ikelab run` and
+ * `ikelab down` as commands.
  */
 #include "cmd/cmd.h"
+#include "backend/lab.h"
 #include "backend/state.h"
 #include "backend/uml/uml.h"
 #include "backend/uml/warm.h"
@@ -32,11 +34,11 @@
 
 static int cmd_help(const struct cli *c);
 
-#define KERNEL "[--kernel auto|host|uml]"
+#define KERNEL_OPT "[--kernel auto|host|uml]"
 
 static const struct command commands[] = {
 	{ "up", cmd_up, NULL, OPT_NAME | OPT_TOPOLOGY | OPT_PEERS | OPT_KERNEL | OPT_CHARON,
-	  "[--name LAB] [--topology FILE] [--peers FILE] " KERNEL " [--charon PATH]",
+	  "[--name LAB] [--topology FILE] [--peers FILE] " KERNEL_OPT " [--charon PATH]",
 	  "build a lab and start one charon per peer",
 	  "Creates the lab's namespaces, links, addresses and routes, starts one charon\n"
 	  "per peer, loads its connection and a fresh PSK over VICI, and returns once\n"
@@ -85,7 +87,7 @@ static const struct command commands[] = {
 	  NULL, 0 },
 	{ "run", cmd_run, NULL,
 	  OPT_SEED | OPT_SEEDS | OPT_OUT | OPT_NAME | OPT_KERNEL | OPT_CHARON,
-	  "SCENARIO.yaml [--seed S] [--seeds N] [--out DIR] [--name LAB] " KERNEL
+	  "SCENARIO.yaml [--seed S] [--seeds N] [--out DIR] [--name LAB] " KERNEL_OPT
 	  " [--charon PATH]",
 	  "reproduce a race: build, act on schedule, record, judge",
 	  "Builds the scenario's lab, runs its schedule, records, and judges the\n"
@@ -126,7 +128,7 @@ static const struct command commands[] = {
 	  "ESP SAs, netem, NFQUEUE, user namespaces, charon's version and plugins,\n"
 	  "user-mode Linux, and the backend --kernel auto picks.\n", 0 },
 	{ "bench", cmd_bench, NULL, OPT_ROUNDS | OPT_DURATION | OPT_OUT | OPT_KERNEL,
-	  "up|esp|record|first-sa [--rounds N] [--duration S] [--out DIR] " KERNEL,
+	  "up|esp|record|first-sa [--rounds N] [--duration S] [--out DIR] " KERNEL_OPT,
 	  "benchmarks (make bench)",
 	  "Each against a baseline measured in the same run:\n"
 	  "  up [--rounds N]       up to trap policies, against a shell script (default 5)\n"
