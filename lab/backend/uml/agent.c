@@ -10,6 +10,7 @@
 #include "backend/uml/chan.h"
 #include "base/err.h"
 #include "backend/uml/uml.h"
+#include "base/spawn.h"
 #include "base/util.h"
 #include "backend/uml/warm.h"
 
@@ -204,41 +205,74 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-static void child_exec(const struct chan_open *o, int in, int out, int err, int tty_slave)
+/* What spawn_start does not do for a session's child; it runs there
+ * between fork and exec, so async-signal-safe calls only. */
+struct session_child {
+	int tty;                /* the pty's slave (now stdio too), or -1 */
+	struct winsize ws;      /* the client's terminal, if it said */
+	const char *cwd;        /* the client's directory; "/" when missing here */
+};
+
+static int session_child_setup(void *ctx)
 {
-	char **argv;
+	const struct session_child *k = ctx;
 	sigset_t none;
-	int n = 0;
 
 	/* The agent blocks SIGCHLD for its signalfd; commands start clean. */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	setsid();
-	if (tty_slave >= 0) {
-		struct winsize ws = { .ws_row = o->rows, .ws_col = o->cols };
-
-		ioctl(tty_slave, TIOCSCTTY, 0);
-		if (o->rows && o->cols)
-			ioctl(tty_slave, TIOCSWINSZ, &ws);
-		in = out = err = tty_slave;
-		setenv("TERM", "xterm", 1);
+	if (k->tty >= 0) {
+		/* Its own session (spawn's setsid) takes the pty as its
+		 * controlling terminal. */
+		ioctl(k->tty, TIOCSCTTY, 0);
+		if (k->ws.ws_row && k->ws.ws_col)
+			ioctl(k->tty, TIOCSWINSZ, &k->ws);
 	}
-	dup2(in, 0);
-	dup2(out, 1);
-	dup2(err, 2);
-	for (int fd = 3; fd < 1024; fd++)
-		close(fd);
-	if (chdir(o->cwd) < 0 && chdir("/") < 0)
-		_exit(126);
-	for (char **a = o->argv; *a; a++)
-		n++;
-	argv = xcalloc((size_t)n + 2, sizeof(char *));
-	argv[0] = (char *)self_exe();
-	memcpy(argv + 1, o->argv, (size_t)n * sizeof(char *));
-	signal(SIGPIPE, SIG_DFL);
-	execv(argv[0], argv);
-	fprintf(stderr, "ikelab agent: exec %s: %s\n", argv[0], strerror(errno));
-	_exit(127);
+	/* The client's directory may not exist in here; with neither, the
+	 * child exits with status 126 (spawn's for a failed hook). */
+	if (chdir(k->cwd) < 0 && chdir("/") < 0)
+		return 1;
+	return 0;
+}
+
+/*
+ * The session's command: ikelab itself, with the client's arguments, in a
+ * session of its own, stdio on the session's pipes or pty. TERM=xterm for a
+ * terminal goes into our own environment around the fork (this process has
+ * no threads; the child may not call setenv), and back to what it was.
+ */
+static int session_spawn(const struct chan_open *o, int in, int out, int err, int tty,
+			 pid_t *pid)
+{
+	struct session_child k = { .tty = tty, .cwd = o->cwd,
+				   .ws = { .ws_row = o->rows, .ws_col = o->cols } };
+	struct spawn_opts so = { .io = { SPAWN_FD, SPAWN_FD, SPAWN_FD }, .fd = { in, out, err },
+				 .new_session = true, .before_exec = session_child_setup,
+				 .ctx = &k };
+	char *term = getenv("TERM") ? xstrdup(getenv("TERM")) : NULL;
+	struct argv argv = { 0 };
+	struct spawn_proc p;
+	int r;
+
+	argv_add(&argv, self_exe());
+	argv_addv(&argv, o->argv);
+	if (tty >= 0)
+		setenv("TERM", "xterm", 1);
+	r = spawn_start(&p, argv.v, &so);
+	if (tty >= 0 && term)
+		setenv("TERM", term, 1);
+	else if (tty >= 0)
+		unsetenv("TERM");
+	free(term);
+	argv_free(&argv);
+	if (r < 0)
+		return -1;
+	*pid = p.pid;
+	/* reap() waits for it (PID 1 reaps every process): the proc is
+	 * released without a kill or a wait. */
+	p.reaped = true;
+	spawn_proc_free(&p);
+	return 0;
 }
 
 static int open_pty(int *master, int *slave)
@@ -252,11 +286,17 @@ static int open_pty(int *master, int *slave)
 	return 0;
 }
 
+static void close_pair(int p[2])
+{
+	close_fd(&p[0]);
+	close_fd(&p[1]);
+}
+
 static int session_start(struct agent *a, uint32_t id, const struct chan_open *o)
 {
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, er[2] = { -1, -1 }, master = -1, slave = -1;
 	struct session *s;
-	int slot = -1;
+	int slot = -1, r;
 	pid_t pid;
 
 	for (int i = 0; i < MAX_SESSIONS && slot < 0; i++)
@@ -265,16 +305,22 @@ static int session_start(struct agent *a, uint32_t id, const struct chan_open *o
 	if (slot < 0)
 		return err_set("too many sessions");
 	if (o->flags & CHAN_OPEN_TTY) {
-		if (open_pty(&master, &slave) < 0)
-			return -1;
+		r = open_pty(&master, &slave);
+		if (r == 0)
+			r = session_spawn(o, slave, slave, slave, slave, &pid);
 	} else if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(er, O_CLOEXEC) < 0) {
-		return err_sys("pipe");
+		r = err_sys("pipe");
+	} else {
+		r = session_spawn(o, in[0], out[1], er[1], -1, &pid);
 	}
-	pid = fork();
-	if (pid < 0)
-		return err_sys("fork");
-	if (pid == 0)
-		child_exec(o, in[0], out[1], er[1], slave);
+	if (r < 0) {
+		close_fd(&master);
+		close_fd(&slave);
+		close_pair(in);
+		close_pair(out);
+		close_pair(er);
+		return -1;
+	}
 	s = xcalloc(1, sizeof(*s));
 	s->id = id;
 	s->pid = pid;
@@ -531,7 +577,8 @@ int uml_init_main(int argc, char **argv)
 	int fd, ndirs = 0;
 
 	if (getpid() != 1 || argc < 3) {
-		fprintf(stderr, "ikelab: uml-init runs as PID 1 inside user-mode Linux\n");
+		fprintf(stderr, "ikelab: uml-init is PID 1 inside a lab's user-mode Linux kernel, "
+			"started by that kernel as init; it is not run by hand\n");
 		return 2;
 	}
 	/* UML appends its own parameters (root=98:0) after ours: the

@@ -399,7 +399,53 @@ static char *fpfix_path(void)
 	return xasprintf("%s/uml-fpfix.so", dirname(exe));
 }
 
-static void uml_child(char **argv, int gofd, int logfd, int serialfd)
+/* The environment the kernel execs with, set here in the broker (a
+ * process of its own that execs nothing else) before the fork, since the
+ * child may not call setenv. NULL, or what the child is to say instead of
+ * exec'ing (allocated). */
+static char *uml_child_env(void)
+{
+	char *shim = uml_needs_fpfix() ? fpfix_path() : NULL, *missing = NULL;
+
+	if (shim && !path_exists(shim))
+		missing = xasprintf("ikelab: %s is missing (run make); this CPU needs it\n", shim);
+	else if (shim)
+		setenv("LD_PRELOAD", shim, 1);
+	free(shim);
+	/* UML keeps its memory in a file under TMPDIR. */
+	if (!getenv("TMPDIR"))
+		setenv("TMPDIR", "/tmp", 1);
+	return missing;
+}
+
+/* "PREFIX (errno N)\n" on fd 2, async-signal-safe. */
+static void say_errno(const char *prefix, int e)
+{
+	char num[24];
+	size_t n = sizeof(num);
+
+	num[--n] = '\n';
+	num[--n] = ')';
+	do
+		num[--n] = (char)('0' + e % 10);
+	while ((e /= 10) && n > 10);
+	memcpy(num + n - 8, " (errno ", 8);
+	n -= 8;
+	(void)!write(2, prefix, strlen(prefix));
+	(void)!write(2, num + n, sizeof(num) - n);
+}
+
+/*
+ * The kernel's process: a fork that stays a fork, not spawn_start. It must
+ * not exec before the broker has recorded its pid and start time in
+ * uml.json (so that `down` finds the kernel's process group even if the
+ * broker dies the next moment), and spawn_start gives the pid only once
+ * the child has exec'd: a before_exec hook waiting for the go byte would
+ * wait forever. Async-signal-safe calls only: the environment and every
+ * message are made before the fork (uml_child_env).
+ */
+static void uml_child(char **argv, int gofd, int logfd, int serialfd, const char *missing,
+		      const char *exec_failed)
 {
 	char go;
 	int null = open("/dev/null", O_RDONLY);
@@ -415,20 +461,12 @@ static void uml_child(char **argv, int gofd, int logfd, int serialfd)
 	dup2(logfd, 2);
 	fcntl(logfd, F_SETFD, 0);
 	fcntl(serialfd, F_SETFD, 0);
-	if (uml_needs_fpfix()) {
-		char *shim = fpfix_path();
-
-		if (!path_exists(shim)) {
-			fprintf(stderr, "ikelab: %s is missing (run make); this CPU needs it\n", shim);
-			_exit(127);
-		}
-		setenv("LD_PRELOAD", shim, 1);
+	if (missing) {
+		(void)!write(2, missing, strlen(missing));
+		_exit(127);
 	}
-	/* UML keeps its memory in a file under TMPDIR. */
-	if (!getenv("TMPDIR"))
-		setenv("TMPDIR", "/tmp", 1);
 	execv(argv[0], argv);
-	fprintf(stderr, "ikelab: exec %s: %s\n", argv[0], strerror(errno));
+	say_errno(exec_failed, errno);
 	_exit(127);
 }
 
@@ -437,8 +475,8 @@ static int broker_start_uml(struct broker *b, const char *name, const char *cons
 	const char *kernel = uml_kernel();
 	char *log = xasprintf("%s/uml.log", b->labdir);
 	int sp[2], go[2], logfd;
+	char **argv, *missing, *exec_failed;
 	struct proc_id id;
-	char **argv;
 	pid_t pid;
 
 	logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -449,17 +487,21 @@ static int broker_start_uml(struct broker *b, const char *name, const char *cons
 		return err_sys("socketpair");
 	dup2(logfd, 2);
 	argv = boot_argv(kernel, b->labdir, name, logfd, sp[1], rw_dirs);
+	missing = uml_child_env();
+	exec_failed = xasprintf("ikelab: exec %s failed", kernel);
 	pid = fork();
 	if (pid < 0)
 		return err_sys("fork");
 	if (pid == 0) {
 		close(go[1]);
 		close(sp[0]);
-		uml_child(argv, go[0], logfd, sp[1]);
+		uml_child(argv, go[0], logfd, sp[1], missing, exec_failed);
 	}
 	for (char **a = argv; *a; a++)
 		free(*a);
 	free(argv);
+	free(missing);
+	free(exec_failed);
 	close(go[0]);
 	close(sp[1]);
 	close(logfd);

@@ -1,0 +1,167 @@
+/*
+ * cmd.h - what the command files of ikelab's command line share.
+ *
+ * The command line is a table, in the style of iproute2's ip/ip.c: main.c
+ * lists every command once -- its name, its handler, the options it takes,
+ * a one-line usage and a longer help -- and everything else is derived from
+ * that entry: parsing refuses an option the command does not take (and
+ * names the ones it does), `ikelab help CMD` and `ikelab CMD --help` print
+ * the entry, `ikelab help` lists the table. One option name means one thing
+ * everywhere (--out is always where output goes), so the options are one
+ * list here and a command takes a set of them (OPT_* bits).
+ *
+ * The handlers live one file per family (labs.c: up, down, status, exec;
+ * record.c: record, plot; runs.c: run, nightly, shrink; host.c: doctor,
+ * bench, version). A handler returns the process's exit status and prints
+ * its own error through fail(), so that every command fails in one line.
+ * The helpers below are the ones more than one family needs: option values
+ * that must be numbers, the kernel a command runs on, the run directory a
+ * command writes, and a UML lab seen from the host.
+ *
+ * Internal roles of the binary (PID 1 inside user-mode Linux, the kernel's
+ * module loader there) are entries too, marked CMD_INTERNAL: they take
+ * their argv unparsed, the overview does not show them, and started by
+ * hand they say what they are and exit non-zero.
+ */
+#ifndef IKELAB_CMD_H
+#define IKELAB_CMD_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#ifndef IKELAB_VERSION
+#define IKELAB_VERSION "0.10.0"
+#endif
+
+/* The options; a command takes a set of them. */
+enum {
+	OPT_NAME = 1 << 0,      /* --name LAB */
+	OPT_TOPOLOGY = 1 << 1,  /* --topology FILE */
+	OPT_PEERS = 1 << 2,     /* --peers FILE */
+	OPT_KERNEL = 1 << 3,    /* --kernel auto|host|uml */
+	OPT_CHARON = 1 << 4,    /* --charon PATH */
+	OPT_DURATION = 1 << 5,  /* --duration S */
+	OPT_RATE = 1 << 6,      /* --rate HZ */
+	OPT_TRAFFIC = 1 << 7,   /* --traffic PPS */
+	OPT_GRACE = 1 << 8,     /* --grace S */
+	OPT_ROUNDS = 1 << 9,    /* --rounds N */
+	OPT_SEED = 1 << 10,     /* --seed S */
+	OPT_SEEDS = 1 << 11,    /* --seeds N */
+	OPT_JOBS = 1 << 12,     /* --jobs J */
+	OPT_BASELINE = 1 << 13, /* --baseline FILE */
+	OPT_OUT = 1 << 14,      /* --out DIR|FILE */
+	OPT_JSON = 1 << 15,     /* --json */
+	OPT_ALL = 1 << 16,      /* --all */
+};
+
+struct command;
+
+/* The parsed command line. Its strings point into argv. */
+struct cli {
+	const struct command *cmd;  /* what to run (help's entry when none was named) */
+	const char *word;           /* the command as typed, or NULL */
+	bool help;                  /* -h/--help: print cmd's usage (the overview if NULL) */
+	const char *name;           /* --name, 'lab' by default */
+	const char *topology, *peers, *kernel, *charon, *rounds;
+	const char *duration, *rate, *out, *traffic, *grace, *seed, *seeds;
+	const char *jobs, *baseline;
+	bool json, all;
+	char **pos;             /* positional arguments before "--" (owned) */
+	int npos;
+	char **rest;            /* after "--" */
+	char **argv;            /* everything after the program name, for forwarding */
+};
+
+#define CMD_INTERNAL 1u     /* a role of the binary, not a command: hidden */
+#define CMD_BY_ARGV0 2u     /* the role is chosen by argv[0] == name */
+
+struct command {
+	const char *name;
+	int (*run)(const struct cli *c);        /* a command: the exit status */
+	int (*role)(int argc, char **argv);     /* an internal role: the whole argv */
+	unsigned opts;          /* OPT_* it takes */
+	const char *usage;      /* what follows the name, on one line */
+	const char *summary;    /* one line for the overview */
+	const char *help;       /* more for `ikelab help NAME`, or NULL */
+	unsigned flags;         /* CMD_* */
+};
+
+/* ---- the table's machinery (cmd.c); a table ends with an entry whose
+ * name is NULL ---- */
+
+/* The entry called name, or NULL. */
+const struct command *cmd_find(const struct command *table, const char *name);
+
+/* The internal role argv asks for (argv[0] for CMD_BY_ARGV0 entries, else
+ * argv[1]), or NULL: roles are chosen before anything is parsed. */
+const struct command *cmd_role(const struct command *table, int argc, char **argv);
+
+/* Parse argv into c (which cli_free releases, also after a failure).
+ * Options may come anywhere before "--". -1 with err_msg() on a usage
+ * error: an unknown command, an option the command does not take, an
+ * option without its value. */
+int cmd_parse(const struct command *table, int argc, char **argv, struct cli *c);
+void cli_free(struct cli *c);
+
+/* Print a cmd_parse error as "ikelab CMD: MESSAGE"; returns the exit
+ * status 1. */
+int cmd_parse_fail(const struct cli *c);
+
+/* "--name, --json" for a set of OPT_* bits (static buffer). */
+const char *cmd_opt_names(unsigned opts);
+
+/* `ikelab help`: every command that is not internal. */
+void cmd_overview(const struct command *table, FILE *f);
+/* `ikelab help NAME`: the usage line, the summary and the help. */
+void cmd_usage(const struct command *cmd, FILE *f);
+
+/* ---- helpers of the handlers ---- */
+
+/* Print err_msg() as "ikelab: MESSAGE"; returns the exit status 1. */
+int fail(void);
+/* A command's arguments did not fit: "ikelab: usage: ikelab CMD ...";
+ * returns the exit status 1. */
+int usage_fail(const struct cli *c);
+
+/* Positive integer option, or -1 with err_msg(). */
+long number(const char *opt, const char *val, long dflt, long max);
+/* Decimal option within [min, max], or -1 with err_msg(). */
+int decimal(const char *opt, const char *val, double dflt, double min, double max,
+	    double *out);
+
+/* The backend a command runs on: "host" or "uml" (static strings), or
+ * NULL with err_msg() when --kernel is none of auto, host, uml. */
+const char *pick_kernel(const struct cli *c);
+
+/* Where a command writes (runs/NAME-DATE-TIME unless --out says), created
+ * and absolute; the caller frees it. NULL with err_msg(). */
+char *run_dir(const char *out, const char *name);
+
+/* ---- a UML lab seen from the host ---- */
+bool uml_is_lab_name(const char *name);
+/* Run argv (ikelab's arguments) inside the lab: its exit status, or 1
+ * after printing why it could not run. */
+int remote_run_lab(const char *name, char *const argv[], int flags);
+/* The command's own arguments with one option's value replaced (or
+ * added); the array is the caller's to free, the strings stay owned by
+ * the caller. */
+char **forward_args(const struct cli *c, const char *opt, char *val);
+/* On a UML lab seen from the host: run the same command inside, set *rc
+ * and return true. */
+bool forwarded(const struct cli *c, int flags, int *rc);
+
+/* ---- the commands: each returns the exit status ---- */
+int cmd_up(const struct cli *c);
+int cmd_down(const struct cli *c);
+int cmd_status(const struct cli *c);
+int cmd_exec(const struct cli *c);
+int cmd_record(const struct cli *c);
+int cmd_plot(const struct cli *c);
+int cmd_run(const struct cli *c);
+int cmd_nightly(const struct cli *c);
+int cmd_shrink(const struct cli *c);
+int cmd_doctor(const struct cli *c);
+int cmd_bench(const struct cli *c);
+int cmd_version(const struct cli *c);
+
+#endif
