@@ -248,6 +248,12 @@ int spawn_start(struct spawn_proc *p, char *const argv[], const struct spawn_opt
 	close(ep[1]);
 	close(null);
 	free(exe);
+	if (o->after_fork && o->after_fork(p->pid, o->ctx) < 0) {
+		err_wrap("%s", p->name);
+		close(ep[0]);
+		spawn_proc_free(p);
+		return -1;
+	}
 	if (child_error(ep[0], p->name) < 0) {
 		close(ep[0]);
 		spawn_proc_free(p);

@@ -7,8 +7,9 @@
  * between fork and exec, only async-signal-safe calls run (the controller
  * may have threads): signals, scheduling policy and priority back to their
  * defaults, entering a network namespace, wiring stdio, a new session, and
- * an optional hook -- charon's waits
- * there until its pid and start time are recorded in lab.json. Every wait
+ * an optional hook -- a barrier that waits until the parent, in its own
+ * after_fork hook, has recorded the child's pid and start time (lab.json,
+ * uml.json) so that `down` can find it whenever the controller dies. Every wait
  * has a deadline, after which the child is killed, and the wait status is
  * decoded into one error message that names the program and says how it
  * ended, with the last line it wrote on stderr when that was captured.
@@ -67,6 +68,11 @@ struct spawn_opts {
 	/* Runs in the child after the rest, just before exec; non-zero makes
 	 * the child exit with status 126. Async-signal-safe calls only. */
 	int (*before_exec)(void *ctx);
+	/* Runs here, in the parent, as soon as the child exists and before
+	 * spawn_start waits for its exec: the place to record the pid where a
+	 * later `down` finds it and then let a before_exec barrier go. -1
+	 * (with err_msg()) kills the child and fails the start. */
+	int (*after_fork)(pid_t pid, void *ctx);
 	void *ctx;
 };
 

@@ -133,6 +133,60 @@ START_TEST(test_before_exec)
 }
 END_TEST
 
+/* The barrier charon and the UML kernel need: the child execs only once
+ * the parent has seen (and recorded) its pid. */
+struct barrier {
+	int go[2];
+	pid_t seen;
+};
+
+static int wait_go(void *ctx)
+{
+	struct barrier *b = ctx;
+	char c;
+
+	return read(b->go[0], &c, 1) == 1 ? 0 : 1;
+}
+
+static int record_pid(pid_t pid, void *ctx)
+{
+	struct barrier *b = ctx;
+
+	b->seen = pid;
+	return write(b->go[1], "g", 1) == 1 ? 0 : err_set("go");
+}
+
+static int refuse_pid(pid_t pid, void *ctx)
+{
+	(void)pid;
+	(void)ctx;
+	return err_set("cannot record the pid");
+}
+
+START_TEST(test_after_fork_barrier)
+{
+	char *const argv[] = { "/bin/sh", "-c", "echo $$", NULL };
+	struct barrier b = { .seen = 0 };
+	struct spawn_opts o = { .io = { SPAWN_NULL, SPAWN_CAPTURE, SPAWN_NULL },
+				.before_exec = wait_go, .after_fork = record_pid, .ctx = &b };
+	struct spawn_proc p;
+
+	ck_assert_int_eq(pipe(b.go), 0);
+	ck_assert_int_eq(spawn_start(&p, argv, &o), 0);
+	ck_assert_int_eq(b.seen, p.pid);
+	ck_assert_int_eq(spawn_wait(&p, 5000), 0);
+	ck_assert_int_eq(atoi(p.out.buf), b.seen);
+	spawn_proc_free(&p);
+	/* A parent that cannot record the child kills it: nothing runs. */
+	o.after_fork = refuse_pid;
+	ck_assert_int_eq(spawn_start(&p, argv, &o), -1);
+	ck_assert_str_eq(err_msg(), "/bin/sh: cannot record the pid");
+	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);
+	close(b.go[0]);
+	close(b.go[1]);
+}
+END_TEST
+
 /* stdin from a pipe we write, stderr with stdout, nothing else leaked. */
 START_TEST(test_stdio)
 {
@@ -215,6 +269,7 @@ int main(void)
 	tcase_add_test(tc, test_stdio);
 	tcase_add_test(tc, test_free_reaps);
 	tcase_add_test(tc, test_clean_signals);
+	tcase_add_test(tc, test_after_fork_barrier);
 	tcase_add_test(tc, test_describe);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

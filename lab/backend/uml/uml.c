@@ -7,6 +7,7 @@
 #include "base/err.h"
 #include "backend/uml/remote.h"
 #include "backend/state.h"
+#include "base/spawn.h"
 #include "base/util.h"
 
 #include <cpuid.h>
@@ -401,8 +402,8 @@ static char *fpfix_path(void)
 
 /* The environment the kernel execs with, set here in the broker (a
  * process of its own that execs nothing else) before the fork, since the
- * child may not call setenv. NULL, or what the child is to say instead of
- * exec'ing (allocated). */
+ * child may not call setenv. NULL, or why the kernel cannot start
+ * (allocated). */
 static char *uml_child_env(void)
 {
 	char *shim = uml_needs_fpfix() ? fpfix_path() : NULL, *missing = NULL;
@@ -418,103 +419,88 @@ static char *uml_child_env(void)
 	return missing;
 }
 
-/* "PREFIX (errno N)\n" on fd 2, async-signal-safe. */
-static void say_errno(const char *prefix, int e)
-{
-	char num[24];
-	size_t n = sizeof(num);
+/* The kernel's process: in a process group of its own (`down` signals the
+ * group), killed with the broker, and holding the serial line and its log
+ * across exec. Async-signal-safe calls only. */
+struct uml_start {
+	int go[2];
+	int logfd, serialfd;
+	const char *labdir;
+};
 
-	num[--n] = '\n';
-	num[--n] = ')';
-	do
-		num[--n] = (char)('0' + e % 10);
-	while ((e /= 10) && n > 10);
-	memcpy(num + n - 8, " (errno ", 8);
-	n -= 8;
-	(void)!write(2, prefix, strlen(prefix));
-	(void)!write(2, num + n, sizeof(num) - n);
-}
-
-/*
- * The kernel's process: a fork that stays a fork, not spawn_start. It must
- * not exec before the broker has recorded its pid and start time in
- * uml.json (so that `down` finds the kernel's process group even if the
- * broker dies the next moment), and spawn_start gives the pid only once
- * the child has exec'd: a before_exec hook waiting for the go byte would
- * wait forever. Async-signal-safe calls only: the environment and every
- * message are made before the fork (uml_child_env).
- */
-static void uml_child(char **argv, int gofd, int logfd, int serialfd, const char *missing,
-		      const char *exec_failed)
+static int uml_before_exec(void *ctx)
 {
+	struct uml_start *u = ctx;
 	char go;
-	int null = open("/dev/null", O_RDONLY);
 
 	setpgid(0, 0);
 	/* If the broker dies, the kernel goes with it. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (read(gofd, &go, 1) != 1)
-		_exit(125);
-	if (null >= 0)
-		dup2(null, 0);
-	dup2(logfd, 1);
-	dup2(logfd, 2);
-	fcntl(logfd, F_SETFD, 0);
-	fcntl(serialfd, F_SETFD, 0);
-	if (missing) {
-		(void)!write(2, missing, strlen(missing));
-		_exit(127);
-	}
-	execv(argv[0], argv);
-	say_errno(exec_failed, errno);
-	_exit(127);
+	if (read(u->go[0], &go, 1) != 1)
+		return 1;
+	fcntl(u->logfd, F_SETFD, 0);
+	fcntl(u->serialfd, F_SETFD, 0);
+	return 0;
+}
+
+/* The kernel execs only once uml.json names it, so that `down` finds its
+ * process group even if the broker dies the next moment. */
+static int uml_after_fork(pid_t pid, void *ctx)
+{
+	struct uml_start *u = ctx;
+	struct proc_id id;
+
+	setpgid(pid, pid);
+	if (proc_id_of(pid, &id) < 0 || uml_json_update(u->labdir, "uml", proc_id_json(&id)) < 0)
+		return -1;
+	if (write(u->go[1], "g", 1) != 1)
+		return err_sys("let the kernel go");
+	return 0;
 }
 
 static int broker_start_uml(struct broker *b, const char *name, const char *const rw_dirs[])
 {
 	const char *kernel = uml_kernel();
 	char *log = xasprintf("%s/uml.log", b->labdir);
-	int sp[2], go[2], logfd;
-	char **argv, *missing, *exec_failed;
-	struct proc_id id;
-	pid_t pid;
+	struct uml_start u = { .go = { -1, -1 }, .labdir = b->labdir };
+	struct spawn_opts o = { .io = { SPAWN_NULL, SPAWN_FD, SPAWN_FD }, .keep_fds = true,
+				.before_exec = uml_before_exec, .after_fork = uml_after_fork,
+				.ctx = &u };
+	struct spawn_proc p;
+	char **argv, *missing;
+	int sp[2], r;
 
-	logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	u.logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	free(log);
-	if (!kernel || logfd < 0)
+	if (!kernel || u.logfd < 0)
 		return -1;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0 || pipe2(go, O_CLOEXEC) < 0)
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0 || pipe2(u.go, O_CLOEXEC) < 0)
 		return err_sys("socketpair");
-	dup2(logfd, 2);
-	argv = boot_argv(kernel, b->labdir, name, logfd, sp[1], rw_dirs);
+	dup2(u.logfd, 2);
 	missing = uml_child_env();
-	exec_failed = xasprintf("ikelab: exec %s failed", kernel);
-	pid = fork();
-	if (pid < 0)
-		return err_sys("fork");
-	if (pid == 0) {
-		close(go[1]);
-		close(sp[0]);
-		uml_child(argv, go[0], logfd, sp[1], missing, exec_failed);
+	if (missing) {
+		(void)!write(u.logfd, missing, strlen(missing));
+		return err_set("%s", missing);
 	}
+	u.serialfd = sp[1];
+	o.fd[1] = o.fd[2] = u.logfd;
+	argv = boot_argv(kernel, b->labdir, name, u.logfd, sp[1], rw_dirs);
+	r = spawn_start(&p, argv, &o);
 	for (char **a = argv; *a; a++)
 		free(*a);
 	free(argv);
-	free(missing);
-	free(exec_failed);
-	close(go[0]);
+	close(u.go[0]);
+	close(u.go[1]);
 	close(sp[1]);
-	close(logfd);
-	setpgid(pid, pid);
-	b->uml = pid;
-	if (proc_id_of(pid, &id) < 0 ||
-	    uml_json_update(b->labdir, "uml", proc_id_json(&id)) < 0 ||
-	    write(go[1], "g", 1) != 1) {
-		kill(pid, SIGKILL);
-		close(go[1]);
+	close(u.logfd);
+	if (r < 0) {
+		close(sp[0]);
 		return -1;
 	}
-	close(go[1]);
+	/* The broker reaps the kernel itself (its SIGCHLD loop). */
+	b->uml = p.pid;
+	p.reaped = true;
+	spawn_proc_free(&p);
 	chan_init(&b->serial, sp[0]);
 	return 0;
 }
@@ -576,14 +562,14 @@ static int start_broker(const char *labdir, const char *name, const char *const 
 
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return err_sys("pipe");
-	pid = fork();
+	pid = fork(); /* spawn.h: no exec, the broker runs ikelab's own code */
 	if (pid < 0)
 		return err_sys("fork");
 	if (pid == 0) {
 		close(pfd[0]);
 		/* A second fork: the broker must not be our child, or our
 		 * exit would leave it a zombie-to-be of a shell. */
-		pid = fork();
+		pid = fork(); /* spawn.h: no exec, the broker */
 		if (pid != 0)
 			_exit(pid < 0 ? 1 : 0);
 		broker_main(labdir, name, rw_dirs, pfd[1]);
