@@ -35,6 +35,12 @@ static const char *const packet_names[] = {
 	[VICI_EVENT] = "EVENT",
 };
 
+/* For messages; the connection names the packets it did not expect. */
+const char *vici_packet_name(uint8_t type)
+{
+	return type <= VICI_EVENT ? packet_names[type] : "unknown packet type";
+}
+
 /* ---- decoder --------------------------------------------------------- */
 
 struct dec {
@@ -934,9 +940,9 @@ static int reply_packet(struct vici_conn *c, struct req *r, const uint8_t *seg,
 		return handle_event(c, r, &p);
 	if (p.type != ok && p.type != unknown)
 		return err_set("%s: unexpected %s packet from charon",
-			       r->op, packet_names[p.type]);
+			       r->op, vici_packet_name(p.type));
 	if (p.type == ok && msg && !(*msg = vici_decode(p.msg, p.msg_len)))
-		return err_wrap("%s: %s", r->op, packet_names[ok]);
+		return err_wrap("%s: %s", r->op, vici_packet_name(ok));
 	return p.type;
 }
 
@@ -1114,7 +1120,7 @@ static int recv_event(struct vici_conn *c, int64_t deadline, char **name,
 	rc = vici_packet_parse(seg, len, &p);
 	if (rc == 0 && p.type != VICI_EVENT)
 		rc = err_set("unexpected %s packet from charon while no request is pending",
-			     packet_names[p.type]);
+			     vici_packet_name(p.type));
 	if (rc == 0 && !(*msg = vici_decode(p.msg, p.msg_len)))
 		rc = err_wrap("event '%s'", p.name);
 	if (rc == 0)

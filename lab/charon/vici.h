@@ -104,6 +104,9 @@ int vici_packet_parse(const uint8_t *seg, size_t len, struct vici_packet *out);
 /* Encode a whole segment, length prefix included; caller frees *out. */
 int vici_packet_encode(uint8_t type, const char *name, const uint8_t *msg,
 		       size_t msg_len, uint8_t **out, size_t *out_len);
+/* "CMD_RESPONSE", for messages (a static string; "unknown packet type"
+ * above VICI_EVENT). */
+const char *vici_packet_name(uint8_t type);
 
 /* ---- connections ----------------------------------------------------- */
 
