@@ -9,6 +9,8 @@
  *   - packets: splitting a segment into type, name and message;
  *   - connections: commands, streamed commands and events over a unix socket,
  *     every wait bounded by a timeout.
+ * The first two are vici_msg.c (no I/O, what the fuzzers drive), the third
+ * vici_conn.c.
  */
 #ifndef IKELAB_VICI_H
 #define IKELAB_VICI_H
