@@ -4,6 +4,7 @@
 #include "kernel/netns.h"
 #include "charon/vici.h"
 #include "kernel/xfrm.h"
+#include "base/spawn.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -719,47 +720,27 @@ int peer_wait_traps(const struct peer *p, int nsfd, int timeout_ms)
 	}
 }
 
+/* `charon --version`, for doctor and the lab's record of what ran. At most
+ * 5 s: a binary that never answers must not hang doctor. Its stderr stays
+ * ours, so that a loader's complaint is seen. Its exit status does not
+ * matter, what it printed does (err_msg() says how it ended, if badly). */
 char *charon_version(const char *binary)
 {
-	char buf[256] = "";
-	int pfd[2];
-	pid_t pid;
-	ssize_t n;
-	char *v;
+	char *const argv[] = { (char *)binary, "--version", NULL };
+	struct spawn_opts o = { .io = { SPAWN_NULL, SPAWN_CAPTURE, SPAWN_INHERIT } };
+	struct strbuf out = { 0 };
+	char *v, *r = NULL;
 
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return NULL;
-	pid = fork();
-	if (pid < 0) {
-		close(pfd[0]);
-		close(pfd[1]);
-		return NULL;
-	}
-	if (pid == 0) {
-		dup2(pfd[1], 1);
-		execl(binary, "charon", "--version", (char *)NULL);
-		_exit(127);
-	}
-	close(pfd[1]);
-	/* A binary that never answers must not hang doctor. */
-	{
-		struct pollfd pf = { pfd[0], POLLIN, 0 };
-
-		n = poll(&pf, 1, 5000) == 1 ? read(pfd[0], buf, sizeof(buf) - 1) : -1;
-	}
-	close(pfd[0]);
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-	if (n <= 0)
-		return NULL;
-	buf[n] = '\0';
+	spawn_run(argv, &o, 5000, &out, NULL);
 	/* "Linux strongSwan 5.9.8" (or "U5.9.8/K6.1" on older builds) */
-	v = strstr(buf, "strongSwan ");
-	if (!v)
-		return NULL;
-	v += strlen("strongSwan ");
-	if (*v == 'U')
-		v++;
-	v[strcspn(v, "/ \n")] = '\0';
-	return xstrdup(v);
+	v = out.buf ? strstr(out.buf, "strongSwan ") : NULL;
+	if (v) {
+		v += strlen("strongSwan ");
+		if (*v == 'U')
+			v++;
+		v[strcspn(v, "/ \n")] = '\0';
+		r = xstrdup(v);
+	}
+	sb_free(&out);
+	return r;
 }

@@ -64,7 +64,8 @@ char *peer_exit_reason(const char *dir);
 /* Last lines of charon's log and stderr, for error messages (allocated). */
 char *peer_log_tail(const char *dir, int lines);
 
-/* Version string of a charon binary ("5.9.8"), or NULL. */
+/* Version string of a charon binary ("5.9.8"), from `charon --version`
+ * (spawn_run, 5 s at most), or NULL (allocated). */
 char *charon_version(const char *binary);
 
 #endif
