@@ -8,6 +8,9 @@
  * log (/run/charon.log) there; two charons on one filesystem never collide,
  * and `swanctl` run through `ikelab exec` needs no options. The controller
  * reaches the same files from outside under DIR/run/.
+ *
+ * peer.c renders the configuration and talks to the running charon;
+ * peer_start.c starts charon under its keeper.
  */
 #ifndef IKELAB_PEER_H
 #define IKELAB_PEER_H
