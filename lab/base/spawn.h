@@ -14,7 +14,7 @@
  *
  * Forks that never exec are not spawns and fork themselves, each because it
  * runs controller code in a process of its own:
- *   - the keeper of each charon (charon/peer.c): reaps charon and records
+ *   - the keeper of each charon (charon/peer_start.c): reaps charon and records
  *     how it ended, outliving the command that started it;
  *   - the UML broker (backend/uml/uml.c): owns the kernel's serial line;
  *   - the nightly's workers (campaign/nightly.c): one run per child.

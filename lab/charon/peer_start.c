@@ -27,37 +27,77 @@
 
 /* ---- the peer's view: namespaces and mounts ---------------------------- */
 
-static int bind_if_present(const char *src, const char *dst)
+/* What the peer's view binds where, worked out before a fork: the child
+ * that sets the view up for charon may not allocate. */
+struct peer_view {
+	char conf[PATH_MAX];    /* DIR/run/strongswan.conf on /etc/strongswan.conf */
+	char swanctl[PATH_MAX]; /* DIR/swanctl on /etc/swanctl */
+	char run[PATH_MAX];     /* DIR/run on /run */
+};
+
+/* The steps of view_mount, for view_error. */
+enum view_step { VIEW_OK, VIEW_UNSHARE, VIEW_SLAVE, VIEW_CONF, VIEW_SWANCTL, VIEW_RUN };
+
+static void view_paths(struct peer_view *v, const char *dir)
 {
-	if (!path_exists(dst))
-		return 0;
-	if (mount(src, dst, NULL, MS_BIND, NULL) < 0)
-		return err_sys("bind %s on %s", src, dst);
-	return 0;
+	snprintf(v->conf, sizeof(v->conf), "%s/run/strongswan.conf", dir);
+	snprintf(v->swanctl, sizeof(v->swanctl), "%s/swanctl", dir);
+	snprintf(v->run, sizeof(v->run), "%s/run", dir);
+}
+
+static bool bind_if_present(const char *src, const char *dst)
+{
+	return access(dst, F_OK) != 0 || mount(src, dst, NULL, MS_BIND, NULL) == 0;
+}
+
+/* A mount namespace of our own with the peer's files bound in: VIEW_OK, or
+ * the step that failed with errno set. Async-signal-safe. */
+static enum view_step view_mount(const struct peer_view *v)
+{
+	if (unshare(CLONE_NEWNS) < 0)
+		return VIEW_UNSHARE;
+	/* Our binds must not leak back into the parent's namespace. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		return VIEW_SLAVE;
+	if (!bind_if_present(v->conf, "/etc/strongswan.conf"))
+		return VIEW_CONF;
+	if (!bind_if_present(v->swanctl, "/etc/swanctl"))
+		return VIEW_SWANCTL;
+	/* Last: the lab directory itself usually lives under /run, and is
+	 * hidden from here on. All charon needs is in the private /run. */
+	if (mount(v->run, "/run", NULL, MS_BIND, NULL) < 0)
+		return VIEW_RUN;
+	return VIEW_OK;
+}
+
+/* err_sys() for a failed step, errno as the step left it. */
+static int view_error(const struct peer_view *v, enum view_step step)
+{
+	switch (step) {
+	case VIEW_UNSHARE:
+		return err_sys("unshare(CLONE_NEWNS)");
+	case VIEW_SLAVE:
+		return err_sys("make / a slave mount");
+	case VIEW_CONF:
+		return err_sys("bind %s on %s", v->conf, "/etc/strongswan.conf");
+	case VIEW_SWANCTL:
+		return err_sys("bind %s on %s", v->swanctl, "/etc/swanctl");
+	default:
+		return err_sys("bind %s on /run", v->run);
+	}
 }
 
 int peer_enter(const char *dir, int nsfd)
 {
-	char src[PATH_MAX];
+	struct peer_view v;
+	enum view_step step;
 
 	if (setns(nsfd, CLONE_NEWNET) < 0)
 		return err_sys("setns(CLONE_NEWNET)");
-	if (unshare(CLONE_NEWNS) < 0)
-		return err_sys("unshare(CLONE_NEWNS)");
-	/* Our binds must not leak back into the parent's namespace. */
-	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
-		return err_sys("make / a slave mount");
-	snprintf(src, sizeof(src), "%s/run/strongswan.conf", dir);
-	if (bind_if_present(src, "/etc/strongswan.conf") < 0)
-		return -1;
-	snprintf(src, sizeof(src), "%s/swanctl", dir);
-	if (bind_if_present(src, "/etc/swanctl") < 0)
-		return -1;
-	/* Last: the lab directory itself usually lives under /run, and is
-	 * hidden from here on. All charon needs is in the private /run. */
-	snprintf(src, sizeof(src), "%s/run", dir);
-	if (mount(src, "/run", NULL, MS_BIND, NULL) < 0)
-		return err_sys("bind %s on /run", src);
+	view_paths(&v, dir);
+	step = view_mount(&v);
+	if (step != VIEW_OK)
+		return view_error(&v, step);
 	if (setenv("STRONGSWAN_CONF", "/run/strongswan.conf", 1) < 0)
 		return err_sys("setenv");
 	return 0;
@@ -65,47 +105,75 @@ int peer_enter(const char *dir, int nsfd)
 
 /* ---- starting charon ------------------------------------------------- */
 
-static void child_fail(int errfd)
-{
-	const char *msg = err_msg();
+/*
+ * Three processes start a charon: the controller, the keeper it forks
+ * (below), and the keeper's child, which spawn_start() starts and which
+ * becomes charon. The child says its own pid to the controller and waits in
+ * charon_before_exec until the controller has recorded it: the keeper cannot
+ * relay, since spawn_start() returns only once the child has exec'd.
+ */
+struct charon_start {
+	struct peer_view view;
+	char out[PATH_MAX];     /* DIR/charon.out: charon's stdout and stderr */
+	pid_t keeper;
+	int gofd;               /* the controller's go (one byte) */
+	int infofd;             /* our pid, to the controller */
+	int reportfd;           /* how far the hook got, to the keeper */
+};
 
-	if (write(errfd, msg, strlen(msg)) < 0)
-		_exit(126);
-	_exit(127);
+/* What the hook tells the keeper: it got the go (pid), or which step failed. */
+enum start_step { START_GO = 1, START_OUT, START_VIEW };
+struct start_report {
+	int step;               /* enum start_step */
+	int view;               /* enum view_step, for START_VIEW */
+	int err;                /* errno */
+	pid_t pid;
+};
+
+static void start_report(const struct charon_start *s, int step, int view)
+{
+	struct start_report r = { step, view, errno, getpid() };
+
+	(void)!write(s->reportfd, &r, sizeof(r));
 }
 
-static void charon_child(const struct peer *p, int nsfd, int gofd, int errfd)
+/*
+ * In charon's process between fork and exec, after spawn_start() entered
+ * the peer's network namespace, made a session of its own, reset the
+ * priority and pointed stdin at /dev/null: async-signal-safe calls only.
+ * Where it fails it exits itself rather than return (spawn would exit 126):
+ * 125 when the go never comes, 127 when charon.out or the peer's view
+ * cannot be set up, the statuses charon.exit has always shown.
+ */
+static int charon_before_exec(void *ctx)
 {
-	char go, *out;
+	const struct charon_start *s = ctx;
+	pid_t self = getpid();
+	enum view_step step;
+	char go;
 	int fd;
 
-	/* Wait until our pid is recorded; if the keeper died first, so do we. */
-	if (read(gofd, &go, 1) != 1)
+	/* Wait until our pid is recorded; if the controller gave up or the
+	 * keeper died first, so do we. */
+	if (write(s->infofd, &self, sizeof(self)) != sizeof(self) || read(s->gofd, &go, 1) != 1 ||
+	    getppid() != s->keeper)
 		_exit(125);
-	close(gofd);
-	setsid();
-	out = xasprintf("%s/charon.out", p->dir);
-	fd = open(out, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	start_report(s, START_GO, 0);
+	fd = open(s->out, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		err_sys("open %s", out);
-		child_fail(errfd);
+		start_report(s, START_OUT, 0);
+		_exit(127);
 	}
-	if (peer_enter(p->dir, nsfd) < 0)
-		child_fail(errfd);
+	step = view_mount(&s->view);
+	if (step != VIEW_OK) {
+		start_report(s, START_VIEW, step);
+		_exit(127);
+	}
 	dup2(fd, 1);
 	dup2(fd, 2);
-	fd = open("/dev/null", O_RDONLY);
-	if (fd >= 0)
-		dup2(fd, 0);
-	for (int i = 3; i < 1024; i++)
-		if (i != errfd)
-			close(i);
-	signal(SIGPIPE, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
-	execl(p->profile->charon ? p->profile->charon : PROFILE_DEFAULT_CHARON, "charon", (char *)NULL);
-	err_sys("exec %s", p->profile->charon ? p->profile->charon : PROFILE_DEFAULT_CHARON);
-	child_fail(errfd);
+	return 0;
 }
 
 static void write_exit(const char *dir, pid_t pid, int status)
@@ -129,16 +197,97 @@ static void write_exit(const char *dir, pid_t pid, int status)
 	json_decref(j);
 }
 
+/* The keeper's last word to the controller, then its end. */
+static void __attribute__((noreturn)) keeper_fail(int errfd)
+{
+	const char *msg = err_msg();
+
+	(void)!write(errfd, msg, strlen(msg));
+	_exit(1);
+}
+
+/* What the hook reported: the last report, and whether the go came. */
+static bool start_reports(int fd, struct start_report *last)
+{
+	struct start_report r;
+	bool went = false;
+
+	memset(last, 0, sizeof(*last));
+	while (read(fd, &r, sizeof(r)) == sizeof(r)) {
+		went = went || r.step == START_GO;
+		*last = r;
+	}
+	return went;
+}
+
+/*
+ * Start charon's process with spawn_start() and learn how far it got: 0
+ * once charon runs (*pid), or -1 with err_msg() and *status; *went says
+ * whether the controller had recorded it. *status is a wait status for
+ * charon.exit: the child exits 127 when it cannot set up the peer's view,
+ * and so does spawn's child when exec fails (spawn_start reaps that one
+ * itself, so the status is not observed but known).
+ */
+static int keeper_start(const struct peer *p, struct charon_start *s, int nsfd,
+			pid_t *pid, int *status, bool *went)
+{
+	char *const argv[] = { (char *)(p->profile->charon ? p->profile->charon :
+					PROFILE_DEFAULT_CHARON), NULL };
+	struct spawn_opts o = { .enter_netns = true, .netns_fd = nsfd, .new_session = true,
+				.before_exec = charon_before_exec, .ctx = s };
+	struct spawn_proc proc;
+	struct start_report last;
+	int rep[2], r;
+
+	*went = false;
+	if (pipe2(rep, O_CLOEXEC) < 0)
+		return err_sys("pipe");
+	s->reportfd = rep[1];
+	r = spawn_start(&proc, argv, &o);
+	close(rep[1]);
+	*went = start_reports(rep[0], &last);
+	close(rep[0]);
+	*pid = last.pid;
+	*status = W_EXITCODE(127, 0);
+	if (r < 0)
+		return -1;
+	if (*went && last.step == START_GO) {
+		/* charon runs: the keeper waits for it, without a deadline. */
+		proc.reaped = true;
+		*pid = proc.pid;
+		spawn_proc_free(&proc);
+		return 0;
+	}
+	while (waitpid(proc.pid, status, 0) < 0 && errno == EINTR)
+		;
+	proc.reaped = true;
+	spawn_proc_free(&proc);
+	errno = last.err;
+	if (!*went) {
+		char how[128];
+
+		spawn_describe(*status, how, sizeof(how));
+		return err_set("charon's process %s before its pid was recorded", how);
+	}
+	if (last.step == START_OUT)
+		return err_sys("open %s", s->out);
+	return view_error(&s->view, (enum view_step)last.view);
+}
+
 /*
  * The keeper is charon's parent for charon's whole life. It knows how
  * charon ended -- a crash, a signal, an exit status -- and writes it to
  * DIR/charon.exit, which a recorder or `status` can then report. It holds
  * none of the controller's descriptors (the run directory's lock above all).
+ * It is a fork that never execs (spawn.h): charon is its child, started
+ * with spawn_start(); why charon could not start goes to the controller on
+ * errfd, which closes (EOF: charon runs) once charon has exec'd.
  */
 static void keeper(const struct peer *p, int nsfd, int gofd, int infofd, int errfd)
 {
-	int cgo[2], status;
-	char go;
+	struct charon_start s = { .keeper = getpid(), .gofd = gofd, .infofd = infofd };
+	int status, r;
+	bool went;
 	pid_t c;
 
 	setsid();
@@ -154,31 +303,26 @@ static void keeper(const struct peer *p, int nsfd, int gofd, int infofd, int err
 	for (int i = 3; i < 1024; i++)
 		if (i != nsfd && i != gofd && i != infofd && i != errfd)
 			close(i);
-	if (pipe2(cgo, O_CLOEXEC) < 0)
-		_exit(1);
-	c = fork();
-	if (c == 0) {
-		close(cgo[1]);
-		close(gofd);
-		close(infofd);
-		charon_child(p, nsfd, cgo[0], errfd);
+	view_paths(&s.view, p->dir);
+	snprintf(s.out, sizeof(s.out), "%s/charon.out", p->dir);
+	/* charon's environment is ours; the keeper never looks at it. */
+	if (setenv("STRONGSWAN_CONF", "/run/strongswan.conf", 1) < 0) {
+		err_sys("setenv");
+		keeper_fail(errfd);
 	}
-	close(cgo[0]);
-	close(errfd);
-	close(nsfd);
-	if (write(infofd, &c, sizeof(c)) != sizeof(c) || c < 0 || read(gofd, &go, 1) != 1) {
-		if (c > 0) {
-			kill(c, SIGKILL);
-			waitpid(c, NULL, 0);
-		}
-		_exit(1);
-	}
-	close(infofd);
+	r = keeper_start(p, &s, nsfd, &c, &status, &went);
 	close(gofd);
-	if (write(cgo[1], "g", 1) != 1)
-		_exit(1);
-	close(cgo[1]);
-	while (waitpid(c, &status, 0) < 0)
+	close(infofd);
+	close(nsfd);
+	if (!went)
+		keeper_fail(errfd);
+	if (r < 0) {
+		const char *msg = err_msg();
+
+		(void)!write(errfd, msg, strlen(msg));
+	}
+	close(errfd);
+	while (r == 0 && waitpid(c, &status, 0) < 0)
 		if (errno != EINTR)
 			_exit(1);
 	write_exit(p->dir, c, status);
@@ -198,9 +342,26 @@ static int pipes(int fds[][2], int n)
 	return 0;
 }
 
+/* Why the keeper gave up before charon's pid reached us: what it wrote on
+ * the exec pipe on its way out (it has closed the info pipe, so that read
+ * cannot wait long). */
+static int keeper_failed(int errfd)
+{
+	char msg[ERR_MSG_MAX];
+	ssize_t n;
+
+	do
+		n = read(errfd, msg, sizeof(msg) - 1);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return err_set("the keeper process could not fork charon");
+	msg[n] = '\0';
+	return err_set("%s", msg);
+}
+
 int peer_spawn(struct peer *p, peer_record_fn record, void *ctx)
 {
-	int fd[3][2], nsfd;     /* go (us -> keeper), info (keeper -> us), exec errors */
+	int fd[3][2], nsfd;     /* go (us -> charon), info (charon -> us), errors (keeper -> us) */
 	char *exitfile = xasprintf("%s/charon.exit", p->dir);
 	pid_t k, c = -1;
 	ssize_t n;
@@ -240,7 +401,7 @@ int peer_spawn(struct peer *p, peer_record_fn record, void *ctx)
 		if (k < 0)
 			err_sys("fork");
 		else if (c <= 0)
-			err_set("the keeper process could not fork charon");
+			keeper_failed(fd[2][0]);
 		if (k > 0) {
 			kill(k, SIGKILL);
 			waitpid(k, NULL, 0);
@@ -262,7 +423,8 @@ int peer_spawn_wait(struct peer *p)
 
 	if (p->exec_fd < 0)
 		return 0;
-	/* EOF without a message: exec succeeded (the pipe is close-on-exec). */
+	/* EOF without a message: charon exec'd (the keeper closes its end
+	 * once spawn_start returned and the hook reported no failure). */
 	n = read(p->exec_fd, msg, sizeof(msg) - 1);
 	close(p->exec_fd);
 	p->exec_fd = -1;
