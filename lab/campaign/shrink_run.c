@@ -8,6 +8,7 @@
 #include "campaign/shrink-internal.h"
 #include "base/err.h"
 #include "backend/state.h"
+#include "base/spawn.h"
 #include "base/util.h"
 
 #include <errno.h>
@@ -115,21 +116,6 @@ static enum outcome judge_run(const struct shrinker *K, const char *seed_dir,
 	return o;
 }
 
-static void child_exec(char *const argv[], const char *log)
-{
-	int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0 || null < 0)
-		_exit(127);
-	dup2(null, 0);
-	dup2(fd, 1);
-	dup2(fd, 2);
-	execv(argv[0], argv);
-	dprintf(2, "ikelab: exec %s: %s\n", argv[0], strerror(errno));
-	_exit(127);
-}
-
 /* TERM lets `ikelab run` take its lab down; KILL if it does not end. */
 static void stop_child(pid_t pid)
 {
@@ -147,27 +133,36 @@ static void stop_child(pid_t pid)
 }
 
 /* Run ARGV with its output appended to LOG: its exit status, or -1 with
- * err_msg() when it could not start or outlived TIMEOUT_S. */
+ * err_msg() when it could not start or outlived TIMEOUT_S. Its own wait
+ * rather than spawn_wait's: at the deadline it gets TERM first. */
 static int run_child(char *const argv[], const char *log, unsigned timeout_s)
 {
 	int64_t deadline = mono_ns() + (int64_t)timeout_s * 1000000000;
-	int status;
-	pid_t pid, r;
+	struct spawn_opts o = { .io = { SPAWN_NULL, SPAWN_FD, SPAWN_TO_OUT } };
+	struct spawn_proc proc;
+	int status, rc;
+	pid_t r;
 
+	o.fd[1] = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (o.fd[1] < 0)
+		return err_sys("open %s", log);
 	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		return err_sys("fork");
-	if (pid == 0)
-		child_exec(argv, log);
-	while ((r = waitpid(pid, &status, WNOHANG)) == 0 ||
+	rc = spawn_start(&proc, argv, &o);
+	close(o.fd[1]);
+	if (rc < 0)
+		return -1;
+	while ((r = waitpid(proc.pid, &status, WNOHANG)) == 0 ||
 	    (r < 0 && errno == EINTR)) {
 		if (mono_ns() > deadline) {
-			stop_child(pid);
+			stop_child(proc.pid);
+			proc.reaped = true;
+			spawn_proc_free(&proc);
 			return err_set("timed out after %u s", timeout_s);
 		}
 		sleep_ms(200);
 	}
+	proc.reaped = r == proc.pid;
+	spawn_proc_free(&proc);
 	if (r < 0)
 		return err_sys("waitpid");
 	return WIFEXITED(status) ? WEXITSTATUS(status) :
