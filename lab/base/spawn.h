@@ -16,10 +16,10 @@
  * runs controller code in a process of its own:
  *   - the keeper of each charon (charon/peer_start.c): reaps charon and records
  *     how it ended, outliving the command that started it;
- *   - the UML broker (backend/uml/uml.c): owns the kernel's serial line;
- *   - the nightly's workers (campaign/nightly.c): one run per child.
+ *   - the UML broker (backend/uml/uml.c): owns the kernel's serial line.
+ * (The nightly's runs, campaign/nightly.c, exec `ikelab run`: spawns.)
  * `make test` greps lab/ for fork, exec*, system and popen outside this file
- * and those three (tests/unit/spawn-only.sh).
+ * and those two (tests/unit/spawn-only.sh).
  */
 #ifndef IKELAB_SPAWN_H
 #define IKELAB_SPAWN_H
