@@ -16,9 +16,11 @@
  *
  * Forks that never exec are not spawns and fork themselves, each because it
  * runs controller code in a process of its own:
- *   - the keeper of each charon (charon/peer.c): reaps charon and records
+ *   - the keeper of each charon (charon/peer_start.c): reaps charon and records
  *     how it ended, outliving the command that started it;
- *   - the UML broker (backend/uml/uml.c): owns the kernel's serial line.
+ *   - the UML broker (backend/uml/uml.c): owns the kernel's serial line;
+ *   - doctor's probe of user namespaces (backend/doctor.c): a child that
+ *     tries unshare(CLONE_NEWUSER) and exits.
  * And `ikelab exec` on a host lab execs the user's command in place, after
  * entering the peer's namespaces (backend/status.c): no child at all.
  * Each of those lines says "spawn.h: ..."; `make tree-test`

@@ -3,34 +3,36 @@
 #include "base/err.h"
 #include "backend/lab.h"
 #include "kernel/netns.h"
+#include "base/spawn.h"
 #include "record/recorder.h"
 #include "backend/state.h"
 #include "backend/uml/uml.h"
 #include "base/util.h"
 #include "kernel/xfrm.h"
 
-#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <netlink/netlink.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#define SCRIPT_TIMEOUT_MS 120000   /* a baseline script; a lab is up in seconds */
+#define PROBE_MARGIN_MS 30000      /* a probe beyond its duration */
+
+/* A baseline script, as `sh SCRIPT DIR NAME` with our stdio: it sets a lab
+ * up (or takes it down) with the usual tools, which takes seconds. */
 static int run_script(const char *script, const char *dir, const char *name)
 {
 	char *path = lab_find_file(script);
-	char *cmd = xasprintf("sh %s %s %s", path, dir, name);
-	int st = system(cmd);
+	char *const argv[] = { "sh", path, (char *)dir, (char *)name, NULL };
+	struct spawn_opts o = { .io = { SPAWN_INHERIT, SPAWN_INHERIT, SPAWN_INHERIT },
+				.search_path = true };
+	int r = spawn_run(argv, &o, SCRIPT_TIMEOUT_MS, NULL, NULL);
 
-	free(cmd);
 	free(path);
-	if (st != 0)
-		return err_set("%s failed (status %d)", script, st);
-	return 0;
+	return r < 0 ? err_wrap("%s", script) : 0;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -85,57 +87,53 @@ static int bench_up_here(int rounds)
 /* ---- probe traffic through ESP --------------------------------------------- */
 
 struct probe_run {
-	pid_t pid;
-	int out;
+	struct spawn_proc proc;
 	double rx_pps;
 };
 
+/* ikelab-probe (beside our binary) in NETNS, unpaced for SECS seconds; its
+ * stdout is captured for probe_collect. */
 static int probe_launch(struct probe_run *pr, const char *netns, const char *local,
 			const char *remote, const char *secs)
 {
-	char exe[PATH_MAX], *bin;
-	int pfd[2], nsfd = netns_open(netns);
+	struct spawn_opts o = { .io = { SPAWN_NULL, SPAWN_CAPTURE, SPAWN_INHERIT },
+				.enter_netns = true };
+	char exe[PATH_MAX];
+	struct argv a = { 0 };
+	int r;
 
-	if (nsfd < 0 || pipe2(pfd, O_CLOEXEC) < 0)
+	o.netns_fd = netns_open(netns);
+	if (o.netns_fd < 0)
 		return -1;
 	snprintf(exe, sizeof(exe), "%s", self_exe());
-	bin = xasprintf("%s/ikelab-probe", dirname(exe));
-	pr->pid = fork();
-	if (pr->pid == 0) {
-		if (setns(nsfd, CLONE_NEWNET) < 0)
-			_exit(126);
-		dup2(pfd[1], 1);
-		execl(bin, "ikelab-probe", "--local", local, "--remote", remote, "--rate", "0",
-		      "--duration", secs, "--port", "7100", (char *)NULL);
-		_exit(127);
-	}
-	free(bin);
-	close(nsfd);
-	close(pfd[1]);
-	pr->out = pfd[0];
-	return pr->pid < 0 ? err_sys("fork") : 0;
+	argv_addf(&a, "%s/ikelab-probe", dirname(exe));
+	argv_addv(&a, (char *const[]){ "--local", (char *)local, "--remote", (char *)remote,
+				       "--rate", "0", "--duration", (char *)secs, "--port", "7100",
+				       NULL });
+	r = spawn_start(&pr->proc, a.v, &o);
+	argv_free(&a);
+	close(o.netns_fd);
+	return r;
 }
 
-/* Read the probe's output to its end line: packets received per second. */
+/* Wait for the probe's end line (at most SECS and a margin): packets
+ * received per second. */
 static void probe_collect(struct probe_run *pr, double secs)
 {
-	struct strbuf sb = { 0 };
-	char buf[4096], *end;
-	ssize_t n;
+	const char *out, *end;
 
-	while ((n = read(pr->out, buf, sizeof(buf))) > 0)
-		sb_add(&sb, buf, (size_t)n);
-	close(pr->out);
-	waitpid(pr->pid, NULL, 0);
+	if (spawn_wait(&pr->proc, (int)(secs * 1000) + PROBE_MARGIN_MS) < 0)
+		err_clear();
+	out = pr->proc.out.buf;
 	pr->rx_pps = 0;
-	end = sb.buf ? strstr(sb.buf, "\"type\":\"end\"") : NULL;
+	end = out ? strstr(out, "\"type\":\"end\"") : NULL;
 	if (end) {
-		char *rx = strstr(end, "\"rx_total\":");
+		const char *rx = strstr(end, "\"rx_total\":");
 
 		if (rx)
 			pr->rx_pps = strtod(rx + strlen("\"rx_total\":"), NULL) / secs;
 	}
-	sb_free(&sb);
+	spawn_proc_free(&pr->proc);
 }
 
 /* Both probes unpaced for `secs`, between the given addresses. */
@@ -145,11 +143,15 @@ static void probe_pair(const char *lab, const char *a, const char *b, double sec
 	struct probe_run pa, pb;
 
 	snprintf(s, sizeof(s), "%g", secs);
-	if (probe_launch(&pa, na, a, b, s) == 0 && probe_launch(&pb, nb, b, a, s) == 0) {
-		probe_collect(&pa, secs);
-		probe_collect(&pb, secs);
-		pps[0] = pb.rx_pps;     /* alice>bob, as bob received it */
-		pps[1] = pa.rx_pps;
+	if (probe_launch(&pa, na, a, b, s) == 0) {
+		if (probe_launch(&pb, nb, b, a, s) == 0) {
+			probe_collect(&pa, secs);
+			probe_collect(&pb, secs);
+			pps[0] = pb.rx_pps;     /* alice>bob, as bob received it */
+			pps[1] = pa.rx_pps;
+		} else {
+			spawn_proc_free(&pa.proc);
+		}
 	}
 	free(na);
 	free(nb);

@@ -5,6 +5,7 @@
 #include "judge/plot.h"
 #include "judge/report.h"
 #include "config/scenario.h"
+#include "base/spawn.h"
 #include "base/util.h"
 
 #include <dirent.h>
@@ -187,10 +188,18 @@ static char *sc_dir(const struct night *N, const struct sc *c)
 	return xasprintf("%s/%s", N->o->out, c->name);
 }
 
+static void finish_job(struct night *N, struct job *j, int status);
+
+/* Start `ikelab run` for one seed: 0 when it runs (run_queue reaps it,
+ * with waitpid(-1)), 1 when it could not start -- then the seed is done,
+ * as a run that failed before it recorded anything, and its log says why. */
 static int start_job(struct night *N, struct job *j)
 {
 	char *dir = sc_dir(N, j->sc), *log, seed[24], name[32];
-	int fd;
+	struct spawn_opts o = { .io = { SPAWN_INHERIT, SPAWN_FD, SPAWN_TO_OUT } };
+	struct spawn_proc proc;
+	struct argv a = { 0 };
+	int r;
 
 	j->tmp = xasprintf("%s/.seed-%llu", dir, (unsigned long long)j->seed);
 	log = xasprintf("%s/seed-%llu.log", dir, (unsigned long long)j->seed);
@@ -203,32 +212,31 @@ static int start_job(struct night *N, struct job *j)
 		free(log);
 		return -1;
 	}
-	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	o.fd[1] = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (o.fd[1] < 0)
+		o.io[1] = o.io[2] = SPAWN_INHERIT;
+	argv_addv(&a, (char *const[]){ (char *)self_exe(), "run", j->sc->file, "--seed", seed,
+				       "--seeds", "1", "--out", j->tmp, "--name", name, NULL });
+	if (N->charon)
+		argv_addv(&a, (char *const[]){ "--charon", N->charon, NULL });
 	j->start = mono_ns();
-	j->pid = fork();
-	if (j->pid == 0) {
-		const char *argv[16] = { "ikelab", "run", j->sc->file, "--seed", seed, "--seeds", "1",
-					 "--out", j->tmp, "--name", name };
-		int k = 11;
-
-		if (N->charon) {
-			argv[k++] = "--charon";
-			argv[k++] = N->charon;
-		}
-		argv[k] = NULL;
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execv(self_exe(), (char *const *)argv);
-		_exit(127);
+	r = spawn_start(&proc, a.v, &o);
+	if (r == 0) {
+		j->pid = proc.pid;
+		proc.reaped = true;     /* run_queue's to reap */
+		spawn_proc_free(&proc);
+	} else if (o.fd[1] >= 0) {
+		dprintf(o.fd[1], "ikelab: %s\n", err_msg());
 	}
-	if (fd >= 0)
-		close(fd);
+	if (o.fd[1] >= 0)
+		close(o.fd[1]);
+	argv_free(&a);
 	free(dir);
 	free(log);
-	if (j->pid < 0)
-		return err_sys("fork");
+	if (r < 0) {
+		finish_job(N, j, W_EXITCODE(127, 0));
+		return 1;
+	}
 	return 0;
 }
 
@@ -371,19 +379,17 @@ static void watchdog(struct night *N)
 			kill(j->pid, SIGINT);
 			j->stopping = 1;
 		} else if (age > limit + 60 && j->stopping == 1) {
-			char *argv[] = { "ikelab", "down", "--name", j->lab, NULL };
-			pid_t pid;
+			char *argv[] = { (char *)self_exe(), "down", "--name", j->lab, NULL };
+			struct spawn_opts o = { .io = { SPAWN_INHERIT, SPAWN_NULL, SPAWN_NULL } };
+			struct spawn_proc proc;
 
 			kill(j->pid, SIGKILL);
 			j->stopping = 2;
-			pid = fork();
-			if (pid == 0) {
-				int null = open("/dev/null", O_WRONLY);
-
-				dup2(null, 1);
-				dup2(null, 2);
-				execv(self_exe(), argv);
-				_exit(127);
+			if (spawn_start(&proc, argv, &o) == 0) {
+				proc.reaped = true;     /* run_queue's to reap */
+				spawn_proc_free(&proc);
+			} else {
+				err_clear();
 			}
 		}
 	}
@@ -398,12 +404,17 @@ static int run_queue(struct night *N)
 
 		while (N->n_running < (int)N->jobs && N->q_head < N->n_queue) {
 			struct job *j = &N->running[N->n_running];
+			int r;
 
 			*j = N->queue[N->q_head++];
-			if (start_job(N, j) < 0)
+			r = start_job(N, j);
+			if (r < 0)
 				return -1;
-			N->n_running++;
+			if (r == 0)
+				N->n_running++;
 		}
+		if (!N->n_running)
+			continue;       /* every run left could not start */
 		pid = waitpid(-1, &status, WNOHANG);
 		if (pid == 0) {
 			watchdog(N);

@@ -19,8 +19,8 @@
  *      never below the last remaining action + 2 s + grace.
  *
  * The search itself is pure (shrink_search with a callback that judges a
- * candidate), so it can be tested without a lab; shrink_main judges by
- * running `ikelab run` on each candidate.
+ * candidate, shrink.c), so it can be tested without a lab; shrink_main
+ * judges by running `ikelab run` on each candidate (shrink_run.c).
  */
 #ifndef IKELAB_SHRINK_H
 #define IKELAB_SHRINK_H

@@ -8,6 +8,9 @@
  * log (/run/charon.log) there; two charons on one filesystem never collide,
  * and `swanctl` run through `ikelab exec` needs no options. The controller
  * reaches the same files from outside under DIR/run/.
+ *
+ * peer.c renders the configuration and talks to the running charon;
+ * peer_start.c starts charon under its keeper.
  */
 #ifndef IKELAB_PEER_H
 #define IKELAB_PEER_H
@@ -64,7 +67,8 @@ char *peer_exit_reason(const char *dir);
 /* Last lines of charon's log and stderr, for error messages (allocated). */
 char *peer_log_tail(const char *dir, int lines);
 
-/* Version string of a charon binary ("5.9.8"), or NULL. */
+/* Version string of a charon binary ("5.9.8"), from `charon --version`
+ * (spawn_run, 5 s at most), or NULL (allocated). */
 char *charon_version(const char *binary);
 
 #endif

@@ -9,6 +9,8 @@
  *   - packets: splitting a segment into type, name and message;
  *   - connections: commands, streamed commands and events over a unix socket,
  *     every wait bounded by a timeout.
+ * The first two are vici_msg.c (no I/O, what the fuzzers drive), the third
+ * vici_conn.c.
  */
 #ifndef IKELAB_VICI_H
 #define IKELAB_VICI_H
@@ -104,6 +106,9 @@ int vici_packet_parse(const uint8_t *seg, size_t len, struct vici_packet *out);
 /* Encode a whole segment, length prefix included; caller frees *out. */
 int vici_packet_encode(uint8_t type, const char *name, const uint8_t *msg,
 		       size_t msg_len, uint8_t **out, size_t *out_len);
+/* "CMD_RESPONSE", for messages (a static string; "unknown packet type"
+ * above VICI_EVENT). */
+const char *vici_packet_name(uint8_t type);
 
 /* ---- connections ----------------------------------------------------- */
 

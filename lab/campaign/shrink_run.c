@@ -1,0 +1,612 @@
+/*
+ * shrink_run.c - `ikelab shrink` on a lab (see shrink.h): reads the run to
+ * shrink, judges each candidate shrink_search() proposes by running it with
+ * `ikelab run` (a deadline per run), and writes the result file with what
+ * was taken away as its comment.
+ */
+#include "campaign/shrink.h"
+#include "campaign/shrink-internal.h"
+#include "base/err.h"
+#include "backend/state.h"
+#include "base/spawn.h"
+#include "base/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define TIMEOUT_EXTRA_S 120     /* a run's budget beyond its duration */
+#define STOP_GRACE_MS 20000     /* a timed-out run's time to clean up */
+
+/* ---- judging candidates by running them ---------------------------------- */
+
+struct shrinker {
+	struct scenario *s;
+	char *run_dir;          /* absolute */
+	char *file;             /* the scenario file of the run */
+	uint64_t seed;
+	unsigned seeds;         /* further seeds per candidate */
+	char *result;           /* fail | reproduced */
+	json_t *violated;       /* names of the expectations the run violated */
+	char *work;             /* where candidates and their runs go */
+	unsigned n_cands, runs, lab_errors;
+};
+
+enum outcome { SAME, OTHER, LAB_ERROR };
+
+static json_t *violated_of(const json_t *summary)
+{
+	json_t *names = json_array(), *e;
+	size_t i;
+
+	json_array_foreach(json_object_get(summary, "expectations"), i, e)
+		if (!json_is_true(json_object_get(e, "held")))
+			json_array_append(names, json_object_get(e, "name"));
+	return names;
+}
+
+static bool has_name(const json_t *names, const char *name)
+{
+	size_t i;
+	json_t *n;
+
+	json_array_foreach(names, i, n)
+		if (json_string_value(n) && !strcmp(json_string_value(n), name))
+			return true;
+	return false;
+}
+
+/* The first of WANT's names GOT lacks, or NULL. */
+static const char *missing(const json_t *want, const json_t *got)
+{
+	size_t i;
+	json_t *n;
+
+	json_array_foreach(want, i, n)
+		if (!has_name(got, json_string_value(n)))
+			return json_string_value(n);
+	return NULL;
+}
+
+static char *names_text(const json_t *names)
+{
+	struct strbuf sb = { 0 };
+	size_t i;
+	json_t *n;
+
+	json_array_foreach(names, i, n)
+		sb_addf(&sb, "%s%s", i ? ", " : "", json_string_value(n));
+	if (!sb.buf)
+		sb_addf(&sb, "none");
+	return sb.buf;
+}
+
+static enum outcome judge_run(const struct shrinker *K, const char *seed_dir,
+    uint64_t seed, struct strbuf *why)
+{
+	char *path = xasprintf("%s/summary.json", seed_dir);
+	json_t *sum = json_load_file(path, 0, NULL), *got;
+	const char *res = json_string_value(json_object_get(sum, "result"));
+	const char *lack;
+	enum outcome o;
+
+	free(path);
+	if (!res || !strcmp(res, "lab-error")) {
+		sb_addf(why, "seed %" PRIu64 " lab-error", seed);
+		json_decref(sum);
+		return LAB_ERROR;
+	}
+	got = violated_of(sum);
+	lack = missing(K->violated, got);
+	o = !strcmp(res, K->result) && !lack ? SAME : OTHER;
+	sb_addf(why, "seed %" PRIu64 " %s", seed, res);
+	if (!strcmp(res, K->result) && lack)
+		sb_addf(why, " without %s", lack);
+	json_decref(got);
+	json_decref(sum);
+	return o;
+}
+
+/* TERM lets `ikelab run` take its lab down; KILL if it does not end. */
+static void stop_child(pid_t pid)
+{
+	int64_t deadline = mono_ns() + (int64_t)STOP_GRACE_MS * 1000000;
+
+	kill(pid, SIGTERM);
+	while (waitpid(pid, NULL, WNOHANG) == 0) {
+		if (mono_ns() > deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			return;
+		}
+		sleep_ms(200);
+	}
+}
+
+/* Run ARGV with its output appended to LOG: its exit status, or -1 with
+ * err_msg() when it could not start or outlived TIMEOUT_S. Its own wait
+ * rather than spawn_wait's: at the deadline it gets TERM first. */
+static int run_child(char *const argv[], const char *log, unsigned timeout_s)
+{
+	int64_t deadline = mono_ns() + (int64_t)timeout_s * 1000000000;
+	struct spawn_opts o = { .io = { SPAWN_NULL, SPAWN_FD, SPAWN_TO_OUT } };
+	struct spawn_proc proc;
+	int status, rc;
+	pid_t r;
+
+	o.fd[1] = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (o.fd[1] < 0)
+		return err_sys("open %s", log);
+	fflush(stdout);
+	rc = spawn_start(&proc, argv, &o);
+	close(o.fd[1]);
+	if (rc < 0)
+		return -1;
+	while ((r = waitpid(proc.pid, &status, WNOHANG)) == 0 ||
+	    (r < 0 && errno == EINTR)) {
+		if (mono_ns() > deadline) {
+			stop_child(proc.pid);
+			proc.reaped = true;
+			spawn_proc_free(&proc);
+			return err_set("timed out after %u s", timeout_s);
+		}
+		sleep_ms(200);
+	}
+	proc.reaped = r == proc.pid;
+	spawn_proc_free(&proc);
+	if (r < 0)
+		return err_sys("waitpid");
+	return WIFEXITED(status) ? WEXITSTATUS(status) :
+	    128 + WTERMSIG(status);
+}
+
+/* What a stopped run may have left behind. */
+static void down_lab(const char *lab, const char *log)
+{
+	char *argv[] = { (char *)self_exe(), "down", "--name", (char *)lab,
+	    NULL };
+
+	if (run_child(argv, log, 60) < 0)
+		err_clear();
+}
+
+/* One seed: the candidate file carries the run's seed, further ones are
+ * given with --seed (which refuses 0, a seed a file may have). */
+static enum outcome run_seed(struct shrinker *K, const char *file,
+    const char *dir, uint32_t duration_ms, unsigned k, struct strbuf *why)
+{
+	uint64_t seed = K->seed + k;
+	char seed_s[24], lab[LAB_NAME_MAX + 1], *log, *seed_dir;
+	char *argv[12] = { (char *)self_exe(), "run", (char *)file, "--seeds",
+	    "1", "--out", (char *)dir, "--name", lab };
+	enum outcome o;
+
+	snprintf(seed_s, sizeof(seed_s), "%" PRIu64, seed);
+	snprintf(lab, sizeof(lab), "shrink%d-%u", (int)getpid(), K->runs++);
+	if (k) {
+		argv[9] = "--seed";
+		argv[10] = seed_s;
+	}
+	log = xasprintf("%s/run-%s.log", dir, seed_s);
+	seed_dir = xasprintf("%s/seed-%s", dir, seed_s);
+	if (run_child(argv, log, duration_ms / 1000 + TIMEOUT_EXTRA_S) < 0) {
+		sb_addf(why, "seed %s: %s", seed_s, err_msg());
+		err_clear();
+		down_lab(lab, log);
+		o = LAB_ERROR;
+	} else {
+		o = judge_run(K, seed_dir, seed, why);
+	}
+	K->lab_errors += o == LAB_ERROR;
+	free(log);
+	free(seed_dir);
+	return o;
+}
+
+/* The acceptance rule: the run's own seed fails the same way, and so
+ * does one of the further seeds (tried in order, up to the first that
+ * does). */
+static bool fails_same(struct shrinker *K, const char *file, const char *dir,
+    uint32_t duration_ms, struct strbuf *why)
+{
+	for (unsigned k = 0; k <= K->seeds; k++) {
+		enum outcome o;
+
+		if (k)
+			sb_addf(why, ", ");
+		o = run_seed(K, file, dir, duration_ms, k, why);
+		if (!k && o != SAME)
+			return false;
+		if (k && o == SAME)
+			return true;
+	}
+	return false;
+}
+
+/* Write the candidate and check that it loads: one that does not is
+ * not worth a run. */
+static bool write_cand(const struct shrinker *K, const struct shrink_cand *c,
+    const char *file, const char *what, struct strbuf *why)
+{
+	struct scenario *v = shrink_view(K->s, c, K->seed), *back = NULL;
+	char *comment = xasprintf("ikelab shrink candidate: %s", what);
+
+	if (scenario_save(v, file, comment) == 0)
+		back = scenario_load(file);
+	shrink_view_free(v);
+	free(comment);
+	if (!back) {
+		sb_addf(why, "does not load: %s", err_msg());
+		err_clear();
+		return false;
+	}
+	scenario_free(back);
+	return true;
+}
+
+static bool try_cand(void *ctx, const struct shrink_cand *c, const char *what)
+{
+	struct shrinker *K = ctx;
+	unsigned id = K->n_cands++;
+	char *file = xasprintf("%s/%03u.yaml", K->work, id);
+	char *dir = xasprintf("%s/%03u", K->work, id);
+	struct strbuf why = { 0 };
+	int64_t t0 = mono_ns();
+	bool ok = write_cand(K, c, file, what, &why);
+
+	if (ok && mkdir_p(dir, 0755) < 0) {
+		sb_addf(&why, "%s", err_msg());
+		err_clear();
+		ok = false;
+	}
+	ok = ok && fails_same(K, file, dir, c->duration_ms, &why);
+	printf("#%-3u %s: %s (%s; %.0f s)\n", id, what, ok ? "accepted" :
+	    "rejected", why.buf, (double)(mono_ns() - t0) / 1e9);
+	sb_free(&why);
+	free(file);
+	free(dir);
+	return ok;
+}
+
+/* ---- the run to shrink --------------------------------------------------- */
+
+static json_t *load_json(const char *path)
+{
+	json_error_t je;
+	json_t *j = json_load_file(path, 0, &je);
+
+	if (!j)
+		err_set("%s: %s", path, je.text);
+	return j;
+}
+
+/* The scenario file: summary.json says; runs from before it did have it
+ * in the seeds' result.json one folder up. */
+static char *scenario_file(const char *run_dir, const json_t *sum)
+{
+	const char *f = json_string_value(json_object_get(sum,
+	    "scenario_file"));
+	char *path;
+	json_t *res;
+
+	if (f)
+		return xstrdup(f);
+	path = xasprintf("%s/../result.json", run_dir);
+	res = json_load_file(path, 0, NULL);
+	free(path);
+	f = json_string_value(json_object_get(res, "file"));
+	path = f ? xstrdup(f) : NULL;
+	json_decref(res);
+	if (!path)
+		err_set("%s/summary.json does not say which scenario file the "
+		    "run came from (no scenario_file)", run_dir);
+	return path;
+}
+
+/* 1 with a message on stderr when the result leaves nothing to keep. */
+static int shrinkable(const char *run_dir, const char *result)
+{
+	const char *why = NULL;
+
+	if (!strcmp(result, "fail") || !strcmp(result, "reproduced"))
+		return 0;
+	if (!strcmp(result, "pass"))
+		why = "the run passed";
+	else if (!strcmp(result, "not-reproduced"))
+		why = "the run did not reproduce its bug";
+	else if (!strcmp(result, "lab-error"))
+		why = "the run ended in a lab error, which says nothing about "
+		    "the scenario";
+	if (!why)
+		return err_set("%s/summary.json: unknown result '%s'", run_dir,
+		    result);
+	fprintf(stderr, "ikelab: %s: %s: there is no failure to keep (shrink "
+	    "takes a run whose result was fail or reproduced)\n", run_dir,
+	    why);
+	return 1;
+}
+
+/* A file edited since the run makes another plan for the same seed. */
+static void check_unchanged(const struct shrinker *K)
+{
+	char *path = xasprintf("%s/schedule.json", K->run_dir), *then, *now;
+	struct sc_plan plan;
+
+	scenario_plan(K->s, K->seed, &plan);
+	now = sc_plan_json(K->s, &plan);
+	if (read_file(path, &then, NULL) < 0) {
+		err_clear();
+		then = NULL;
+	}
+	if (!then || strcmp(then, now))
+		printf("warning: %s plans seed %" PRIu64 " differently from "
+		    "%s: it changed since the run; shrinking it as it is now\n",
+		    K->file, K->seed, path);
+	free(then);
+	free(now);
+	free(path);
+	sc_plan_free(&plan);
+}
+
+static int load_scenario(struct shrinker *K, const char *run_dir,
+    const json_t *sum, const char *name)
+{
+	K->file = scenario_file(run_dir, sum);
+	K->s = K->file ? scenario_load(K->file) : NULL;
+	if (!K->s)
+		return -1;
+	if (strcmp(K->s->name, name))
+		return err_set("%s is scenario '%s' now, the run was of '%s'",
+		    K->file, K->s->name, name);
+	return 0;
+}
+
+/* Read the run: -1 on errors, 1 when it is not shrinkable, else 0 with
+ * K filled in. */
+static int open_run(struct shrinker *K, const char *run_dir)
+{
+	char *path = xasprintf("%s/summary.json", run_dir);
+	json_t *sum = load_json(path), *seed;
+	const char *result, *name;
+	int rc;
+
+	free(path);
+	if (!sum)
+		return err_wrap("%s is not one seed's run directory "
+		    "(RUN/seed-N)", run_dir);
+	result = json_string_value(json_object_get(sum, "result"));
+	name = json_string_value(json_object_get(sum, "scenario"));
+	seed = json_object_get(sum, "seed");
+	if (!result || !name || !json_is_integer(seed))
+		rc = err_set("%s/summary.json has no scenario result: not a "
+		    "run of ikelab run", run_dir);
+	else if ((rc = shrinkable(run_dir, result)) == 0)
+		rc = load_scenario(K, run_dir, sum, name);
+	if (rc == 0) {
+		K->result = xstrdup(result);
+		K->seed = (uint64_t)json_integer_value(seed);
+		K->violated = violated_of(sum);
+	}
+	json_decref(sum);
+	return rc;
+}
+
+static void shrinker_free(struct shrinker *K)
+{
+	scenario_free(K->s);
+	free(K->file);
+	free(K->result);
+	json_decref(K->violated);
+	free(K->work);
+	free(K->run_dir);
+}
+
+/* The folder beside OUT, emptied: what an earlier shrink left there would
+ * mix with this one's runs. A folder of that name that is not an earlier
+ * shrink's (it starts with 000.yaml) is left alone. */
+static char *work_dir(const char *out)
+{
+	char buf[PATH_MAX], *dir, *first;
+	bool foreign;
+
+	snprintf(buf, sizeof(buf), "%s", out);
+	dir = xasprintf("%s/shrink", dirname(buf));
+	first = xasprintf("%s/000.yaml", dir);
+	foreign = path_exists(dir) && !path_exists(first);
+	free(first);
+	if (foreign)
+		err_set("%s exists and is not an earlier shrink's: move it, or "
+		    "give --out a file in another folder", dir);
+	if (foreign || rm_rf(dir) < 0 || mkdir_p(dir, 0755) < 0) {
+		free(dir);
+		return NULL;
+	}
+	{
+		char *abs = abs_path(dir);
+
+		free(dir);
+		return abs;
+	}
+}
+
+/* ---- the result ---------------------------------------------------------- */
+
+static char *traffic_text(const struct scenario *s, uint32_t pps)
+{
+	if (!pps)
+		return xstrdup("none");
+	return xasprintf("%" PRIu32 " pps from %" PRIu32 " ms", pps,
+	    s->traffic->start ? *s->traffic->start : 0);
+}
+
+static void removed_list(const struct scenario *s,
+    const struct shrink_cand *c, enum part p, const char *title,
+    struct strbuf *sb)
+{
+	unsigned n, dropped = 0;
+	const bool *mask = part_mask(c, p, &n);
+
+	sb_addf(sb, "%s:", title);
+	for (unsigned i = 0; i < n; i++) {
+		if (mask[i])
+			continue;
+		sb_addf(sb, "\n  ");
+		item_name(s, p, i, sb);
+		dropped++;
+	}
+	sb_addf(sb, "%s\n", dropped ? "" : " none");
+}
+
+/* The acceptance rule in words. */
+static char *rule_text(const struct shrinker *K)
+{
+	if (K->seeds == 1)
+		return xasprintf("with seed %" PRIu64 " and with seed %" PRIu64,
+		    K->seed, K->seed + 1);
+	return xasprintf("with seed %" PRIu64 " and with at least one of "
+	    "seeds %" PRIu64 "..%" PRIu64, K->seed, K->seed + 1,
+	    K->seed + K->seeds);
+}
+
+/* Where the file came from and what was taken away, as its comment. */
+static char *result_comment(const struct shrinker *K,
+    const struct shrink_cand *c, double wall_s)
+{
+	char *names = names_text(K->violated), *dur = ms_text(c->duration_ms);
+	char *t0 = traffic_text(K->s, K->s->traffic ? K->s->traffic->pps : 0);
+	char *t1 = traffic_text(K->s, c->pps), *rule = rule_text(K);
+	struct strbuf sb = { 0 };
+
+	sb_addf(&sb, "Shrunk by ikelab shrink from %s\n", K->file);
+	sb_addf(&sb, "(run %s, seed %" PRIu64 ": %s; violated: %s).\n",
+	    K->run_dir, K->seed, K->result, names);
+	sb_addf(&sb, "Each removal was kept only when the candidate still "
+	    "failed that way\n%s.\n", rule);
+	removed_list(K->s, c, PART_SCHEDULE,
+	    "Removed schedule entries (index in the original, action)", &sb);
+	removed_list(K->s, c, PART_FAULTS, "Removed fault rules", &sb);
+	removed_list(K->s, c, PART_SET, "Removed settings", &sb);
+	sb_addf(&sb, "Duration: %s -> %s\n", K->s->duration, dur);
+	sb_addf(&sb, "Traffic: %s -> %s\n", t0, t1);
+	sb_addf(&sb, "Search: %u candidates, %u runs (%u lab errors), %.0f s.",
+	    K->n_cands, K->runs, K->lab_errors, wall_s);
+	free(names);
+	free(dur);
+	free(t0);
+	free(t1);
+	free(rule);
+	return sb.buf;
+}
+
+static unsigned count_kept(const bool *b, unsigned n)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		k += b[i];
+	return k;
+}
+
+static bool unchanged(const struct scenario *s, const struct shrink_cand *c)
+{
+	return count_kept(c->entry, c->n_entries) == c->n_entries &&
+	    count_kept(c->fault, c->n_faults) == c->n_faults &&
+	    count_kept(c->leaf, c->n_leaves) == c->n_leaves &&
+	    c->duration_ms == s->duration_ms &&
+	    c->pps == (s->traffic ? s->traffic->pps : 0);
+}
+
+static void print_result(const struct shrinker *K,
+    const struct shrink_cand *c, const char *out, double wall_s)
+{
+	char *dur = ms_text(c->duration_ms);
+	char *t0 = traffic_text(K->s, K->s->traffic ? K->s->traffic->pps : 0);
+	char *t1 = traffic_text(K->s, c->pps);
+
+	printf("shrunk %s: schedule %u -> %u entries, faults %u -> %u, "
+	    "settings %u -> %u, duration %s -> %s, traffic %s -> %s\n",
+	    K->s->name, c->n_entries, count_kept(c->entry, c->n_entries),
+	    c->n_faults, count_kept(c->fault, c->n_faults), c->n_leaves,
+	    count_kept(c->leaf, c->n_leaves), K->s->duration, dur, t0, t1);
+	printf("%u candidates, %u runs (%u lab errors), %.0f s; %s%s\n",
+	    K->n_cands, K->runs, K->lab_errors, wall_s, unchanged(K->s, c) ?
+	    "nothing could be removed: " : "", out);
+	free(dur);
+	free(t0);
+	free(t1);
+}
+
+static int write_result(const struct shrinker *K, const struct shrink_cand *c,
+    const char *out, double wall_s)
+{
+	struct scenario *v = shrink_view(K->s, c, K->seed);
+	char *comment = result_comment(K, c, wall_s);
+	int rc = scenario_save(v, out, comment);
+
+	if (rc == 0)
+		print_result(K, c, out, wall_s);
+	shrink_view_free(v);
+	free(comment);
+	return rc;
+}
+
+static int search_and_write(struct shrinker *K, const char *out)
+{
+	int64_t t0 = mono_ns();
+	struct shrink_cand best;
+	char *names = names_text(K->violated), *rule = rule_text(K);
+	int rc;
+
+	printf("shrink %s (%s), seed %" PRIu64 ": %s, violated: %s\n"
+	    "a candidate is accepted when it fails that way %s; runs in %s\n",
+	    K->s->name, K->file, K->seed, K->result, names, rule, K->work);
+	free(names);
+	free(rule);
+	shrink_cand_init(&best, K->s);
+	if (!try_cand(K, &best, "the original, as shrink writes it")) {
+		shrink_cand_free(&best);
+		if (K->lab_errors) {
+			fprintf(stderr, "ikelab: the original ended in lab "
+			    "errors: nothing to judge candidates by\n");
+			return 2;
+		}
+		fprintf(stderr, "ikelab: %s: not shrinkable: the original did "
+		    "not fail the same way again\n", K->run_dir);
+		return 1;
+	}
+	shrink_search(K->s, &best, try_cand, K);
+	rc = write_result(K, &best, out, (double)(mono_ns() - t0) / 1e9);
+	shrink_cand_free(&best);
+	if (rc < 0)
+		return -1;
+	return K->lab_errors ? 2 : 0;
+}
+
+int shrink_main(const char *run_dir, unsigned seeds, const char *out)
+{
+	struct shrinker K = { .run_dir = abs_path(run_dir), .seeds = seeds };
+	char *out_file;
+	int rc;
+
+	if (!K.run_dir)
+		return err_wrap("run directory");
+	out_file = out ? xstrdup(out) : xasprintf("%s/shrunk.yaml", K.run_dir);
+	rc = open_run(&K, K.run_dir);
+	if (rc == 0) {
+		check_unchanged(&K);
+		K.work = work_dir(out_file);
+		rc = K.work ? search_and_write(&K, out_file) : -1;
+	}
+	shrinker_free(&K);
+	free(out_file);
+	return rc;
+}
