@@ -104,6 +104,7 @@ wire-test: all
 	tests/wire/run.sh
 
 test: test-deps
+	$(MAKE) tree-test
 	$(MAKE) all unit
 	$(MAKE) asan
 	$(MAKE) fuzz-regress

@@ -57,7 +57,7 @@ static bool in_scratch(int (*fn)(char *, size_t), char *why, size_t len)
 
 	if (pipe(pfd) < 0)
 		return false;
-	pid = fork();
+	pid = fork(); /* spawn.h: no exec, a probe of user namespaces */
 	if (pid == 0) {
 		int ok;
 

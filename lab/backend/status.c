@@ -221,6 +221,6 @@ int exec_host(const char *name, const char *node_name, char *const cmd[])
 		return -1;
 	}
 	lab_close(&st);
-	execvp(cmd[0], cmd);
+	execvp(cmd[0], cmd); /* spawn.h: ikelab exec becomes the command */
 	return err_sys("exec %s", cmd[0]);
 }

@@ -376,7 +376,7 @@ int peer_spawn(struct peer *p, peer_record_fn record, void *ctx)
 		close(nsfd);
 		return -1;
 	}
-	k = fork();
+	k = fork(); /* spawn.h: no exec, the keeper */
 	if (k == 0) {
 		close(fd[0][1]);
 		close(fd[1][0]);
