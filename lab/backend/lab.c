@@ -1,4 +1,5 @@
 #include "backend/lab.h"
+#include "base/json.h"
 #include "base/err.h"
 #include "kernel/net.h"
 #include "kernel/netns.h"
@@ -520,7 +521,7 @@ int lab_teardown(struct lab_state *st, bool keep_dir)
 		char *path;
 
 		json_object_foreach(json_object_get(st->doc, "nodes"), name, node) {
-			const char *dir = json_string_value(json_object_get(node, "dir"));
+			const char *dir = jget_str(node, "dir");
 
 			if (dir && rm_rf(dir) < 0)
 				r = -1;
@@ -617,14 +618,14 @@ int lab_copy_evidence(const char *name, const char *dest)
 		return -1;
 	}
 	json_object_foreach(json_object_get(st.doc, "nodes"), peer, node) {
-		const char *dir = json_string_value(json_object_get(node, "dir"));
+		const char *dir = jget_str(node, "dir");
 		char *to = xasprintf("%s/%s", dest, peer);
 
 		if (!dir || mkdir_p(to, 0755) < 0) {
 			free(to);
 			continue;
 		}
-		copy_net_counters(json_string_value(json_object_get(node, "netns")), to);
+		copy_net_counters(jget_str(node, "netns"), to);
 		for (size_t i = 0; i < ARRAY_LEN(files); i++) {
 			char *src = xasprintf("%s/%s", dir, files[i]);
 			char *dst = xasprintf("%s/%s", to, strrchr(files[i], '/') ?

@@ -1,4 +1,5 @@
 #include "backend/state.h"
+#include "base/json.h"
 #include "base/err.h"
 
 #include <errno.h>
@@ -186,7 +187,7 @@ void lab_set_str(struct lab_state *st, const char *key, const char *val)
 
 const char *lab_get_str(const struct lab_state *st, const char *key)
 {
-	return json_string_value(json_object_get(st->doc, key));
+	return jget_str(st->doc, key);
 }
 
 json_t *lab_obj(struct lab_state *st, const char *key)

@@ -1,4 +1,5 @@
 #include "backend/status.h"
+#include "base/json.h"
 #include "base/err.h"
 #include "kernel/netns.h"
 #include "charon/peer.h"
@@ -54,7 +55,7 @@ static json_t *kernel_json(const char *netns)
 
 static json_t *charon_json(const json_t *node, json_t **sas)
 {
-	const char *dir = json_string_value(json_object_get(node, "dir"));
+	const char *dir = jget_str(node, "dir");
 	json_t *c = json_object();
 	struct vici_conn *v;
 	struct proc_id id;
@@ -101,7 +102,7 @@ static json_t *charon_json(const json_t *node, json_t **sas)
 
 static json_t *node_json(const char *name, const json_t *node)
 {
-	const char *netns = json_string_value(json_object_get(node, "netns"));
+	const char *netns = jget_str(node, "netns");
 	json_t *o = json_object(), *sas = NULL;
 	struct sa_counts n;
 
@@ -128,19 +129,19 @@ static void print_text(const json_t *doc)
 	json_t *peers = json_object_get(doc, "peers"), *p;
 	size_t i;
 
-	printf("lab %s (%s, %s)\n", json_string_value(json_object_get(doc, "name")),
-	       json_string_value(json_object_get(doc, "backend")),
-	       json_string_value(json_object_get(doc, "phase")));
+	printf("lab %s (%s, %s)\n", jget_str(doc, "name"),
+	       jget_str(doc, "backend"),
+	       jget_str(doc, "phase"));
 	json_array_foreach(peers, i, p) {
 		json_t *c = json_object_get(p, "charon"), *cnt = json_object_get(p, "counts");
 		json_t *k = json_object_get(p, "kernel");
 
 		printf("  %-8s charon pid %-6d %-5s %s  IKE_SAs %d (%d established)  "
 		       "CHILD_SAs %d (%d installed)  kernel SAs %d policies %d\n",
-		       json_string_value(json_object_get(p, "name")),
+		       jget_str(p, "name"),
 		       (int)json_integer_value(json_object_get(c, "pid")),
 		       json_is_true(json_object_get(c, "alive")) ? "alive" : "DEAD",
-		       json_string_value(json_object_get(c, "version")) ?: "",
+		       jget_str(c, "version") ?: "",
 		       (int)json_integer_value(json_object_get(cnt, "ike_sas")),
 		       (int)json_integer_value(json_object_get(cnt, "ike_established")),
 		       (int)json_integer_value(json_object_get(cnt, "child_sas")),
@@ -148,9 +149,9 @@ static void print_text(const json_t *doc)
 		       (int)json_integer_value(json_object_get(k, "sa_count")),
 		       (int)json_integer_value(json_object_get(k, "policy_count")));
 		if (json_object_get(c, "exit"))
-			printf("  %-8s charon %s\n", "", json_string_value(json_object_get(c, "exit")));
+			printf("  %-8s charon %s\n", "", jget_str(c, "exit"));
 		if (json_object_get(c, "error"))
-			printf("  %-8s error: %s\n", "", json_string_value(json_object_get(c, "error")));
+			printf("  %-8s error: %s\n", "", jget_str(c, "error"));
 	}
 }
 
@@ -211,8 +212,8 @@ int exec_host(const char *name, const char *node_name, char *const cmd[])
 		lab_close(&st);
 		return -1;
 	}
-	netns = json_string_value(json_object_get(node, "netns"));
-	dir = json_string_value(json_object_get(node, "dir"));
+	netns = jget_str(node, "netns");
+	dir = jget_str(node, "dir");
 	fd = netns_open(netns);
 	if (fd < 0 || (dir ? peer_enter(dir, fd) : (setns(fd, CLONE_NEWNET) < 0 ?
 		       err_sys("setns(CLONE_NEWNET)") : 0)) < 0) {

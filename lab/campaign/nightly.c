@@ -1,4 +1,5 @@
 #include "campaign/nightly.h"
+#include "base/json.h"
 #include "base/err.h"
 #include "backend/lab.h"
 #include "charon/peer.h"
@@ -240,11 +241,6 @@ static int start_job(struct night *N, struct job *j)
 	return 0;
 }
 
-static double num(const json_t *j)
-{
-	return json_is_integer(j) ? (double)json_integer_value(j) : json_real_value(j);
-}
-
 static double max_over_peers(const json_t *summary, const char *key)
 {
 	const char *name;
@@ -252,8 +248,8 @@ static double max_over_peers(const json_t *summary, const char *key)
 	double m = 0;
 
 	json_object_foreach(json_object_get(summary, "peers"), name, p)
-		if (num(json_object_get(p, key)) > m)
-			m = num(json_object_get(p, key));
+		if (json_number_value(json_object_get(p, key)) > m)
+			m = json_number_value(json_object_get(p, key));
 	return m;
 }
 
@@ -271,7 +267,7 @@ static json_t *seed_result(const struct night *N, const struct job *j, const cha
 
 	free(path);
 	rel = xasprintf("%s/seed-%llu", j->sc->name, (unsigned long long)j->seed);
-	res = s ? json_string_value(json_object_get(s, "result")) : NULL;
+	res = s ? jget_str(s, "result") : NULL;
 	json_array_foreach(json_object_get(s, "expectations"), i, e)
 		if (!json_is_true(json_object_get(e, "held")))
 			json_array_append_new(violated, json_pack("{s:O, s:O, s:O, s:O?, s:O}", "name",
@@ -279,10 +275,10 @@ static json_t *seed_result(const struct night *N, const struct job *j, const cha
 				"limit", json_object_get(e, "limit"), "at", json_object_get(e, "at"),
 				"detail", json_object_get(e, "detail")));
 	json_object_foreach(json_object_get(s, "traffic"), k, t)
-		lost += num(json_object_get(t, "lost"));
+		lost += json_number_value(json_object_get(t, "lost"));
 	json_array_foreach(json_object_get(s, "duplicates"), i, dup)
-		if (first_dup < 0 || num(json_object_get(dup, "start")) < first_dup)
-			first_dup = num(json_object_get(dup, "start"));
+		if (first_dup < 0 || json_number_value(json_object_get(dup, "start")) < first_dup)
+			first_dup = json_number_value(json_object_get(dup, "start"));
 	e = json_pack("{s:I, s:s, s:s, s:f, s:o, s:f, s:f, s:f}", "seed", (json_int_t)j->seed,
 		      "result", res ? res : "lab-error", "dir", rel, "wall_s", wall,
 		      "violated", violated, "max_ike", max_over_peers(s, "max_ike_established"),
@@ -290,7 +286,7 @@ static json_t *seed_result(const struct night *N, const struct job *j, const cha
 	json_object_set_new(e, "first_duplicate_s", first_dup < 0 ? json_null() : json_real(first_dup));
 	if (!res)
 		json_object_set_new(e, "lab_error", json_string(s && json_object_get(s, "lab_error") ?
-			json_string_value(json_object_get(s, "lab_error")) :
+			jget_str(s, "lab_error") :
 			status ? "the run failed before it recorded anything (see its .log)" : "no summary"));
 	else
 		json_object_set(e, "lab_error", json_object_get(s, "lab_error"));
@@ -322,7 +318,7 @@ static void progress(struct night *N, const struct job *j, const json_t *res, do
 	if (N->o->live)
 		printf("\r\033[K");
 	printf("[%3d/%d] %-28s seed %-4llu %-14s %5.1f s\n", N->done, N->total, j->sc->name,
-	       (unsigned long long)j->seed, json_string_value(json_object_get(res, "result")), wall);
+	       (unsigned long long)j->seed, jget_str(res, "result"), wall);
 	if (N->o->live) {
 		printf("[");
 		for (int i = 0; i < width; i++)
@@ -445,7 +441,7 @@ static const char *status_of(const struct sc *c)
 	json_t *r;
 
 	json_array_foreach(c->runs, i, r)
-		good += as_expected(json_string_value(json_object_get(r, "result")));
+		good += as_expected(jget_str(r, "result"));
 	return good == n ? "pass" : good == 0 ? "fail" : "flaky";
 }
 
@@ -455,8 +451,8 @@ static const char *baseline_status(const json_t *base, const char *name)
 	json_t *s;
 
 	json_array_foreach(json_object_get(base, "scenarios"), i, s)
-		if (!strcmp(json_string_value(json_object_get(s, "name")) ?: "", name))
-			return json_string_value(json_object_get(s, "status"));
+		if (!strcmp(jget_str(s, "name") ?: "", name))
+			return jget_str(s, "status");
 	return NULL;
 }
 
@@ -510,7 +506,7 @@ static void stats(const json_t *runs, const char *key, double *median, double *w
 
 	json_array_foreach(runs, i, r)
 		if (!json_is_null(json_object_get(r, key)) && json_object_get(r, key))
-			v[k++] = num(json_object_get(r, key));
+			v[k++] = json_number_value(json_object_get(r, key));
 	qsort(v, k, sizeof(double), cmp_double);
 	*median = k ? (k % 2 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2) : 0;
 	*worst = k ? v[k - 1] : 0;
@@ -525,7 +521,7 @@ static json_t *first_duplicate(const json_t *runs)
 
 	json_array_foreach(runs, i, r)
 		if (json_is_number(json_object_get(r, "first_duplicate_s")))
-			v[k++] = num(json_object_get(r, "first_duplicate_s"));
+			v[k++] = json_number_value(json_object_get(r, "first_duplicate_s"));
 	qsort(v, k, sizeof(double), cmp_double);
 	out = k ? json_pack("{s:f, s:f, s:f}", "median", k % 2 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2,
 			    "min", v[0], "max", v[k - 1]) : json_null();
@@ -548,7 +544,7 @@ static const json_t *worst_run(const json_t *runs)
 			continue;
 		}
 		for (size_t k = 0; k < ARRAY_LEN(keys); k++) {
-			double a = num(json_object_get(r, keys[k])), b = num(json_object_get(best, keys[k]));
+			double a = json_number_value(json_object_get(r, keys[k])), b = json_number_value(json_object_get(best, keys[k]));
 
 			if (a != b) {
 				if (a > b)
@@ -593,16 +589,16 @@ static json_t *scenario_json(const struct night *N, const struct sc *c, const js
 	char *plot = NULL;
 
 	json_array_foreach(c->runs, i, r)
-		good += as_expected(json_string_value(json_object_get(r, "result")));
+		good += as_expected(jget_str(r, "result"));
 	stats(c->runs, "max_ike", &mi, &wi);
 	stats(c->runs, "max_child_per_ts", &mc, &wc);
 	stats(c->runs, "lost", &ml, &wl);
 	if (worst) {
 		char *png = xasprintf("%s/%s/timeline.png", N->o->out,
-				      json_string_value(json_object_get(worst, "dir")));
+				      jget_str(worst, "dir"));
 
 		if (path_exists(png))
-			plot = xasprintf("%s/timeline.png", json_string_value(json_object_get(worst, "dir")));
+			plot = xasprintf("%s/timeline.png", jget_str(worst, "dir"));
 		free(png);
 	}
 	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:f, s:s, s:s, s:i}",
@@ -664,7 +660,7 @@ static json_t *night_json(const struct night *N, const json_t *base, const char 
 	for (int i = 0; i < N->n_sc; i++) {
 		json_t *one = scenario_json(N, &N->sc[i], base);
 
-		met += !strcmp(json_string_value(json_object_get(one, "status")), "pass");
+		met += !strcmp(jget_str(one, "status"), "pass");
 		runs += (int)json_array_size(N->sc[i].runs);
 		json_array_append_new(list, one);
 	}

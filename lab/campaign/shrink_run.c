@@ -5,6 +5,7 @@
  * was taken away as its comment.
  */
 #include "campaign/shrink.h"
+#include "base/json.h"
 #include "campaign/shrink-internal.h"
 #include "base/err.h"
 #include "backend/state.h"
@@ -95,7 +96,7 @@ static enum outcome judge_run(const struct shrinker *K, const char *seed_dir,
 {
 	char *path = xasprintf("%s/summary.json", seed_dir);
 	json_t *sum = json_load_file(path, 0, NULL), *got;
-	const char *res = json_string_value(json_object_get(sum, "result"));
+	const char *res = jget_str(sum, "result");
 	const char *lack;
 	enum outcome o;
 
@@ -293,8 +294,8 @@ static json_t *load_json(const char *path)
  * in the seeds' result.json one folder up. */
 static char *scenario_file(const char *run_dir, const json_t *sum)
 {
-	const char *f = json_string_value(json_object_get(sum,
-	    "scenario_file"));
+	const char *f = jget_str(sum,
+	    "scenario_file");
 	char *path;
 	json_t *res;
 
@@ -303,7 +304,7 @@ static char *scenario_file(const char *run_dir, const json_t *sum)
 	path = xasprintf("%s/../result.json", run_dir);
 	res = json_load_file(path, 0, NULL);
 	free(path);
-	f = json_string_value(json_object_get(res, "file"));
+	f = jget_str(res, "file");
 	path = f ? xstrdup(f) : NULL;
 	json_decref(res);
 	if (!path)
@@ -383,8 +384,8 @@ static int open_run(struct shrinker *K, const char *run_dir)
 	if (!sum)
 		return err_wrap("%s is not one seed's run directory "
 		    "(RUN/seed-N)", run_dir);
-	result = json_string_value(json_object_get(sum, "result"));
-	name = json_string_value(json_object_get(sum, "scenario"));
+	result = jget_str(sum, "result");
+	name = jget_str(sum, "scenario");
 	seed = json_object_get(sum, "seed");
 	if (!result || !name || !json_is_integer(seed))
 		rc = err_set("%s/summary.json has no scenario result: not a "

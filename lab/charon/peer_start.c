@@ -6,6 +6,7 @@
  * the running charon.
  */
 #include "charon/peer.h"
+#include "base/json.h"
 #include "base/err.h"
 #include "base/spawn.h"
 #include "kernel/netns.h"
@@ -441,8 +442,8 @@ char *peer_exit_reason(const char *dir)
 	json_t *j = json_load_file(path, 0, NULL);
 
 	free(path);
-	if (j && json_string_value(json_object_get(j, "how")))
-		how = xstrdup(json_string_value(json_object_get(j, "how")));
+	if (j && jget_str(j, "how"))
+		how = xstrdup(jget_str(j, "how"));
 	json_decref(j);
 	return how;
 }

@@ -1,4 +1,5 @@
 #include "charon/sas.h"
+#include "base/json.h"
 #include "base/err.h"
 #include "charon/vici.h"
 
@@ -119,13 +120,13 @@ void sas_count(const json_t *list, struct sa_counts *out)
 
 	memset(out, 0, sizeof(*out));
 	json_array_foreach(list, i, ike) {
-		const char *st = json_string_value(json_object_get(ike, "state"));
+		const char *st = jget_str(ike, "state");
 
 		out->ike++;
 		if (st && !strcmp(st, "ESTABLISHED"))
 			out->ike_established++;
 		json_array_foreach(json_object_get(ike, "child-sas"), j, child) {
-			const char *cs = json_string_value(json_object_get(child, "state"));
+			const char *cs = jget_str(child, "state");
 
 			out->child++;
 			if (cs && !strcmp(cs, "INSTALLED"))

@@ -3,6 +3,7 @@
  * gnuplot reads written from it (see plot-internal.h).
  */
 #include "judge/plot-internal.h"
+#include "base/json.h"
 #include "base/err.h"
 #include "base/util.h"
 
@@ -327,11 +328,6 @@ static int load_traffic(struct run *r)
 
 /* ---- events ----------------------------------------------------------- */
 
-static const char *jstr(const json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
 /* SA ids are numbers from our recorder; accept strings too. */
 static char *json_id(const json_t *v)
 {
@@ -405,7 +401,7 @@ static void seed_ups(struct run *r, size_t peer, double t)
 static void on_ike_updown(struct run *r, const json_t *e, double t, const char *peer)
 {
 	const json_t *ike = json_object_get(e, "ike");
-	const char *remote = jstr(ike, "remote");
+	const char *remote = jget_str(ike, "remote");
 	struct peer *p = peer ? peer_get(r, peer, false) : NULL;
 	char *id = json_id(json_object_get(ike, "id"));
 	size_t pi = p ? (size_t)(p - r->peers) : 0;
@@ -464,7 +460,7 @@ static void on_acquire(struct run *r, const json_t *e, double t, const char *pee
 
 static void on_charon_exit(struct run *r, const json_t *e, double t, const char *peer)
 {
-	const char *how = jstr(e, "how");
+	const char *how = jget_str(e, "how");
 	struct peer *p = peer ? peer_get(r, peer, false) : NULL;
 	json_int_t pid = json_integer_value(json_object_get(e, "pid"));
 	struct strbuf sb = { 0 };
@@ -490,15 +486,15 @@ static void on_record_start(struct run *r, const json_t *e, double t, const char
 {
 	const json_t *d = json_object_get(e, "duration");
 
-	if (jstr(e, "lab"))
-		set_str(&r->lab, jstr(e, "lab"));
+	if (jget_str(e, "lab"))
+		set_str(&r->lab, jget_str(e, "lab"));
 	if (json_is_number(d))
 		r->duration = json_number_value(d);
 }
 
 static void on_record_end(struct run *r, const json_t *e, double t, const char *peer)
 {
-	const char *verdict = jstr(e, "verdict");
+	const char *verdict = jget_str(e, "verdict");
 
 	if (!verdict)
 		return;
@@ -506,7 +502,7 @@ static void on_record_end(struct run *r, const json_t *e, double t, const char *
 	/* How long it really ran; record-start only said how long it would. */
 	r->duration = t;
 	if (strcmp(verdict, "ok"))
-		set_str(&r->lab_error, jstr(e, "reason"));
+		set_str(&r->lab_error, jget_str(e, "reason"));
 }
 
 static const struct {
@@ -528,7 +524,7 @@ static int event_line(struct run *r, const char *line, const char *path, size_t 
 	json_t *e = json_loads(line, 0, &je);
 	const json_t *t = json_object_get(e, "t");
 	const json_t *peer = json_object_get(e, "peer");
-	const char *source = jstr(e, "source"), *kind = jstr(e, "kind");
+	const char *source = jget_str(e, "source"), *kind = jget_str(e, "kind");
 
 	if (!e)
 		return err_set("%s:%zu: %s", path, ln, je.text);
@@ -581,7 +577,7 @@ static void summary_spans(struct run *r, const json_t *dups)
 	json_array_foreach(dups, i, d) {
 		const json_t *start = json_object_get(d, "start");
 		const json_t *end = json_object_get(d, "end");
-		const char *kind = jstr(d, "kind");
+		const char *kind = jget_str(d, "kind");
 
 		if (!json_is_number(start))
 			continue;
@@ -599,22 +595,22 @@ static void summary_apply(struct run *r, const json_t *s)
 {
 	const json_t *v;
 
-	if (jstr(s, "lab"))
-		set_str(&r->lab, jstr(s, "lab"));
+	if (jget_str(s, "lab"))
+		set_str(&r->lab, jget_str(s, "lab"));
 	/* A scenario run is known by its scenario and seed, not its lab. */
-	if (jstr(s, "scenario")) {
-		char *t = xasprintf("%s, seed %lld", jstr(s, "scenario"),
+	if (jget_str(s, "scenario")) {
+		char *t = xasprintf("%s, seed %lld", jget_str(s, "scenario"),
 				    (long long)json_integer_value(json_object_get(s, "seed")));
 
 		set_str(&r->lab, t);
 		free(t);
 	}
-	if (jstr(s, "result"))
-		set_str(&r->verdict, jstr(s, "result"));
+	if (jget_str(s, "result"))
+		set_str(&r->verdict, jget_str(s, "result"));
 	if (json_is_number(v = json_object_get(s, "duration_s")))
 		r->duration = json_number_value(v);
-	if (jstr(s, "verdict") && !jstr(s, "result"))
-		set_str(&r->verdict, jstr(s, "verdict"));
+	if (jget_str(s, "verdict") && !jget_str(s, "result"))
+		set_str(&r->verdict, jget_str(s, "verdict"));
 	if ((v = json_object_get(s, "lab_error")))
 		set_str(&r->lab_error, json_string_value(v));
 	if (json_is_array(v = json_object_get(s, "duplicates")))

@@ -19,26 +19,9 @@
 #include <stdbool.h>
 
 #include "base/util.h"
+#include "base/json.h"
 
 /* ---- report.c: reading the summary ---- */
-
-/* Two accessors used on every other line, inline so that each file has
- * its own and no generic name is exported. */
-static inline const char *jstr(const json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
-/* Absent and null numbers are common (no duplicate, no baseline). */
-static inline bool jnum(const json_t *o, const char *key, double *out)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (!json_is_number(v))
-		return false;
-	*out = json_number_value(v);
-	return true;
-}
 
 enum outcome {
 	AS_EXPECTED,            /* pass, or reproduced */

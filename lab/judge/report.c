@@ -22,7 +22,7 @@
 
 enum outcome report_outcome_of(const json_t *run)
 {
-	const char *r = jstr(run, "result");
+	const char *r = jget_str(run, "result");
 
 	if (r && (!strcmp(r, "pass") || !strcmp(r, "reproduced")))
 		return AS_EXPECTED;
@@ -47,7 +47,7 @@ void report_tally_add(struct tally *t, const json_t *scenario)
 		t->as_expected += o == AS_EXPECTED;
 		t->failures += o == NOT_EXPECTED;
 		t->errors += o == LAB_ERROR;
-		if (jnum(run, "wall_s", &wall) && wall > 0)
+		if (jget_num(run, "wall_s", &wall) && wall > 0)
 			t->wall_s += wall;
 	}
 }
@@ -63,7 +63,7 @@ struct tally report_tally_of(const json_t *scenario)
 /* The nightly's status; derived from the seeds if it is missing. */
 const char *report_status_of(const json_t *scenario)
 {
-	const char *s = jstr(scenario, "status");
+	const char *s = jget_str(scenario, "status");
 	struct tally t;
 
 	if (s)
@@ -76,7 +76,7 @@ const char *report_status_of(const json_t *scenario)
 
 bool report_is_reproduction(const json_t *scenario)
 {
-	const char *e = jstr(scenario, "expect");
+	const char *e = jget_str(scenario, "expect");
 
 	return e && !strcmp(e, "reproduces");
 }
@@ -101,16 +101,16 @@ void report_add_violations(struct strbuf *sb, const json_t *run)
 
 	json_array_foreach(json_object_get(run, "violated"), i, v) {
 		double actual, limit, at;
-		bool has_actual = jnum(v, "actual", &actual);
+		bool has_actual = jget_num(v, "actual", &actual);
 
-		sb_addf(sb, "%s%s:", i ? ", " : "", jstr(v, "name") ?: "(unnamed)");
-		if (has_actual && jnum(v, "limit", &limit))
+		sb_addf(sb, "%s%s:", i ? ", " : "", jget_str(v, "name") ?: "(unnamed)");
+		if (has_actual && jget_num(v, "limit", &limit))
 			sb_addf(sb, " %g > %g", actual, limit);
 		else if (has_actual)
 			sb_addf(sb, " %g", actual);
 		else
 			sb_addf(sb, " violated");
-		if (jnum(v, "at", &at))
+		if (jget_num(v, "at", &at))
 			sb_addf(sb, " at t=%g s", at);
 	}
 }
@@ -122,8 +122,8 @@ bool report_has_violations(const json_t *run)
 
 char *report_lab_error_text(const json_t *run)
 {
-	const char *msg = jstr(run, "lab_error");
-	const char *res = jstr(run, "result");
+	const char *msg = jget_str(run, "lab_error");
+	const char *res = jget_str(run, "result");
 
 	if (msg)
 		return xstrdup(msg);

@@ -124,7 +124,7 @@ static void html_head(struct strbuf *sb, const json_t *sum, long met, size_t n)
 	sb_addf(sb, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
 	sb_addf(sb, "ikelab nightly %ld/%zu: ", met, n);
-	report_esc_text(sb, jstr(sum, "started") ?: "(no start time)");
+	report_esc_text(sb, jget_str(sum, "started") ?: "(no start time)");
 	sb_addf(sb, "</title>\n<style>%s</style>\n</head>\n<body>\n", css);
 }
 
@@ -139,7 +139,7 @@ static struct verdict_counts verdict_counts(const json_t *scs)
 	json_t *sc;
 
 	json_array_foreach(scs, i, sc) {
-		const char *st = report_status_of(sc), *ch = jstr(sc, "change") ?: "";
+		const char *st = report_status_of(sc), *ch = jget_str(sc, "change") ?: "";
 
 		v.met += !strcmp(st, "pass");
 		v.flaky += !strcmp(st, "flaky");
@@ -207,10 +207,10 @@ static void html_meta_baseline(struct strbuf *sb, const char *baseline)
 static void html_meta_charon(struct strbuf *sb, const json_t *charon)
 {
 	meta_open(sb, "charon");
-	report_esc_text(sb, jstr(charon, "version") ?: "unknown version");
-	if (jstr(charon, "path")) {
+	report_esc_text(sb, jget_str(charon, "version") ?: "unknown version");
+	if (jget_str(charon, "path")) {
 		sb_addf(sb, " <small>");
-		report_esc_text(sb, jstr(charon, "path"));
+		report_esc_text(sb, jget_str(charon, "path"));
 		sb_addf(sb, "</small>");
 	}
 	meta_close(sb);
@@ -238,7 +238,7 @@ static void html_meta_runs(struct strbuf *sb, const json_t *sum, const json_t *s
 		json_integer_value(json_object_get(sum, "seeds")) == 1 ? "" : "s",
 		(long long)json_integer_value(json_object_get(sum, "jobs")));
 	meta_close(sb);
-	if (jnum(totals, "wall_s", &wall)) {
+	if (jget_num(totals, "wall_s", &wall)) {
 		meta_open(sb, "Took");
 		add_duration(sb, wall);
 		meta_close(sb);
@@ -295,16 +295,16 @@ static void html_header(struct strbuf *sb, const json_t *sum, const json_t *scs)
 	const json_t *charon = json_object_get(sum, "charon");
 
 	sb_addf(sb, "<header>\n<h1>ikelab nightly <span class=\"when\">");
-	add_when(sb, jstr(sum, "started"));
+	add_when(sb, jget_str(sum, "started"));
 	sb_addf(sb, "</span></h1>\n");
 	html_verdict(sb, scs);
 	sb_addf(sb, "<dl class=\"meta\">\n");
-	html_meta_when(sb, "Started", jstr(sum, "started"));
-	html_meta_when(sb, "Finished", jstr(sum, "finished"));
-	html_meta_text(sb, "Host", jstr(sum, "hostname"));
+	html_meta_when(sb, "Started", jget_str(sum, "started"));
+	html_meta_when(sb, "Finished", jget_str(sum, "finished"));
+	html_meta_text(sb, "Host", jget_str(sum, "hostname"));
 	html_meta_charon(sb, charon);
 	html_meta_runs(sb, sum, scs);
-	html_meta_baseline(sb, jstr(sum, "baseline"));
+	html_meta_baseline(sb, jget_str(sum, "baseline"));
 	sb_addf(sb, "</dl>\n");
 	html_plugins(sb, charon);
 	sb_addf(sb, "</header>\n");
@@ -323,13 +323,13 @@ static void html_expect(struct strbuf *sb, const json_t *sc)
 
 static void html_name_cell(struct strbuf *sb, const json_t *sc)
 {
-	const char *desc = jstr(sc, "description"), *cites = jstr(sc, "cites");
+	const char *desc = jget_str(sc, "description"), *cites = jget_str(sc, "cites");
 
 	sb_addf(sb, "<td><div class=\"name\"");
-	if (jstr(sc, "file"))
-		report_add_attr(sb, "title", jstr(sc, "file"));
+	if (jget_str(sc, "file"))
+		report_add_attr(sb, "title", jget_str(sc, "file"));
 	sb_addf(sb, ">");
-	report_esc_text(sb, jstr(sc, "name") ?: "(unnamed)");
+	report_esc_text(sb, jget_str(sc, "name") ?: "(unnamed)");
 	sb_addf(sb, "</div>");
 	html_expect(sb, sc);
 	if (desc) {
@@ -382,8 +382,8 @@ static void html_rate_cell(struct strbuf *sb, const json_t *sc, const char *stat
 	sb_addf(sb, "</div>");
 	if (reruns > 0)
 		sb_addf(sb, "<div class=\"sub\">%lld rerun%s</div>", reruns, reruns == 1 ? "" : "s");
-	if (jstr(sc, "change"))
-		html_change(sb, jstr(sc, "change"));
+	if (jget_str(sc, "change"))
+		html_change(sb, jget_str(sc, "change"));
 	sb_addf(sb, "</td>\n");
 }
 
@@ -391,12 +391,12 @@ static void html_count(struct strbuf *sb, const json_t *row, const char *key, co
 {
 	double v, m;
 
-	if (!jnum(row, key, &v)) {
+	if (!jget_num(row, key, &v)) {
 		sb_addf(sb, "<td class=\"none\">&ndash;</td>");
 		return;
 	}
 	/* A worst run well beyond the median is what to look at first. */
-	sb_addf(sb, "<td%s>%g</td>", row != median && jnum(median, key, &m) && v > m ? " class=\"hi\"" : "", v);
+	sb_addf(sb, "<td%s>%g</td>", row != median && jget_num(median, key, &m) && v > m ? " class=\"hi\"" : "", v);
 }
 
 static void html_counts_cell(struct strbuf *sb, const json_t *sc)
@@ -425,19 +425,19 @@ static void html_dup_cell(struct strbuf *sb, const json_t *sc)
 	double med, lo, hi;
 
 	sb_addf(sb, "<td class=\"dup\">");
-	if (!jnum(d, "median", &med)) {
+	if (!jget_num(d, "median", &med)) {
 		sb_addf(sb, "<span class=\"none\">no duplicate</span></td>\n");
 		return;
 	}
 	sb_addf(sb, "%.2f s", med);
-	if (jnum(d, "min", &lo) && jnum(d, "max", &hi))
+	if (jget_num(d, "min", &lo) && jget_num(d, "max", &hi))
 		sb_addf(sb, "<div class=\"sub\">%.2f &ndash; %.2f s</div>", lo, hi);
 	sb_addf(sb, "</td>\n");
 }
 
 static void html_plot_cell(struct strbuf *sb, const json_t *sc, const char *out_dir)
 {
-	const char *plot = jstr(sc, "plot");
+	const char *plot = jget_str(sc, "plot");
 	json_t *worst = json_object_get(sc, "worst_seed");
 
 	sb_addf(sb, "<td>");
@@ -506,7 +506,7 @@ static void html_run_why(struct strbuf *sb, const json_t *run, enum outcome o)
 static void html_run(struct strbuf *sb, const json_t *run, const char *out_dir)
 {
 	enum outcome o = report_outcome_of(run);
-	const char *dir = jstr(run, "dir");
+	const char *dir = jget_str(run, "dir");
 	char *label = report_seed_label(run);
 	double wall;
 
@@ -524,9 +524,9 @@ static void html_run(struct strbuf *sb, const json_t *run, const char *out_dir)
 	report_esc_text(sb, label);
 	sb_addf(sb, "%s", dir ? "</a>" : "</span>");
 	sb_addf(sb, "<span class=\"res\">");
-	report_esc_text(sb, jstr(run, "result") ?: "no result");
+	report_esc_text(sb, jget_str(run, "result") ?: "no result");
 	sb_addf(sb, "</span>");
-	if (jnum(run, "wall_s", &wall)) {
+	if (jget_num(run, "wall_s", &wall)) {
 		sb_addf(sb, "<span class=\"wall\">");
 		add_duration(sb, wall);
 		sb_addf(sb, "</span>");

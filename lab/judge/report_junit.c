@@ -44,19 +44,19 @@ static void junit_properties(struct strbuf *sb, const json_t *sum, const json_t 
 	char *rate = NULL, *reruns;
 	double v;
 
-	if (jnum(sc, "rate", &v))
+	if (jget_num(sc, "rate", &v))
 		rate = xasprintf("%g", v);
 	reruns = xasprintf("%lld", (long long)json_integer_value(json_object_get(sc, "reruns")));
 	sb_addf(sb, "    <properties>\n");
-	junit_property(sb, "expect", jstr(sc, "expect") ?: "clean");
+	junit_property(sb, "expect", jget_str(sc, "expect") ?: "clean");
 	junit_property(sb, "rate", rate);
-	junit_property(sb, "charon_version", jstr(charon, "version"));
+	junit_property(sb, "charon_version", jget_str(charon, "version"));
 	junit_property(sb, "status", report_status_of(sc));
-	junit_property(sb, "change", jstr(sc, "change"));
+	junit_property(sb, "change", jget_str(sc, "change"));
 	junit_property(sb, "reruns", reruns);
-	junit_property(sb, "file", jstr(sc, "file"));
-	junit_property(sb, "description", jstr(sc, "description"));
-	junit_property(sb, "cites", jstr(sc, "cites"));
+	junit_property(sb, "file", jget_str(sc, "file"));
+	junit_property(sb, "description", jget_str(sc, "description"));
+	junit_property(sb, "cites", jget_str(sc, "cites"));
 	sb_addf(sb, "    </properties>\n");
 	free(rate);
 	free(reruns);
@@ -121,7 +121,7 @@ static void junit_outcome(struct strbuf *sb, const json_t *sc, const json_t *run
 		sb_addf(&msg, "; run directory: %s", where);
 		junit_problem(sb, "failure", "expectation", msg.buf, rundir, msg.buf);
 	} else {
-		sb_addf(&msg, "%s: ", jstr(run, "result"));
+		sb_addf(&msg, "%s: ", jget_str(run, "result"));
 		if (report_has_violations(run))
 			report_add_violations(&msg, run);
 		else
@@ -138,12 +138,12 @@ static void junit_outcome(struct strbuf *sb, const json_t *sc, const json_t *run
 
 static void junit_case(struct strbuf *sb, const json_t *sc, const json_t *run, const char *root)
 {
-	char *cls = xasprintf("ikelab.%s", jstr(sc, "name") ?: "");
+	char *cls = xasprintf("ikelab.%s", jget_str(sc, "name") ?: "");
 	char *name = report_seed_label(run);
-	char *rundir = run_path(root, jstr(run, "dir"));
+	char *rundir = run_path(root, jget_str(run, "dir"));
 	double wall = 0;
 
-	jnum(run, "wall_s", &wall);
+	jget_num(run, "wall_s", &wall);
 	sb_addf(sb, "    <testcase");
 	report_add_attr(sb, "classname", cls);
 	report_add_attr(sb, "name", name);
@@ -162,12 +162,12 @@ static void junit_suite(struct strbuf *sb, const json_t *sum, const json_t *sc, 
 	json_t *run;
 
 	sb_addf(sb, "  <testsuite");
-	report_add_attr(sb, "name", jstr(sc, "name") ?: "");
+	report_add_attr(sb, "name", jget_str(sc, "name") ?: "");
 	sb_addf(sb, " tests=\"%ld\" failures=\"%ld\" errors=\"%ld\" skipped=\"0\" time=\"%.3f\"",
 		t.runs, t.failures, t.errors, t.wall_s);
-	if (jstr(sum, "started"))
-		report_add_attr(sb, "timestamp", jstr(sum, "started"));
-	report_add_attr(sb, "hostname", jstr(sum, "hostname") ?: "localhost");
+	if (jget_str(sum, "started"))
+		report_add_attr(sb, "timestamp", jget_str(sum, "started"));
+	report_add_attr(sb, "hostname", jget_str(sum, "hostname") ?: "localhost");
 	sb_addf(sb, ">\n");
 	junit_properties(sb, sum, sc);
 	json_array_foreach(json_object_get(sc, "seeds"), i, run)
@@ -203,7 +203,7 @@ int report_junit(const json_t *summary, const char *out_dir)
 	json_array_foreach(scs, i, sc)
 		report_tally_add(&all, sc);
 	/* Scenarios run in parallel: the nightly's own clock is the time. */
-	if (!jnum(json_object_get(summary, "totals"), "wall_s", &wall) || wall < 0)
+	if (!jget_num(json_object_get(summary, "totals"), "wall_s", &wall) || wall < 0)
 		wall = all.wall_s;
 	sb_addf(&sb, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"ikelab nightly\""
 		" tests=\"%ld\" failures=\"%ld\" errors=\"%ld\" time=\"%.3f\">\n",

@@ -1,4 +1,5 @@
 #include "judge/verdict.h"
+#include "base/json.h"
 #include "base/err.h"
 #include "base/util.h"
 
@@ -59,11 +60,6 @@ static json_t *parse_traffic(const char *line)
 	return json_pack("[f, I]", t, (json_int_t)lost);
 }
 
-static double num(const json_t *j)
-{
-	return json_is_integer(j) ? (double)json_integer_value(j) : json_real_value(j);
-}
-
 static void add(struct run *r, const char *name, double limit, double actual, double at,
 		const char *peer, const char *detail)
 {
@@ -89,13 +85,13 @@ static double worst(const struct run *r, const char *key, const char *since_key,
 	*peer = NULL;
 	*since = 0;
 	json_object_foreach(json_object_get(r->summary, "peers"), name, p) {
-		double v = num(json_object_get(p, key));
+		double v = json_number_value(json_object_get(p, key));
 
 		if (*peer && v <= max)
 			continue;
 		max = v;
 		*peer = name;
-		*since = since_key ? num(json_object_get(p, since_key)) : 0;
+		*since = since_key ? json_number_value(json_object_get(p, since_key)) : 0;
 	}
 	return max;
 }
@@ -135,13 +131,13 @@ static double first_event(const struct run *r, const char *kind, const char *fla
 	json_t *e;
 
 	json_array_foreach(r->events, i, e) {
-		const char *k = json_string_value(json_object_get(e, "kind"));
+		const char *k = jget_str(e, "kind");
 
 		if (!k || strcmp(k, kind))
 			continue;
 		if (flag && json_is_true(json_object_get(e, flag)) != want)
 			continue;
-		return num(json_object_get(e, "t"));
+		return json_number_value(json_object_get(e, "t"));
 	}
 	return 0;
 }
@@ -156,7 +152,7 @@ static void expect_acquires(struct run *r)
 	if (!r->s->expectations->max_acquires_during_rekey)
 		return;
 	json_object_foreach(json_object_get(r->summary, "peers"), name, p)
-		n += num(json_object_get(p, "acquires_during_rekey"));
+		n += json_number_value(json_object_get(p, "acquires_during_rekey"));
 	snprintf(detail, sizeof(detail), "kernel acquires while a rekey or reauthentication was "
 		 "in flight: %.0f", n);
 	add(r, "max_acquires_during_rekey", *r->s->expectations->max_acquires_during_rekey, n,
@@ -175,10 +171,10 @@ static void expect_loss(struct run *r)
 	if (!r->s->expectations->max_lost_packets)
 		return;
 	json_object_foreach(json_object_get(r->summary, "traffic"), dir, t)
-		lost += num(json_object_get(t, "lost"));
+		lost += json_number_value(json_object_get(t, "lost"));
 	json_array_foreach(r->traffic, i, row)
 		if (json_integer_value(json_array_get(row, 1)) > 0) {
-			at = num(json_array_get(row, 0));
+			at = json_number_value(json_array_get(row, 0));
 			break;
 		}
 	snprintf(detail, sizeof(detail), "probe packets lost, both directions: %.0f", lost);
@@ -187,7 +183,7 @@ static void expect_loss(struct run *r)
 
 static bool rekey_like(const json_t *e)
 {
-	const char *k = json_string_value(json_object_get(e, "kind"));
+	const char *k = jget_str(e, "kind");
 
 	if (!k)
 		return false;
@@ -208,12 +204,12 @@ static void expect_loss_per_event(struct run *r)
 	if (!r->s->expectations->max_lost_per_event)
 		return;
 	json_array_foreach(r->events, i, e) {
-		double t = num(json_object_get(e, "t")), lost = 0;
+		double t = json_number_value(json_object_get(e, "t")), lost = 0;
 
 		if (!rekey_like(e))
 			continue;
 		json_array_foreach(r->traffic, j, row) {
-			double rt = num(json_array_get(row, 0));
+			double rt = json_number_value(json_array_get(row, 0));
 
 			if (rt >= t - EVENT_BEFORE_S && rt <= t + EVENT_AFTER_S)
 				lost += (double)json_integer_value(json_array_get(row, 1));
@@ -221,7 +217,7 @@ static void expect_loss_per_event(struct run *r)
 		if (lost > worst_lost) {
 			worst_lost = lost;
 			worst_t = t;
-			worst_kind = json_string_value(json_object_get(e, "kind"));
+			worst_kind = jget_str(e, "kind");
 		}
 	}
 	snprintf(detail, sizeof(detail), "most probe packets lost from %.1f s before to %.1f s "
@@ -234,7 +230,7 @@ static void expect_loss_per_event(struct run *r)
 static void expect_no_crash(struct run *r)
 {
 	const struct sc_expect *x = r->s->expectations;
-	double crashes = num(json_object_get(r->summary, "crashes"));
+	double crashes = json_number_value(json_object_get(r->summary, "crashes"));
 
 	if (x && x->no_crash && !*x->no_crash)
 		return;
@@ -279,7 +275,7 @@ json_t *verdict_evaluate(const char *run_dir, const struct scenario *s)
 		if (!json_is_true(json_object_get(e, "held")))
 			violated++;
 	v = json_object();
-	if (!strcmp(json_string_value(json_object_get(r.summary, "verdict")) ?: "", "lab-error"))
+	if (!strcmp(jget_str(r.summary, "verdict") ?: "", "lab-error"))
 		json_object_set_new(v, "result", json_string(verdict_name(VERDICT_LAB_ERROR)));
 	else if (s->reproduces)
 		json_object_set_new(v, "result", json_string(verdict_name(violated ?
@@ -301,7 +297,7 @@ json_t *verdict_evaluate(const char *run_dir, const struct scenario *s)
 	json_object_set_new(v, "expectations", r.out);
 	/* The events around each violation, for the report. */
 	json_array_foreach(r.out, i, e) {
-		double at = num(json_object_get(e, "at"));
+		double at = json_number_value(json_object_get(e, "at"));
 		json_t *around, *ev;
 		size_t k;
 
@@ -309,12 +305,12 @@ json_t *verdict_evaluate(const char *run_dir, const struct scenario *s)
 			continue;
 		around = json_array();
 		json_array_foreach(r.events, k, ev) {
-			double t = num(json_object_get(ev, "t"));
-			const char *src = json_string_value(json_object_get(ev, "source"));
+			double t = json_number_value(json_object_get(ev, "t"));
+			const char *src = jget_str(ev, "source");
 
 			if (t < at - AROUND_S || t > at + AROUND_S || !src ||
 			    !strcmp(src, "sample") || (!strcmp(src, "probe") &&
-			    strcmp(json_string_value(json_object_get(ev, "kind")) ?: "", "loss-window")))
+			    strcmp(jget_str(ev, "kind") ?: "", "loss-window")))
 				continue;
 			if (json_array_size(around) < 24)
 				json_array_append(around, ev);
@@ -339,7 +335,7 @@ const char *verdict_name(enum verdict_result r)
 
 enum verdict_result verdict_result_of(const json_t *v)
 {
-	const char *s = json_string_value(json_object_get(v, "result"));
+	const char *s = jget_str(v, "result");
 
 	for (size_t i = 0; i < ARRAY_LEN(names); i++)
 		if (s && !strcmp(s, names[i]))
@@ -368,10 +364,10 @@ static void event_line(struct strbuf *sb, const json_t *ev, double at)
 	const char *key;
 	json_t *v;
 
-	sb_addf(sb, "      %+7.3f s  %-6s %-6s %-14s", num(json_object_get(ev, "t")) - at,
-		json_string_value(json_object_get(ev, "peer")) ?: "-",
-		json_string_value(json_object_get(ev, "source")) ?: "?",
-		json_string_value(json_object_get(ev, "kind")) ?: "?");
+	sb_addf(sb, "      %+7.3f s  %-6s %-6s %-14s", json_number_value(json_object_get(ev, "t")) - at,
+		jget_str(ev, "peer") ?: "-",
+		jget_str(ev, "source") ?: "?",
+		jget_str(ev, "kind") ?: "?");
 	json_object_foreach((json_t *)ev, key, v) {
 		bool skipped = false;
 		char *text;
@@ -406,14 +402,14 @@ static void final_lines(struct strbuf *sb, const json_t *fin)
 			sb_addf(sb, " none");
 		json_array_foreach(list, i, ike) {
 			sb_addf(sb, "%s IKE_SA #%s %s", i ? ";" : "",
-				json_string_value(json_object_get(ike, "id")) ?: "?",
-				json_string_value(json_object_get(ike, "state")) ?: "?");
+				jget_str(ike, "id") ?: "?",
+				jget_str(ike, "state") ?: "?");
 			json_array_foreach(json_object_get(ike, "children"), k, c)
 				sb_addf(sb, "%s CHILD_SA #%s %s (in %s, out %s)", k ? "," : " with",
-					json_string_value(json_object_get(c, "id")) ?: "?",
-					json_string_value(json_object_get(c, "state")) ?: "?",
-					json_string_value(json_object_get(c, "spi_in")) ?: "-",
-					json_string_value(json_object_get(c, "spi_out")) ?: "-");
+					jget_str(c, "id") ?: "?",
+					jget_str(c, "state") ?: "?",
+					jget_str(c, "spi_in") ?: "-",
+					jget_str(c, "spi_out") ?: "-");
 		}
 		sb_addf(sb, "\n");
 	}
@@ -431,17 +427,17 @@ char *verdict_report(const json_t *v, const struct scenario *s, uint64_t seed)
 		"every expectation must hold");
 	if (res == VERDICT_LAB_ERROR)
 		sb_addf(&sb, "  lab error: %s\n",
-			json_string_value(json_object_get(v, "lab_error")) ?: "see summary.json");
+			jget_str(v, "lab_error") ?: "see summary.json");
 	final_lines(&sb, json_object_get(v, "final_sas"));
 	json_array_foreach(json_object_get(v, "expectations"), i, e) {
 		bool held = json_is_true(json_object_get(e, "held"));
-		double at = num(json_object_get(e, "at"));
+		double at = json_number_value(json_object_get(e, "at"));
 		size_t k;
 		json_t *ev;
 
-		sb_addf(&sb, "  %-26s <= %-6g %s: %s\n", json_string_value(json_object_get(e, "name")),
-			num(json_object_get(e, "limit")), held ? "held    " : "VIOLATED",
-			json_string_value(json_object_get(e, "detail")));
+		sb_addf(&sb, "  %-26s <= %-6g %s: %s\n", jget_str(e, "name"),
+			json_number_value(json_object_get(e, "limit")), held ? "held    " : "VIOLATED",
+			jget_str(e, "detail"));
 		if (held)
 			continue;
 		sb_addf(&sb, "    from t = %.3f s; events around it:\n", at);

@@ -1,4 +1,5 @@
 #include "record/analysis.h"
+#include "base/json.h"
 #include "base/util.h"
 
 #include <stdio.h>
@@ -7,16 +8,9 @@
 
 /* ---- samples ----------------------------------------------------------- */
 
-static const char *jstr(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
-
 static uint32_t jid(const json_t *o)
 {
-	return (uint32_t)strtoul(jstr(o, "uniqueid"), NULL, 10);
+	return (uint32_t)strtoul(jget_str_or(o, "uniqueid", ""), NULL, 10);
 }
 
 static void list_join(const json_t *arr, char *buf, size_t len)
@@ -62,7 +56,7 @@ static const char *const child_up_states[] = { "INSTALLED", "REKEYING", "REKEYED
 static void sample_child(struct sa_sample *s, const json_t *c, uint32_t ike_id,
 			 struct tally *ts, int *n_ts)
 {
-	const char *st = jstr(c, "state");
+	const char *st = jget_str_or(c, "state", "");
 	char key[256], lts[96], rts[96];
 
 	s->child++;
@@ -87,7 +81,7 @@ static void sample_child(struct sa_sample *s, const json_t *c, uint32_t ike_id,
 	s->child_installed++;
 	list_join(json_object_get(c, "local-ts"), lts, sizeof(lts));
 	list_join(json_object_get(c, "remote-ts"), rts, sizeof(rts));
-	snprintf(key, sizeof(key), "%s %s === %s", jstr(c, "name"), lts, rts);
+	snprintf(key, sizeof(key), "%s %s === %s", jget_str_or(c, "name", ""), lts, rts);
 	int n = tally_add(ts, n_ts, 64, key);
 	if (n > s->max_installed_per_ts) {
 		s->max_installed_per_ts = n;
@@ -98,7 +92,7 @@ static void sample_child(struct sa_sample *s, const json_t *c, uint32_t ike_id,
 static void sample_ike(struct sa_sample *s, const json_t *ike, struct tally *pairs, int *n_pairs,
 		       struct tally *ts, int *n_ts)
 {
-	const char *st = jstr(ike, "state");
+	const char *st = jget_str_or(ike, "state", "");
 	size_t i;
 	json_t *c;
 
@@ -123,8 +117,8 @@ static void sample_ike(struct sa_sample *s, const json_t *ike, struct tally *pai
 		char key[256];
 		int n;
 
-		snprintf(key, sizeof(key), "%s[%s] <=> %s[%s]", jstr(ike, "local-id"),
-			 jstr(ike, "local-host"), jstr(ike, "remote-id"), jstr(ike, "remote-host"));
+		snprintf(key, sizeof(key), "%s[%s] <=> %s[%s]", jget_str_or(ike, "local-id", ""),
+			 jget_str_or(ike, "local-host", ""), jget_str_or(ike, "remote-id", ""), jget_str_or(ike, "remote-host", ""));
 		n = tally_add(pairs, n_pairs, 64, key);
 		if (n > s->max_established_per_pair) {
 			s->max_established_per_pair = n;

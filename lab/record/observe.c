@@ -4,6 +4,7 @@
  * recorder-internal.h).
  */
 #include "record/recorder-internal.h"
+#include "base/json.h"
 #include "base/err.h"
 #include "charon/peer.h"
 #include "charon/sas.h"
@@ -131,7 +132,7 @@ static void carry_busy(struct rec_peer *p, json_t *list, double t)
 
 	p->busy = 0;
 	json_array_foreach(list, i, ike) {
-		const char *uid = json_string_value(json_object_get(ike, "uniqueid"));
+		const char *uid = jget_str(ike, "uniqueid");
 
 		if (!uid)
 			continue;

@@ -4,6 +4,7 @@
  * the files of lab/record share one struct recorder).
  */
 #include "record/recorder-internal.h"
+#include "base/json.h"
 #include "backend/state.h"
 #include "backend/uml/uml.h"
 #include "base/err.h"
@@ -86,9 +87,9 @@ static int peer_open(struct recorder *r, struct rec_peer *p, const json_t *node)
 {
 	char *path;
 
-	p->dir = xstrdup(json_string_value(json_object_get(node, "dir")));
-	p->netns = xstrdup(json_string_value(json_object_get(node, "netns")));
-	p->protected_addr = xstrdup(json_string_value(json_object_get(node, "protected")));
+	p->dir = xstrdup(jget_str(node, "dir"));
+	p->netns = xstrdup(jget_str(node, "netns"));
+	p->protected_addr = xstrdup(jget_str(node, "protected"));
 	p->protected_addr[strcspn(p->protected_addr, "/")] = '\0';
 	p->probe = (struct spawn_proc){ .pid = -1, .fd = { -1, -1, -1 } };
 	p->burst_fd = -1;
@@ -212,7 +213,7 @@ struct recorder *rec_open(const struct rec_opts *o)
 		return NULL;
 	}
 	json_object_foreach(json_object_get(st.doc, "nodes"), name, node) {
-		if (strcmp(json_string_value(json_object_get(node, "role")) ?: "", "peer"))
+		if (strcmp(jget_str(node, "role") ?: "", "peer"))
 			continue;
 		if (r->n == MAX_PEERS)
 			break;

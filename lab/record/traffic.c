@@ -3,6 +3,7 @@
  * lines merged into traffic.csv, and bursts (see recorder-internal.h).
  */
 #include "record/recorder-internal.h"
+#include "base/json.h"
 #include "base/err.h"
 #include "kernel/netns.h"
 
@@ -112,7 +113,7 @@ static void probe_line(struct recorder *r, struct rec_peer *me, struct rec_peer 
 		       const char *line)
 {
 	json_t *j = json_loads(line, 0, NULL);
-	const char *type = json_string_value(json_object_get(j, "type"));
+	const char *type = jget_str(j, "type");
 	long long start = json_integer_value(json_object_get(j, "start_ns"));
 	struct direction *out = direction(r, me->name, other->name);
 	struct direction *in = direction(r, other->name, me->name);

@@ -3,6 +3,7 @@
  * run-internal.h).
  */
 #include "schedule/run-internal.h"
+#include "base/json.h"
 #include "base/err.h"
 #include "backend/lab.h"
 #include "kernel/netem.h"
@@ -102,12 +103,12 @@ static int find_sa(struct runner *R, int i, const struct sc_entry *e, char *dst,
 
 	json_array_foreach(list, k, ike) {
 		json_array_foreach(json_object_get(ike, "child-sas"), c, child) {
-			const char *st = json_string_value(json_object_get(child, "state"));
-			const char *name = json_string_value(json_object_get(child, "name"));
-			const char *id = json_string_value(json_object_get(child, "uniqueid"));
-			const char *s = json_string_value(json_object_get(child, out ? "spi-out" : "spi-in"));
-			const char *host = json_string_value(json_object_get(ike, out ? "remote-host" :
-									    "local-host"));
+			const char *st = jget_str(child, "state");
+			const char *name = jget_str(child, "name");
+			const char *id = jget_str(child, "uniqueid");
+			const char *s = jget_str(child, out ? "spi-out" : "spi-in");
+			const char *host = jget_str(ike, out ? "remote-host" :
+									    "local-host");
 
 			if (!st || strcmp(st, "INSTALLED") || !name || strcmp(name, want) || !s ||
 			    !host || !id || strtoul(id, NULL, 10) < best)

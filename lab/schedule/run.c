@@ -4,6 +4,7 @@
  * actions.c (see run-internal.h).
  */
 #include "schedule/run-internal.h"
+#include "base/json.h"
 #include "base/err.h"
 #include "backend/lab.h"
 #include "kernel/netns.h"
@@ -439,7 +440,7 @@ static const char *first_violation(const json_t *v, char *buf, size_t len)
 	json_array_foreach(json_object_get(v, "expectations"), i, e)
 		if (!json_is_true(json_object_get(e, "held"))) {
 			snprintf(buf, len, "%s: %g > %g at t=%.1f s",
-				 json_string_value(json_object_get(e, "name")),
+				 jget_str(e, "name"),
 				 json_real_value(json_object_get(e, "actual")),
 				 json_real_value(json_object_get(e, "limit")),
 				 json_real_value(json_object_get(e, "at")));
