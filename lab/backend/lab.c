@@ -128,7 +128,7 @@ static int make_psk(struct builder *b)
 static int build_namespaces(struct builder *b)
 {
 	const struct topology *t = b->plan->topo;
-	json_t *list = lab_arr(b->st, "netns");
+	json_t *list = state_arr(b->st, "netns");
 
 	for (unsigned i = 0; i < t->nodes_count; i++) {
 		char *ns = netns_name(b->st->name, t->nodes[i].name);
@@ -137,7 +137,7 @@ static int build_namespaces(struct builder *b)
 		/* Recorded first: a kill between the two steps leaves a
 		 * name that down will find and tolerate missing. */
 		json_array_append_new(list, json_string(ns));
-		r = lab_save(b->st);
+		r = state_save(b->st);
 		if (r == 0)
 			r = netns_create(ns);
 		if (r == 0) {
@@ -287,17 +287,17 @@ static void peer_clear(struct peer *p)
 static int record_charon(void *ctx, const struct peer *p)
 {
 	struct builder *b = ctx;
-	json_t *node = json_object_get(lab_obj(b->st, "nodes"), p->name);
+	json_t *node = json_object_get(state_obj(b->st, "nodes"), p->name);
 
-	json_object_set_new(node, "charon", proc_id_json(&p->charon));
-	json_object_set_new(node, "keeper", proc_id_json(&p->keeper));
-	return lab_save(b->st);
+	json_object_set_new(node, "charon", state_proc_json(&p->charon));
+	json_object_set_new(node, "keeper", state_proc_json(&p->keeper));
+	return state_save(b->st);
 }
 
 static int start_peers(struct builder *b)
 {
 	const struct topology *t = b->plan->topo;
-	json_t *nodes = lab_obj(b->st, "nodes");
+	json_t *nodes = state_obj(b->st, "nodes");
 
 	for (unsigned i = 0; i < 2; i++) {
 		struct peer *p = &b->peers[i];
@@ -376,13 +376,13 @@ int lab_up_plan(const char *name, struct lab_plan *plan, bool quiet)
 	int64_t t0 = mono_ns();
 	int r;
 
-	if (lab_claim(&st, name, inside_uml() ? "uml" : "host") < 0) {
-		lab_close(&st);
+	if (state_claim(&st, name, state_inside_uml() ? "uml" : "host") < 0) {
+		state_close(&st);
 		return -1;
 	}
 	builder_init(&b, &st, plan);
 	json_object_set_new(st.doc, "controller", json_pack("{s:i}", "pid", (int)getpid()));
-	lab_set_str(&st, "topology", plan->topo->path);
+	state_set_str(&st, "topology", plan->topo->path);
 	json_object_set_new(st.doc, "profiles", json_pack("[s?, s?]", plan->profile[0]->path,
 			    plan->profile[1]->path));
 	trace("up %s: plan loaded", name);
@@ -397,8 +397,8 @@ int lab_up_plan(const char *name, struct lab_plan *plan, bool quiet)
 		r = start_peers(&b);
 	trace("peers");
 	if (r == 0) {
-		lab_set_str(&st, "phase", "up");
-		r = lab_save(&st);
+		state_set_str(&st, "phase", "up");
+		r = state_save(&st);
 	}
 	if (r < 0) {
 		/* Nothing half-built stays behind. */
@@ -406,13 +406,13 @@ int lab_up_plan(const char *name, struct lab_plan *plan, bool quiet)
 
 		snprintf(saved, sizeof(saved), "%s", err_msg());
 		if (!getenv("IKELAB_KEEP_FAILED"))
-			lab_teardown(&st, inside_uml());
+			lab_teardown(&st, state_inside_uml());
 		err_set("%s", saved);
 	} else if (!quiet) {
 		print_summary(&b, (double)(mono_ns() - t0) / 1e9);
 	}
 	builder_clear(&b);
-	lab_close(&st);
+	state_close(&st);
 	return r;
 }
 
@@ -453,8 +453,8 @@ int lab_restart_peer(const char *name, struct lab_plan *plan, const char *peer)
 			i = (int)k;
 	if (i < 0)
 		return err_set("lab '%s' has no peer named '%s'", name, peer);
-	if (lab_open(&st, name, 10000) != 0) {
-		lab_close(&st);
+	if (state_open(&st, name, 10000) != 0) {
+		state_close(&st);
 		return -1;
 	}
 	builder_init(&b, &st, plan);
@@ -474,7 +474,7 @@ int lab_restart_peer(const char *name, struct lab_plan *plan, const char *peer)
 	if (r < 0)
 		err_wrap("restarting %s", peer);
 	builder_clear(&b);
-	lab_close(&st);
+	state_close(&st);
 	return r;
 }
 
@@ -491,10 +491,10 @@ static int stop_recorded(json_t *nodes)
 
 		/* charon deletes its SAs and policies on TERM; its keeper
 		 * then exits by itself. */
-		if (proc_id_from_json(json_object_get(node, "charon"), &id) == 0 &&
+		if (state_proc_from_json(json_object_get(node, "charon"), &id) == 0 &&
 		    proc_stop(&id, 3000) < 0)
 			r = err_wrap("peer %s", name);
-		if (proc_id_from_json(json_object_get(node, "keeper"), &id) == 0 &&
+		if (state_proc_from_json(json_object_get(node, "keeper"), &id) == 0 &&
 		    proc_stop(&id, 1000) < 0)
 			r = err_wrap("peer %s: keeper", name);
 	}
@@ -543,12 +543,12 @@ int lab_down_host(const char *name)
 	struct lab_state st;
 	int r;
 
-	if (lab_open(&st, name, 10000) < 0) {
-		lab_close(&st);
+	if (state_open(&st, name, 10000) < 0) {
+		state_close(&st);
 		return -1;
 	}
-	r = lab_teardown(&st, inside_uml());
-	lab_close(&st);
+	r = lab_teardown(&st, state_inside_uml());
+	state_close(&st);
 	return r;
 }
 
@@ -612,8 +612,8 @@ int lab_copy_evidence(const char *name, const char *dest)
 
 	/* Called after a run, also a failed one: keep its message. */
 	err_save(&saved);
-	if (lab_peek(&st, name) < 0) {
-		lab_close(&st);
+	if (state_peek(&st, name) < 0) {
+		state_close(&st);
 		err_restore(&saved);
 		return -1;
 	}
@@ -648,7 +648,7 @@ int lab_copy_evidence(const char *name, const char *dest)
 		free(src);
 		free(dst);
 	}
-	lab_close(&st);
+	state_close(&st);
 	err_restore(&saved);
 	return r;
 }

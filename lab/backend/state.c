@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-const char *lab_base_dir(void)
+const char *state_base_dir(void)
 {
 	static char base[512];
 	const char *env = getenv("IKELAB_RUN");
@@ -29,12 +29,12 @@ const char *lab_base_dir(void)
 	return base;
 }
 
-char *lab_dir(const char *name)
+char *state_dir(const char *name)
 {
-	return xasprintf("%s/%s", lab_base_dir(), name);
+	return xasprintf("%s/%s", state_base_dir(), name);
 }
 
-int lab_name_check(const char *name)
+int state_name_check(const char *name)
 {
 	if (!name_valid(name, LAB_NAME_MAX))
 		return err_set("invalid lab name '%s': use 1-%d letters, digits, '-' or '_', "
@@ -42,7 +42,7 @@ int lab_name_check(const char *name)
 	return 0;
 }
 
-bool inside_uml(void)
+bool state_inside_uml(void)
 {
 	const char *v = getenv("IKELAB_INSIDE_UML");
 
@@ -87,7 +87,7 @@ static int load_doc(struct lab_state *st)
 	return 0;
 }
 
-bool lab_state_exists(const char *dir)
+bool state_exists(const char *dir)
 {
 	char *path = xasprintf("%s/lab.json", dir);
 	bool r = path_exists(path);
@@ -96,18 +96,18 @@ bool lab_state_exists(const char *dir)
 	return r;
 }
 
-int lab_claim(struct lab_state *st, const char *name, const char *backend)
+int state_claim(struct lab_state *st, const char *name, const char *backend)
 {
 	memset(st, 0, sizeof(*st));
 	st->lock_fd = -1;
 	st->name = xstrdup(name);
-	st->dir = lab_dir(name);
-	if (mkdir_p(lab_base_dir(), 0755) < 0)
+	st->dir = state_dir(name);
+	if (mkdir_p(state_base_dir(), 0755) < 0)
 		return -1;
 	if (mkdir(st->dir, 0700) < 0) {
 		/* Inside user-mode Linux the outer controller has already
 		 * claimed the directory; the inner one builds in it. */
-		if (errno == EEXIST && inside_uml() && !lab_state_exists(st->dir))
+		if (errno == EEXIST && state_inside_uml() && !state_exists(st->dir))
 			goto claimed;
 		if (errno == EEXIST)
 			return err_set("lab '%s' already exists (%s); take it down first with "
@@ -122,15 +122,15 @@ claimed:
 	json_object_set_new(st->doc, "backend", json_string(backend));
 	json_object_set_new(st->doc, "phase", json_string("building"));
 	json_object_set_new(st->doc, "created_unix_ns", json_integer(wall_ns()));
-	return lab_save(st);
+	return state_save(st);
 }
 
-int lab_open(struct lab_state *st, const char *name, int wait_ms)
+int state_open(struct lab_state *st, const char *name, int wait_ms)
 {
 	memset(st, 0, sizeof(*st));
 	st->lock_fd = -1;
 	st->name = xstrdup(name);
-	st->dir = lab_dir(name);
+	st->dir = state_dir(name);
 	if (!path_exists(st->dir))
 		return err_set("no lab named '%s' (nothing at %s)", name, st->dir);
 	if (lock_dir(st, wait_ms) < 0)
@@ -144,19 +144,19 @@ int lab_open(struct lab_state *st, const char *name, int wait_ms)
 	return 0;
 }
 
-int lab_peek(struct lab_state *st, const char *name)
+int state_peek(struct lab_state *st, const char *name)
 {
 	memset(st, 0, sizeof(*st));
 	st->lock_fd = -1;
 	st->name = xstrdup(name);
-	st->dir = lab_dir(name);
+	st->dir = state_dir(name);
 	if (!path_exists(st->dir))
 		return err_set("no lab named '%s' (nothing at %s); bring one up with "
 			       "'ikelab up --name %s'", name, st->dir, name);
 	return load_doc(st);
 }
 
-int lab_save(struct lab_state *st)
+int state_save(struct lab_state *st)
 {
 	char *path = xasprintf("%s/lab.json", st->dir);
 	char *text = json_dumps(st->doc, JSON_INDENT(2) | JSON_SORT_KEYS);
@@ -168,7 +168,7 @@ int lab_save(struct lab_state *st)
 	return r;
 }
 
-void lab_close(struct lab_state *st)
+void state_close(struct lab_state *st)
 {
 	if (st->lock_fd >= 0)
 		close(st->lock_fd);
@@ -180,17 +180,17 @@ void lab_close(struct lab_state *st)
 	st->lock_fd = -1;
 }
 
-void lab_set_str(struct lab_state *st, const char *key, const char *val)
+void state_set_str(struct lab_state *st, const char *key, const char *val)
 {
 	json_object_set_new(st->doc, key, json_string(val));
 }
 
-const char *lab_get_str(const struct lab_state *st, const char *key)
+const char *state_get_str(const struct lab_state *st, const char *key)
 {
 	return jget_str(st->doc, key);
 }
 
-json_t *lab_obj(struct lab_state *st, const char *key)
+json_t *state_obj(struct lab_state *st, const char *key)
 {
 	json_t *o = json_object_get(st->doc, key);
 
@@ -201,7 +201,7 @@ json_t *lab_obj(struct lab_state *st, const char *key)
 	return o;
 }
 
-json_t *lab_arr(struct lab_state *st, const char *key)
+json_t *state_arr(struct lab_state *st, const char *key)
 {
 	json_t *a = json_object_get(st->doc, key);
 
@@ -212,12 +212,12 @@ json_t *lab_arr(struct lab_state *st, const char *key)
 	return a;
 }
 
-json_t *proc_id_json(const struct proc_id *id)
+json_t *state_proc_json(const struct proc_id *id)
 {
 	return json_pack("{s:i, s:I}", "pid", (int)id->pid, "start", (json_int_t)id->start);
 }
 
-int proc_id_from_json(const json_t *j, struct proc_id *id)
+int state_proc_from_json(const json_t *j, struct proc_id *id)
 {
 	json_t *pid = json_object_get(j, "pid");
 	json_t *start = json_object_get(j, "start");

@@ -18,11 +18,11 @@
 #define LAB_NAME_MAX 32
 #define LAB_DEFAULT_NAME "lab"
 
-const char *lab_base_dir(void);
+const char *state_base_dir(void);
 /* Run directory of a lab (allocated). */
-char *lab_dir(const char *name);
+char *state_dir(const char *name);
 /* Lab names go into paths, namespace names and UML ids. */
-int lab_name_check(const char *name);
+int state_name_check(const char *name);
 
 struct lab_state {
 	char *name;
@@ -33,27 +33,27 @@ struct lab_state {
 
 /* Claim a new lab: create its run directory (the atomic step that makes
  * two controllers racing for one name end with one winner) and lock it. */
-int lab_claim(struct lab_state *st, const char *name, const char *backend);
+int state_claim(struct lab_state *st, const char *name, const char *backend);
 /* Open an existing lab and lock it, waiting up to wait_ms for another
  * controller that holds the lock. */
-int lab_open(struct lab_state *st, const char *name, int wait_ms);
+int state_open(struct lab_state *st, const char *name, int wait_ms);
 /* Read lab.json without locking (status, exec). */
-int lab_peek(struct lab_state *st, const char *name);
-int lab_save(struct lab_state *st);
-void lab_close(struct lab_state *st);
+int state_peek(struct lab_state *st, const char *name);
+int state_save(struct lab_state *st);
+void state_close(struct lab_state *st);
 
 /* Helpers on the document. */
-void lab_set_str(struct lab_state *st, const char *key, const char *val);
-const char *lab_get_str(const struct lab_state *st, const char *key);
-json_t *lab_obj(struct lab_state *st, const char *key);   /* created if missing */
-json_t *lab_arr(struct lab_state *st, const char *key);   /* created if missing */
-json_t *proc_id_json(const struct proc_id *id);
-int proc_id_from_json(const json_t *j, struct proc_id *id);
+void state_set_str(struct lab_state *st, const char *key, const char *val);
+const char *state_get_str(const struct lab_state *st, const char *key);
+json_t *state_obj(struct lab_state *st, const char *key);   /* created if missing */
+json_t *state_arr(struct lab_state *st, const char *key);   /* created if missing */
+json_t *state_proc_json(const struct proc_id *id);
+int state_proc_from_json(const json_t *j, struct proc_id *id);
 
 /* Does the run directory hold a lab.json? */
-bool lab_state_exists(const char *dir);
+bool state_exists(const char *dir);
 
 /* Running inside the user-mode Linux kernel of a lab (set by its agent). */
-bool inside_uml(void);
+bool state_inside_uml(void);
 
 #endif

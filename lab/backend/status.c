@@ -62,7 +62,7 @@ static json_t *charon_json(const json_t *node, json_t **sas)
 	bool alive = false;
 
 	*sas = NULL;
-	if (proc_id_from_json(json_object_get(node, "charon"), &id) == 0) {
+	if (state_proc_from_json(json_object_get(node, "charon"), &id) == 0) {
 		alive = proc_alive(&id);
 		json_object_set_new(c, "pid", json_integer(id.pid));
 	}
@@ -161,8 +161,8 @@ int status_host(const char *name, bool as_json)
 	struct lab_state st;
 	const char *key;
 
-	if (lab_peek(&st, name) < 0) {
-		lab_close(&st);
+	if (state_peek(&st, name) < 0) {
+		state_close(&st);
 		json_decref(doc);
 		json_decref(peers);
 		return -1;
@@ -183,7 +183,7 @@ int status_host(const char *name, bool as_json)
 		print_text(doc);
 	}
 	json_decref(doc);
-	lab_close(&st);
+	state_close(&st);
 	return 0;
 }
 
@@ -194,8 +194,8 @@ int exec_host(const char *name, const char *node_name, char *const cmd[])
 	const char *netns, *dir;
 	int fd;
 
-	if (lab_peek(&st, name) < 0) {
-		lab_close(&st);
+	if (state_peek(&st, name) < 0) {
+		state_close(&st);
 		return -1;
 	}
 	node = json_object_get(json_object_get(st.doc, "nodes"), node_name);
@@ -209,7 +209,7 @@ int exec_host(const char *name, const char *node_name, char *const cmd[])
 		err_set("lab '%s' has no peer named '%s' (it has: %s)", name, node_name,
 			names.buf ? names.buf : "none");
 		sb_free(&names);
-		lab_close(&st);
+		state_close(&st);
 		return -1;
 	}
 	netns = jget_str(node, "netns");
@@ -218,10 +218,10 @@ int exec_host(const char *name, const char *node_name, char *const cmd[])
 	if (fd < 0 || (dir ? peer_enter(dir, fd) : (setns(fd, CLONE_NEWNET) < 0 ?
 		       err_sys("setns(CLONE_NEWNET)") : 0)) < 0) {
 		err_wrap("entering %s of lab '%s'", node_name, name);
-		lab_close(&st);
+		state_close(&st);
 		return -1;
 	}
-	lab_close(&st);
+	state_close(&st);
 	execvp(cmd[0], cmd); /* spawn.h: ikelab exec becomes the command */
 	return err_sys("exec %s", cmd[0]);
 }

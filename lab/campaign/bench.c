@@ -232,7 +232,7 @@ static int bench_record_here(double secs, int traffic)
 
 int bench_esp(const char *kernel)
 {
-	if (inside_uml() || !strcmp(kernel, "host"))
+	if (state_inside_uml() || !strcmp(kernel, "host"))
 		return bench_esp_here();
 	{
 		char *const inner[] = { "bench", "esp", NULL };
@@ -245,7 +245,7 @@ int bench_record(double secs, const char *kernel)
 {
 	char ss[32];
 
-	if (inside_uml() || !strcmp(kernel, "host"))
+	if (state_inside_uml() || !strcmp(kernel, "host"))
 		return bench_record_here(secs, 0) < 0 ? -1 : bench_record_here(secs, 1000);
 	snprintf(ss, sizeof(ss), "%g", secs);
 	{
@@ -259,7 +259,7 @@ int bench_up(int rounds, const char *kernel)
 {
 	char rs[16];
 
-	if (inside_uml() || !strcmp(kernel, "host"))
+	if (state_inside_uml() || !strcmp(kernel, "host"))
 		return bench_up_here(rounds);
 	snprintf(rs, sizeof(rs), "%d", rounds);
 	{
@@ -408,7 +408,7 @@ static int bench_first_sa_uml(int rounds)
 
 int bench_first_sa(int rounds, const char *kernel, const char *out)
 {
-	if (inside_uml())
+	if (state_inside_uml())
 		return out ? bench_first_sa_here(out) : err_set("bench first-sa: --out is missing");
 	if (!strcmp(kernel, "host"))
 		return err_set("bench first-sa compares fresh user-mode Linux kernels; the host "

@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-json_t *vici_to_json(const struct vici_node *sec)
+json_t *sas_json(const struct vici_node *sec)
 {
 	json_t *o = json_object();
 
@@ -13,7 +13,7 @@ json_t *vici_to_json(const struct vici_node *sec)
 		json_t *v;
 
 		if (n->type == VICI_NODE_SECTION) {
-			v = vici_to_json(n);
+			v = sas_json(n);
 		} else if (n->type == VICI_NODE_LIST) {
 			v = json_array();
 			for (const struct vici_node *it = n->children; it; it = it->next)
@@ -49,7 +49,7 @@ void sas_collect(json_t *list, const struct vici_node *msg)
 
 		if (n->type != VICI_NODE_SECTION)
 			continue;
-		ike = vici_to_json(n);
+		ike = sas_json(n);
 		json_object_set_new(ike, "name", json_string(n->name));
 		children_to_array(ike);
 		json_array_append_new(list, ike);

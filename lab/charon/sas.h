@@ -33,6 +33,6 @@ void sas_count(const json_t *list, struct sa_counts *out);
 void sas_collect(json_t *list, const struct vici_node *msg);
 
 /* A VICI message tree as JSON: sections are objects, lists arrays. */
-json_t *vici_to_json(const struct vici_node *sec);
+json_t *sas_json(const struct vici_node *sec);
 
 #endif

@@ -297,7 +297,7 @@ const char *pick_kernel(const struct cli *c)
 {
 	const char *k = c->kernel ? c->kernel : "auto";
 
-	if (inside_uml())
+	if (state_inside_uml())
 		return "host";
 	if (!strcmp(k, "host") || !strcmp(k, "uml"))
 		return k;
@@ -369,7 +369,7 @@ char *run_dir(const char *out, const char *name)
 
 bool uml_is_lab_name(const char *name)
 {
-	char *dir = lab_dir(name);
+	char *dir = state_dir(name);
 	bool r = uml_is_lab(dir);
 
 	free(dir);
@@ -378,7 +378,7 @@ bool uml_is_lab_name(const char *name)
 
 int remote_run_lab(const char *name, char *const argv[], int flags)
 {
-	char *dir = lab_dir(name);
+	char *dir = state_dir(name);
 	int rc = remote_run(dir, argv, flags, 5000);
 
 	free(dir);
@@ -414,7 +414,7 @@ char **forward_args(const struct cli *c, const char *opt, char *val)
 /* A UML lab seen from the host: run the same command inside. */
 bool forwarded(const struct cli *c, int flags, int *rc)
 {
-	bool remote = !inside_uml() && uml_is_lab_name(c->name);
+	bool remote = !state_inside_uml() && uml_is_lab_name(c->name);
 
 	if (remote)
 		*rc = remote_run_lab(c->name, c->argv, flags);

@@ -60,10 +60,10 @@ int cmd_up(const struct cli *c)
 
 static int down_one(const char *name)
 {
-	char *dir = lab_dir(name);
+	char *dir = state_dir(name);
 	int r;
 
-	if (!inside_uml() && uml_is_lab(dir))
+	if (!state_inside_uml() && uml_is_lab(dir))
 		r = uml_down(name);
 	else if (!path_exists(dir))
 		r = err_set("no lab named '%s' (nothing at %s)", name, dir);
@@ -71,7 +71,7 @@ static int down_one(const char *name)
 		r = lab_down_host(name);
 	free(dir);
 	/* Inside UML the host side reports; say it once. */
-	if (r == 0 && !inside_uml())
+	if (r == 0 && !state_inside_uml())
 		printf("lab '%s' is down\n", name);
 	return r;
 }
@@ -84,7 +84,7 @@ int cmd_down(const struct cli *c)
 
 	if (!c->all)
 		return down_one(c->name) < 0 ? fail() : 0;
-	d = opendir(lab_base_dir());
+	d = opendir(state_base_dir());
 	if (!d)
 		return 0;
 	while ((e = readdir(d)))

@@ -25,6 +25,7 @@
 #include "cmd/cmd.h"
 #include "backend/lab.h"
 #include "backend/state.h"
+#include "backend/uml/agent.h"
 #include "backend/uml/uml.h"
 #include "backend/uml/warm.h"
 #include "base/err.h"
@@ -145,7 +146,7 @@ static const struct command commands[] = {
 	  "[--charon PATH]",
 	  "ikelab's version and the charon it would use (also --version)",
 	  NULL, 0 },
-	{ "uml-init", NULL, uml_init_main, 0,
+	{ "uml-init", NULL, agent_main, 0,
 	  "LAB_DIR [DIR...]",
 	  "PID 1 inside a lab's user-mode Linux kernel, started by that kernel as init",
 	  "The agent: it mounts a throwaway root, shares the lab's directories with the\n"
@@ -202,7 +203,7 @@ int main(int argc, char **argv)
 		cmd_overview(commands, stdout), rc = 0;
 	else if (c.cmd->flags & CMD_INTERNAL)
 		rc = not_by_hand(c.cmd);
-	else if (lab_name_check(c.name) < 0)
+	else if (state_name_check(c.name) < 0)
 		rc = fail();
 	else
 		rc = c.cmd->run(&c);

@@ -30,7 +30,7 @@ int cmd_record(const struct cli *c)
 	dir = run_dir(c->out, c->name);
 	if (!dir)
 		return fail();
-	if (!inside_uml() && uml_is_lab_name(c->name)) {
+	if (!state_inside_uml() && uml_is_lab_name(c->name)) {
 		char **argv = forward_args(c, "--out", dir);
 
 		rc = remote_run_lab(c->name, argv, o.live ? REMOTE_STDIN | REMOTE_TTY : 0);

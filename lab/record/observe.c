@@ -284,7 +284,7 @@ static uint32_t node_id(const struct vici_node *sec)
 
 static json_t *child_json(const struct vici_node *c)
 {
-	json_t *j = vici_to_json(c);
+	json_t *j = sas_json(c);
 	json_t *out = json_pack("{s:s, s:i, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}",
 		"name", vici_str(c, "name") ?: c->name, "id", (int)node_id(c),
 		"reqid", json_object_get(j, "reqid"), "state", json_object_get(j, "state"),

@@ -6,6 +6,7 @@
 #include "record/recorder-internal.h"
 #include "base/json.h"
 #include "backend/state.h"
+#include "backend/uml/agent.h"
 #include "backend/uml/uml.h"
 #include "base/err.h"
 #include "charon/vici.h"
@@ -97,7 +98,7 @@ static int peer_open(struct recorder *r, struct rec_peer *p, const json_t *node)
 	p->child_ids = json_array();
 	p->seen = json_object();
 	ledger_init(&p->ledger, r->o.grace);
-	if (proc_id_from_json(json_object_get(node, "charon"), &p->charon) < 0 ||
+	if (state_proc_from_json(json_object_get(node, "charon"), &p->charon) < 0 ||
 	    !proc_alive(&p->charon))
 		return err_set("peer %s: charon is not running (see 'ikelab status')", p->name);
 	p->nsfd = netns_open(p->netns);
@@ -127,7 +128,7 @@ static int open_outputs(struct recorder *r)
 
 	if (mkdir_p(r->dir, 0755) < 0)
 		return -1;
-	if (r->o.share && inside_uml() && uml_share_dir(r->dir) < 0)
+	if (r->o.share && state_inside_uml() && agent_share_dir(r->dir) < 0)
 		return -1;
 	path = xasprintf("%s/events.jsonl", r->dir);
 	r->events = fopen(path, "we");
@@ -206,8 +207,8 @@ struct recorder *rec_open(const struct rec_opts *o)
 	setpriority(PRIO_PROCESS, 0, REC_NICE);
 	r->duplicates = json_array();
 	r->mismatches = json_array();
-	if (lab_peek(&st, o->lab) < 0) {
-		lab_close(&st);
+	if (state_peek(&st, o->lab) < 0) {
+		state_close(&st);
 		free(r->dir);
 		free(r);
 		return NULL;
@@ -221,7 +222,7 @@ struct recorder *rec_open(const struct rec_opts *o)
 		if (peer_open(r, &r->p[r->n++], node) < 0)
 			goto fail;
 	}
-	lab_close(&st);
+	state_close(&st);
 	if (r->n == 0) {
 		err_set("lab '%s' has no peers to record", o->lab);
 		goto fail_open;
@@ -246,7 +247,7 @@ struct recorder *rec_open(const struct rec_opts *o)
 		 r->charon_version, "charon_plugins", r->charon_plugins));
 	return r;
 fail:
-	lab_close(&st);
+	state_close(&st);
 fail_open:
 	{
 		char saved[ERR_MSG_MAX];
@@ -425,16 +426,16 @@ int rec_reattach(struct recorder *r, const char *peer)
 
 	if (!p)
 		return err_set("no peer named '%s'", peer);
-	if (lab_peek(&st, r->o.lab) < 0) {
-		lab_close(&st);
+	if (state_peek(&st, r->o.lab) < 0) {
+		state_close(&st);
 		return -1;
 	}
 	node = json_object_get(json_object_get(st.doc, "nodes"), peer);
-	if (proc_id_from_json(json_object_get(node, "charon"), &p->charon) < 0) {
-		lab_close(&st);
+	if (state_proc_from_json(json_object_get(node, "charon"), &p->charon) < 0) {
+		state_close(&st);
 		return err_set("lab '%s' has no charon recorded for %s", r->o.lab, peer);
 	}
-	lab_close(&st);
+	state_close(&st);
 	vici_close(p->ev);
 	vici_close(p->cmd);
 	path = xasprintf("%s/run/charon.vici", p->dir);

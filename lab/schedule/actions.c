@@ -183,13 +183,13 @@ static int charon_of(struct runner *R, int i, struct proc_id *id)
 	struct lab_state st;
 	int r;
 
-	if (lab_peek(&st, R->o->lab) < 0) {
-		lab_close(&st);
+	if (state_peek(&st, R->o->lab) < 0) {
+		state_close(&st);
 		return -1;
 	}
-	r = proc_id_from_json(json_object_get(json_object_get(json_object_get(st.doc, "nodes"),
+	r = state_proc_from_json(json_object_get(json_object_get(json_object_get(st.doc, "nodes"),
 			      R->peer[i]), "charon"), id);
-	lab_close(&st);
+	state_close(&st);
 	return r < 0 ? err_set("no charon recorded for %s", R->peer[i]) : 0;
 }
 

@@ -57,7 +57,7 @@ static int make_plan(struct runner *R)
 
 int open_vici(struct runner *R, int i)
 {
-	char *dir = lab_dir(R->o->lab), *path = xasprintf("%s/%s/run/charon.vici", dir, R->peer[i]);
+	char *dir = state_dir(R->o->lab), *path = xasprintf("%s/%s/run/charon.vici", dir, R->peer[i]);
 
 	vici_close(R->vici[i]);
 	R->vici[i] = vici_connect(path, VICI_MS);

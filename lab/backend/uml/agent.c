@@ -7,6 +7,7 @@
  * the serial line: each CHAN_OPEN runs one ikelab command, whose output,
  * exit status and signals travel as frames (chan.h).
  */
+#include "backend/uml/agent.h"
 #include "backend/uml/chan.h"
 #include "base/err.h"
 #include "backend/uml/uml.h"
@@ -111,7 +112,7 @@ static int make_root(const char *release)
 static int share_dir(const char *path);
 
 /* Writable host directories, at the same paths as on the host. */
-int uml_share_dir(const char *path)
+int agent_share_dir(const char *path)
 {
 	struct statfs fs;
 
@@ -567,7 +568,7 @@ static int open_serial(void)
 	return fd;
 }
 
-int uml_init_main(int argc, char **argv)
+int agent_main(int argc, char **argv)
 {
 	struct agent a = { 0 };
 	bool trace_on;

@@ -451,7 +451,7 @@ static int uml_after_fork(pid_t pid, void *ctx)
 	struct proc_id id;
 
 	setpgid(pid, pid);
-	if (proc_id_of(pid, &id) < 0 || uml_json_update(u->labdir, "uml", proc_id_json(&id)) < 0)
+	if (proc_id_of(pid, &id) < 0 || uml_json_update(u->labdir, "uml", state_proc_json(&id)) < 0)
 		return -1;
 	if (write(u->go[1], "g", 1) != 1)
 		return err_sys("let the kernel go");
@@ -517,7 +517,7 @@ static void broker_main(const char *labdir, const char *name, const char *const 
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	signal(SIGPIPE, SIG_IGN);
 	if (proc_id_of(getpid(), &self) < 0 ||
-	    uml_json_update(labdir, "broker", proc_id_json(&self)) < 0)
+	    uml_json_update(labdir, "broker", state_proc_json(&self)) < 0)
 		_exit(1);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
@@ -589,9 +589,9 @@ static int start_broker(const char *labdir, const char *name, const char *const 
 
 static int claim_dir(const char *name, char **dirp)
 {
-	char *dir = lab_dir(name);
+	char *dir = state_dir(name);
 
-	if (mkdir_p(lab_base_dir(), 0755) < 0) {
+	if (mkdir_p(state_base_dir(), 0755) < 0) {
 		free(dir);
 		return -1;
 	}
@@ -680,9 +680,9 @@ static void kill_uml_leftovers(const json_t *doc)
 {
 	struct proc_id uml, broker;
 
-	if (proc_id_from_json(json_object_get(doc, "broker"), &broker) == 0)
+	if (state_proc_from_json(json_object_get(doc, "broker"), &broker) == 0)
 		proc_kill(&broker, SIGKILL);
-	if (proc_id_from_json(json_object_get(doc, "uml"), &uml) < 0)
+	if (state_proc_from_json(json_object_get(doc, "uml"), &uml) < 0)
 		return;
 	if (proc_alive(&uml))
 		kill(-uml.pid, SIGKILL);
@@ -713,16 +713,16 @@ static bool uml_processes_gone(const json_t *doc)
 {
 	struct proc_id uml, broker;
 
-	if (proc_id_from_json(json_object_get(doc, "broker"), &broker) == 0 && proc_alive(&broker))
+	if (state_proc_from_json(json_object_get(doc, "broker"), &broker) == 0 && proc_alive(&broker))
 		return false;
-	if (proc_id_from_json(json_object_get(doc, "uml"), &uml) == 0 && proc_alive(&uml))
+	if (state_proc_from_json(json_object_get(doc, "uml"), &uml) == 0 && proc_alive(&uml))
 		return false;
 	return true;
 }
 
 int uml_down(const char *name)
 {
-	char *dir = lab_dir(name);
+	char *dir = state_dir(name);
 	json_t *doc = uml_json_load(dir);
 	struct proc_id broker;
 	int64_t deadline;
@@ -736,11 +736,11 @@ int uml_down(const char *name)
 	}
 	if (!doc)
 		doc = json_object();
-	if (proc_id_from_json(json_object_get(doc, "broker"), &broker) == 0 && proc_alive(&broker)) {
+	if (state_proc_from_json(json_object_get(doc, "broker"), &broker) == 0 && proc_alive(&broker)) {
 		char *const inner[] = { "down", "--name", (char *)name, NULL };
 
 		/* charon first, gracefully, then the kernel. */
-		if (lab_state_exists(dir) && remote_run(dir, inner, 0, 5000) != 0)
+		if (state_exists(dir) && remote_run(dir, inner, 0, 5000) != 0)
 			err_clear();
 		remote_halt(dir);
 		err_clear();

@@ -30,7 +30,7 @@
 const char *uml_kernel(void);
 /* Release of the modules shipped beside it ("6.1.176"), or NULL. */
 char *uml_modules_release(void);
-/* Whether this host needs the XSAVE shim (see lab/shim/uml-fpfix.c). */
+/* Whether this host needs the XSAVE shim (see uml-fpfix.c beside this file). */
 bool uml_needs_fpfix(void);
 
 /* Is this lab a UML lab (as seen from the host)? */
@@ -42,13 +42,5 @@ bool uml_is_lab(const char *labdir);
 int uml_boot_and_run(const char *name, char *const inner[], const char *const rw_dirs[],
 		     bool keep);
 int uml_down(const char *name);
-
-/* Inside UML: make a host directory (which must exist on the host) the
- * host's own at the same path, so that what is written there lands on the
- * host. A no-op where it already is. */
-int uml_share_dir(const char *path);
-
-/* Entry points of the two halves that are not the command line. */
-int uml_init_main(int argc, char **argv);     /* PID 1 inside UML */
 
 #endif
