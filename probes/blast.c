@@ -28,41 +28,39 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PROG	"ikelab-blast"
-#define BATCH	64
-#define SIZE	32
-#define NS	1000000000LL
+#define PROG "ikelab-blast"
+#define BATCH 64
+#define SIZE 32
+#define NS 1000000000LL
 /* Same receive queue as the probe, so both are measured alike. */
-#define RCVBUF	(8 << 20)
+#define RCVBUF (8 << 20)
 /* How long the receiver keeps listening after the sender stopped. */
-#define TAIL_NS	(200 * 1000000LL)
+#define TAIL_NS (200 * 1000000LL)
 
 struct blast {
-	const char	*local, *remote;
-	unsigned	 port;
-	int64_t		 duration_ns;
-	bool		 send, recv;
-	int		 fd;
+	const char *local, *remote;
+	unsigned port;
+	int64_t duration_ns;
+	bool send, recv;
+	int fd;
 	struct sockaddr_storage dst;
-	socklen_t	 dst_len;
+	socklen_t dst_len;
 
-	atomic_bool	 stop_send;
-	_Atomic int64_t	 rx_deadline;	/* 0 while running */
-	uint64_t	 tx, rx;
-	int64_t		 tx_t0, tx_t1, rx_t0, rx_t1;
+	atomic_bool stop_send;
+	_Atomic int64_t rx_deadline; /* 0 while running */
+	uint64_t tx, rx;
+	int64_t tx_t0, tx_t1, rx_t0, rx_t1;
 };
 
 static void parse_args(int argc, char **argv, struct blast *b)
 {
-	static const struct option longopts[] = {
-		{ "local",	required_argument, NULL, 'l' },
-		{ "remote",	required_argument, NULL, 'r' },
-		{ "port",	required_argument, NULL, 'p' },
-		{ "duration",	required_argument, NULL, 'd' },
-		{ "send-only",	no_argument,	   NULL, 'S' },
-		{ "recv-only",	no_argument,	   NULL, 'R' },
-		{ NULL, 0, NULL, 0 }
-	};
+	static const struct option longopts[] = { { "local", required_argument, NULL, 'l' },
+						  { "remote", required_argument, NULL, 'r' },
+						  { "port", required_argument, NULL, 'p' },
+						  { "duration", required_argument, NULL, 'd' },
+						  { "send-only", no_argument, NULL, 'S' },
+						  { "recv-only", no_argument, NULL, 'R' },
+						  { NULL, 0, NULL, 0 } };
 	unsigned long v;
 	double d;
 	char *end;
@@ -74,8 +72,12 @@ static void parse_args(int argc, char **argv, struct blast *b)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'l': b->local = optarg; break;
-		case 'r': b->remote = optarg; break;
+		case 'l':
+			b->local = optarg;
+			break;
+		case 'r':
+			b->remote = optarg;
+			break;
 		case 'p':
 			v = strtoul(optarg, &end, 10);
 			if (!*optarg || *end || v < 1 || v > 65535)
@@ -85,20 +87,28 @@ static void parse_args(int argc, char **argv, struct blast *b)
 		case 'd':
 			d = strtod(optarg, &end);
 			if (!*optarg || *end || !(d > 0 && d <= 3600))
-				cli_usage_error("--duration: expected seconds from 0 to 3600, got '%s'", optarg);
+				cli_usage_error(
+					"--duration: expected seconds from 0 to 3600, got '%s'",
+					optarg);
 			b->duration_ns = (int64_t)(d * NS);
 			break;
-		case 'S': b->recv = false; break;
-		case 'R': b->send = false; break;
-		case ':': cli_usage_error("%s: needs a value", argv[optind - 1]);
-		default:  cli_usage_error("%s: unknown option", argv[optind - 1]);
+		case 'S':
+			b->recv = false;
+			break;
+		case 'R':
+			b->send = false;
+			break;
+		case ':':
+			cli_usage_error("%s: needs a value", argv[optind - 1]);
+		default:
+			cli_usage_error("%s: unknown option", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
 		cli_usage_error("%s: unexpected argument", argv[optind]);
 	if (!b->local || !b->remote)
 		cli_usage_error("usage: " PROG " --local ADDR --remote ADDR [--port 7000]"
-		    " [--duration 3] [--send-only | --recv-only]");
+				" [--duration 3] [--send-only | --recv-only]");
 	if (!b->send && !b->recv)
 		cli_usage_error("--send-only and --recv-only exclude each other");
 }
@@ -140,7 +150,9 @@ static void *sender_main(void *arg)
 	for (i = 0; i < BATCH; i++) {
 		iov[i] = (struct iovec){ payload[i], SIZE };
 		msgs[i].msg_hdr = (struct msghdr){ .msg_name = &b->dst,
-		    .msg_namelen = b->dst_len, .msg_iov = &iov[i], .msg_iovlen = 1 };
+						   .msg_namelen = b->dst_len,
+						   .msg_iov = &iov[i],
+						   .msg_iovlen = 1 };
 	}
 	b->tx_t0 = mono_ns();
 	while (!atomic_load_explicit(&b->stop_send, memory_order_relaxed)) {
@@ -220,7 +232,8 @@ int main(int argc, char **argv)
 	atomic_store(&b.rx_deadline, mono_ns() + TAIL_NS);
 	if (b.recv)
 		pthread_join(rt, NULL);
-	printf("{\"type\":\"blast\",\"tx\":%" PRIu64 ",\"tx_pps\":%.1f,\"rx\":%" PRIu64 ",\"rx_pps\":%.1f}\n",
-	    b.tx, pps(b.tx, b.tx_t0, b.tx_t1), b.rx, pps(b.rx, b.rx_t0, b.rx_t1));
+	printf("{\"type\":\"blast\",\"tx\":%" PRIu64 ",\"tx_pps\":%.1f,\"rx\":%" PRIu64
+	       ",\"rx_pps\":%.1f}\n",
+	       b.tx, pps(b.tx, b.tx_t0, b.tx_t1), b.rx, pps(b.rx, b.rx_t0, b.rx_t1));
 	return 0;
 }

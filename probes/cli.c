@@ -27,11 +27,11 @@ void cli_usage_error(const char *fmt, ...)
 	exit(2);
 }
 
-void cli_resolve(const char *opt, const char *addr, unsigned port,
-    struct sockaddr_storage *ss, socklen_t *len)
+void cli_resolve(const char *opt, const char *addr, unsigned port, struct sockaddr_storage *ss,
+		 socklen_t *len)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM,
-	    .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
+				  .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
 	struct addrinfo *ai;
 	char service[8];
 

@@ -13,12 +13,11 @@
 void cli_die(void) __attribute__((noreturn));
 
 /* "PROGRAM: <message>" on stderr, exit 2. */
-void cli_usage_error(const char *fmt, ...)
-    __attribute__((noreturn, format(printf, 1, 2)));
+void cli_usage_error(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
 /* ADDR (numeric IPv4 or IPv6) and PORT into *ss; a usage error naming
  * the option OPT when ADDR is not an address. */
-void cli_resolve(const char *opt, const char *addr, unsigned port,
-    struct sockaddr_storage *ss, socklen_t *len);
+void cli_resolve(const char *opt, const char *addr, unsigned port, struct sockaddr_storage *ss,
+		 socklen_t *len);
 
 #endif

@@ -64,22 +64,22 @@
 #include <unistd.h>
 
 struct sender {
-	int			 fd;
-	const struct opts	*o;
-	struct sockaddr_storage	 dst;
-	socklen_t		 dst_len;
-	uint64_t		 run_id;
-	atomic_bool		 stop;
+	int fd;
+	const struct opts *o;
+	struct sockaddr_storage dst;
+	socklen_t dst_len;
+	uint64_t run_id;
+	atomic_bool stop;
 
-	unsigned char		*bufs;
-	struct iovec		 iov[BATCH];
-	struct mmsghdr		 msgs[BATCH];
+	unsigned char *bufs;
+	struct iovec iov[BATCH];
+	struct mmsghdr msgs[BATCH];
 
-	int64_t			 t0, t_end;
-	uint64_t		 seq;		/* last seq used */
-	int64_t			 ivl_start;
-	uint64_t		 ivl_tx, ivl_txerr;
-	uint64_t		 tx_total, txerr_total;
+	int64_t t0, t_end;
+	uint64_t seq; /* last seq used */
+	int64_t ivl_start;
+	uint64_t ivl_tx, ivl_txerr;
+	uint64_t tx_total, txerr_total;
 };
 
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -144,7 +144,7 @@ static uint64_t parse_uint(const char *opt, const char *s, uint64_t min, uint64_
 	v = strtoull(s, &end, 10);
 	if (!*s || *end || errno || s[0] == '-' || v < min || v > max)
 		cli_usage_error("%s: expected an integer from %" PRIu64 " to %" PRIu64 ", got '%s'",
-		    opt, min, max, s);
+				opt, min, max, s);
 	return v;
 }
 
@@ -162,35 +162,54 @@ static int64_t parse_seconds(const char *opt, const char *s)
 
 static void parse_args(int argc, char **argv, struct opts *o)
 {
-	static const struct option longopts[] = {
-		{ "local",	 required_argument, NULL, 'l' },
-		{ "remote",	 required_argument, NULL, 'r' },
-		{ "port",	 required_argument, NULL, 'p' },
-		{ "rate",	 required_argument, NULL, 'R' },
-		{ "size",	 required_argument, NULL, 's' },
-		{ "duration",	 required_argument, NULL, 'd' },
-		{ "interval-ms", required_argument, NULL, 'i' },
-		{ "grace-ms",	 required_argument, NULL, 'g' },
-		{ "wait-go",	 no_argument,	    NULL, 'w' },
-		{ NULL, 0, NULL, 0 }
-	};
+	static const struct option longopts[] = { { "local", required_argument, NULL, 'l' },
+						  { "remote", required_argument, NULL, 'r' },
+						  { "port", required_argument, NULL, 'p' },
+						  { "rate", required_argument, NULL, 'R' },
+						  { "size", required_argument, NULL, 's' },
+						  { "duration", required_argument, NULL, 'd' },
+						  { "interval-ms", required_argument, NULL, 'i' },
+						  { "grace-ms", required_argument, NULL, 'g' },
+						  { "wait-go", no_argument, NULL, 'w' },
+						  { NULL, 0, NULL, 0 } };
 	int c;
 
-	*o = (struct opts){ .port = 7000, .rate = 1000, .size = HDR_LEN,
-	    .interval_ns = 100 * MS, .grace_ns = 1000 * MS };
+	*o = (struct opts){ .port = 7000,
+			    .rate = 1000,
+			    .size = HDR_LEN,
+			    .interval_ns = 100 * MS,
+			    .grace_ns = 1000 * MS };
 	opterr = 0;
 	/* The leading ':' makes a missing value ':' rather than '?'. */
 	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'l': o->local = optarg; break;
-		case 'r': o->remote = optarg; break;
-		case 'p': o->port = parse_uint("--port", optarg, 1, 65535); break;
-		case 'R': o->rate = parse_uint("--rate", optarg, 0, MAX_RATE); break;
-		case 's': o->size = parse_uint("--size", optarg, HDR_LEN, MAX_SIZE); break;
-		case 'd': o->duration_ns = parse_seconds("--duration", optarg); break;
-		case 'i': o->interval_ns = parse_uint("--interval-ms", optarg, 1, 60000) * MS; break;
-		case 'g': o->grace_ns = parse_uint("--grace-ms", optarg, 0, 600000) * MS; break;
-		case 'w': o->wait_go = true; break;
+		case 'l':
+			o->local = optarg;
+			break;
+		case 'r':
+			o->remote = optarg;
+			break;
+		case 'p':
+			o->port = parse_uint("--port", optarg, 1, 65535);
+			break;
+		case 'R':
+			o->rate = parse_uint("--rate", optarg, 0, MAX_RATE);
+			break;
+		case 's':
+			o->size = parse_uint("--size", optarg, HDR_LEN, MAX_SIZE);
+			break;
+		case 'd':
+			o->duration_ns = parse_seconds("--duration", optarg);
+			break;
+		case 'i':
+			o->interval_ns = parse_uint("--interval-ms", optarg, 1, 60000) * MS;
+			break;
+		case 'g':
+			o->grace_ns = parse_uint("--grace-ms", optarg, 0, 600000) * MS;
+			break;
+		case 'w':
+			o->wait_go = true;
+			break;
 		case ':':
 			cli_usage_error("%s: needs a value", argv[optind - 1]);
 		default:
@@ -203,8 +222,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		cli_usage_error("%s: unexpected argument", argv[optind]);
 	if (!o->local || !o->remote)
 		cli_usage_error("%s is required (usage: " PROG " --local ADDR --remote ADDR"
-		    " [--port 7000] [--rate PPS] [--size BYTES] [--duration SECONDS]"
-		    " [--interval-ms 100] [--grace-ms 1000] [--wait-go])", o->local ? "--remote" : "--local");
+				" [--port 7000] [--rate PPS] [--size BYTES] [--duration SECONDS]"
+				" [--interval-ms 100] [--grace-ms 1000] [--wait-go])",
+				o->local ? "--remote" : "--local");
 }
 
 /* ---- socket ---- */
@@ -220,7 +240,7 @@ static int open_socket(const struct opts *o, int family)
 	cli_resolve("--local", o->local, o->port, &ss, &len);
 	if (ss.ss_family != family)
 		cli_usage_error("--remote: %s is not of the address family of --local %s",
-		    o->remote, o->local);
+				o->remote, o->local);
 	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return err_sys("socket for %s", o->local);
@@ -256,8 +276,14 @@ static uint32_t socket_drops(int fd)
 static bool outage_errno(int e)
 {
 	switch (e) {
-	case EBADF: case EFAULT: case ENOTSOCK: case EDESTADDRREQ: case EMSGSIZE:
-	case EOPNOTSUPP: case EAFNOSUPPORT: case ENOMEM:
+	case EBADF:
+	case EFAULT:
+	case ENOTSOCK:
+	case EDESTADDRREQ:
+	case EMSGSIZE:
+	case EOPNOTSUPP:
+	case EAFNOSUPPORT:
+	case ENOMEM:
 		return false;
 	}
 	return true;
@@ -284,7 +310,9 @@ static void sender_init(struct sender *s, const struct opts *o)
 		put_be64(p + 24, s->run_id);
 		s->iov[i] = (struct iovec){ p, o->size };
 		s->msgs[i].msg_hdr = (struct msghdr){ .msg_name = &s->dst,
-		    .msg_namelen = s->dst_len, .msg_iov = &s->iov[i], .msg_iovlen = 1 };
+						      .msg_namelen = s->dst_len,
+						      .msg_iov = &s->iov[i],
+						      .msg_iovlen = 1 };
 	}
 }
 
@@ -294,8 +322,7 @@ static uint64_t packets_due(const struct sender *s, int64_t now)
 {
 	int64_t el = now - s->t0;
 
-	return (uint64_t)(el / NS) * s->o->rate +
-	    (uint64_t)(el % NS) * s->o->rate / NS + 1;
+	return (uint64_t)(el / NS) * s->o->rate + (uint64_t)(el % NS) * s->o->rate / NS + 1;
 }
 
 /* When packet number k (from 1) is due. */
@@ -312,8 +339,9 @@ static void tx_roll(struct sender *s, int64_t now)
 	int64_t cur = now - now % s->o->interval_ns;
 
 	while (s->ivl_start < cur) {
-		emit("{\"type\":\"tx\",\"start_ns\":%" PRId64 ",\"tx\":%" PRIu64 ",\"txerr\":%" PRIu64 "}",
-		    s->ivl_start, s->ivl_tx, s->ivl_txerr);
+		emit("{\"type\":\"tx\",\"start_ns\":%" PRId64 ",\"tx\":%" PRIu64
+		     ",\"txerr\":%" PRIu64 "}",
+		     s->ivl_start, s->ivl_tx, s->ivl_txerr);
 		s->ivl_tx = s->ivl_txerr = 0;
 		s->ivl_start += s->o->interval_ns;
 	}
@@ -457,13 +485,13 @@ static void emit_end(const struct sender *s, const struct receiver *r)
 	double secs = (double)(s->t_end - s->t0) / NS;
 
 	emit("{\"type\":\"end\",\"tx_total\":%" PRIu64 ",\"txerr_total\":%" PRIu64
-	    ",\"rx_total\":%" PRIu64 ",\"dup_total\":%" PRIu64 ",\"reorder_total\":%" PRIu64
-	    ",\"last_seq_sent\":%" PRIu64 ",\"highest_seq_rx\":%" PRIu64 ",\"achieved_pps\":%.1f"
-	    ",\"late_total\":%" PRIu64 ",\"lost_total\":%" PRIu64 ",\"rcvbuf_drops\":%" PRIu32
-	    ",\"run_id\":\"%016" PRIx64 "\"}",
-	    s->tx_total, s->txerr_total, r->rx_total, r->dup_total, r->reorder_total,
-	    s->seq, r->highest, secs > 0 ? (double)s->seq / secs : 0.0,
-	    r->late_total, r->lost_total, socket_drops(r->fd), s->run_id);
+	     ",\"rx_total\":%" PRIu64 ",\"dup_total\":%" PRIu64 ",\"reorder_total\":%" PRIu64
+	     ",\"last_seq_sent\":%" PRIu64 ",\"highest_seq_rx\":%" PRIu64 ",\"achieved_pps\":%.1f"
+	     ",\"late_total\":%" PRIu64 ",\"lost_total\":%" PRIu64 ",\"rcvbuf_drops\":%" PRIu32
+	     ",\"run_id\":\"%016" PRIx64 "\"}",
+	     s->tx_total, s->txerr_total, r->rx_total, r->dup_total, r->reorder_total, s->seq,
+	     r->highest, secs > 0 ? (double)s->seq / secs : 0.0, r->late_total, r->lost_total,
+	     socket_drops(r->fd), s->run_id);
 }
 
 /* "ready" on stdout, then one byte on stdin: go. EOF: the starter is gone. */

@@ -54,8 +54,8 @@ static void gap_emit(struct receiver *r, const struct gap *g)
 
 	r->lost_total += n;
 	emit("{\"type\":\"loss\",\"start_ns\":%" PRId64 ",\"end_ns\":%" PRId64
-	    ",\"packets\":%" PRIu64 ",\"first_seq\":%" PRIu64 ",\"last_seq\":%" PRIu64 "}",
-	    g->start_ns, g->end_ns, n, g->first, g->last);
+	     ",\"packets\":%" PRIu64 ",\"first_seq\":%" PRIu64 ",\"last_seq\":%" PRIu64 "}",
+	     g->start_ns, g->end_ns, n, g->first, g->last);
 }
 
 /* Open a slot at absolute index `at`, compacting the consumed head first
@@ -79,8 +79,8 @@ static size_t gap_open(struct receiver *r, size_t at)
 	return at;
 }
 
-static void gap_add(struct receiver *r, uint64_t first, uint64_t last,
-    int64_t start_ns, int64_t end_ns)
+static void gap_add(struct receiver *r, uint64_t first, uint64_t last, int64_t start_ns,
+		    int64_t end_ns)
 {
 	size_t at = gap_open(r, r->ngaps);
 
@@ -126,7 +126,7 @@ static void gap_fill(struct receiver *r, uint64_t seq, int64_t sent)
 static void gaps_final(struct receiver *r, int64_t now, bool all)
 {
 	while (r->gap_head < r->ngaps &&
-	    (all || now - r->gaps[r->gap_head].end_ns >= r->o->grace_ns))
+	       (all || now - r->gaps[r->gap_head].end_ns >= r->o->grace_ns))
 		gap_emit(r, &r->gaps[r->gap_head++]);
 	if (r->gap_head == r->ngaps)
 		r->gap_head = r->ngaps = 0;
@@ -137,8 +137,9 @@ static enum seq_kind seq_track(struct receiver *r, uint64_t seq, int64_t sent)
 	if (seq > r->highest) {
 		if (seq > r->highest + 1)
 			gap_add(r, r->highest + 1, seq - 1,
-			    r->highest ? r->highest_ns : (r->run_epoch < sent ? r->run_epoch : sent),
-			    sent);
+				r->highest ? r->highest_ns
+					   : (r->run_epoch < sent ? r->run_epoch : sent),
+				sent);
 		seen_advance(r->seen, r->highest, seq);
 		seen_test_set(r->seen, seq);
 		r->highest = seq;
@@ -161,7 +162,8 @@ static void run_reset(struct receiver *r, uint64_t run, int64_t now)
 {
 	gaps_final(r, now, true);
 	emit("{\"type\":\"reset\",\"run_id\":\"%016" PRIx64 "\",\"prev_run_id\":\"%016" PRIx64
-	    "\",\"prev_highest_seq_rx\":%" PRIu64 "}", run, r->run_id, r->highest);
+	     "\",\"prev_highest_seq_rx\":%" PRIu64 "}",
+	     run, r->run_id, r->highest);
 	r->prev_run_id = r->run_id;
 	r->run_id = run;
 	r->run_epoch = r->highest_ns;
@@ -169,8 +171,8 @@ static void run_reset(struct receiver *r, uint64_t run, int64_t now)
 	memset(r->seen, 0, WIN_BITS / 8);
 }
 
-static enum seq_kind seq_classify(struct receiver *r, uint64_t run, uint64_t seq,
-    int64_t sent, int64_t now)
+static enum seq_kind seq_classify(struct receiver *r, uint64_t run, uint64_t seq, int64_t sent,
+				  int64_t now)
 {
 	if (run == r->prev_run_id && r->prev_run_id)
 		return SEQ_STALE;
@@ -188,8 +190,8 @@ static void rx_emit(struct receiver *r, int64_t idx)
 	struct rx_bucket *b = &r->ring[idx % r->nring];
 
 	emit("{\"type\":\"rx\",\"start_ns\":%" PRId64 ",\"rx\":%" PRIu64 ",\"dup\":%" PRIu64
-	    ",\"reorder\":%" PRIu64 ",\"late\":%" PRIu64 "}",
-	    idx * r->o->interval_ns, b->rx, b->dup, b->reorder, b->late);
+	     ",\"reorder\":%" PRIu64 ",\"late\":%" PRIu64 "}",
+	     idx * r->o->interval_ns, b->rx, b->dup, b->reorder, b->late);
 	*b = (struct rx_bucket){ 0 };
 }
 
@@ -199,8 +201,8 @@ static void rx_roll(struct receiver *r, int64_t now, bool all)
 {
 	int64_t ivl = r->o->interval_ns;
 
-	while (all ? r->next_report <= now / ivl :
-	    (r->next_report + 1) * ivl + r->o->grace_ns <= now)
+	while (all ? r->next_report <= now / ivl
+		   : (r->next_report + 1) * ivl + r->o->grace_ns <= now)
 		rx_emit(r, r->next_report++);
 }
 

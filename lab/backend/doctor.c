@@ -25,7 +25,8 @@
 static bool host_esp(char *why, size_t len)
 {
 	if (geteuid() != 0) {
-		snprintf(why, len, "not root: the host backend needs CAP_NET_ADMIN and CAP_SYS_ADMIN");
+		snprintf(why, len,
+			 "not root: the host backend needs CAP_NET_ADMIN and CAP_SYS_ADMIN");
 		return false;
 	}
 	if (xfrm_probe_esp(why, len) != 1) {
@@ -126,7 +127,8 @@ static int probe_userns(char *why, size_t len)
 {
 	bool ok = unshare(CLONE_NEWUSER) == 0;
 
-	snprintf(why, len, "%s", ok ? "unshare(CLONE_NEWUSER) works" : "unshare(CLONE_NEWUSER) refused");
+	snprintf(why, len, "%s",
+		 ok ? "unshare(CLONE_NEWUSER) works" : "unshare(CLONE_NEWUSER) refused");
 	return ok;
 }
 
@@ -149,8 +151,10 @@ static void check_plugins(json_t *doc, bool as_json)
 		free(path);
 	}
 	add(doc, "charon_plugins", !missing.len,
-	    missing.len ? missing.buf : "random nonce kdf openssl pem pkcs1 x509 kernel-netlink "
-	    "socket-default vici all present", as_json);
+	    missing.len ? missing.buf
+			: "random nonce kdf openssl pem pkcs1 x509 kernel-netlink "
+			  "socket-default vici all present",
+	    as_json);
 	sb_free(&missing);
 }
 
@@ -182,8 +186,10 @@ int doctor_run(bool as_json)
 	kernel = uml_kernel();
 	rel = uml_modules_release();
 	snprintf(why, sizeof(why), "%s, modules %s%s", kernel ? kernel : err_msg(),
-		 rel ? rel : "missing", uml_needs_fpfix() ?
-		 "; this CPU's XSAVE area needs the uml-fpfix shim (built with ikelab)" : "");
+		 rel ? rel : "missing",
+		 uml_needs_fpfix()
+			 ? "; this CPU's XSAVE area needs the uml-fpfix shim (built with ikelab)"
+			 : "");
 	add(doc, "user_mode_linux", kernel && rel, why, as_json);
 	free(rel);
 	err_clear();
@@ -195,7 +201,8 @@ int doctor_run(bool as_json)
 		puts(text);
 		free(text);
 	} else {
-		printf("--kernel auto picks: %s\n", pick ? pick : "nothing (no ESP in this kernel, no user-mode Linux)");
+		printf("--kernel auto picks: %s\n",
+		       pick ? pick : "nothing (no ESP in this kernel, no user-mode Linux)");
 	}
 	json_decref(doc);
 	return pick ? 0 : 1;

@@ -18,7 +18,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#define CHARON_START_MS 20000   /* user-mode Linux is slow to exec */
+#define CHARON_START_MS 20000 /* user-mode Linux is slow to exec */
 #define TRAP_WAIT_MS 10000
 
 char *lab_find_file(const char *path)
@@ -60,7 +60,8 @@ int lab_plan_check_charon(struct lab_plan *plan, const char *override)
 			return err_wrap("--charon");
 		if (p->charon)
 			return err_wrap("%s: charon", p->path);
-		return err_wrap("install strongswan-charon (make deps) or set 'charon:' in %s", p->path);
+		return err_wrap("install strongswan-charon (make deps) or set 'charon:' in %s",
+				p->path);
 	}
 	return 0;
 }
@@ -174,8 +175,8 @@ static int build_links(struct builder *b, struct nl_sock **socks)
 		snprintf(zn, sizeof(zn), "eth%u", next_if[z]++);
 		if (net_veth_add(socks[a], an, zn, b->nsfd[z]) < 0 ||
 		    net_addr_add(socks[a], an, e[0].address) < 0 ||
-		    net_addr_add(socks[z], zn, e[1].address) < 0 ||
-		    net_link_up(socks[a], an) < 0 || net_link_up(socks[z], zn) < 0)
+		    net_addr_add(socks[z], zn, e[1].address) < 0 || net_link_up(socks[a], an) < 0 ||
+		    net_link_up(socks[z], zn) < 0)
 			return err_wrap("link %s:%s <-> %s:%s", e[0].node, an, e[1].node, zn);
 	}
 	return 0;
@@ -303,10 +304,13 @@ static int start_peers(struct builder *b)
 		struct peer *p = &b->peers[i];
 
 		peer_setup(b, i);
-		json_object_set_new(nodes, p->name, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
-			"role", "peer", "netns", p->netns, "dir", p->dir,
-			"ike_addr", p->local_addr, "protected", topo_peer(t, i)->protected_addr,
-			"charon_binary", p->profile->charon ? p->profile->charon : PROFILE_DEFAULT_CHARON));
+		json_object_set_new(nodes, p->name,
+				    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "role", "peer",
+					      "netns", p->netns, "dir", p->dir, "ike_addr",
+					      p->local_addr, "protected",
+					      topo_peer(t, i)->protected_addr, "charon_binary",
+					      p->profile->charon ? p->profile->charon
+								 : PROFILE_DEFAULT_CHARON));
 		if (peer_render(p, b->st->name) < 0 || peer_spawn(p, record_charon, b) < 0)
 			return -1;
 		trace("charon %s spawned", p->name);
@@ -342,7 +346,8 @@ static void print_summary(const struct builder *b, double secs)
 		const struct peer *p = &b->peers[i];
 
 		printf("  %-8s netns %-14s IKE %-15s protected %-15s charon pid %d\n", p->name,
-		       p->netns, p->local_addr, topo_peer(t, i)->protected_addr, (int)p->charon.pid);
+		       p->netns, p->local_addr, topo_peer(t, i)->protected_addr,
+		       (int)p->charon.pid);
 		printf("  %-8s trap policy %s === %s\n", "", p->local_ts, p->remote_ts);
 	}
 	for (unsigned i = 0; i < t->nodes_count; i++)
@@ -383,8 +388,8 @@ int lab_up_plan(const char *name, struct lab_plan *plan, bool quiet)
 	builder_init(&b, &st, plan);
 	json_object_set_new(st.doc, "controller", json_pack("{s:i}", "pid", (int)getpid()));
 	state_set_str(&st, "topology", plan->topo->path);
-	json_object_set_new(st.doc, "profiles", json_pack("[s?, s?]", plan->profile[0]->path,
-			    plan->profile[1]->path));
+	json_object_set_new(st.doc, "profiles",
+			    json_pack("[s?, s?]", plan->profile[0]->path, plan->profile[1]->path));
 	trace("up %s: plan loaded", name);
 	r = make_psk(&b);
 	if (r == 0)
@@ -486,7 +491,7 @@ static int stop_recorded(json_t *nodes)
 	json_t *node;
 	int r = 0;
 
-	json_object_foreach(nodes, name, node) {
+	json_object_foreach (nodes, name, node) {
 		struct proc_id id;
 
 		/* charon deletes its SAs and policies on TERM; its keeper
@@ -510,7 +515,7 @@ int lab_teardown(struct lab_state *st, bool keep_dir)
 
 	if (stop_recorded(json_object_get(st->doc, "nodes")) < 0)
 		r = -1;
-	json_array_foreach(list, i, ns)
+	json_array_foreach (list, i, ns)
 		if (json_is_string(ns) && netns_delete(json_string_value(ns)) < 0)
 			r = -1;
 	if (keep_dir) {
@@ -520,7 +525,7 @@ int lab_teardown(struct lab_state *st, bool keep_dir)
 		json_t *node;
 		char *path;
 
-		json_object_foreach(json_object_get(st->doc, "nodes"), name, node) {
+		json_object_foreach (json_object_get(st->doc, "nodes"), name, node) {
 			const char *dir = jget_str(node, "dir");
 
 			if (dir && rm_rf(dir) < 0)
@@ -601,8 +606,8 @@ static int copy_if_there(const char *src, const char *dst)
 int lab_copy_evidence(const char *name, const char *dest)
 {
 	static const char *const files[] = {
-		"run/charon.log", "run/strongswan.conf", "swanctl/swanctl.conf", "charon.out",
-		"charon.exit",
+		"run/charon.log", "run/strongswan.conf", "swanctl/swanctl.conf",
+		"charon.out",     "charon.exit",
 	};
 	struct lab_state st;
 	struct err_saved saved;
@@ -617,7 +622,7 @@ int lab_copy_evidence(const char *name, const char *dest)
 		err_restore(&saved);
 		return -1;
 	}
-	json_object_foreach(json_object_get(st.doc, "nodes"), peer, node) {
+	json_object_foreach (json_object_get(st.doc, "nodes"), peer, node) {
 		const char *dir = jget_str(node, "dir");
 		char *to = xasprintf("%s/%s", dest, peer);
 
@@ -628,8 +633,9 @@ int lab_copy_evidence(const char *name, const char *dest)
 		copy_net_counters(jget_str(node, "netns"), to);
 		for (size_t i = 0; i < ARRAY_LEN(files); i++) {
 			char *src = xasprintf("%s/%s", dir, files[i]);
-			char *dst = xasprintf("%s/%s", to, strrchr(files[i], '/') ?
-					      strrchr(files[i], '/') + 1 : files[i]);
+			char *dst = xasprintf("%s/%s", to,
+					      strrchr(files[i], '/') ? strrchr(files[i], '/') + 1
+								     : files[i]);
 
 			if (copy_if_there(src, dst) < 0)
 				r = -1;

@@ -16,10 +16,10 @@
 
 struct up_opts {
 	const char *name;
-	const char *topology;   /* file */
-	const char *peers;      /* profile file for every peer */
-	const char *kernel;     /* auto | host | uml */
-	const char *charon;     /* overrides the profile's binary, or NULL */
+	const char *topology; /* file */
+	const char *peers;    /* profile file for every peer */
+	const char *kernel;   /* auto | host | uml */
+	const char *charon;   /* overrides the profile's binary, or NULL */
 	bool quiet;
 };
 
@@ -27,7 +27,7 @@ struct up_opts {
  * the topology and one profile per peer (in the topology's peer order). */
 struct lab_plan {
 	struct topology *topo;
-	bool borrowed_topo;     /* owned by someone else (a scenario) */
+	bool borrowed_topo; /* owned by someone else (a scenario) */
 	struct profile *profile[2];
 };
 int lab_plan_load(struct lab_plan *plan, const struct up_opts *o);

@@ -38,7 +38,8 @@ int state_name_check(const char *name)
 {
 	if (!name_valid(name, LAB_NAME_MAX))
 		return err_set("invalid lab name '%s': use 1-%d letters, digits, '-' or '_', "
-			       "starting with a letter or digit", name ? name : "", LAB_NAME_MAX);
+			       "starting with a letter or digit",
+			       name ? name : "", LAB_NAME_MAX);
 	return 0;
 }
 
@@ -62,7 +63,8 @@ static int lock_dir(struct lab_state *st, int wait_ms)
 		if (mono_ns() >= deadline) {
 			close(st->lock_fd);
 			st->lock_fd = -1;
-			return err_set("lab '%s' is busy: another ikelab holds %s", st->name, st->dir);
+			return err_set("lab '%s' is busy: another ikelab holds %s", st->name,
+				       st->dir);
 		}
 		sleep_ms(50);
 	}
@@ -111,7 +113,8 @@ int state_claim(struct lab_state *st, const char *name, const char *backend)
 			goto claimed;
 		if (errno == EEXIST)
 			return err_set("lab '%s' already exists (%s); take it down first with "
-				       "'ikelab down --name %s'", name, st->dir, name);
+				       "'ikelab down --name %s'",
+				       name, st->dir, name);
 		return err_sys("create %s", st->dir);
 	}
 claimed:
@@ -152,7 +155,8 @@ int state_peek(struct lab_state *st, const char *name)
 	st->dir = state_dir(name);
 	if (!path_exists(st->dir))
 		return err_set("no lab named '%s' (nothing at %s); bring one up with "
-			       "'ikelab up --name %s'", name, st->dir, name);
+			       "'ikelab up --name %s'",
+			       name, st->dir, name);
 	return load_doc(st);
 }
 

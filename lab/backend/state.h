@@ -27,8 +27,8 @@ int state_name_check(const char *name);
 struct lab_state {
 	char *name;
 	char *dir;
-	json_t *doc;        /* contents of lab.json */
-	int lock_fd;        /* flock on the run directory, -1 if not held */
+	json_t *doc; /* contents of lab.json */
+	int lock_fd; /* flock on the run directory, -1 if not held */
 };
 
 /* Claim a new lab: create its run directory (the atomic step that makes
@@ -45,8 +45,8 @@ void state_close(struct lab_state *st);
 /* Helpers on the document. */
 void state_set_str(struct lab_state *st, const char *key, const char *val);
 const char *state_get_str(const struct lab_state *st, const char *key);
-json_t *state_obj(struct lab_state *st, const char *key);   /* created if missing */
-json_t *state_arr(struct lab_state *st, const char *key);   /* created if missing */
+json_t *state_obj(struct lab_state *st, const char *key); /* created if missing */
+json_t *state_arr(struct lab_state *st, const char *key); /* created if missing */
 json_t *state_proc_json(const struct proc_id *id);
 int state_proc_from_json(const json_t *j, struct proc_id *id);
 

@@ -37,14 +37,17 @@ static json_t *kernel_json(const char *netns)
 		char spi[16];
 
 		snprintf(spi, sizeof(spi), "%08x", d.sas[i].spi);
-		json_array_append_new(sas, json_pack("{s:s, s:s, s:s, s:i, s:i}", "src", d.sas[i].src,
-			"dst", d.sas[i].dst, "spi", spi, "reqid", (int)d.sas[i].reqid,
-			"proto", (int)d.sas[i].proto));
+		json_array_append_new(sas,
+				      json_pack("{s:s, s:s, s:s, s:i, s:i}", "src", d.sas[i].src,
+						"dst", d.sas[i].dst, "spi", spi, "reqid",
+						(int)d.sas[i].reqid, "proto", (int)d.sas[i].proto));
 	}
 	for (size_t i = 0; i < d.n_policies; i++)
-		json_array_append_new(pols, json_pack("{s:s, s:s, s:s, s:s, s:i}",
-			"src", d.policies[i].src, "dst", d.policies[i].dst, "dir", d.policies[i].dir,
-			"action", d.policies[i].action, "templates", d.policies[i].templates));
+		json_array_append_new(pols,
+				      json_pack("{s:s, s:s, s:s, s:s, s:i}", "src",
+						d.policies[i].src, "dst", d.policies[i].dst, "dir",
+						d.policies[i].dir, "action", d.policies[i].action,
+						"templates", d.policies[i].templates));
 	json_object_set_new(k, "sa_count", json_integer((json_int_t)d.n_sas));
 	json_object_set_new(k, "policy_count", json_integer((json_int_t)d.n_policies));
 	json_object_set_new(k, "sas", sas);
@@ -89,7 +92,8 @@ static json_t *charon_json(const json_t *node, json_t **sas)
 	{
 		struct vici_node *resp = NULL;
 
-		if (vici_cmd(v, "version", NULL, &resp, STATUS_VICI_MS) == 0 && vici_str(resp, "version"))
+		if (vici_cmd(v, "version", NULL, &resp, STATUS_VICI_MS) == 0 &&
+		    vici_str(resp, "version"))
 			json_object_set_new(c, "version", json_string(vici_str(resp, "version")));
 		vici_node_free(resp);
 	}
@@ -115,9 +119,10 @@ static json_t *node_json(const char *name, const json_t *node)
 	if (!sas)
 		sas = json_array();
 	sas_count(sas, &n);
-	json_object_set_new(o, "counts", json_pack("{s:i, s:i, s:i, s:i}", "ike_sas", n.ike,
-		"ike_established", n.ike_established, "child_sas", n.child,
-		"child_installed", n.child_installed));
+	json_object_set_new(o, "counts",
+			    json_pack("{s:i, s:i, s:i, s:i}", "ike_sas", n.ike, "ike_established",
+				      n.ike_established, "child_sas", n.child, "child_installed",
+				      n.child_installed));
 	json_object_set_new(o, "ike_sas", sas);
 	if (netns)
 		json_object_set_new(o, "kernel", kernel_json(netns));
@@ -129,17 +134,15 @@ static void print_text(const json_t *doc)
 	json_t *peers = json_object_get(doc, "peers"), *p;
 	size_t i;
 
-	printf("lab %s (%s, %s)\n", jget_str(doc, "name"),
-	       jget_str(doc, "backend"),
+	printf("lab %s (%s, %s)\n", jget_str(doc, "name"), jget_str(doc, "backend"),
 	       jget_str(doc, "phase"));
-	json_array_foreach(peers, i, p) {
+	json_array_foreach (peers, i, p) {
 		json_t *c = json_object_get(p, "charon"), *cnt = json_object_get(p, "counts");
 		json_t *k = json_object_get(p, "kernel");
 
 		printf("  %-8s charon pid %-6d %-5s %s  IKE_SAs %d (%d established)  "
 		       "CHILD_SAs %d (%d installed)  kernel SAs %d policies %d\n",
-		       jget_str(p, "name"),
-		       (int)json_integer_value(json_object_get(c, "pid")),
+		       jget_str(p, "name"), (int)json_integer_value(json_object_get(c, "pid")),
 		       json_is_true(json_object_get(c, "alive")) ? "alive" : "DEAD",
 		       jget_str(c, "version") ?: "",
 		       (int)json_integer_value(json_object_get(cnt, "ike_sas")),
@@ -171,7 +174,7 @@ int status_host(const char *name, bool as_json)
 	json_object_set(doc, "backend", json_object_get(st.doc, "backend"));
 	json_object_set(doc, "phase", json_object_get(st.doc, "phase"));
 	json_object_set_new(doc, "dir", json_string(st.dir));
-	json_object_foreach(json_object_get(st.doc, "nodes"), key, node)
+	json_object_foreach (json_object_get(st.doc, "nodes"), key, node)
 		json_array_append_new(peers, node_json(key, node));
 	json_object_set_new(doc, "peers", peers);
 	if (as_json) {
@@ -204,7 +207,7 @@ int exec_host(const char *name, const char *node_name, char *const cmd[])
 		const char *k;
 		json_t *v;
 
-		json_object_foreach(json_object_get(st.doc, "nodes"), k, v)
+		json_object_foreach (json_object_get(st.doc, "nodes"), k, v)
 			sb_addf(&names, "%s%s", names.len ? ", " : "", k);
 		err_set("lab '%s' has no peer named '%s' (it has: %s)", name, node_name,
 			names.buf ? names.buf : "none");
@@ -215,8 +218,9 @@ int exec_host(const char *name, const char *node_name, char *const cmd[])
 	netns = jget_str(node, "netns");
 	dir = jget_str(node, "dir");
 	fd = netns_open(netns);
-	if (fd < 0 || (dir ? peer_enter(dir, fd) : (setns(fd, CLONE_NEWNET) < 0 ?
-		       err_sys("setns(CLONE_NEWNET)") : 0)) < 0) {
+	if (fd < 0 ||
+	    (dir ? peer_enter(dir, fd)
+		 : (setns(fd, CLONE_NEWNET) < 0 ? err_sys("setns(CLONE_NEWNET)") : 0)) < 0) {
 		err_wrap("entering %s of lab '%s'", node_name, name);
 		state_close(&st);
 		return -1;

@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define CAPTURE_MAX (256 * 1024)    /* what we keep of a child's output */
+#define CAPTURE_MAX (256 * 1024) /* what we keep of a child's output */
 
 /* ---- argv ------------------------------------------------------------------ */
 
@@ -94,7 +94,8 @@ static char *resolve(const char *prog, bool search)
 
 		while (*p) {
 			size_t len = strcspn(p, ":");
-			char *cand = xasprintf("%.*s/%s", (int)(len ? len : 1), len ? p : ".", prog);
+			char *cand =
+				xasprintf("%.*s/%s", (int)(len ? len : 1), len ? p : ".", prog);
 
 			if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0)
 				return cand;
@@ -137,9 +138,9 @@ static void close_all(int fds[3])
  * failure writes one errno value on errpipe and exits 127, so that the
  * parent can say what went wrong instead of "exited with status 127".
  */
-static void __attribute__((noreturn)) child(const char *exe, char *const argv[],
-					    const struct spawn_opts *o, int theirs[3], int null,
-					    int errpipe)
+static void __attribute__((noreturn))
+child(const char *exe, char *const argv[], const struct spawn_opts *o, int theirs[3], int null,
+      int errpipe)
 {
 	int step = 0;
 
@@ -188,12 +189,11 @@ static void __attribute__((noreturn)) child(const char *exe, char *const argv[],
 		_exit(126);
 	step = 3;
 	execv(exe, argv);
-fail:
-	{
-		int msg[2] = { step, errno };
+fail : {
+	int msg[2] = { step, errno };
 
-		(void)!write(errpipe, msg, sizeof(msg));
-	}
+	(void)!write(errpipe, msg, sizeof(msg));
+}
 	_exit(127);
 }
 
@@ -381,8 +381,8 @@ int spawn_wait(struct spawn_proc *p, int timeout_ms)
 	return err_set("%s %s", p->name, how);
 }
 
-int spawn_run(char *const argv[], const struct spawn_opts *o, int timeout_ms,
-	      struct strbuf *out, struct strbuf *err)
+int spawn_run(char *const argv[], const struct spawn_opts *o, int timeout_ms, struct strbuf *out,
+	      struct strbuf *err)
 {
 	struct spawn_opts opts = o ? *o : (struct spawn_opts){ 0 };
 	struct spawn_proc p;

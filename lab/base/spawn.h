@@ -50,23 +50,23 @@ void argv_free(struct argv *a);
 
 /* What each of the child's stdin, stdout and stderr is. */
 enum spawn_io {
-	SPAWN_NULL = 0,         /* /dev/null (the default: nothing leaks in or out) */
-	SPAWN_INHERIT,          /* ours */
-	SPAWN_FD,               /* the descriptor given in fd[] (the caller keeps it) */
-	SPAWN_PIPE,             /* a pipe; our end in spawn_proc.fd[] */
-	SPAWN_CAPTURE,          /* a pipe read into spawn_proc.out / .err while waiting */
-	SPAWN_TO_OUT,           /* stderr only: wherever stdout goes */
+	SPAWN_NULL = 0, /* /dev/null (the default: nothing leaks in or out) */
+	SPAWN_INHERIT,  /* ours */
+	SPAWN_FD,       /* the descriptor given in fd[] (the caller keeps it) */
+	SPAWN_PIPE,     /* a pipe; our end in spawn_proc.fd[] */
+	SPAWN_CAPTURE,  /* a pipe read into spawn_proc.out / .err while waiting */
+	SPAWN_TO_OUT,   /* stderr only: wherever stdout goes */
 };
 
 struct spawn_opts {
-	enum spawn_io io[3];    /* stdin, stdout, stderr */
-	int fd[3];              /* for SPAWN_FD */
-	bool enter_netns;       /* setns() into netns_fd first */
+	enum spawn_io io[3]; /* stdin, stdout, stderr */
+	int fd[3];           /* for SPAWN_FD */
+	bool enter_netns;    /* setns() into netns_fd first */
 	int netns_fd;
-	bool new_session;       /* setsid(): signals to our group do not reach it */
-	bool search_path;       /* argv[0] without '/' is looked up in PATH */
-	bool keep_fds;          /* descriptors above 2 stay open across exec */
-	const char *cwd;        /* working directory of the child, or NULL */
+	bool new_session; /* setsid(): signals to our group do not reach it */
+	bool search_path; /* argv[0] without '/' is looked up in PATH */
+	bool keep_fds;    /* descriptors above 2 stay open across exec */
+	const char *cwd;  /* working directory of the child, or NULL */
 	/* Runs in the child after the rest, just before exec; non-zero makes
 	 * the child exit with status 126. Async-signal-safe calls only. */
 	int (*before_exec)(void *ctx);
@@ -86,7 +86,7 @@ struct spawn_proc {
 	char *name;             /* argv[0], for messages */
 	int status;             /* wait status once spawn_wait returned */
 	bool reaped;
-	bool timed_out;         /* spawn_wait killed it at its deadline */
+	bool timed_out; /* spawn_wait killed it at its deadline */
 };
 
 /* Start argv[0] (an absolute path, or a name looked up in PATH with
@@ -101,8 +101,8 @@ int spawn_wait(struct spawn_proc *p, int timeout_ms);
 
 /* spawn_start + spawn_wait + spawn_proc_free. out/err, when not NULL,
  * receive what the child wrote there (they set SPAWN_CAPTURE). */
-int spawn_run(char *const argv[], const struct spawn_opts *o, int timeout_ms,
-	      struct strbuf *out, struct strbuf *err);
+int spawn_run(char *const argv[], const struct spawn_opts *o, int timeout_ms, struct strbuf *out,
+	      struct strbuf *err);
 
 /* Close our ends, free captured output, and reap the child if it is still
  * there (SIGKILL first): no zombie and no descriptor outlives the proc. */

@@ -18,8 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SCRIPT_TIMEOUT_MS 120000   /* a baseline script; a lab is up in seconds */
-#define PROBE_MARGIN_MS 30000      /* a probe beyond its duration */
+#define SCRIPT_TIMEOUT_MS 120000 /* a baseline script; a lab is up in seconds */
+#define PROBE_MARGIN_MS 30000    /* a probe beyond its duration */
 
 /* A baseline script, as `sh SCRIPT DIR NAME` with our stdio: it sets a lab
  * up (or takes it down) with the usual tools, which takes seconds. */
@@ -70,13 +70,15 @@ static int bench_up_here(int rounds)
 		sh[i] = (double)(mono_ns() - t0) / 1e9;
 		run_script("scripts/baseline-down.sh", "/tmp/ikelab-baseline", "bench-shell");
 		if (r == 0)
-			printf("round %d: ikelab %.3f s, shell baseline %.3f s\n", i + 1, ik[i], sh[i]);
+			printf("round %d: ikelab %.3f s, shell baseline %.3f s\n", i + 1, ik[i],
+			       sh[i]);
 	}
 	if (r == 0) {
 		double mi = median(ik, rounds), ms = median(sh, rounds);
 
 		printf("up to trap policies, median of %d: ikelab %.3f s, shell baseline %.3f s, "
-		       "ratio %.2f\n", rounds, mi, ms, mi / ms);
+		       "ratio %.2f\n",
+		       rounds, mi, ms, mi / ms);
 		printf("BENCH up_seconds=%.3f baseline_seconds=%.3f ratio=%.3f\n", mi, ms, mi / ms);
 	}
 	free(ik);
@@ -107,9 +109,9 @@ static int probe_launch(struct probe_run *pr, const char *netns, const char *loc
 		return -1;
 	snprintf(exe, sizeof(exe), "%s", self_exe());
 	argv_addf(&a, "%s/ikelab-probe", dirname(exe));
-	argv_addv(&a, (char *const[]){ "--local", (char *)local, "--remote", (char *)remote,
-				       "--rate", "0", "--duration", (char *)secs, "--port", "7100",
-				       NULL });
+	argv_addv(&a,
+		  (char *const[]){ "--local", (char *)local, "--remote", (char *)remote, "--rate",
+				   "0", "--duration", (char *)secs, "--port", "7100", NULL });
 	r = spawn_start(&pr->proc, a.v, &o);
 	argv_free(&a);
 	close(o.netns_fd);
@@ -147,7 +149,7 @@ static void probe_pair(const char *lab, const char *a, const char *b, double sec
 		if (probe_launch(&pb, nb, b, a, s) == 0) {
 			probe_collect(&pa, secs);
 			probe_collect(&pb, secs);
-			pps[0] = pb.rx_pps;     /* alice>bob, as bob received it */
+			pps[0] = pb.rx_pps; /* alice>bob, as bob received it */
 			pps[1] = pa.rx_pps;
 		} else {
 			spawn_proc_free(&pa.proc);
@@ -176,8 +178,8 @@ static int bench_esp_here(void)
 	printf("  through ESP (AES-GCM tunnel)     alice>bob %8.0f pps  bob>alice %8.0f pps\n",
 	       esp[0], esp[1]);
 	printf("BENCH esp_pps=%.0f cleartext_pps=%.0f ratio=%.2f\n", (esp[0] + esp[1]) / 2,
-	       (clear[0] + clear[1]) / 2, (clear[0] + clear[1]) > 0 ?
-	       (esp[0] + esp[1]) / (clear[0] + clear[1]) : 0);
+	       (clear[0] + clear[1]) / 2,
+	       (clear[0] + clear[1]) > 0 ? (esp[0] + esp[1]) / (clear[0] + clear[1]) : 0);
 	return 0;
 }
 
@@ -186,8 +188,11 @@ static int bench_esp_here(void)
 static int bench_record_here(double secs, int traffic)
 {
 	struct up_opts o = { .name = "bench-rec", .quiet = true };
-	struct rec_opts ro = { .lab = o.name, .out = "/tmp/ikelab-bench-record",
-			       .duration = secs, .rate = 10, .grace = 2 };
+	struct rec_opts ro = { .lab = o.name,
+			       .out = "/tmp/ikelab-bench-record",
+			       .duration = secs,
+			       .rate = 10,
+			       .grace = 2 };
 	struct recorder *rec;
 	json_t *s;
 	int r;
@@ -220,8 +225,9 @@ static int bench_record_here(double secs, int traffic)
 
 		printf("record at 10 Hz on two peers, %.0f s%s: recorder CPU %.2f s per minute "
 		       "(%.1f%% of one core), largest gap between samples %.3f s (%.1f x the "
-		       "interval)\n", dur, traffic ? ", with probe traffic" : "", cpu / dur * 60,
-		       cpu / dur * 100, gap, gap / 0.1);
+		       "interval)\n",
+		       dur, traffic ? ", with probe traffic" : "", cpu / dur * 60, cpu / dur * 100,
+		       gap, gap / 0.1);
 		printf("BENCH record_cpu_pct=%.2f traffic=%d max_gap_s=%.3f\n", cpu / dur * 100,
 		       traffic, gap);
 	}
@@ -351,8 +357,9 @@ static int first_sa_boot(bool cold, struct first_sa_round *res)
 	free(path);
 	rm_rf(dir);
 	if (!j)
-		return rc < 0 ? -1 : err_set("bench first-sa: no result from the %s kernel",
-					     cold ? "cold" : "warm");
+		return rc < 0 ? -1
+			      : err_set("bench first-sa: no result from the %s kernel",
+					cold ? "cold" : "warm");
 	res->up_s = json_real_value(json_object_get(j, "up_s"));
 	res->first_us = json_real_value(json_object_get(j, "first_us"));
 	res->second_us = json_real_value(json_object_get(j, "second_us"));
@@ -375,7 +382,8 @@ static void first_sa_report(const char *what, struct first_sa_round *v, int n, d
 	for (int k = 0; k < 4; k++)
 		m[k] = median(col[k], n);
 	printf("  %-5s boot and halt %5.2f s   up %5.3f s   first SA %8.2f ms   second SA %6.2f ms"
-	       "   first/second %6.1f\n", what, m[0], m[1], m[2], m[3], m[2] / m[3]);
+	       "   first/second %6.1f\n",
+	       what, m[0], m[1], m[2], m[3], m[2] / m[3]);
 }
 
 /* Cold and warm kernels alternate, so both see the same machine. */
@@ -392,7 +400,8 @@ static int bench_first_sa_uml(int rounds)
 		if (first_sa_boot(cold_first, cold_first ? &cold[i] : &warm[i]) < 0 ||
 		    first_sa_boot(!cold_first, cold_first ? &warm[i] : &cold[i]) < 0)
 			return -1;
-		printf("round %d: cold first SA %.1f ms, up %.3f s | warm first SA %.2f ms, up %.3f s\n",
+		printf("round %d: cold first SA %.1f ms, up %.3f s | warm first SA %.2f ms, up "
+		       "%.3f s\n",
 		       i + 1, cold[i].first_us / 1e3, cold[i].up_s, warm[i].first_us / 1e3,
 		       warm[i].up_s);
 	}
@@ -401,8 +410,9 @@ static int bench_first_sa_uml(int rounds)
 	first_sa_report("warm", warm, rounds, mw);
 	printf("BENCH first_sa_ms_cold=%.2f first_sa_ms_warm=%.3f second_sa_ms_warm=%.3f "
 	       "up_s_cold=%.3f up_s_warm=%.3f boot_s_cold=%.2f boot_s_warm=%.2f "
-	       "ratio_first_sa=%.4f ratio_up=%.3f ratio_boot=%.3f\n", mc[2], mw[2], mw[3], mc[1], mw[1],
-	       mc[0], mw[0], mw[2] / mc[2], mw[1] / mc[1], mw[0] / mc[0]);
+	       "ratio_first_sa=%.4f ratio_up=%.3f ratio_boot=%.3f\n",
+	       mc[2], mw[2], mw[3], mc[1], mw[1], mc[0], mw[0], mw[2] / mc[2], mw[1] / mc[1],
+	       mw[0] / mc[0]);
 	return 0;
 }
 

@@ -24,16 +24,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#define OVERHEAD_S 8.0          /* a run's boot, up and down beyond its duration */
-#define JOB_SLACK_S 300         /* a run that takes this much past its estimate is killed */
+#define OVERHEAD_S 8.0  /* a run's boot, up and down beyond its duration */
+#define JOB_SLACK_S 300 /* a run that takes this much past its estimate is killed */
 
 struct sc {
 	char *file, *name, *description, *cites;
 	bool reproduces;
 	double duration_s;
 	uint64_t seed0;
-	unsigned next_seed;     /* seeds handed out so far */
-	json_t *runs;           /* per-seed results */
+	unsigned next_seed; /* seeds handed out so far */
+	json_t *runs;       /* per-seed results */
 	int reruns;
 	double wall_sum;
 	int wall_n;
@@ -46,7 +46,7 @@ struct job {
 	int64_t start;
 	char *tmp;
 	char lab[32];
-	int stopping;           /* 0, then SIGINT sent, then SIGKILL sent */
+	int stopping; /* 0, then SIGINT sent, then SIGKILL sent */
 };
 
 struct night {
@@ -69,8 +69,10 @@ struct night {
 char *charon_resolve(const char *path)
 {
 	static const char *const inside[] = {
-		"src/charon/charon", "libexec/ipsec/charon", "lib/ipsec/charon",
-		"usr/libexec/ipsec/charon", "usr/lib/ipsec/charon", "sbin/charon", "bin/charon",
+		"src/charon/charon",    "libexec/ipsec/charon",
+		"lib/ipsec/charon",     "usr/libexec/ipsec/charon",
+		"usr/lib/ipsec/charon", "sbin/charon",
+		"bin/charon",
 	};
 	struct stat st;
 
@@ -97,7 +99,8 @@ char *charon_resolve(const char *path)
 		free(c);
 	}
 	err_set("--charon %s: no charon in it (looked for src/charon/charon of a build tree, "
-		"and libexec/ipsec/charon or lib/ipsec/charon of an install prefix)", path);
+		"and libexec/ipsec/charon or lib/ipsec/charon of an install prefix)",
+		path);
 	return NULL;
 }
 
@@ -224,7 +227,7 @@ static int start_job(struct night *N, struct job *j)
 	r = spawn_start(&proc, a.v, &o);
 	if (r == 0) {
 		j->pid = proc.pid;
-		proc.reaped = true;     /* run_queue's to reap */
+		proc.reaped = true; /* run_queue's to reap */
 		spawn_proc_free(&proc);
 	} else if (o.fd[1] >= 0) {
 		dprintf(o.fd[1], "ikelab: %s\n", err_msg());
@@ -247,15 +250,15 @@ static double max_over_peers(const json_t *summary, const char *key)
 	json_t *p;
 	double m = 0;
 
-	json_object_foreach(json_object_get(summary, "peers"), name, p)
+	json_object_foreach (json_object_get(summary, "peers"), name, p)
 		if (json_number_value(json_object_get(p, key)) > m)
 			m = json_number_value(json_object_get(p, key));
 	return m;
 }
 
 /* What one run left behind, reduced to what the reports need. */
-static json_t *seed_result(const struct night *N, const struct job *j, const char *dir,
-			   double wall, int status)
+static json_t *seed_result(const struct night *N, const struct job *j, const char *dir, double wall,
+			   int status)
 {
 	char *path = xasprintf("%s/summary.json", dir), *rel;
 	json_t *s = json_load_file(path, 0, NULL), *violated = json_array(), *e, *dup;
@@ -268,26 +271,34 @@ static json_t *seed_result(const struct night *N, const struct job *j, const cha
 	free(path);
 	rel = xasprintf("%s/seed-%llu", j->sc->name, (unsigned long long)j->seed);
 	res = s ? jget_str(s, "result") : NULL;
-	json_array_foreach(json_object_get(s, "expectations"), i, e)
+	json_array_foreach (json_object_get(s, "expectations"), i, e)
 		if (!json_is_true(json_object_get(e, "held")))
-			json_array_append_new(violated, json_pack("{s:O, s:O, s:O, s:O?, s:O}", "name",
-				json_object_get(e, "name"), "actual", json_object_get(e, "actual"),
-				"limit", json_object_get(e, "limit"), "at", json_object_get(e, "at"),
-				"detail", json_object_get(e, "detail")));
-	json_object_foreach(json_object_get(s, "traffic"), k, t)
+			json_array_append_new(violated,
+					      json_pack("{s:O, s:O, s:O, s:O?, s:O}", "name",
+							json_object_get(e, "name"), "actual",
+							json_object_get(e, "actual"), "limit",
+							json_object_get(e, "limit"), "at",
+							json_object_get(e, "at"), "detail",
+							json_object_get(e, "detail")));
+	json_object_foreach (json_object_get(s, "traffic"), k, t)
 		lost += json_number_value(json_object_get(t, "lost"));
-	json_array_foreach(json_object_get(s, "duplicates"), i, dup)
+	json_array_foreach (json_object_get(s, "duplicates"), i, dup)
 		if (first_dup < 0 || json_number_value(json_object_get(dup, "start")) < first_dup)
 			first_dup = json_number_value(json_object_get(dup, "start"));
 	e = json_pack("{s:I, s:s, s:s, s:f, s:o, s:f, s:f, s:f}", "seed", (json_int_t)j->seed,
-		      "result", res ? res : "lab-error", "dir", rel, "wall_s", wall,
-		      "violated", violated, "max_ike", max_over_peers(s, "max_ike_established"),
-		      "max_child_per_ts", max_over_peers(s, "max_child_installed_per_ts"), "lost", lost);
-	json_object_set_new(e, "first_duplicate_s", first_dup < 0 ? json_null() : json_real(first_dup));
+		      "result", res ? res : "lab-error", "dir", rel, "wall_s", wall, "violated",
+		      violated, "max_ike", max_over_peers(s, "max_ike_established"),
+		      "max_child_per_ts", max_over_peers(s, "max_child_installed_per_ts"), "lost",
+		      lost);
+	json_object_set_new(e, "first_duplicate_s",
+			    first_dup < 0 ? json_null() : json_real(first_dup));
 	if (!res)
-		json_object_set_new(e, "lab_error", json_string(s && json_object_get(s, "lab_error") ?
-			jget_str(s, "lab_error") :
-			status ? "the run failed before it recorded anything (see its .log)" : "no summary"));
+		json_object_set_new(e, "lab_error",
+				    json_string(s && json_object_get(s, "lab_error")
+							? jget_str(s, "lab_error")
+						: status ? "the run failed before it recorded "
+							   "anything (see its .log)"
+							 : "no summary"));
 	else
 		json_object_set(e, "lab_error", json_object_get(s, "lab_error"));
 	json_object_set(e, "charon_version", json_object_get(s, "charon_version"));
@@ -382,7 +393,7 @@ static void watchdog(struct night *N)
 			kill(j->pid, SIGKILL);
 			j->stopping = 2;
 			if (spawn_start(&proc, argv, &o) == 0) {
-				proc.reaped = true;     /* run_queue's to reap */
+				proc.reaped = true; /* run_queue's to reap */
 				spawn_proc_free(&proc);
 			} else {
 				err_clear();
@@ -410,7 +421,7 @@ static int run_queue(struct night *N)
 				N->n_running++;
 		}
 		if (!N->n_running)
-			continue;       /* every run left could not start */
+			continue; /* every run left could not start */
 		pid = waitpid(-1, &status, WNOHANG);
 		if (pid == 0) {
 			watchdog(N);
@@ -440,7 +451,7 @@ static const char *status_of(const struct sc *c)
 	size_t i, good = 0, n = json_array_size(c->runs);
 	json_t *r;
 
-	json_array_foreach(c->runs, i, r)
+	json_array_foreach (c->runs, i, r)
 		good += as_expected(jget_str(r, "result"));
 	return good == n ? "pass" : good == 0 ? "fail" : "flaky";
 }
@@ -450,7 +461,7 @@ static const char *baseline_status(const json_t *base, const char *name)
 	size_t i;
 	json_t *s;
 
-	json_array_foreach(json_object_get(base, "scenarios"), i, s)
+	json_array_foreach (json_object_get(base, "scenarios"), i, s)
 		if (!strcmp(jget_str(s, "name") ?: "", name))
 			return jget_str(s, "status");
 	return NULL;
@@ -504,7 +515,7 @@ static void stats(const json_t *runs, const char *key, double *median, double *w
 	double *v = xcalloc(n + 1, sizeof(double));
 	json_t *r;
 
-	json_array_foreach(runs, i, r)
+	json_array_foreach (runs, i, r)
 		if (!json_is_null(json_object_get(r, key)) && json_object_get(r, key))
 			v[k++] = json_number_value(json_object_get(r, key));
 	qsort(v, k, sizeof(double), cmp_double);
@@ -519,12 +530,14 @@ static json_t *first_duplicate(const json_t *runs)
 	double *v = xcalloc(n + 1, sizeof(double));
 	json_t *r, *out;
 
-	json_array_foreach(runs, i, r)
+	json_array_foreach (runs, i, r)
 		if (json_is_number(json_object_get(r, "first_duplicate_s")))
 			v[k++] = json_number_value(json_object_get(r, "first_duplicate_s"));
 	qsort(v, k, sizeof(double), cmp_double);
-	out = k ? json_pack("{s:f, s:f, s:f}", "median", k % 2 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2,
-			    "min", v[0], "max", v[k - 1]) : json_null();
+	out = k ? json_pack("{s:f, s:f, s:f}", "median",
+			    k % 2 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2, "min", v[0], "max",
+			    v[k - 1])
+		: json_null();
 	free(v);
 	return out;
 }
@@ -536,7 +549,7 @@ static const json_t *worst_run(const json_t *runs)
 	size_t i;
 	json_t *r;
 
-	json_array_foreach(runs, i, r) {
+	json_array_foreach (runs, i, r) {
 		static const char *const keys[] = { "max_ike", "max_child_per_ts", "lost" };
 
 		if (!best) {
@@ -544,7 +557,8 @@ static const json_t *worst_run(const json_t *runs)
 			continue;
 		}
 		for (size_t k = 0; k < ARRAY_LEN(keys); k++) {
-			double a = json_number_value(json_object_get(r, keys[k])), b = json_number_value(json_object_get(best, keys[k]));
+			double a = json_number_value(json_object_get(r, keys[k])),
+			       b = json_number_value(json_object_get(best, keys[k]));
 
 			if (a != b) {
 				if (a > b)
@@ -570,7 +584,7 @@ static json_t *runs_by_seed(const json_t *runs)
 	size_t n = json_array_size(runs), i;
 	json_t **v = xcalloc(n + 1, sizeof(json_t *)), *out = json_array(), *r;
 
-	json_array_foreach(runs, i, r)
+	json_array_foreach (runs, i, r)
 		v[i] = r;
 	qsort(v, n, sizeof(json_t *), cmp_seed);
 	for (i = 0; i < n; i++)
@@ -588,30 +602,33 @@ static json_t *scenario_json(const struct night *N, const struct sc *c, const js
 	json_t *r, *j;
 	char *plot = NULL;
 
-	json_array_foreach(c->runs, i, r)
+	json_array_foreach (c->runs, i, r)
 		good += as_expected(jget_str(r, "result"));
 	stats(c->runs, "max_ike", &mi, &wi);
 	stats(c->runs, "max_child_per_ts", &mc, &wc);
 	stats(c->runs, "lost", &ml, &wl);
 	if (worst) {
-		char *png = xasprintf("%s/%s/timeline.png", N->o->out,
-				      jget_str(worst, "dir"));
+		char *png = xasprintf("%s/%s/timeline.png", N->o->out, jget_str(worst, "dir"));
 
 		if (path_exists(png))
 			plot = xasprintf("%s/timeline.png", jget_str(worst, "dir"));
 		free(png);
 	}
-	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:f, s:s, s:s, s:i}",
-		"name", c->name, "file", c->file, "expect", c->reproduces ? "reproduces" : "clean",
-		"description", c->description, "cites", c->cites,
-		"runs", (int)json_array_size(c->runs), "as_expected", (int)good,
-		"rate", json_array_size(c->runs) ? (double)good / (double)json_array_size(c->runs) : 0.0,
-		"status", status, "change", change_of(base ? baseline_status(base, c->name) : NULL, status),
-		"reruns", c->reruns);
-	json_object_set_new(j, "median", json_pack("{s:f, s:f, s:f}", "max_ike", mi,
-			    "max_child_per_ts", mc, "lost", ml));
-	json_object_set_new(j, "worst", json_pack("{s:f, s:f, s:f}", "max_ike", wi,
-			    "max_child_per_ts", wc, "lost", wl));
+	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:f, s:s, s:s, s:i}", "name", c->name,
+		      "file", c->file, "expect", c->reproduces ? "reproduces" : "clean",
+		      "description", c->description, "cites", c->cites, "runs",
+		      (int)json_array_size(c->runs), "as_expected", (int)good, "rate",
+		      json_array_size(c->runs) ? (double)good / (double)json_array_size(c->runs)
+					       : 0.0,
+		      "status", status, "change",
+		      change_of(base ? baseline_status(base, c->name) : NULL, status), "reruns",
+		      c->reruns);
+	json_object_set_new(
+		j, "median",
+		json_pack("{s:f, s:f, s:f}", "max_ike", mi, "max_child_per_ts", mc, "lost", ml));
+	json_object_set_new(
+		j, "worst",
+		json_pack("{s:f, s:f, s:f}", "max_ike", wi, "max_child_per_ts", wc, "lost", wl));
 	json_object_set_new(j, "time_to_first_duplicate_s", first_duplicate(c->runs));
 	json_object_set(j, "worst_seed", worst ? json_object_get(worst, "seed") : json_null());
 	json_object_set_new(j, "plot", plot ? json_string(plot) : json_null());
@@ -638,15 +655,16 @@ static json_t *charon_json(const struct night *N)
 		size_t k;
 		json_t *r;
 
-		json_array_foreach(N->sc[i].runs, k, r)
+		json_array_foreach (N->sc[i].runs, k, r)
 			if (json_is_string(json_object_get(r, "charon_version"))) {
 				v = json_object_get(r, "charon_version");
 				pl = json_object_get(r, "charon_plugins");
 				break;
 			}
 	}
-	return json_pack("{s:s, s:O?, s:O?}", "path", N->charon ? N->charon : PROFILE_DEFAULT_CHARON,
-			 "version", v, "plugins", pl);
+	return json_pack("{s:s, s:O?, s:O?}", "path",
+			 N->charon ? N->charon : PROFILE_DEFAULT_CHARON, "version", v, "plugins",
+			 pl);
 }
 
 static json_t *night_json(const struct night *N, const json_t *base, const char *started)
@@ -664,12 +682,12 @@ static json_t *night_json(const struct night *N, const json_t *base, const char 
 		runs += (int)json_array_size(N->sc[i].runs);
 		json_array_append_new(list, one);
 	}
-	s = json_pack("{s:s, s:s, s:s, s:i, s:i, s:o, s:s?, s:o}", "started", started,
-		      "finished", finished, "hostname", host, "jobs", (int)N->jobs,
-		      "seeds", (int)N->o->seeds, "charon", charon_json(N), "baseline", N->o->baseline,
-		      "scenarios", list);
-	json_object_set_new(s, "totals", json_pack("{s:i, s:i, s:i, s:f}", "scenarios", N->n_sc,
-			    "met", met, "runs", runs, "wall_s", (double)(mono_ns() - N->t0) / 1e9));
+	s = json_pack("{s:s, s:s, s:s, s:i, s:i, s:o, s:s?, s:o}", "started", started, "finished",
+		      finished, "hostname", host, "jobs", (int)N->jobs, "seeds", (int)N->o->seeds,
+		      "charon", charon_json(N), "baseline", N->o->baseline, "scenarios", list);
+	json_object_set_new(s, "totals",
+			    json_pack("{s:i, s:i, s:i, s:f}", "scenarios", N->n_sc, "met", met,
+				      "runs", runs, "wall_s", (double)(mono_ns() - N->t0) / 1e9));
 	return s;
 }
 
@@ -755,8 +773,9 @@ int nightly_main(const struct nightly_opts *o)
 	met = (int)json_integer_value(json_object_get(json_object_get(sum, "totals"), "met"));
 	total = N.n_sc;
 	printf("nightly: %d of %d scenario%s met their expectation in every run (%.0f s)\n"
-	       "  %s/index.html\n  %s/junit.xml\n  %s/summary.json\n", met, total,
-	       total == 1 ? "" : "s", (double)(mono_ns() - N.t0) / 1e9, o->out, o->out, o->out);
+	       "  %s/index.html\n  %s/junit.xml\n  %s/summary.json\n",
+	       met, total, total == 1 ? "" : "s", (double)(mono_ns() - N.t0) / 1e9, o->out, o->out,
+	       o->out);
 	rc = met == total ? 0 : 1;
 out:
 	json_decref(sum);

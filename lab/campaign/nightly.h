@@ -9,12 +9,12 @@
 #include <stdbool.h>
 
 struct nightly_opts {
-	char **scenarios;       /* files; none: every scenarios/ *.yaml */
+	char **scenarios; /* files; none: every scenarios/ *.yaml */
 	int n_scenarios;
 	unsigned seeds;
-	unsigned jobs;          /* labs at a time; 0: one per CPU */
-	const char *charon;     /* binary, build tree or install prefix */
-	const char *baseline;   /* an earlier night's summary.json */
+	unsigned jobs;        /* labs at a time; 0: one per CPU */
+	const char *charon;   /* binary, build tree or install prefix */
+	const char *baseline; /* an earlier night's summary.json */
 	const char *out;
 	bool live;
 };

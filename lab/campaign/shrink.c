@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MARGIN_MS 2000          /* after the last action, besides the grace */
-#define STEP_MS 1000            /* durations are whole seconds */
-#define NAMES_SHOWN 3           /* items named in one candidate's line */
+#define MARGIN_MS 2000 /* after the last action, besides the grace */
+#define STEP_MS 1000   /* durations are whole seconds */
+#define NAMES_SHOWN 3  /* items named in one candidate's line */
 
 /* ---- candidates ---------------------------------------------------------- */
 
@@ -74,8 +74,7 @@ static void **field_at(void *data, const cyaml_schema_field_t *f)
 
 static const void *field_get(const void *data, const cyaml_schema_field_t *f)
 {
-	return *(const void *const *)(const void *)((const char *)data +
-	    f->data_offset);
+	return *(const void *const *)(const void *)((const char *)data + f->data_offset);
 }
 
 static bool all_null(const void *data, const cyaml_schema_field_t *f)
@@ -94,8 +93,7 @@ static unsigned leaves_list(const struct scenario *s, struct leaf *out)
 	for (unsigned i = 0; i < s->peers_count; i++) {
 		const struct profile *set = s->peers[i].set;
 
-		for (const cyaml_schema_field_t *f = profile_fields;
-		    set && f->key; f++) {
+		for (const cyaml_schema_field_t *f = profile_fields; set && f->key; f++) {
 			const void *v = field_get(set, f);
 
 			if (v && f->value.type != CYAML_MAPPING) {
@@ -103,9 +101,10 @@ static unsigned leaves_list(const struct scenario *s, struct leaf *out)
 					out[n] = (struct leaf){ i, f, NULL };
 				n++;
 			}
-			for (const cyaml_schema_field_t *g = v &&
-			    f->value.type == CYAML_MAPPING ?
-			    f->value.mapping.fields : NULL; g && g->key; g++) {
+			for (const cyaml_schema_field_t *g = v && f->value.type == CYAML_MAPPING
+								     ? f->value.mapping.fields
+								     : NULL;
+			     g && g->key; g++) {
 				if (!field_get(v, g))
 					continue;
 				if (out)
@@ -132,8 +131,7 @@ unsigned shrink_leaves(const struct scenario *s)
 	return leaves_list(s, NULL);
 }
 
-const char *shrink_leaf_name(const struct scenario *s, unsigned leaf,
-    char *buf, size_t len)
+const char *shrink_leaf_name(const struct scenario *s, unsigned leaf, char *buf, size_t len)
 {
 	unsigned n;
 	struct leaf *l = leaves_all(s, &n);
@@ -141,12 +139,11 @@ const char *shrink_leaf_name(const struct scenario *s, unsigned leaf,
 	if (leaf >= n)
 		snprintf(buf, len, "?");
 	else if (l[leaf].sub)
-		snprintf(buf, len, "peers[%s].set.%s.%s",
-		    s->peers[l[leaf].peer].name, l[leaf].field->key,
-		    l[leaf].sub->key);
+		snprintf(buf, len, "peers[%s].set.%s.%s", s->peers[l[leaf].peer].name,
+			 l[leaf].field->key, l[leaf].sub->key);
 	else
-		snprintf(buf, len, "peers[%s].set.%s",
-		    s->peers[l[leaf].peer].name, l[leaf].field->key);
+		snprintf(buf, len, "peers[%s].set.%s", s->peers[l[leaf].peer].name,
+			 l[leaf].field->key);
 	free(l);
 	return buf;
 }
@@ -154,8 +151,7 @@ const char *shrink_leaf_name(const struct scenario *s, unsigned leaf,
 /* ---- rules the candidates follow ----------------------------------------- */
 
 /* Whether a kept rule holds until NAME (its until, or its own name). */
-static bool hold_kept(const struct scenario *s, const struct shrink_cand *c,
-    const char *name)
+static bool hold_kept(const struct scenario *s, const struct shrink_cand *c, const char *name)
 {
 	for (unsigned j = 0; j < s->faults_count; j++) {
 		const struct sc_fault *f = &s->faults[j];
@@ -172,8 +168,7 @@ void shrink_drop_releases(const struct scenario *s, struct shrink_cand *c)
 	for (unsigned i = 0; i < s->schedule_count; i++) {
 		const struct sc_entry *e = &s->schedule[i];
 
-		if (c->entry[i] && !strcmp(e->action, "release") &&
-		    !hold_kept(s, c, e->name))
+		if (c->entry[i] && !strcmp(e->action, "release") && !hold_kept(s, c, e->name))
 			c->entry[i] = false;
 	}
 }
@@ -192,16 +187,14 @@ static uint64_t entry_latest_ms(const struct sc_entry *e)
 	return e->at + jitter + skew;
 }
 
-uint32_t shrink_duration_floor(const struct scenario *s,
-    const struct shrink_cand *c)
+uint32_t shrink_duration_floor(const struct scenario *s, const struct shrink_cand *c)
 {
 	uint64_t last = 0, ms;
 
 	for (unsigned i = 0; i < s->schedule_count; i++)
 		if (c->entry[i] && entry_latest_ms(&s->schedule[i]) > last)
 			last = entry_latest_ms(&s->schedule[i]);
-	if (c->pps && s->traffic && s->traffic->start &&
-	    *s->traffic->start > last)
+	if (c->pps && s->traffic && s->traffic->start && *s->traffic->start > last)
 		last = *s->traffic->start;
 	ms = round_up(last + MARGIN_MS + (uint64_t)(s->grace_s * 1000 + 0.5));
 	return ms < s->duration_ms ? (uint32_t)ms : s->duration_ms;
@@ -210,7 +203,7 @@ uint32_t shrink_duration_floor(const struct scenario *s,
 /* ---- views --------------------------------------------------------------- */
 
 struct view {
-	struct scenario s;      /* first: shrink_view hands out &v->s */
+	struct scenario s; /* first: shrink_view hands out &v->s */
 	void **owned;
 	unsigned n_owned;
 };
@@ -222,23 +215,22 @@ static void *own(struct view *v, void *p)
 	return p;
 }
 
-static void *kept(struct view *v, const void *items, size_t size,
-    const bool *keep, unsigned n, unsigned *count)
+static void *kept(struct view *v, const void *items, size_t size, const bool *keep, unsigned n,
+		  unsigned *count)
 {
 	char *out = own(v, xcalloc(n ? n : 1, size));
 
 	*count = 0;
 	for (unsigned i = 0; i < n; i++)
 		if (keep[i])
-			memcpy(out + (*count)++ * size,
-			    (const char *)items + i * size, size);
+			memcpy(out + (*count)++ * size, (const char *)items + i * size, size);
 	return out;
 }
 
 /* peers[peer].set without the leaves the candidate drops; NULL when
  * nothing is left. Sections are copied before they change. */
-static struct profile *view_set(struct view *v, const struct profile *set,
-    const struct leaf *l, unsigned n, const bool *keep, unsigned peer)
+static struct profile *view_set(struct view *v, const struct profile *set, const struct leaf *l,
+				unsigned n, const bool *keep, unsigned peer)
 {
 	struct profile *p;
 
@@ -254,8 +246,7 @@ static struct profile *view_set(struct view *v, const struct profile *set,
 		sec = field_at(p, l[k].field);
 		if (!l[k].sub) {
 			*sec = NULL;
-			memset((char *)p + l[k].field->count_offset, 0,
-			    l[k].field->count_size);
+			memset((char *)p + l[k].field->count_offset, 0, l[k].field->count_size);
 			continue;
 		}
 		if (*sec == field_get(set, l[k].field)) {
@@ -274,13 +265,12 @@ static struct profile *view_set(struct view *v, const struct profile *set,
 }
 
 /* A peer entry left with neither a profile nor settings is left out. */
-static void view_peers(struct view *v, const struct scenario *s,
-    const struct shrink_cand *c)
+static void view_peers(struct view *v, const struct scenario *s, const struct shrink_cand *c)
 {
 	unsigned n;
 	struct leaf *l = leaves_all(s, &n);
-	struct sc_peer *peers = own(v, xcalloc(s->peers_count ?
-	    s->peers_count : 1, sizeof(*peers)));
+	struct sc_peer *peers =
+		own(v, xcalloc(s->peers_count ? s->peers_count : 1, sizeof(*peers)));
 
 	v->s.peers = peers;
 	v->s.peers_count = 0;
@@ -296,12 +286,10 @@ static void view_peers(struct view *v, const struct scenario *s,
 
 char *ms_text(uint32_t ms)
 {
-	return ms % 1000 ? xasprintf("%" PRIu32 "ms", ms) :
-	    xasprintf("%" PRIu32 "s", ms / 1000);
+	return ms % 1000 ? xasprintf("%" PRIu32 "ms", ms) : xasprintf("%" PRIu32 "s", ms / 1000);
 }
 
-struct scenario *shrink_view(const struct scenario *s,
-    const struct shrink_cand *c, uint64_t seed)
+struct scenario *shrink_view(const struct scenario *s, const struct shrink_cand *c, uint64_t seed)
 {
 	struct view *v = xcalloc(1, sizeof(*v));
 	struct scenario *o = &v->s;
@@ -317,10 +305,9 @@ struct scenario *shrink_view(const struct scenario *s,
 		*o->traffic = *s->traffic;
 		o->traffic->pps = c->pps;
 	}
-	o->schedule = kept(v, s->schedule, sizeof(*s->schedule), c->entry,
-	    c->n_entries, &o->schedule_count);
-	o->faults = kept(v, s->faults, sizeof(*s->faults), c->fault,
-	    c->n_faults, &o->faults_count);
+	o->schedule = kept(v, s->schedule, sizeof(*s->schedule), c->entry, c->n_entries,
+			   &o->schedule_count);
+	o->faults = kept(v, s->faults, sizeof(*s->faults), c->fault, c->n_faults, &o->faults_count);
 	view_peers(v, s, c);
 	return o;
 }
@@ -340,7 +327,8 @@ void shrink_view_free(struct scenario *s)
 /* ---- the search ---------------------------------------------------------- */
 
 static const char *const part_names[] = {
-	[PART_SCHEDULE] = "schedule", [PART_FAULTS] = "faults",
+	[PART_SCHEDULE] = "schedule",
+	[PART_FAULTS] = "faults",
 	[PART_SET] = "set",
 };
 
@@ -380,8 +368,7 @@ static void entry_name(const struct scenario *s, unsigned i, struct strbuf *sb)
 		sb_addf(sb, " %s", what);
 }
 
-void item_name(const struct scenario *s, enum part p, unsigned i,
-    struct strbuf *sb)
+void item_name(const struct scenario *s, enum part p, unsigned i, struct strbuf *sb)
 {
 	char buf[160];
 
@@ -395,8 +382,8 @@ void item_name(const struct scenario *s, enum part p, unsigned i,
 
 /* "schedule: drop #3 install alice, #4 rekey bob", with the releases a
  * dropped rule takes along. */
-static char *describe_drop(const struct search *S, enum part p,
-    const unsigned *idx, unsigned len, const struct shrink_cand *c)
+static char *describe_drop(const struct search *S, enum part p, const unsigned *idx, unsigned len,
+			   const struct shrink_cand *c)
 {
 	struct strbuf sb = { 0 };
 	bool first = true;
@@ -420,8 +407,7 @@ static char *describe_drop(const struct search *S, enum part p,
 
 /* Judge CAND; when it fails the same way it becomes the best. CAND is
  * consumed either way. */
-static bool attempt(struct search *S, struct shrink_cand *cand,
-    const char *what)
+static bool attempt(struct search *S, struct shrink_cand *cand, const char *what)
 {
 	bool ok = S->try_fn(S->ctx, cand, what);
 
@@ -434,8 +420,7 @@ static bool attempt(struct search *S, struct shrink_cand *cand,
 	return ok;
 }
 
-static bool drop_chunk(struct search *S, enum part p, const unsigned *idx,
-    unsigned len)
+static bool drop_chunk(struct search *S, enum part p, const unsigned *idx, unsigned len)
 {
 	struct shrink_cand c;
 	unsigned n;
@@ -531,8 +516,7 @@ static void shrink_duration(struct search *S)
 		}
 	}
 	while (bad && S->best->duration_ms - bad > STEP_MS) {
-		uint32_t mid = round_up(((uint64_t)bad + S->best->duration_ms) /
-		    2);
+		uint32_t mid = round_up(((uint64_t)bad + S->best->duration_ms) / 2);
 
 		if (mid >= S->best->duration_ms)
 			break;
@@ -544,9 +528,8 @@ static void shrink_duration(struct search *S)
 static bool try_pps(struct search *S, uint32_t pps)
 {
 	struct shrink_cand c;
-	char *what = pps ? xasprintf("traffic: %" PRIu32 " -> %" PRIu32 " pps",
-	    S->best->pps, pps) : xasprintf("traffic: %" PRIu32 " pps -> none",
-	    S->best->pps);
+	char *what = pps ? xasprintf("traffic: %" PRIu32 " -> %" PRIu32 " pps", S->best->pps, pps)
+			 : xasprintf("traffic: %" PRIu32 " pps -> none", S->best->pps);
 	bool ok;
 
 	shrink_cand_copy(&c, S->best);
@@ -568,11 +551,10 @@ static void shrink_traffic(struct search *S)
 		;
 }
 
-void shrink_search(const struct scenario *s, struct shrink_cand *best,
-    shrink_try_fn try_fn, void *ctx)
+void shrink_search(const struct scenario *s, struct shrink_cand *best, shrink_try_fn try_fn,
+		   void *ctx)
 {
-	struct search S = { .s = s, .best = best, .try_fn = try_fn,
-	    .ctx = ctx };
+	struct search S = { .s = s, .best = best, .try_fn = try_fn, .ctx = ctx };
 
 	ddmin(&S, PART_SCHEDULE);
 	ddmin(&S, PART_FAULTS);

@@ -33,12 +33,12 @@
 
 /* What a candidate keeps of the original scenario. */
 struct shrink_cand {
-	bool *entry;            /* per schedule entry */
-	bool *fault;            /* per fault rule */
-	bool *leaf;             /* per setting of the peers' set: (see below) */
+	bool *entry; /* per schedule entry */
+	bool *fault; /* per fault rule */
+	bool *leaf;  /* per setting of the peers' set: (see below) */
 	unsigned n_entries, n_faults, n_leaves;
 	uint32_t duration_ms;
-	uint32_t pps;           /* traffic.pps; 0: no background traffic */
+	uint32_t pps; /* traffic.pps; 0: no background traffic */
 };
 
 /* Everything kept. */
@@ -53,8 +53,7 @@ void shrink_cand_free(struct shrink_cand *c);
  * as "peers[bob].set.ike.unique" into buf; the number of leaves.
  */
 unsigned shrink_leaves(const struct scenario *s);
-const char *shrink_leaf_name(const struct scenario *s, unsigned leaf,
-    char *buf, size_t len);
+const char *shrink_leaf_name(const struct scenario *s, unsigned leaf, char *buf, size_t len);
 
 /* Drop the `release` entries that name no hold a kept rule makes. */
 void shrink_drop_releases(const struct scenario *s, struct shrink_cand *c);
@@ -62,26 +61,23 @@ void shrink_drop_releases(const struct scenario *s, struct shrink_cand *c);
 /* The shortest duration (ms, a whole second) a candidate may have: its
  * last action (jitter and skew included) or traffic start, plus 2 s and
  * the grace, so what it set off has time to show. */
-uint32_t shrink_duration_floor(const struct scenario *s,
-    const struct shrink_cand *c);
+uint32_t shrink_duration_floor(const struct scenario *s, const struct shrink_cand *c);
 
 /*
  * The scenario a candidate stands for, sharing S's strings: with SEED as
  * its seed. Write it with scenario_save(); free it with shrink_view_free
  * (which frees only what the view made), never with scenario_free.
  */
-struct scenario *shrink_view(const struct scenario *s,
-    const struct shrink_cand *c, uint64_t seed);
+struct scenario *shrink_view(const struct scenario *s, const struct shrink_cand *c, uint64_t seed);
 void shrink_view_free(struct scenario *v);
 
 /* Whether the candidate still fails the same way; WHAT says what it
  * changes ("schedule: drop #3 install"). */
-typedef bool (*shrink_try_fn)(void *ctx, const struct shrink_cand *c,
-    const char *what);
+typedef bool (*shrink_try_fn)(void *ctx, const struct shrink_cand *c, const char *what);
 
 /* Shrink BEST (on entry: what is known to fail) in the order above. */
-void shrink_search(const struct scenario *s, struct shrink_cand *best,
-    shrink_try_fn try_fn, void *ctx);
+void shrink_search(const struct scenario *s, struct shrink_cand *best, shrink_try_fn try_fn,
+		   void *ctx);
 
 /* `ikelab shrink`: RUN_DIR is one seed's run directory; SEEDS further
  * seeds are tried per candidate; the result goes to OUT (default

@@ -25,31 +25,35 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define TIMEOUT_EXTRA_S 120     /* a run's budget beyond its duration */
-#define STOP_GRACE_MS 20000     /* a timed-out run's time to clean up */
+#define TIMEOUT_EXTRA_S 120 /* a run's budget beyond its duration */
+#define STOP_GRACE_MS 20000 /* a timed-out run's time to clean up */
 
 /* ---- judging candidates by running them ---------------------------------- */
 
 struct shrinker {
 	struct scenario *s;
-	char *run_dir;          /* absolute */
-	char *file;             /* the scenario file of the run */
+	char *run_dir; /* absolute */
+	char *file;    /* the scenario file of the run */
 	uint64_t seed;
-	unsigned seeds;         /* further seeds per candidate */
-	char *result;           /* fail | reproduced */
-	json_t *violated;       /* names of the expectations the run violated */
-	char *work;             /* where candidates and their runs go */
+	unsigned seeds;   /* further seeds per candidate */
+	char *result;     /* fail | reproduced */
+	json_t *violated; /* names of the expectations the run violated */
+	char *work;       /* where candidates and their runs go */
 	unsigned n_cands, runs, lab_errors;
 };
 
-enum outcome { SAME, OTHER, LAB_ERROR };
+enum outcome {
+	SAME,
+	OTHER,
+	LAB_ERROR
+};
 
 static json_t *violated_of(const json_t *summary)
 {
 	json_t *names = json_array(), *e;
 	size_t i;
 
-	json_array_foreach(json_object_get(summary, "expectations"), i, e)
+	json_array_foreach (json_object_get(summary, "expectations"), i, e)
 		if (!json_is_true(json_object_get(e, "held")))
 			json_array_append(names, json_object_get(e, "name"));
 	return names;
@@ -60,7 +64,7 @@ static bool has_name(const json_t *names, const char *name)
 	size_t i;
 	json_t *n;
 
-	json_array_foreach(names, i, n)
+	json_array_foreach (names, i, n)
 		if (json_string_value(n) && !strcmp(json_string_value(n), name))
 			return true;
 	return false;
@@ -72,7 +76,7 @@ static const char *missing(const json_t *want, const json_t *got)
 	size_t i;
 	json_t *n;
 
-	json_array_foreach(want, i, n)
+	json_array_foreach (want, i, n)
 		if (!has_name(got, json_string_value(n)))
 			return json_string_value(n);
 	return NULL;
@@ -84,15 +88,15 @@ static char *names_text(const json_t *names)
 	size_t i;
 	json_t *n;
 
-	json_array_foreach(names, i, n)
+	json_array_foreach (names, i, n)
 		sb_addf(&sb, "%s%s", i ? ", " : "", json_string_value(n));
 	if (!sb.buf)
 		sb_addf(&sb, "none");
 	return sb.buf;
 }
 
-static enum outcome judge_run(const struct shrinker *K, const char *seed_dir,
-    uint64_t seed, struct strbuf *why)
+static enum outcome judge_run(const struct shrinker *K, const char *seed_dir, uint64_t seed,
+			      struct strbuf *why)
 {
 	char *path = xasprintf("%s/summary.json", seed_dir);
 	json_t *sum = json_load_file(path, 0, NULL), *got;
@@ -152,8 +156,7 @@ static int run_child(char *const argv[], const char *log, unsigned timeout_s)
 	close(o.fd[1]);
 	if (rc < 0)
 		return -1;
-	while ((r = waitpid(proc.pid, &status, WNOHANG)) == 0 ||
-	    (r < 0 && errno == EINTR)) {
+	while ((r = waitpid(proc.pid, &status, WNOHANG)) == 0 || (r < 0 && errno == EINTR)) {
 		if (mono_ns() > deadline) {
 			stop_child(proc.pid);
 			proc.reaped = true;
@@ -166,15 +169,13 @@ static int run_child(char *const argv[], const char *log, unsigned timeout_s)
 	spawn_proc_free(&proc);
 	if (r < 0)
 		return err_sys("waitpid");
-	return WIFEXITED(status) ? WEXITSTATUS(status) :
-	    128 + WTERMSIG(status);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 /* What a stopped run may have left behind. */
 static void down_lab(const char *lab, const char *log)
 {
-	char *argv[] = { (char *)self_exe(), "down", "--name", (char *)lab,
-	    NULL };
+	char *argv[] = { (char *)self_exe(), "down", "--name", (char *)lab, NULL };
 
 	if (run_child(argv, log, 60) < 0)
 		err_clear();
@@ -182,13 +183,13 @@ static void down_lab(const char *lab, const char *log)
 
 /* One seed: the candidate file carries the run's seed, further ones are
  * given with --seed (which refuses 0, a seed a file may have). */
-static enum outcome run_seed(struct shrinker *K, const char *file,
-    const char *dir, uint32_t duration_ms, unsigned k, struct strbuf *why)
+static enum outcome run_seed(struct shrinker *K, const char *file, const char *dir,
+			     uint32_t duration_ms, unsigned k, struct strbuf *why)
 {
 	uint64_t seed = K->seed + k;
 	char seed_s[24], lab[LAB_NAME_MAX + 1], *log, *seed_dir;
-	char *argv[12] = { (char *)self_exe(), "run", (char *)file, "--seeds",
-	    "1", "--out", (char *)dir, "--name", lab };
+	char *argv[12] = { (char *)self_exe(), "run",    (char *)file, "--seeds", "1", "--out",
+			   (char *)dir,        "--name", lab };
 	enum outcome o;
 
 	snprintf(seed_s, sizeof(seed_s), "%" PRIu64, seed);
@@ -216,8 +217,8 @@ static enum outcome run_seed(struct shrinker *K, const char *file,
 /* The acceptance rule: the run's own seed fails the same way, and so
  * does one of the further seeds (tried in order, up to the first that
  * does). */
-static bool fails_same(struct shrinker *K, const char *file, const char *dir,
-    uint32_t duration_ms, struct strbuf *why)
+static bool fails_same(struct shrinker *K, const char *file, const char *dir, uint32_t duration_ms,
+		       struct strbuf *why)
 {
 	for (unsigned k = 0; k <= K->seeds; k++) {
 		enum outcome o;
@@ -235,8 +236,8 @@ static bool fails_same(struct shrinker *K, const char *file, const char *dir,
 
 /* Write the candidate and check that it loads: one that does not is
  * not worth a run. */
-static bool write_cand(const struct shrinker *K, const struct shrink_cand *c,
-    const char *file, const char *what, struct strbuf *why)
+static bool write_cand(const struct shrinker *K, const struct shrink_cand *c, const char *file,
+		       const char *what, struct strbuf *why)
 {
 	struct scenario *v = shrink_view(K->s, c, K->seed), *back = NULL;
 	char *comment = xasprintf("ikelab shrink candidate: %s", what);
@@ -270,8 +271,8 @@ static bool try_cand(void *ctx, const struct shrink_cand *c, const char *what)
 		ok = false;
 	}
 	ok = ok && fails_same(K, file, dir, c->duration_ms, &why);
-	printf("#%-3u %s: %s (%s; %.0f s)\n", id, what, ok ? "accepted" :
-	    "rejected", why.buf, (double)(mono_ns() - t0) / 1e9);
+	printf("#%-3u %s: %s (%s; %.0f s)\n", id, what, ok ? "accepted" : "rejected", why.buf,
+	       (double)(mono_ns() - t0) / 1e9);
 	sb_free(&why);
 	free(file);
 	free(dir);
@@ -294,8 +295,7 @@ static json_t *load_json(const char *path)
  * in the seeds' result.json one folder up. */
 static char *scenario_file(const char *run_dir, const json_t *sum)
 {
-	const char *f = jget_str(sum,
-	    "scenario_file");
+	const char *f = jget_str(sum, "scenario_file");
 	char *path;
 	json_t *res;
 
@@ -309,7 +309,8 @@ static char *scenario_file(const char *run_dir, const json_t *sum)
 	json_decref(res);
 	if (!path)
 		err_set("%s/summary.json does not say which scenario file the "
-		    "run came from (no scenario_file)", run_dir);
+			"run came from (no scenario_file)",
+			run_dir);
 	return path;
 }
 
@@ -326,13 +327,13 @@ static int shrinkable(const char *run_dir, const char *result)
 		why = "the run did not reproduce its bug";
 	else if (!strcmp(result, "lab-error"))
 		why = "the run ended in a lab error, which says nothing about "
-		    "the scenario";
+		      "the scenario";
 	if (!why)
-		return err_set("%s/summary.json: unknown result '%s'", run_dir,
-		    result);
-	fprintf(stderr, "ikelab: %s: %s: there is no failure to keep (shrink "
-	    "takes a run whose result was fail or reproduced)\n", run_dir,
-	    why);
+		return err_set("%s/summary.json: unknown result '%s'", run_dir, result);
+	fprintf(stderr,
+		"ikelab: %s: %s: there is no failure to keep (shrink "
+		"takes a run whose result was fail or reproduced)\n",
+		run_dir, why);
 	return 1;
 }
 
@@ -350,24 +351,24 @@ static void check_unchanged(const struct shrinker *K)
 	}
 	if (!then || strcmp(then, now))
 		printf("warning: %s plans seed %" PRIu64 " differently from "
-		    "%s: it changed since the run; shrinking it as it is now\n",
-		    K->file, K->seed, path);
+		       "%s: it changed since the run; shrinking it as it is now\n",
+		       K->file, K->seed, path);
 	free(then);
 	free(now);
 	free(path);
 	sc_plan_free(&plan);
 }
 
-static int load_scenario(struct shrinker *K, const char *run_dir,
-    const json_t *sum, const char *name)
+static int load_scenario(struct shrinker *K, const char *run_dir, const json_t *sum,
+			 const char *name)
 {
 	K->file = scenario_file(run_dir, sum);
 	K->s = K->file ? scenario_load(K->file) : NULL;
 	if (!K->s)
 		return -1;
 	if (strcmp(K->s->name, name))
-		return err_set("%s is scenario '%s' now, the run was of '%s'",
-		    K->file, K->s->name, name);
+		return err_set("%s is scenario '%s' now, the run was of '%s'", K->file, K->s->name,
+			       name);
 	return 0;
 }
 
@@ -383,13 +384,15 @@ static int open_run(struct shrinker *K, const char *run_dir)
 	free(path);
 	if (!sum)
 		return err_wrap("%s is not one seed's run directory "
-		    "(RUN/seed-N)", run_dir);
+				"(RUN/seed-N)",
+				run_dir);
 	result = jget_str(sum, "result");
 	name = jget_str(sum, "scenario");
 	seed = json_object_get(sum, "seed");
 	if (!result || !name || !json_is_integer(seed))
 		rc = err_set("%s/summary.json has no scenario result: not a "
-		    "run of ikelab run", run_dir);
+			     "run of ikelab run",
+			     run_dir);
 	else if ((rc = shrinkable(run_dir, result)) == 0)
 		rc = load_scenario(K, run_dir, sum, name);
 	if (rc == 0) {
@@ -426,7 +429,8 @@ static char *work_dir(const char *out)
 	free(first);
 	if (foreign)
 		err_set("%s exists and is not an earlier shrink's: move it, or "
-		    "give --out a file in another folder", dir);
+			"give --out a file in another folder",
+			dir);
 	if (foreign || rm_rf(dir) < 0 || mkdir_p(dir, 0755) < 0) {
 		free(dir);
 		return NULL;
@@ -446,12 +450,11 @@ static char *traffic_text(const struct scenario *s, uint32_t pps)
 	if (!pps)
 		return xstrdup("none");
 	return xasprintf("%" PRIu32 " pps from %" PRIu32 " ms", pps,
-	    s->traffic->start ? *s->traffic->start : 0);
+			 s->traffic->start ? *s->traffic->start : 0);
 }
 
-static void removed_list(const struct scenario *s,
-    const struct shrink_cand *c, enum part p, const char *title,
-    struct strbuf *sb)
+static void removed_list(const struct scenario *s, const struct shrink_cand *c, enum part p,
+			 const char *title, struct strbuf *sb)
 {
 	unsigned n, dropped = 0;
 	const bool *mask = part_mask(c, p, &n);
@@ -471,16 +474,15 @@ static void removed_list(const struct scenario *s,
 static char *rule_text(const struct shrinker *K)
 {
 	if (K->seeds == 1)
-		return xasprintf("with seed %" PRIu64 " and with seed %" PRIu64,
-		    K->seed, K->seed + 1);
+		return xasprintf("with seed %" PRIu64 " and with seed %" PRIu64, K->seed,
+				 K->seed + 1);
 	return xasprintf("with seed %" PRIu64 " and with at least one of "
-	    "seeds %" PRIu64 "..%" PRIu64, K->seed, K->seed + 1,
-	    K->seed + K->seeds);
+			 "seeds %" PRIu64 "..%" PRIu64,
+			 K->seed, K->seed + 1, K->seed + K->seeds);
 }
 
 /* Where the file came from and what was taken away, as its comment. */
-static char *result_comment(const struct shrinker *K,
-    const struct shrink_cand *c, double wall_s)
+static char *result_comment(const struct shrinker *K, const struct shrink_cand *c, double wall_s)
 {
 	char *names = names_text(K->violated), *dur = ms_text(c->duration_ms);
 	char *t0 = traffic_text(K->s, K->s->traffic ? K->s->traffic->pps : 0);
@@ -488,18 +490,20 @@ static char *result_comment(const struct shrinker *K,
 	struct strbuf sb = { 0 };
 
 	sb_addf(&sb, "Shrunk by ikelab shrink from %s\n", K->file);
-	sb_addf(&sb, "(run %s, seed %" PRIu64 ": %s; violated: %s).\n",
-	    K->run_dir, K->seed, K->result, names);
-	sb_addf(&sb, "Each removal was kept only when the candidate still "
-	    "failed that way\n%s.\n", rule);
+	sb_addf(&sb, "(run %s, seed %" PRIu64 ": %s; violated: %s).\n", K->run_dir, K->seed,
+		K->result, names);
+	sb_addf(&sb,
+		"Each removal was kept only when the candidate still "
+		"failed that way\n%s.\n",
+		rule);
 	removed_list(K->s, c, PART_SCHEDULE,
-	    "Removed schedule entries (index in the original, action)", &sb);
+		     "Removed schedule entries (index in the original, action)", &sb);
 	removed_list(K->s, c, PART_FAULTS, "Removed fault rules", &sb);
 	removed_list(K->s, c, PART_SET, "Removed settings", &sb);
 	sb_addf(&sb, "Duration: %s -> %s\n", K->s->duration, dur);
 	sb_addf(&sb, "Traffic: %s -> %s\n", t0, t1);
-	sb_addf(&sb, "Search: %u candidates, %u runs (%u lab errors), %.0f s.",
-	    K->n_cands, K->runs, K->lab_errors, wall_s);
+	sb_addf(&sb, "Search: %u candidates, %u runs (%u lab errors), %.0f s.", K->n_cands, K->runs,
+		K->lab_errors, wall_s);
 	free(names);
 	free(dur);
 	free(t0);
@@ -520,34 +524,32 @@ static unsigned count_kept(const bool *b, unsigned n)
 static bool unchanged(const struct scenario *s, const struct shrink_cand *c)
 {
 	return count_kept(c->entry, c->n_entries) == c->n_entries &&
-	    count_kept(c->fault, c->n_faults) == c->n_faults &&
-	    count_kept(c->leaf, c->n_leaves) == c->n_leaves &&
-	    c->duration_ms == s->duration_ms &&
-	    c->pps == (s->traffic ? s->traffic->pps : 0);
+	       count_kept(c->fault, c->n_faults) == c->n_faults &&
+	       count_kept(c->leaf, c->n_leaves) == c->n_leaves &&
+	       c->duration_ms == s->duration_ms && c->pps == (s->traffic ? s->traffic->pps : 0);
 }
 
-static void print_result(const struct shrinker *K,
-    const struct shrink_cand *c, const char *out, double wall_s)
+static void print_result(const struct shrinker *K, const struct shrink_cand *c, const char *out,
+			 double wall_s)
 {
 	char *dur = ms_text(c->duration_ms);
 	char *t0 = traffic_text(K->s, K->s->traffic ? K->s->traffic->pps : 0);
 	char *t1 = traffic_text(K->s, c->pps);
 
 	printf("shrunk %s: schedule %u -> %u entries, faults %u -> %u, "
-	    "settings %u -> %u, duration %s -> %s, traffic %s -> %s\n",
-	    K->s->name, c->n_entries, count_kept(c->entry, c->n_entries),
-	    c->n_faults, count_kept(c->fault, c->n_faults), c->n_leaves,
-	    count_kept(c->leaf, c->n_leaves), K->s->duration, dur, t0, t1);
-	printf("%u candidates, %u runs (%u lab errors), %.0f s; %s%s\n",
-	    K->n_cands, K->runs, K->lab_errors, wall_s, unchanged(K->s, c) ?
-	    "nothing could be removed: " : "", out);
+	       "settings %u -> %u, duration %s -> %s, traffic %s -> %s\n",
+	       K->s->name, c->n_entries, count_kept(c->entry, c->n_entries), c->n_faults,
+	       count_kept(c->fault, c->n_faults), c->n_leaves, count_kept(c->leaf, c->n_leaves),
+	       K->s->duration, dur, t0, t1);
+	printf("%u candidates, %u runs (%u lab errors), %.0f s; %s%s\n", K->n_cands, K->runs,
+	       K->lab_errors, wall_s, unchanged(K->s, c) ? "nothing could be removed: " : "", out);
 	free(dur);
 	free(t0);
 	free(t1);
 }
 
-static int write_result(const struct shrinker *K, const struct shrink_cand *c,
-    const char *out, double wall_s)
+static int write_result(const struct shrinker *K, const struct shrink_cand *c, const char *out,
+			double wall_s)
 {
 	struct scenario *v = shrink_view(K->s, c, K->seed);
 	char *comment = result_comment(K, c, wall_s);
@@ -568,8 +570,8 @@ static int search_and_write(struct shrinker *K, const char *out)
 	int rc;
 
 	printf("shrink %s (%s), seed %" PRIu64 ": %s, violated: %s\n"
-	    "a candidate is accepted when it fails that way %s; runs in %s\n",
-	    K->s->name, K->file, K->seed, K->result, names, rule, K->work);
+	       "a candidate is accepted when it fails that way %s; runs in %s\n",
+	       K->s->name, K->file, K->seed, K->result, names, rule, K->work);
 	free(names);
 	free(rule);
 	shrink_cand_init(&best, K->s);
@@ -577,11 +579,13 @@ static int search_and_write(struct shrinker *K, const char *out)
 		shrink_cand_free(&best);
 		if (K->lab_errors) {
 			fprintf(stderr, "ikelab: the original ended in lab "
-			    "errors: nothing to judge candidates by\n");
+					"errors: nothing to judge candidates by\n");
 			return 2;
 		}
-		fprintf(stderr, "ikelab: %s: not shrinkable: the original did "
-		    "not fail the same way again\n", K->run_dir);
+		fprintf(stderr,
+			"ikelab: %s: not shrinkable: the original did "
+			"not fail the same way again\n",
+			K->run_dir);
 		return 1;
 	}
 	shrink_search(K->s, &best, try_cand, K);

@@ -65,13 +65,16 @@ static void render_settings(struct strbuf *sb, const struct profile_settings *s)
 static void render_log(struct strbuf *sb, const struct peer *p)
 {
 	const struct profile_log *l = p->profile->log;
-	const struct { const char *name; const int32_t *v; } levels[] = {
+	const struct {
+		const char *name;
+		const int32_t *v;
+	} levels[] = {
 		{ "default", l ? l->dflt : NULL }, { "dmn", l ? l->dmn : NULL },
-		{ "mgr", l ? l->mgr : NULL }, { "ike", l ? l->ike : NULL },
-		{ "chd", l ? l->chd : NULL }, { "job", l ? l->job : NULL },
-		{ "cfg", l ? l->cfg : NULL }, { "knl", l ? l->knl : NULL },
-		{ "net", l ? l->net : NULL }, { "asn", l ? l->asn : NULL },
-		{ "enc", l ? l->enc : NULL }, { "lib", l ? l->lib : NULL },
+		{ "mgr", l ? l->mgr : NULL },      { "ike", l ? l->ike : NULL },
+		{ "chd", l ? l->chd : NULL },      { "job", l ? l->job : NULL },
+		{ "cfg", l ? l->cfg : NULL },      { "knl", l ? l->knl : NULL },
+		{ "net", l ? l->net : NULL },      { "asn", l ? l->asn : NULL },
+		{ "enc", l ? l->enc : NULL },      { "lib", l ? l->lib : NULL },
 		{ "esp", l ? l->esp : NULL },
 	};
 
@@ -81,8 +84,8 @@ static void render_log(struct strbuf *sb, const struct peer *p)
 	/* time_add_ms is 5.9.8's name, time_precision the newer one; each
 	 * version ignores the other. */
 	sb_addf(sb, "\t\t\ttime_format = %%F %%T\n\t\t\ttime_add_ms = yes\n"
-		"\t\t\ttime_precision = us\n\t\t\tike_name = yes\n"
-		"\t\t\tflush_line = yes\n\t\t\tappend = yes\n");
+		    "\t\t\ttime_precision = us\n\t\t\tike_name = yes\n"
+		    "\t\t\tflush_line = yes\n\t\t\tappend = yes\n");
 	for (size_t i = 0; i < ARRAY_LEN(levels); i++)
 		if (levels[i].v)
 			sb_addf(sb, "\t\t\t%s = %d\n", levels[i].name, *levels[i].v);
@@ -94,10 +97,11 @@ static char *render_strongswan_conf(const struct peer *p, const char *lab)
 	const struct profile *pr = p->profile;
 	struct strbuf sb = { 0 };
 
-	sb_addf(&sb, "# strongswan.conf of peer %s in lab '%s', rendered by ikelab from %s.\n"
+	sb_addf(&sb,
+		"# strongswan.conf of peer %s in lab '%s', rendered by ikelab from %s.\n"
 		"# charon reads it through STRONGSWAN_CONF; inside 'ikelab exec %s' it is\n"
-		"# also /etc/strongswan.conf.\n\n", p->name, lab,
-		pr->path ? pr->path : "(built-in defaults)", p->name);
+		"# also /etc/strongswan.conf.\n\n",
+		p->name, lab, pr->path ? pr->path : "(built-in defaults)", p->name);
 	sb_addf(&sb, "charon {\n\tload =");
 	if (pr->plugins_count)
 		for (unsigned i = 0; i < pr->plugins_count; i++)
@@ -108,13 +112,16 @@ static char *render_strongswan_conf(const struct peer *p, const char *lab)
 	sb_addf(&sb, "\n");
 	render_settings(&sb, pr->settings);
 	render_log(&sb, p);
-	sb_addf(&sb, "\tsyslog {\n\t\tidentifier = charon-%s-%s\n"
-		"\t\tdaemon {\n\t\t\tdefault = -1\n\t\t}\n\t}\n", lab, p->name);
+	sb_addf(&sb,
+		"\tsyslog {\n\t\tidentifier = charon-%s-%s\n"
+		"\t\tdaemon {\n\t\t\tdefault = -1\n\t\t}\n\t}\n",
+		lab, p->name);
 	sb_addf(&sb, "\tplugins {\n\t\tvici {\n\t\t\tsocket = unix:///run/charon.vici\n"
-		"\t\t}\n\t}\n}\n\n");
+		     "\t\t}\n\t}\n}\n\n");
 	/* swanctl inside the peer: without a list it tries every plugin it
 	 * was built with and warns about each one that is not installed. */
-	sb_addf(&sb, "swanctl {\n\tload = pem pkcs1 x509 revocation constraints pubkey openssl random\n}\n");
+	sb_addf(&sb, "swanctl {\n\tload = pem pkcs1 x509 revocation constraints pubkey openssl "
+		     "random\n}\n");
 	if (pr->strongswan_conf)
 		sb_addf(&sb, "\n# strongswan_conf from the profile:\n%s\n", pr->strongswan_conf);
 	return sb.buf;
@@ -260,12 +267,16 @@ static char *render_swanctl_conf(const struct peer *p, const char *lab)
 		vici_msg_free(m);
 		return NULL;
 	}
-	sb_addf(&sb, "# swanctl.conf of peer %s in lab '%s', rendered by ikelab. The lab\n"
+	sb_addf(&sb,
+		"# swanctl.conf of peer %s in lab '%s', rendered by ikelab. The lab\n"
 		"# loads the same settings over VICI (load-conn, load-shared).\n\n"
-		"connections {\n", p->name, lab);
+		"connections {\n",
+		p->name, lab);
 	render_tree(&sb, tree->children, 1);
-	sb_addf(&sb, "}\n\nsecrets {\n\tike-lab {\n\t\tid-local = %s\n\t\tid-remote = %s\n"
-		"\t\tsecret = \"%s\"\n\t}\n}\n", p->name, p->remote_name, p->psk);
+	sb_addf(&sb,
+		"}\n\nsecrets {\n\tike-lab {\n\t\tid-local = %s\n\t\tid-remote = %s\n"
+		"\t\tsecret = \"%s\"\n\t}\n}\n",
+		p->name, p->remote_name, p->psk);
 	vici_node_free(tree);
 	vici_msg_free(m);
 	return sb.buf;
@@ -295,9 +306,11 @@ int peer_render(const struct peer *p, const char *lab)
 		return -1;
 
 	/* swanctl --load-all inside the peer expects the usual folders. */
-	for (const char *const *d = (const char *const[]){ "x509", "x509ca", "x509ocsp", "x509aa",
-	     "x509ac", "x509crl", "pubkey", "private", "rsa", "ecdsa", "bliss", "pkcs8", "pkcs12",
-	     NULL }; *d; d++) {
+	for (const char *const *d =
+		     (const char *const[]){ "x509", "x509ca", "x509ocsp", "x509aa", "x509ac",
+					    "x509crl", "pubkey", "private", "rsa", "ecdsa", "bliss",
+					    "pkcs8", "pkcs12", NULL };
+	     *d; d++) {
 		path = xasprintf("%s/swanctl/%s", p->dir, *d);
 		r = mkdir_p(path, 0700);
 		free(path);
@@ -342,8 +355,8 @@ static int charon_died(const struct peer *p)
 	/* The keeper writes how charon ended; give it a moment. */
 	for (int i = 0; i < 50 && !(how = peer_exit_reason(p->dir)); i++)
 		sleep_ms(10);
-	err_set("peer %s: charon (pid %d) %s during start-up\n%s", p->name,
-		(int)p->charon.pid, how ? how : "exited", tail);
+	err_set("peer %s: charon (pid %d) %s during start-up\n%s", p->name, (int)p->charon.pid,
+		how ? how : "exited", tail);
 	free(how);
 	free(tail);
 	return -1;
@@ -370,8 +383,10 @@ int peer_wait_vici(const struct peer *p, int timeout_ms)
 		if (mono_ns() >= deadline) {
 			char *tail = peer_log_tail(p->dir, 6);
 
-			err_set("peer %s: charon (pid %d) did not open its VICI socket within %d ms "
-				"(%s)\n%s", p->name, (int)p->charon.pid, timeout_ms, path, tail);
+			err_set("peer %s: charon (pid %d) did not open its VICI socket within %d "
+				"ms "
+				"(%s)\n%s",
+				p->name, (int)p->charon.pid, timeout_ms, path, tail);
 			free(tail);
 			free(path);
 			return -1;
@@ -443,9 +458,10 @@ int peer_wait_traps(const struct peer *p, int nsfd, int timeout_ms)
 		if (!proc_alive(&p->charon))
 			return charon_died(p);
 		if (mono_ns() >= deadline)
-			return err_set("peer %s: no trap policy %s === %s in the kernel %d ms after "
-				       "load-conn (is start_action trap?)", p->name, p->local_ts,
-				       p->remote_ts, timeout_ms);
+			return err_set(
+				"peer %s: no trap policy %s === %s in the kernel %d ms after "
+				"load-conn (is start_action trap?)",
+				p->name, p->local_ts, p->remote_ts, timeout_ms);
 		sleep_ms(10);
 	}
 }

@@ -19,17 +19,17 @@
 #include "base/util.h"
 
 struct peer {
-	char *name;             /* node name, also the IKE identity */
-	char *remote_name;      /* the other peer's node name */
-	char *dir;              /* the peer's directory in the lab run dir */
-	char *netns;            /* LAB-NAME */
+	char *name;        /* node name, also the IKE identity */
+	char *remote_name; /* the other peer's node name */
+	char *dir;         /* the peer's directory in the lab run dir */
+	char *netns;       /* LAB-NAME */
 	const struct profile *profile;
-	char local_addr[64], remote_addr[64];   /* IKE endpoints */
-	char local_ts[64], remote_ts[64];       /* protected subnets */
+	char local_addr[64], remote_addr[64]; /* IKE endpoints */
+	char local_ts[64], remote_ts[64];     /* protected subnets */
 	const char *psk;
 	struct proc_id charon;
-	struct proc_id keeper;  /* charon's parent, which records how it ended */
-	int exec_fd;            /* reports a failed exec; see peer_spawn_wait */
+	struct proc_id keeper; /* charon's parent, which records how it ended */
+	int exec_fd;           /* reports a failed exec; see peer_spawn_wait */
 };
 
 /* Path of the VICI socket as seen from outside the peer (allocated). */

@@ -37,7 +37,14 @@ struct peer_view {
 };
 
 /* The steps of view_mount, for view_error. */
-enum view_step { VIEW_OK, VIEW_UNSHARE, VIEW_SLAVE, VIEW_CONF, VIEW_SWANCTL, VIEW_RUN };
+enum view_step {
+	VIEW_OK,
+	VIEW_UNSHARE,
+	VIEW_SLAVE,
+	VIEW_CONF,
+	VIEW_SWANCTL,
+	VIEW_RUN
+};
 
 static void view_paths(struct peer_view *v, const char *dir)
 {
@@ -115,19 +122,23 @@ int peer_enter(const char *dir, int nsfd)
  */
 struct charon_start {
 	struct peer_view view;
-	char out[PATH_MAX];     /* DIR/charon.out: charon's stdout and stderr */
+	char out[PATH_MAX]; /* DIR/charon.out: charon's stdout and stderr */
 	pid_t keeper;
-	int gofd;               /* the controller's go (one byte) */
-	int infofd;             /* our pid, to the controller */
-	int reportfd;           /* how far the hook got, to the keeper */
+	int gofd;     /* the controller's go (one byte) */
+	int infofd;   /* our pid, to the controller */
+	int reportfd; /* how far the hook got, to the keeper */
 };
 
 /* What the hook tells the keeper: it got the go (pid), or which step failed. */
-enum start_step { START_GO = 1, START_OUT, START_VIEW };
+enum start_step {
+	START_GO = 1,
+	START_OUT,
+	START_VIEW
+};
 struct start_report {
-	int step;               /* enum start_step */
-	int view;               /* enum view_step, for START_VIEW */
-	int err;                /* errno */
+	int step; /* enum start_step */
+	int view; /* enum view_step, for START_VIEW */
+	int err;  /* errno */
 	pid_t pid;
 };
 
@@ -187,10 +198,10 @@ static void write_exit(const char *dir, pid_t pid, int status)
 			 strsignal(WTERMSIG(status)), WCOREDUMP(status) ? ", core dumped" : "");
 	else
 		snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(status));
-	j = json_pack("{s:i, s:s, s:i, s:i, s:I}", "pid", (int)pid, "how", how,
-		      "signal", WIFSIGNALED(status) ? WTERMSIG(status) : 0,
-		      "exit_status", WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-		      "wall_ns", (json_int_t)wall_ns());
+	j = json_pack("{s:i, s:s, s:i, s:i, s:I}", "pid", (int)pid, "how", how, "signal",
+		      WIFSIGNALED(status) ? WTERMSIG(status) : 0, "exit_status",
+		      WIFEXITED(status) ? WEXITSTATUS(status) : -1, "wall_ns",
+		      (json_int_t)wall_ns());
 	text = json_dumps(j, JSON_COMPACT);
 	write_file(path, text, strlen(text), 0644);
 	free(text);
@@ -229,13 +240,17 @@ static bool start_reports(int fd, struct start_report *last)
  * and so does spawn's child when exec fails (spawn_start reaps that one
  * itself, so the status is not observed but known).
  */
-static int keeper_start(const struct peer *p, struct charon_start *s, int nsfd,
-			pid_t *pid, int *status, bool *went)
+static int keeper_start(const struct peer *p, struct charon_start *s, int nsfd, pid_t *pid,
+			int *status, bool *went)
 {
-	char *const argv[] = { (char *)(p->profile->charon ? p->profile->charon :
-					PROFILE_DEFAULT_CHARON), NULL };
-	struct spawn_opts o = { .enter_netns = true, .netns_fd = nsfd, .new_session = true,
-				.before_exec = charon_before_exec, .ctx = s };
+	char *const argv[] = {
+		(char *)(p->profile->charon ? p->profile->charon : PROFILE_DEFAULT_CHARON), NULL
+	};
+	struct spawn_opts o = { .enter_netns = true,
+				.netns_fd = nsfd,
+				.new_session = true,
+				.before_exec = charon_before_exec,
+				.ctx = s };
 	struct spawn_proc proc;
 	struct start_report last;
 	int rep[2], r;
@@ -362,7 +377,7 @@ static int keeper_failed(int errfd)
 
 int peer_spawn(struct peer *p, peer_record_fn record, void *ctx)
 {
-	int fd[3][2], nsfd;     /* go (us -> charon), info (charon -> us), errors (keeper -> us) */
+	int fd[3][2], nsfd; /* go (us -> charon), info (charon -> us), errors (keeper -> us) */
 	char *exitfile = xasprintf("%s/charon.exit", p->dir);
 	pid_t k, c = -1;
 	ssize_t n;

@@ -33,7 +33,7 @@ static void children_to_array(json_t *ike)
 	json_t *obj = json_object_get(ike, "child-sas"), *arr = json_array(), *child;
 	const char *key;
 
-	json_object_foreach(obj, key, child) {
+	json_object_foreach (obj, key, child) {
 		json_t *c = json_deep_copy(child);
 
 		json_object_set_new(c, "key", json_string(key));
@@ -119,13 +119,13 @@ void sas_count(const json_t *list, struct sa_counts *out)
 	json_t *ike, *child;
 
 	memset(out, 0, sizeof(*out));
-	json_array_foreach(list, i, ike) {
+	json_array_foreach (list, i, ike) {
 		const char *st = jget_str(ike, "state");
 
 		out->ike++;
 		if (st && !strcmp(st, "ESTABLISHED"))
 			out->ike_established++;
-		json_array_foreach(json_object_get(ike, "child-sas"), j, child) {
+		json_array_foreach (json_object_get(ike, "child-sas"), j, child) {
 			const char *cs = jget_str(child, "state");
 
 			out->child++;

@@ -46,12 +46,16 @@ enum vici_element {
 
 /* ---- decoded messages ------------------------------------------------ */
 
-enum vici_node_type { VICI_NODE_SECTION, VICI_NODE_VALUE, VICI_NODE_LIST };
+enum vici_node_type {
+	VICI_NODE_SECTION,
+	VICI_NODE_VALUE,
+	VICI_NODE_LIST
+};
 
 struct vici_node {
 	enum vici_node_type type;
-	char *name;                 /* NULL for list items and the root */
-	char *value;                /* values and list items; NUL-terminated copy */
+	char *name;  /* NULL for list items and the root */
+	char *value; /* values and list items; NUL-terminated copy */
 	size_t value_len;
 	struct vici_node *children; /* sections: members in order; lists: items */
 	struct vici_node *next;     /* next sibling */
@@ -84,8 +88,7 @@ void vici_kv(struct vici_msg *m, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void vici_kv_raw(struct vici_msg *m, const char *key, const void *val, size_t len);
 void vici_list_begin(struct vici_msg *m, const char *name);
-void vici_list_item(struct vici_msg *m, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void vici_list_item(struct vici_msg *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void vici_list_end(struct vici_msg *m);
 /* Encoded bytes; -1 with err_msg() if the message is unbalanced, a name is
  * longer than 255 bytes, a value longer than 65535, or the whole is larger
@@ -96,16 +99,16 @@ int vici_msg_bytes(struct vici_msg *m, const uint8_t **buf, size_t *len);
 
 struct vici_packet {
 	uint8_t type;
-	char name[256];        /* empty for unnamed types */
-	const uint8_t *msg;    /* points into the segment */
+	char name[256];     /* empty for unnamed types */
+	const uint8_t *msg; /* points into the segment */
 	size_t msg_len;
 };
 
 /* Parse one segment's payload (without the 4-byte length). */
 int vici_packet_parse(const uint8_t *seg, size_t len, struct vici_packet *out);
 /* Encode a whole segment, length prefix included; caller frees *out. */
-int vici_packet_encode(uint8_t type, const char *name, const uint8_t *msg,
-		       size_t msg_len, uint8_t **out, size_t *out_len);
+int vici_packet_encode(uint8_t type, const char *name, const uint8_t *msg, size_t msg_len,
+		       uint8_t **out, size_t *out_len);
 /* "CMD_RESPONSE", for messages (a static string; "unknown packet type"
  * above VICI_EVENT). */
 const char *vici_packet_name(uint8_t type);
@@ -127,8 +130,8 @@ int vici_fd(const struct vici_conn *c);
 
 /* One command, one response. req may be NULL (empty message). Events that
  * arrive meanwhile are queued for vici_next_event(). */
-int vici_cmd(struct vici_conn *c, const char *cmd, struct vici_msg *req,
-	     struct vici_node **resp, int timeout_ms);
+int vici_cmd(struct vici_conn *c, const char *cmd, struct vici_msg *req, struct vici_node **resp,
+	     int timeout_ms);
 
 /* The same in two halves: send now, read the response later. Two
  * commands on two connections can so leave microseconds apart (both peers
@@ -141,16 +144,14 @@ int vici_cmd_finish(struct vici_conn *c, struct vici_node **resp, int timeout_ms
  * unregisters. cb returning non-zero is remembered but does not stop the
  * stream (charon will send the rest anyway). */
 typedef int (*vici_event_cb)(void *ctx, const char *name, const struct vici_node *msg);
-int vici_cmd_stream(struct vici_conn *c, const char *cmd, const char *event,
-		    struct vici_msg *req, vici_event_cb cb, void *ctx,
-		    struct vici_node **resp, int timeout_ms);
+int vici_cmd_stream(struct vici_conn *c, const char *cmd, const char *event, struct vici_msg *req,
+		    vici_event_cb cb, void *ctx, struct vici_node **resp, int timeout_ms);
 
 int vici_register(struct vici_conn *c, const char *event, int timeout_ms);
 int vici_unregister(struct vici_conn *c, const char *event, int timeout_ms);
 
 /* Next event: 1 with *name (caller frees) and *msg, 0 on timeout, -1 on
  * error or when the daemon closed the connection (err_msg() says which). */
-int vici_next_event(struct vici_conn *c, char **name, struct vici_node **msg,
-		    int timeout_ms);
+int vici_next_event(struct vici_conn *c, char **name, struct vici_node **msg, int timeout_ms);
 
 #endif

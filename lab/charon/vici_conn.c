@@ -33,7 +33,7 @@ struct vici_event {
 struct vici_conn {
 	int fd;
 	char *path;
-	char *broken;			/* why the connection is unusable */
+	char *broken; /* why the connection is unusable */
 	/* A segment being received survives timeouts, so a later call
 	 * resumes where the previous one stopped. */
 	uint8_t hdr[4];
@@ -41,18 +41,18 @@ struct vici_conn {
 	uint8_t *seg;
 	size_t seg_len, seg_got;
 	struct vici_event *queue, **queue_tail;
-	char pending[256];		/* command sent by vici_cmd_start */
+	char pending[256]; /* command sent by vici_cmd_start */
 };
 
 /* One exchange: its deadline, and where streamed events go. */
 struct req {
-	char op[320];			/* "command 'list-sas'", for messages */
+	char op[320]; /* "command 'list-sas'", for messages */
 	int timeout_ms;
 	int64_t deadline;
 	const char *stream;
 	vici_event_cb cb;
 	void *ctx;
-	char *cb_err;			/* first callback failure */
+	char *cb_err; /* first callback failure */
 };
 
 static int64_t deadline_in(int timeout_ms)
@@ -115,8 +115,8 @@ struct vici_conn *vici_connect(const char *path, int timeout_ms)
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
-		err_set("vici socket path is %zu bytes, at most %zu: %s",
-			strlen(path), sizeof(sa.sun_path) - 1, path);
+		err_set("vici socket path is %zu bytes, at most %zu: %s", strlen(path),
+			sizeof(sa.sun_path) - 1, path);
 		return NULL;
 	}
 	memcpy(sa.sun_path, path, strlen(path) + 1);
@@ -128,8 +128,8 @@ struct vici_conn *vici_connect(const char *path, int timeout_ms)
 			return NULL;
 		}
 		if (ms == 0) {
-			err_sys("connect to vici socket %s: still failing after %d ms",
-				path, timeout_ms);
+			err_sys("connect to vici socket %s: still failing after %d ms", path,
+				timeout_ms);
 			return NULL;
 		}
 		sleep_ms(ms < CONNECT_RETRY_MS ? ms : CONNECT_RETRY_MS);
@@ -185,8 +185,9 @@ static int recv_closed(struct vici_conn *c)
 	if (c->hdr_got == 0)
 		return err_set("connection closed by charon");
 	if (c->hdr_got < sizeof(c->hdr))
-		return err_set("connection closed by charon after %zu of 4 bytes of a segment header",
-			       c->hdr_got);
+		return err_set(
+			"connection closed by charon after %zu of 4 bytes of a segment header",
+			c->hdr_got);
 	return err_set("connection closed by charon after %zu of %zu bytes of a segment",
 		       c->seg_got, c->seg_len);
 }
@@ -288,8 +289,8 @@ static int send_all(struct vici_conn *c, struct req *r, const uint8_t *p, size_t
 
 /* Sends a request. Only failures after bytes may have left break the
  * connection; a request that cannot be encoded leaves it intact. */
-static int send_request(struct vici_conn *c, struct req *r, uint8_t type,
-			const char *name, struct vici_msg *msg)
+static int send_request(struct vici_conn *c, struct req *r, uint8_t type, const char *name,
+			struct vici_msg *msg)
 {
 	const uint8_t *body = NULL;
 	size_t body_len = 0, len;
@@ -326,8 +327,8 @@ static int handle_event(struct vici_conn *c, struct req *r, const struct vici_pa
 
 /* One packet while waiting for a reply: 0 for an event (handled), else
  * the reply's type, with the message decoded when msg asks for it. */
-static int reply_packet(struct vici_conn *c, struct req *r, const uint8_t *seg,
-			size_t len, uint8_t ok, uint8_t unknown, struct vici_node **msg)
+static int reply_packet(struct vici_conn *c, struct req *r, const uint8_t *seg, size_t len,
+			uint8_t ok, uint8_t unknown, struct vici_node **msg)
 {
 	struct vici_packet p;
 
@@ -336,8 +337,8 @@ static int reply_packet(struct vici_conn *c, struct req *r, const uint8_t *seg,
 	if (p.type == VICI_EVENT)
 		return handle_event(c, r, &p);
 	if (p.type != ok && p.type != unknown)
-		return err_set("%s: unexpected %s packet from charon",
-			       r->op, vici_packet_name(p.type));
+		return err_set("%s: unexpected %s packet from charon", r->op,
+			       vici_packet_name(p.type));
 	if (p.type == ok && msg && !(*msg = vici_decode(p.msg, p.msg_len)))
 		return err_wrap("%s: %s", r->op, vici_packet_name(ok));
 	return p.type;
@@ -375,8 +376,8 @@ static void req_init(struct req *r, int timeout_ms)
 	r->deadline = deadline_in(timeout_ms);
 }
 
-static int cmd_step(struct vici_conn *c, struct req *r, const char *cmd,
-		    struct vici_msg *req, struct vici_node **resp)
+static int cmd_step(struct vici_conn *c, struct req *r, const char *cmd, struct vici_msg *req,
+		    struct vici_node **resp)
 {
 	int type;
 
@@ -403,8 +404,8 @@ static int event_step(struct vici_conn *c, struct req *r, uint8_t type, const ch
 	return reply < 0 ? -1 : 0;
 }
 
-int vici_cmd(struct vici_conn *c, const char *cmd, struct vici_msg *req,
-	     struct vici_node **resp, int timeout_ms)
+int vici_cmd(struct vici_conn *c, const char *cmd, struct vici_msg *req, struct vici_node **resp,
+	     int timeout_ms)
 {
 	struct req r;
 
@@ -420,8 +421,8 @@ int vici_cmd_start(struct vici_conn *c, const char *cmd, struct vici_msg *req, i
 	struct req r;
 
 	if (c->pending[0])
-		return err_set("vici %s: command '%s' is still waiting for its response",
-			       c->path, c->pending);
+		return err_set("vici %s: command '%s' is still waiting for its response", c->path,
+			       c->pending);
 	req_init(&r, timeout_ms);
 	snprintf(r.op, sizeof(r.op), "command '%s'", cmd);
 	if (conn_usable(c) < 0 || send_request(c, &r, VICI_CMD_REQUEST, cmd, req) < 0)
@@ -449,9 +450,8 @@ int vici_cmd_finish(struct vici_conn *c, struct vici_node **resp, int timeout_ms
 	return 0;
 }
 
-int vici_cmd_stream(struct vici_conn *c, const char *cmd, const char *event,
-		    struct vici_msg *req, vici_event_cb cb, void *ctx,
-		    struct vici_node **resp, int timeout_ms)
+int vici_cmd_stream(struct vici_conn *c, const char *cmd, const char *event, struct vici_msg *req,
+		    vici_event_cb cb, void *ctx, struct vici_node **resp, int timeout_ms)
 {
 	char *fail = NULL;
 	struct req r;
@@ -503,8 +503,7 @@ int vici_unregister(struct vici_conn *c, const char *event, int timeout_ms)
 
 /* With no request pending only events may arrive; a timeout is harmless
  * here because no reply can be mistaken for another. */
-static int recv_event(struct vici_conn *c, int64_t deadline, char **name,
-		      struct vici_node **msg)
+static int recv_event(struct vici_conn *c, int64_t deadline, char **name, struct vici_node **msg)
 {
 	struct vici_packet p;
 	uint8_t *seg;
@@ -526,8 +525,7 @@ static int recv_event(struct vici_conn *c, int64_t deadline, char **name,
 	return rc < 0 ? -1 : 1;
 }
 
-int vici_next_event(struct vici_conn *c, char **name, struct vici_node **msg,
-		    int timeout_ms)
+int vici_next_event(struct vici_conn *c, char **name, struct vici_node **msg, int timeout_ms)
 {
 	struct vici_event *e = c->queue;
 	int rc;

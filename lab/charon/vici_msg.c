@@ -19,14 +19,10 @@
 #define VICI_VALUE_MAX 65535
 
 static const char *const packet_names[] = {
-	[VICI_CMD_REQUEST] = "CMD_REQUEST",
-	[VICI_CMD_RESPONSE] = "CMD_RESPONSE",
-	[VICI_CMD_UNKNOWN] = "CMD_UNKNOWN",
-	[VICI_EVENT_REGISTER] = "EVENT_REGISTER",
-	[VICI_EVENT_UNREGISTER] = "EVENT_UNREGISTER",
-	[VICI_EVENT_CONFIRM] = "EVENT_CONFIRM",
-	[VICI_EVENT_UNKNOWN] = "EVENT_UNKNOWN",
-	[VICI_EVENT] = "EVENT",
+	[VICI_CMD_REQUEST] = "CMD_REQUEST",           [VICI_CMD_RESPONSE] = "CMD_RESPONSE",
+	[VICI_CMD_UNKNOWN] = "CMD_UNKNOWN",           [VICI_EVENT_REGISTER] = "EVENT_REGISTER",
+	[VICI_EVENT_UNREGISTER] = "EVENT_UNREGISTER", [VICI_EVENT_CONFIRM] = "EVENT_CONFIRM",
+	[VICI_EVENT_UNKNOWN] = "EVENT_UNKNOWN",       [VICI_EVENT] = "EVENT",
 };
 
 /* For messages; the connection names the packets it did not expect. */
@@ -40,16 +36,15 @@ const char *vici_packet_name(uint8_t type)
 struct dec {
 	const uint8_t *buf;
 	size_t len, off;
-	size_t elem;			/* offset of the element being decoded */
-	int depth;			/* open sections below the root */
+	size_t elem; /* offset of the element being decoded */
+	int depth;   /* open sections below the root */
 	struct vici_node *sec[VICI_DEPTH_MAX + 1];
 	struct vici_node **tail[VICI_DEPTH_MAX + 1];
-	struct vici_node *list;		/* the open list, if any */
+	struct vici_node *list; /* the open list, if any */
 	struct vici_node **list_tail;
 };
 
-static int dec_err(const struct dec *d, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+static int dec_err(const struct dec *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int dec_err(const struct dec *d, const char *fmt, ...)
 {
@@ -63,14 +58,12 @@ static int dec_err(const struct dec *d, const char *fmt, ...)
 }
 
 /* A length-prefixed field: 1 length byte for names, 2 for values. */
-static int dec_field(struct dec *d, size_t width, const char *what,
-		     const uint8_t **data, size_t *n)
+static int dec_field(struct dec *d, size_t width, const char *what, const uint8_t **data, size_t *n)
 {
 	if (d->len - d->off < width)
-		return dec_err(d, "%s length truncated (message ends at byte offset %zu)",
-			       what, d->len);
-	*n = width == 1 ? d->buf[d->off] :
-		(size_t)d->buf[d->off] << 8 | d->buf[d->off + 1];
+		return dec_err(d, "%s length truncated (message ends at byte offset %zu)", what,
+			       d->len);
+	*n = width == 1 ? d->buf[d->off] : (size_t)d->buf[d->off] << 8 | d->buf[d->off + 1];
 	d->off += width;
 	if (d->len - d->off < *n)
 		return dec_err(d, "%s truncated at byte offset %zu (%zu bytes announced, %zu left)",
@@ -111,8 +104,7 @@ static int dec_value(struct dec *d, char **val, size_t *len)
 	return 0;
 }
 
-static struct vici_node *dec_append(struct vici_node ***tail,
-				    enum vici_node_type type, char *name)
+static struct vici_node *dec_append(struct vici_node ***tail, enum vici_node_type type, char *name)
 {
 	struct vici_node *n = xcalloc(1, sizeof(*n));
 
@@ -317,18 +309,18 @@ int vici_check_success(const struct vici_node *resp, const char *what)
 		return 0;
 	if (msg)
 		return err_set("%s failed: %s", what, msg);
-	return err_set("%s failed: charon gave no errmsg (success = %s)",
-		       what, ok ? ok : "missing");
+	return err_set("%s failed: charon gave no errmsg (success = %s)", what,
+		       ok ? ok : "missing");
 }
 
 /* ---- builder --------------------------------------------------------- */
 
 struct vici_msg {
 	struct strbuf sb;
-	char *err;			/* first misuse; later calls do nothing */
+	char *err; /* first misuse; later calls do nothing */
 	int depth;
-	char *open[VICI_DEPTH_MAX];	/* names of open sections, for messages */
-	char *list;			/* name of the open list */
+	char *open[VICI_DEPTH_MAX]; /* names of open sections, for messages */
+	char *list;                 /* name of the open list */
 };
 
 static void msg_fail(struct vici_msg *m, const char *fmt, ...)
@@ -359,8 +351,8 @@ static bool msg_name_ok(struct vici_msg *m, const char *name, const char *what)
 	}
 	n = strlen(name);
 	if (n > VICI_NAME_MAX) {
-		msg_fail(m, "%s name '%.32s...' is %zu bytes, at most %d",
-			 what, name, n, VICI_NAME_MAX);
+		msg_fail(m, "%s name '%.32s...' is %zu bytes, at most %d", what, name, n,
+			 VICI_NAME_MAX);
 		return false;
 	}
 	if (m->list) {
@@ -371,11 +363,11 @@ static bool msg_name_ok(struct vici_msg *m, const char *name, const char *what)
 }
 
 /* Appends one element; name and value are present as its type demands. */
-static void msg_elem(struct vici_msg *m, uint8_t type, const char *name,
-		     const void *val, size_t vlen)
+static void msg_elem(struct vici_msg *m, uint8_t type, const char *name, const void *val,
+		     size_t vlen)
 {
-	bool named = type == VICI_SECTION_START || type == VICI_KEY_VALUE ||
-		     type == VICI_LIST_START;
+	bool named =
+		type == VICI_SECTION_START || type == VICI_KEY_VALUE || type == VICI_LIST_START;
 	bool valued = type == VICI_KEY_VALUE || type == VICI_LIST_ITEM;
 	size_t nlen = named ? strlen(name) : 0;
 	size_t need = 1 + (named ? 1 + nlen : 0) + (valued ? 2 + vlen : 0);
@@ -383,8 +375,7 @@ static void msg_elem(struct vici_msg *m, uint8_t type, const char *name,
 
 	/* Type byte and an empty name must still fit around the message. */
 	if (m->sb.len + need > VICI_SEGMENT_MAX - 2) {
-		msg_fail(m, "message larger than a segment (%d bytes) may carry",
-			 VICI_SEGMENT_MAX);
+		msg_fail(m, "message larger than a segment (%d bytes) may carry", VICI_SEGMENT_MAX);
 		return;
 	}
 	sb_add(&m->sb, &type, 1);
@@ -451,8 +442,7 @@ void vici_kv_raw(struct vici_msg *m, const char *key, const void *val, size_t le
 	if (!msg_name_ok(m, key, "key"))
 		return;
 	if (len > VICI_VALUE_MAX) {
-		msg_fail(m, "value of key '%s' is %zu bytes, at most %d",
-			 key, len, VICI_VALUE_MAX);
+		msg_fail(m, "value of key '%s' is %zu bytes, at most %d", key, len, VICI_VALUE_MAX);
 		return;
 	}
 	msg_elem(m, VICI_KEY_VALUE, key, val, len);
@@ -505,8 +495,8 @@ void vici_list_item(struct vici_msg *m, const char *fmt, ...)
 		return;
 	}
 	if ((size_t)n > VICI_VALUE_MAX)
-		msg_fail(m, "item of list '%s' is %d bytes, at most %d",
-			 m->list, n, VICI_VALUE_MAX);
+		msg_fail(m, "item of list '%s' is %d bytes, at most %d", m->list, n,
+			 VICI_VALUE_MAX);
 	else
 		msg_elem(m, VICI_LIST_ITEM, NULL, val, (size_t)n);
 	free(val);
@@ -554,8 +544,8 @@ int vici_packet_parse(const uint8_t *seg, size_t len, struct vici_packet *out)
 	if (len == 0)
 		return err_set("empty vici packet");
 	if (len > VICI_SEGMENT_MAX)
-		return err_set("vici packet of %zu bytes exceeds VICI_SEGMENT_MAX (%d)",
-			       len, VICI_SEGMENT_MAX);
+		return err_set("vici packet of %zu bytes exceeds VICI_SEGMENT_MAX (%d)", len,
+			       VICI_SEGMENT_MAX);
 	if (seg[0] > VICI_EVENT)
 		return err_set("unknown vici packet type %u", seg[0]);
 	memset(out, 0, sizeof(*out));
@@ -567,11 +557,11 @@ int vici_packet_parse(const uint8_t *seg, size_t len, struct vici_packet *out)
 		nlen = seg[1];
 		off = 2;
 		if (len - off < nlen)
-			return err_set("%s packet name truncated at byte offset %zu (%zu bytes announced, %zu left)",
+			return err_set("%s packet name truncated at byte offset %zu (%zu bytes "
+				       "announced, %zu left)",
 				       packet_names[seg[0]], off, nlen, len - off);
 		if (memchr(seg + off, '\0', nlen))
-			return err_set("%s packet name contains a NUL byte",
-				       packet_names[seg[0]]);
+			return err_set("%s packet name contains a NUL byte", packet_names[seg[0]]);
 		memcpy(out->name, seg + off, nlen);
 		out->name[nlen] = '\0';
 		off += nlen;
@@ -581,8 +571,8 @@ int vici_packet_parse(const uint8_t *seg, size_t len, struct vici_packet *out)
 	return 0;
 }
 
-int vici_packet_encode(uint8_t type, const char *name, const uint8_t *msg,
-		       size_t msg_len, uint8_t **out, size_t *out_len)
+int vici_packet_encode(uint8_t type, const char *name, const uint8_t *msg, size_t msg_len,
+		       uint8_t **out, size_t *out_len)
 {
 	size_t nlen = name ? strlen(name) : 0;
 	size_t head, payload;

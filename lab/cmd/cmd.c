@@ -22,8 +22,8 @@
 static const struct option {
 	unsigned bit;
 	const char *name;
-	size_t off;             /* of its value in struct cli */
-	bool flag;              /* a bool, and no value follows */
+	size_t off; /* of its value in struct cli */
+	bool flag;  /* a bool, and no value follows */
 } options[] = {
 	{ OPT_NAME, "--name", offsetof(struct cli, name), false },
 	{ OPT_TOPOLOGY, "--topology", offsetof(struct cli, topology), false },
@@ -220,7 +220,7 @@ int cmd_parse_fail(const struct cli *c)
 /* ---- help ------------------------------------------------------------------- */
 
 #define HELP_WIDTH 79
-#define HELP_INDENT 11      /* "  NAME     " */
+#define HELP_INDENT 11 /* "  NAME     " */
 
 /* text from column col on, wrapped at HELP_WIDTH between bracketed groups
  * ("[--name LAB]" stays whole), continuation lines at column indent. */
@@ -264,7 +264,8 @@ void cmd_overview(const struct command *table, FILE *f)
 	}
 	fputs("\n'ikelab help COMMAND' (or 'ikelab COMMAND --help') says more of one command.\n"
 	      "--name defaults to 'lab'. Options may come anywhere before '--'.\n"
-	      "Labs live in /run/ikelab/NAME (IKELAB_RUN moves them).\n", f);
+	      "Labs live in /run/ikelab/NAME (IKELAB_RUN moves them).\n",
+	      f);
 }
 
 void cmd_usage(const struct command *cmd, FILE *f)
@@ -323,8 +324,7 @@ long number(const char *opt, const char *val, long dflt, long max)
 }
 
 /* Decimal option within [min, max], or -1 with err_msg(). */
-int decimal(const char *opt, const char *val, double dflt, double min, double max,
-		   double *out)
+int decimal(const char *opt, const char *val, double dflt, double min, double max, double *out)
 {
 	char *end;
 

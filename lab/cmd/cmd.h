@@ -58,32 +58,32 @@ struct command;
 
 /* The parsed command line. Its strings point into argv. */
 struct cli {
-	const struct command *cmd;  /* what to run (help's entry when none was named) */
-	const char *word;           /* the command as typed, or NULL */
-	bool help;                  /* -h/--help: print cmd's usage (the overview if NULL) */
-	const char *name;           /* --name, 'lab' by default */
+	const struct command *cmd; /* what to run (help's entry when none was named) */
+	const char *word;          /* the command as typed, or NULL */
+	bool help;                 /* -h/--help: print cmd's usage (the overview if NULL) */
+	const char *name;          /* --name, 'lab' by default */
 	const char *topology, *peers, *kernel, *charon, *rounds;
 	const char *duration, *rate, *out, *traffic, *grace, *seed, *seeds;
 	const char *jobs, *baseline;
 	bool json, all;
-	char **pos;             /* positional arguments before "--" (owned) */
+	char **pos; /* positional arguments before "--" (owned) */
 	int npos;
-	char **rest;            /* after "--" */
-	char **argv;            /* everything after the program name, for forwarding */
+	char **rest; /* after "--" */
+	char **argv; /* everything after the program name, for forwarding */
 };
 
-#define CMD_INTERNAL 1u     /* a role of the binary, not a command: hidden */
-#define CMD_BY_ARGV0 2u     /* the role is chosen by argv[0] == name */
+#define CMD_INTERNAL 1u /* a role of the binary, not a command: hidden */
+#define CMD_BY_ARGV0 2u /* the role is chosen by argv[0] == name */
 
 struct command {
 	const char *name;
-	int (*run)(const struct cli *c);        /* a command: the exit status */
-	int (*role)(int argc, char **argv);     /* an internal role: the whole argv */
-	unsigned opts;          /* OPT_* it takes */
-	const char *usage;      /* what follows the name, on one line */
-	const char *summary;    /* one line for the overview */
-	const char *help;       /* more for `ikelab help NAME`, or NULL */
-	unsigned flags;         /* CMD_* */
+	int (*run)(const struct cli *c);    /* a command: the exit status */
+	int (*role)(int argc, char **argv); /* an internal role: the whole argv */
+	unsigned opts;                      /* OPT_* it takes */
+	const char *usage;                  /* what follows the name, on one line */
+	const char *summary;                /* one line for the overview */
+	const char *help;                   /* more for `ikelab help NAME`, or NULL */
+	unsigned flags;                     /* CMD_* */
 };
 
 /* ---- the table's machinery (cmd.c); a table ends with an entry whose
@@ -126,8 +126,7 @@ int usage_fail(const struct cli *c);
 /* Positive integer option, or -1 with err_msg(). */
 long number(const char *opt, const char *val, long dflt, long max);
 /* Decimal option within [min, max], or -1 with err_msg(). */
-int decimal(const char *opt, const char *val, double dflt, double min, double max,
-	    double *out);
+int decimal(const char *opt, const char *val, double dflt, double min, double max, double *out);
 
 /* The backend a command runs on: "host" or "uml" (static strings), or
  * NULL with err_msg() when --kernel is none of auto, host, uml. */

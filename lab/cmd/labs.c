@@ -17,8 +17,11 @@
 
 int cmd_up(const struct cli *c)
 {
-	struct up_opts o = { .name = c->name, .topology = c->topology, .peers = c->peers,
-			     .kernel = c->kernel, .charon = c->charon };
+	struct up_opts o = { .name = c->name,
+			     .topology = c->topology,
+			     .peers = c->peers,
+			     .kernel = c->kernel,
+			     .charon = c->charon };
 	const char *kernel = pick_kernel(c);
 	struct lab_plan plan;
 	char *topo, *peers;
@@ -40,9 +43,18 @@ int cmd_up(const struct cli *c)
 	lab_plan_free(&plan);
 	{
 		char *topo_abs = abs_path(topo), *peers_abs = abs_path(peers);
-		char *inner[] = { "up", "--kernel", "host", "--name", (char *)c->name, "--topology",
-				  topo_abs, "--peers", peers_abs, c->charon ? "--charon" : NULL,
-				  (char *)c->charon, NULL };
+		char *inner[] = { "up",
+				  "--kernel",
+				  "host",
+				  "--name",
+				  (char *)c->name,
+				  "--topology",
+				  topo_abs,
+				  "--peers",
+				  peers_abs,
+				  c->charon ? "--charon" : NULL,
+				  (char *)c->charon,
+				  NULL };
 
 		printf("booting user-mode Linux for lab '%s' (this kernel cannot hold ESP SAs)\n",
 		       c->name);
@@ -88,7 +100,8 @@ int cmd_down(const struct cli *c)
 	if (!d)
 		return 0;
 	while ((e = readdir(d)))
-		if (e->d_name[0] != '.' && name_valid(e->d_name, LAB_NAME_MAX) && down_one(e->d_name) < 0)
+		if (e->d_name[0] != '.' && name_valid(e->d_name, LAB_NAME_MAX) &&
+		    down_one(e->d_name) < 0)
 			rc = fail();
 	closedir(d);
 	return rc;

@@ -50,25 +50,26 @@ static const struct command commands[] = {
 	  "  --peers FILE      how each charon runs (default " LAB_DEFAULT_PEERS ")\n"
 	  "  --kernel K        host: this kernel; uml: a user-mode Linux kernel; auto\n"
 	  "                    (default): the host's when it can hold ESP SAs\n"
-	  "  --charon PATH     the charon binary of every peer\n", 0 },
-	{ "status", cmd_status, NULL, OPT_NAME | OPT_JSON,
-	  "[--name LAB] [--json]",
+	  "  --charon PATH     the charon binary of every peer\n",
+	  0 },
+	{ "status", cmd_status, NULL, OPT_NAME | OPT_JSON, "[--name LAB] [--json]",
 	  "charon, IKE_SAs, CHILD_SAs and kernel state per peer",
 	  "Per peer: charon's pid and whether it lives, its IKE_SAs and CHILD_SAs\n"
 	  "(VICI list-sas), the kernel's SAs and policies in the peer's namespace.\n"
-	  "--json prints the same as one JSON document.\n", 0 },
-	{ "exec", cmd_exec, NULL, OPT_NAME,
-	  "[--name LAB] PEER -- CMD [ARGS...]",
+	  "--json prints the same as one JSON document.\n",
+	  0 },
+	{ "exec", cmd_exec, NULL, OPT_NAME, "[--name LAB] PEER -- CMD [ARGS...]",
 	  "run CMD in a peer's namespaces",
 	  "Runs CMD in the peer's network and mount namespaces: swanctl finds the\n"
 	  "peer's charon with no options. The exit status comes back unchanged; a\n"
-	  "terminal is passed through.\n", 0 },
-	{ "down", cmd_down, NULL, OPT_NAME | OPT_ALL,
-	  "[--name LAB | --all]",
+	  "terminal is passed through.\n",
+	  0 },
+	{ "down", cmd_down, NULL, OPT_NAME | OPT_ALL, "[--name LAB | --all]",
 	  "stop charons, remove everything the lab made",
 	  "Stops charon (TERM, then KILL), removes namespaces, links, mounts, the\n"
 	  "user-mode Linux kernel and the run directory; also cleans up a lab whose\n"
-	  "controller was killed half-way. --all: every lab there is.\n", 0 },
+	  "controller was killed half-way. --all: every lab there is.\n",
+	  0 },
 	{ "record", cmd_record, NULL,
 	  OPT_NAME | OPT_DURATION | OPT_RATE | OPT_TRAFFIC | OPT_GRACE | OPT_OUT,
 	  "[--name LAB] [--duration S] [--rate HZ] [--traffic PPS] [--grace S] [--out DIR]",
@@ -81,13 +82,11 @@ static const struct command commands[] = {
 	  "  --rate HZ         list-sas samples per second (default 10)\n"
 	  "  --traffic PPS     probe packets per second, both ways (default none)\n"
 	  "  --grace S         how long a duplicate SA must last to count (default 2)\n"
-	  "  --out DIR         the run directory (default runs/LAB-DATE-TIME)\n", 0 },
-	{ "plot", cmd_plot, NULL, 0,
-	  "RUN_DIR",
-	  "timeline.svg and timeline.png of a recorded run",
+	  "  --out DIR         the run directory (default runs/LAB-DATE-TIME)\n",
+	  0 },
+	{ "plot", cmd_plot, NULL, 0, "RUN_DIR", "timeline.svg and timeline.png of a recorded run",
 	  NULL, 0 },
-	{ "run", cmd_run, NULL,
-	  OPT_SEED | OPT_SEEDS | OPT_OUT | OPT_NAME | OPT_KERNEL | OPT_CHARON,
+	{ "run", cmd_run, NULL, OPT_SEED | OPT_SEEDS | OPT_OUT | OPT_NAME | OPT_KERNEL | OPT_CHARON,
 	  "SCENARIO.yaml [--seed S] [--seeds N] [--out DIR] [--name LAB] " KERNEL_OPT
 	  " [--charon PATH]",
 	  "reproduce a race: build, act on schedule, record, judge",
@@ -100,18 +99,18 @@ static const struct command commands[] = {
 	  "  --out DIR         the run directory (default runs/SCENARIO-DATE-TIME)\n"
 	  "  --name LAB        the lab's name (default run<pid>)\n"
 	  "  --kernel K        as for up\n"
-	  "  --charon PATH     the charon binary of every peer\n", 0 },
-	{ "shrink", cmd_shrink, NULL, OPT_SEEDS | OPT_OUT,
-	  "RUN_DIR [--seeds K] [--out FILE]",
+	  "  --charon PATH     the charon binary of every peer\n",
+	  0 },
+	{ "shrink", cmd_shrink, NULL, OPT_SEEDS | OPT_OUT, "RUN_DIR [--seeds K] [--out FILE]",
 	  "the smallest scenario that still fails as one seed's run did",
 	  "Searches for a smaller scenario that still fails the same way: fewer actions\n"
 	  "and fault rules, shorter, less traffic. Exits 0 when it found one, 1 when the\n"
 	  "run could not be shrunk.\n"
 	  "\n"
 	  "  --seeds K         seeds each candidate must fail with (default 2)\n"
-	  "  --out FILE        where the result goes (default RUN_DIR/shrunk.yaml)\n", 0 },
-	{ "nightly", cmd_nightly, NULL,
-	  OPT_SEEDS | OPT_JOBS | OPT_CHARON | OPT_BASELINE | OPT_OUT,
+	  "  --out FILE        where the result goes (default RUN_DIR/shrunk.yaml)\n",
+	  0 },
+	{ "nightly", cmd_nightly, NULL, OPT_SEEDS | OPT_JOBS | OPT_CHARON | OPT_BASELINE | OPT_OUT,
 	  "[SCENARIO...] [--seeds N] [--jobs J] [--charon PATH] [--baseline FILE] [--out DIR]",
 	  "every scenario, N seeds each, J labs at a time, and a report",
 	  "Runs every scenario given (default: all of scenarios/) and writes junit.xml,\n"
@@ -122,12 +121,13 @@ static const struct command commands[] = {
 	  "  --jobs J          labs at a time (default: one per CPU)\n"
 	  "  --charon PATH     the charon binary of every peer\n"
 	  "  --baseline FILE   an earlier summary.json, to report what changed\n"
-	  "  --out DIR         the report's directory (default runs/nightly-DATE-TIME)\n", 0 },
-	{ "doctor", cmd_doctor, NULL, OPT_JSON,
-	  "[--json]",
+	  "  --out DIR         the report's directory (default runs/nightly-DATE-TIME)\n",
+	  0 },
+	{ "doctor", cmd_doctor, NULL, OPT_JSON, "[--json]",
 	  "what this host can do, which backend auto picks",
 	  "ESP SAs, netem, NFQUEUE, user namespaces, charon's version and plugins,\n"
-	  "user-mode Linux, and the backend --kernel auto picks.\n", 0 },
+	  "user-mode Linux, and the backend --kernel auto picks.\n",
+	  0 },
 	{ "bench", cmd_bench, NULL, OPT_ROUNDS | OPT_DURATION | OPT_OUT | OPT_KERNEL,
 	  "up|esp|record|first-sa [--rounds N] [--duration S] [--out DIR] " KERNEL_OPT,
 	  "benchmarks (make bench)",
@@ -137,27 +137,24 @@ static const struct command commands[] = {
 	  "  record [--duration S] the recorder's CPU time, S seconds (default 60)\n"
 	  "  first-sa [--rounds N] the first ESP SA of a fresh user-mode Linux kernel,\n"
 	  "                        with the boot's warm-up and without (--out: the\n"
-	  "                        directory the inner half writes to)\n", 0 },
-	{ "help", cmd_help, NULL, 0,
-	  "[COMMAND]",
-	  "this overview, or one command's usage",
-	  NULL, 0 },
-	{ "version", cmd_version, NULL, OPT_CHARON,
-	  "[--charon PATH]",
-	  "ikelab's version and the charon it would use (also --version)",
-	  NULL, 0 },
-	{ "uml-init", NULL, agent_main, 0,
-	  "LAB_DIR [DIR...]",
+	  "                        directory the inner half writes to)\n",
+	  0 },
+	{ "help", cmd_help, NULL, 0, "[COMMAND]", "this overview, or one command's usage", NULL,
+	  0 },
+	{ "version", cmd_version, NULL, OPT_CHARON, "[--charon PATH]",
+	  "ikelab's version and the charon it would use (also --version)", NULL, 0 },
+	{ "uml-init", NULL, agent_main, 0, "LAB_DIR [DIR...]",
 	  "PID 1 inside a lab's user-mode Linux kernel, started by that kernel as init",
 	  "The agent: it mounts a throwaway root, shares the lab's directories with the\n"
 	  "host, loads the modules the lab needs, then runs the ikelab commands the host\n"
-	  "sends over the serial line (backend/uml/agent.c).\n", CMD_INTERNAL },
-	{ WARM_MODPROBE, NULL, warm_modprobe_main, 0,
-	  "-q -- MODULE",
+	  "sends over the serial line (backend/uml/agent.c).\n",
+	  CMD_INTERNAL },
+	{ WARM_MODPROBE, NULL, warm_modprobe_main, 0, "-q -- MODULE",
 	  "the module loader of a lab's user-mode Linux kernel, run by that kernel",
 	  "A symlink to ikelab that the kernel runs as its modprobe after boot: it loads\n"
 	  "MODULE and logs the request, a first-use cost the warm-up missed\n"
-	  "(backend/uml/warm.h).\n", CMD_INTERNAL | CMD_BY_ARGV0 },
+	  "(backend/uml/warm.h).\n",
+	  CMD_INTERNAL | CMD_BY_ARGV0 },
 	{ 0 }
 };
 
@@ -181,8 +178,8 @@ static int cmd_help(const struct cli *c)
 /* A role's name typed as a command. */
 static int not_by_hand(const struct command *cmd)
 {
-	fprintf(stderr, "ikelab: %s is not a command: it is %s; it is not run by hand\n",
-		cmd->name, cmd->summary);
+	fprintf(stderr, "ikelab: %s is not a command: it is %s; it is not run by hand\n", cmd->name,
+		cmd->summary);
 	return 2;
 }
 

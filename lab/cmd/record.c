@@ -15,8 +15,9 @@
 
 int cmd_record(const struct cli *c)
 {
-	struct rec_opts o = { .lab = c->name, .live = isatty(1), .share = true,
-			      .crash_is_lab_error = true };
+	struct rec_opts o = {
+		.lab = c->name, .live = isatty(1), .share = true, .crash_is_lab_error = true
+	};
 	long traffic = c->traffic ? number("--traffic", c->traffic, 0, 2000000) : 0;
 	char *dir;
 	int rc;

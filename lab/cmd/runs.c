@@ -35,7 +35,8 @@ int cmd_run(const struct cli *c)
 
 		o.seed = strtoull(c->seed, &end, 10);
 		if (*end || !o.seed)
-			return err_set("--seed must be a whole number from 1, not '%s'", c->seed), fail();
+			return err_set("--seed must be a whole number from 1, not '%s'", c->seed),
+			       fail();
 	}
 	/* Refused here, before anything is built or booted. */
 	file = lab_find_file(c->pos[0]);
@@ -65,8 +66,8 @@ int cmd_run(const struct cli *c)
 	} else {
 		char *abs = abs_path(file), ns[24];
 		const char *rw[] = { out, NULL };
-		char *inner[16] = { "run", abs ? abs : file, "--kernel", "host", "--out", out,
-				    "--name", name, "--seeds", ns };
+		char *inner[16] = { "run", abs ? abs : file, "--kernel", "host",    "--out",
+				    out,   "--name",         name,       "--seeds", ns };
 		int k = 10;
 
 		snprintf(ns, sizeof(ns), "%ld", seeds);
@@ -90,8 +91,11 @@ int cmd_run(const struct cli *c)
 
 int cmd_nightly(const struct cli *c)
 {
-	struct nightly_opts o = { .live = isatty(1), .charon = c->charon, .baseline = c->baseline,
-				  .scenarios = c->pos, .n_scenarios = c->npos };
+	struct nightly_opts o = { .live = isatty(1),
+				  .charon = c->charon,
+				  .baseline = c->baseline,
+				  .scenarios = c->pos,
+				  .n_scenarios = c->npos };
 	long seeds = number("--seeds", c->seeds, 3, 1000);
 	long jobs = c->jobs ? number("--jobs", c->jobs, 0, 64) : 0;
 	int rc;

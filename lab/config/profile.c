@@ -11,20 +11,20 @@
 #include <string.h>
 
 const char *const profile_default_plugins[] = {
-	"random", "nonce", "kdf", "openssl", "pem", "pkcs1", "x509",
+	"random",         "nonce",          "kdf",  "openssl", "pem", "pkcs1", "x509",
 	"kernel-netlink", "socket-default", "vici", NULL,
 };
 
 static int too_long(const char *s)
 {
-	return err_set("'%s' is too long a duration (at most %u seconds)", s,
-	    (unsigned)UINT32_MAX);
+	return err_set("'%s' is too long a duration (at most %u seconds)", s, (unsigned)UINT32_MAX);
 }
 
 static int duration_err(const char *s)
 {
 	return err_set("'%s' is not a duration (seconds, or a number with "
-	    "s, m, h or d: 90, 10s, 5m, 1h, 2d)", s);
+		       "s, m, h or d: 90, 10s, 5m, 1h, 2d)",
+		       s);
 }
 
 /*
@@ -79,48 +79,36 @@ int duration_parse(const char *s, uint32_t *secs)
 /* Profile schema: every key optional, absent values stay NULL. */
 
 static const cyaml_schema_field_t settings_fields[] = {
-	CYAML_FIELD_BOOL_PTR("make_before_break", OPT, struct profile_settings,
-	    make_before_break),
-	CYAML_FIELD_BOOL_PTR("reuse_ikesa", OPT, struct profile_settings,
-	    reuse_ikesa),
-	CYAML_FIELD_UINT_PTR("send_delay", OPT, struct profile_settings,
-	    send_delay),
-	CYAML_FIELD_UINT_PTR("send_delay_type", OPT, struct profile_settings,
-	    send_delay_type),
-	CYAML_FIELD_BOOL_PTR("send_delay_request", OPT,
-	    struct profile_settings, send_delay_request),
-	CYAML_FIELD_BOOL_PTR("send_delay_response", OPT,
-	    struct profile_settings, send_delay_response),
-	CYAML_FIELD_UINT_PTR("receive_delay", OPT, struct profile_settings,
-	    receive_delay),
-	CYAML_FIELD_UINT_PTR("receive_delay_type", OPT,
-	    struct profile_settings, receive_delay_type),
-	CYAML_FIELD_BOOL_PTR("receive_delay_request", OPT,
-	    struct profile_settings, receive_delay_request),
-	CYAML_FIELD_BOOL_PTR("receive_delay_response", OPT,
-	    struct profile_settings, receive_delay_response),
-	CYAML_FIELD_UINT_PTR("retransmit_tries", OPT, struct profile_settings,
-	    retransmit_tries),
-	STR("retransmit_timeout", OPT, struct profile_settings,
-	    retransmit_timeout),
+	CYAML_FIELD_BOOL_PTR("make_before_break", OPT, struct profile_settings, make_before_break),
+	CYAML_FIELD_BOOL_PTR("reuse_ikesa", OPT, struct profile_settings, reuse_ikesa),
+	CYAML_FIELD_UINT_PTR("send_delay", OPT, struct profile_settings, send_delay),
+	CYAML_FIELD_UINT_PTR("send_delay_type", OPT, struct profile_settings, send_delay_type),
+	CYAML_FIELD_BOOL_PTR("send_delay_request", OPT, struct profile_settings,
+			     send_delay_request),
+	CYAML_FIELD_BOOL_PTR("send_delay_response", OPT, struct profile_settings,
+			     send_delay_response),
+	CYAML_FIELD_UINT_PTR("receive_delay", OPT, struct profile_settings, receive_delay),
+	CYAML_FIELD_UINT_PTR("receive_delay_type", OPT, struct profile_settings,
+			     receive_delay_type),
+	CYAML_FIELD_BOOL_PTR("receive_delay_request", OPT, struct profile_settings,
+			     receive_delay_request),
+	CYAML_FIELD_BOOL_PTR("receive_delay_response", OPT, struct profile_settings,
+			     receive_delay_response),
+	CYAML_FIELD_UINT_PTR("retransmit_tries", OPT, struct profile_settings, retransmit_tries),
+	STR("retransmit_timeout", OPT, struct profile_settings, retransmit_timeout),
 	STR("retransmit_base", OPT, struct profile_settings, retransmit_base),
-	CYAML_FIELD_UINT_PTR("retransmit_jitter", OPT, struct profile_settings,
-	    retransmit_jitter),
-	CYAML_FIELD_UINT_PTR("retransmit_limit", OPT, struct profile_settings,
-	    retransmit_limit),
+	CYAML_FIELD_UINT_PTR("retransmit_jitter", OPT, struct profile_settings, retransmit_jitter),
+	CYAML_FIELD_UINT_PTR("retransmit_limit", OPT, struct profile_settings, retransmit_limit),
 	CYAML_FIELD_UINT_PTR("threads", OPT, struct profile_settings, threads),
 	CYAML_FIELD_END
 };
 
-#define LOG(key, member) \
-	CYAML_FIELD_INT_PTR(key, OPT, struct profile_log, member)
+#define LOG(key, member) CYAML_FIELD_INT_PTR(key, OPT, struct profile_log, member)
 
 static const cyaml_schema_field_t log_fields[] = {
-	LOG("default", dflt), LOG("dmn", dmn), LOG("mgr", mgr), LOG("ike", ike),
-	LOG("chd", chd), LOG("job", job), LOG("cfg", cfg), LOG("knl", knl),
-	LOG("net", net), LOG("asn", asn), LOG("enc", enc), LOG("lib", lib),
-	LOG("esp", esp),
-	CYAML_FIELD_END
+	LOG("default", dflt), LOG("dmn", dmn), LOG("mgr", mgr), LOG("ike", ike), LOG("chd", chd),
+	LOG("job", job),      LOG("cfg", cfg), LOG("knl", knl), LOG("net", net), LOG("asn", asn),
+	LOG("enc", enc),      LOG("lib", lib), LOG("esp", esp), CYAML_FIELD_END
 };
 
 static const cyaml_schema_field_t ike_fields[] = {
@@ -134,8 +122,7 @@ static const cyaml_schema_field_t ike_fields[] = {
 	STR("rand_time", OPT, struct profile_ike, rand_time),
 	STR("dpd_delay", OPT, struct profile_ike, dpd_delay),
 	CYAML_FIELD_BOOL_PTR("mobike", OPT, struct profile_ike, mobike),
-	CYAML_FIELD_UINT_PTR("keyingtries", OPT, struct profile_ike,
-	    keyingtries),
+	CYAML_FIELD_UINT_PTR("keyingtries", OPT, struct profile_ike, keyingtries),
 	CYAML_FIELD_END
 };
 
@@ -161,14 +148,12 @@ const cyaml_schema_field_t profile_fields[] = {
 	STR("description", OPT, struct profile, description),
 	STR("base", OPT, struct profile, base),
 	STR("charon", OPT, struct profile, charon),
-	CYAML_FIELD_SEQUENCE("plugins", CYAML_FLAG_POINTER | OPT,
-	    struct profile, plugins, &plugin_schema, 1, CYAML_UNLIMITED),
-	CYAML_FIELD_MAPPING_PTR("settings", OPT, struct profile, settings,
-	    settings_fields),
+	CYAML_FIELD_SEQUENCE("plugins", CYAML_FLAG_POINTER | OPT, struct profile, plugins,
+			     &plugin_schema, 1, CYAML_UNLIMITED),
+	CYAML_FIELD_MAPPING_PTR("settings", OPT, struct profile, settings, settings_fields),
 	CYAML_FIELD_MAPPING_PTR("log", OPT, struct profile, log, log_fields),
 	CYAML_FIELD_MAPPING_PTR("ike", OPT, struct profile, ike, ike_fields),
-	CYAML_FIELD_MAPPING_PTR("child", OPT, struct profile, child,
-	    child_fields),
+	CYAML_FIELD_MAPPING_PTR("child", OPT, struct profile, child, child_fields),
 	STR("strongswan_conf", OPT, struct profile, strongswan_conf),
 	CYAML_FIELD_END
 };
@@ -178,7 +163,7 @@ static const cyaml_schema_value_t profile_schema = {
 };
 
 static const char *pathf(char buf[static PATH_LEN], const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3)));
 
 /* Build a path for ydoc_err(): pathf(buf, "%splugins[%u]", at, i). */
 static const char *pathf(char buf[static PATH_LEN], const char *fmt, ...)
@@ -193,8 +178,8 @@ static const char *pathf(char buf[static PATH_LEN], const char *fmt, ...)
 
 /* Profile checks */
 
-static int want_one_of(const struct ydoc *d, const char *at, const char *key,
-    const char *s, const char *const *values)
+static int want_one_of(const struct ydoc *d, const char *at, const char *key, const char *s,
+		       const char *const *values)
 {
 	struct strbuf sb = { 0 };
 	char path[PATH_LEN];
@@ -207,27 +192,23 @@ static int want_one_of(const struct ydoc *d, const char *at, const char *key,
 			return 0;
 	for (const char *const *v = values; *v; v++)
 		sb_addf(&sb, "%s%s", v == values ? "" : ", ", *v);
-	rc = ydoc_err(d, pathf(path, "%s%s", at, key), "'%s' is not one of: %s",
-	    s, sb.buf);
+	rc = ydoc_err(d, pathf(path, "%s%s", at, key), "'%s' is not one of: %s", s, sb.buf);
 	sb_free(&sb);
 	return rc;
 }
 
-static int want_duration(const struct ydoc *d, const char *at,
-    const char *key, const char *s)
+static int want_duration(const struct ydoc *d, const char *at, const char *key, const char *s)
 {
 	char path[PATH_LEN];
 	uint32_t secs;
 
 	if (s && duration_parse(s, &secs) < 0)
-		return ydoc_err(d, pathf(path, "%s%s", at, key), "%s",
-		    err_msg());
+		return ydoc_err(d, pathf(path, "%s%s", at, key), "%s", err_msg());
 	return 0;
 }
 
 /* strongswan.conf reads these as doubles: "4", "0.5", "1.8". */
-static int want_decimal(const struct ydoc *d, const char *at,
-    const char *key, const char *s)
+static int want_decimal(const struct ydoc *d, const char *at, const char *key, const char *s)
 {
 	char path[PATH_LEN];
 	size_t n;
@@ -239,24 +220,24 @@ static int want_decimal(const struct ydoc *d, const char *at,
 		n += 1 + strspn(s + n + 1, "0123456789");
 	if (!n || s[n] || s[n - 1] == '.')
 		return ydoc_err(d, pathf(path, "%s%s", at, key),
-		    "'%s' is not a decimal number (like 4 or 0.5)", s);
+				"'%s' is not a decimal number (like 4 or 0.5)", s);
 	return 0;
 }
 
-static int want_name(const struct ydoc *d, const char *at, const char *key,
-    const char *s)
+static int want_name(const struct ydoc *d, const char *at, const char *key, const char *s)
 {
 	char path[PATH_LEN];
 
 	if (s && !name_valid(s, 32))
-		return ydoc_err(d, pathf(path, "%s%s", at, key), "'%s' is not "
-		    "a connection name (letters, digits, '-' and '_', at most "
-		    "32)", s);
+		return ydoc_err(d, pathf(path, "%s%s", at, key),
+				"'%s' is not "
+				"a connection name (letters, digits, '-' and '_', at most "
+				"32)",
+				s);
 	return 0;
 }
 
-static int check_plugins(const struct profile *p, const struct ydoc *d,
-    const char *at)
+static int check_plugins(const struct profile *p, const struct ydoc *d, const char *at)
 {
 	char path[PATH_LEN];
 
@@ -265,45 +246,39 @@ static int check_plugins(const struct profile *p, const struct ydoc *d,
 
 		if (!*s || s[strspn(s, PLUGIN_CHARS)])
 			return ydoc_err(d, pathf(path, "%splugins[%u]", at, i),
-			    "'%s' is not a plugin name ([a-z0-9-]+)", s);
+					"'%s' is not a plugin name ([a-z0-9-]+)", s);
 	}
 	return 0;
 }
 
-static int check_settings(const struct profile_settings *s,
-    const struct ydoc *d, const char *at)
+static int check_settings(const struct profile_settings *s, const struct ydoc *d, const char *at)
 {
 	if (!s)
 		return 0;
-	if (want_decimal(d, at, "settings.retransmit_timeout",
-	    s->retransmit_timeout) < 0 ||
-	    want_decimal(d, at, "settings.retransmit_base",
-	    s->retransmit_base) < 0)
+	if (want_decimal(d, at, "settings.retransmit_timeout", s->retransmit_timeout) < 0 ||
+	    want_decimal(d, at, "settings.retransmit_base", s->retransmit_base) < 0)
 		return -1;
 	return 0;
 }
 
 /* Walks the schema, so every level has its YAML key in the message. */
-static int check_log(const struct profile_log *l, const struct ydoc *d,
-    const char *at)
+static int check_log(const struct profile_log *l, const struct ydoc *d, const char *at)
 {
 	char path[PATH_LEN];
 
 	if (!l)
 		return 0;
 	for (const cyaml_schema_field_t *f = log_fields; f->key; f++) {
-		const int32_t *v = *(int32_t *const *)((const char *)l +
-		    f->data_offset);
+		const int32_t *v = *(int32_t *const *)((const char *)l + f->data_offset);
 
 		if (v && (*v < -1 || *v > 4))
 			return ydoc_err(d, pathf(path, "%slog.%s", at, f->key),
-			    "log level %d is out of range (-1..4)", (int)*v);
+					"log level %d is out of range (-1..4)", (int)*v);
 	}
 	return 0;
 }
 
-static int check_ike(const struct profile_ike *ike, const struct ydoc *d,
-    const char *at)
+static int check_ike(const struct profile_ike *ike, const struct ydoc *d, const char *at)
 {
 	static const char *const unique[] = {
 		"no", "never", "replace", "keep", NULL,
@@ -314,8 +289,7 @@ static int check_ike(const struct profile_ike *ike, const struct ydoc *d,
 		return 0;
 	if (ike->version && *ike->version != 1 && *ike->version != 2)
 		return ydoc_err(d, pathf(path, "%sike.version", at),
-		    "IKE version %u is neither 1 nor 2",
-		    (unsigned)*ike->version);
+				"IKE version %u is neither 1 nor 2", (unsigned)*ike->version);
 	if (want_name(d, at, "ike.name", ike->name) < 0 ||
 	    want_one_of(d, at, "ike.unique", ike->unique, unique) < 0 ||
 	    want_duration(d, at, "ike.rekey_time", ike->rekey_time) < 0 ||
@@ -327,8 +301,7 @@ static int check_ike(const struct profile_ike *ike, const struct ydoc *d,
 	return 0;
 }
 
-static int check_child(const struct profile_child *c, const struct ydoc *d,
-    const char *at)
+static int check_child(const struct profile_child *c, const struct ydoc *d, const char *at)
 {
 	static const char *const actions[] = { "none", "trap", "start", NULL };
 	static const char *const dpd[] = { "clear", "trap", "restart", NULL };
@@ -337,10 +310,8 @@ static int check_child(const struct profile_child *c, const struct ydoc *d,
 	if (!c)
 		return 0;
 	if (want_name(d, at, "child.name", c->name) < 0 ||
-	    want_one_of(d, at, "child.start_action", c->start_action,
-	    actions) < 0 ||
-	    want_one_of(d, at, "child.close_action", c->close_action,
-	    actions) < 0 ||
+	    want_one_of(d, at, "child.start_action", c->start_action, actions) < 0 ||
+	    want_one_of(d, at, "child.close_action", c->close_action, actions) < 0 ||
 	    want_one_of(d, at, "child.dpd_action", c->dpd_action, dpd) < 0 ||
 	    want_one_of(d, at, "child.mode", c->mode, modes) < 0 ||
 	    want_duration(d, at, "child.rekey_time", c->rekey_time) < 0 ||
@@ -350,17 +321,15 @@ static int check_child(const struct profile_child *c, const struct ydoc *d,
 	return 0;
 }
 
-int profile_check_at(const struct profile *p, const struct ydoc *d,
-    const char *at)
+int profile_check_at(const struct profile *p, const struct ydoc *d, const char *at)
 {
 	char path[PATH_LEN];
 
 	/* Whether it exists is checked where it is started. */
 	if (p->charon && p->charon[0] != '/')
-		return ydoc_err(d, pathf(path, "%scharon", at),
-		    "'%s' is not an absolute path", p->charon);
-	if (check_plugins(p, d, at) < 0 ||
-	    check_settings(p->settings, d, at) < 0 ||
+		return ydoc_err(d, pathf(path, "%scharon", at), "'%s' is not an absolute path",
+				p->charon);
+	if (check_plugins(p, d, at) < 0 || check_settings(p->settings, d, at) < 0 ||
 	    check_log(p->log, d, at) < 0 || check_ike(p->ike, d, at) < 0 ||
 	    check_child(p->child, d, at) < 0)
 		return -1;
@@ -379,12 +348,11 @@ static struct profile *load_base(const struct profile *p, const char *path, int 
 
 	if (depth >= PROFILE_BASE_DEPTH) {
 		err_set("%s: base: more than %d profiles deep (a cycle?)", path,
-		    PROFILE_BASE_DEPTH);
+			PROFILE_BASE_DEPTH);
 		return NULL;
 	}
 	snprintf(dir, sizeof(dir), "%s", path);
-	base = p->base[0] == '/' ? xstrdup(p->base) :
-	    xasprintf("%s/%s", dirname(dir), p->base);
+	base = p->base[0] == '/' ? xstrdup(p->base) : xasprintf("%s/%s", dirname(dir), p->base);
 	b = profile_load_one(base, depth + 1);
 	if (!b)
 		err_wrap("%s: base", path);

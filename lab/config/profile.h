@@ -23,35 +23,35 @@
 
 struct ydoc;
 
-struct profile_settings {       /* charon { ... } in strongswan.conf */
+struct profile_settings { /* charon { ... } in strongswan.conf */
 	bool *make_before_break;
 	bool *reuse_ikesa;
-	uint32_t *send_delay;           /* ms */
-	uint32_t *send_delay_type;      /* IKE exchange type, 0 = any */
+	uint32_t *send_delay;      /* ms */
+	uint32_t *send_delay_type; /* IKE exchange type, 0 = any */
 	bool *send_delay_request;
 	bool *send_delay_response;
-	uint32_t *receive_delay;        /* ms */
+	uint32_t *receive_delay; /* ms */
 	uint32_t *receive_delay_type;
 	bool *receive_delay_request;
 	bool *receive_delay_response;
 	uint32_t *retransmit_tries;
-	char *retransmit_timeout;       /* seconds, decimal ("0.5") */
-	char *retransmit_base;          /* decimal */
-	uint32_t *retransmit_jitter;    /* percent */
-	uint32_t *retransmit_limit;     /* seconds */
+	char *retransmit_timeout;    /* seconds, decimal ("0.5") */
+	char *retransmit_base;       /* decimal */
+	uint32_t *retransmit_jitter; /* percent */
+	uint32_t *retransmit_limit;  /* seconds */
 	uint32_t *threads;
 };
 
-struct profile_log {            /* charon.filelog levels, -1..4 */
-	int32_t *dflt;              /* key "default" */
+struct profile_log {   /* charon.filelog levels, -1..4 */
+	int32_t *dflt; /* key "default" */
 	int32_t *dmn, *mgr, *ike, *chd, *job, *cfg, *knl, *net, *asn, *enc, *lib, *esp;
 };
 
-struct profile_ike {            /* connections.<name> in swanctl terms */
-	char *name;                 /* connection name; default "lab" */
-	uint32_t *version;          /* 1 or 2; default 2 */
-	char *proposals;            /* default aes128gcm16-prfsha256-ecp256 */
-	char *unique;               /* no | never | replace | keep */
+struct profile_ike {       /* connections.<name> in swanctl terms */
+	char *name;        /* connection name; default "lab" */
+	uint32_t *version; /* 1 or 2; default 2 */
+	char *proposals;   /* default aes128gcm16-prfsha256-ecp256 */
+	char *unique;      /* no | never | replace | keep */
 	char *rekey_time;
 	char *reauth_time;
 	char *over_time;
@@ -61,13 +61,13 @@ struct profile_ike {            /* connections.<name> in swanctl terms */
 	uint32_t *keyingtries;
 };
 
-struct profile_child {          /* connections.<name>.children.<name> */
-	char *name;                 /* default "net" */
-	char *esp_proposals;        /* default aes128gcm16 */
-	char *start_action;         /* none | trap | start; default trap */
-	char *close_action;         /* none | trap | start */
-	char *dpd_action;           /* clear | trap | restart */
-	char *mode;                 /* tunnel | transport; default tunnel */
+struct profile_child {       /* connections.<name>.children.<name> */
+	char *name;          /* default "net" */
+	char *esp_proposals; /* default aes128gcm16 */
+	char *start_action;  /* none | trap | start; default trap */
+	char *close_action;  /* none | trap | start */
+	char *dpd_action;    /* clear | trap | restart */
+	char *mode;          /* tunnel | transport; default tunnel */
 	char *rekey_time;
 	char *life_time;
 	char *rand_time;
@@ -76,17 +76,17 @@ struct profile_child {          /* connections.<name>.children.<name> */
 struct profile {
 	char *name;
 	char *description;
-	char *base;                 /* profile this one is laid over (relative
+	char *base;     /* profile this one is laid over (relative
 	                               to this file's folder) */
-	char *charon;               /* charon binary; default /usr/lib/ipsec/charon */
-	char **plugins;             /* charon.load; default: the explicit lab list */
+	char *charon;   /* charon binary; default /usr/lib/ipsec/charon */
+	char **plugins; /* charon.load; default: the explicit lab list */
 	unsigned plugins_count;
 	struct profile_settings *settings;
 	struct profile_log *log;
 	struct profile_ike *ike;
 	struct profile_child *child;
-	char *strongswan_conf;      /* raw text appended to strongswan.conf */
-	char *path;                 /* file it was loaded from (set by the loader) */
+	char *strongswan_conf; /* raw text appended to strongswan.conf */
+	char *path;            /* file it was loaded from (set by the loader) */
 };
 
 /* The profile in PATH, checked; the caller frees it with profile_free()
@@ -100,8 +100,7 @@ void profile_overlay(struct profile *dst, struct profile *src);
 /* A profile as a mapping inside another file (a scenario's `set:`): its
  * schema fields, and its checks with paths under AT ("peers[0].set."). */
 extern const cyaml_schema_field_t profile_fields[];
-int profile_check_at(const struct profile *p, const struct ydoc *d,
-    const char *at);
+int profile_check_at(const struct profile *p, const struct ydoc *d, const char *at);
 
 /* The plugin list charon gets unless a profile says otherwise: Debian's
  * default list crashes charon under user-mode Linux, and an explicit list

@@ -47,13 +47,13 @@ extern const struct action actions[SC_RESTART + 1];
 
 /* scenario.c: helpers the checks, the plan and the saver use too. */
 const char *pathf(char buf[static PATH_LEN], const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3)));
 bool has_word(const char *list, const char *word);
 const struct action *action_find(const char *name);
 bool field_set(const struct sc_entry *e, const cyaml_schema_field_t *f);
 char *resolve(const struct scenario *s, const char *path);
-int want_peer(const struct scenario *s, const struct ydoc *d,
-    const char *path, const char *name, bool both);
+int want_peer(const struct scenario *s, const struct ydoc *d, const char *path, const char *name,
+	      bool both);
 /* The files the scenario names, loaded into s->topo and s->profiles;
  * scenario_check() runs them between its checks. */
 int load_topology(struct scenario *s, const struct ydoc *d);

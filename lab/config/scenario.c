@@ -75,9 +75,7 @@ static const cyaml_schema_value_t fault_schema = {
 static const cyaml_schema_field_t peer_fields[] = {
 	STR("name", CYAML_FLAG_DEFAULT, struct sc_peer, name),
 	STR("profile", OPT, struct sc_peer, profile),
-	CYAML_FIELD_MAPPING_PTR("set", OPT, struct sc_peer, set,
-	    profile_fields),
-	CYAML_FIELD_END
+	CYAML_FIELD_MAPPING_PTR("set", OPT, struct sc_peer, set, profile_fields), CYAML_FIELD_END
 };
 
 static const cyaml_schema_value_t peer_schema = {
@@ -86,19 +84,15 @@ static const cyaml_schema_value_t peer_schema = {
 
 static const cyaml_schema_field_t traffic_fields[] = {
 	CYAML_FIELD_UINT("pps", CYAML_FLAG_DEFAULT, struct sc_traffic, pps),
-	U32("start", struct sc_traffic, start),
-	CYAML_FIELD_END
+	U32("start", struct sc_traffic, start), CYAML_FIELD_END
 };
 
 static const cyaml_schema_field_t expect_fields[] = {
 	U32("max_ike_per_peer", struct sc_expect, max_ike_per_peer),
 	U32("max_child_per_ts", struct sc_expect, max_child_per_ts),
-	STR("max_ike_growth_per_hour", OPT, struct sc_expect,
-	    max_ike_growth_per_hour),
-	STR("max_child_growth_per_hour", OPT, struct sc_expect,
-	    max_child_growth_per_hour),
-	U32("max_acquires_during_rekey", struct sc_expect,
-	    max_acquires_during_rekey),
+	STR("max_ike_growth_per_hour", OPT, struct sc_expect, max_ike_growth_per_hour),
+	STR("max_child_growth_per_hour", OPT, struct sc_expect, max_child_growth_per_hour),
+	U32("max_acquires_during_rekey", struct sc_expect, max_acquires_during_rekey),
 	U32("max_lost_packets", struct sc_expect, max_lost_packets),
 	U32("max_lost_per_event", struct sc_expect, max_lost_per_event),
 	BOOL("no_crash", struct sc_expect, no_crash),
@@ -112,46 +106,37 @@ const cyaml_schema_field_t scenario_fields[] = {
 	STR("expect", OPT, struct scenario, expect),
 	STR("topology", CYAML_FLAG_DEFAULT, struct scenario, topology),
 	STR("profile", CYAML_FLAG_DEFAULT, struct scenario, profile),
-	CYAML_FIELD_SEQUENCE("peers", CYAML_FLAG_POINTER | OPT,
-	    struct scenario, peers, &peer_schema, 0, CYAML_UNLIMITED),
+	CYAML_FIELD_SEQUENCE("peers", CYAML_FLAG_POINTER | OPT, struct scenario, peers,
+			     &peer_schema, 0, CYAML_UNLIMITED),
 	STR("duration", CYAML_FLAG_DEFAULT, struct scenario, duration),
 	CYAML_FIELD_UINT_PTR("seed", OPT, struct scenario, seed),
 	STR("sample_rate", OPT, struct scenario, sample_rate),
 	STR("grace", OPT, struct scenario, grace),
-	CYAML_FIELD_MAPPING_PTR("traffic", OPT, struct scenario, traffic,
-	    traffic_fields),
-	CYAML_FIELD_SEQUENCE("faults", CYAML_FLAG_POINTER | OPT,
-	    struct scenario, faults, &fault_schema, 0, CYAML_UNLIMITED),
-	CYAML_FIELD_SEQUENCE("schedule", CYAML_FLAG_POINTER | OPT,
-	    struct scenario, schedule, &entry_schema, 0, CYAML_UNLIMITED),
-	CYAML_FIELD_MAPPING_PTR("expectations", OPT, struct scenario,
-	    expectations, expect_fields),
+	CYAML_FIELD_MAPPING_PTR("traffic", OPT, struct scenario, traffic, traffic_fields),
+	CYAML_FIELD_SEQUENCE("faults", CYAML_FLAG_POINTER | OPT, struct scenario, faults,
+			     &fault_schema, 0, CYAML_UNLIMITED),
+	CYAML_FIELD_SEQUENCE("schedule", CYAML_FLAG_POINTER | OPT, struct scenario, schedule,
+			     &entry_schema, 0, CYAML_UNLIMITED),
+	CYAML_FIELD_MAPPING_PTR("expectations", OPT, struct scenario, expectations, expect_fields),
 	CYAML_FIELD_END
 };
 
 static const cyaml_schema_value_t scenario_schema = {
-	CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct scenario,
-	    scenario_fields),
+	CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct scenario, scenario_fields),
 };
 
 /* The actions, indexed by enum sc_action_kind (what `takes` and `needs`
  * mean: struct action in scenario-internal.h). */
 const struct action actions[] = {
 	[SC_INITIATE] = { "initiate", "peer skew_us order child ike", "peer" },
-	[SC_TERMINATE] = { "terminate", "peer skew_us order child ike",
-	    "peer" },
+	[SC_TERMINATE] = { "terminate", "peer skew_us order child ike", "peer" },
 	[SC_REKEY] = { "rekey", "peer skew_us order child ike reauth", "peer" },
 	[SC_INSTALL] = { "install", "peer skew_us order child ike", "peer" },
-	[SC_UNINSTALL] = { "uninstall", "peer skew_us order child ike",
-	    "peer" },
-	[SC_TRAFFIC] = { "traffic", "peer skew_us order op pps packets",
-	    "peer op" },
-	[SC_EXPIRE] = { "expire", "peer skew_us order child sa hard",
-	    "peer sa" },
-	[SC_DELETE_SA] = { "delete-sa", "peer skew_us order child sa",
-	    "peer sa" },
-	[SC_NETEM] = { "netem", "node dev delay_ms jitter_ms loss_pct clear",
-	    "node" },
+	[SC_UNINSTALL] = { "uninstall", "peer skew_us order child ike", "peer" },
+	[SC_TRAFFIC] = { "traffic", "peer skew_us order op pps packets", "peer op" },
+	[SC_EXPIRE] = { "expire", "peer skew_us order child sa hard", "peer sa" },
+	[SC_DELETE_SA] = { "delete-sa", "peer skew_us order child sa", "peer sa" },
+	[SC_NETEM] = { "netem", "node dev delay_ms jitter_ms loss_pct clear", "node" },
 	[SC_RELEASE] = { "release", "name", "name" },
 	[SC_KILL] = { "kill", "peer skew_us order signal", "peer" },
 	[SC_RESTART] = { "restart", "peer skew_us order", "peer" },
@@ -194,8 +179,7 @@ const struct action *action_find(const char *name)
 
 bool field_set(const struct sc_entry *e, const cyaml_schema_field_t *f)
 {
-	return *(void *const *)(const void *)((const char *)e +
-	    f->data_offset) != NULL;
+	return *(void *const *)(const void *)((const char *)e + f->data_offset) != NULL;
 }
 
 /* Files named in the scenario */
@@ -226,8 +210,8 @@ int load_topology(struct scenario *s, const struct ydoc *d)
 	return rc;
 }
 
-static struct profile *load_profile(const struct scenario *s,
-    const struct ydoc *d, const char *path, const char *file)
+static struct profile *load_profile(const struct scenario *s, const struct ydoc *d,
+				    const char *path, const char *file)
 {
 	char *full = resolve(s, file);
 	struct profile *p = profile_load(full);
@@ -247,8 +231,8 @@ static int peer_index(const struct topology *t, const char *name)
 	return -1;
 }
 
-int want_peer(const struct scenario *s, const struct ydoc *d,
-    const char *path, const char *name, bool both)
+int want_peer(const struct scenario *s, const struct ydoc *d, const char *path, const char *name,
+	      bool both)
 {
 	const struct topology *t = s->topo;
 	const char *p0 = topo_peer(t, 0)->name, *p1 = topo_peer(t, 1)->name;
@@ -256,16 +240,19 @@ int want_peer(const struct scenario *s, const struct ydoc *d,
 	if ((both && !strcmp(name, "both")) || peer_index(t, name) >= 0)
 		return 0;
 	if (both)
-		return ydoc_err(d, path, "'%s' is not a peer of topology %s "
-		    "(%s, %s or both)", name, t->name, p0, p1);
-	return ydoc_err(d, path, "'%s' is not a peer of topology %s (%s or "
-	    "%s)", name, t->name, p0, p1);
+		return ydoc_err(d, path,
+				"'%s' is not a peer of topology %s "
+				"(%s, %s or both)",
+				name, t->name, p0, p1);
+	return ydoc_err(d, path,
+			"'%s' is not a peer of topology %s (%s or "
+			"%s)",
+			name, t->name, p0, p1);
 }
 
 /* Profile copies */
 
-static void *copy_value(const cyaml_schema_value_t *v, const void *src,
-    unsigned count);
+static void *copy_value(const cyaml_schema_value_t *v, const void *src, unsigned count);
 
 /* DST is a shallow copy of a mapping: give it its own pointees. */
 static void copy_fields(const cyaml_schema_field_t *f, void *dst)
@@ -281,8 +268,7 @@ static void copy_fields(const cyaml_schema_field_t *f, void *dst)
 	}
 }
 
-static void *copy_sequence(const cyaml_schema_value_t *entry,
-    const void *src, unsigned count)
+static void *copy_sequence(const cyaml_schema_value_t *entry, const void *src, unsigned count)
 {
 	bool ptr = entry->flags & CYAML_FLAG_POINTER;
 	size_t size = ptr ? sizeof(void *) : entry->data_size;
@@ -302,8 +288,7 @@ static void *copy_sequence(const cyaml_schema_value_t *entry,
 
 /* A deep copy of what a pointer field of schema V points to; COUNT
  * entries for a sequence. */
-static void *copy_value(const cyaml_schema_value_t *v, const void *src,
-    unsigned count)
+static void *copy_value(const cyaml_schema_value_t *v, const void *src, unsigned count)
 {
 	char *dst;
 
@@ -331,35 +316,31 @@ static struct profile *profile_copy(const struct profile *p)
 
 /* Peers and their profiles */
 
-static int check_peer(const struct scenario *s, const struct ydoc *d,
-    unsigned i)
+static int check_peer(const struct scenario *s, const struct ydoc *d, unsigned i)
 {
 	const struct sc_peer *o = &s->peers[i];
 	char path[PATH_LEN];
 	unsigned line = 0, col;
 
-	if (want_peer(s, d, pathf(path, "peers[%u].name", i), o->name,
-	    false) < 0)
+	if (want_peer(s, d, pathf(path, "peers[%u].name", i), o->name, false) < 0)
 		return -1;
 	for (unsigned j = 0; j < i; j++)
 		if (!strcmp(s->peers[j].name, o->name)) {
-			ydoc_mark(d, pathf(path, "peers[%u].name", j), &line,
-			    &col);
+			ydoc_mark(d, pathf(path, "peers[%u].name", j), &line, &col);
 			return ydoc_err(d, pathf(path, "peers[%u].name", i),
-			    "duplicate peer '%s' (first at line %u)", o->name,
-			    line);
+					"duplicate peer '%s' (first at line %u)", o->name, line);
 		}
 	if (!o->set)
 		return 0;
 	if (o->set->base)
 		return ydoc_err(d, pathf(path, "peers[%u].set.base", i),
-		    "set: takes settings, not a base profile (use the peer's "
-		    "profile: for another file)");
+				"set: takes settings, not a base profile (use the peer's "
+				"profile: for another file)");
 	return profile_check_at(o->set, d, pathf(path, "peers[%u].set.", i));
 }
 
-static const struct sc_peer *peer_override(const struct scenario *s,
-    const char *name, unsigned *index)
+static const struct sc_peer *peer_override(const struct scenario *s, const char *name,
+					   unsigned *index)
 {
 	for (unsigned i = 0; i < s->peers_count; i++)
 		if (!strcmp(s->peers[i].name, name)) {
@@ -370,8 +351,8 @@ static const struct sc_peer *peer_override(const struct scenario *s,
 }
 
 /* What peer K runs: its own profile or the scenario's, and its set:. */
-static struct profile *peer_profile(const struct scenario *s,
-    const struct ydoc *d, const struct profile *dflt, unsigned k)
+static struct profile *peer_profile(const struct scenario *s, const struct ydoc *d,
+				    const struct profile *dflt, unsigned k)
 {
 	const struct sc_peer *o;
 	struct profile *p;
@@ -380,8 +361,7 @@ static struct profile *peer_profile(const struct scenario *s,
 
 	o = peer_override(s, topo_peer(s->topo, k)->name, &i);
 	if (o && o->profile)
-		p = load_profile(s, d, pathf(path, "peers[%u].profile", i),
-		    o->profile);
+		p = load_profile(s, d, pathf(path, "peers[%u].profile", i), o->profile);
 	else
 		p = profile_copy(dflt);
 	if (p && o && o->set)

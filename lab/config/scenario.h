@@ -18,90 +18,99 @@
 #include "config/topology.h"
 
 enum sc_action_kind {
-	SC_INITIATE, SC_TERMINATE, SC_REKEY, SC_INSTALL, SC_UNINSTALL,
-	SC_TRAFFIC, SC_EXPIRE, SC_DELETE_SA, SC_NETEM, SC_RELEASE,
-	SC_KILL, SC_RESTART,
+	SC_INITIATE,
+	SC_TERMINATE,
+	SC_REKEY,
+	SC_INSTALL,
+	SC_UNINSTALL,
+	SC_TRAFFIC,
+	SC_EXPIRE,
+	SC_DELETE_SA,
+	SC_NETEM,
+	SC_RELEASE,
+	SC_KILL,
+	SC_RESTART,
 };
 
 /* One schedule entry as written. Fields are optional pointers (NULL when
  * not written); which ones an action takes is checked by the loader. */
 struct sc_entry {
-	uint32_t at;            /* ms since the run started */
-	uint32_t *jitter;       /* ms: uniform in [0, jitter), from the seed */
-	char *action;           /* initiate | terminate | rekey | install |
+	uint32_t at;       /* ms since the run started */
+	uint32_t *jitter;  /* ms: uniform in [0, jitter), from the seed */
+	char *action;      /* initiate | terminate | rekey | install |
 	                           uninstall | traffic | expire | delete-sa |
 	                           netem | release | kill | restart */
-	char *peer;             /* a peer name, or "both" */
-	uint32_t *skew_us;      /* both: the second peer this much later */
-	char *order;            /* both: alice-first | bob-first | random */
-	char *child;            /* CHILD_SA config name (default: the profile's) */
-	char *ike;              /* IKE_SA config name (default: the profile's) */
-	bool *reauth;           /* rekey: reauthenticate the IKE_SA */
-	char *sa;               /* expire, delete-sa: in | out */
-	bool *hard;             /* expire: hard instead of soft */
-	char *op;               /* traffic: start | stop | burst */
-	uint32_t *pps;          /* traffic start */
-	uint32_t *packets;      /* traffic burst (default 1) */
-	char *node;             /* netem: node, and dev (default eth0) */
+	char *peer;        /* a peer name, or "both" */
+	uint32_t *skew_us; /* both: the second peer this much later */
+	char *order;       /* both: alice-first | bob-first | random */
+	char *child;       /* CHILD_SA config name (default: the profile's) */
+	char *ike;         /* IKE_SA config name (default: the profile's) */
+	bool *reauth;      /* rekey: reauthenticate the IKE_SA */
+	char *sa;          /* expire, delete-sa: in | out */
+	bool *hard;        /* expire: hard instead of soft */
+	char *op;          /* traffic: start | stop | burst */
+	uint32_t *pps;     /* traffic start */
+	uint32_t *packets; /* traffic burst (default 1) */
+	char *node;        /* netem: node, and dev (default eth0) */
 	char *dev;
 	uint32_t *delay_ms, *jitter_ms;
-	char *loss_pct;         /* decimal */
-	bool *clear;            /* netem: remove the qdisc */
-	char *name;             /* release: the hold to release */
-	char *signal;           /* kill: KILL (default), TERM, SEGV, ABRT, STOP, CONT */
+	char *loss_pct; /* decimal */
+	bool *clear;    /* netem: remove the qdisc */
+	char *name;     /* release: the hold to release */
+	char *signal;   /* kill: KILL (default), TERM, SEGV, ABRT, STOP, CONT */
 };
 
 /* A rule of the fault wire: IKE messages crossing a router. */
 struct sc_fault {
 	char *name;
-	char *router;           /* a router node of the topology */
-	char *exchange;         /* IKE_SA_INIT | IKE_AUTH | CREATE_CHILD_SA |
+	char *router;   /* a router node of the topology */
+	char *exchange; /* IKE_SA_INIT | IKE_AUTH | CREATE_CHILD_SA |
 	                           INFORMATIONAL | any (default any) */
-	bool *response;         /* absent: requests and responses */
-	char *from;             /* sending peer; absent: both directions */
+	bool *response; /* absent: requests and responses */
+	char *from;     /* sending peer; absent: both directions */
 	uint32_t *message_id;
-	uint32_t *nth;          /* only the n-th match (1-based); absent: all */
-	char *action;           /* delay | drop | duplicate | hold */
-	uint32_t *delay_ms;     /* delay */
-	char *until;            /* hold: released by the schedule's
+	uint32_t *nth;      /* only the n-th match (1-based); absent: all */
+	char *action;       /* delay | drop | duplicate | hold */
+	uint32_t *delay_ms; /* delay */
+	char *until;        /* hold: released by the schedule's
 	                           `release` with this name, or at the end */
 };
 
 struct sc_peer {
 	char *name;
-	char *profile;          /* file; default: the scenario's profile */
-	struct profile *set;    /* settings laid over it */
+	char *profile;       /* file; default: the scenario's profile */
+	struct profile *set; /* settings laid over it */
 };
 
 struct sc_traffic {
 	uint32_t pps;
-	uint32_t *start;        /* ms, default 0 */
+	uint32_t *start; /* ms, default 0 */
 };
 
 struct sc_expect {
-	uint32_t *max_ike_per_peer;     /* ESTABLISHED, sustained past grace */
-	uint32_t *max_child_per_ts;     /* INSTALLED per TS pair, past grace */
-	char *max_ike_growth_per_hour;  /* decimal */
+	uint32_t *max_ike_per_peer;    /* ESTABLISHED, sustained past grace */
+	uint32_t *max_child_per_ts;    /* INSTALLED per TS pair, past grace */
+	char *max_ike_growth_per_hour; /* decimal */
 	char *max_child_growth_per_hour;
 	uint32_t *max_acquires_during_rekey;
-	uint32_t *max_lost_packets;     /* total, both directions */
-	uint32_t *max_lost_per_event;   /* around one rekey or reauth */
-	bool *no_crash;                 /* default true */
+	uint32_t *max_lost_packets;   /* total, both directions */
+	uint32_t *max_lost_per_event; /* around one rekey or reauth */
+	bool *no_crash;               /* default true */
 };
 
 struct scenario {
 	char *name;
 	char *description;
-	char *cites;            /* the report and configuration it stands for */
-	char *expect;           /* clean (default) | reproduces */
-	char *topology;         /* file, relative to the scenario */
-	char *profile;          /* file, relative to the scenario */
+	char *cites;    /* the report and configuration it stands for */
+	char *expect;   /* clean (default) | reproduces */
+	char *topology; /* file, relative to the scenario */
+	char *profile;  /* file, relative to the scenario */
 	struct sc_peer *peers;
 	unsigned peers_count;
-	char *duration;         /* strongSwan-style duration, or ms with "ms" */
-	uint64_t *seed;         /* set by the loader to 1 when absent */
-	char *sample_rate;      /* Hz, decimal; default 10 */
-	char *grace;            /* duration; default 2s */
+	char *duration;    /* strongSwan-style duration, or ms with "ms" */
+	uint64_t *seed;    /* set by the loader to 1 when absent */
+	char *sample_rate; /* Hz, decimal; default 10 */
+	char *grace;       /* duration; default 2s */
 	struct sc_traffic *traffic;
 	struct sc_fault *faults;
 	unsigned faults_count;
@@ -110,10 +119,10 @@ struct scenario {
 	struct sc_expect *expectations;
 
 	/* Filled in by the loader: */
-	char *path;             /* the scenario file */
-	char *topology_path;    /* resolved, absolute */
+	char *path;          /* the scenario file */
+	char *topology_path; /* resolved, absolute */
 	struct topology *topo;
-	struct profile *profiles[2];    /* per peer, in topo_peer() order,
+	struct profile *profiles[2]; /* per peer, in topo_peer() order,
 	                                   with its set: applied */
 	uint32_t duration_ms;
 	double rate_hz, grace_s;
@@ -136,20 +145,19 @@ struct profile *scenario_profile(const struct scenario *s, const char *peer);
  * comment at the top, then every key S sets, absent ones left out. The
  * files a loaded S names are written as absolute paths, so the new file
  * loads from any folder. -1 and err_msg() on failure. */
-int scenario_save(const struct scenario *s, const char *path,
-    const char *comment);
+int scenario_save(const struct scenario *s, const char *path, const char *comment);
 
 /* One action of the expanded schedule. */
 struct sc_step {
-	uint64_t at_us;         /* since the run started, jitter applied */
+	uint64_t at_us; /* since the run started, jitter applied */
 	enum sc_action_kind kind;
 	const struct sc_entry *entry;
-	char peer[32];          /* one peer per step; "both" becomes two steps */
-	unsigned index;         /* of the entry in the file */
+	char peer[32];  /* one peer per step; "both" becomes two steps */
+	unsigned index; /* of the entry in the file */
 };
 
 struct sc_plan {
-	struct sc_step *steps;  /* sorted by at_us, stable */
+	struct sc_step *steps; /* sorted by at_us, stable */
 	unsigned n;
 	uint64_t seed;
 };

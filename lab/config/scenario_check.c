@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NAME_MAX_LEN 32         /* fault and hold names */
-#define SCENARIO_NAME_MAX 64    /* ends up in run directory names */
+#define NAME_MAX_LEN 32      /* fault and hold names */
+#define SCENARIO_NAME_MAX 64 /* ends up in run directory names */
 #define DIGITS "0123456789"
 
 /* What peer.c loads when a profile names no connection or CHILD_SA. */
@@ -36,15 +36,13 @@ static const char *commas(char *buf, size_t size, const char *list)
 	return buf;
 }
 
-static int want_one_of(const struct ydoc *d, const char *path, const char *s,
-    const char *list)
+static int want_one_of(const struct ydoc *d, const char *path, const char *s, const char *list)
 {
 	char buf[256];
 
 	if (!s || has_word(list, s))
 		return 0;
-	return ydoc_err(d, path, "'%s' is not one of: %s", s,
-	    commas(buf, sizeof(buf), list));
+	return ydoc_err(d, path, "'%s' is not one of: %s", s, commas(buf, sizeof(buf), list));
 }
 
 /* "4", "0.5", "12.25": digits with an optional fraction, nothing else. */
@@ -65,14 +63,15 @@ static bool decimal_parse(const char *s, double *v)
 	return true;
 }
 
-static int want_decimal(const struct ydoc *d, const char *path,
-    const char *s)
+static int want_decimal(const struct ydoc *d, const char *path, const char *s)
 {
 	double v;
 
 	if (s && !decimal_parse(s, &v))
-		return ydoc_err(d, path, "'%s' is not a decimal number "
-		    "(like 4 or 0.5)", s);
+		return ydoc_err(d, path,
+				"'%s' is not a decimal number "
+				"(like 4 or 0.5)",
+				s);
 	return 0;
 }
 
@@ -81,14 +80,13 @@ static int want_decimal(const struct ydoc *d, const char *path,
 static int ms_malformed(const char *s)
 {
 	return err_set("'%s' is not a duration (milliseconds with ms, "
-	    "seconds, or a number with s, m, h or d: 500ms, 90, 10s, 5m, 1h)",
-	    s);
+		       "seconds, or a number with s, m, h or d: 500ms, 90, 10s, 5m, 1h)",
+		       s);
 }
 
 static int ms_too_long(const char *s)
 {
-	return err_set("'%s' is too long a duration (at most %" PRIu32
-	    " ms)", s, UINT32_MAX);
+	return err_set("'%s' is too long a duration (at most %" PRIu32 " ms)", s, UINT32_MAX);
 }
 
 /*
@@ -103,8 +101,7 @@ static int ms_parse(const char *s, uint32_t *ms)
 	uint64_t v = 0;
 	uint32_t secs;
 
-	if (!digits || (s[0] == '0' && digits > 1) ||
-	    (*unit && !has_word("s m h d ms", unit)))
+	if (!digits || (s[0] == '0' && digits > 1) || (*unit && !has_word("s m h d ms", unit)))
 		return ms_malformed(s);
 	if (digits > 10)
 		return ms_too_long(s);
@@ -122,8 +119,7 @@ static int ms_parse(const char *s, uint32_t *ms)
 	return 0;
 }
 
-static int want_ms(const struct ydoc *d, const char *path, const char *s,
-    uint32_t *ms)
+static int want_ms(const struct ydoc *d, const char *path, const char *s, uint32_t *ms)
 {
 	if (ms_parse(s, ms) < 0)
 		return ydoc_err(d, path, "%s", err_msg());
@@ -138,25 +134,27 @@ static int check_head(struct scenario *s, const struct ydoc *d)
 	double hz = 10;
 
 	if (!name_valid(s->name, SCENARIO_NAME_MAX))
-		return ydoc_err(d, "name", "'%s' is not a scenario name "
-		    "(letters, digits, '-' and '_', at most %d)", s->name,
-		    SCENARIO_NAME_MAX);
+		return ydoc_err(d, "name",
+				"'%s' is not a scenario name "
+				"(letters, digits, '-' and '_', at most %d)",
+				s->name, SCENARIO_NAME_MAX);
 	if (want_one_of(d, "expect", s->expect, "clean reproduces") < 0)
 		return -1;
 	s->reproduces = s->expect && !strcmp(s->expect, "reproduces");
 	if (want_ms(d, "duration", s->duration, &s->duration_ms) < 0)
 		return -1;
 	if (!s->duration_ms)
-		return ydoc_err(d, "duration", "a run needs a duration "
-		    "above 0");
+		return ydoc_err(d, "duration",
+				"a run needs a duration "
+				"above 0");
 	if (s->grace && want_ms(d, "grace", s->grace, &grace_ms) < 0)
 		return -1;
 	s->grace_s = grace_ms / 1000.0;
-	if (s->sample_rate && (!decimal_parse(s->sample_rate, &hz) ||
-	    hz <= 0 || hz > 100))
-		return ydoc_err(d, "sample_rate", "'%s' is not a sample rate "
-		    "in Hz above 0 and at most 100 (like 10 or 2.5)",
-		    s->sample_rate);
+	if (s->sample_rate && (!decimal_parse(s->sample_rate, &hz) || hz <= 0 || hz > 100))
+		return ydoc_err(d, "sample_rate",
+				"'%s' is not a sample rate "
+				"in Hz above 0 and at most 100 (like 10 or 2.5)",
+				s->sample_rate);
 	s->rate_hz = hz;
 	if (!s->seed) {
 		s->seed = xmalloc(sizeof(*s->seed));
@@ -165,12 +163,14 @@ static int check_head(struct scenario *s, const struct ydoc *d)
 	return 0;
 }
 
-static int want_before_end(const struct scenario *s, const struct ydoc *d,
-    const char *path, uint32_t ms)
+static int want_before_end(const struct scenario *s, const struct ydoc *d, const char *path,
+			   uint32_t ms)
 {
 	if (ms >= s->duration_ms)
-		return ydoc_err(d, path, "%" PRIu32 " ms is not before the end "
-		    "of the run (duration %" PRIu32 " ms)", ms, s->duration_ms);
+		return ydoc_err(d, path,
+				"%" PRIu32 " ms is not before the end "
+				"of the run (duration %" PRIu32 " ms)",
+				ms, s->duration_ms);
 	return 0;
 }
 
@@ -193,35 +193,36 @@ static int check_expectations(const struct scenario *s, const struct ydoc *d)
 
 	if (!e)
 		return 0;
-	if (want_decimal(d, "expectations.max_ike_growth_per_hour",
-	    e->max_ike_growth_per_hour) < 0 ||
+	if (want_decimal(d, "expectations.max_ike_growth_per_hour", e->max_ike_growth_per_hour) <
+		    0 ||
 	    want_decimal(d, "expectations.max_child_growth_per_hour",
-	    e->max_child_growth_per_hour) < 0)
+			 e->max_child_growth_per_hour) < 0)
 		return -1;
 	return 0;
 }
 
 /* Fault rules */
 
-static int want_router(const struct scenario *s, const struct ydoc *d,
-    unsigned i)
+static int want_router(const struct scenario *s, const struct ydoc *d, unsigned i)
 {
-	const struct topo_node *n = topo_node_find(s->topo,
-	    s->faults[i].router);
+	const struct topo_node *n = topo_node_find(s->topo, s->faults[i].router);
 	char path[PATH_LEN];
 
 	pathf(path, "faults[%u].router", i);
 	if (!n)
-		return ydoc_err(d, path, "topology %s has no router named "
-		    "'%s'", s->topo->name, s->faults[i].router);
+		return ydoc_err(d, path,
+				"topology %s has no router named "
+				"'%s'",
+				s->topo->name, s->faults[i].router);
 	if (n->role != NODE_ROUTER)
-		return ydoc_err(d, path, "'%s' is a peer in topology %s, not "
-		    "a router", n->name, s->topo->name);
+		return ydoc_err(d, path,
+				"'%s' is a peer in topology %s, not "
+				"a router",
+				n->name, s->topo->name);
 	return 0;
 }
 
-static int check_fault_name(const struct scenario *s, const struct ydoc *d,
-    unsigned i)
+static int check_fault_name(const struct scenario *s, const struct ydoc *d, unsigned i)
 {
 	const char *name = s->faults[i].name;
 	char path[PATH_LEN];
@@ -229,78 +230,72 @@ static int check_fault_name(const struct scenario *s, const struct ydoc *d,
 
 	pathf(path, "faults[%u].name", i);
 	if (!name_valid(name, NAME_MAX_LEN))
-		return ydoc_err(d, path, "'%s' is not a fault name (letters, "
-		    "digits, '-' and '_', at most %d)", name, NAME_MAX_LEN);
+		return ydoc_err(d, path,
+				"'%s' is not a fault name (letters, "
+				"digits, '-' and '_', at most %d)",
+				name, NAME_MAX_LEN);
 	for (unsigned j = 0; j < i; j++)
 		if (!strcmp(s->faults[j].name, name)) {
-			ydoc_mark(d, pathf(path, "faults[%u].name", j), &line,
-			    &col);
+			ydoc_mark(d, pathf(path, "faults[%u].name", j), &line, &col);
 			return ydoc_err(d, pathf(path, "faults[%u].name", i),
-			    "duplicate fault name '%s' (first at line %u)",
-			    name, line);
+					"duplicate fault name '%s' (first at line %u)", name, line);
 		}
 	return 0;
 }
 
-static int check_fault_action(const struct sc_fault *f,
-    const struct ydoc *d, unsigned i)
+static int check_fault_action(const struct sc_fault *f, const struct ydoc *d, unsigned i)
 {
 	bool delay = !strcmp(f->action, "delay");
 	char path[PATH_LEN];
 
 	if (want_one_of(d, pathf(path, "faults[%u].action", i), f->action,
-	    "delay drop duplicate hold") < 0)
+			"delay drop duplicate hold") < 0)
 		return -1;
 	if (delay && !f->delay_ms)
-		return ydoc_err(d, pathf(path, "faults[%u]", i),
-		    "action delay needs delay_ms");
+		return ydoc_err(d, pathf(path, "faults[%u]", i), "action delay needs delay_ms");
 	if (!delay && f->delay_ms)
 		return ydoc_err(d, pathf(path, "faults[%u].delay_ms", i),
-		    "delay_ms applies only to action delay");
+				"delay_ms applies only to action delay");
 	if (delay && !*f->delay_ms)
 		return ydoc_err(d, pathf(path, "faults[%u].delay_ms", i),
-		    "delay_ms must be at least 1");
+				"delay_ms must be at least 1");
 	if (!f->until)
 		return 0;
 	if (strcmp(f->action, "hold"))
 		return ydoc_err(d, pathf(path, "faults[%u].until", i),
-		    "until applies only to action hold");
+				"until applies only to action hold");
 	if (!name_valid(f->until, NAME_MAX_LEN))
 		return ydoc_err(d, pathf(path, "faults[%u].until", i),
-		    "'%s' is not a hold name (letters, digits, '-' and '_', "
-		    "at most %d)", f->until, NAME_MAX_LEN);
+				"'%s' is not a hold name (letters, digits, '-' and '_', "
+				"at most %d)",
+				f->until, NAME_MAX_LEN);
 	return 0;
 }
 
-static int check_fault(const struct scenario *s, const struct ydoc *d,
-    unsigned i)
+static int check_fault(const struct scenario *s, const struct ydoc *d, unsigned i)
 {
 	const struct sc_fault *f = &s->faults[i];
 	char path[PATH_LEN];
 
 	if (check_fault_name(s, d, i) < 0 || want_router(s, d, i) < 0 ||
 	    want_one_of(d, pathf(path, "faults[%u].exchange", i), f->exchange,
-	    "IKE_SA_INIT IKE_AUTH CREATE_CHILD_SA INFORMATIONAL any") < 0)
+			"IKE_SA_INIT IKE_AUTH CREATE_CHILD_SA INFORMATIONAL any") < 0)
 		return -1;
-	if (f->from && want_peer(s, d, pathf(path, "faults[%u].from", i),
-	    f->from, false) < 0)
+	if (f->from && want_peer(s, d, pathf(path, "faults[%u].from", i), f->from, false) < 0)
 		return -1;
 	if (f->nth && !*f->nth)
-		return ydoc_err(d, pathf(path, "faults[%u].nth", i),
-		    "nth counts from 1");
+		return ydoc_err(d, pathf(path, "faults[%u].nth", i), "nth counts from 1");
 	return check_fault_action(f, d, i);
 }
 
 static bool is_release_of(const struct sc_entry *e, const char *hold)
 {
-	return !strcmp(e->action, "release") && e->name &&
-	    !strcmp(e->name, hold);
+	return !strcmp(e->action, "release") && e->name && !strcmp(e->name, hold);
 }
 
 /* After the schedule: every named hold is released by some entry, so a
  * misspelt name on either side is caught. */
-static int check_holds_released(const struct scenario *s,
-    const struct ydoc *d)
+static int check_holds_released(const struct scenario *s, const struct ydoc *d)
 {
 	char path[PATH_LEN];
 
@@ -312,17 +307,17 @@ static int check_holds_released(const struct scenario *s,
 			found |= is_release_of(&s->schedule[j], until);
 		if (until && !found)
 			return ydoc_err(d, pathf(path, "faults[%u].until", i),
-			    "no release in the schedule names '%s' (leave "
-			    "until out to hold until the end of the run)",
-			    until);
+					"no release in the schedule names '%s' (leave "
+					"until out to hold until the end of the run)",
+					until);
 	}
 	return 0;
 }
 
 /* Schedule entries */
 
-static int check_keys(const struct sc_entry *e, const struct ydoc *d,
-    unsigned i, const struct action *a)
+static int check_keys(const struct sc_entry *e, const struct ydoc *d, unsigned i,
+		      const struct action *a)
 {
 	char path[PATH_LEN], buf[128];
 
@@ -330,19 +325,18 @@ static int check_keys(const struct sc_entry *e, const struct ydoc *d,
 		if (has_word(ENTRY_COMMON, f->key))
 			continue;
 		if (field_set(e, f) && !has_word(a->takes, f->key))
-			return ydoc_err(d, pathf(path, "schedule[%u].%s", i,
-			    f->key), "action %s does not take %s (it takes: "
-			    "%s)", a->name, f->key,
-			    commas(buf, sizeof(buf), a->takes));
+			return ydoc_err(d, pathf(path, "schedule[%u].%s", i, f->key),
+					"action %s does not take %s (it takes: "
+					"%s)",
+					a->name, f->key, commas(buf, sizeof(buf), a->takes));
 		if (!field_set(e, f) && has_word(a->needs, f->key))
-			return ydoc_err(d, pathf(path, "schedule[%u]", i),
-			    "action %s needs %s", a->name, f->key);
+			return ydoc_err(d, pathf(path, "schedule[%u]", i), "action %s needs %s",
+					a->name, f->key);
 	}
 	return 0;
 }
 
-static int check_order(const struct scenario *s, const struct ydoc *d,
-    unsigned i)
+static int check_order(const struct scenario *s, const struct ydoc *d, unsigned i)
 {
 	const struct topology *t = s->topo;
 	const char *order = s->schedule[i].order, *p0, *p1;
@@ -354,15 +348,14 @@ static int check_order(const struct scenario *s, const struct ydoc *d,
 	p1 = topo_peer(t, 1)->name;
 	if (!strcmp(p0, "alice") && !strcmp(p1, "bob"))
 		return ydoc_err(d, pathf(path, "schedule[%u].order", i),
-		    "'%s' is not one of: alice-first, bob-first, random",
-		    order);
+				"'%s' is not one of: alice-first, bob-first, random", order);
 	return ydoc_err(d, pathf(path, "schedule[%u].order", i),
-	    "'%s' is not one of: %s-first, %s-first, alice-first, bob-first, "
-	    "random", order, p0, p1);
+			"'%s' is not one of: %s-first, %s-first, alice-first, bob-first, "
+			"random",
+			order, p0, p1);
 }
 
-static int check_peer_keys(const struct scenario *s, const struct ydoc *d,
-    unsigned i)
+static int check_peer_keys(const struct scenario *s, const struct ydoc *d, unsigned i)
 {
 	const struct sc_entry *e = &s->schedule[i];
 	char path[PATH_LEN];
@@ -370,16 +363,15 @@ static int check_peer_keys(const struct scenario *s, const struct ydoc *d,
 
 	if (!e->peer)
 		return 0;
-	if (want_peer(s, d, pathf(path, "schedule[%u].peer", i), e->peer,
-	    true) < 0)
+	if (want_peer(s, d, pathf(path, "schedule[%u].peer", i), e->peer, true) < 0)
 		return -1;
 	both = !strcmp(e->peer, "both");
 	if (!both && e->skew_us)
 		return ydoc_err(d, pathf(path, "schedule[%u].skew_us", i),
-		    "skew_us applies only with peer: both");
+				"skew_us applies only with peer: both");
 	if (!both && e->order)
 		return ydoc_err(d, pathf(path, "schedule[%u].order", i),
-		    "order applies only with peer: both");
+				"order applies only with peer: both");
 	return e->order ? check_order(s, d, i) : 0;
 }
 
@@ -395,8 +387,7 @@ static const char *child_of(const struct profile *p)
 
 /* child and ike name what the peer's profile loads: it loads one
  * connection with one CHILD_SA. */
-static int check_conn_names(const struct scenario *s, const struct ydoc *d,
-    unsigned i)
+static int check_conn_names(const struct scenario *s, const struct ydoc *d, unsigned i)
 {
 	const struct sc_entry *e = &s->schedule[i];
 	char path[PATH_LEN];
@@ -405,45 +396,42 @@ static int check_conn_names(const struct scenario *s, const struct ydoc *d,
 		const char *peer = topo_peer(s->topo, k)->name;
 		const struct profile *p = s->profiles[k];
 
-		if (!e->peer || (strcmp(e->peer, "both") &&
-		    strcmp(e->peer, peer)))
+		if (!e->peer || (strcmp(e->peer, "both") && strcmp(e->peer, peer)))
 			continue;
 		if (e->child && strcmp(e->child, child_of(p)))
 			return ydoc_err(d, pathf(path, "schedule[%u].child", i),
-			    "peer %s has no CHILD_SA named '%s' (its profile's "
-			    "is '%s')", peer, e->child, child_of(p));
+					"peer %s has no CHILD_SA named '%s' (its profile's "
+					"is '%s')",
+					peer, e->child, child_of(p));
 		if (e->ike && strcmp(e->ike, ike_of(p)))
 			return ydoc_err(d, pathf(path, "schedule[%u].ike", i),
-			    "peer %s has no connection named '%s' (its "
-			    "profile's is '%s')", peer, e->ike, ike_of(p));
+					"peer %s has no connection named '%s' (its "
+					"profile's is '%s')",
+					peer, e->ike, ike_of(p));
 	}
 	return 0;
 }
 
-static int check_traffic_op(const struct sc_entry *e, const struct ydoc *d,
-    unsigned i)
+static int check_traffic_op(const struct sc_entry *e, const struct ydoc *d, unsigned i)
 {
 	char path[PATH_LEN];
 	bool start = !strcmp(e->op, "start"), burst = !strcmp(e->op, "burst");
 
-	if (want_one_of(d, pathf(path, "schedule[%u].op", i), e->op,
-	    "start stop burst") < 0)
+	if (want_one_of(d, pathf(path, "schedule[%u].op", i), e->op, "start stop burst") < 0)
 		return -1;
 	if (start && !e->pps)
-		return ydoc_err(d, pathf(path, "schedule[%u]", i),
-		    "traffic start needs pps");
+		return ydoc_err(d, pathf(path, "schedule[%u]", i), "traffic start needs pps");
 	if (!start && e->pps)
 		return ydoc_err(d, pathf(path, "schedule[%u].pps", i),
-		    "pps applies only to op start");
+				"pps applies only to op start");
 	if (!burst && e->packets)
 		return ydoc_err(d, pathf(path, "schedule[%u].packets", i),
-		    "packets applies only to op burst");
+				"packets applies only to op burst");
 	if (e->pps && !*e->pps)
-		return ydoc_err(d, pathf(path, "schedule[%u].pps", i),
-		    "pps must be at least 1");
+		return ydoc_err(d, pathf(path, "schedule[%u].pps", i), "pps must be at least 1");
 	if (e->packets && !*e->packets)
 		return ydoc_err(d, pathf(path, "schedule[%u].packets", i),
-		    "packets must be at least 1");
+				"packets must be at least 1");
 	return 0;
 }
 
@@ -466,14 +454,12 @@ static int eth_index(const char *dev)
 	if (strncmp(dev, "eth", 3))
 		return -1;
 	digits = strspn(dev + 3, DIGITS);
-	if (!digits || digits > 3 || dev[3 + digits] ||
-	    (dev[3] == '0' && digits > 1))
+	if (!digits || digits > 3 || dev[3 + digits] || (dev[3] == '0' && digits > 1))
 		return -1;
 	return atoi(dev + 3);
 }
 
-static int want_dev(const struct scenario *s, const struct ydoc *d,
-    unsigned i)
+static int want_dev(const struct scenario *s, const struct ydoc *d, unsigned i)
 {
 	const struct sc_entry *e = &s->schedule[i];
 	unsigned n = links_of(s->topo, e->node);
@@ -489,13 +475,13 @@ static int want_dev(const struct scenario *s, const struct ydoc *d,
 		snprintf(has, sizeof(has), "eth0");
 	else
 		snprintf(has, sizeof(has), "eth0..eth%u", n - 1);
-	return ydoc_err(d, pathf(path, "schedule[%u].dev", i), "node '%s' "
-	    "has no interface '%s' (it has %s, one per link in link order)",
-	    e->node, e->dev, has);
+	return ydoc_err(d, pathf(path, "schedule[%u].dev", i),
+			"node '%s' "
+			"has no interface '%s' (it has %s, one per link in link order)",
+			e->node, e->dev, has);
 }
 
-static int check_netem(const struct scenario *s, const struct ydoc *d,
-    unsigned i)
+static int check_netem(const struct scenario *s, const struct ydoc *d, unsigned i)
 {
 	const struct sc_entry *e = &s->schedule[i];
 	bool clear = e->clear && *e->clear;
@@ -504,31 +490,28 @@ static int check_netem(const struct scenario *s, const struct ydoc *d,
 
 	if (!topo_node_find(s->topo, e->node))
 		return ydoc_err(d, pathf(path, "schedule[%u].node", i),
-		    "topology %s has no node named '%s'", s->topo->name,
-		    e->node);
+				"topology %s has no node named '%s'", s->topo->name, e->node);
 	if (want_dev(s, d, i) < 0)
 		return -1;
 	if (e->loss_pct && (!decimal_parse(e->loss_pct, &loss) || loss > 100))
 		return ydoc_err(d, pathf(path, "schedule[%u].loss_pct", i),
-		    "'%s' is not a percentage (a decimal from 0 to 100)",
-		    e->loss_pct);
+				"'%s' is not a percentage (a decimal from 0 to 100)", e->loss_pct);
 	if (clear && (e->delay_ms || e->jitter_ms || e->loss_pct))
 		return ydoc_err(d, pathf(path, "schedule[%u].clear", i),
-		    "clear removes the qdisc: it takes no delay_ms, "
-		    "jitter_ms or loss_pct");
+				"clear removes the qdisc: it takes no delay_ms, "
+				"jitter_ms or loss_pct");
 	if (!clear && !e->delay_ms && !e->loss_pct)
 		return ydoc_err(d, pathf(path, "schedule[%u]", i),
-		    "netem needs delay_ms or loss_pct (or clear: true)");
+				"netem needs delay_ms or loss_pct (or clear: true)");
 	if (e->jitter_ms && !e->delay_ms)
 		return ydoc_err(d, pathf(path, "schedule[%u].jitter_ms", i),
-		    "jitter_ms needs delay_ms (netem varies the delay)");
+				"jitter_ms needs delay_ms (netem varies the delay)");
 	return 0;
 }
 
 /* A hold is released by its until, or without one by the rule's name
  * (wire.h); whatever is still held is forwarded when the run ends. */
-static int check_release(const struct scenario *s, const struct ydoc *d,
-    unsigned i)
+static int check_release(const struct scenario *s, const struct ydoc *d, unsigned i)
 {
 	const char *name = s->schedule[i].name;
 	char path[PATH_LEN];
@@ -536,17 +519,16 @@ static int check_release(const struct scenario *s, const struct ydoc *d,
 	for (unsigned j = 0; j < s->faults_count; j++) {
 		const struct sc_fault *f = &s->faults[j];
 
-		if (!strcmp(f->action, "hold") &&
-		    !strcmp(f->until ? f->until : f->name, name))
+		if (!strcmp(f->action, "hold") && !strcmp(f->until ? f->until : f->name, name))
 			return 0;
 	}
-	return ydoc_err(d, pathf(path, "schedule[%u].name", i),
-	    "no fault rule holds until '%s'", name);
+	return ydoc_err(d, pathf(path, "schedule[%u].name", i), "no fault rule holds until '%s'",
+			name);
 }
 
 /* What each action asks of the keys it takes. */
-static int check_args(const struct scenario *s, const struct ydoc *d,
-    unsigned i, enum sc_action_kind kind)
+static int check_args(const struct scenario *s, const struct ydoc *d, unsigned i,
+		      enum sc_action_kind kind)
 {
 	const struct sc_entry *e = &s->schedule[i];
 	char path[PATH_LEN];
@@ -556,23 +538,22 @@ static int check_args(const struct scenario *s, const struct ydoc *d,
 	switch (kind) {
 	case SC_REKEY:
 		if (e->reauth && *e->reauth && e->child)
-			return ydoc_err(d, pathf(path, "schedule[%u].reauth",
-			    i), "reauth applies to the IKE_SA, not to a "
-			    "CHILD_SA (leave out child)");
+			return ydoc_err(d, pathf(path, "schedule[%u].reauth", i),
+					"reauth applies to the IKE_SA, not to a "
+					"CHILD_SA (leave out child)");
 		return 0;
 	case SC_TRAFFIC:
 		return check_traffic_op(e, d, i);
 	case SC_EXPIRE:
 	case SC_DELETE_SA:
-		return want_one_of(d, pathf(path, "schedule[%u].sa", i), e->sa,
-		    "in out");
+		return want_one_of(d, pathf(path, "schedule[%u].sa", i), e->sa, "in out");
 	case SC_NETEM:
 		return check_netem(s, d, i);
 	case SC_RELEASE:
 		return check_release(s, d, i);
 	case SC_KILL:
-		return want_one_of(d, pathf(path, "schedule[%u].signal", i),
-		    e->signal, "KILL TERM SEGV ABRT STOP CONT");
+		return want_one_of(d, pathf(path, "schedule[%u].signal", i), e->signal,
+				   "KILL TERM SEGV ABRT STOP CONT");
 	default:
 		return 0;
 	}
@@ -580,8 +561,7 @@ static int check_args(const struct scenario *s, const struct ydoc *d,
 
 /* The latest the entry can happen: jitter is below `jitter` ms, and the
  * second peer of "both" comes skew_us later. */
-static int check_time(const struct scenario *s, const struct ydoc *d,
-    unsigned i)
+static int check_time(const struct scenario *s, const struct ydoc *d, unsigned i)
 {
 	const struct sc_entry *e = &s->schedule[i];
 	uint64_t jitter = e->jitter && *e->jitter ? *e->jitter - 1 : 0;
@@ -593,14 +573,15 @@ static int check_time(const struct scenario *s, const struct ydoc *d,
 	if (!jitter && !skew)
 		return want_before_end(s, d, path, e->at);
 	if (latest >= (uint64_t)s->duration_ms * 1000)
-		return ydoc_err(d, path, "%" PRIu32 " ms with jitter and skew "
-		    "can come at %" PRIu64 " us, not before the end of the run "
-		    "(duration %" PRIu32 " ms)", e->at, latest, s->duration_ms);
+		return ydoc_err(d, path,
+				"%" PRIu32 " ms with jitter and skew "
+				"can come at %" PRIu64 " us, not before the end of the run "
+				"(duration %" PRIu32 " ms)",
+				e->at, latest, s->duration_ms);
 	return 0;
 }
 
-static int check_entry(const struct scenario *s, const struct ydoc *d,
-    unsigned i)
+static int check_entry(const struct scenario *s, const struct ydoc *d, unsigned i)
 {
 	const struct sc_entry *e = &s->schedule[i];
 	const struct action *a = action_find(e->action);
@@ -610,9 +591,8 @@ static int check_entry(const struct scenario *s, const struct ydoc *d,
 	if (!a) {
 		for (size_t k = 0; k < ARRAY_LEN(actions); k++)
 			sb_addf(&sb, "%s%s", k ? " " : "", actions[k].name);
-		ydoc_err(d, pathf(path, "schedule[%u].action", i),
-		    "'%s' is not one of: %s", e->action,
-		    commas(buf, sizeof(buf), sb.buf));
+		ydoc_err(d, pathf(path, "schedule[%u].action", i), "'%s' is not one of: %s",
+			 e->action, commas(buf, sizeof(buf), sb.buf));
 		sb_free(&sb);
 		return -1;
 	}
@@ -635,9 +615,8 @@ static int check_lists(const struct scenario *s, const struct ydoc *d)
 
 int scenario_check(struct scenario *s, const struct ydoc *d)
 {
-	if (check_head(s, d) < 0 || load_topology(s, d) < 0 ||
-	    load_profiles(s, d) < 0 || check_traffic(s, d) < 0 ||
-	    check_lists(s, d) < 0 || check_expectations(s, d) < 0)
+	if (check_head(s, d) < 0 || load_topology(s, d) < 0 || load_profiles(s, d) < 0 ||
+	    check_traffic(s, d) < 0 || check_lists(s, d) < 0 || check_expectations(s, d) < 0)
 		return -1;
 	return 0;
 }

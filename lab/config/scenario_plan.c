@@ -52,8 +52,8 @@ const char *sc_action_name(enum sc_action_kind k)
 	return (size_t)k < ARRAY_LEN(actions) ? actions[k].name : "?";
 }
 
-static void step_add(struct sc_plan *p, const struct sc_entry *e,
-    unsigned index, uint64_t at_us, const char *peer)
+static void step_add(struct sc_plan *p, const struct sc_entry *e, unsigned index, uint64_t at_us,
+		     const char *peer)
 {
 	struct sc_step *st = &p->steps[p->n++];
 
@@ -83,21 +83,18 @@ static void steps_sort(struct sc_plan *p)
  * for a random order. So adding jitter or a random order to one entry
  * leaves every other entry's times as they were.
  */
-void scenario_plan(const struct scenario *s, uint64_t seed,
-    struct sc_plan *out)
+void scenario_plan(const struct scenario *s, uint64_t seed, struct sc_plan *out)
 {
 	const struct topology *t = s->topo;
 	uint64_t state = seed;
 
-	out->steps = xcalloc(2 * (size_t)s->schedule_count,
-	    sizeof(*out->steps));
+	out->steps = xcalloc(2 * (size_t)s->schedule_count, sizeof(*out->steps));
 	out->n = 0;
 	out->seed = seed;
 	for (unsigned i = 0; i < s->schedule_count; i++) {
 		const struct sc_entry *e = &s->schedule[i];
 		uint64_t jdraw = sc_rand(&state), odraw = sc_rand(&state);
-		uint64_t jitter = e->jitter && *e->jitter ?
-		    jdraw % *e->jitter : 0;
+		uint64_t jitter = e->jitter && *e->jitter ? jdraw % *e->jitter : 0;
 		uint64_t at_us = ((uint64_t)e->at + jitter) * 1000;
 		int first;
 
@@ -111,7 +108,7 @@ void scenario_plan(const struct scenario *s, uint64_t seed,
 			first = e->order ? order_first(t, e->order) : 0;
 		step_add(out, e, i, at_us, topo_peer(t, first)->name);
 		step_add(out, e, i, at_us + (e->skew_us ? *e->skew_us : 0),
-		    topo_peer(t, 1 - first)->name);
+			 topo_peer(t, 1 - first)->name);
 	}
 	steps_sort(out);
 }
@@ -131,16 +128,13 @@ static void args_json(json_t *o, const struct sc_entry *e)
 
 		if (has_word(ENTRY_RESOLVED, f->key) || !field_set(e, f))
 			continue;
-		v = *(const void *const *)(const void *)((const char *)e +
-		    f->data_offset);
+		v = *(const void *const *)(const void *)((const char *)e + f->data_offset);
 		if (f->value.type == CYAML_STRING)
 			json_object_set_new(o, f->key, json_string(v));
 		else if (f->value.type == CYAML_BOOL)
-			json_object_set_new(o, f->key,
-			    json_boolean(*(const bool *)v));
+			json_object_set_new(o, f->key, json_boolean(*(const bool *)v));
 		else
-			json_object_set_new(o, f->key,
-			    json_integer(*(const uint32_t *)v));
+			json_object_set_new(o, f->key, json_integer(*(const uint32_t *)v));
 	}
 }
 
@@ -176,8 +170,7 @@ char *sc_plan_json(const struct scenario *s, const struct sc_plan *p)
 
 	json_object_set_new(root, "scenario", json_string(s->name));
 	json_object_set_new(root, "seed", seed_json(p->seed));
-	json_object_set_new(root, "duration_ms",
-	    json_integer(s->duration_ms));
+	json_object_set_new(root, "duration_ms", json_integer(s->duration_ms));
 	for (unsigned i = 0; i < p->n; i++)
 		json_array_append_new(steps, step_json(&p->steps[i]));
 	json_object_set_new(root, "steps", steps);

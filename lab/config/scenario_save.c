@@ -42,13 +42,13 @@ static void save_event(struct saver *sv, yaml_event_t *ev, int made)
 
 /* Implicit both plain and quoted: the emitter picks the style, and a
  * quoted string gets no !!str tag. */
-static void save_scalar(struct saver *sv, const char *text,
-    yaml_scalar_style_t style)
+static void save_scalar(struct saver *sv, const char *text, yaml_scalar_style_t style)
 {
 	yaml_event_t ev;
 
-	save_event(sv, &ev, yaml_scalar_event_initialize(&ev, NULL, NULL,
-	    (yaml_char_t *)text, (int)strlen(text), 1, 1, style));
+	save_event(sv, &ev,
+		   yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)text,
+						(int)strlen(text), 1, 1, style));
 }
 
 static uint64_t read_uint(const void *p, size_t size)
@@ -79,22 +79,21 @@ static int64_t read_int(const void *p, size_t size)
 	}
 }
 
-static void save_value(struct saver *sv, const cyaml_schema_value_t *v,
-    const void *data, unsigned count);
+static void save_value(struct saver *sv, const cyaml_schema_value_t *v, const void *data,
+		       unsigned count);
 
 /* Fields that are NULL (optional and absent) or empty sequences are left
  * out, as the file did not have them. */
-static void save_mapping(struct saver *sv, const cyaml_schema_field_t *f,
-    const void *data)
+static void save_mapping(struct saver *sv, const cyaml_schema_field_t *f, const void *data)
 {
 	yaml_event_t ev;
 
-	save_event(sv, &ev, yaml_mapping_start_event_initialize(&ev, NULL,
-	    NULL, 1, YAML_BLOCK_MAPPING_STYLE));
+	save_event(
+		sv, &ev,
+		yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE));
 	for (; f->key; f++) {
 		const void *p = (const char *)data + f->data_offset;
-		unsigned count = f->value.type == CYAML_SEQUENCE ?
-		    ycheck_count(data, f) : 0;
+		unsigned count = f->value.type == CYAML_SEQUENCE ? ycheck_count(data, f) : 0;
 
 		if (f->value.flags & CYAML_FLAG_POINTER)
 			p = *(const void *const *)p;
@@ -106,15 +105,16 @@ static void save_mapping(struct saver *sv, const cyaml_schema_field_t *f,
 	save_event(sv, &ev, yaml_mapping_end_event_initialize(&ev));
 }
 
-static void save_sequence(struct saver *sv, const cyaml_schema_value_t *e,
-    const char *data, unsigned count)
+static void save_sequence(struct saver *sv, const cyaml_schema_value_t *e, const char *data,
+			  unsigned count)
 {
 	bool ptr = e->flags & CYAML_FLAG_POINTER;
 	size_t size = ptr ? sizeof(void *) : e->data_size;
 	yaml_event_t ev;
 
-	save_event(sv, &ev, yaml_sequence_start_event_initialize(&ev, NULL,
-	    NULL, 1, YAML_BLOCK_SEQUENCE_STYLE));
+	save_event(sv, &ev,
+		   yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
+							YAML_BLOCK_SEQUENCE_STYLE));
 	for (unsigned i = 0; i < count; i++) {
 		const void *item = data + i * size;
 
@@ -126,29 +126,27 @@ static void save_sequence(struct saver *sv, const cyaml_schema_value_t *e,
 /* DATA is the value itself (a pointer field already followed). The
  * schemas here use pointer strings, integers, booleans, mappings and
  * sequences; anything else is an internal error. */
-static void save_value(struct saver *sv, const cyaml_schema_value_t *v,
-    const void *data, unsigned count)
+static void save_value(struct saver *sv, const cyaml_schema_value_t *v, const void *data,
+		       unsigned count)
 {
 	char num[24];
 
 	switch (v->type) {
 	case CYAML_STRING:
-		save_scalar(sv, data, strchr(data, '\n') ?
-		    YAML_LITERAL_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE);
+		save_scalar(sv, data,
+			    strchr(data, '\n') ? YAML_LITERAL_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE);
 		break;
 	case CYAML_UINT:
-		snprintf(num, sizeof(num), "%" PRIu64,
-		    read_uint(data, v->data_size));
+		snprintf(num, sizeof(num), "%" PRIu64, read_uint(data, v->data_size));
 		save_scalar(sv, num, YAML_PLAIN_SCALAR_STYLE);
 		break;
 	case CYAML_INT:
-		snprintf(num, sizeof(num), "%" PRId64,
-		    read_int(data, v->data_size));
+		snprintf(num, sizeof(num), "%" PRId64, read_int(data, v->data_size));
 		save_scalar(sv, num, YAML_PLAIN_SCALAR_STYLE);
 		break;
 	case CYAML_BOOL:
-		save_scalar(sv, read_uint(data, v->data_size) ? "true" :
-		    "false", YAML_PLAIN_SCALAR_STYLE);
+		save_scalar(sv, read_uint(data, v->data_size) ? "true" : "false",
+			    YAML_PLAIN_SCALAR_STYLE);
 		break;
 	case CYAML_MAPPING:
 		save_mapping(sv, v->mapping.fields, data);
@@ -173,10 +171,8 @@ static int save_doc(const struct scenario *s, struct strbuf *out)
 	yaml_emitter_set_unicode(&sv.em, 1);
 	yaml_emitter_set_indent(&sv.em, 2);
 	yaml_emitter_set_width(&sv.em, -1);
-	save_event(&sv, &ev, yaml_stream_start_event_initialize(&ev,
-	    YAML_UTF8_ENCODING));
-	save_event(&sv, &ev, yaml_document_start_event_initialize(&ev, NULL,
-	    NULL, NULL, 1));
+	save_event(&sv, &ev, yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING));
+	save_event(&sv, &ev, yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1));
 	save_mapping(&sv, scenario_fields, s);
 	save_event(&sv, &ev, yaml_document_end_event_initialize(&ev, 1));
 	save_event(&sv, &ev, yaml_stream_end_event_initialize(&ev));
@@ -185,7 +181,7 @@ static int save_doc(const struct scenario *s, struct strbuf *out)
 	*out = sv.out;
 	if (sv.failed)
 		err_set("libyaml: cannot write the scenario: %s",
-		    sv.em.problem ? sv.em.problem : "unsupported value");
+			sv.em.problem ? sv.em.problem : "unsupported value");
 	yaml_emitter_delete(&sv.em);
 	return sv.failed ? -1 : 0;
 }
@@ -206,13 +202,11 @@ static int rebase(const struct scenario *s, struct scenario *v)
 	*v = *s;
 	v->topology = xstrdup(s->topology_path);
 	v->profile = rebased(s, s->profile);
-	v->peers = s->peers_count ?
-	    xcalloc(s->peers_count, sizeof(*v->peers)) : NULL;
+	v->peers = s->peers_count ? xcalloc(s->peers_count, sizeof(*v->peers)) : NULL;
 	for (unsigned i = 0; i < s->peers_count; i++) {
 		v->peers[i] = s->peers[i];
 		if (s->peers[i].profile)
-			v->peers[i].profile = rebased(s,
-			    s->peers[i].profile);
+			v->peers[i].profile = rebased(s, s->peers[i].profile);
 	}
 	for (unsigned i = 0; i < s->peers_count; i++)
 		if (s->peers[i].profile && !v->peers[i].profile)
@@ -244,8 +238,7 @@ static void add_comment(struct strbuf *sb, const char *comment)
 	}
 }
 
-int scenario_save(const struct scenario *s, const char *path,
-    const char *comment)
+int scenario_save(const struct scenario *s, const char *path, const char *comment)
 {
 	struct strbuf sb = { 0 };
 	struct scenario v;

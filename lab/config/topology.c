@@ -8,8 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const struct topo_node *topo_node_find(const struct topology *t,
-    const char *name)
+const struct topo_node *topo_node_find(const struct topology *t, const char *name)
 {
 	for (unsigned i = 0; i < t->nodes_count; i++)
 		if (!strcmp(t->nodes[i].name, name))
@@ -25,8 +24,7 @@ const struct topo_node *topo_peer(const struct topology *t, unsigned i)
 	return NULL;
 }
 
-static const char *first_address(const struct topology *t,
-    const struct topo_node *n)
+static const char *first_address(const struct topology *t, const struct topo_node *n)
 {
 	for (unsigned i = 0; i < t->links_count; i++)
 		for (unsigned j = 0; j < t->links[i].endpoints_count; j++)
@@ -43,8 +41,7 @@ const char *topo_ike_addr(const struct topology *t, const struct topo_node *n)
 
 	if (!addr)
 		return NULL;
-	snprintf(w->ike_ip, sizeof(w->ike_ip), "%.*s",
-	    (int)strcspn(addr, "/"), addr);
+	snprintf(w->ike_ip, sizeof(w->ike_ip), "%.*s", (int)strcspn(addr, "/"), addr);
 	return w->ike_ip;
 }
 
@@ -54,8 +51,8 @@ const char *topo_ike_addr(const struct topology *t, const struct topo_node *n)
 #define STR(key, flags, type, member) \
 	CYAML_FIELD_STRING_PTR(key, flags, type, member, 0, CYAML_UNLIMITED)
 
-#define NODE_NAME_MAX 11        /* ends up in interface names */
-#define NODES_MAX 16            /* lab.c keeps per-node arrays this long */
+#define NODE_NAME_MAX 11 /* ends up in interface names */
+#define NODES_MAX 16     /* lab.c keeps per-node arrays this long */
 #define PATH_LEN 64
 
 /* Topology schema: YAML keys are the field names. */
@@ -67,11 +64,10 @@ static const cyaml_strval_t role_names[] = {
 
 static const cyaml_schema_field_t node_fields[] = {
 	STR("name", CYAML_FLAG_DEFAULT, struct topo_node, name),
-	CYAML_FIELD_ENUM("role", CYAML_FLAG_STRICT, struct topo_node, role,
-	    role_names, CYAML_ARRAY_LEN(role_names)),
+	CYAML_FIELD_ENUM("role", CYAML_FLAG_STRICT, struct topo_node, role, role_names,
+			 CYAML_ARRAY_LEN(role_names)),
 	STR("protected_addr", OPT, struct topo_node, protected_addr),
-	STR("ike_addr", OPT, struct topo_node, ike_addr),
-	CYAML_FIELD_END
+	STR("ike_addr", OPT, struct topo_node, ike_addr), CYAML_FIELD_END
 };
 
 static const cyaml_schema_value_t node_schema = {
@@ -80,18 +76,16 @@ static const cyaml_schema_value_t node_schema = {
 
 static const cyaml_schema_field_t endpoint_fields[] = {
 	STR("node", CYAML_FLAG_DEFAULT, struct topo_endpoint, node),
-	STR("address", CYAML_FLAG_DEFAULT, struct topo_endpoint, address),
-	CYAML_FIELD_END
+	STR("address", CYAML_FLAG_DEFAULT, struct topo_endpoint, address), CYAML_FIELD_END
 };
 
 static const cyaml_schema_value_t endpoint_schema = {
-	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct topo_endpoint,
-	    endpoint_fields),
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct topo_endpoint, endpoint_fields),
 };
 
 static const cyaml_schema_field_t link_fields[] = {
-	CYAML_FIELD_SEQUENCE("endpoints", CYAML_FLAG_POINTER, struct topo_link,
-	    endpoints, &endpoint_schema, 2, 2),
+	CYAML_FIELD_SEQUENCE("endpoints", CYAML_FLAG_POINTER, struct topo_link, endpoints,
+			     &endpoint_schema, 2, 2),
 	CYAML_FIELD_END
 };
 
@@ -102,34 +96,31 @@ static const cyaml_schema_value_t link_schema = {
 static const cyaml_schema_field_t route_fields[] = {
 	STR("node", CYAML_FLAG_DEFAULT, struct topo_route, node),
 	STR("to", CYAML_FLAG_DEFAULT, struct topo_route, to),
-	STR("via", CYAML_FLAG_DEFAULT, struct topo_route, via),
-	CYAML_FIELD_END
+	STR("via", CYAML_FLAG_DEFAULT, struct topo_route, via), CYAML_FIELD_END
 };
 
 static const cyaml_schema_value_t route_schema = {
-	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct topo_route,
-	    route_fields),
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct topo_route, route_fields),
 };
 
 static const cyaml_schema_field_t topology_fields[] = {
 	STR("name", CYAML_FLAG_DEFAULT, struct topology, name),
 	STR("description", OPT, struct topology, description),
-	CYAML_FIELD_SEQUENCE("nodes", CYAML_FLAG_POINTER, struct topology,
-	    nodes, &node_schema, 2, NODES_MAX),
-	CYAML_FIELD_SEQUENCE("links", CYAML_FLAG_POINTER, struct topology,
-	    links, &link_schema, 1, CYAML_UNLIMITED),
-	CYAML_FIELD_SEQUENCE("routes", CYAML_FLAG_POINTER | OPT,
-	    struct topology, routes, &route_schema, 0, CYAML_UNLIMITED),
+	CYAML_FIELD_SEQUENCE("nodes", CYAML_FLAG_POINTER, struct topology, nodes, &node_schema, 2,
+			     NODES_MAX),
+	CYAML_FIELD_SEQUENCE("links", CYAML_FLAG_POINTER, struct topology, links, &link_schema, 1,
+			     CYAML_UNLIMITED),
+	CYAML_FIELD_SEQUENCE("routes", CYAML_FLAG_POINTER | OPT, struct topology, routes,
+			     &route_schema, 0, CYAML_UNLIMITED),
 	CYAML_FIELD_END
 };
 
 static const cyaml_schema_value_t topology_schema = {
-	CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct topology,
-	    topology_fields),
+	CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct topology, topology_fields),
 };
 
 static const char *pathf(char buf[static PATH_LEN], const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3)));
 
 /* Build a path for ydoc_err(): pathf(buf, "nodes[%u].name", i). */
 static const char *pathf(char buf[static PATH_LEN], const char *fmt, ...)
@@ -146,7 +137,7 @@ static const char *pathf(char buf[static PATH_LEN], const char *fmt, ...)
 
 struct cidr {
 	struct in_addr addr;
-	unsigned plen;          /* 32 without a prefix length */
+	unsigned plen; /* 32 without a prefix length */
 	bool has_plen;
 };
 
@@ -184,21 +175,23 @@ static bool same_subnet(struct in_addr a, struct in_addr b, unsigned plen)
 	return !((a.s_addr ^ b.s_addr) & cidr_mask(plen));
 }
 
-static int want_cidr(const struct ydoc *d, const char *path, const char *s,
-    struct cidr *c)
+static int want_cidr(const struct ydoc *d, const char *path, const char *s, struct cidr *c)
 {
 	if (!cidr_parse(s, c) || !c->has_plen)
-		return ydoc_err(d, path, "'%s' is not an IPv4 address with "
-		    "prefix length (like 192.0.2.1/24)", s);
+		return ydoc_err(d, path,
+				"'%s' is not an IPv4 address with "
+				"prefix length (like 192.0.2.1/24)",
+				s);
 	return 0;
 }
 
-static int want_addr(const struct ydoc *d, const char *path, const char *s,
-    struct cidr *c)
+static int want_addr(const struct ydoc *d, const char *path, const char *s, struct cidr *c)
 {
 	if (!cidr_parse(s, c) || c->has_plen)
-		return ydoc_err(d, path, "'%s' is not a plain IPv4 address "
-		    "(like 192.0.2.1)", s);
+		return ydoc_err(d, path,
+				"'%s' is not a plain IPv4 address "
+				"(like 192.0.2.1)",
+				s);
 	return 0;
 }
 
@@ -219,8 +212,7 @@ static int node_index(const struct topology *t, const char *name)
 	return -1;
 }
 
-static int check_node(const struct topology *t, const struct ydoc *d,
-    unsigned i)
+static int check_node(const struct topology *t, const struct ydoc *d, unsigned i)
 {
 	const struct topo_node *n = &t->nodes[i];
 	int first = node_index(t, n->name);
@@ -230,34 +222,32 @@ static int check_node(const struct topology *t, const struct ydoc *d,
 
 	if (!node_name_ok(n->name))
 		return ydoc_err(d, pathf(path, "nodes[%u].name", i),
-		    "'%s' is not a node name ([a-z][a-z0-9_]*, at most %d "
-		    "characters)", n->name, NODE_NAME_MAX);
+				"'%s' is not a node name ([a-z][a-z0-9_]*, at most %d "
+				"characters)",
+				n->name, NODE_NAME_MAX);
 	/* A peer's folder is LABDIR/NAME, beside the lab's psk file; a
 	 * scenario's `peer: both` means both peers. */
 	if (!strcmp(n->name, "psk") || !strcmp(n->name, "both"))
 		return ydoc_err(d, pathf(path, "nodes[%u].name", i),
-		    "'%s' is reserved (not a node name)", n->name);
+				"'%s' is reserved (not a node name)", n->name);
 	if ((unsigned)first != i) {
 		ydoc_mark(d, pathf(path, "nodes[%d].name", first), &line, &col);
 		return ydoc_err(d, pathf(path, "nodes[%u].name", i),
-		    "duplicate node name '%s' (first at line %u)", n->name,
-		    line);
+				"duplicate node name '%s' (first at line %u)", n->name, line);
 	}
 	if (n->role == NODE_ROUTER) {
 		if (n->protected_addr)
-			return ydoc_err(d,
-			    pathf(path, "nodes[%u].protected_addr", i),
-			    "a router protects no subnet (only peers do)");
+			return ydoc_err(d, pathf(path, "nodes[%u].protected_addr", i),
+					"a router protects no subnet (only peers do)");
 		if (n->ike_addr)
 			return ydoc_err(d, pathf(path, "nodes[%u].ike_addr", i),
-			    "a router runs no charon (only peers do)");
+					"a router runs no charon (only peers do)");
 		return 0;
 	}
 	if (!n->protected_addr)
-		return ydoc_err(d, pathf(path, "nodes[%u]", i),
-		    "peer '%s' needs protected_addr", n->name);
-	return want_cidr(d, pathf(path, "nodes[%u].protected_addr", i),
-	    n->protected_addr, &c);
+		return ydoc_err(d, pathf(path, "nodes[%u]", i), "peer '%s' needs protected_addr",
+				n->name);
+	return want_cidr(d, pathf(path, "nodes[%u].protected_addr", i), n->protected_addr, &c);
 }
 
 static int check_nodes(const struct topology *t, const struct ydoc *d)
@@ -270,13 +260,14 @@ static int check_nodes(const struct topology *t, const struct ydoc *d)
 		peers += t->nodes[i].role == NODE_PEER;
 	}
 	if (peers != 2)
-		return ydoc_err(d, "nodes", "expected exactly 2 nodes with "
-		    "role peer, found %u", peers);
+		return ydoc_err(d, "nodes",
+				"expected exactly 2 nodes with "
+				"role peer, found %u",
+				peers);
 	return 0;
 }
 
-static int check_link(const struct topology *t, const struct ydoc *d,
-    unsigned i)
+static int check_link(const struct topology *t, const struct ydoc *d, unsigned i)
 {
 	const struct topo_endpoint *e = t->links[i].endpoints;
 	char path[PATH_LEN];
@@ -284,36 +275,32 @@ static int check_link(const struct topology *t, const struct ydoc *d,
 
 	for (unsigned j = 0; j < 2; j++) {
 		if (node_index(t, e[j].node) < 0)
-			return ydoc_err(d,
-			    pathf(path, "links[%u].endpoints[%u].node", i, j),
-			    "no node named '%s'", e[j].node);
-		if (want_cidr(d,
-		    pathf(path, "links[%u].endpoints[%u].address", i, j),
-		    e[j].address, &c[j]) < 0)
+			return ydoc_err(d, pathf(path, "links[%u].endpoints[%u].node", i, j),
+					"no node named '%s'", e[j].node);
+		if (want_cidr(d, pathf(path, "links[%u].endpoints[%u].address", i, j), e[j].address,
+			      &c[j]) < 0)
 			return -1;
 	}
 	if (!strcmp(e[0].node, e[1].node))
-		return ydoc_err(d,
-		    pathf(path, "links[%u].endpoints[1].node", i),
-		    "both ends of the link are on node '%s'", e[0].node);
-	if (c[0].plen != c[1].plen || !same_subnet(c[0].addr, c[1].addr,
-	    c[0].plen) || c[0].addr.s_addr == c[1].addr.s_addr)
-		return ydoc_err(d,
-		    pathf(path, "links[%u].endpoints[1].address", i),
-		    "'%s' and '%s' are not two addresses in one subnet",
-		    e[0].address, e[1].address);
+		return ydoc_err(d, pathf(path, "links[%u].endpoints[1].node", i),
+				"both ends of the link are on node '%s'", e[0].node);
+	if (c[0].plen != c[1].plen || !same_subnet(c[0].addr, c[1].addr, c[0].plen) ||
+	    c[0].addr.s_addr == c[1].addr.s_addr)
+		return ydoc_err(d, pathf(path, "links[%u].endpoints[1].address", i),
+				"'%s' and '%s' are not two addresses in one subnet", e[0].address,
+				e[1].address);
 	return 0;
 }
 
 /* Calls FN for each link endpoint on node NAME until it returns true. */
-static const struct topo_endpoint *endpoint_find(const struct topology *t,
-    const char *name, bool (*fn)(const struct topo_endpoint *, const void *),
-    const void *arg)
+static const struct topo_endpoint *endpoint_find(const struct topology *t, const char *name,
+						 bool (*fn)(const struct topo_endpoint *,
+							    const void *),
+						 const void *arg)
 {
 	for (unsigned i = 0; i < t->links_count; i++)
 		for (unsigned j = 0; j < t->links[i].endpoints_count; j++) {
-			const struct topo_endpoint *e =
-			    &t->links[i].endpoints[j];
+			const struct topo_endpoint *e = &t->links[i].endpoints[j];
 
 			if (!strcmp(e->node, name) && fn(e, arg))
 				return e;
@@ -339,8 +326,7 @@ static bool on_subnet(const struct topo_endpoint *e, const void *arg)
 	const struct cidr *want = arg;
 	struct cidr c;
 
-	return cidr_parse(e->address, &c) &&
-	    same_subnet(c.addr, want->addr, c.plen);
+	return cidr_parse(e->address, &c) && same_subnet(c.addr, want->addr, c.plen);
 }
 
 static int check_links(const struct topology *t, const struct ydoc *d)
@@ -355,48 +341,54 @@ static int check_links(const struct topology *t, const struct ydoc *d)
 		const struct topo_node *n = &t->nodes[i];
 
 		if (!endpoint_find(t, n->name, any_endpoint, NULL))
-			return ydoc_err(d, pathf(path, "nodes[%u]", i),
-			    "node '%s' is on no link", n->name);
+			return ydoc_err(d, pathf(path, "nodes[%u]", i), "node '%s' is on no link",
+					n->name);
 		if (!n->ike_addr)
 			continue;
 		pathf(path, "nodes[%u].ike_addr", i);
 		if (want_addr(d, path, n->ike_addr, &c) < 0)
 			return -1;
 		if (!endpoint_find(t, n->name, same_address, &c))
-			return ydoc_err(d, path, "%s is not an address of "
-			    "node '%s' on any link", n->ike_addr, n->name);
+			return ydoc_err(d, path,
+					"%s is not an address of "
+					"node '%s' on any link",
+					n->ike_addr, n->name);
 	}
 	return 0;
 }
 
-static int check_route(const struct topology *t, const struct ydoc *d,
-    unsigned i)
+static int check_route(const struct topology *t, const struct ydoc *d, unsigned i)
 {
 	const struct topo_route *r = &t->routes[i];
 	char path[PATH_LEN];
 	struct cidr to, via;
 
 	if (node_index(t, r->node) < 0)
-		return ydoc_err(d, pathf(path, "routes[%u].node", i),
-		    "no node named '%s'", r->node);
+		return ydoc_err(d, pathf(path, "routes[%u].node", i), "no node named '%s'",
+				r->node);
 	pathf(path, "routes[%u].to", i);
 	if (strcmp(r->to, "default")) {
 		if (!cidr_parse(r->to, &to) || !to.has_plen)
-			return ydoc_err(d, path, "'%s' is neither 'default' "
-			    "nor a subnet (like 10.2.0.0/16)", r->to);
+			return ydoc_err(d, path,
+					"'%s' is neither 'default' "
+					"nor a subnet (like 10.2.0.0/16)",
+					r->to);
 		if (to.addr.s_addr & ~cidr_mask(to.plen))
-			return ydoc_err(d, path, "'%s' has host bits set",
-			    r->to);
+			return ydoc_err(d, path, "'%s' has host bits set", r->to);
 	}
 	pathf(path, "routes[%u].via", i);
 	if (want_addr(d, path, r->via, &via) < 0)
 		return -1;
 	if (endpoint_find(t, r->node, same_address, &via))
-		return ydoc_err(d, path, "%s is an address of node '%s' "
-		    "itself", r->via, r->node);
+		return ydoc_err(d, path,
+				"%s is an address of node '%s' "
+				"itself",
+				r->via, r->node);
 	if (!endpoint_find(t, r->node, on_subnet, &via))
-		return ydoc_err(d, path, "%s is on no subnet that node '%s' "
-		    "is linked to", r->via, r->node);
+		return ydoc_err(d, path,
+				"%s is on no subnet that node '%s' "
+				"is linked to",
+				r->via, r->node);
 	return 0;
 }
 

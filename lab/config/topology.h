@@ -13,32 +13,35 @@
 
 #include <stdbool.h>
 
-enum node_role { NODE_PEER, NODE_ROUTER };
+enum node_role {
+	NODE_PEER,
+	NODE_ROUTER
+};
 
 struct topo_node {
-	char *name;            /* [a-z][a-z0-9_]*, at most 11 chars */
+	char *name; /* [a-z][a-z0-9_]*, at most 11 chars */
 	enum node_role role;
-	char *protected_addr;  /* peers: CIDR of the protected subnet, with the
+	char *protected_addr; /* peers: CIDR of the protected subnet, with the
 	                          address the peer holds (10.1.0.1/16) */
-	char *ike_addr;        /* peers: address charon talks IKE from; NULL
+	char *ike_addr;       /* peers: address charon talks IKE from; NULL
 	                          means the first link endpoint of the node */
-	char ike_ip[16];       /* topo_ike_addr()'s buffer (INET_ADDRSTRLEN) */
+	char ike_ip[16];      /* topo_ike_addr()'s buffer (INET_ADDRSTRLEN) */
 };
 
 struct topo_endpoint {
 	char *node;
-	char *address;         /* CIDR, e.g. 192.0.2.1/24 */
+	char *address; /* CIDR, e.g. 192.0.2.1/24 */
 };
 
 struct topo_link {
-	struct topo_endpoint *endpoints;   /* exactly two */
+	struct topo_endpoint *endpoints; /* exactly two */
 	unsigned endpoints_count;
 };
 
 struct topo_route {
 	char *node;
-	char *to;              /* CIDR, or "default" */
-	char *via;             /* gateway address */
+	char *to;  /* CIDR, or "default" */
+	char *via; /* gateway address */
 };
 
 struct topology {
@@ -50,7 +53,7 @@ struct topology {
 	unsigned links_count;
 	struct topo_route *routes;
 	unsigned routes_count;
-	char *path;            /* file it was loaded from (set by the loader) */
+	char *path; /* file it was loaded from (set by the loader) */
 };
 
 /* The topology in PATH, checked; the caller frees it with topology_free()

@@ -25,15 +25,15 @@
 struct ydoc {
 	char *file;
 	yaml_document_t doc;
-	bool loaded;            /* doc holds a document to delete */
+	bool loaded; /* doc holds a document to delete */
 };
 
 /* One pass over the node tree alongside the schema. */
 struct walk {
 	const struct ydoc *d;
-	char path[YPATH_MAX];   /* of the node being looked at */
+	char path[YPATH_MAX]; /* of the node being looked at */
 	size_t len;
-	size_t expanded;        /* nodes and value bytes so far, aliases
+	size_t expanded; /* nodes and value bytes so far, aliases
 	                           followed (YEXPAND_MAX) */
 };
 
@@ -42,18 +42,16 @@ static yaml_node_t *node_at(const struct ydoc *d, int index)
 	return d->doc.nodes.start + index - 1;
 }
 
-static int pos_err(const struct ydoc *d, const yaml_mark_t *m,
-    const char *path, const char *msg)
+static int pos_err(const struct ydoc *d, const yaml_mark_t *m, const char *path, const char *msg)
 {
-	return err_set("%s:%zu:%zu: %s%s%s", d->file, m->line + 1,
-	    m->column + 1, path, *path ? ": " : "", msg);
+	return err_set("%s:%zu:%zu: %s%s%s", d->file, m->line + 1, m->column + 1, path,
+		       *path ? ": " : "", msg);
 }
 
-static int walk_err(const struct walk *w, const yaml_node_t *n,
-    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int walk_err(const struct walk *w, const yaml_node_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
-static int walk_err(const struct walk *w, const yaml_node_t *n,
-    const char *fmt, ...)
+static int walk_err(const struct walk *w, const yaml_node_t *n, const char *fmt, ...)
 {
 	char msg[ERR_MSG_MAX];
 	va_list ap;
@@ -64,8 +62,7 @@ static int walk_err(const struct walk *w, const yaml_node_t *n,
 	return pos_err(w->d, &n->start_mark, w->path, msg);
 }
 
-static size_t path_push(struct walk *w, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+static size_t path_push(struct walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Append a path segment; returns the length to cut back to. */
 static size_t path_push(struct walk *w, const char *fmt, ...)
@@ -127,26 +124,23 @@ static const char *wanted(const cyaml_schema_value_t *s)
 	}
 }
 
-static int type_err(const struct walk *w, const yaml_node_t *n,
-    const cyaml_schema_value_t *s)
+static int type_err(const struct walk *w, const yaml_node_t *n, const cyaml_schema_value_t *s)
 {
 	char buf[80];
 
-	return walk_err(w, n, "expected %s, found %s", wanted(s),
-	    found(n, buf, sizeof(buf)));
+	return walk_err(w, n, "expected %s, found %s", wanted(s), found(n, buf, sizeof(buf)));
 }
 
-static int check_string(const struct walk *w, const yaml_node_t *n,
-    const cyaml_schema_value_t *s)
+static int check_string(const struct walk *w, const yaml_node_t *n, const cyaml_schema_value_t *s)
 {
 	size_t len = strlen(scalar(n));
 
 	if (len < s->string.min)
-		return walk_err(w, n, "'%s' is shorter than %" PRIu32
-		    " characters", scalar(n), s->string.min);
+		return walk_err(w, n, "'%s' is shorter than %" PRIu32 " characters", scalar(n),
+				s->string.min);
 	if (len > s->string.max)
-		return walk_err(w, n, "'%.60s' is longer than %" PRIu32
-		    " characters", scalar(n), s->string.max);
+		return walk_err(w, n, "'%.60s' is longer than %" PRIu32 " characters", scalar(n),
+				s->string.max);
 	return 0;
 }
 
@@ -181,12 +175,10 @@ static bool dec_parse(const char *v, bool *neg, uint64_t *mag, bool *big)
 
 static bool int_size_ok(const cyaml_schema_value_t *s)
 {
-	return s->data_size == 1 || s->data_size == 2 || s->data_size == 4 ||
-	    s->data_size == 8;
+	return s->data_size == 1 || s->data_size == 2 || s->data_size == 4 || s->data_size == 8;
 }
 
-static int check_int(const struct walk *w, const yaml_node_t *n,
-    const cyaml_schema_value_t *s)
+static int check_int(const struct walk *w, const yaml_node_t *n, const cyaml_schema_value_t *s)
 {
 	int64_t max = (int64_t)(UINT64_MAX >> (64 - 8 * s->data_size + 1));
 	int64_t min = -max - 1;
@@ -196,37 +188,31 @@ static int check_int(const struct walk *w, const yaml_node_t *n,
 	if (!n->data.scalar.length)
 		return type_err(w, n, s);
 	if (!dec_parse(scalar(n), &neg, &mag, &big))
-		return walk_err(w, n, "'%.60s' is not a decimal integer",
-		    scalar(n));
+		return walk_err(w, n, "'%.60s' is not a decimal integer", scalar(n));
 	if (big || mag > (uint64_t)max + neg)
-		return walk_err(w, n, "%s is out of range (%" PRId64 "..%"
-		    PRId64 ")", scalar(n), min, max);
+		return walk_err(w, n, "%s is out of range (%" PRId64 "..%" PRId64 ")", scalar(n),
+				min, max);
 	return 0;
 }
 
-static int check_uint(const struct walk *w, const yaml_node_t *n,
-    const cyaml_schema_value_t *s)
+static int check_uint(const struct walk *w, const yaml_node_t *n, const cyaml_schema_value_t *s)
 {
 	/* libcyaml reads unsigned values with strtoll too. */
-	uint64_t max = s->data_size == 8 ? INT64_MAX :
-	    UINT64_MAX >> (64 - 8 * s->data_size);
+	uint64_t max = s->data_size == 8 ? INT64_MAX : UINT64_MAX >> (64 - 8 * s->data_size);
 	uint64_t mag;
 	bool neg, big;
 
 	if (!n->data.scalar.length)
 		return type_err(w, n, s);
 	if (!dec_parse(scalar(n), &neg, &mag, &big))
-		return walk_err(w, n, "'%.60s' is not a decimal integer",
-		    scalar(n));
+		return walk_err(w, n, "'%.60s' is not a decimal integer", scalar(n));
 	if (big || mag > max || (neg && mag))
-		return walk_err(w, n, "%s is out of range (0..%" PRIu64 ")",
-		    scalar(n), max);
+		return walk_err(w, n, "%s is out of range (0..%" PRIu64 ")", scalar(n), max);
 	return 0;
 }
 
 /* libcyaml reads these as we do; anything else it would take as true. */
-static int check_bool(const struct walk *w, const yaml_node_t *n,
-    const cyaml_schema_value_t *s)
+static int check_bool(const struct walk *w, const yaml_node_t *n, const cyaml_schema_value_t *s)
 {
 	static const char *const names[] = {
 		"true", "false", "yes", "no", "on", "off",
@@ -237,12 +223,13 @@ static int check_bool(const struct walk *w, const yaml_node_t *n,
 			return 0;
 	if (!n->data.scalar.length)
 		return type_err(w, n, s);
-	return walk_err(w, n, "'%.60s' is not a boolean "
-	    "(true/false, yes/no, on/off)", scalar(n));
+	return walk_err(w, n,
+			"'%.60s' is not a boolean "
+			"(true/false, yes/no, on/off)",
+			scalar(n));
 }
 
-static int check_enum(const struct walk *w, const yaml_node_t *n,
-    const cyaml_schema_value_t *s)
+static int check_enum(const struct walk *w, const yaml_node_t *n, const cyaml_schema_value_t *s)
 {
 	struct strbuf sb = { 0 };
 	int rc;
@@ -251,15 +238,13 @@ static int check_enum(const struct walk *w, const yaml_node_t *n,
 		if (!strcmp(scalar(n), s->enumeration.strings[i].str))
 			return 0;
 	for (uint32_t i = 0; i < s->enumeration.count; i++)
-		sb_addf(&sb, "%s%s", i ? ", " : "",
-		    s->enumeration.strings[i].str);
+		sb_addf(&sb, "%s%s", i ? ", " : "", s->enumeration.strings[i].str);
 	rc = walk_err(w, n, "'%.60s' is not one of: %s", scalar(n), sb.buf);
 	sb_free(&sb);
 	return rc;
 }
 
-static int check_float(const struct walk *w, const yaml_node_t *n,
-    const cyaml_schema_value_t *s)
+static int check_float(const struct walk *w, const yaml_node_t *n, const cyaml_schema_value_t *s)
 {
 	const char *v = scalar(n);
 	char *end;
@@ -285,8 +270,7 @@ static bool schema_ok(const cyaml_schema_value_t *s)
 	case CYAML_ENUM:
 		return int_size_ok(s);
 	case CYAML_FLOAT:
-		return s->data_size == sizeof(float) ||
-		    s->data_size == sizeof(double);
+		return s->data_size == sizeof(float) || s->data_size == sizeof(double);
 	case CYAML_STRING:
 	case CYAML_MAPPING:
 		return true;
@@ -297,14 +281,12 @@ static bool schema_ok(const cyaml_schema_value_t *s)
 	}
 }
 
-static int walk_value(struct walk *w, const yaml_node_t *n,
-    const cyaml_schema_value_t *s);
+static int walk_value(struct walk *w, const yaml_node_t *n, const cyaml_schema_value_t *s);
 
-static const yaml_node_pair_t *pair_find(const struct ydoc *d,
-    const yaml_node_t *map, const yaml_node_pair_t *end, const char *key)
+static const yaml_node_pair_t *pair_find(const struct ydoc *d, const yaml_node_t *map,
+					 const yaml_node_pair_t *end, const char *key)
 {
-	for (const yaml_node_pair_t *p = map->data.mapping.pairs.start;
-	    p < end; p++) {
+	for (const yaml_node_pair_t *p = map->data.mapping.pairs.start; p < end; p++) {
 		const yaml_node_t *k = node_at(d, p->key);
 
 		if (k->type == YAML_SCALAR_NODE && !strcmp(scalar(k), key))
@@ -313,8 +295,7 @@ static const yaml_node_pair_t *pair_find(const struct ydoc *d,
 	return NULL;
 }
 
-static const cyaml_schema_field_t *field_find(const cyaml_schema_field_t *f,
-    const char *key)
+static const cyaml_schema_field_t *field_find(const cyaml_schema_field_t *f, const char *key)
 {
 	for (; f->key; f++)
 		if (!strcmp(f->key, key))
@@ -323,21 +304,21 @@ static const cyaml_schema_field_t *field_find(const cyaml_schema_field_t *f,
 }
 
 static int unknown_key(const struct walk *w, const yaml_node_t *key,
-    const cyaml_schema_field_t *fields)
+		       const cyaml_schema_field_t *fields)
 {
 	struct strbuf sb = { 0 };
 	int rc;
 
 	for (const cyaml_schema_field_t *f = fields; f->key; f++)
 		sb_addf(&sb, "%s%s", f == fields ? "" : ", ", f->key);
-	rc = walk_err(w, key, "unknown key '%.60s' (allowed: %s)",
-	    scalar(key), sb.buf ? sb.buf : "none");
+	rc = walk_err(w, key, "unknown key '%.60s' (allowed: %s)", scalar(key),
+		      sb.buf ? sb.buf : "none");
 	sb_free(&sb);
 	return rc;
 }
 
-static int walk_pair(struct walk *w, const yaml_node_t *map,
-    const yaml_node_pair_t *p, const cyaml_schema_field_t *fields)
+static int walk_pair(struct walk *w, const yaml_node_t *map, const yaml_node_pair_t *p,
+		     const cyaml_schema_field_t *fields)
 {
 	const yaml_node_t *key = node_at(w->d, p->key);
 	const yaml_node_pair_t *dup;
@@ -347,15 +328,16 @@ static int walk_pair(struct walk *w, const yaml_node_t *map,
 
 	if (key->type != YAML_SCALAR_NODE)
 		return walk_err(w, key, "expected a key name, found %s",
-		    found(key, buf, sizeof(buf)));
+				found(key, buf, sizeof(buf)));
 	f = field_find(fields, scalar(key));
 	if (!f)
 		return unknown_key(w, key, fields);
 	dup = pair_find(w->d, map, p, scalar(key));
 	if (dup)
-		return walk_err(w, key, "duplicate key '%s' (first at line "
-		    "%zu)", scalar(key),
-		    node_at(w->d, dup->key)->start_mark.line + 1);
+		return walk_err(w, key,
+				"duplicate key '%s' (first at line "
+				"%zu)",
+				scalar(key), node_at(w->d, dup->key)->start_mark.line + 1);
 	old = path_push(w, "%s%s", w->len ? "." : "", f->key);
 	if (walk_value(w, node_at(w->d, p->value), &f->value) < 0)
 		return -1;
@@ -363,40 +345,39 @@ static int walk_pair(struct walk *w, const yaml_node_t *map,
 	return 0;
 }
 
-static int walk_mapping(struct walk *w, const yaml_node_t *n,
-    const cyaml_schema_field_t *fields)
+static int walk_mapping(struct walk *w, const yaml_node_t *n, const cyaml_schema_field_t *fields)
 {
 	const yaml_node_pair_t *top = n->data.mapping.pairs.top;
 
-	for (const yaml_node_pair_t *p = n->data.mapping.pairs.start;
-	    p < top; p++)
+	for (const yaml_node_pair_t *p = n->data.mapping.pairs.start; p < top; p++)
 		if (walk_pair(w, n, p, fields) < 0)
 			return -1;
 	for (const cyaml_schema_field_t *f = fields; f->key; f++)
-		if (!(f->value.flags & CYAML_FLAG_OPTIONAL) &&
-		    !pair_find(w->d, n, top, f->key))
-			return walk_err(w, n, "missing required key '%s'",
-			    f->key);
+		if (!(f->value.flags & CYAML_FLAG_OPTIONAL) && !pair_find(w->d, n, top, f->key))
+			return walk_err(w, n, "missing required key '%s'", f->key);
 	return 0;
 }
 
-static int count_err(const struct walk *w, const yaml_node_t *n,
-    const cyaml_schema_value_t *s, size_t count)
+static int count_err(const struct walk *w, const yaml_node_t *n, const cyaml_schema_value_t *s,
+		     size_t count)
 {
 	uint32_t min = s->sequence.min, max = s->sequence.max;
 
 	if (min == max)
-		return walk_err(w, n, "expected exactly %" PRIu32 " entr%s, "
-		    "found %zu", min, min == 1 ? "y" : "ies", count);
+		return walk_err(w, n,
+				"expected exactly %" PRIu32 " entr%s, "
+				"found %zu",
+				min, min == 1 ? "y" : "ies", count);
 	if (count < min)
-		return walk_err(w, n, "expected at least %" PRIu32 " entr%s, "
-		    "found %zu", min, min == 1 ? "y" : "ies", count);
-	return walk_err(w, n, "expected at most %" PRIu32 " entr%s, found %zu",
-	    max, max == 1 ? "y" : "ies", count);
+		return walk_err(w, n,
+				"expected at least %" PRIu32 " entr%s, "
+				"found %zu",
+				min, min == 1 ? "y" : "ies", count);
+	return walk_err(w, n, "expected at most %" PRIu32 " entr%s, found %zu", max,
+			max == 1 ? "y" : "ies", count);
 }
 
-static int walk_sequence(struct walk *w, const yaml_node_t *n,
-    const cyaml_schema_value_t *s)
+static int walk_sequence(struct walk *w, const yaml_node_t *n, const cyaml_schema_value_t *s)
 {
 	const yaml_node_item_t *items = n->data.sequence.items.start;
 	size_t count = (size_t)(n->data.sequence.items.top - items);
@@ -404,8 +385,7 @@ static int walk_sequence(struct walk *w, const yaml_node_t *n,
 	for (size_t i = 0; i < count; i++) {
 		size_t old = path_push(w, "[%zu]", i);
 
-		if (walk_value(w, node_at(w->d, items[i]),
-		    s->sequence.entry) < 0)
+		if (walk_value(w, node_at(w->d, items[i]), s->sequence.entry) < 0)
 			return -1;
 		path_pop(w, old);
 	}
@@ -413,29 +393,28 @@ static int walk_sequence(struct walk *w, const yaml_node_t *n,
 		return count_err(w, n, s, count);
 	/* Too many: point at the first entry too many. */
 	if (count > s->sequence.max)
-		return count_err(w, node_at(w->d, items[s->sequence.max]), s,
-		    count);
+		return count_err(w, node_at(w->d, items[s->sequence.max]), s, count);
 	return 0;
 }
 
-static int walk_value(struct walk *w, const yaml_node_t *n,
-    const cyaml_schema_value_t *s)
+static int walk_value(struct walk *w, const yaml_node_t *n, const cyaml_schema_value_t *s)
 {
-	w->expanded += YNODE_COST + (n->type == YAML_SCALAR_NODE ?
-	    n->data.scalar.length : 0);
+	w->expanded += YNODE_COST + (n->type == YAML_SCALAR_NODE ? n->data.scalar.length : 0);
 	if (w->expanded > YEXPAND_MAX)
-		return walk_err(w, n, "the document is larger than %d MiB "
-		    "with its aliases expanded", YEXPAND_MAX >> 20);
+		return walk_err(w, n,
+				"the document is larger than %d MiB "
+				"with its aliases expanded",
+				YEXPAND_MAX >> 20);
 	if (!schema_ok(s))
-		return walk_err(w, n, "yamlcheck cannot check schema type %d "
-		    "of size %" PRIu32, (int)s->type, s->data_size);
+		return walk_err(w, n,
+				"yamlcheck cannot check schema type %d "
+				"of size %" PRIu32,
+				(int)s->type, s->data_size);
 	if (s->type == CYAML_MAPPING)
-		return n->type == YAML_MAPPING_NODE ?
-		    walk_mapping(w, n, s->mapping.fields) :
-		    type_err(w, n, s);
+		return n->type == YAML_MAPPING_NODE ? walk_mapping(w, n, s->mapping.fields)
+						    : type_err(w, n, s);
 	if (s->type == CYAML_SEQUENCE)
-		return n->type == YAML_SEQUENCE_NODE ?
-		    walk_sequence(w, n, s) : type_err(w, n, s);
+		return n->type == YAML_SEQUENCE_NODE ? walk_sequence(w, n, s) : type_err(w, n, s);
 	if (n->type != YAML_SCALAR_NODE)
 		return type_err(w, n, s);
 	switch (s->type) {
@@ -462,8 +441,10 @@ static int walk_doc(const struct ydoc *d, const cyaml_schema_value_t *schema)
 	if (root->type != YAML_MAPPING_NODE) {
 		char buf[80];
 
-		return walk_err(&w, root, "expected a mapping at the top "
-		    "level, found %s", found(root, buf, sizeof(buf)));
+		return walk_err(&w, root,
+				"expected a mapping at the top "
+				"level, found %s",
+				found(root, buf, sizeof(buf)));
 	}
 	return walk_value(&w, root, schema);
 }
@@ -476,10 +457,11 @@ static int syntax_err(const struct ydoc *d, const yaml_parser_t *p)
 		return err_set("%s: libyaml ran out of memory", d->file);
 	if (p->context)
 		return err_set("%s:%zu:%zu: YAML syntax error: %s (%s at "
-		    "line %zu)", d->file, m->line + 1, m->column + 1,
-		    p->problem, p->context, p->context_mark.line + 1);
-	return err_set("%s:%zu:%zu: YAML syntax error: %s", d->file,
-	    m->line + 1, m->column + 1, p->problem);
+			       "line %zu)",
+			       d->file, m->line + 1, m->column + 1, p->problem, p->context,
+			       p->context_mark.line + 1);
+	return err_set("%s:%zu:%zu: YAML syntax error: %s", d->file, m->line + 1, m->column + 1,
+		       p->problem);
 }
 
 /* One YAML document with something in it; a second one is refused rather
@@ -500,8 +482,7 @@ static int doc_parse(struct ydoc *d, const char *text, size_t len)
 	}
 	d->loaded = true;
 	if (!yaml_document_get_root_node(&d->doc)) {
-		err_set("%s:1:1: the file is empty (expected a mapping)",
-		    d->file);
+		err_set("%s:1:1: the file is empty (expected a mapping)", d->file);
 		goto out;
 	}
 	if (!yaml_parser_load(&p, &next)) {
@@ -510,9 +491,8 @@ static int doc_parse(struct ydoc *d, const char *text, size_t len)
 	}
 	root = yaml_document_get_root_node(&next);
 	if (root)
-		err_set("%s:%zu:%zu: a second YAML document is not supported",
-		    d->file, next.start_mark.line + 1,
-		    next.start_mark.column + 1);
+		err_set("%s:%zu:%zu: a second YAML document is not supported", d->file,
+			next.start_mark.line + 1, next.start_mark.column + 1);
 	else
 		rc = 0;
 	yaml_document_delete(&next);
@@ -522,8 +502,7 @@ out:
 }
 
 /* libcyaml's first error line, in case it fails after our check passed. */
-static void log_first(cyaml_log_t level, void *ctx, const char *fmt,
-    va_list args)
+static void log_first(cyaml_log_t level, void *ctx, const char *fmt, va_list args)
 {
 	char *buf = ctx;
 	size_t len;
@@ -541,7 +520,7 @@ static const cyaml_config_t free_config = {
 };
 
 static int load_data(const struct ydoc *d, const char *text, size_t len,
-    const cyaml_schema_value_t *schema, void **out)
+		     const cyaml_schema_value_t *schema, void **out)
 {
 	char log[CYLOG_MAX] = "";
 	cyaml_config_t cfg = {
@@ -553,11 +532,10 @@ static int load_data(const struct ydoc *d, const char *text, size_t len,
 	cyaml_err_t e;
 
 	*out = NULL;
-	e = cyaml_load_data((const uint8_t *)text, len, &cfg, schema, out,
-	    NULL);
+	e = cyaml_load_data((const uint8_t *)text, len, &cfg, schema, out, NULL);
 	if (e != CYAML_OK)
-		return err_set("%s: libcyaml: %s%s%s", d->file,
-		    cyaml_strerror(e), log[0] ? ": " : "", log);
+		return err_set("%s: libcyaml: %s%s%s", d->file, cyaml_strerror(e),
+			       log[0] ? ": " : "", log);
 	/* An empty mapping loads as NULL; callers get zeroed data. cyaml_mem
 	 * is realloc, so cyaml_free frees this too. */
 	if (!*out)
@@ -565,8 +543,8 @@ static int load_data(const struct ydoc *d, const char *text, size_t len,
 	return 0;
 }
 
-int ycheck_load(const char *path, const cyaml_schema_value_t *schema,
-    void **out, struct ydoc **docp)
+int ycheck_load(const char *path, const cyaml_schema_value_t *schema, void **out,
+		struct ydoc **docp)
 {
 	struct ydoc *d;
 	char *text;
@@ -661,36 +639,32 @@ const char *ydoc_file(const struct ydoc *d)
 	return d->file;
 }
 
-static const yaml_node_t *map_get(const struct ydoc *d, const yaml_node_t *n,
-    const char *key, size_t len)
+static const yaml_node_t *map_get(const struct ydoc *d, const yaml_node_t *n, const char *key,
+				  size_t len)
 {
 	if (n->type != YAML_MAPPING_NODE)
 		return NULL;
-	for (const yaml_node_pair_t *p = n->data.mapping.pairs.start;
-	    p < n->data.mapping.pairs.top; p++) {
+	for (const yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
 		const yaml_node_t *k = node_at(d, p->key);
 
-		if (k->type == YAML_SCALAR_NODE &&
-		    k->data.scalar.length == len &&
+		if (k->type == YAML_SCALAR_NODE && k->data.scalar.length == len &&
 		    !memcmp(scalar(k), key, len))
 			return node_at(d, p->value);
 	}
 	return NULL;
 }
 
-static const yaml_node_t *seq_get(const struct ydoc *d, const yaml_node_t *n,
-    unsigned long i)
+static const yaml_node_t *seq_get(const struct ydoc *d, const yaml_node_t *n, unsigned long i)
 {
 	if (n->type != YAML_SEQUENCE_NODE ||
-	    i >= (unsigned long)(n->data.sequence.items.top -
-	    n->data.sequence.items.start))
+	    i >= (unsigned long)(n->data.sequence.items.top - n->data.sequence.items.start))
 		return NULL;
 	return node_at(d, n->data.sequence.items.start[i]);
 }
 
 /* Follow PATH as far as it leads; false if it is malformed. */
-static bool path_walk(const struct ydoc *d, const char *path,
-    const yaml_node_t **out)
+static bool path_walk(const struct ydoc *d, const char *path, const yaml_node_t **out)
 {
 	const yaml_node_t *n = node_at(d, 1), *next;
 	const char *p = path;
@@ -726,8 +700,7 @@ static bool path_walk(const struct ydoc *d, const char *path,
 	return true;
 }
 
-bool ydoc_mark(const struct ydoc *d, const char *path, unsigned *line,
-    unsigned *col)
+bool ydoc_mark(const struct ydoc *d, const char *path, unsigned *line, unsigned *col)
 {
 	const yaml_node_t *n;
 

@@ -41,8 +41,8 @@ struct ydoc;
  * holding an empty mapping loads as zeroed data, never as NULL.
  * -1 and err_msg() on failure, with nothing to free.
  */
-int ycheck_load(const char *path, const cyaml_schema_value_t *schema,
-    void **out, struct ydoc **doc);
+int ycheck_load(const char *path, const cyaml_schema_value_t *schema, void **out,
+		struct ydoc **doc);
 /* The element count of sequence field F in DATA, whatever its count_size. */
 unsigned ycheck_count(const void *data, const cyaml_schema_field_t *f);
 /* Free data loaded with SCHEMA; NULL is fine. */
@@ -65,8 +65,7 @@ const char *ydoc_file(const struct ydoc *d);
  * exists, so an absent optional key reports its parent mapping.
  * false only for a malformed path.
  */
-bool ydoc_mark(const struct ydoc *d, const char *path, unsigned *line,
-    unsigned *col);
+bool ydoc_mark(const struct ydoc *d, const char *path, unsigned *line, unsigned *col);
 /* "FILE:LINE:COL" of PATH, in a thread-local buffer reused by each call. */
 const char *ydoc_pos(const struct ydoc *d, const char *path);
 
@@ -75,6 +74,6 @@ const char *ydoc_pos(const struct ydoc *d, const char *path);
  * may include err_msg(), to put a position on an error from elsewhere.
  */
 int ydoc_err(const struct ydoc *d, const char *path, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 
 #endif

@@ -32,21 +32,29 @@ struct dvec {
 };
 
 /* One timeline row, reduced to what is drawn. */
-enum { S_T, S_IKE, S_IKE_EST, S_CHILD, S_CHILD_TS, S_CHILD_ALL, S_COLS };
+enum {
+	S_T,
+	S_IKE,
+	S_IKE_EST,
+	S_CHILD,
+	S_CHILD_TS,
+	S_CHILD_ALL,
+	S_COLS
+};
 
 struct peer {
 	char *name;
-	struct dvec rows;       /* S_COLS values per sample */
-	double est0;            /* IKE_SAs established in the first sample */
-	bool seeded;            /* est0 has been turned into anonymous IKE_SAs */
-	bool per_ts_differs;    /* max installed per TS pair != installed */
+	struct dvec rows;    /* S_COLS values per sample */
+	double est0;         /* IKE_SAs established in the first sample */
+	bool seeded;         /* est0 has been turned into anonymous IKE_SAs */
+	bool per_ts_differs; /* max installed per TS pair != installed */
 };
 
 struct flow {
-	char *dir;              /* "alice>bob" */
-	struct dvec lost;       /* (interval start, lost) where lost > 0 */
+	char *dir;        /* "alice>bob" */
+	struct dvec lost; /* (interval start, lost) where lost > 0 */
 	double tx, total, max;
-	int block;              /* block in loss.dat, -1 without losses */
+	int block; /* block in loss.dat, -1 without losses */
 };
 
 enum mark_kind {
@@ -64,7 +72,7 @@ struct note {
 };
 
 struct span {
-	double start, end;      /* end < 0: to the end of the run */
+	double start, end; /* end < 0: to the end of the run */
 	bool ike;
 };
 
@@ -77,22 +85,22 @@ struct ike_up {
 
 /* A run directory, as much of it as the picture shows. */
 struct run {
-	char *dir;              /* the run directory, without trailing slashes */
-	struct peer *peers;     /* from timeline.csv, in order of appearance */
+	char *dir;          /* the run directory, without trailing slashes */
+	struct peer *peers; /* from timeline.csv, in order of appearance */
 	size_t npeers;
-	struct flow *flows;     /* from traffic.csv, one per probe direction */
+	struct flow *flows; /* from traffic.csv, one per probe direction */
 	size_t nflows;
-	struct dvec marks[MARK_KINDS];  /* event times, from events.jsonl */
-	int mark_block[MARK_KINDS];     /* block in marks.dat, -1 without marks */
-	struct note *exits;     /* charon exits, labelled in the IKE panel */
+	struct dvec marks[MARK_KINDS]; /* event times, from events.jsonl */
+	int mark_block[MARK_KINDS];    /* block in marks.dat, -1 without marks */
+	struct note *exits;            /* charon exits, labelled in the IKE panel */
 	size_t nexits;
-	struct span *spans;     /* duplicates, from summary.json */
+	struct span *spans; /* duplicates, from summary.json */
 	size_t nspans;
-	struct ike_up *ups;     /* IKE_SAs up, only while reading events */
+	struct ike_up *ups; /* IKE_SAs up, only while reading events */
 	size_t nups;
-	char *lab, *verdict, *lab_error;        /* for the title; NULL: unknown */
-	double duration, xmax;  /* seconds; xmax: the end of the x axis */
-	long duplicates;        /* -1: unknown, no summary.json */
+	char *lab, *verdict, *lab_error; /* for the title; NULL: unknown */
+	double duration, xmax;           /* seconds; xmax: the end of the x axis */
+	long duplicates;                 /* -1: unknown, no summary.json */
 };
 
 /* ---- plot_data.c ---- */

@@ -68,7 +68,8 @@ static void gnuplot_killed(const char *script, int sig, const struct strbuf *out
 static int run_gnuplot(const struct run *r)
 {
 	struct spawn_opts o = { .io = { SPAWN_NULL, SPAWN_CAPTURE, SPAWN_TO_OUT },
-				.search_path = true, .cwd = r->dir };
+				.search_path = true,
+				.cwd = r->dir };
 	char *script = plot_run_path(r, "timeline.gp");
 	struct argv a = { 0 };
 	struct spawn_proc p;
@@ -123,8 +124,9 @@ static int check_outputs(const struct run *r)
 
 	for (size_t i = 0; i < ARRAY_LEN(outputs); i++) {
 		char *path = plot_run_path(r, outputs[i]);
-		int rc = stat(path, &st) < 0 || st.st_size == 0 ?
-			 err_set("gnuplot succeeded but wrote no %s", path) : 0;
+		int rc = stat(path, &st) < 0 || st.st_size == 0
+				 ? err_set("gnuplot succeeded but wrote no %s", path)
+				 : 0;
 
 		free(path);
 		if (rc < 0)

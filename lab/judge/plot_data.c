@@ -123,11 +123,10 @@ static bool parse_num(const char *s, double *out)
 struct col {
 	const char *name;
 	bool required;
-	int idx;                /* -1 when absent */
+	int idx; /* -1 when absent */
 };
 
-static int csv_header(char *line, struct col *cols, size_t ncols, int *nfields,
-		      const char *path)
+static int csv_header(char *line, struct col *cols, size_t ncols, int *nfields, const char *path)
 {
 	char *f[CSV_MAX_FIELDS];
 	int n = line ? csv_split(line, f, CSV_MAX_FIELDS) : 0;
@@ -167,8 +166,7 @@ static int csv_num(char **f, const struct col *c, double *out, const char *path,
 	return 0;
 }
 
-typedef int (*row_fn)(struct run *r, char **f, const struct col *cols, const char *path,
-		      size_t ln);
+typedef int (*row_fn)(struct run *r, char **f, const struct col *cols, const char *path, size_t ln);
 
 /* Read a CSV file with a header into rows handed to fn. */
 static int read_csv(struct run *r, const char *path, struct col *cols, size_t ncols, row_fn fn)
@@ -209,13 +207,22 @@ static struct peer *peer_get(struct run *r, const char *name, bool add)
 	return &r->peers[r->npeers++];
 }
 
-enum { TL_T, TL_PEER, TL_IKE, TL_IKE_EST, TL_CHILD, TL_CHILD_TS, TL_CHILD_ALL, TL_COLS };
+enum {
+	TL_T,
+	TL_PEER,
+	TL_IKE,
+	TL_IKE_EST,
+	TL_CHILD,
+	TL_CHILD_TS,
+	TL_CHILD_ALL,
+	TL_COLS
+};
 
 static int timeline_row(struct run *r, char **f, const struct col *cols, const char *path,
 			size_t ln)
 {
 	static const int to_sample[TL_COLS] = {
-		[TL_T] = S_T, [TL_IKE] = S_IKE, [TL_IKE_EST] = S_IKE_EST,
+		[TL_T] = S_T,         [TL_IKE] = S_IKE,           [TL_IKE_EST] = S_IKE_EST,
 		[TL_CHILD] = S_CHILD, [TL_CHILD_TS] = S_CHILD_TS, [TL_CHILD_ALL] = S_CHILD_ALL,
 	};
 	double v[S_COLS];
@@ -260,8 +267,8 @@ static int load_timeline(struct run *r)
 	int rc = -1;
 
 	if (!path_exists(path)) {
-		err_set("%s is missing: %s is not a run directory written by `ikelab record`",
-			path, r->dir);
+		err_set("%s is missing: %s is not a run directory written by `ikelab record`", path,
+			r->dir);
 		goto out;
 	}
 	if (read_csv(r, path, cols, TL_COLS, timeline_row) < 0)
@@ -276,7 +283,13 @@ out:
 	return rc;
 }
 
-enum { TR_T, TR_DIR, TR_TX, TR_LOST, TR_COLS };
+enum {
+	TR_T,
+	TR_DIR,
+	TR_TX,
+	TR_LOST,
+	TR_COLS
+};
 
 static struct flow *flow_get(struct run *r, const char *dir)
 {
@@ -288,8 +301,7 @@ static struct flow *flow_get(struct run *r, const char *dir)
 	return &r->flows[r->nflows++];
 }
 
-static int traffic_row(struct run *r, char **f, const struct col *cols, const char *path,
-		       size_t ln)
+static int traffic_row(struct run *r, char **f, const struct col *cols, const char *path, size_t ln)
 {
 	double t, tx, lost;
 	struct flow *fl;
@@ -509,12 +521,9 @@ static const struct {
 	const char *source, *kind;
 	void (*fn)(struct run *r, const json_t *e, double t, const char *peer);
 } handlers[] = {
-	{ "lab", "record-start", on_record_start },
-	{ "lab", "record-end", on_record_end },
-	{ "lab", "charon-exit", on_charon_exit },
-	{ "kernel", "acquire", on_acquire },
-	{ "vici", "ike-updown", on_ike_updown },
-	{ "vici", "ike-rekey", on_ike_rekey },
+	{ "lab", "record-start", on_record_start }, { "lab", "record-end", on_record_end },
+	{ "lab", "charon-exit", on_charon_exit },   { "kernel", "acquire", on_acquire },
+	{ "vici", "ike-updown", on_ike_updown },    { "vici", "ike-rekey", on_ike_rekey },
 	{ "vici", "child-rekey", on_child_rekey },
 };
 
@@ -528,11 +537,12 @@ static int event_line(struct run *r, const char *line, const char *path, size_t 
 
 	if (!e)
 		return err_set("%s:%zu: %s", path, ln, je.text);
-	if (!json_is_number(t) || !source || !kind || (peer && !json_is_null(peer) &&
-						      !json_is_string(peer))) {
+	if (!json_is_number(t) || !source || !kind ||
+	    (peer && !json_is_null(peer) && !json_is_string(peer))) {
 		json_decref(e);
 		return err_set("%s:%zu: not an event: needs a number t, strings source and kind, "
-			       "and a string or null peer", path, ln);
+			       "and a string or null peer",
+			       path, ln);
 	}
 	for (size_t i = 0; i < ARRAY_LEN(handlers); i++)
 		if (!strcmp(source, handlers[i].source) && !strcmp(kind, handlers[i].kind))
@@ -574,7 +584,7 @@ static void summary_spans(struct run *r, const json_t *dups)
 	const json_t *d;
 
 	r->duplicates = (long)json_array_size(dups);
-	json_array_foreach(dups, i, d) {
+	json_array_foreach (dups, i, d) {
 		const json_t *start = json_object_get(d, "start");
 		const json_t *end = json_object_get(d, "end");
 		const char *kind = jget_str(d, "kind");
@@ -683,7 +693,8 @@ int plot_write_data(struct run *r)
 	char *dir = plot_run_path(r, ".plot");
 	int block = 0, rc = -1;
 
-	sb_addf(&counts, "# t ike ike_established child_installed child_max_installed_per_ts child\n");
+	sb_addf(&counts,
+		"# t ike ike_established child_installed child_max_installed_per_ts child\n");
 	for (size_t i = 0; i < r->npeers; i++)
 		write_counts_block(&counts, &r->peers[i]);
 	sb_addf(&loss, "# t within the interval, lost packets\n");

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PEER_NUDGE 0.011        /* of a panel's height: about 3 pixels */
+#define PEER_NUDGE 0.011 /* of a panel's height: about 3 pixels */
 
 struct mark_style {
 	const char *title, *color, *dash;
@@ -172,9 +172,10 @@ static void shade(struct strbuf *sb, const struct run *r, bool ike, double alpha
 		for (i++; i < n && s[i].start <= end; i++)
 			if (s[i].end > end)
 				end = s[i].end;
-		sb_addf(sb, "set object %d rect from first %.3f, graph 0 to first %.3f, graph 1 "
-			"behind fc rgb '%s' fs transparent solid %g noborder\n", ++*obj, start, end,
-			ike ? SPAN_IKE_COLOR : SPAN_CHILD_COLOR, alpha);
+		sb_addf(sb,
+			"set object %d rect from first %.3f, graph 0 to first %.3f, graph 1 "
+			"behind fc rgb '%s' fs transparent solid %g noborder\n",
+			++*obj, start, end, ike ? SPAN_IKE_COLOR : SPAN_CHILD_COLOR, alpha);
 	}
 	free(s);
 }
@@ -223,9 +224,9 @@ static void panel_ike(struct strbuf *sb, const struct run *r)
 
 		sb_addf(sb, "set label %zu ", i + 1);
 		gp_str(sb, e->text);
-		sb_addf(sb, " at %.3f, graph %g %s offset %d,0 front tc rgb '%s' font ',12'\n", e->t,
-			0.94 - 0.09 * (double)(i % 8), right ? "right" : "left", right ? -1 : 1,
-			EXIT_COLOR);
+		sb_addf(sb, " at %.3f, graph %g %s offset %d,0 front tc rgb '%s' font ',12'\n",
+			e->t, 0.94 - 0.09 * (double)(i % 8), right ? "right" : "left",
+			right ? -1 : 1, EXIT_COLOR);
 	}
 	plot_marks(&pc, r, a.top);
 	for (size_t i = 0; i < r->npeers; i++) {
@@ -311,7 +312,8 @@ static void key_marks(struct plotcmd *pc, const struct run *r)
 		if (!spans[ike])
 			continue;
 		key_gap(pc, &gap);
-		sb_addf(pc_next(pc), "keyentry with boxes fs transparent solid %g noborder lc rgb '%s'",
+		sb_addf(pc_next(pc),
+			"keyentry with boxes fs transparent solid %g noborder lc rgb '%s'",
 			SPAN_ALPHA, ike ? SPAN_IKE_COLOR : SPAN_CHILD_COLOR);
 		legend_entry(pc->sb, ike ? "duplicate IKE_SAs" : "duplicate CHILD_SAs", spans[ike]);
 	}
@@ -368,9 +370,11 @@ static void header(struct strbuf *sb, const struct run *r)
 	const char *base = strrchr(r->dir, '/');
 	struct strbuf title = { 0 };
 
-	sb_addf(&title, "%s   |   %.1f s   |   verdict: %s   |   ", r->lab ? r->lab :
-		base ? base + 1 : r->dir, r->duration > 0 ? r->duration : r->xmax,
-		r->verdict ? r->verdict : "unknown");
+	sb_addf(&title, "%s   |   %.1f s   |   verdict: %s   |   ",
+		r->lab ? r->lab
+		: base ? base + 1
+		       : r->dir,
+		r->duration > 0 ? r->duration : r->xmax, r->verdict ? r->verdict : "unknown");
 	if (r->duplicates < 0)
 		sb_addf(&title, "duplicates: unknown (no summary.json)");
 	else
@@ -388,9 +392,11 @@ static void header(struct strbuf *sb, const struct run *r)
 
 void plot_script(struct strbuf *sb, const struct run *r)
 {
-	sb_addf(sb, "# timeline.gp - written by `ikelab plot`; to render again:\n"
+	sb_addf(sb,
+		"# timeline.gp - written by `ikelab plot`; to render again:\n"
 		"#   cd RUN_DIR && gnuplot timeline.gp\n"
-		"# .plot/counts.dat: a block per peer (in key order), rows only where counts change\n"
+		"# .plot/counts.dat: a block per peer (in key order), rows only where counts "
+		"change\n"
 		"# .plot/loss.dat: a block per probe direction that lost packets\n"
 		"# .plot/marks.dat: a block per kind of event mark\n"
 		"do for [out in 'svg png'] {\n"
@@ -409,7 +415,8 @@ void plot_script(struct strbuf *sb, const struct run *r)
 		"set lmargin at screen 0.065\nset rmargin at screen 0.77\n"
 		"set xrange [0:%g]\nset format x ''\nset format y '%%.0f'\nset mytics 1\n"
 		"set grid xtics ytics lc rgb '#e0e0e0' lw 1 dt 1\n"
-		"set key spacing 1.15 samplen 2.5\n", r->xmax);
+		"set key spacing 1.15 samplen 2.5\n",
+		r->xmax);
 	header(sb, r);
 	panel_ike(sb, r);
 	sb_addf(sb, "unset label 101\nunset label 102\n");
@@ -417,4 +424,3 @@ void plot_script(struct strbuf *sb, const struct run *r)
 	panel_loss(sb, r);
 	sb_addf(sb, "unset multiplot\nset output\n}\n");
 }
-

@@ -24,9 +24,9 @@
 /* ---- report.c: reading the summary ---- */
 
 enum outcome {
-	AS_EXPECTED,            /* pass, or reproduced */
-	NOT_EXPECTED,           /* fail, or not-reproduced */
-	LAB_ERROR,              /* lab-error, no result, or one not known here */
+	AS_EXPECTED,  /* pass, or reproduced */
+	NOT_EXPECTED, /* fail, or not-reproduced */
+	LAB_ERROR,    /* lab-error, no result, or one not known here */
 };
 
 /* How a run went, from its "result". */

@@ -39,7 +39,7 @@ void report_tally_add(struct tally *t, const json_t *scenario)
 	size_t i;
 	json_t *run;
 
-	json_array_foreach(seeds, i, run) {
+	json_array_foreach (seeds, i, run) {
 		enum outcome o = report_outcome_of(run);
 		double wall;
 
@@ -99,7 +99,7 @@ void report_add_violations(struct strbuf *sb, const json_t *run)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(json_object_get(run, "violated"), i, v) {
+	json_array_foreach (json_object_get(run, "violated"), i, v) {
 		double actual, limit, at;
 		bool has_actual = jget_num(v, "actual", &actual);
 

@@ -33,35 +33,44 @@ static bool run_file_exists(const char *out_dir, const char *rel)
 
 static const char css[] =
 	"*{box-sizing:border-box}"
-	"body{margin:0;font:14px/1.45 'DejaVu Sans',system-ui,sans-serif;color:#1f2328;background:#f3f5f7}"
+	"body{margin:0;font:14px/1.45 'DejaVu "
+	"Sans',system-ui,sans-serif;color:#1f2328;background:#f3f5f7}"
 	"a{color:#0550ae;text-decoration:none}a:hover{text-decoration:underline}"
 	"header{background:#fff;border-bottom:1px solid #d0d7de;padding:22px 32px 18px}"
 	"h1{margin:0 0 12px;font-size:22px;font-weight:600}h1 .when{color:#59636e;font-weight:400}"
 	".verdict{display:inline-block;margin:0 0 16px;padding:8px 16px;border-radius:6px;"
 	"font-size:17px;font-weight:600}"
-	".verdict.good{background:#dafbe1;color:#116329}.verdict.bad{background:#ffebe9;color:#a40e26}"
+	".verdict.good{background:#dafbe1;color:#116329}.verdict.bad{background:#ffebe9;color:#"
+	"a40e26}"
 	".verdict .more{font-weight:400;margin-left:10px}"
-	"dl.meta{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:10px 28px;margin:0}"
+	"dl.meta{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:10px "
+	"28px;margin:0}"
 	"dt{color:#59636e;font-size:11px;text-transform:uppercase;letter-spacing:.06em}"
 	"dd{margin:0}dd small,.sub{color:#59636e;font-size:12px}"
 	".plugins{margin:12px 0 0;color:#59636e;font-size:12px}"
-	".chip{display:inline-block;margin:2px 3px 0 0;padding:0 6px;border-radius:4px;background:#eaeef2;"
+	".chip{display:inline-block;margin:2px 3px 0 0;padding:0 "
+	"6px;border-radius:4px;background:#eaeef2;"
 	"color:#1f2328;font:11px/18px 'DejaVu Sans Mono',monospace}"
 	"main{padding:22px 32px 8px;overflow-x:auto}"
 	"table.sc{width:100%;border-collapse:separate;border-spacing:0;background:#fff;"
 	"border:1px solid #d0d7de;border-radius:8px;overflow:hidden}"
-	".sc th,.sc td{padding:10px 12px;text-align:left;vertical-align:top;border-bottom:1px solid #e4e8ec}"
-	".sc>thead th{background:#f6f8fa;color:#59636e;font-size:12px;font-weight:600;white-space:nowrap}"
+	".sc th,.sc td{padding:10px 12px;text-align:left;vertical-align:top;border-bottom:1px "
+	"solid #e4e8ec}"
+	".sc>thead "
+	"th{background:#f6f8fa;color:#59636e;font-size:12px;font-weight:600;white-space:nowrap}"
 	".sc>tbody>tr:last-child>td{border-bottom:0}"
 	".sc>tbody>tr>td:first-child{border-left:5px solid #1a7f37}"
-	".sc>tbody>tr.fail{background:#fff6f5}.sc>tbody>tr.fail>td:first-child{border-left-color:#cf222e}"
-	".sc>tbody>tr.flaky{background:#fffbf0}.sc>tbody>tr.flaky>td:first-child{border-left-color:#d4a72c}"
+	".sc>tbody>tr.fail{background:#fff6f5}.sc>tbody>tr.fail>td:first-child{border-left-color:#"
+	"cf222e}"
+	".sc>tbody>tr.flaky{background:#fffbf0}.sc>tbody>tr.flaky>td:first-child{border-left-color:"
+	"#d4a72c}"
 	".name{min-width:200px;font-weight:600;font-size:15px;overflow-wrap:anywhere}"
 	".desc{max-width:280px;margin-top:3px;color:#424a53;font-size:12px}"
 	".cites{max-width:280px;margin-top:3px;color:#59636e;font-size:11px;font-style:italic}"
 	".rate{font-size:22px;font-weight:700;white-space:nowrap}.rate.pass{color:#1a7f37}"
 	".rate.fail{color:#cf222e}.rate.flaky{color:#9a6700}"
-	".tags{margin-top:5px}.badge{display:inline-block;padding:1px 9px;border-radius:999px;font-size:12px;font-weight:600;"
+	".tags{margin-top:5px}.badge{display:inline-block;padding:1px "
+	"9px;border-radius:999px;font-size:12px;font-weight:600;"
 	"white-space:nowrap;border:1px solid #d0d7de;color:#424a53;background:#f6f8fa}"
 	".b-new-failure{background:#cf222e;border-color:#cf222e;color:#fff}"
 	".b-still-failing{background:#ffebe9;border-color:#ff8182;color:#a40e26}"
@@ -71,7 +80,8 @@ static const char css[] =
 	".b-reproduces{background:#fbefff;border-color:#d8b9ff;color:#6e40c9}"
 	"table.n{border-collapse:collapse;font-size:12px}"
 	".n th,.n td{padding:1px 7px;border:0;text-align:right;font-weight:400}"
-	".n thead th{color:#59636e;font-size:11px}.n tbody th{color:#59636e;text-align:left;padding-left:0}"
+	".n thead th{color:#59636e;font-size:11px}.n tbody "
+	"th{color:#59636e;text-align:left;padding-left:0}"
 	".n td{font-variant-numeric:tabular-nums}.n .hi{color:#cf222e;font-weight:700}"
 	".dup{white-space:nowrap}.none{color:#8c959f}"
 	"img.thumb{display:block;width:224px;height:140px;object-fit:contain;background:#fff;"
@@ -80,12 +90,15 @@ static const char css[] =
 	"border:1px dashed #d0d7de;border-radius:4px}"
 	".cap{margin-top:4px;color:#59636e;font-size:11px}"
 	"ul.runs{list-style:none;margin:0;padding:0}ul.runs li{padding:0 0 6px}"
-	".dot{display:inline-block;width:9px;height:9px;margin-right:6px;border-radius:50%;background:#1a7f37}"
+	".dot{display:inline-block;width:9px;height:9px;margin-right:6px;border-radius:50%;"
+	"background:#1a7f37}"
 	".r-not-expected .dot{background:#cf222e}.r-lab-error .dot{background:#8250df}"
-	".seed{font-weight:600}.res{margin-left:6px;color:#424a53}.r-not-expected .res{color:#cf222e;font-weight:600}"
+	".seed{font-weight:600}.res{margin-left:6px;color:#424a53}.r-not-expected "
+	".res{color:#cf222e;font-weight:600}"
 	".r-lab-error .res{color:#8250df;font-weight:600}"
 	".wall{margin-left:6px;color:#8c959f;font-size:12px}"
-	".files{margin-left:15px;font-size:12px;white-space:nowrap}.files a,.files span{margin-right:9px}"
+	".files{margin-left:15px;font-size:12px;white-space:nowrap}.files a,.files "
+	"span{margin-right:9px}"
 	".files .gone{color:#afb8c1}"
 	".why{max-width:300px;margin-left:15px;font-size:12px;color:#a40e26}"
 	".r-lab-error .why{color:#8250df}"
@@ -122,7 +135,8 @@ static void add_duration(struct strbuf *sb, double s)
 static void html_head(struct strbuf *sb, const json_t *sum, long met, size_t n)
 {
 	sb_addf(sb, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
+		    "<meta name=\"viewport\" content=\"width=device-width, "
+		    "initial-scale=1\">\n<title>");
 	sb_addf(sb, "ikelab nightly %ld/%zu: ", met, n);
 	report_esc_text(sb, jget_str(sum, "started") ?: "(no start time)");
 	sb_addf(sb, "</title>\n<style>%s</style>\n</head>\n<body>\n", css);
@@ -138,7 +152,7 @@ static struct verdict_counts verdict_counts(const json_t *scs)
 	size_t i;
 	json_t *sc;
 
-	json_array_foreach(scs, i, sc) {
+	json_array_foreach (scs, i, sc) {
 		const char *st = report_status_of(sc), *ch = jget_str(sc, "change") ?: "";
 
 		v.met += !strcmp(st, "pass");
@@ -160,7 +174,8 @@ static void html_verdict(struct strbuf *sb, const json_t *scs)
 		n == 1 ? "its" : "their");
 	sb_addf(sb, "<span class=\"more\">%ld failing &middot; %ld flaky", v.failing, v.flaky);
 	if (v.new_failures)
-		sb_addf(sb, " &middot; %ld new failure%s", v.new_failures, v.new_failures == 1 ? "" : "s");
+		sb_addf(sb, " &middot; %ld new failure%s", v.new_failures,
+			v.new_failures == 1 ? "" : "s");
 	if (v.fixed)
 		sb_addf(sb, " &middot; %ld fixed", v.fixed);
 	sb_addf(sb, "</span></p>\n");
@@ -193,8 +208,8 @@ static void html_meta_baseline(struct strbuf *sb, const char *baseline)
 	sb_addf(sb, "</a>");
 	/* The baseline's own page, when it was written beside its summary. */
 	slash = strrchr(baseline, '/');
-	index = slash ? xasprintf("%.*s/index.html", (int)(slash - baseline), baseline) :
-		xstrdup("index.html");
+	index = slash ? xasprintf("%.*s/index.html", (int)(slash - baseline), baseline)
+		      : xstrdup("index.html");
 	if (path_exists(index)) {
 		sb_addf(sb, " <small>(<a");
 		report_add_href(sb, index);
@@ -224,10 +239,12 @@ static void html_meta_runs(struct strbuf *sb, const json_t *sum, const json_t *s
 	size_t i;
 	json_t *sc;
 
-	json_array_foreach(scs, i, sc)
+	json_array_foreach (scs, i, sc)
 		report_tally_add(&all, sc);
 	meta_open(sb, "Runs");
-	sb_addf(sb, "%ld run%s of %zu scenario%s <small>(%ld as expected, %ld not, %ld lab error%s)</small>",
+	sb_addf(sb,
+		"%ld run%s of %zu scenario%s <small>(%ld as expected, %ld not, %ld lab "
+		"error%s)</small>",
 		all.runs, all.runs == 1 ? "" : "s", json_array_size(scs),
 		json_array_size(scs) == 1 ? "" : "s", all.as_expected, all.failures, all.errors,
 		all.errors == 1 ? "" : "s");
@@ -282,7 +299,7 @@ static void html_plugins(struct strbuf *sb, const json_t *charon)
 	if (!json_array_size(plugins))
 		return;
 	sb_addf(sb, "<p class=\"plugins\">plugins ");
-	json_array_foreach(plugins, i, p) {
+	json_array_foreach (plugins, i, p) {
 		sb_addf(sb, "<span class=\"chip\">");
 		report_esc_text(sb, json_string_value(p) ?: "?");
 		sb_addf(sb, "</span>");
@@ -316,8 +333,8 @@ static void html_expect(struct strbuf *sb, const json_t *sc)
 
 	sb_addf(sb, "<div class=\"tags\">");
 	html_badge(sb, repro ? "reproduces" : "clean", repro ? "reproduces" : "clean",
-		   repro ? "a reproduction: the bug showing is a pass" :
-		   "every expectation must hold");
+		   repro ? "a reproduction: the bug showing is a pass"
+			 : "every expectation must hold");
 	sb_addf(sb, "</div>");
 }
 
@@ -375,13 +392,16 @@ static void html_rate_cell(struct strbuf *sb, const json_t *sc, const char *stat
 	long long reruns = json_integer_value(json_object_get(sc, "reruns"));
 	const char *cls = !strcmp(status, "pass") || !strcmp(status, "flaky") ? status : "fail";
 
-	sb_addf(sb, "<td><div class=\"rate %s\" title=\"runs as expected\">%ld/%ld</div>"
-		"<div class=\"sub\">%s", cls, t.as_expected, t.runs, cls);
+	sb_addf(sb,
+		"<td><div class=\"rate %s\" title=\"runs as expected\">%ld/%ld</div>"
+		"<div class=\"sub\">%s",
+		cls, t.as_expected, t.runs, cls);
 	if (t.runs > 0)
 		sb_addf(sb, " &middot; %.0f%%", 100.0 * (double)t.as_expected / (double)t.runs);
 	sb_addf(sb, "</div>");
 	if (reruns > 0)
-		sb_addf(sb, "<div class=\"sub\">%lld rerun%s</div>", reruns, reruns == 1 ? "" : "s");
+		sb_addf(sb, "<div class=\"sub\">%lld rerun%s</div>", reruns,
+			reruns == 1 ? "" : "s");
 	if (jget_str(sc, "change"))
 		html_change(sb, jget_str(sc, "change"));
 	sb_addf(sb, "</td>\n");
@@ -396,7 +416,8 @@ static void html_count(struct strbuf *sb, const json_t *row, const char *key, co
 		return;
 	}
 	/* A worst run well beyond the median is what to look at first. */
-	sb_addf(sb, "<td%s>%g</td>", row != median && jget_num(median, key, &m) && v > m ? " class=\"hi\"" : "", v);
+	sb_addf(sb, "<td%s>%g</td>",
+		row != median && jget_num(median, key, &m) && v > m ? " class=\"hi\"" : "", v);
 }
 
 static void html_counts_cell(struct strbuf *sb, const json_t *sc)
@@ -405,8 +426,8 @@ static void html_counts_cell(struct strbuf *sb, const json_t *sc)
 	const char *rows[] = { "median", "worst" };
 
 	sb_addf(sb, "<td><table class=\"n\"><thead><tr><th></th><th title=\"most IKE_SAs\">IKE</th>"
-		"<th title=\"most CHILD_SAs per traffic selector pair\">CHILD/TS</th>"
-		"<th title=\"probe packets lost\">lost</th></tr></thead><tbody>");
+		    "<th title=\"most CHILD_SAs per traffic selector pair\">CHILD/TS</th>"
+		    "<th title=\"probe packets lost\">lost</th></tr></thead><tbody>");
 	for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
 		const json_t *row = json_object_get(sc, rows[i]);
 
@@ -449,7 +470,8 @@ static void html_plot_cell(struct strbuf *sb, const json_t *sc, const char *out_
 		report_add_url(sb, plot);
 		sb_addf(sb, "\"></a>");
 	} else {
-		sb_addf(sb, "<div class=\"noplot\">%s</div>", plot ? "plot file missing" : "no plot");
+		sb_addf(sb, "<div class=\"noplot\">%s</div>",
+			plot ? "plot file missing" : "no plot");
 	}
 	if (json_is_integer(worst))
 		sb_addf(sb, "<div class=\"cap\">worst run: seed %lld</div>",
@@ -459,7 +481,9 @@ static void html_plot_cell(struct strbuf *sb, const json_t *sc, const char *out_
 
 static const char *outcome_class(enum outcome o)
 {
-	return o == AS_EXPECTED ? "r-as-expected" : o == NOT_EXPECTED ? "r-not-expected" : "r-lab-error";
+	return o == AS_EXPECTED    ? "r-as-expected"
+	       : o == NOT_EXPECTED ? "r-not-expected"
+				   : "r-lab-error";
 }
 
 /* Links to the run's files; a file the run did not write is shown greyed. */
@@ -474,7 +498,8 @@ static void html_run_files(struct strbuf *sb, const char *dir, const char *out_d
 			report_add_href(sb, rel);
 			sb_addf(sb, ">%s</a>", run_files[i][1]);
 		} else {
-			sb_addf(sb, "<span class=\"gone\" title=\"not written\">%s</span>", run_files[i][1]);
+			sb_addf(sb, "<span class=\"gone\" title=\"not written\">%s</span>",
+				run_files[i][1]);
 		}
 		free(rel);
 	}
@@ -544,7 +569,7 @@ static void html_runs_cell(struct strbuf *sb, const json_t *sc, const char *out_
 	json_t *run;
 
 	sb_addf(sb, "<td><ul class=\"runs\">\n");
-	json_array_foreach(json_object_get(sc, "seeds"), i, run)
+	json_array_foreach (json_object_get(sc, "seeds"), i, run)
 		html_run(sb, run, out_dir);
 	sb_addf(sb, "</ul>");
 	if (!json_array_size(json_object_get(sc, "seeds")))
@@ -579,7 +604,8 @@ static void html_table(struct strbuf *sb, const json_t *scs, const char *out_dir
 {
 	size_t n = json_array_size(scs);
 
-	sb_addf(sb, "<main>\n<table class=\"sc\">\n<thead><tr><th>Scenario</th>"
+	sb_addf(sb,
+		"<main>\n<table class=\"sc\">\n<thead><tr><th>Scenario</th>"
 		"<th>As expected</th><th>SAs and loss</th>"
 		"<th>First duplicate</th><th>Worst run</th><th>Runs</th></tr></thead>\n<tbody>\n");
 	for (int rank = 0; rank <= 2; rank++)
@@ -595,7 +621,7 @@ static void html_footer(struct strbuf *sb, const char *out_dir)
 	if (run_file_exists(out_dir, "summary.json"))
 		sb_addf(sb, "<a href=\"summary.json\">summary.json</a> &middot; ");
 	sb_addf(sb, "<a href=\"junit.xml\">junit.xml</a> &middot; written by ikelab</footer>\n"
-		"</body>\n</html>\n");
+		    "</body>\n</html>\n");
 }
 
 int report_html(const json_t *summary, const char *out_dir)

@@ -86,8 +86,8 @@ static char *report_txt(const char *rundir)
 }
 
 /* <failure> or <error> with report.txt as its text, or else body. */
-static void junit_problem(struct strbuf *sb, const char *tag, const char *type,
-			  const char *message, const char *rundir, const char *body)
+static void junit_problem(struct strbuf *sb, const char *tag, const char *type, const char *message,
+			  const char *rundir, const char *body)
 {
 	char *text = report_txt(rundir);
 
@@ -100,7 +100,8 @@ static void junit_problem(struct strbuf *sb, const char *tag, const char *type,
 	free(text);
 }
 
-static void junit_outcome(struct strbuf *sb, const json_t *sc, const json_t *run, const char *rundir)
+static void junit_outcome(struct strbuf *sb, const json_t *sc, const json_t *run,
+			  const char *rundir)
 {
 	const char *where = rundir ?: "none recorded";
 	enum outcome o = report_outcome_of(run);
@@ -116,8 +117,10 @@ static void junit_outcome(struct strbuf *sb, const json_t *sc, const json_t *run
 		if (report_has_violations(run))
 			report_add_violations(&msg, run);
 		else
-			sb_addf(&msg, "%s", report_is_reproduction(sc) ?
-				"not reproduced: every expectation held" : "failed");
+			sb_addf(&msg, "%s",
+				report_is_reproduction(sc)
+					? "not reproduced: every expectation held"
+					: "failed");
 		sb_addf(&msg, "; run directory: %s", where);
 		junit_problem(sb, "failure", "expectation", msg.buf, rundir, msg.buf);
 	} else {
@@ -170,7 +173,7 @@ static void junit_suite(struct strbuf *sb, const json_t *sum, const json_t *sc, 
 	report_add_attr(sb, "hostname", jget_str(sum, "hostname") ?: "localhost");
 	sb_addf(sb, ">\n");
 	junit_properties(sb, sum, sc);
-	json_array_foreach(json_object_get(sc, "seeds"), i, run)
+	json_array_foreach (json_object_get(sc, "seeds"), i, run)
 		junit_case(sb, sc, run, root);
 	sb_addf(sb, "  </testsuite>\n");
 }
@@ -200,15 +203,16 @@ int report_junit(const json_t *summary, const char *out_dir)
 		return -1;
 	}
 	root = root_of(out_dir);
-	json_array_foreach(scs, i, sc)
+	json_array_foreach (scs, i, sc)
 		report_tally_add(&all, sc);
 	/* Scenarios run in parallel: the nightly's own clock is the time. */
 	if (!jget_num(json_object_get(summary, "totals"), "wall_s", &wall) || wall < 0)
 		wall = all.wall_s;
-	sb_addf(&sb, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"ikelab nightly\""
+	sb_addf(&sb,
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"ikelab nightly\""
 		" tests=\"%ld\" failures=\"%ld\" errors=\"%ld\" time=\"%.3f\">\n",
 		all.runs, all.failures, all.errors, wall);
-	json_array_foreach(scs, i, sc)
+	json_array_foreach (scs, i, sc)
 		junit_suite(&sb, summary, sc, root);
 	sb_addf(&sb, "</testsuites>\n");
 	r = report_write(path, &sb);

@@ -7,16 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define AROUND_S 2.0            /* events shown around a violation */
-#define EVENT_BEFORE_S 0.5      /* loss counted around one rekey or reauth */
+#define AROUND_S 2.0       /* events shown around a violation */
+#define EVENT_BEFORE_S 0.5 /* loss counted around one rekey or reauth */
 #define EVENT_AFTER_S 3.0
 
 struct run {
 	json_t *summary;
-	json_t *events;         /* array of event objects */
-	json_t *traffic;        /* array of [t, lost] */
+	json_t *events;  /* array of event objects */
+	json_t *traffic; /* array of [t, lost] */
 	const struct scenario *s;
-	json_t *out;            /* expectations */
+	json_t *out; /* expectations */
 };
 
 /* Each line of DIR/NAME through PARSE (NULL: skip the line) into an array.
@@ -63,8 +63,8 @@ static json_t *parse_traffic(const char *line)
 static void add(struct run *r, const char *name, double limit, double actual, double at,
 		const char *peer, const char *detail)
 {
-	json_t *e = json_pack("{s:s, s:f, s:f, s:b, s:s}", "name", name, "limit", limit,
-			      "actual", actual, "held", actual <= limit, "detail", detail);
+	json_t *e = json_pack("{s:s, s:f, s:f, s:b, s:s}", "name", name, "limit", limit, "actual",
+			      actual, "held", actual <= limit, "detail", detail);
 
 	if (actual > limit) {
 		json_object_set_new(e, "at", json_real(at));
@@ -75,8 +75,8 @@ static void add(struct run *r, const char *name, double limit, double actual, do
 }
 
 /* The worst peer for a per-peer number in summary.json. */
-static double worst(const struct run *r, const char *key, const char *since_key,
-		    const char **peer, double *since)
+static double worst(const struct run *r, const char *key, const char *since_key, const char **peer,
+		    double *since)
 {
 	const char *name;
 	json_t *p;
@@ -84,7 +84,7 @@ static double worst(const struct run *r, const char *key, const char *since_key,
 
 	*peer = NULL;
 	*since = 0;
-	json_object_foreach(json_object_get(r->summary, "peers"), name, p) {
+	json_object_foreach (json_object_get(r->summary, "peers"), name, p) {
 		double v = json_number_value(json_object_get(p, key));
 
 		if (*peer && v <= max)
@@ -106,8 +106,8 @@ static void expect_sustained(struct run *r, const char *name, const uint32_t *li
 	if (!limit)
 		return;
 	v = worst(r, key, since_key, &peer, &since);
-	snprintf(detail, sizeof(detail), "%s, lasting longer than the %.1f s grace: %.0f%s%s",
-		 what, r->s->grace_s, v, peer ? " on " : "", peer ? peer : "");
+	snprintf(detail, sizeof(detail), "%s, lasting longer than the %.1f s grace: %.0f%s%s", what,
+		 r->s->grace_s, v, peer ? " on " : "", peer ? peer : "");
 	add(r, name, *limit, v, since, peer, detail);
 }
 
@@ -130,7 +130,7 @@ static double first_event(const struct run *r, const char *kind, const char *fla
 	size_t i;
 	json_t *e;
 
-	json_array_foreach(r->events, i, e) {
+	json_array_foreach (r->events, i, e) {
 		const char *k = jget_str(e, "kind");
 
 		if (!k || strcmp(k, kind))
@@ -151,10 +151,12 @@ static void expect_acquires(struct run *r)
 
 	if (!r->s->expectations->max_acquires_during_rekey)
 		return;
-	json_object_foreach(json_object_get(r->summary, "peers"), name, p)
+	json_object_foreach (json_object_get(r->summary, "peers"), name, p)
 		n += json_number_value(json_object_get(p, "acquires_during_rekey"));
-	snprintf(detail, sizeof(detail), "kernel acquires while a rekey or reauthentication was "
-		 "in flight: %.0f", n);
+	snprintf(detail, sizeof(detail),
+		 "kernel acquires while a rekey or reauthentication was "
+		 "in flight: %.0f",
+		 n);
 	add(r, "max_acquires_during_rekey", *r->s->expectations->max_acquires_during_rekey, n,
 	    first_event(r, "acquire", "during_rekey", true), NULL, detail);
 }
@@ -170,9 +172,9 @@ static void expect_loss(struct run *r)
 
 	if (!r->s->expectations->max_lost_packets)
 		return;
-	json_object_foreach(json_object_get(r->summary, "traffic"), dir, t)
+	json_object_foreach (json_object_get(r->summary, "traffic"), dir, t)
 		lost += json_number_value(json_object_get(t, "lost"));
-	json_array_foreach(r->traffic, i, row)
+	json_array_foreach (r->traffic, i, row)
 		if (json_integer_value(json_array_get(row, 1)) > 0) {
 			at = json_number_value(json_array_get(row, 0));
 			break;
@@ -203,12 +205,12 @@ static void expect_loss_per_event(struct run *r)
 
 	if (!r->s->expectations->max_lost_per_event)
 		return;
-	json_array_foreach(r->events, i, e) {
+	json_array_foreach (r->events, i, e) {
 		double t = json_number_value(json_object_get(e, "t")), lost = 0;
 
 		if (!rekey_like(e))
 			continue;
-		json_array_foreach(r->traffic, j, row) {
+		json_array_foreach (r->traffic, j, row) {
 			double rt = json_number_value(json_array_get(row, 0));
 
 			if (rt >= t - EVENT_BEFORE_S && rt <= t + EVENT_AFTER_S)
@@ -220,9 +222,10 @@ static void expect_loss_per_event(struct run *r)
 			worst_kind = jget_str(e, "kind");
 		}
 	}
-	snprintf(detail, sizeof(detail), "most probe packets lost from %.1f s before to %.1f s "
-		 "after one rekey or reauthentication: %.0f (around a %s)", EVENT_BEFORE_S,
-		 EVENT_AFTER_S, worst_lost, worst_kind);
+	snprintf(detail, sizeof(detail),
+		 "most probe packets lost from %.1f s before to %.1f s "
+		 "after one rekey or reauthentication: %.0f (around a %s)",
+		 EVENT_BEFORE_S, EVENT_AFTER_S, worst_lost, worst_kind);
 	add(r, "max_lost_per_event", *r->s->expectations->max_lost_per_event, worst_lost, worst_t,
 	    NULL, detail);
 }
@@ -235,8 +238,8 @@ static void expect_no_crash(struct run *r)
 	if (x && x->no_crash && !*x->no_crash)
 		return;
 	add(r, "no_crash", 0, crashes, first_event(r, "charon-exit", "scheduled", false), NULL,
-	    crashes ? "a charon died without the schedule killing it" :
-	    "no charon died unless the schedule killed it");
+	    crashes ? "a charon died without the schedule killing it"
+		    : "no charon died unless the schedule killed it");
 }
 
 json_t *verdict_evaluate(const char *run_dir, const struct scenario *s)
@@ -259,10 +262,12 @@ json_t *verdict_evaluate(const char *run_dir, const struct scenario *s)
 	r.traffic = load_lines(run_dir, "traffic.csv", parse_traffic);
 	r.out = json_array();
 	expect_sustained(&r, "max_ike_per_peer", x->max_ike_per_peer, "sustained_max_ike_per_pair",
-			 "sustained_max_ike_since", "most ESTABLISHED IKE_SAs between the two peers");
+			 "sustained_max_ike_since",
+			 "most ESTABLISHED IKE_SAs between the two peers");
 	expect_sustained(&r, "max_child_per_ts", x->max_child_per_ts, "sustained_max_child_per_ts",
 			 "sustained_max_child_since", "most INSTALLED CHILD_SAs for one TS pair");
-	expect_growth(&r, "max_ike_growth_per_hour", x->max_ike_growth_per_hour, "ike_growth_per_hour");
+	expect_growth(&r, "max_ike_growth_per_hour", x->max_ike_growth_per_hour,
+		      "ike_growth_per_hour");
 	expect_growth(&r, "max_child_growth_per_hour", x->max_child_growth_per_hour,
 		      "child_growth_per_hour");
 	if (s->expectations) {
@@ -271,24 +276,26 @@ json_t *verdict_evaluate(const char *run_dir, const struct scenario *s)
 		expect_loss_per_event(&r);
 	}
 	expect_no_crash(&r);
-	json_array_foreach(r.out, i, e)
+	json_array_foreach (r.out, i, e)
 		if (!json_is_true(json_object_get(e, "held")))
 			violated++;
 	v = json_object();
 	if (!strcmp(jget_str(r.summary, "verdict") ?: "", "lab-error"))
 		json_object_set_new(v, "result", json_string(verdict_name(VERDICT_LAB_ERROR)));
 	else if (s->reproduces)
-		json_object_set_new(v, "result", json_string(verdict_name(violated ?
-				    VERDICT_REPRODUCED : VERDICT_NOT_REPRODUCED)));
+		json_object_set_new(v, "result",
+				    json_string(verdict_name(violated ? VERDICT_REPRODUCED
+								      : VERDICT_NOT_REPRODUCED)));
 	else
-		json_object_set_new(v, "result", json_string(verdict_name(violated ?
-				    VERDICT_FAIL : VERDICT_PASS)));
+		json_object_set_new(
+			v, "result",
+			json_string(verdict_name(violated ? VERDICT_FAIL : VERDICT_PASS)));
 	json_object_set(v, "lab_error", json_object_get(r.summary, "lab_error"));
 	{
 		json_t *fin = json_object(), *p;
 		const char *name;
 
-		json_object_foreach(json_object_get(r.summary, "peers"), name, p)
+		json_object_foreach (json_object_get(r.summary, "peers"), name, p)
 			if (json_object_get(p, "final_sas"))
 				json_object_set(fin, name, json_object_get(p, "final_sas"));
 		json_object_set_new(v, "final_sas", fin);
@@ -296,7 +303,7 @@ json_t *verdict_evaluate(const char *run_dir, const struct scenario *s)
 	json_object_set_new(v, "violated", json_integer(violated));
 	json_object_set_new(v, "expectations", r.out);
 	/* The events around each violation, for the report. */
-	json_array_foreach(r.out, i, e) {
+	json_array_foreach (r.out, i, e) {
 		double at = json_number_value(json_object_get(e, "at"));
 		json_t *around, *ev;
 		size_t k;
@@ -304,13 +311,14 @@ json_t *verdict_evaluate(const char *run_dir, const struct scenario *s)
 		if (json_is_true(json_object_get(e, "held")))
 			continue;
 		around = json_array();
-		json_array_foreach(r.events, k, ev) {
+		json_array_foreach (r.events, k, ev) {
 			double t = json_number_value(json_object_get(ev, "t"));
 			const char *src = jget_str(ev, "source");
 
 			if (t < at - AROUND_S || t > at + AROUND_S || !src ||
-			    !strcmp(src, "sample") || (!strcmp(src, "probe") &&
-			    strcmp(jget_str(ev, "kind") ?: "", "loss-window")))
+			    !strcmp(src, "sample") ||
+			    (!strcmp(src, "probe") &&
+			     strcmp(jget_str(ev, "kind") ?: "", "loss-window")))
 				continue;
 			if (json_array_size(around) < 24)
 				json_array_append(around, ev);
@@ -324,8 +332,11 @@ json_t *verdict_evaluate(const char *run_dir, const struct scenario *s)
 }
 
 static const char *const names[] = {
-	[VERDICT_PASS] = "pass", [VERDICT_FAIL] = "fail", [VERDICT_REPRODUCED] = "reproduced",
-	[VERDICT_NOT_REPRODUCED] = "not-reproduced", [VERDICT_LAB_ERROR] = "lab-error",
+	[VERDICT_PASS] = "pass",
+	[VERDICT_FAIL] = "fail",
+	[VERDICT_REPRODUCED] = "reproduced",
+	[VERDICT_NOT_REPRODUCED] = "not-reproduced",
+	[VERDICT_LAB_ERROR] = "lab-error",
 };
 
 const char *verdict_name(enum verdict_result r)
@@ -364,11 +375,10 @@ static void event_line(struct strbuf *sb, const json_t *ev, double at)
 	const char *key;
 	json_t *v;
 
-	sb_addf(sb, "      %+7.3f s  %-6s %-6s %-14s", json_number_value(json_object_get(ev, "t")) - at,
-		jget_str(ev, "peer") ?: "-",
-		jget_str(ev, "source") ?: "?",
-		jget_str(ev, "kind") ?: "?");
-	json_object_foreach((json_t *)ev, key, v) {
+	sb_addf(sb, "      %+7.3f s  %-6s %-6s %-14s",
+		json_number_value(json_object_get(ev, "t")) - at, jget_str(ev, "peer") ?: "-",
+		jget_str(ev, "source") ?: "?", jget_str(ev, "kind") ?: "?");
+	json_object_foreach ((json_t *)ev, key, v) {
 		bool skipped = false;
 		char *text;
 
@@ -376,8 +386,9 @@ static void event_line(struct strbuf *sb, const json_t *ev, double at)
 			skipped |= !strcmp(key, *s);
 		if (skipped)
 			continue;
-		text = json_is_string(v) ? xstrdup(json_string_value(v)) :
-		       json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(4));
+		text = json_is_string(v) ? xstrdup(json_string_value(v))
+					 : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY |
+								 JSON_REAL_PRECISION(4));
 		sb_addf(sb, " %s=%s", key, text);
 		free(text);
 	}
@@ -393,21 +404,19 @@ static void final_lines(struct strbuf *sb, const json_t *fin)
 	if (!json_object_size(fin))
 		return;
 	sb_addf(sb, "  SAs at the end:\n");
-	json_object_foreach((json_t *)fin, peer, list) {
+	json_object_foreach ((json_t *)fin, peer, list) {
 		size_t i, k;
 		json_t *ike, *c;
 
 		sb_addf(sb, "    %-8s", peer);
 		if (!json_array_size(list))
 			sb_addf(sb, " none");
-		json_array_foreach(list, i, ike) {
-			sb_addf(sb, "%s IKE_SA #%s %s", i ? ";" : "",
-				jget_str(ike, "id") ?: "?",
+		json_array_foreach (list, i, ike) {
+			sb_addf(sb, "%s IKE_SA #%s %s", i ? ";" : "", jget_str(ike, "id") ?: "?",
 				jget_str(ike, "state") ?: "?");
-			json_array_foreach(json_object_get(ike, "children"), k, c)
+			json_array_foreach (json_object_get(ike, "children"), k, c)
 				sb_addf(sb, "%s CHILD_SA #%s %s (in %s, out %s)", k ? "," : " with",
-					jget_str(c, "id") ?: "?",
-					jget_str(c, "state") ?: "?",
+					jget_str(c, "id") ?: "?", jget_str(c, "state") ?: "?",
 					jget_str(c, "spi_in") ?: "-",
 					jget_str(c, "spi_out") ?: "-");
 		}
@@ -423,25 +432,25 @@ char *verdict_report(const json_t *v, const struct scenario *s, uint64_t seed)
 	json_t *e;
 
 	sb_addf(&sb, "scenario %s, seed %llu: %s (%s)\n", s->name, (unsigned long long)seed,
-		verdict_name(res), s->reproduces ? "a reproduction: the bug showing is a pass" :
-		"every expectation must hold");
+		verdict_name(res),
+		s->reproduces ? "a reproduction: the bug showing is a pass"
+			      : "every expectation must hold");
 	if (res == VERDICT_LAB_ERROR)
-		sb_addf(&sb, "  lab error: %s\n",
-			jget_str(v, "lab_error") ?: "see summary.json");
+		sb_addf(&sb, "  lab error: %s\n", jget_str(v, "lab_error") ?: "see summary.json");
 	final_lines(&sb, json_object_get(v, "final_sas"));
-	json_array_foreach(json_object_get(v, "expectations"), i, e) {
+	json_array_foreach (json_object_get(v, "expectations"), i, e) {
 		bool held = json_is_true(json_object_get(e, "held"));
 		double at = json_number_value(json_object_get(e, "at"));
 		size_t k;
 		json_t *ev;
 
 		sb_addf(&sb, "  %-26s <= %-6g %s: %s\n", jget_str(e, "name"),
-			json_number_value(json_object_get(e, "limit")), held ? "held    " : "VIOLATED",
-			jget_str(e, "detail"));
+			json_number_value(json_object_get(e, "limit")),
+			held ? "held    " : "VIOLATED", jget_str(e, "detail"));
 		if (held)
 			continue;
 		sb_addf(&sb, "    from t = %.3f s; events around it:\n", at);
-		json_array_foreach(json_object_get(e, "events_around"), k, ev)
+		json_array_foreach (json_object_get(e, "events_around"), k, ev)
 			event_line(&sb, ev, at);
 	}
 	return sb.buf;

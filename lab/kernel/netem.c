@@ -60,7 +60,8 @@ int netem_set(int nsfd, const char *dev, uint32_t delay_ms, uint32_t jitter_ms, 
 	int index = 0, r;
 
 	if (delay_ms > NETEM_MAX_MS || jitter_ms > NETEM_MAX_MS)
-		return err_set("netem on %s: delay and jitter must be at most %u ms", dev, NETEM_MAX_MS);
+		return err_set("netem on %s: delay and jitter must be at most %u ms", dev,
+			       NETEM_MAX_MS);
 	if (!(loss_pct >= 0 && loss_pct <= 100))
 		return err_set("netem on %s: loss %g%% is not within 0..100", dev, loss_pct);
 	s = net_sock_in(nsfd, NETLINK_ROUTE);
@@ -105,7 +106,8 @@ static int netem_delete(struct nl_sock *s, int ifindex)
 		return 0;
 	kind = rtnl_tc_get_kind(TC_CAST(q));
 	if (!kind || strcmp(kind, "netem")) {
-		err_set("the root qdisc is %s, not netem: not removing it", kind ? kind : "of no kind");
+		err_set("the root qdisc is %s, not netem: not removing it",
+			kind ? kind : "of no kind");
 		rtnl_qdisc_put(q);
 		return -1;
 	}

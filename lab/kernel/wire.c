@@ -221,7 +221,7 @@ struct pending {
 struct wire {
 	struct nl_sock *sk;
 	int nsfd;
-	int rawfd;              /* duplicates leave through it; -1 if unused */
+	int rawfd; /* duplicates leave through it; -1 if unused */
 	char *router;
 	uint16_t queue;
 	bool rule_added;
@@ -229,7 +229,7 @@ struct wire {
 	struct wire_rule *rules;
 	struct wire_counters *counters;
 	unsigned nrules;
-	struct pending *kept;   /* arrival order */
+	struct pending *kept; /* arrival order */
 	wire_event_cb cb;
 	void *ctx;
 	struct wire_stats stats;
@@ -258,7 +258,9 @@ static const char *hold_name(const struct wire_rule *r)
 static int iptables(const struct wire *w, const char *op)
 {
 	struct spawn_opts o = { .io = { SPAWN_NULL, SPAWN_CAPTURE, SPAWN_TO_OUT },
-				.enter_netns = true, .netns_fd = w->nsfd, .search_path = true };
+				.enter_netns = true,
+				.netns_fd = w->nsfd,
+				.search_path = true };
 	struct argv a = { 0 };
 	int r;
 
@@ -272,9 +274,10 @@ static int iptables(const struct wire *w, const char *op)
 	if (r < 0 && strstr(err_msg(), "not found in PATH"))
 		return err_wrap("the fault wire needs iptables-legacy (Debian package iptables)");
 	if (r < 0)
-		return err_wrap("iptables-legacy %s FORWARD -p udp -m multiport --ports 500,4500 -j "
-				"NFQUEUE --queue-num %u --queue-bypass in router %s", op, w->queue,
-				w->router);
+		return err_wrap(
+			"iptables-legacy %s FORWARD -p udp -m multiport --ports 500,4500 -j "
+			"NFQUEUE --queue-num %u --queue-bypass in router %s",
+			op, w->queue, w->router);
 	return 0;
 }
 
@@ -357,7 +360,8 @@ static int rules_check(const struct wire_rule *rules, unsigned n)
 		if ((unsigned)r->action >= ARRAY_LEN(action_names))
 			return err_set("rule %s: unknown action %d", r->name, (int)r->action);
 		if (r->exchange != WIRE_ANY && (r->exchange < 0 || r->exchange > 255))
-			return err_set("rule %s: exchange type %d out of range", r->name, r->exchange);
+			return err_set("rule %s: exchange type %d out of range", r->name,
+				       r->exchange);
 		if (r->response != WIRE_ANY && r->response != 0 && r->response != 1)
 			return err_set("rule %s: response must be 0, 1 or WIRE_ANY", r->name);
 		if (r->message_id != WIRE_ANY && (r->message_id < 0 || r->message_id > UINT32_MAX))
@@ -489,7 +493,8 @@ static int send_copy(struct wire *w, const uint8_t *pkt, size_t len)
 	ssize_t n;
 
 	if (len < 20 || be16(pkt + 2) != len)
-		return err_set("duplicate: the queue handed over %zu of %u bytes", len, be16(pkt + 2));
+		return err_set("duplicate: the queue handed over %zu of %u bytes", len,
+			       be16(pkt + 2));
 	if (pkt[8] <= 1)
 		return 0;
 	copy = xmalloc(len);
@@ -514,8 +519,9 @@ static void keep(struct wire *w, struct nfnl_queue_msg *msg, unsigned rule,
 	p->nth = w->counters[rule].seen;
 	p->ike = *ike;
 	p->caught_ns = now;
-	p->due_ns = w->rules[rule].action == WIRE_DELAY ?
-		now + (int64_t)w->rules[rule].delay_ms * 1000000 : -1;
+	p->due_ns = w->rules[rule].action == WIRE_DELAY
+			    ? now + (int64_t)w->rules[rule].delay_ms * 1000000
+			    : -1;
 	while (*tail)
 		tail = &(*tail)->next;
 	*tail = p;

@@ -44,14 +44,14 @@ enum ike_exchange {
 struct ike_info {
 	struct in_addr src, dst;
 	uint16_t sport, dport;
-	bool natt;              /* on 4500, behind the non-ESP marker */
-	uint64_t spi_i, spi_r;  /* as on the wire, read big-endian */
+	bool natt;             /* on 4500, behind the non-ESP marker */
+	uint64_t spi_i, spi_r; /* as on the wire, read big-endian */
 	uint8_t exchange;
 	uint8_t flags;
-	bool response;          /* flag 0x20 */
-	bool initiator;         /* flag 0x08: sent by the IKE_SA's initiator */
+	bool response;  /* flag 0x20 */
+	bool initiator; /* flag 0x08: sent by the IKE_SA's initiator */
 	uint32_t message_id;
-	uint32_t length;        /* the IKE header's length field */
+	uint32_t length; /* the IKE header's length field */
 };
 
 /*
@@ -71,10 +71,10 @@ int ike_exchange_from_name(const char *name);
 #define WIRE_ANY (-1)
 
 enum wire_action {
-	WIRE_DELAY,             /* forward delay_ms after it arrived */
-	WIRE_DROP,              /* never forward */
-	WIRE_DUPLICATE,         /* forward, and put one copy on the wire */
-	WIRE_HOLD,              /* forward when its hold is released */
+	WIRE_DELAY,     /* forward delay_ms after it arrived */
+	WIRE_DROP,      /* never forward */
+	WIRE_DUPLICATE, /* forward, and put one copy on the wire */
+	WIRE_HOLD,      /* forward when its hold is released */
 };
 
 const char *wire_action_name(enum wire_action a);
@@ -91,22 +91,22 @@ int wire_action_from_name(const char *name);
  */
 struct wire_rule {
 	const char *name;
-	int exchange;           /* enum ike_exchange, or WIRE_ANY */
-	int response;           /* 1 responses, 0 requests, or WIRE_ANY */
-	struct in_addr from;    /* the sending peer's address; INADDR_ANY: any */
-	int64_t message_id;     /* or WIRE_ANY */
-	uint32_t nth;           /* 1-based; 0: every match */
+	int exchange;        /* enum ike_exchange, or WIRE_ANY */
+	int response;        /* 1 responses, 0 requests, or WIRE_ANY */
+	struct in_addr from; /* the sending peer's address; INADDR_ANY: any */
+	int64_t message_id;  /* or WIRE_ANY */
+	uint32_t nth;        /* 1-based; 0: every match */
 	enum wire_action action;
-	uint32_t delay_ms;      /* WIRE_DELAY */
-	const char *hold;       /* WIRE_HOLD: the name wire_release() takes;
+	uint32_t delay_ms; /* WIRE_DELAY */
+	const char *hold;  /* WIRE_HOLD: the name wire_release() takes;
 	                           NULL: the rule's own name */
 };
 
 struct wire_counters {
-	uint32_t seen;          /* messages the filter matched (nth counts these) */
-	uint32_t taken;         /* messages the rule acted on */
-	uint32_t forwarded;     /* of those delayed or held, forwarded since */
-	bool released;          /* WIRE_HOLD: its hold was released */
+	uint32_t seen;      /* messages the filter matched (nth counts these) */
+	uint32_t taken;     /* messages the rule acted on */
+	uint32_t forwarded; /* of those delayed or held, forwarded since */
+	bool released;      /* WIRE_HOLD: its hold was released */
 };
 
 /*
@@ -124,19 +124,19 @@ struct wire_event {
 	const char *rule;
 	enum wire_action action;
 	bool released;
-	int64_t kept_ns;        /* released: how long it was kept */
-	uint32_t nth;           /* the rule's count for this message */
+	int64_t kept_ns; /* released: how long it was kept */
+	uint32_t nth;    /* the rule's count for this message */
 	struct ike_info ike;
 };
 
 typedef void (*wire_event_cb)(const struct wire_event *ev, void *ctx);
 
 struct wire_stats {
-	uint64_t packets;       /* handed over by the queue */
-	uint64_t ike;           /* of those, IKE messages */
-	uint64_t overruns;      /* times the socket overflowed (the kernel
+	uint64_t packets;        /* handed over by the queue */
+	uint64_t ike;            /* of those, IKE messages */
+	uint64_t overruns;       /* times the socket overflowed (the kernel
 	                           accepted what it could not queue: fail-open) */
-	uint64_t verdict_errors;/* verdicts the kernel refused */
+	uint64_t verdict_errors; /* verdicts the kernel refused */
 };
 
 struct wire;

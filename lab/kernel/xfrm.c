@@ -55,7 +55,8 @@ static void sa_cb(struct nl_object *obj, void *arg)
 static void sel_addr_str(int family, const xfrm_address_t *a, unsigned prefix, char *buf,
 			 size_t len)
 {
-	if ((family != AF_INET && family != AF_INET6) || !inet_ntop(family, a, buf, (socklen_t)len)) {
+	if ((family != AF_INET && family != AF_INET6) ||
+	    !inet_ntop(family, a, buf, (socklen_t)len)) {
 		snprintf(buf, len, "-");
 		return;
 	}
@@ -194,8 +195,8 @@ int xfrm_expire(int nsfd, const char *dst, uint32_t spi, bool hard)
 	ue.state.id.proto = IPPROTO_ESP;
 	ue.state.family = AF_INET;
 	ue.hard = hard;
-	snprintf(what, sizeof(what), "%s expire of ESP SA %08x to %s", hard ? "hard" : "soft",
-		 spi, dst);
+	snprintf(what, sizeof(what), "%s expire of ESP SA %08x to %s", hard ? "hard" : "soft", spi,
+		 dst);
 	return xfrm_request(nsfd, XFRM_MSG_EXPIRE, &ue, sizeof(ue), what);
 }
 
@@ -214,7 +215,9 @@ int xfrm_delete_sa(int nsfd, const char *dst, uint32_t spi)
 }
 
 const struct esp_transform xfrm_aes_gcm = {
-	.aead = "rfc4106(gcm(aes))", .key_bits = 160, .icv_bits = 128,
+	.aead = "rfc4106(gcm(aes))",
+	.key_bits = 160,
+	.icv_bits = 128,
 };
 
 int xfrm_add_test_sa(struct nl_sock *s, const struct esp_transform *t, uint32_t spi)
@@ -252,8 +255,8 @@ int xfrm_add_test_sa(struct nl_sock *s, const struct esp_transform *t, uint32_t 
 	nl_addr_put(dst);
 	if (r < 0)
 		return err_set("adding an ESP SA with %s%s%s%s: %s", t->aead ? t->aead : t->enc,
-			       t->aead ? "" : " and ", t->aead ? "" : t->auth, t->esn ? " (ESN)" : "",
-			       nl_geterror(r));
+			       t->aead ? "" : " and ", t->aead ? "" : t->auth,
+			       t->esn ? " (ESN)" : "", nl_geterror(r));
 	return 0;
 }
 

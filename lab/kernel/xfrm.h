@@ -18,12 +18,12 @@ struct xfrm_sa_info {
 };
 
 struct xfrm_policy_info {
-	char src[64], dst[64];  /* selector, CIDR */
-	char dir[8];            /* in, out, fwd */
-	char action[8];         /* allow, block */
+	char src[64], dst[64]; /* selector, CIDR */
+	char dir[8];           /* in, out, fwd */
+	char action[8];        /* allow, block */
 	uint32_t index;
 	uint32_t priority;
-	int templates;          /* 0 for bypass/drop policies */
+	int templates; /* 0 for bypass/drop policies */
 };
 
 struct xfrm_dump {
@@ -58,7 +58,7 @@ struct esp_transform {
 	unsigned key_bits, auth_bits, icv_bits;
 	bool esn;
 };
-extern const struct esp_transform xfrm_aes_gcm;    /* rfc4106(gcm(aes)), 128-bit key */
+extern const struct esp_transform xfrm_aes_gcm; /* rfc4106(gcm(aes)), 128-bit key */
 
 /* Install a throw-away tunnel-mode ESP SA 198.51.100.1 -> 198.51.100.2
  * (TEST-NET-2) with the given SPI on an XFRM netlink socket. */

@@ -12,14 +12,17 @@
 
 struct xfrmmon;
 
-enum xfrm_note_kind { XFRM_NOTE_ACQUIRE, XFRM_NOTE_EXPIRE };
+enum xfrm_note_kind {
+	XFRM_NOTE_ACQUIRE,
+	XFRM_NOTE_EXPIRE
+};
 
 struct xfrm_note {
 	enum xfrm_note_kind kind;
-	bool hard;              /* expires */
-	uint32_t spi;           /* expires */
+	bool hard;    /* expires */
+	uint32_t spi; /* expires */
 	uint8_t proto;
-	char src[64], dst[64];  /* acquire: selector; expire: SA endpoints */
+	char src[64], dst[64]; /* acquire: selector; expire: SA endpoints */
 };
 
 typedef void (*xfrmmon_cb)(void *ctx, const struct xfrm_note *n);

@@ -19,7 +19,7 @@ static void list_join(const json_t *arr, char *buf, size_t len)
 	json_t *v;
 
 	buf[0] = '\0';
-	json_array_foreach(arr, i, v)
+	json_array_foreach (arr, i, v)
 		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i ? "," : "",
 			 json_string_value(v) ? json_string_value(v) : "");
 }
@@ -51,10 +51,11 @@ static bool in(const char *s, const char *const *set)
 }
 
 static const char *const ike_up_states[] = { "ESTABLISHED", "REKEYING", "REKEYED", NULL };
-static const char *const child_up_states[] = { "INSTALLED", "REKEYING", "REKEYED", "UPDATING", NULL };
+static const char *const child_up_states[] = { "INSTALLED", "REKEYING", "REKEYED", "UPDATING",
+					       NULL };
 
-static void sample_child(struct sa_sample *s, const json_t *c, uint32_t ike_id,
-			 struct tally *ts, int *n_ts)
+static void sample_child(struct sa_sample *s, const json_t *c, uint32_t ike_id, struct tally *ts,
+			 int *n_ts)
 {
 	const char *st = jget_str_or(c, "state", "");
 	char key[256], lts[96], rts[96];
@@ -118,14 +119,15 @@ static void sample_ike(struct sa_sample *s, const json_t *ike, struct tally *pai
 		int n;
 
 		snprintf(key, sizeof(key), "%s[%s] <=> %s[%s]", jget_str_or(ike, "local-id", ""),
-			 jget_str_or(ike, "local-host", ""), jget_str_or(ike, "remote-id", ""), jget_str_or(ike, "remote-host", ""));
+			 jget_str_or(ike, "local-host", ""), jget_str_or(ike, "remote-id", ""),
+			 jget_str_or(ike, "remote-host", ""));
 		n = tally_add(pairs, n_pairs, 64, key);
 		if (n > s->max_established_per_pair) {
 			s->max_established_per_pair = n;
 			snprintf(s->pair_key, sizeof(s->pair_key), "%s", key);
 		}
 	}
-	json_array_foreach(json_object_get(ike, "child-sas"), i, c)
+	json_array_foreach (json_object_get(ike, "child-sas"), i, c)
 		sample_child(s, c, jid(ike), ts, n_ts);
 }
 
@@ -138,10 +140,10 @@ void sample_from_sas(const json_t *list, double t, struct sa_sample *s)
 
 	memset(s, 0, sizeof(*s));
 	s->t = t;
-	json_array_foreach(list, i, ike)
+	json_array_foreach (list, i, ike)
 		sample_ike(s, ike, pairs, &n_pairs, ts, &n_ts);
-	s->rekeying = s->ike_rekeying || s->ike_deleting || s->child_rekeying ||
-		      s->child_rekeyed || s->child_deleting;
+	s->rekeying = s->ike_rekeying || s->ike_deleting || s->child_rekeying || s->child_rekeyed ||
+		      s->child_deleting;
 }
 
 void sample_free(struct sa_sample *s)
@@ -275,7 +277,8 @@ void ledger_child_rekey(struct ledger *l, uint32_t old_id, uint32_t new_id, uint
 		if (l->rekeys[i][0] != old_id || l->rekeys[i][1] != new_id)
 			continue;
 		snprintf(m.explain, sizeof(m.explain),
-			 "child-rekey for CHILD_SA #%u -> #%u arrived a second time (strongSwan 5.9.8 "
+			 "child-rekey for CHILD_SA #%u -> #%u arrived a second time (strongSwan "
+			 "5.9.8 "
 			 "can report one rekey twice); the ledger counts it once",
 			 old_id, new_id);
 		cb(ctx, &m);
@@ -313,7 +316,8 @@ static void check_missing(struct ledger *l, const struct sa_sample *s, ledger_cb
 			struct ledger_mismatch m = { LEDGER_EVENT_ONLY, e->child, e->id, s->t, "" };
 
 			snprintf(m.explain, sizeof(m.explain),
-				 "%s #%u was announced up but list-sas has not listed it for %.1f s, "
+				 "%s #%u was announced up but list-sas has not listed it for %.1f "
+				 "s, "
 				 "and no down or rekey event said it went away",
 				 e->child ? "CHILD_SA" : "IKE_SA", e->id, s->t - e->missing_since);
 			cb(ctx, &m);
@@ -322,9 +326,8 @@ static void check_missing(struct ledger *l, const struct sa_sample *s, ledger_cb
 	}
 }
 
-static void check_unannounced(struct ledger *l, bool child, const uint32_t *ids,
-			      const bool *steady, const uint32_t *ike, int n, double t,
-			      ledger_cb cb, void *ctx)
+static void check_unannounced(struct ledger *l, bool child, const uint32_t *ids, const bool *steady,
+			      const uint32_t *ike, int n, double t, ledger_cb cb, void *ctx)
 {
 	for (int i = 0; i < n; i++) {
 		struct ledger_entry *e = entry(l, child, ids[i]);
@@ -341,10 +344,11 @@ static void check_unannounced(struct ledger *l, bool child, const uint32_t *ids,
 		else if (t - e->seen_since > l->grace) {
 			struct ledger_mismatch m = { LEDGER_SAMPLE_ONLY, child, ids[i], t, "" };
 
-			snprintf(m.explain, sizeof(m.explain),
-				 "list-sas has shown %s #%u for %.1f s but no %s event announced it",
-				 child ? "CHILD_SA" : "IKE_SA", ids[i], t - e->seen_since,
-				 child ? "child-updown or child-rekey" : "ike-updown or ike-rekey");
+			snprintf(
+				m.explain, sizeof(m.explain),
+				"list-sas has shown %s #%u for %.1f s but no %s event announced it",
+				child ? "CHILD_SA" : "IKE_SA", ids[i], t - e->seen_since,
+				child ? "child-updown or child-rekey" : "ike-updown or ike-rekey");
 			cb(ctx, &m);
 			ledger_up(l, child, ids[i], ike ? ike[i] : 0);
 		}

@@ -17,11 +17,11 @@ struct sa_sample {
 	double t;
 	int ike, ike_established, ike_connecting, ike_rekeying, ike_deleting;
 	int child, child_installed, child_rekeying, child_rekeyed, child_deleting;
-	int max_established_per_pair;   /* IKE_SAs between the same two identities */
-	int max_installed_per_ts;       /* CHILD_SAs with one name and TS pair */
-	char pair_key[256];             /* the pair with the most */
-	char ts_key[256];               /* the TS pair with the most */
-	bool rekeying;                  /* any SA in a rekey or delete state */
+	int max_established_per_pair; /* IKE_SAs between the same two identities */
+	int max_installed_per_ts;     /* CHILD_SAs with one name and TS pair */
+	char pair_key[256];           /* the pair with the most */
+	char ts_key[256];             /* the TS pair with the most */
+	bool rekeying;                /* any SA in a rekey or delete state */
 	/* SAs a ledger should know about: ESTABLISHED-or-later IKE_SAs and
 	 * INSTALLED-or-later CHILD_SAs (present in any of those states);
 	 * child_ike[i] is the IKE_SA holding child_ids[i]. *_steady[i] says
@@ -78,17 +78,17 @@ struct ledger_mismatch {
 
 struct ledger_entry {
 	uint32_t id;
-	uint32_t ike_id;        /* children: their IKE_SA */
+	uint32_t ike_id; /* children: their IKE_SA */
 	bool child;
 	bool up;
-	double missing_since;   /* < 0: listed in the last sample */
-	double seen_since;      /* < 0: not seen unannounced */
+	double missing_since; /* < 0: listed in the last sample */
+	double seen_since;    /* < 0: not seen unannounced */
 };
 
 struct ledger {
 	struct ledger_entry *e;
 	int n;
-	uint32_t (*rekeys)[2];  /* child-rekey pairs seen (old, new) */
+	uint32_t (*rekeys)[2]; /* child-rekey pairs seen (old, new) */
 	int n_rekeys;
 	bool seeded;
 	double grace;

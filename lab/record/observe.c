@@ -41,7 +41,7 @@ static void remember_ids(json_t *seen, const uint32_t *ids, int n)
 		json_t *v;
 		bool have = false;
 
-		json_array_foreach(seen, k, v)
+		json_array_foreach (seen, k, v)
 			if (json_integer_value(v) == ids[i])
 				have = true;
 		if (!have)
@@ -57,25 +57,26 @@ struct mismatch_ctx {
 static void on_mismatch(void *ctx, const struct ledger_mismatch *m)
 {
 	struct mismatch_ctx *c = ctx;
-	json_t *j = json_pack("{s:s, s:s, s:i, s:s}", "what", ledger_what_name(m->what),
-			      "sa", m->child ? "child" : "ike", "id", (int)m->id,
-			      "explain", m->explain);
+	json_t *j = json_pack("{s:s, s:s, s:i, s:s}", "what", ledger_what_name(m->what), "sa",
+			      m->child ? "child" : "ike", "id", (int)m->id, "explain", m->explain);
 
 	json_array_append_new(c->r->mismatches, json_pack("{s:s, s:f, s:O}", "peer", c->p->name,
-			      "t", rec_now(c->r), "detail", j));
+							  "t", rec_now(c->r), "detail", j));
 	rec_emit(c->r, c->p->name, "ledger", "mismatch", j);
 }
 
 void note_duplicate(struct recorder *r, struct rec_peer *p, const char *kind,
-			   const struct episode *e)
+		    const struct episode *e)
 {
 	if (!e)
 		return;
-	json_array_append_new(r->duplicates, json_pack("{s:s, s:s, s:s, s:f, s:f, s:i}",
-		"peer", p->name, "kind", kind, "key", e->key, "start", e->start, "end", e->end,
-		"max", e->max));
-	rec_emit(r, p->name, "sample", "duplicate", json_pack("{s:s, s:s, s:f, s:f, s:i}",
-		 "sa", kind, "key", e->key, "start", e->start, "end", e->end, "max", e->max));
+	json_array_append_new(r->duplicates,
+			      json_pack("{s:s, s:s, s:s, s:f, s:f, s:i}", "peer", p->name, "kind",
+					kind, "key", e->key, "start", e->start, "end", e->end,
+					"max", e->max));
+	rec_emit(r, p->name, "sample", "duplicate",
+		 json_pack("{s:s, s:s, s:f, s:f, s:i}", "sa", kind, "key", e->key, "start",
+			   e->start, "end", e->end, "max", e->max));
 }
 
 static void write_timeline(struct recorder *r, struct rec_peer *p, double t)
@@ -100,8 +101,9 @@ static void charon_gone(struct recorder *r, struct rec_peer *p)
 	/* Its keeper writes how it ended as soon as it reaps it. */
 	for (int i = 0; i < 100 && !(how = peer_exit_reason(p->dir)); i++)
 		sleep_ms(10);
-	rec_emit(r, p->name, "lab", "charon-exit", json_pack("{s:i, s:s, s:b}", "pid",
-		 (int)p->charon.pid, "how", how ? how : "exited (how is unknown)", "scheduled", !crash));
+	rec_emit(r, p->name, "lab", "charon-exit",
+		 json_pack("{s:i, s:s, s:b}", "pid", (int)p->charon.pid, "how",
+			   how ? how : "exited (how is unknown)", "scheduled", !crash));
 	if (crash)
 		r->crashes++;
 	if (crash && r->o.crash_is_lab_error && !r->failed) {
@@ -131,7 +133,7 @@ static void carry_busy(struct rec_peer *p, json_t *list, double t)
 	size_t i;
 
 	p->busy = 0;
-	json_array_foreach(list, i, ike) {
+	json_array_foreach (list, i, ike) {
 		const char *uid = jget_str(ike, "uniqueid");
 
 		if (!uid)
@@ -139,7 +141,7 @@ static void carry_busy(struct rec_peer *p, json_t *list, double t)
 		json_object_set_new(listed, uid, json_true());
 		json_object_set_new(p->seen, uid, json_pack("{s:f, s:O}", "t", t, "sa", ike));
 	}
-	json_object_foreach_safe(p->seen, tmp, id, v) {
+	json_object_foreach_safe (p->seen, tmp, id, v) {
 		double last = json_real_value(json_object_get(v, "t"));
 
 		if (json_object_get(listed, id))
@@ -199,8 +201,8 @@ static void sample_peer(struct recorder *r, struct rec_peer *p, double t)
 			 * found within one VICI timeout. */
 			r->failed = true;
 			r->failure = xasprintf("charon of %s (pid %d) is alive but did not answer "
-					       "list-sas: %s\n%s", p->name, (int)p->charon.pid,
-					       err_msg(), tail);
+					       "list-sas: %s\n%s",
+					       p->name, (int)p->charon.pid, err_msg(), tail);
 			free(tail);
 		}
 		return;
@@ -230,16 +232,19 @@ static void sample_peer(struct recorder *r, struct rec_peer *p, double t)
 		p->max_child_per_ts = p->last.max_installed_per_ts;
 	if (p->last.rekeying)
 		p->last_rekey_t = t;
-	note_duplicate(r, p, "ike", dup_update(&p->dup_ike, t, p->last.max_established_per_pair,
-		       p->last.pair_key, r->o.grace));
-	note_duplicate(r, p, "child", dup_update(&p->dup_child, t, p->last.max_installed_per_ts,
-		       p->last.ts_key, r->o.grace));
+	note_duplicate(r, p, "ike",
+		       dup_update(&p->dup_ike, t, p->last.max_established_per_pair,
+				  p->last.pair_key, r->o.grace));
+	note_duplicate(r, p, "child",
+		       dup_update(&p->dup_child, t, p->last.max_installed_per_ts, p->last.ts_key,
+				  r->o.grace));
 	ledger_check(&p->ledger, &p->last, on_mismatch, &mc);
 	if (before.ike != p->last.ike || before.ike_established != p->last.ike_established ||
 	    before.child != p->last.child || before.child_installed != p->last.child_installed)
-		rec_emit(r, p->name, "sample", "counts", json_pack("{s:i, s:i, s:i, s:i}",
-			 "ike", p->last.ike, "ike_established", p->last.ike_established,
-			 "child", p->last.child, "child_installed", p->last.child_installed));
+		rec_emit(r, p->name, "sample", "counts",
+			 json_pack("{s:i, s:i, s:i, s:i}", "ike", p->last.ike, "ike_established",
+				   p->last.ike_established, "child", p->last.child,
+				   "child_installed", p->last.child_installed));
 }
 
 void sample_all(struct recorder *r)
@@ -285,10 +290,11 @@ static uint32_t node_id(const struct vici_node *sec)
 static json_t *child_json(const struct vici_node *c)
 {
 	json_t *j = sas_json(c);
-	json_t *out = json_pack("{s:s, s:i, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}",
-		"name", vici_str(c, "name") ?: c->name, "id", (int)node_id(c),
-		"reqid", json_object_get(j, "reqid"), "state", json_object_get(j, "state"),
-		"local_ts", json_object_get(j, "local-ts"), "remote_ts", json_object_get(j, "remote-ts"),
+	json_t *out = json_pack(
+		"{s:s, s:i, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}", "name",
+		vici_str(c, "name") ?: c->name, "id", (int)node_id(c), "reqid",
+		json_object_get(j, "reqid"), "state", json_object_get(j, "state"), "local_ts",
+		json_object_get(j, "local-ts"), "remote_ts", json_object_get(j, "remote-ts"),
 		"spi_in", json_object_get(j, "spi-in"), "spi_out", json_object_get(j, "spi-out"));
 
 	json_decref(j);
@@ -305,11 +311,13 @@ static void on_updown(struct recorder *r, struct rec_peer *p, const char *name,
 	if (!ike)
 		return;
 	if (!strcmp(name, "ike-updown")) {
-		rec_emit(r, p->name, "vici", name, json_pack("{s:b, s:{s:s, s:i, s:s?, s:s?, s:s?, s:b}}",
-			 "up", up, "ike", "name", ike->name, "id", (int)ike_id,
-			 "state", vici_str(ike, "state"), "local", vici_str(ike, "local-host"),
-			 "remote", vici_str(ike, "remote-host"), "initiator",
-			 vici_str(ike, "initiator") && !strcmp(vici_str(ike, "initiator"), "yes")));
+		rec_emit(r, p->name, "vici", name,
+			 json_pack("{s:b, s:{s:s, s:i, s:s?, s:s?, s:s?, s:b}}", "up", up, "ike",
+				   "name", ike->name, "id", (int)ike_id, "state",
+				   vici_str(ike, "state"), "local", vici_str(ike, "local-host"),
+				   "remote", vici_str(ike, "remote-host"), "initiator",
+				   vici_str(ike, "initiator") &&
+					   !strcmp(vici_str(ike, "initiator"), "yes")));
 		if (up) {
 			ledger_up(&p->ledger, false, ike_id, 0);
 			/* A second IKE_SA coming up is a reauthentication, or
@@ -321,12 +329,14 @@ static void on_updown(struct recorder *r, struct rec_peer *p, const char *name,
 		return;
 	}
 	/* child-updown: one IKE_SA section with one child */
-	for (const struct vici_node *c = vici_child(ike, "child-sas") ?
-	     vici_child(ike, "child-sas")->children : NULL; c; c = c->next) {
+	for (const struct vici_node *c =
+		     vici_child(ike, "child-sas") ? vici_child(ike, "child-sas")->children : NULL;
+	     c; c = c->next) {
 		if (c->type != VICI_NODE_SECTION)
 			continue;
-		rec_emit(r, p->name, "vici", name, json_pack("{s:b, s:i, s:o}", "up", up,
-			 "ike_id", (int)ike_id, "child", child_json(c)));
+		rec_emit(r, p->name, "vici", name,
+			 json_pack("{s:b, s:i, s:o}", "up", up, "ike_id", (int)ike_id, "child",
+				   child_json(c)));
 		if (up)
 			ledger_up(&p->ledger, true, node_id(c), ike_id);
 		else
@@ -344,8 +354,9 @@ static void on_ike_rekey(struct recorder *r, struct rec_peer *p, const struct vi
 		return;
 	p->ike_rekeys++;
 	p->last_rekey_t = rec_now(r);
-	rec_emit(r, p->name, "vici", "ike-rekey", json_pack("{s:s, s:i, s:i}", "name", ike->name,
-		 "old_id", (int)node_id(o), "new_id", (int)node_id(n)));
+	rec_emit(r, p->name, "vici", "ike-rekey",
+		 json_pack("{s:s, s:i, s:i}", "name", ike->name, "old_id", (int)node_id(o),
+			   "new_id", (int)node_id(n)));
 	ledger_ike_rekey(&p->ledger, node_id(o), node_id(n));
 }
 
@@ -362,10 +373,11 @@ static void on_child_rekey(struct recorder *r, struct rec_peer *p, const struct 
 			continue;
 		p->child_rekeys++;
 		p->last_rekey_t = rec_now(r);
-		rec_emit(r, p->name, "vici", "child-rekey", json_pack("{s:i, s:s, s:i, s:i, s:s?, s:s?}",
-			 "ike_id", (int)node_id(ike), "name", vici_str(o, "name") ?: c->name,
-			 "old_id", (int)node_id(o), "new_id", (int)node_id(n),
-			 "old_spi_in", vici_str(o, "spi-in"), "new_spi_in", vici_str(n, "spi-in")));
+		rec_emit(r, p->name, "vici", "child-rekey",
+			 json_pack("{s:i, s:s, s:i, s:i, s:s?, s:s?}", "ike_id", (int)node_id(ike),
+				   "name", vici_str(o, "name") ?: c->name, "old_id",
+				   (int)node_id(o), "new_id", (int)node_id(n), "old_spi_in",
+				   vici_str(o, "spi-in"), "new_spi_in", vici_str(n, "spi-in")));
 		ledger_child_rekey(&p->ledger, node_id(o), node_id(n), node_id(ike), rec_now(r),
 				   on_mismatch, &mc);
 	}
@@ -387,9 +399,11 @@ void on_vici(struct recorder *r, struct rec_peer *p)
 		} else {
 			const struct vici_node *ike = first_section(msg);
 
-			rec_emit(r, p->name, "vici", name, json_pack("{s:i, s:s?, s:s?}", "ike_id",
-				 ike ? (int)node_id(ike) : 0, "local", ike ? vici_str(ike, "local-host") : NULL,
-				 "remote", ike ? vici_str(ike, "remote-host") : NULL));
+			rec_emit(r, p->name, "vici", name,
+				 json_pack("{s:i, s:s?, s:s?}", "ike_id",
+					   ike ? (int)node_id(ike) : 0, "local",
+					   ike ? vici_str(ike, "local-host") : NULL, "remote",
+					   ike ? vici_str(ike, "remote-host") : NULL));
 		}
 		free(name);
 		vici_node_free(msg);
@@ -415,13 +429,15 @@ void on_note(void *ctx, const struct xfrm_note *n)
 	if (n->kind == XFRM_NOTE_ACQUIRE) {
 		/* In a rekey when the last sample showed one, or a rekey or
 		 * reauth event came within the last two seconds. */
-		bool in_rekey = p->last.rekeying || (p->last_rekey_t > 0 && t - p->last_rekey_t < 2.0);
+		bool in_rekey =
+			p->last.rekeying || (p->last_rekey_t > 0 && t - p->last_rekey_t < 2.0);
 
 		p->acquires++;
 		if (in_rekey)
 			p->acquires_in_rekey++;
-		rec_emit(c->r, p->name, "kernel", "acquire", json_pack("{s:s, s:s, s:b}",
-			 "src", n->src, "dst", n->dst, "during_rekey", in_rekey));
+		rec_emit(c->r, p->name, "kernel", "acquire",
+			 json_pack("{s:s, s:s, s:b}", "src", n->src, "dst", n->dst, "during_rekey",
+				   in_rekey));
 		return;
 	}
 	if (n->hard)
@@ -429,6 +445,7 @@ void on_note(void *ctx, const struct xfrm_note *n)
 	else
 		p->expires_soft++;
 	snprintf(spi, sizeof(spi), "%08x", n->spi);
-	rec_emit(c->r, p->name, "kernel", "expire", json_pack("{s:b, s:s, s:s, s:s}", "hard",
-		 n->hard, "spi", spi, "src", n->src, "dst", n->dst));
+	rec_emit(c->r, p->name, "kernel", "expire",
+		 json_pack("{s:b, s:s, s:s, s:s}", "hard", n->hard, "spi", spi, "src", n->src,
+			   "dst", n->dst));
 }

@@ -47,10 +47,10 @@ struct interval {
 
 /* One direction of probe traffic ("alice>bob"), its intervals and totals. */
 struct direction {
-	char name[40];          /* "alice>bob" */
+	char name[40]; /* "alice>bob" */
 	struct interval *iv;
 	int n;
-	int next;               /* first interval not written yet */
+	int next; /* first interval not written yet */
 	long tx, txerr, rx, lost, dup, reorder;
 	json_t *windows;
 	long last_seq_sent, highest_seq_rx;
@@ -68,19 +68,19 @@ struct rec_peer {
 	bool dead;
 	/* what the last sample said */
 	struct sa_sample last;
-	json_t *last_list;      /* the last list-sas answer, carried SAs included */
-	bool expect_exit;       /* the schedule kills this charon */
-	bool paused;            /* stopped on purpose: do not sample */
-	bool asked;             /* list-sas sent for the sample being taken */
-	char *ask_err;          /* why it could not be sent */
-	int burst_fd;           /* UDP socket in the peer's namespace */
-	int *pair_series, *ts_series;   /* for sustained maxima */
-	json_t *seen;           /* IKE_SAs by id: {"t": last listed, "sa": {...}} */
-	int busy;               /* IKE_SAs carried over in the last sample */
+	json_t *last_list;            /* the last list-sas answer, carried SAs included */
+	bool expect_exit;             /* the schedule kills this charon */
+	bool paused;                  /* stopped on purpose: do not sample */
+	bool asked;                   /* list-sas sent for the sample being taken */
+	char *ask_err;                /* why it could not be sent */
+	int burst_fd;                 /* UDP socket in the peer's namespace */
+	int *pair_series, *ts_series; /* for sustained maxima */
+	json_t *seen;                 /* IKE_SAs by id: {"t": last listed, "sa": {...}} */
+	int busy;                     /* IKE_SAs carried over in the last sample */
 	int kernel_sas, kernel_policies;
 	int acquires, acquires_in_rekey, expires_soft, expires_hard;
 	int ike_rekeys, child_rekeys;
-	double last_rekey_t;    /* any rekey or reauth-like event */
+	double last_rekey_t; /* any rekey or reauth-like event */
 	struct dup_tracker dup_ike, dup_child;
 	struct ledger ledger;
 	/* maxima and series for growth */
@@ -104,15 +104,15 @@ struct recorder {
 	int n;
 	FILE *events, *timeline, *traffic;
 	int64_t t0;
-	double cpu0;            /* this process's CPU time when recording began */
+	double cpu0; /* this process's CPU time when recording began */
 	int timer;
 	bool failed;
 	char *failure;
-	bool stopping_probes;   /* a probe ending now is expected */
+	bool stopping_probes; /* a probe ending now is expected */
 	int samples;
-	long missed_ticks;      /* timer ticks that passed while we were busy */
+	long missed_ticks; /* timer ticks that passed while we were busy */
 	double last_sample_t, max_gap;
-	double slowest_sample;  /* longest sample_all(): waiting on charon and the kernel */
+	double slowest_sample; /* longest sample_all(): waiting on charon and the kernel */
 	double last_status;
 	struct direction dirs[MAX_PEERS];
 	int n_dirs;
@@ -120,7 +120,7 @@ struct recorder {
 	char *charon_version;
 	json_t *charon_plugins;
 	int crashes;
-	long rss_first, rss_max, rss_last;      /* this process, kB */
+	long rss_first, rss_max, rss_last; /* this process, kB */
 	double rss_at;
 	struct {
 		int fd;

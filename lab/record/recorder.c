@@ -138,7 +138,8 @@ static int open_outputs(struct recorder *r)
 	free(path);
 	if (!r->events || !r->timeline)
 		return err_sys("create files in %s", r->dir);
-	fprintf(r->timeline, "t,peer,ike,ike_established,ike_connecting,ike_rekeying,ike_deleting,"
+	fprintf(r->timeline,
+		"t,peer,ike,ike_established,ike_connecting,ike_rekeying,ike_deleting,"
 		"child,child_installed,child_rekeying,child_rekeyed,child_deleting,"
 		"child_max_installed_per_ts,kernel_sas,kernel_policies,acquires,expires_soft,"
 		"expires_hard,busy\n");
@@ -213,7 +214,7 @@ struct recorder *rec_open(const struct rec_opts *o)
 		free(r);
 		return NULL;
 	}
-	json_object_foreach(json_object_get(st.doc, "nodes"), name, node) {
+	json_object_foreach (json_object_get(st.doc, "nodes"), name, node) {
 		if (strcmp(jget_str(node, "role") ?: "", "peer"))
 			continue;
 		if (r->n == MAX_PEERS)
@@ -242,20 +243,20 @@ struct recorder *rec_open(const struct rec_opts *o)
 	}
 	r->t0 = mono_ns();
 	r->cpu0 = self_cpu_s();
-	rec_emit(r, NULL, "lab", "record-start", json_pack("{s:s, s:f, s:f, s:s?, s:O}", "lab",
-		 o->lab, "duration", o->duration, "rate_hz", o->rate, "charon_version",
-		 r->charon_version, "charon_plugins", r->charon_plugins));
+	rec_emit(r, NULL, "lab", "record-start",
+		 json_pack("{s:s, s:f, s:f, s:s?, s:O}", "lab", o->lab, "duration", o->duration,
+			   "rate_hz", o->rate, "charon_version", r->charon_version,
+			   "charon_plugins", r->charon_plugins));
 	return r;
 fail:
 	state_close(&st);
-fail_open:
-	{
-		char saved[ERR_MSG_MAX];
+fail_open : {
+	char saved[ERR_MSG_MAX];
 
-		snprintf(saved, sizeof(saved), "%s", err_msg());
-		rec_free(r);
-		err_set("%s", saved);
-	}
+	snprintf(saved, sizeof(saved), "%s", err_msg());
+	rec_free(r);
+	err_set("%s", saved);
+}
 	return NULL;
 }
 
@@ -291,8 +292,8 @@ static void watch_rss(struct recorder *r)
 	if (r->rss_last > r->rss_max)
 		r->rss_max = r->rss_last;
 	/* CPU alongside: a cost that grows with the run's length shows here. */
-	rec_emit(r, NULL, "lab", "recorder-rss", json_pack("{s:i, s:f}", "kb", (int)r->rss_last,
-		 "cpu_s", self_cpu_s() - r->cpu0));
+	rec_emit(r, NULL, "lab", "recorder-rss",
+		 json_pack("{s:i, s:f}", "kb", (int)r->rss_last, "cpu_s", self_cpu_s() - r->cpu0));
 }
 
 static void status_line(struct recorder *r)
@@ -309,7 +310,8 @@ static void status_line(struct recorder *r)
 	for (int i = 0; i < r->n; i++)
 		printf(" %s IKE %d CHILD %d |", r->p[i].name, r->p[i].last.ike,
 		       r->p[i].last.child_installed);
-	printf(" acquires %d | lost %ld", r->p[0].acquires + (r->n > 1 ? r->p[1].acquires : 0), lost);
+	printf(" acquires %d | lost %ld", r->p[0].acquires + (r->n > 1 ? r->p[1].acquires : 0),
+	       lost);
 	fflush(stdout);
 }
 

@@ -23,12 +23,12 @@ struct recorder;
 
 struct rec_opts {
 	const char *lab;
-	const char *out;        /* run directory; created if missing */
-	double duration;        /* seconds, for the status line */
-	double rate;            /* samples per second */
-	double grace;           /* seconds a duplicate must last to count */
-	bool live;              /* one status line on the terminal */
-	bool share;             /* inside UML: out is a host directory to share */
+	const char *out;         /* run directory; created if missing */
+	double duration;         /* seconds, for the status line */
+	double rate;             /* samples per second */
+	double grace;            /* seconds a duplicate must last to count */
+	bool live;               /* one status line on the terminal */
+	bool share;              /* inside UML: out is a host directory to share */
 	bool crash_is_lab_error; /* `record`: a dying charon is a lab failure;
 	                            scenario runs judge it as "no_crash" instead */
 };

@@ -25,18 +25,22 @@ static json_t *final_sas(const struct rec_peer *p)
 	json_t *out = json_array(), *ike, *child;
 	size_t i, k;
 
-	json_array_foreach(p->last_list, i, ike) {
+	json_array_foreach (p->last_list, i, ike) {
 		json_t *children = json_array();
 
-		json_array_foreach(json_object_get(ike, "child-sas"), k, child)
-			json_array_append_new(children, json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?}",
-				"id", json_object_get(child, "uniqueid"), "name", json_object_get(child, "name"),
-				"state", json_object_get(child, "state"),
-				"spi_in", json_object_get(child, "spi-in"),
-				"spi_out", json_object_get(child, "spi-out")));
+		json_array_foreach (json_object_get(ike, "child-sas"), k, child)
+			json_array_append_new(children,
+					      json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?}", "id",
+							json_object_get(child, "uniqueid"), "name",
+							json_object_get(child, "name"), "state",
+							json_object_get(child, "state"), "spi_in",
+							json_object_get(child, "spi-in"), "spi_out",
+							json_object_get(child, "spi-out")));
 		json_array_append_new(out, json_pack("{s:O?, s:O?, s:O?, s:o}", "id",
-			json_object_get(ike, "uniqueid"), "state", json_object_get(ike, "state"),
-			"initiator", json_object_get(ike, "initiator"), "children", children));
+						     json_object_get(ike, "uniqueid"), "state",
+						     json_object_get(ike, "state"), "initiator",
+						     json_object_get(ike, "initiator"), "children",
+						     children));
 	}
 	return out;
 }
@@ -62,16 +66,16 @@ static json_t *peer_summary(struct recorder *r, struct rec_peer *p)
 	double ike_since, child_since;
 	int ike = sustained_max(p->ts, p->pair_series, p->n_series, r->o.grace, &ike_since);
 	int child = sustained_max(p->ts, p->ts_series, p->n_series, r->o.grace, &child_since);
-	json_t *j = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:f, s:O, s:O}",
-		"max_ike", p->max_ike, "max_ike_established", p->max_ike_est,
-		"max_child_installed", p->max_child_inst,
-		"max_child_installed_per_ts", p->max_child_per_ts,
-		"acquires", p->acquires, "acquires_during_rekey", p->acquires_in_rekey,
-		"expires_soft", p->expires_soft, "expires_hard", p->expires_hard,
-		"ike_rekeys", p->ike_rekeys, "child_rekeys", p->child_rekeys,
-		"ike_growth_per_hour", sustained_growth(r, p, p->ike_series),
-		"child_growth_per_hour", sustained_growth(r, p, p->child_series),
-		"ike_ids_seen", p->ike_ids, "child_ids_seen", p->child_ids);
+	json_t *j = json_pack(
+		"{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:f, s:O, s:O}", "max_ike",
+		p->max_ike, "max_ike_established", p->max_ike_est, "max_child_installed",
+		p->max_child_inst, "max_child_installed_per_ts", p->max_child_per_ts, "acquires",
+		p->acquires, "acquires_during_rekey", p->acquires_in_rekey, "expires_soft",
+		p->expires_soft, "expires_hard", p->expires_hard, "ike_rekeys", p->ike_rekeys,
+		"child_rekeys", p->child_rekeys, "ike_growth_per_hour",
+		sustained_growth(r, p, p->ike_series), "child_growth_per_hour",
+		sustained_growth(r, p, p->child_series), "ike_ids_seen", p->ike_ids,
+		"child_ids_seen", p->child_ids);
 
 	json_object_set_new(j, "final_sas", final_sas(p));
 	/* What lasted longer than the grace period: rekey and reauth
@@ -104,15 +108,16 @@ static int write_summary(struct recorder *r, bool interrupted)
 	json_object_set_new(s, "rate_hz", json_real(r->o.rate));
 	json_object_set_new(s, "grace_s", json_real(r->o.grace));
 	json_object_set_new(s, "ended_wall", json_string(wall));
-	json_object_set_new(s, "charon_version", r->charon_version ?
-			    json_string(r->charon_version) : json_null());
+	json_object_set_new(s, "charon_version",
+			    r->charon_version ? json_string(r->charon_version) : json_null());
 	json_object_set(s, "charon_plugins", r->charon_plugins);
 	json_object_set_new(s, "verdict", json_string(r->failed ? "lab-error" : "ok"));
 	json_object_set_new(s, "lab_error", r->failure ? json_string(r->failure) : json_null());
 	json_object_set_new(s, "interrupted", json_boolean(interrupted));
 	json_object_set_new(s, "recorder_cpu_s", json_real(self_cpu_s() - r->cpu0));
-	json_object_set_new(s, "recorder_rss_kb", json_pack("{s:i, s:i, s:i}", "first",
-			    (int)r->rss_first, "max", (int)r->rss_max, "last", (int)self_rss_kb()));
+	json_object_set_new(s, "recorder_rss_kb",
+			    json_pack("{s:i, s:i, s:i}", "first", (int)r->rss_first, "max",
+				      (int)r->rss_max, "last", (int)self_rss_kb()));
 	json_object_set_new(s, "crashes", json_integer(r->crashes));
 	json_object_set_new(s, "samples", json_integer(r->samples));
 	json_object_set_new(s, "max_sample_gap_s", json_real(r->max_gap));
@@ -121,8 +126,10 @@ static int write_summary(struct recorder *r, bool interrupted)
 	json_object_set_new(s, "peers", peers);
 	json_object_set(s, "duplicates", r->duplicates);
 	json_object_set_new(s, "traffic", traffic);
-	json_object_set_new(s, "ledger", json_pack("{s:i, s:O}", "mismatches",
-			    (int)json_array_size(r->mismatches), "details", r->mismatches));
+	json_object_set_new(s, "ledger",
+			    json_pack("{s:i, s:O}", "mismatches",
+				      (int)json_array_size(r->mismatches), "details",
+				      r->mismatches));
 	path = xasprintf("%s/summary.json", r->dir);
 	text = json_dumps(s, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
 	rc = write_file(path, text, strlen(text), 0644);
@@ -142,15 +149,19 @@ static void warn_missed_ticks(const struct recorder *r)
 	bool charon = r->slowest_sample > 0.5 * r->max_gap;
 
 	if (due > 0 && r->missed_ticks > 0.1 * due)
-		fprintf(stderr, "ikelab: warning: lab '%s': %ld of %.0f sampling ticks at %g Hz "
+		fprintf(stderr,
+			"ikelab: warning: lab '%s': %ld of %.0f sampling ticks at %g Hz "
 			"passed without a sample (longest gap %.3f s), so %s/timeline.csv may miss "
-			"counts shorter than that; %s %.3f s%s\n", r->o.lab, r->missed_ticks, due,
-			r->o.rate, r->max_gap, r->dir, charon ?
-			"one sample (charon's list-sas, the kernel's dumps) took up to" :
-			"the machine did not run the recorder on time, a sample took at most",
-			r->slowest_sample, r->slowest_sample * r->o.rate > 1 ?
-			", longer than a tick: record at a lower --rate" :
-			charon ? "" : ": record on a less busy machine");
+			"counts shorter than that; %s %.3f s%s\n",
+			r->o.lab, r->missed_ticks, due, r->o.rate, r->max_gap, r->dir,
+			charon ? "one sample (charon's list-sas, the kernel's dumps) took up to"
+			       : "the machine did not run the recorder on time, a sample took at "
+				 "most",
+			r->slowest_sample,
+			r->slowest_sample * r->o.rate > 1
+				? ", longer than a tick: record at a lower --rate"
+			: charon ? ""
+				 : ": record on a less busy machine");
 }
 
 int rec_finish(struct recorder *r, bool interrupted)
@@ -161,8 +172,9 @@ int rec_finish(struct recorder *r, bool interrupted)
 		sample_all(r);
 	if (write_summary(r, interrupted) < 0)
 		return -1;
-	rec_emit(r, NULL, "lab", "record-end", json_pack("{s:s, s:s?}", "verdict",
-		 r->failed ? "lab-error" : "ok", "reason", r->failure));
+	rec_emit(r, NULL, "lab", "record-end",
+		 json_pack("{s:s, s:s?}", "verdict", r->failed ? "lab-error" : "ok", "reason",
+			   r->failure));
 	if (r->o.live)
 		printf("\n");
 	warn_missed_ticks(r);

@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #define PROBE_INTERVAL_NS 100000000LL
-#define PROBE_DRAIN_MS 4000     /* probes keep receiving for their grace, then report */
+#define PROBE_DRAIN_MS 4000 /* probes keep receiving for their grace, then report */
 
 /* ---- probes ------------------------------------------------------------------- */
 
@@ -55,7 +55,7 @@ static struct interval *interval_at(struct direction *d, long long start)
 static void interval_emit(struct recorder *r, struct direction *d, struct interval *iv)
 {
 	long sent = iv->tx + iv->txerr;
-	long unique = iv->rx - iv->dup;     /* dups are among rx */
+	long unique = iv->rx - iv->dup; /* dups are among rx */
 	long lost = sent > unique ? sent - unique : 0;
 	double t = (double)(iv->start_ns - r->t0) / 1e9;
 
@@ -78,9 +78,10 @@ static void interval_emit(struct recorder *r, struct direction *d, struct interv
 	fprintf(r->traffic, "%.3f,%s,%ld,%ld,%ld,%ld,%ld\n", t, d->name, sent, iv->rx, lost,
 		iv->dup, iv->reorder);
 	if (lost || iv->dup || iv->reorder)
-		rec_emit(r, NULL, "probe", "interval", json_pack("{s:s, s:f, s:i, s:i, s:i, s:i, s:i}",
-			 "dir", d->name, "start", t, "tx", (int)sent, "rx", (int)iv->rx,
-			 "lost", (int)lost, "dup", (int)iv->dup, "reorder", (int)iv->reorder));
+		rec_emit(r, NULL, "probe", "interval",
+			 json_pack("{s:s, s:f, s:i, s:i, s:i, s:i, s:i}", "dir", d->name, "start",
+				   t, "tx", (int)sent, "rx", (int)iv->rx, "lost", (int)lost, "dup",
+				   (int)iv->dup, "reorder", (int)iv->reorder));
 }
 
 /* Intervals are written in order: each once both probes reported it, or
@@ -137,14 +138,16 @@ static void probe_line(struct recorder *r, struct rec_peer *me, struct rec_peer 
 		iv->have_rx = true;
 		flush_dir(r, in, false);
 	} else if (!strcmp(type, "loss")) {
-		double s = (double)(json_integer_value(json_object_get(j, "start_ns")) - r->t0) / 1e9;
+		double s =
+			(double)(json_integer_value(json_object_get(j, "start_ns")) - r->t0) / 1e9;
 		double e = (double)(json_integer_value(json_object_get(j, "end_ns")) - r->t0) / 1e9;
 		int n = (int)json_integer_value(json_object_get(j, "packets"));
 
-		json_array_append_new(in->windows, json_pack("{s:f, s:f, s:i}", "start", s, "end", e,
-				      "packets", n));
-		rec_emit(r, NULL, "probe", "loss-window", json_pack("{s:s, s:f, s:f, s:i}", "dir",
-			 in->name, "start", s, "end", e, "packets", n));
+		json_array_append_new(in->windows, json_pack("{s:f, s:f, s:i}", "start", s, "end",
+							     e, "packets", n));
+		rec_emit(r, NULL, "probe", "loss-window",
+			 json_pack("{s:s, s:f, s:f, s:i}", "dir", in->name, "start", s, "end", e,
+				   "packets", n));
 	} else if (!strcmp(type, "end")) {
 		out->last_seq_sent = (long)json_integer_value(json_object_get(j, "last_seq_sent"));
 		in->highest_seq_rx = (long)json_integer_value(json_object_get(j, "highest_seq_rx"));
@@ -174,8 +177,8 @@ static void probe_died(struct recorder *r, struct rec_peer *p)
 		err_clear();
 	if (text)
 		text[strcspn(text, "\n")] = '\0';
-	rec_emit(r, p->name, "lab", "probe-exit", json_pack("{s:s}", "error",
-		 text && *text ? text : "exited"));
+	rec_emit(r, p->name, "lab", "probe-exit",
+		 json_pack("{s:s}", "error", text && *text ? text : "exited"));
 	if (!r->failed) {
 		r->failed = true;
 		r->failure = xasprintf("the traffic probe in %s stopped at t=%.1f s: %s", p->name,
@@ -227,7 +230,8 @@ static int probe_start(struct recorder *r, struct rec_peer *p, int pps)
 {
 	char *bin = probe_binary(), *errlog = xasprintf("%s/probe-%s.err", r->dir, p->name);
 	struct spawn_opts o = { .io = { SPAWN_PIPE, SPAWN_PIPE, SPAWN_FD },
-				.enter_netns = true, .netns_fd = p->nsfd };
+				.enter_netns = true,
+				.netns_fd = p->nsfd };
 	struct argv a = { 0 };
 	int rc;
 
@@ -278,7 +282,8 @@ int rec_start_traffic(struct recorder *r, int pps)
 	/* Both listen before either sends, or the first packets look lost. */
 	while (!(r->p[0].probe_ready && r->p[1].probe_ready)) {
 		if (mono_ns() > deadline || r->p[0].probe_eof || r->p[1].probe_eof)
-			return err_set("the traffic probes did not start (see %s/probe-*.err)", r->dir);
+			return err_set("the traffic probes did not start (see %s/probe-*.err)",
+				       r->dir);
 		rec_poll(r, 20);
 	}
 	for (int i = 0; i < r->n; i++) {
@@ -349,10 +354,12 @@ void finish_traffic(struct recorder *r, json_t *traffic)
 		/* Intervals one side never reported: what was sent and not
 		 * confirmed received is lost. */
 		flush_dir(r, dir, true);
-		json_object_set_new(traffic, dir->name, json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:O}",
-			"tx", (int)(dir->tx + dir->txerr), "tx_failed", (int)dir->txerr,
-			"rx", (int)dir->rx, "lost", (int)dir->lost, "dup", (int)dir->dup,
-			"reorder", (int)dir->reorder, "loss_windows", dir->windows));
+		json_object_set_new(traffic, dir->name,
+				    json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:O}", "tx",
+					      (int)(dir->tx + dir->txerr), "tx_failed",
+					      (int)dir->txerr, "rx", (int)dir->rx, "lost",
+					      (int)dir->lost, "dup", (int)dir->dup, "reorder",
+					      (int)dir->reorder, "loss_windows", dir->windows));
 	}
 }
 
@@ -398,6 +405,7 @@ int rec_burst(struct recorder *r, const char *peer, unsigned packets)
 	inet_pton(AF_INET, other_peer(r, p)->protected_addr, &to.sin_addr);
 	/* Refused sends are expected while the trap holds the first ones. */
 	for (unsigned i = 0; i < packets; i++)
-		sendto(p->burst_fd, payload, sizeof(payload), 0, (struct sockaddr *)&to, sizeof(to));
+		sendto(p->burst_fd, payload, sizeof(payload), 0, (struct sockaddr *)&to,
+		       sizeof(to));
 	return 0;
 }

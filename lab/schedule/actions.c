@@ -64,7 +64,7 @@ static int vici_action(struct runner *R, int i, const struct sc_step *st)
 	case SC_INITIATE:
 		vici_kv(m, "child", "%s", child_name(R, i, e));
 		vici_kv(m, "ike", "%s", ike_name(R, i, e));
-		vici_kv(m, "timeout", "-1");  /* return at once: the race is on the wire */
+		vici_kv(m, "timeout", "-1"); /* return at once: the race is on the wire */
 		break;
 	case SC_TERMINATE:
 	case SC_REKEY:
@@ -77,7 +77,7 @@ static int vici_action(struct runner *R, int i, const struct sc_step *st)
 		if (st->kind == SC_REKEY && e->reauth && *e->reauth)
 			vici_kv(m, "reauth", "yes");
 		break;
-	default:        /* install, uninstall */
+	default: /* install, uninstall */
 		vici_kv(m, "child", "%s", child_name(R, i, e));
 		vici_kv(m, "ike", "%s", ike_name(R, i, e));
 		break;
@@ -101,14 +101,13 @@ static int find_sa(struct runner *R, int i, const struct sc_entry *e, char *dst,
 	size_t k, c;
 	json_t *ike, *child;
 
-	json_array_foreach(list, k, ike) {
-		json_array_foreach(json_object_get(ike, "child-sas"), c, child) {
+	json_array_foreach (list, k, ike) {
+		json_array_foreach (json_object_get(ike, "child-sas"), c, child) {
 			const char *st = jget_str(child, "state");
 			const char *name = jget_str(child, "name");
 			const char *id = jget_str(child, "uniqueid");
 			const char *s = jget_str(child, out ? "spi-out" : "spi-in");
-			const char *host = jget_str(ike, out ? "remote-host" :
-									    "local-host");
+			const char *host = jget_str(ike, out ? "remote-host" : "local-host");
 
 			if (!st || strcmp(st, "INSTALLED") || !name || strcmp(name, want) || !s ||
 			    !host || !id || strtoul(id, NULL, 10) < best)
@@ -139,9 +138,9 @@ static int kernel_action(struct runner *R, int i, const struct sc_step *st, json
 		snprintf(h, sizeof(h), "%08x", spi);
 		json_object_set_new(args, "spi", json_string(h));
 		json_object_set_new(args, "dst", json_string(dst));
-		r = st->kind == SC_EXPIRE ?
-		    xfrm_expire(fd, dst, spi, st->entry->hard && *st->entry->hard) :
-		    xfrm_delete_sa(fd, dst, spi);
+		r = st->kind == SC_EXPIRE
+			    ? xfrm_expire(fd, dst, spi, st->entry->hard && *st->entry->hard)
+			    : xfrm_delete_sa(fd, dst, spi);
 	}
 	close(fd);
 	return r;
@@ -159,7 +158,8 @@ static int netem_action(struct runner *R, const struct sc_entry *e)
 	if (e->clear && *e->clear)
 		r = netem_clear(fd, dev);
 	else
-		r = netem_set(fd, dev, e->delay_ms ? *e->delay_ms : 0, e->jitter_ms ? *e->jitter_ms : 0,
+		r = netem_set(fd, dev, e->delay_ms ? *e->delay_ms : 0,
+			      e->jitter_ms ? *e->jitter_ms : 0,
 			      e->loss_pct ? strtod(e->loss_pct, NULL) : 0);
 	close(fd);
 	return r;
@@ -167,7 +167,10 @@ static int netem_action(struct runner *R, const struct sc_entry *e)
 
 static int signal_of(const char *name)
 {
-	static const struct { const char *n; int s; } sigs[] = {
+	static const struct {
+		const char *n;
+		int s;
+	} sigs[] = {
 		{ "KILL", SIGKILL }, { "TERM", SIGTERM }, { "SEGV", SIGSEGV },
 		{ "ABRT", SIGABRT }, { "STOP", SIGSTOP }, { "CONT", SIGCONT },
 	};
@@ -187,8 +190,10 @@ static int charon_of(struct runner *R, int i, struct proc_id *id)
 		state_close(&st);
 		return -1;
 	}
-	r = state_proc_from_json(json_object_get(json_object_get(json_object_get(st.doc, "nodes"),
-			      R->peer[i]), "charon"), id);
+	r = state_proc_from_json(
+		json_object_get(json_object_get(json_object_get(st.doc, "nodes"), R->peer[i]),
+				"charon"),
+		id);
 	state_close(&st);
 	return r < 0 ? err_set("no charon recorded for %s", R->peer[i]) : 0;
 }
@@ -299,7 +304,8 @@ void run_step(struct runner *R, const struct sc_step *st)
 	}
 	if (R->n_later == (int)ARRAY_LEN(R->later))
 		flush_later(R);
-	snprintf(R->later[R->n_later].peer, sizeof(R->later[0].peer), "%s", i < 0 ? "" : R->peer[i]);
+	snprintf(R->later[R->n_later].peer, sizeof(R->later[0].peer), "%s",
+		 i < 0 ? "" : R->peer[i]);
 	R->later[R->n_later].kind = sc_action_name(st->kind);
 	R->later[R->n_later++].args = args;
 }

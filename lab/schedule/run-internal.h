@@ -39,7 +39,7 @@ struct runner {
 	char *dir;
 	char peer[2][32];
 	struct vici_conn *vici[2];
-	bool pending[2];        /* a command sent, its response not read */
+	bool pending[2]; /* a command sent, its response not read */
 	struct wire *wire[MAX_WIRES];
 	int n_wire;
 	bool traffic_on, steady_started;

@@ -26,8 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SPIN_US 3000            /* the last stretch before an action: sleep exactly */
-#define CRASH_TAIL_S 2.0        /* after a crash, record this much more, then stop */
+#define SPIN_US 3000     /* the last stretch before an action: sleep exactly */
+#define CRASH_TAIL_S 2.0 /* after a crash, record this much more, then stop */
 
 /* SIGINT, SIGTERM or SIGHUP: finish the current seed cleanly, run no more. */
 static volatile sig_atomic_t interrupted;
@@ -57,7 +57,8 @@ static int make_plan(struct runner *R)
 
 int open_vici(struct runner *R, int i)
 {
-	char *dir = state_dir(R->o->lab), *path = xasprintf("%s/%s/run/charon.vici", dir, R->peer[i]);
+	char *dir = state_dir(R->o->lab),
+	     *path = xasprintf("%s/%s/run/charon.vici", dir, R->peer[i]);
 
 	vici_close(R->vici[i]);
 	R->vici[i] = vici_connect(path, VICI_MS);
@@ -76,9 +77,9 @@ static void on_wire(const struct wire_event *ev, void *ctx)
 	inet_ntop(AF_INET, &ev->ike.dst, dst, sizeof(dst));
 	rec_emit(R->rec, NULL, "wire", ev->released ? "released" : wire_action_name(ev->action),
 		 json_pack("{s:s, s:s?, s:b, s:i, s:s, s:s, s:i, s:f}", "rule", ev->rule,
-		 "exchange", ike_exchange_name(ev->ike.exchange), "response", ev->ike.response,
-		 "message_id", (int)ev->ike.message_id, "src", src, "dst", dst, "nth", (int)ev->nth,
-		 "kept_s", (double)ev->kept_ns / 1e9));
+			   "exchange", ike_exchange_name(ev->ike.exchange), "response",
+			   ev->ike.response, "message_id", (int)ev->ike.message_id, "src", src,
+			   "dst", dst, "nth", (int)ev->nth, "kept_s", (double)ev->kept_ns / 1e9));
 }
 
 static void wire_readable(void *ctx)
@@ -142,8 +143,8 @@ static int open_wires(struct runner *R)
 		free(ns);
 		if (fd < 0)
 			return -1;
-		R->wire[R->n_wire] = wire_open(fd, node->name, (uint16_t)(R->n_wire + 1), rules, n,
-					       on_wire, R);
+		R->wire[R->n_wire] =
+			wire_open(fd, node->name, (uint16_t)(R->n_wire + 1), rules, n, on_wire, R);
 		close(fd);
 		if (!R->wire[R->n_wire])
 			return -1;
@@ -200,8 +201,8 @@ void finish_pending(struct runner *R)
 		R->pending[i] = false;
 		if (vici_cmd_finish(R->vici[i], &resp, VICI_MS) < 0 ||
 		    vici_check_success(resp, "command") < 0) {
-			rec_emit(R->rec, R->peer[i], "schedule", "failed", json_pack("{s:s}",
-				 "error", err_msg()));
+			rec_emit(R->rec, R->peer[i], "schedule", "failed",
+				 json_pack("{s:s}", "error", err_msg()));
 			err_clear();
 		}
 		vici_node_free(resp);
@@ -270,7 +271,8 @@ static void start_steady_traffic(struct runner *R, uint64_t before_us)
 	wait_until(R, at);
 	R->traffic_on = true;
 	if (rec_start_traffic(R->rec, (int)t->pps) < 0) {
-		rec_emit(R->rec, NULL, "schedule", "failed", json_pack("{s:s}", "error", err_msg()));
+		rec_emit(R->rec, NULL, "schedule", "failed",
+			 json_pack("{s:s}", "error", err_msg()));
 		err_clear();
 	}
 }
@@ -292,8 +294,12 @@ static int record_and_act(struct runner *R)
 {
 	/* A charon that dies unbidden, or hangs, ends the run as a lab error
 	 * (its no_crash expectation is recorded as violated too). */
-	struct rec_opts ro = { .lab = R->o->lab, .out = R->dir, .duration = R->s->duration_ms / 1e3,
-			       .rate = R->s->rate_hz, .grace = R->s->grace_s, .live = R->o->live,
+	struct rec_opts ro = { .lab = R->o->lab,
+			       .out = R->dir,
+			       .duration = R->s->duration_ms / 1e3,
+			       .rate = R->s->rate_hz,
+			       .grace = R->s->grace_s,
+			       .live = R->o->live,
 			       .crash_is_lab_error = true };
 	double end = R->s->duration_ms / 1e3;
 
@@ -306,8 +312,9 @@ static int record_and_act(struct runner *R)
 	for (int i = 0; i < 2; i++)
 		if (rec_burst(R->rec, R->peer[i], 0) < 0)
 			return -1;
-	rec_emit(R->rec, NULL, "lab", "scenario", json_pack("{s:s, s:I, s:s?}", "name", R->s->name,
-		 "seed", (json_int_t)R->seed, "cites", R->s->cites));
+	rec_emit(R->rec, NULL, "lab", "scenario",
+		 json_pack("{s:s, s:I, s:s?}", "name", R->s->name, "seed", (json_int_t)R->seed,
+			   "cites", R->s->cites));
 	for (unsigned k = 0; k < R->sched.n && !rec_failed(R->rec) && !interrupted; k++) {
 		if (R->crash_at && rec_now(R->rec) > R->crash_at + CRASH_TAIL_S)
 			break;
@@ -349,7 +356,8 @@ static void amend_summary(struct runner *R, json_t *v)
 		json_object_set_new(s, "scenario", json_string(R->s->name));
 		json_object_set_new(s, "scenario_file", json_string(file ? file : R->s->path));
 		json_object_set_new(s, "seed", json_integer((json_int_t)R->seed));
-		json_object_set_new(s, "expect", json_string(R->s->reproduces ? "reproduces" : "clean"));
+		json_object_set_new(s, "expect",
+				    json_string(R->s->reproduces ? "reproduces" : "clean"));
 		json_object_set(s, "result", json_object_get(v, "result"));
 		json_object_set(s, "expectations", json_object_get(v, "expectations"));
 		text = json_dumps(s, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
@@ -437,10 +445,9 @@ static const char *first_violation(const json_t *v, char *buf, size_t len)
 	size_t i;
 	json_t *e;
 
-	json_array_foreach(json_object_get(v, "expectations"), i, e)
+	json_array_foreach (json_object_get(v, "expectations"), i, e)
 		if (!json_is_true(json_object_get(e, "held"))) {
-			snprintf(buf, len, "%s: %g > %g at t=%.1f s",
-				 jget_str(e, "name"),
+			snprintf(buf, len, "%s: %g > %g at t=%.1f s", jget_str(e, "name"),
 				 json_real_value(json_object_get(e, "actual")),
 				 json_real_value(json_object_get(e, "limit")),
 				 json_real_value(json_object_get(e, "at")));
@@ -453,10 +460,10 @@ static int write_result(const struct run_opts *o, const struct scenario *s, json
 			int matched, int n)
 {
 	char *path = xasprintf("%s/result.json", o->out), *text;
-	json_t *j = json_pack("{s:s, s:s, s:s, s:O, s:i, s:i, s:f}", "scenario", s->name,
-			      "file", s->path, "expect", s->reproduces ? "reproduces" : "clean",
-			      "seeds", seeds, "as_expected", matched, "runs", n,
-			      "rate", n ? (double)matched / n : 0.0);
+	json_t *j =
+		json_pack("{s:s, s:s, s:s, s:O, s:i, s:i, s:f}", "scenario", s->name, "file",
+			  s->path, "expect", s->reproduces ? "reproduces" : "clean", "seeds", seeds,
+			  "as_expected", matched, "runs", n, "rate", n ? (double)matched / n : 0.0);
 	int r;
 
 	text = json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
@@ -497,8 +504,10 @@ int run_here(const struct run_opts *o)
 		v = run_seed(&R, o->seeds > 1);
 		if (!v) {
 			printf("seed %llu: lab error: %s\n", (unsigned long long)R.seed, err_msg());
-			json_array_append_new(seeds, json_pack("{s:I, s:s, s:s, s:s}", "seed",
-				(json_int_t)R.seed, "result", "lab-error", "error", err_msg(), "dir", R.dir));
+			json_array_append_new(seeds,
+					      json_pack("{s:I, s:s, s:s, s:s}", "seed",
+							(json_int_t)R.seed, "result", "lab-error",
+							"error", err_msg(), "dir", R.dir));
 			worst = 2;
 			err_clear();
 		} else {
@@ -508,21 +517,24 @@ int run_here(const struct run_opts *o)
 			if (code > worst)
 				worst = code;
 			if (o->seeds > 1)
-				printf("seed %llu: %-14s %s (%.0f s) %s\n", (unsigned long long)R.seed,
-				       verdict_name(res), first_violation(v, why, sizeof(why)),
+				printf("seed %llu: %-14s %s (%.0f s) %s\n",
+				       (unsigned long long)R.seed, verdict_name(res),
+				       first_violation(v, why, sizeof(why)),
 				       json_real_value(json_object_get(v, "wall_s")), R.dir);
-			json_array_append_new(seeds, json_pack("{s:I, s:s, s:s, s:O, s:f}", "seed",
-				(json_int_t)R.seed, "result", verdict_name(res), "dir", R.dir,
-				"expectations", json_object_get(v, "expectations"),
-				"wall_s", json_real_value(json_object_get(v, "wall_s"))));
+			json_array_append_new(
+				seeds,
+				json_pack("{s:I, s:s, s:s, s:O, s:f}", "seed", (json_int_t)R.seed,
+					  "result", verdict_name(res), "dir", R.dir, "expectations",
+					  json_object_get(v, "expectations"), "wall_s",
+					  json_real_value(json_object_get(v, "wall_s"))));
 			json_decref(v);
 		}
 		n++;
 		free(R.dir);
 		fflush(stdout);
 	}
-	printf("%s: %s in %d of %d seed%s (%s)\n", R.s->name, R.s->reproduces ?
-	       "reproduced" : "passed", matched, n, n == 1 ? "" : "s", o->out);
+	printf("%s: %s in %d of %d seed%s (%s)\n", R.s->name,
+	       R.s->reproduces ? "reproduced" : "passed", matched, n, n == 1 ? "" : "s", o->out);
 	write_result(o, R.s, seeds, matched, n);
 	json_decref(seeds);
 	lab_plan_free(&R.plan);

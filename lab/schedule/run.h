@@ -15,13 +15,13 @@
 #include <stdint.h>
 
 struct run_opts {
-	const char *scenario;   /* file */
-	const char *out;        /* directory for the seeds' run directories */
-	const char *lab;        /* lab name */
-	const char *charon;     /* overrides the profiles' binary */
-	uint64_t seed;          /* first seed; 0: the scenario's */
-	unsigned seeds;         /* how many, from seed on */
-	bool live;              /* status line on a terminal */
+	const char *scenario; /* file */
+	const char *out;      /* directory for the seeds' run directories */
+	const char *lab;      /* lab name */
+	const char *charon;   /* overrides the profiles' binary */
+	uint64_t seed;        /* first seed; 0: the scenario's */
+	unsigned seeds;       /* how many, from seed on */
+	bool live;            /* status line on a terminal */
 };
 
 /* Runs here (host kernel, or inside user-mode Linux). Exit status: 0 when

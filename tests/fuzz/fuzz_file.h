@@ -105,7 +105,7 @@ static void fuzz_setup(void)
 		fuzz_die("/dev/null");
 	close(fd);
 	snprintf(fuzz_dir, sizeof(fuzz_dir), "%s/ikelab-fuzz-XXXXXX",
-	    getenv("FUZZ_TMPDIR") ? getenv("FUZZ_TMPDIR") : "/tmp");
+		 getenv("FUZZ_TMPDIR") ? getenv("FUZZ_TMPDIR") : "/tmp");
 	if (!mkdtemp(fuzz_dir))
 		fuzz_die("mkdtemp");
 	atexit(fuzz_cleanup);
@@ -153,8 +153,7 @@ static bool fuzz_path_unsafe(const uint8_t *data, size_t size)
 
 /* Write the input to DIR/SUB/NAME; the path is returned in a static
  * buffer. */
-static const char *fuzz_write(const char *sub, const char *name,
-    const uint8_t *data, size_t size)
+static const char *fuzz_write(const char *sub, const char *name, const uint8_t *data, size_t size)
 {
 	static char path[512];
 	int fd;

@@ -23,7 +23,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #c); abort(); } } while (0)
+#define CHECK(c)                                                                \
+	do {                                                                    \
+		if (!(c)) {                                                     \
+			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #c); \
+			abort();                                                \
+		}                                                               \
+	} while (0)
 
 /* Does the tree hold a list item with a NUL (which vici_list_item's
  * printf interface cannot produce)? */
@@ -117,10 +123,13 @@ static void packet_one(const uint8_t *buf, size_t len)
 	CHECK(p.type <= VICI_EVENT);
 	CHECK(p.msg >= buf && p.msg + p.msg_len == buf + len);
 	CHECK(strlen(p.name) < sizeof(p.name));
-	CHECK(vici_packet_encode(p.type, p.name[0] || p.type == VICI_CMD_REQUEST ||
-				 p.type == VICI_EVENT_REGISTER || p.type == VICI_EVENT_UNREGISTER ||
-				 p.type == VICI_EVENT ? p.name : NULL,
-				 p.msg, p.msg_len, &seg, &seg_len) == 0);
+	CHECK(vici_packet_encode(
+		      p.type,
+		      p.name[0] || p.type == VICI_CMD_REQUEST || p.type == VICI_EVENT_REGISTER ||
+				      p.type == VICI_EVENT_UNREGISTER || p.type == VICI_EVENT
+			      ? p.name
+			      : NULL,
+		      p.msg, p.msg_len, &seg, &seg_len) == 0);
 	CHECK(seg_len == len + 4 && !memcmp(seg + 4, buf, len));
 	free(seg);
 	decode_one(p.msg, p.msg_len);

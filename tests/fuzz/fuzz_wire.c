@@ -18,13 +18,20 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #c); abort(); } } while (0)
+#define CHECK(c)                                                                \
+	do {                                                                    \
+		if (!(c)) {                                                     \
+			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #c); \
+			abort();                                                \
+		}                                                               \
+	} while (0)
 
 #define NRULES 5
 
 static void rules_for(uint8_t sel, struct wire_rule *r)
 {
-	static const int exch[] = { WIRE_ANY, IKE_SA_INIT, IKE_AUTH, CREATE_CHILD_SA, INFORMATIONAL };
+	static const int exch[] = { WIRE_ANY, IKE_SA_INIT, IKE_AUTH, CREATE_CHILD_SA,
+				    INFORMATIONAL };
 
 	memset(r, 0, NRULES * sizeof(*r));
 	for (unsigned i = 0; i < NRULES; i++) {
@@ -75,8 +82,7 @@ static void one(const uint8_t *pkt, size_t len, const struct wire_rule *rules,
 		CHECK(c[k].taken <= c[k].seen);
 	}
 	if (i >= 0)
-		CHECK(c[i].seen == before[i] + 1 &&
-		      (!rules[i].nth || rules[i].nth == c[i].seen));
+		CHECK(c[i].seen == before[i] + 1 && (!rules[i].nth || rules[i].nth == c[i].seen));
 	free(copy);
 }
 

@@ -6,9 +6,9 @@
 
 #include "record/analysis.h"
 
-#define HZ	10
-#define GRACE	2.0
-#define N	(60 * HZ)     /* a minute of samples */
+#define HZ 10
+#define GRACE 2.0
+#define N (60 * HZ) /* a minute of samples */
 
 static double ts[N];
 
@@ -35,7 +35,8 @@ START_TEST(test_short_rise_is_not_growth)
 	double y[N];
 
 	series(y, 1, 8.3, 9.8, 2);
-	ck_assert(growth_per_hour(ts, y, N) != 0);
+	ck_assert (growth_per_hour(ts, y, N) != 0)
+		;
 	ck_assert_double_eq_tol(filtered_growth(y), 0, 1e-9);
 }
 END_TEST
@@ -47,7 +48,8 @@ START_TEST(test_short_dip_is_not_growth)
 	double y[N];
 
 	series(y, 1, 12.3, 12.4, 0);
-	ck_assert(growth_per_hour(ts, y, N) > 0);
+	ck_assert (growth_per_hour(ts, y, N) > 0)
+		;
 	ck_assert_double_eq_tol(filtered_growth(y), 0, 1e-9);
 }
 END_TEST
@@ -59,7 +61,8 @@ START_TEST(test_lasting_rise_is_growth)
 	double y[N], out[N];
 
 	series(y, 1, 30, 60, 2);
-	ck_assert(filtered_growth(y) > 50);
+	ck_assert (filtered_growth(y) > 50)
+		;
 	series(y, 1, 25, 35, 2);
 	sustained_level(ts, y, N, GRACE, out);
 	ck_assert_double_eq(out[33 * HZ], 2);
@@ -82,7 +85,8 @@ START_TEST(test_doubling_is_growth)
 	}
 	sustained_level(ts, y, N, GRACE, out);
 	ck_assert_double_eq(out[55 * HZ], 32);
-	ck_assert(growth_per_hour(ts, out, N) > 1000);
+	ck_assert (growth_per_hour(ts, out, N) > 1000)
+		;
 }
 END_TEST
 
@@ -95,10 +99,10 @@ START_TEST(test_sustained_max)
 		ts[i] = (double)i / HZ;
 		v[i] = 1;
 	}
-	for (int i = 100; i < 115; i++)      /* 1.5 s: an overlap */
+	for (int i = 100; i < 115; i++) /* 1.5 s: an overlap */
 		v[i] = 2;
 	ck_assert_int_eq(sustained_max(ts, v, N, GRACE, &since), 1);
-	for (int i = 300; i < 400; i++)      /* 10 s: a duplicate */
+	for (int i = 300; i < 400; i++) /* 10 s: a duplicate */
 		v[i] = 3;
 	ck_assert_int_eq(sustained_max(ts, v, N, GRACE, &since), 3);
 	ck_assert_double_eq_tol(since, 30, 1e-9);

@@ -158,20 +158,23 @@ START_TEST(test_values)
 	struct cli c;
 
 	ck_assert_int_eq(parse_line("--name L exec alice -- swanctl --list-sas --help", &c, buf,
-				    sizeof(buf), argv), 0);
+				    sizeof(buf), argv),
+			 0);
 	ck_assert_str_eq(c.name, "L");
 	ck_assert_int_eq(c.npos, 1);
 	ck_assert_str_eq(c.pos[0], "alice");
 	ck_assert_str_eq(c.rest[0], "swanctl");
 	ck_assert_str_eq(c.rest[1], "--list-sas");
 	ck_assert_str_eq(c.rest[2], "--help");
-	ck_assert(!c.help);
+	ck_assert (!c.help)
+		;
 	/* Forwarding to a UML lab sends what followed the program name. */
 	ck_assert_str_eq(c.argv[0], "--name");
 	cli_free(&c);
 
 	ck_assert_int_eq(parse_line("record --duration 5 --rate 2 --traffic 9 --grace 1 --out d",
-				    &c, buf, sizeof(buf), argv), 0);
+				    &c, buf, sizeof(buf), argv),
+			 0);
 	ck_assert_str_eq(c.name, "lab");
 	ck_assert_str_eq(c.duration, "5");
 	ck_assert_str_eq(c.rate, "2");
@@ -182,8 +185,10 @@ START_TEST(test_values)
 	cli_free(&c);
 
 	ck_assert_int_eq(parse_line("down --all --name x", &c, buf, sizeof(buf), argv), 0);
-	ck_assert(c.all);
-	ck_assert(!c.json);
+	ck_assert (c.all)
+		;
+	ck_assert (!c.json)
+		;
 	cli_free(&c);
 }
 END_TEST
@@ -200,7 +205,7 @@ static const struct {
 	{ "nightly --name x", "unknown option '--name' (nightly takes: --charon, --seeds, --jobs, "
 			      "--baseline, --out)" },
 	{ "record --bogus", "unknown option '--bogus' (record takes: --name, --duration, --rate, "
-			   "--traffic, --grace, --out)" },
+			    "--traffic, --grace, --out)" },
 	{ "doctor -x", "unknown option '-x' (doctor takes: --json)" },
 	{ "up --version", "unknown option '--version' (up takes: --name, --topology, --peers, "
 			  "--kernel, --charon)" },
@@ -235,24 +240,28 @@ START_TEST(test_help)
 
 	/* --help wins over whatever else is wrong on the line. */
 	ck_assert_int_eq(parse_line("plot RUN --jobs 3 --help", &c, buf, sizeof(buf), argv), 0);
-	ck_assert(c.help);
+	ck_assert (c.help)
+		;
 	ck_assert_str_eq(c.cmd->name, "plot");
 	cli_free(&c);
 	ck_assert_int_eq(parse_line("-h", &c, buf, sizeof(buf), argv), 0);
-	ck_assert(c.help);
+	ck_assert (c.help)
+		;
 	ck_assert_ptr_null(c.cmd);
 	cli_free(&c);
 
 	ck_assert_int_eq(run_line("help plot", &out), 0);
 	ck_assert_str_eq(out, "usage: ikelab plot RUN_DIR\n\n"
-			 "timeline.svg and timeline.png of a recorded run\n");
+			      "timeline.svg and timeline.png of a recorded run\n");
 	free(out);
 	ck_assert_int_eq(run_line("record --help", &out), 0);
-	ck_assert(!strncmp(out, "usage: ikelab record [--name LAB] [--duration S]", 48));
+	ck_assert (!strncmp(out, "usage: ikelab record [--name LAB] [--duration S]", 48))
+		;
 	ck_assert_ptr_nonnull(strstr(out, "  --grace S "));
 	free(out);
 	ck_assert_int_eq(run_line("--help", &out), 0);
-	ck_assert(!strncmp(out, "usage: ikelab COMMAND [options]\n", 32));
+	ck_assert (!strncmp(out, "usage: ikelab COMMAND [options]\n", 32))
+		;
 	free(out);
 	ck_assert_int_eq(run_line("help frobnicate", &out), 1);
 	free(out);
@@ -317,8 +326,8 @@ START_TEST(test_table_consistent)
 			char *opt = xasprintf("%.*s", (int)n, p);
 
 			if (n > 2)
-				ck_assert_msg(strstr(cmd_opt_names(c->opts), opt), "%s: %s in usage",
-					      c->name, opt);
+				ck_assert_msg(strstr(cmd_opt_names(c->opts), opt),
+					      "%s: %s in usage", c->name, opt);
 			free(opt);
 			p += n;
 		}
@@ -361,8 +370,10 @@ START_TEST(test_version)
 	char *out;
 
 	ck_assert_int_eq(run_line("--version --charon /nonexistent/charon", &out), 0);
-	ck_assert_str_eq(out, "ikelab " IKELAB_VERSION "\n"
-			 "charon /nonexistent/charon: missing (make deps installs strongswan-charon)\n");
+	ck_assert_str_eq(
+		out,
+		"ikelab " IKELAB_VERSION "\n"
+		"charon /nonexistent/charon: missing (make deps installs strongswan-charon)\n");
 	free(out);
 }
 END_TEST

@@ -19,8 +19,8 @@
 #define FIX "tests/unit/yaml/"
 
 struct bad {
-	const char *file;       /* under FIX */
-	const char *msg;        /* err_msg() after the file name and ':' */
+	const char *file; /* under FIX */
+	const char *msg;  /* err_msg() after the file name and ':' */
 };
 
 static void assert_err(const struct bad *b)
@@ -130,7 +130,8 @@ START_TEST(test_lifetime_profiles)
 	struct profile *p = profile_load("peers/reauth-mbb.yaml");
 
 	ck_assert_msg(p, "%s", err_msg());
-	ck_assert(*p->settings->make_before_break);
+	ck_assert (*p->settings->make_before_break)
+		;
 	ck_assert_str_eq(p->ike->reauth_time, "30s");
 	ck_assert_str_eq(p->ike->rekey_time, "0");
 	profile_free(p);
@@ -152,75 +153,79 @@ END_TEST
 
 static const struct bad topo_bad[] = {
 	{ "topo-unknown-deep.yaml", "15:9: links[1].endpoints[0]: "
-	    "unknown key 'adress' (allowed: node, address)" },
+				    "unknown key 'adress' (allowed: node, address)" },
 	{ "topo-missing-key.yaml", "10:9: links[0].endpoints[1]: "
-	    "missing required key 'address'" },
+				   "missing required key 'address'" },
 	{ "topo-missing-top.yaml", "2:1: missing required key 'links'" },
 	{ "topo-seq-for-scalar.yaml", "3:14: description: "
-	    "expected a string, found a sequence" },
+				      "expected a string, found a sequence" },
 	{ "topo-scalar-for-seq.yaml", "3:8: nodes: "
-	    "expected a sequence, found 'alice'" },
+				      "expected a sequence, found 'alice'" },
 	{ "topo-bad-role.yaml", "8:11: nodes[1].role: "
-	    "'peers' is not one of: peer, router" },
+				"'peers' is not one of: peer, router" },
 	{ "topo-three-endpoints.yaml", "16:9: links[0].endpoints: "
-	    "expected exactly 2 entries, found 3" },
+				       "expected exactly 2 entries, found 3" },
 	{ "topo-one-endpoint.yaml", "11:16: links[0].endpoints: "
-	    "expected exactly 2 entries, found 1" },
+				    "expected exactly 2 entries, found 1" },
 	{ "topo-dup-key.yaml", "7:5: nodes[0]: "
-	    "duplicate key 'role' (first at line 5)" },
+			       "duplicate key 'role' (first at line 5)" },
 	{ "topo-syntax.yaml", "5:10: YAML syntax error: "
-	    "mapping values are not allowed in this context" },
+			      "mapping values are not allowed in this context" },
 	{ "empty.yaml", "1:1: the file is empty (expected a mapping)" },
 	{ "top-sequence.yaml", "2:1: "
-	    "expected a mapping at the top level, found a sequence" },
+			       "expected a mapping at the top level, found a sequence" },
 	{ "two-documents.yaml", "3:1: "
-	    "a second YAML document is not supported" },
+				"a second YAML document is not supported" },
 	{ "topo-link-no-node.yaml", "14:15: links[0].endpoints[1].node: "
-	    "no node named 'carol'" },
+				    "no node named 'carol'" },
 	{ "topo-bad-name.yaml", "4:12: nodes[0].name: 'Alice' is not a node "
-	    "name ([a-z][a-z0-9_]*, at most 11 characters)" },
+				"name ([a-z][a-z0-9_]*, at most 11 characters)" },
 	{ "topo-long-name.yaml", "5:12: nodes[1].name: 'bobbybobbyxy' is not "
-	    "a node name ([a-z][a-z0-9_]*, at most 11 characters)" },
+				 "a node name ([a-z][a-z0-9_]*, at most 11 characters)" },
 	{ "topo-dup-node.yaml", "6:12: nodes[2].name: "
-	    "duplicate node name 'alice' (first at line 4)" },
+				"duplicate node name 'alice' (first at line 4)" },
 	{ "topo-three-peers.yaml", "4:3: nodes: "
-	    "expected exactly 2 nodes with role peer, found 3" },
+				   "expected exactly 2 nodes with role peer, found 3" },
 	{ "topo-peer-unprotected.yaml", "5:5: nodes[1]: "
-	    "peer 'bob' needs protected_addr" },
+					"peer 'bob' needs protected_addr" },
 	{ "topo-router-protected.yaml", "6:47: nodes[2].protected_addr: "
-	    "a router protects no subnet (only peers do)" },
+					"a router protects no subnet (only peers do)" },
 	{ "topo-router-ike-addr.yaml", "6:41: nodes[2].ike_addr: "
-	    "a router runs no charon (only peers do)" },
+				       "a router runs no charon (only peers do)" },
 	{ "topo-no-prefix.yaml", "4:47: nodes[0].protected_addr: '10.1.0.1' "
-	    "is not an IPv4 address with prefix length (like 192.0.2.1/24)" },
+				 "is not an IPv4 address with prefix length (like 192.0.2.1/24)" },
 	{ "topo-bad-prefix.yaml", "13:18: links[0].endpoints[0].address: "
-	    "'192.0.2.1/33' is not an IPv4 address with prefix length "
-	    "(like 192.0.2.1/24)" },
+				  "'192.0.2.1/33' is not an IPv4 address with prefix length "
+				  "(like 192.0.2.1/24)" },
 	{ "topo-bad-address.yaml", "15:18: links[0].endpoints[1].address: "
-	    "'192.0.256.2/24' is not an IPv4 address with prefix length "
-	    "(like 192.0.2.1/24)" },
+				   "'192.0.256.2/24' is not an IPv4 address with prefix length "
+				   "(like 192.0.2.1/24)" },
 	{ "topo-loop-link.yaml", "19:15: links[1].endpoints[1].node: "
-	    "both ends of the link are on node 'bob'" },
-	{ "topo-link-subnets.yaml", "15:18: links[0].endpoints[1].address: "
-	    "'192.0.2.1/24' and '192.0.3.2/24' are not two addresses in one "
-	    "subnet" },
+				 "both ends of the link are on node 'bob'" },
+	{ "topo-link-subnets.yaml",
+	  "15:18: links[0].endpoints[1].address: "
+	  "'192.0.2.1/24' and '192.0.3.2/24' are not two addresses in one "
+	  "subnet" },
 	{ "topo-unlinked.yaml", "6:5: nodes[2]: node 'wan' is on no link" },
 	{ "topo-ike-addr-foreign.yaml", "4:70: nodes[0].ike_addr: "
-	    "192.0.2.2 is not an address of node 'alice' on any link" },
-	{ "topo-ike-addr-prefix.yaml", "4:70: nodes[0].ike_addr: "
-	    "'192.0.2.1/24' is not a plain IPv4 address (like 192.0.2.1)" },
+					"192.0.2.2 is not an address of node 'alice' on any link" },
+	{ "topo-ike-addr-prefix.yaml",
+	  "4:70: nodes[0].ike_addr: "
+	  "'192.0.2.1/24' is not a plain IPv4 address (like 192.0.2.1)" },
 	{ "topo-route-no-node.yaml", "18:12: routes[1].node: "
-	    "no node named 'carol'" },
-	{ "topo-route-via-prefix.yaml", "19:10: routes[0].via: "
-	    "'192.0.2.2/24' is not a plain IPv4 address (like 192.0.2.1)" },
-	{ "topo-route-via-far.yaml", "19:10: routes[0].via: "
-	    "198.51.100.1 is on no subnet that node 'alice' is linked to" },
+				     "no node named 'carol'" },
+	{ "topo-route-via-prefix.yaml",
+	  "19:10: routes[0].via: "
+	  "'192.0.2.2/24' is not a plain IPv4 address (like 192.0.2.1)" },
+	{ "topo-route-via-far.yaml",
+	  "19:10: routes[0].via: "
+	  "198.51.100.1 is on no subnet that node 'alice' is linked to" },
 	{ "topo-route-via-self.yaml", "19:10: routes[0].via: "
-	    "192.0.2.1 is an address of node 'alice' itself" },
+				      "192.0.2.1 is an address of node 'alice' itself" },
 	{ "topo-route-host-bits.yaml", "18:9: routes[0].to: "
-	    "'10.2.0.1/16' has host bits set" },
+				       "'10.2.0.1/16' has host bits set" },
 	{ "topo-route-bad-to.yaml", "18:9: routes[0].to: 'everything' is "
-	    "neither 'default' nor a subnet (like 10.2.0.0/16)" },
+				    "neither 'default' nor a subnet (like 10.2.0.0/16)" },
 };
 
 START_TEST(test_topology_bad)
@@ -239,52 +244,52 @@ END_TEST
 
 static const struct bad profile_bad[] = {
 	{ "peer-int-junk.yaml", "3:15: settings.send_delay: "
-	    "'5x' is not a decimal integer" },
+				"'5x' is not a decimal integer" },
 	{ "peer-int-empty.yaml", "4:15: ike.keyingtries: "
-	    "expected an integer, found an empty value" },
+				 "expected an integer, found an empty value" },
 	{ "peer-int-fraction.yaml", "3:12: ike.version: "
-	    "'1.5' is not a decimal integer" },
+				    "'1.5' is not a decimal integer" },
 	{ "peer-int-octal.yaml", "3:12: settings.threads: "
-	    "'010' is not a decimal integer" },
+				 "'010' is not a decimal integer" },
 	{ "peer-int-overflow.yaml", "3:16: ike.keyingtries: "
-	    "4294967296 is out of range (0..4294967295)" },
+				    "4294967296 is out of range (0..4294967295)" },
 	{ "peer-int-negative.yaml", "3:21: settings.retransmit_tries: "
-	    "-1 is out of range (0..4294967295)" },
+				    "-1 is out of range (0..4294967295)" },
 	{ "peer-log-overflow.yaml", "4:8: log.ike: "
-	    "-2147483649 is out of range (-2147483648..2147483647)" },
+				    "-2147483649 is out of range (-2147483648..2147483647)" },
 	{ "peer-bool-bad.yaml", "3:11: ike.mobike: "
-	    "'maybe' is not a boolean (true/false, yes/no, on/off)" },
+				"'maybe' is not a boolean (true/false, yes/no, on/off)" },
 	{ "peer-plugins-empty.yaml", "2:10: plugins: "
-	    "expected at least 1 entry, found 0" },
+				     "expected at least 1 entry, found 0" },
 	{ "peer-map-for-scalar.yaml", "3:3: charon: "
-	    "expected a string, found a mapping" },
+				      "expected a string, found a mapping" },
 	{ "peer-scalar-for-map.yaml", "2:6: log: "
-	    "expected a mapping, found '2'" },
+				      "expected a mapping, found '2'" },
 	{ "peer-alias-bad.yaml", "3:15: ike.rekey_time: "
-	    "expected a string, found a mapping" },
+				 "expected a string, found a mapping" },
 	{ "peer-duration.yaml", "4:15: ike.rekey_time: '10x' is not a "
-	    "duration (seconds, or a number with s, m, h or d: 90, 10s, 5m, "
-	    "1h, 2d)" },
+				"duration (seconds, or a number with s, m, h or d: 90, 10s, 5m, "
+				"1h, 2d)" },
 	{ "peer-unique.yaml", "3:11: ike.unique: "
-	    "'maybe' is not one of: no, never, replace, keep" },
+			      "'maybe' is not one of: no, never, replace, keep" },
 	{ "peer-start-action.yaml", "4:17: child.start_action: "
-	    "'route' is not one of: none, trap, start" },
+				    "'route' is not one of: none, trap, start" },
 	{ "peer-dpd-action.yaml", "3:15: child.dpd_action: "
-	    "'hold' is not one of: clear, trap, restart" },
+				  "'hold' is not one of: clear, trap, restart" },
 	{ "peer-mode.yaml", "3:9: child.mode: "
-	    "'beet' is not one of: tunnel, transport" },
+			    "'beet' is not one of: tunnel, transport" },
 	{ "peer-version.yaml", "3:12: ike.version: "
-	    "IKE version 3 is neither 1 nor 2" },
+			       "IKE version 3 is neither 1 nor 2" },
 	{ "peer-log-level.yaml", "4:8: log.knl: "
-	    "log level 5 is out of range (-1..4)" },
+				 "log level 5 is out of range (-1..4)" },
 	{ "peer-plugin-name.yaml", "4:5: plugins[1]: "
-	    "'Vici' is not a plugin name ([a-z0-9-]+)" },
+				   "'Vici' is not a plugin name ([a-z0-9-]+)" },
 	{ "peer-charon-relative.yaml", "2:9: charon: "
-	    "'build/charon' is not an absolute path" },
+				       "'build/charon' is not an absolute path" },
 	{ "peer-retransmit.yaml", "3:23: settings.retransmit_timeout: "
-	    "'fast' is not a decimal number (like 4 or 0.5)" },
+				  "'fast' is not a decimal number (like 4 or 0.5)" },
 	{ "peer-conn-name.yaml", "3:9: ike.name: 'my lab' is not a connection "
-	    "name (letters, digits, '-' and '_', at most 32)" },
+				 "name (letters, digits, '-' and '_', at most 32)" },
 };
 
 START_TEST(test_profile_bad)
@@ -303,7 +308,7 @@ START_TEST(test_missing_file)
 {
 	ck_assert_ptr_null(topology_load(FIX "no-such-file.yaml"));
 	ck_assert_str_eq(err_msg(), "open " FIX "no-such-file.yaml: "
-	    "No such file or directory");
+				    "No such file or directory");
 }
 END_TEST
 
@@ -315,13 +320,20 @@ START_TEST(test_booleans)
 
 	ck_assert_msg(p, "%s", err_msg());
 	s = p->settings;
-	ck_assert(!*s->make_before_break);
-	ck_assert(*s->reuse_ikesa);
-	ck_assert(*s->send_delay_request);
-	ck_assert(!*s->send_delay_response);
-	ck_assert(*s->receive_delay_request);
-	ck_assert(!*s->receive_delay_response);
-	ck_assert(!*p->ike->mobike);
+	ck_assert (!*s->make_before_break)
+		;
+	ck_assert (*s->reuse_ikesa)
+		;
+	ck_assert (*s->send_delay_request)
+		;
+	ck_assert (!*s->send_delay_response)
+		;
+	ck_assert (*s->receive_delay_request)
+		;
+	ck_assert (!*s->receive_delay_response)
+		;
+	ck_assert (!*p->ike->mobike)
+		;
 	ck_assert_ptr_null(s->send_delay);
 	profile_free(p);
 }
@@ -372,12 +384,9 @@ START_TEST(test_ike_addr)
 	struct topology *t = topology_load(FIX "topo-ike-addr.yaml");
 
 	ck_assert_msg(t, "%s", err_msg());
-	ck_assert_str_eq(topo_ike_addr(t, topo_node_find(t, "bob")),
-	    "198.51.100.2");
-	ck_assert_str_eq(topo_ike_addr(t, topo_node_find(t, "alice")),
-	    "192.0.2.1");
-	ck_assert_str_eq(topo_ike_addr(t, topo_node_find(t, "wan")),
-	    "198.51.100.1");
+	ck_assert_str_eq(topo_ike_addr(t, topo_node_find(t, "bob")), "198.51.100.2");
+	ck_assert_str_eq(topo_ike_addr(t, topo_node_find(t, "alice")), "192.0.2.1");
+	ck_assert_str_eq(topo_ike_addr(t, topo_node_find(t, "wan")), "198.51.100.1");
 	topology_free(t);
 }
 END_TEST
@@ -388,14 +397,19 @@ static const struct {
 	const char *s;
 	uint32_t secs;
 } durations[] = {
-	{ "0", 0 }, { "90", 90 }, { "10s", 10 }, { "5m", 300 },
-	{ "1h", 3600 }, { "2d", 172800 }, { "4294967295", 4294967295u },
+	{ "0", 0 },
+	{ "90", 90 },
+	{ "10s", 10 },
+	{ "5m", 300 },
+	{ "1h", 3600 },
+	{ "2d", 172800 },
+	{ "4294967295", 4294967295u },
 	{ "49710d", 4294944000u },
 };
 
 static const char *const bad_durations[] = {
-	"", "10x", "-1", "+1", "s", "1.5s", "010", "0x10", "10 s", "10ss",
-	"10S", "4294967296", "49711d", "99999999999999999999",
+	"",     "10x",  "-1",   "+1",  "s",          "1.5s",   "010",
+	"0x10", "10 s", "10ss", "10S", "4294967296", "49711d", "99999999999999999999",
 };
 
 START_TEST(test_duration_parse)
@@ -404,22 +418,22 @@ START_TEST(test_duration_parse)
 
 	for (size_t i = 0; i < ARRAY_LEN(durations); i++) {
 		secs = 1;
-		ck_assert_msg(duration_parse(durations[i].s, &secs) == 0,
-		    "'%s': %s", durations[i].s, err_msg());
+		ck_assert_msg(duration_parse(durations[i].s, &secs) == 0, "'%s': %s",
+			      durations[i].s, err_msg());
 		ck_assert_uint_eq(secs, durations[i].secs);
 	}
 	for (size_t i = 0; i < ARRAY_LEN(bad_durations); i++) {
 		secs = 7;
-		ck_assert_msg(duration_parse(bad_durations[i], &secs) == -1,
-		    "'%s' accepted", bad_durations[i]);
+		ck_assert_msg(duration_parse(bad_durations[i], &secs) == -1, "'%s' accepted",
+			      bad_durations[i]);
 		ck_assert_uint_eq(secs, 7);
 	}
 	duration_parse("10x", &secs);
 	ck_assert_str_eq(err_msg(), "'10x' is not a duration (seconds, or a "
-	    "number with s, m, h or d: 90, 10s, 5m, 1h, 2d)");
+				    "number with s, m, h or d: 90, 10s, 5m, 1h, 2d)");
 	duration_parse("4294967296", &secs);
 	ck_assert_str_eq(err_msg(), "'4294967296' is too long a duration "
-	    "(at most 4294967295 seconds)");
+				    "(at most 4294967295 seconds)");
 }
 END_TEST
 
@@ -440,8 +454,7 @@ struct gdoc {
 };
 
 static const cyaml_schema_field_t gitem_fields[] = {
-	CYAML_FIELD_STRING_PTR("key", CYAML_FLAG_POINTER, struct gitem, key,
-	    0, 8),
+	CYAML_FIELD_STRING_PTR("key", CYAML_FLAG_POINTER, struct gitem, key, 0, 8),
 	CYAML_FIELD_UINT("small", CYAML_FLAG_OPTIONAL, struct gitem, small),
 	CYAML_FIELD_INT("mid", CYAML_FLAG_OPTIONAL, struct gitem, mid),
 	CYAML_FIELD_BOOL("flag", CYAML_FLAG_OPTIONAL, struct gitem, flag),
@@ -454,10 +467,9 @@ static const cyaml_schema_value_t gitem_schema = {
 };
 
 static const cyaml_schema_field_t gdoc_fields[] = {
-	CYAML_FIELD_STRING_PTR("title", CYAML_FLAG_OPTIONAL, struct gdoc,
-	    title, 0, CYAML_UNLIMITED),
-	CYAML_FIELD_SEQUENCE("items", CYAML_FLAG_POINTER, struct gdoc, items,
-	    &gitem_schema, 1, 3),
+	CYAML_FIELD_STRING_PTR("title", CYAML_FLAG_OPTIONAL, struct gdoc, title, 0,
+			       CYAML_UNLIMITED),
+	CYAML_FIELD_SEQUENCE("items", CYAML_FLAG_POINTER, struct gdoc, items, &gitem_schema, 1, 3),
 	CYAML_FIELD_END
 };
 
@@ -472,44 +484,45 @@ START_TEST(test_generic)
 	void *data;
 	unsigned line, col;
 
-	ck_assert_msg(ycheck_load(FIX "generic.yaml", &gdoc_schema, &data,
-	    &d) == 0, "%s", err_msg());
+	ck_assert_msg(ycheck_load(FIX "generic.yaml", &gdoc_schema, &data, &d) == 0, "%s",
+		      err_msg());
 	g = data;
 	ck_assert_str_eq(g->title, "generic");
 	ck_assert_uint_eq(g->items_count, 2);
 	ck_assert_uint_eq(g->items[0].small, 255);
 	ck_assert_int_eq(g->items[0].mid, -32768);
-	ck_assert(g->items[0].flag);
+	ck_assert (g->items[0].flag)
+		;
 	ck_assert_double_eq(g->items[0].ratio, 0.25);
 	ck_assert_str_eq(g->items[1].key, "b");
-	ck_assert(!g->items[1].flag);
+	ck_assert (!g->items[1].flag)
+		;
 
 	ck_assert_str_eq(ydoc_file(d), FIX "generic.yaml");
 	ck_assert_str_eq(ydoc_pos(d, "items[1].key"), FIX "generic.yaml:10:10");
-	ck_assert_str_eq(ydoc_pos(d, "items[0].ratio"),
-	    FIX "generic.yaml:9:12");
+	ck_assert_str_eq(ydoc_pos(d, "items[0].ratio"), FIX "generic.yaml:9:12");
 	/* Absent key and index: the nearest node that exists. */
-	ck_assert_str_eq(ydoc_pos(d, "items[1].ratio"),
-	    FIX "generic.yaml:10:5");
+	ck_assert_str_eq(ydoc_pos(d, "items[1].ratio"), FIX "generic.yaml:10:5");
 	ck_assert_str_eq(ydoc_pos(d, "items[7].key"), FIX "generic.yaml:5:3");
 	ck_assert_str_eq(ydoc_pos(d, ""), FIX "generic.yaml:3:1");
-	ck_assert(ydoc_mark(d, "title", &line, &col));
+	ck_assert (ydoc_mark(d, "title", &line, &col))
+		;
 	ck_assert_uint_eq(line, 3);
 	ck_assert_uint_eq(col, 8);
-	ck_assert(!ydoc_mark(d, "items[x]", &line, &col));
-	ck_assert(!ydoc_mark(d, "items..key", &line, &col));
+	ck_assert (!ydoc_mark(d, "items[x]", &line, &col))
+		;
+	ck_assert (!ydoc_mark(d, "items..key", &line, &col))
+		;
 
 	err_set("inner problem");
-	ck_assert_int_eq(ydoc_err(d, "items[0].small", "wrapped: %s",
-	    err_msg()), -1);
+	ck_assert_int_eq(ydoc_err(d, "items[0].small", "wrapped: %s", err_msg()), -1);
 	ck_assert_str_eq(err_msg(), FIX "generic.yaml:6:12: items[0].small: "
-	    "wrapped: inner problem");
+					"wrapped: inner problem");
 	ydoc_free(d);
 	ycheck_free(&gdoc_schema, data);
 
 	/* Without a ydoc */
-	ck_assert_int_eq(ycheck_load(FIX "generic.yaml", &gdoc_schema, &data,
-	    NULL), 0);
+	ck_assert_int_eq(ycheck_load(FIX "generic.yaml", &gdoc_schema, &data, NULL), 0);
 	ycheck_free(&gdoc_schema, data);
 	ycheck_free(&gdoc_schema, NULL);
 	ydoc_free(NULL);
@@ -518,17 +531,17 @@ END_TEST
 
 static const struct bad generic_bad[] = {
 	{ "generic-u8.yaml", "4:12: items[0].small: "
-	    "256 is out of range (0..255)" },
+			     "256 is out of range (0..255)" },
 	{ "generic-i16.yaml", "3:19: items[0].mid: "
-	    "32768 is out of range (-32768..32767)" },
+			      "32768 is out of range (-32768..32767)" },
 	{ "generic-float.yaml", "4:12: items[0].ratio: "
-	    "'0.5x' is not a number" },
+				"'0.5x' is not a number" },
 	{ "generic-float-range.yaml", "4:12: items[0].ratio: "
-	    "1e999 is out of range" },
+				      "1e999 is out of range" },
 	{ "generic-too-many.yaml", "6:5: items: "
-	    "expected at most 3 entries, found 4" },
+				   "expected at most 3 entries, found 4" },
 	{ "generic-key.yaml", "3:10: items[0].key: "
-	    "'abcdefghi' is longer than 8 characters" },
+			      "'abcdefghi' is longer than 8 characters" },
 };
 
 START_TEST(test_generic_bad)

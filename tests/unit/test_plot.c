@@ -20,7 +20,10 @@
 	ck_assert_msg(strstr(err_msg(), (needle)), "error '%s' lacks '%s'", err_msg(), (needle))
 
 static const char *const run_files[] = {
-	"timeline.csv", "traffic.csv", "events.jsonl", "summary.json",
+	"timeline.csv",
+	"traffic.csv",
+	"events.jsonl",
+	"summary.json",
 };
 
 static char *tmp_dir(void)
@@ -118,22 +121,25 @@ static bool exists_in(const char *dir, const char *name)
 
 struct fixture {
 	const char *name;
-	const char *svg[6];     /* strings timeline.svg must hold */
+	const char *svg[6]; /* strings timeline.svg must hold */
 };
 
 static const struct fixture fixtures[] = {
-	{ "rekey", { "alice established", "bob installed", "verdict: ok", "0 duplicates",
-		     "CHILD_SA rekey (6)", "IKE_SA rekey (2)" } },
+	{ "rekey",
+	  { "alice established", "bob installed", "verdict: ok", "0 duplicates",
+	    "CHILD_SA rekey (6)", "IKE_SA rekey (2)" } },
 	/* The IKE_SAs of hq-gw_1 and branch_2 were up before the recording
 	 * started, so the first new one is marked too: 5 on each side. */
-	{ "growth", { "hq-gw_1 max per TS pair", "branch_2 established", "Branch-3 installed",
-		      "4 duplicates", "new IKE_SA while one is up (10)",
-		      "duplicate CHILD_SAs (2)" } },
-	{ "killed", { "alice established", "bob established", "verdict: lab-error",
-		      "charon of bob (pid 7012) was killed by signal 9 (Killed)",
-		      "charon exit (1)", "kernel acquire (1)" } },
-	{ "notraffic", { "alice installed", "bob installed", "no probe traffic",
-			 "duplicates: unknown", "verdict: ok", "CHILD_SA rekey (2)" } },
+	{ "growth",
+	  { "hq-gw_1 max per TS pair", "branch_2 established", "Branch-3 installed", "4 duplicates",
+	    "new IKE_SA while one is up (10)", "duplicate CHILD_SAs (2)" } },
+	{ "killed",
+	  { "alice established", "bob established", "verdict: lab-error",
+	    "charon of bob (pid 7012) was killed by signal 9 (Killed)", "charon exit (1)",
+	    "kernel acquire (1)" } },
+	{ "notraffic",
+	  { "alice installed", "bob installed", "no probe traffic", "duplicates: unknown",
+	    "verdict: ok", "CHILD_SA rekey (2)" } },
 };
 
 START_TEST(fixture_plots)
@@ -149,7 +155,8 @@ START_TEST(fixture_plots)
 		assert_has(svg, f->svg[i], f->name);
 	gp = get(dir, "timeline.gp");
 	assert_has(gp, "set output 'timeline.png'", "timeline.gp");
-	ck_assert(exists_in(dir, ".plot/counts.dat"));
+	ck_assert (exists_in(dir, ".plot/counts.dat"))
+		;
 	free(svg);
 	free(gp);
 	cleanup(dir);
@@ -164,12 +171,18 @@ START_TEST(shading_merged)
 
 	ck_assert_msg(plot_run(dir) == 0, "%s", err_msg());
 	gp = get(dir, "timeline.gp");
-	assert_has(gp, "set object 1 rect from first 14.200, graph 0 to first 45.000, graph 1 "
-		   "behind fc rgb '#f08080'", "timeline.gp");
-	assert_has(gp, "set object 1 rect from first 14.200, graph 0 to first 45.000, graph 1 "
-		   "behind fc rgb '#f0b040'", "timeline.gp");
-	assert_has(gp, "set object 2 rect from first 14.200, graph 0 to first 45.000, graph 1 "
-		   "behind fc rgb '#f0b040'", "timeline.gp");
+	assert_has(gp,
+		   "set object 1 rect from first 14.200, graph 0 to first 45.000, graph 1 "
+		   "behind fc rgb '#f08080'",
+		   "timeline.gp");
+	assert_has(gp,
+		   "set object 1 rect from first 14.200, graph 0 to first 45.000, graph 1 "
+		   "behind fc rgb '#f0b040'",
+		   "timeline.gp");
+	assert_has(gp,
+		   "set object 2 rect from first 14.200, graph 0 to first 45.000, graph 1 "
+		   "behind fc rgb '#f0b040'",
+		   "timeline.gp");
 	ck_assert_msg(!strstr(gp, "set object 3 "), "more shades than kinds");
 	free(gp);
 	cleanup(dir);
@@ -259,9 +272,11 @@ START_TEST(timeline_only)
 }
 END_TEST
 
-static const char header[] = "t,peer,ike,ike_established,ike_connecting,ike_rekeying,"
+static const char header[] =
+	"t,peer,ike,ike_established,ike_connecting,ike_rekeying,"
 	"ike_deleting,child,child_installed,child_rekeying,child_rekeyed,child_deleting,"
-	"child_max_installed_per_ts,kernel_sas,kernel_policies,acquires,expires_soft,expires_hard\n";
+	"child_max_installed_per_ts,kernel_sas,kernel_policies,acquires,expires_soft,expires_"
+	"hard\n";
 
 /* Names are quoted in the CSV and must come through to the picture
  * verbatim: no enhanced-text markup, no broken gnuplot strings. */
@@ -307,15 +322,19 @@ START_TEST(long_run)
 		double t = i * 0.1;
 		int child = i % 100 == 50 ? 2 : 1;
 
-		sb_addf(&tl, "%.3f,alice,1,1,0,0,0,%d,%d,0,0,0,%d,4,6,0,0,0\n", t, child, child, child);
-		sb_addf(&tl, "%.3f,bob,1,1,0,0,0,%d,%d,0,0,0,%d,4,6,0,0,0\n", t + 0.01, child, child,
+		sb_addf(&tl, "%.3f,alice,1,1,0,0,0,%d,%d,0,0,0,%d,4,6,0,0,0\n", t, child, child,
 			child);
+		sb_addf(&tl, "%.3f,bob,1,1,0,0,0,%d,%d,0,0,0,%d,4,6,0,0,0\n", t + 0.01, child,
+			child, child);
 		sb_addf(&tr, "%.3f,alice>bob,10,%d,%d,0,0\n", t, 10 - (child - 1), child - 1);
 		sb_addf(&tr, "%.3f,bob>alice,10,10,0,0,0\n", t);
 		if (child == 2)
-			sb_addf(&ev, "{\"t\":%.3f,\"wall\":\"x\",\"peer\":\"alice\",\"source\":\"vici\","
-				"\"kind\":\"child-rekey\",\"ike_id\":1,\"name\":\"net\",\"old_id\":%d,"
-				"\"new_id\":%d}\n", t, i, i + 1);
+			sb_addf(&ev,
+				"{\"t\":%.3f,\"wall\":\"x\",\"peer\":\"alice\",\"source\":\"vici\","
+				"\"kind\":\"child-rekey\",\"ike_id\":1,\"name\":\"net\",\"old_id\":"
+				"%d,"
+				"\"new_id\":%d}\n",
+				t, i, i + 1);
 	}
 	put(dir, "timeline.csv", tl.buf);
 	put(dir, "traffic.csv", tr.buf);
@@ -342,17 +361,19 @@ END_TEST
 
 struct broken {
 	const char *file, *text;
-	const char *msg;        /* err_msg() after "<dir>/" */
+	const char *msg; /* err_msg() after "<dir>/" */
 };
 
 static const struct broken broken[] = {
-	{ "timeline.csv", "t,peer,ike,ike_established,child_installed\n"
-			  "0.1,alice,1,1,1\n0.2,alice,x,1,1\n",
+	{ "timeline.csv",
+	  "t,peer,ike,ike_established,child_installed\n"
+	  "0.1,alice,1,1,1\n0.2,alice,x,1,1\n",
 	  "timeline.csv:3: ike is not a number: 'x'" },
 	{ "timeline.csv", "t,peer,ike,ike_established,child_installed\n0.1,alice,1,1\n",
 	  "timeline.csv:2: expected 5 fields like the header, found 4" },
-	{ "timeline.csv", "t,peer,ike,ike_established,child_installed\n"
-			  "0.1,alice,1,1,1\n\n0.3,\"alice,1,1,1\n",
+	{ "timeline.csv",
+	  "t,peer,ike,ike_established,child_installed\n"
+	  "0.1,alice,1,1,1\n\n0.3,\"alice,1,1,1\n",
 	  "timeline.csv:4: unterminated quote" },
 	{ "timeline.csv", "t,peer,ike,child_installed\n0.1,alice,1,1\n",
 	  "timeline.csv:1: no column 'ike_established' in the header" },
@@ -361,11 +382,13 @@ static const struct broken broken[] = {
 	{ "timeline.csv", "", "timeline.csv has no samples" },
 	{ "timeline.csv", "t,peer,ike,ike_established,child_installed\n0.1,,1,1,1\n",
 	  "timeline.csv:2: empty peer" },
-	{ "traffic.csv", "t,dir,tx,rx,lost,dup,reorder\n0.0,a>b,10,10,0,0,0\n"
-			 "0.1,a>b,10,9,1,0,0\n0.2,a>b,10,9,one,0,0\n",
+	{ "traffic.csv",
+	  "t,dir,tx,rx,lost,dup,reorder\n0.0,a>b,10,10,0,0,0\n"
+	  "0.1,a>b,10,9,1,0,0\n0.2,a>b,10,9,one,0,0\n",
 	  "traffic.csv:4: lost is not a number: 'one'" },
-	{ "events.jsonl", "{\"t\":0.1,\"peer\":\"alice\",\"source\":\"lab\",\"kind\":\"x\"}\n"
-			  "{\"t\":0.2,\"peer\":\"alice\",\"source\":\"kernel\",\n",
+	{ "events.jsonl",
+	  "{\"t\":0.1,\"peer\":\"alice\",\"source\":\"lab\",\"kind\":\"x\"}\n"
+	  "{\"t\":0.2,\"peer\":\"alice\",\"source\":\"kernel\",\n",
 	  "events.jsonl:2: " },
 	{ "events.jsonl", "{\"t\":\"soon\",\"peer\":null,\"source\":\"lab\",\"kind\":\"x\"}\n",
 	  "events.jsonl:1: not an event: needs a number t, strings source and kind, "
@@ -406,7 +429,7 @@ START_TEST(missing_dir)
 {
 	ck_assert_int_eq(plot_run("/nonexistent/ikelab-run"), -1);
 	ck_assert_str_eq(err_msg(), "run directory /nonexistent/ikelab-run: "
-		"No such file or directory");
+				    "No such file or directory");
 }
 END_TEST
 
@@ -428,10 +451,10 @@ END_TEST
 /* What gnuplot prints for an error in a script: the line, a pointer to
  * the spot, and where. */
 static const char fake_gnuplot[] = "#!/bin/sh\n"
-	"echo '         plot boom' >&2\n"
-	"echo '              ^' >&2\n"
-	"echo \"\\\"$2\\\" line 42: undefined variable: boom\" >&2\n"
-	"exit 1\n";
+				   "echo '         plot boom' >&2\n"
+				   "echo '              ^' >&2\n"
+				   "echo \"\\\"$2\\\" line 42: undefined variable: boom\" >&2\n"
+				   "exit 1\n";
 
 /* A gnuplot that fails: its complaint is the error, and no picture from
  * an earlier run is left behind to be mistaken for this one. */
@@ -446,9 +469,11 @@ START_TEST(gnuplot_fails)
 	ck_assert_int_eq(plot_run(dir), -1);
 	path_restore(saved);
 	want = xasprintf("gnuplot failed on %s/timeline.gp: plot boom; "
-			 "\"timeline.gp\" line 42: undefined variable: boom", dir);
+			 "\"timeline.gp\" line 42: undefined variable: boom",
+			 dir);
 	ck_assert_str_eq(err_msg(), want);
-	ck_assert(!exists_in(dir, "timeline.png"));
+	ck_assert (!exists_in(dir, "timeline.png"))
+		;
 	free(want);
 	free(fake);
 	cleanup(bin);

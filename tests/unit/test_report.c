@@ -17,8 +17,7 @@
 
 #define FIX "tests/unit/report/"
 
-#define ck_assert_has(hay, needle) \
-	ck_assert_msg(strstr((hay), (needle)), "missing: %s", (needle))
+#define ck_assert_has(hay, needle) ck_assert_msg(strstr((hay), (needle)), "missing: %s", (needle))
 #define ck_assert_lacks(hay, needle) \
 	ck_assert_msg(!strstr((hay), (needle)), "present: %s", (needle))
 
@@ -124,26 +123,32 @@ START_TEST(junit_counts)
 	char *d = nightly_dir(), *x = junit_of(d, j), *s;
 
 	ck_assert_has(x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-	ck_assert_has(x, "<testsuites name=\"ikelab nightly\" tests=\"17\" failures=\"4\" errors=\"1\""
+	ck_assert_has(x,
+		      "<testsuites name=\"ikelab nightly\" tests=\"17\" failures=\"4\" errors=\"1\""
 		      " time=\"250.000\">");
 	ck_assert_int_eq(count(x, "<testsuite "), 5);
 	ck_assert_int_eq(count(x, "<testcase "), 17);
 	ck_assert_int_eq(count(x, "<failure "), 4);
 	ck_assert_int_eq(count(x, "<error "), 1);
-	ck_assert_has(x, "<testsuite name=\"uniqueness-race\" tests=\"3\" failures=\"0\" errors=\"0\""
+	ck_assert_has(x,
+		      "<testsuite name=\"uniqueness-race\" tests=\"3\" failures=\"0\" errors=\"0\""
 		      " skipped=\"0\" time=\"36.400\" timestamp=\"2026-11-26T19:35:00Z\""
 		      " hostname=\"lab-runner-3\">");
 	ck_assert_has(x, "<testsuite name=\"rekey-collision-control\" tests=\"3\" failures=\"2\""
-		      " errors=\"1\" skipped=\"0\"");
-	ck_assert_has(x, "<testsuite name=\"reauth-mbb-loss\" tests=\"5\" failures=\"2\" errors=\"0\"");
-	ck_assert_has(x, "<testcase classname=\"ikelab.uniqueness-race\" name=\"seed-2\" time=\"12.400\">");
+			 " errors=\"1\" skipped=\"0\"");
+	ck_assert_has(
+		x, "<testsuite name=\"reauth-mbb-loss\" tests=\"5\" failures=\"2\" errors=\"0\"");
+	ck_assert_has(
+		x,
+		"<testcase classname=\"ikelab.uniqueness-race\" name=\"seed-2\" time=\"12.400\">");
 	s = section(x, "<testsuite name=\"rekey-collision-control\"", "<testcase");
 	ck_assert_has(s, "<property name=\"expect\" value=\"clean\"/>");
 	ck_assert_has(s, "<property name=\"rate\" value=\"0\"/>");
 	ck_assert_has(s, "<property name=\"charon_version\" value=\"5.9.8\"/>");
 	ck_assert_has(s, "<property name=\"status\" value=\"fail\"/>");
 	ck_assert_has(s, "<property name=\"change\" value=\"new-failure\"/>");
-	ck_assert_has(s, "<property name=\"file\" value=\"/work/main/scenarios/rekey-collision-control.yaml\"/>");
+	ck_assert_has(s, "<property name=\"file\" "
+			 "value=\"/work/main/scenarios/rekey-collision-control.yaml\"/>");
 	ck_assert_has(x, "</testsuites>\n");
 	free(s);
 	free(x);
@@ -156,17 +161,23 @@ START_TEST(junit_failure_message_and_report)
 	json_t *j = load(FIX "nightly/summary.json");
 	char *d = nightly_dir(), *x = junit_of(d, j), *root = realpath(d, NULL), *want, *s;
 
-	want = xasprintf("<failure message=\"max_child_per_ts: 2 &gt; 1 at t=5.1 s, max_lost_packets: 31 &gt;"
-			 " 10 at t=5.2 s; run directory: %s/rekey-collision-control/seed-1\" type=\"expectation\">"
-			 "scenario rekey-collision-control, seed 1: fail (every expectation must hold)\n", root);
+	want = xasprintf(
+		"<failure message=\"max_child_per_ts: 2 &gt; 1 at t=5.1 s, max_lost_packets: 31 "
+		"&gt;"
+		" 10 at t=5.2 s; run directory: %s/rekey-collision-control/seed-1\" "
+		"type=\"expectation\">"
+		"scenario rekey-collision-control, seed 1: fail (every expectation must hold)\n",
+		root);
 	ck_assert_has(x, want);
 	/* report.txt's "<=" arrives escaped. */
 	s = section(x, want, "</failure>");
 	ck_assert_has(s, "max_lost_packets           &lt;= 10     VIOLATED");
 	free(s);
 	free(want);
-	want = xasprintf("<failure message=\"not reproduced: every expectation held; run directory: "
-			 "%s/reauth-mbb-loss/seed-2\" type=\"expectation\">", root);
+	want = xasprintf(
+		"<failure message=\"not reproduced: every expectation held; run directory: "
+		"%s/reauth-mbb-loss/seed-2\" type=\"expectation\">",
+		root);
 	ck_assert_has(x, want);
 	free(want);
 	free(root);
@@ -182,9 +193,10 @@ START_TEST(junit_lab_error)
 
 	s = section(x, "name=\"seed-3\" time=\"3.200\">", "</testcase>");
 	/* No report.txt in that run: the message and the directory instead. */
-	ck_assert_has(s, "<error message=\"charon of bob (pid 812) did not answer on VICI within 5 s\""
-		      " type=\"lab-error\">charon of bob (pid 812) did not answer on VICI within 5 s\n"
-		      "run directory: ");
+	ck_assert_has(
+		s, "<error message=\"charon of bob (pid 812) did not answer on VICI within 5 s\""
+		   " type=\"lab-error\">charon of bob (pid 812) did not answer on VICI within 5 s\n"
+		   "run directory: ");
 	ck_assert_has(s, "/rekey-collision-control/seed-3\n</error>");
 	ck_assert_lacks(s, "<failure");
 	free(s);
@@ -202,8 +214,10 @@ START_TEST(junit_reproduced_is_not_a_failure)
 	ck_assert_lacks(s, "<failure");
 	ck_assert_lacks(s, "<error");
 	ck_assert_int_eq(count(s, "<system-out>"), 3);
-	ck_assert_has(s, "<system-out>reproduced: max_ike_per_peer: 3 &gt; 1 at t=1.8 s, max_child_per_ts:"
-		      " 2 &gt; 1 at t=1.8 s (the bug showed, as expected)\nrun directory: ");
+	ck_assert_has(
+		s,
+		"<system-out>reproduced: max_ike_per_peer: 3 &gt; 1 at t=1.8 s, max_child_per_ts:"
+		" 2 &gt; 1 at t=1.8 s (the bug showed, as expected)\nrun directory: ");
 	free(s);
 	/* ...while a control that held is a plain pass. */
 	s = section(x, "<testsuite name=\"hard-expire-acquire-control\"", "</testsuite>");
@@ -222,7 +236,8 @@ START_TEST(junit_long_report_is_cut)
 	struct strbuf big = { 0 };
 
 	while (big.len < 200 * 1024)
-		sb_addf(&big, "       -0.%03zu s  alice  vici   ike-updown     up=true\n", big.len % 1000);
+		sb_addf(&big, "       -0.%03zu s  alice  vici   ike-updown     up=true\n",
+			big.len % 1000);
 	put(d, "rekey-collision-control/seed-2/report.txt", big.buf);
 	x = junit_of(d, j);
 	s = section(x, "name=\"seed-2\" time=\"15.000\">", "</failure>");
@@ -245,19 +260,28 @@ START_TEST(junit_hostile)
 	ck_assert_lacks(x, "<script");
 	ck_assert_lacks(x, "<img");
 	ck_assert_lacks(x, "]]>");
-	ck_assert_has(x, "<testsuite name=\"&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;co&#39;\"");
+	ck_assert_has(x, "<testsuite name=\"&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; "
+			 "&amp; &#39;co&#39;\"");
 	ck_assert_has(x, "hostname=\"&lt;host&gt;&amp;&quot;&#39;\"");
-	ck_assert_has(x, "classname=\"ikelab.&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;co&#39;\"");
+	ck_assert_has(x, "classname=\"ikelab.&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; "
+			 "&amp; &#39;co&#39;\"");
 	/* Forbidden characters become U+FFFD; TAB and LF survive in attributes as references. */
-	ck_assert_has(x, "value=\"tab&#9;here, newline&#10;there, bell\xef\xbf\xbd, del\xef\xbf\xbd,"
+	ck_assert_has(x,
+		      "value=\"tab&#9;here, newline&#10;there, bell\xef\xbf\xbd, del\xef\xbf\xbd,"
 		      " c1\xef\xbf\xbd, nonchar\xef\xbf\xbd, cdata ]]&gt; end\"");
-	ck_assert_has(x, "<failure message=\"max_&lt;ike&gt;&amp;&quot;per&quot;&#39;peer&#39;: 2 &gt; 1");
-	ck_assert_has(x, "/evil/&quot;&gt;&lt;img src=x onerror=alert(1)&gt; seed-1\" type=\"expectation\">");
-	ck_assert_has(x, "<error message=\"broke: &lt;error&gt; &amp; &quot;quotes&quot; ]]&gt;"
-		      " \xef\xbf\xbd\xef\xbf\xbd&#13;&#10;second line\" type=\"lab-error\">broke: &lt;error&gt;"
-		      " &amp; &quot;quotes&quot; ]]&gt; \xef\xbf\xbd\xef\xbf\xbd&#13;\nsecond line\n");
+	ck_assert_has(
+		x,
+		"<failure message=\"max_&lt;ike&gt;&amp;&quot;per&quot;&#39;peer&#39;: 2 &gt; 1");
+	ck_assert_has(x, "/evil/&quot;&gt;&lt;img src=x onerror=alert(1)&gt; seed-1\" "
+			 "type=\"expectation\">");
+	ck_assert_has(
+		x, "<error message=\"broke: &lt;error&gt; &amp; &quot;quotes&quot; ]]&gt;"
+		   " \xef\xbf\xbd\xef\xbf\xbd&#13;&#10;second line\" type=\"lab-error\">broke: "
+		   "&lt;error&gt;"
+		   " &amp; &quot;quotes&quot; ]]&gt; \xef\xbf\xbd\xef\xbf\xbd&#13;\nsecond line\n");
 	/* A result nobody knows is an error, not a silent pass. */
-	ck_assert_has(x, "<error message=\"unknown result &#39;&lt;weird&gt;&#39;\" type=\"lab-error\">");
+	ck_assert_has(
+		x, "<error message=\"unknown result &#39;&lt;weird&gt;&#39;\" type=\"lab-error\">");
 	ck_assert_has(x, "tests=\"3\" failures=\"1\" errors=\"2\"");
 	free(x);
 	done(d, j);
@@ -269,7 +293,9 @@ START_TEST(bad_utf8)
 {
 	json_t *j = load(FIX "minimal.json");
 	json_t *sc = json_array_get(json_object_get(j, "scenarios"), 0);
-	static const char bad[] = "a\xc3(b\xed\xa0\x80" "c\xf4\x90\x80\x80" "d\xc0\xafz\xe2\x82";
+	static const char bad[] = "a\xc3(b\xed\xa0\x80"
+				  "c\xf4\x90\x80\x80"
+				  "d\xc0\xafz\xe2\x82";
 	char *d = tmp_dir(), *x, *h;
 
 	json_object_set_new(sc, "description", json_stringn_nocheck(bad, sizeof(bad) - 1));
@@ -296,15 +322,16 @@ START_TEST(html_every_scenario_and_seed)
 
 	put(d, "uniqueness-race/seed-2/timeline.png", "png");
 	h = html_of(d, j);
-	json_array_foreach(json_object_get(j, "scenarios"), i, sc) {
+	json_array_foreach (json_object_get(j, "scenarios"), i, sc) {
 		char *name = xasprintf(">%s</div>", json_string_value(json_object_get(sc, "name")));
 
 		ck_assert_has(h, name);
 		free(name);
-		json_array_foreach(json_object_get(sc, "seeds"), k, run) {
+		json_array_foreach (json_object_get(sc, "seeds"), k, run) {
 			const char *dir = json_string_value(json_object_get(run, "dir"));
-			char *a = xasprintf("<a class=\"seed\" href=\"%s/\">seed-%lld</a>", dir,
-					    (long long)json_integer_value(json_object_get(run, "seed")));
+			char *a = xasprintf(
+				"<a class=\"seed\" href=\"%s/\">seed-%lld</a>", dir,
+				(long long)json_integer_value(json_object_get(run, "seed")));
 			char *ev = xasprintf("<a href=\"%s/events.jsonl\">events</a>", dir);
 			char *sum = xasprintf("<a href=\"%s/summary.json\">summary</a>", dir);
 
@@ -349,7 +376,8 @@ START_TEST(html_header_and_order)
 	ck_assert_has(h, "<div class=\"rate fail\" title=\"runs as expected\">0/3</div>");
 	ck_assert_has(h, "<div class=\"rate flaky\" title=\"runs as expected\">3/5</div>");
 	ck_assert_has(h, "<div class=\"rate pass\" title=\"runs as expected\">3/3</div>");
-	ck_assert_has(h, "<span class=\"badge b-new-failure\" title=\"against the baseline\">new failure</span>");
+	ck_assert_has(h, "<span class=\"badge b-new-failure\" title=\"against the baseline\">new "
+			 "failure</span>");
 	ck_assert_has(h, "2 reruns");
 	ck_assert_has(h, "lab error: charon of bob (pid 812)");
 	fail = strstr(h, ">rekey-collision-control</div>");
@@ -378,13 +406,17 @@ START_TEST(html_hostile)
 	ck_assert_lacks(h, "<b>");
 	ck_assert_lacks(h, "href=\"javascript:");
 	ck_assert_lacks(h, "src=\"javascript:");
-	ck_assert_has(h, ">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;co&#39;</div>");
+	ck_assert_has(
+		h, ">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;co&#39;</div>");
 	ck_assert_has(h, "<title>ikelab nightly 0/1: 2026-11-26T19:35:00Z</title>");
 	ck_assert_has(h, "5.9.8&lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt;");
 	ck_assert_has(h, "href=\"javascript%3Aalert%281%29\"><img class=\"thumb\"");
-	ck_assert_has(h, "href=\"evil/%22%3E%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E%20seed-1/\"");
+	ck_assert_has(h,
+		      "href=\"evil/%22%3E%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E%20seed-1/\"");
 	ck_assert_has(h, "href=\"/tmp/%22%3E%3Cscript%3Ealert%282%29%3C/script%3E/summary.json\"");
-	ck_assert_has(h, "<span class=\"badge b-other\" title=\"against the baseline\">&lt;new&gt;</span>");
+	ck_assert_has(
+		h,
+		"<span class=\"badge b-other\" title=\"against the baseline\">&lt;new&gt;</span>");
 	ck_assert_has(h, "<span class=\"res\">&lt;weird&gt;</span>");
 	ck_assert_has(h, "title=\"/s/\xef\xbf\xbd[31mred.yaml\"");
 	free(h);
@@ -397,19 +429,23 @@ START_TEST(optional_fields_missing)
 	json_t *j = load(FIX "minimal.json");
 	char *d = tmp_dir(), *x = junit_of(d, j), *h = html_of(d, j);
 
-	ck_assert_has(x, "<testsuites name=\"ikelab nightly\" tests=\"2\" failures=\"0\" errors=\"1\""
+	ck_assert_has(x,
+		      "<testsuites name=\"ikelab nightly\" tests=\"2\" failures=\"0\" errors=\"1\""
 		      " time=\"2.000\">");
 	ck_assert_has(x, "<testsuite name=\"empty\" tests=\"0\" failures=\"0\" errors=\"0\"");
 	ck_assert_lacks(x, "name=\"rate\" value=\"\"");
 	/* A run with nothing but its seed: a lab error, without a directory. */
 	ck_assert_has(x, "<testcase classname=\"ikelab.nodir\" name=\"seed-7\" time=\"0.000\">\n"
-		      "      <error message=\"no result recorded\" type=\"lab-error\">no result recorded\n"
-		      "run directory: none recorded\n</error>");
-	ck_assert_has(x, "<property name=\"expect\" value=\"clean\"/>\n      <property name=\"charon_version\""
-		      " value=\"6.0.0\"/>\n      <property name=\"status\" value=\"fail\"/>");
+			 "      <error message=\"no result recorded\" type=\"lab-error\">no result "
+			 "recorded\n"
+			 "run directory: none recorded\n</error>");
+	ck_assert_has(x, "<property name=\"expect\" value=\"clean\"/>\n      <property "
+			 "name=\"charon_version\""
+			 " value=\"6.0.0\"/>\n      <property name=\"status\" value=\"fail\"/>");
 	ck_assert_has(h, "<p class=\"verdict bad\">1 of 3 scenarios met their expectation");
-	ck_assert_has(h, "<li class=\"r-lab-error\"><span class=\"dot\"></span><span class=\"seed\">seed-7</span>"
-		      "<span class=\"res\">no result</span><div class=\"why\"");
+	ck_assert_has(h, "<li class=\"r-lab-error\"><span class=\"dot\"></span><span "
+			 "class=\"seed\">seed-7</span>"
+			 "<span class=\"res\">no result</span><div class=\"why\"");
 	ck_assert_has(h, "none <small>(every scenario counts as new)</small>");
 	ck_assert_has(h, "<div class=\"noplot\">no plot</div>");
 	ck_assert_has(h, "<span class=\"none\">no duplicate</span>");
@@ -440,7 +476,8 @@ START_TEST(errors_name_the_file)
 	ck_assert_has(err_msg(), "/junit.xml: the nightly summary has no \"scenarios\" array");
 	ck_assert_int_eq(report_html(empty, d), -1);
 	ck_assert_has(err_msg(), "/index.html: the nightly summary has no \"scenarios\" array");
-	ck_assert(!path_exists(missing));
+	ck_assert (!path_exists(missing))
+		;
 	json_decref(empty);
 	free(missing);
 	done(d, j);

@@ -19,7 +19,8 @@
 #include "base/util.h"
 
 #define FIX "tests/unit/scenarios/"
-#define MS_SHAPE "(milliseconds with ms, seconds, or a number with s, m, " \
+#define MS_SHAPE                                                  \
+	"(milliseconds with ms, seconds, or a number with s, m, " \
 	"h or d: 500ms, 90, 10s, 5m, 1h)"
 
 static struct scenario *load_ok(const char *file)
@@ -44,7 +45,8 @@ START_TEST(test_full)
 	ck_assert_str_eq(s->description, "every key the scenario format has");
 	ck_assert_str_eq(s->cites, "strongSwan issue 2446");
 	ck_assert_str_eq(s->expect, "reproduces");
-	ck_assert(s->reproduces);
+	ck_assert (s->reproduces)
+		;
 	ck_assert_str_eq(s->path, FIX "full.yaml");
 	ck_assert_str_eq(s->topology_path, topo);
 	ck_assert_str_eq(s->topo->name, "two-peer-router");
@@ -65,7 +67,8 @@ START_TEST(test_full)
 	ck_assert_str_eq(f->name, "slow-ccsa");
 	ck_assert_str_eq(f->router, "wan");
 	ck_assert_str_eq(f->exchange, "CREATE_CHILD_SA");
-	ck_assert(*f->response);
+	ck_assert (*f->response)
+		;
 	ck_assert_str_eq(f->from, "bob");
 	ck_assert_uint_eq(*f->message_id, 2);
 	ck_assert_uint_eq(*f->nth, 1);
@@ -87,15 +90,18 @@ START_TEST(test_full)
 	ck_assert_str_eq(e->order, "bob-first");
 	ck_assert_uint_eq(*s->schedule[1].jitter, 500);
 	ck_assert_uint_eq(*s->schedule[3].packets, 10);
-	ck_assert(!*s->schedule[4].hard);
-	ck_assert(*s->schedule[6].reauth);
+	ck_assert (!*s->schedule[4].hard)
+		;
+	ck_assert (*s->schedule[6].reauth)
+		;
 	e = &s->schedule[7];
 	ck_assert_str_eq(e->dev, "eth1");
 	ck_assert_uint_eq(*e->delay_ms, 50);
 	ck_assert_uint_eq(*e->jitter_ms, 10);
 	ck_assert_str_eq(e->loss_pct, "0.5");
 	ck_assert_str_eq(s->schedule[8].name, "deletes");
-	ck_assert(*s->schedule[9].clear);
+	ck_assert (*s->schedule[9].clear)
+		;
 	ck_assert_str_eq(s->schedule[10].signal, "STOP");
 	ck_assert_ptr_null(s->schedule[15].signal);
 	/* A hold without until is released by the rule's name. */
@@ -106,7 +112,8 @@ START_TEST(test_full)
 	ck_assert_str_eq(s->expectations->max_ike_growth_per_hour, "0");
 	ck_assert_str_eq(s->expectations->max_child_growth_per_hour, "0.5");
 	ck_assert_uint_eq(*s->expectations->max_lost_per_event, 10);
-	ck_assert(*s->expectations->no_crash);
+	ck_assert (*s->expectations->no_crash)
+		;
 	free(topo);
 	scenario_free(s);
 }
@@ -119,7 +126,8 @@ START_TEST(test_defaults)
 	char *json;
 
 	ck_assert_ptr_null(s->expect);
-	ck_assert(!s->reproduces);
+	ck_assert (!s->reproduces)
+		;
 	ck_assert_uint_eq(*s->seed, 1);
 	ck_assert_double_eq(s->rate_hz, 10);
 	ck_assert_double_eq(s->grace_s, 2);
@@ -132,8 +140,8 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(p.n, 0);
 	json = sc_plan_json(s, &p);
 	ck_assert_str_eq(json, "{\n  \"scenario\": \"minimal\",\n"
-	    "  \"seed\": 1,\n  \"duration_ms\": 300000,\n"
-	    "  \"steps\": []\n}");
+			       "  \"seed\": 1,\n  \"duration_ms\": 300000,\n"
+			       "  \"steps\": []\n}");
 	free(json);
 	sc_plan_free(&p);
 	scenario_free(s);
@@ -153,7 +161,8 @@ START_TEST(test_profiles)
 	ck_assert_str_eq(bob->path, FIX "../../../peers/reauth-mbb.yaml");
 	ck_assert_str_eq(bob->ike->reauth_time, "30s");
 	ck_assert_str_eq(bob->ike->unique, "never");
-	ck_assert(*bob->settings->make_before_break);
+	ck_assert (*bob->settings->make_before_break)
+		;
 	ck_assert_uint_eq(*bob->settings->send_delay, 500);
 	ck_assert_uint_eq(bob->plugins_count, 10);
 	ck_assert_str_eq(bob->plugins[9], "vici");
@@ -185,148 +194,145 @@ END_TEST
 /* Bad scenarios */
 
 struct bad {
-	const char *file;       /* under FIX */
-	const char *msg;        /* err_msg() after the file name and ':' */
+	const char *file; /* under FIX */
+	const char *msg;  /* err_msg() after the file name and ':' */
 };
 
 static const struct bad bad[] = {
 	{ "name-bad.yaml", "1:7: name: 'my scenario' is not a scenario name "
-	    "(letters, digits, '-' and '_', at most 64)" },
+			   "(letters, digits, '-' and '_', at most 64)" },
 	{ "expect-bad.yaml", "5:9: expect: "
-	    "'maybe' is not one of: clean, reproduces" },
-	{ "duration-bad.yaml", "4:11: duration: '10x' is not a duration "
-	    MS_SHAPE },
+			     "'maybe' is not one of: clean, reproduces" },
+	{ "duration-bad.yaml", "4:11: duration: '10x' is not a duration " MS_SHAPE },
 	{ "duration-zero.yaml", "4:11: duration: "
-	    "a run needs a duration above 0" },
+				"a run needs a duration above 0" },
 	{ "duration-long.yaml", "4:11: duration: "
-	    "'50d' is too long a duration (at most 4294967295 ms)" },
+				"'50d' is too long a duration (at most 4294967295 ms)" },
 	{ "duration-missing.yaml", "1:1: missing required key 'duration'" },
 	{ "grace-bad.yaml", "5:8: grace: '1.5s' is not a duration " MS_SHAPE },
 	{ "rate-bad.yaml", "5:14: sample_rate: '200' is not a sample rate in "
-	    "Hz above 0 and at most 100 (like 10 or 2.5)" },
+			   "Hz above 0 and at most 100 (like 10 or 2.5)" },
 	{ "seed-bad.yaml", "5:7: seed: "
-	    "-1 is out of range (0..9223372036854775807)" },
+			   "-1 is out of range (0..9223372036854775807)" },
 
 	{ "topology-missing.yaml", "2:11: topology: "
-	    "open " FIX "nosuch.yaml: No such file or directory" },
-	{ "topology-bad.yaml", "2:11: topology: "
-	    FIX "../yaml/topo-link-no-node.yaml:14:15: "
-	    "links[0].endpoints[1].node: no node named 'carol'" },
-	{ "profile-bad.yaml", "3:10: profile: "
-	    FIX "../yaml/peer-unique.yaml:3:11: ike.unique: "
-	    "'maybe' is not one of: no, never, replace, keep" },
+				   "open " FIX "nosuch.yaml: No such file or directory" },
+	{ "topology-bad.yaml", "2:11: topology: " FIX "../yaml/topo-link-no-node.yaml:14:15: "
+			       "links[0].endpoints[1].node: no node named 'carol'" },
+	{ "profile-bad.yaml", "3:10: profile: " FIX "../yaml/peer-unique.yaml:3:11: ike.unique: "
+			      "'maybe' is not one of: no, never, replace, keep" },
 
 	{ "peer-unknown.yaml", "6:11: peers[0].name: 'carol' is not a peer "
-	    "of topology two-peer-router (alice or bob)" },
+			       "of topology two-peer-router (alice or bob)" },
 	{ "peer-dup.yaml", "7:11: peers[1].name: "
-	    "duplicate peer 'bob' (first at line 6)" },
+			   "duplicate peer 'bob' (first at line 6)" },
 	{ "set-bad.yaml", "9:17: peers[0].set.ike.unique: "
-	    "'maybe' is not one of: no, never, replace, keep" },
+			  "'maybe' is not one of: no, never, replace, keep" },
 	{ "set-type.yaml", "9:21: peers[0].set.settings.send_delay: "
-	    "'5x' is not a decimal integer" },
+			   "'5x' is not a decimal integer" },
 	{ "set-base.yaml", "8:13: peers[0].set.base: set: takes settings, "
-	    "not a base profile (use the peer's profile: for another file)" },
+			   "not a base profile (use the peer's profile: for another file)" },
 	{ "peer-profile-bad.yaml", "7:14: peers[0].profile: "
-	    "open " FIX "nosuch.yaml: No such file or directory" },
+				   "open " FIX "nosuch.yaml: No such file or directory" },
 
 	{ "traffic-pps.yaml", "6:8: traffic.pps: pps must be at least 1" },
 	{ "traffic-start.yaml", "7:10: traffic.start: 20000 ms is not "
-	    "before the end of the run (duration 20000 ms)" },
+				"before the end of the run (duration 20000 ms)" },
 	{ "growth-bad.yaml", "6:28: expectations.max_ike_growth_per_hour: "
-	    "'fast' is not a decimal number (like 4 or 0.5)" },
+			     "'fast' is not a decimal number (like 4 or 0.5)" },
 
 	{ "fault-no-router.yaml", "7:13: faults[0].router: "
-	    "topology two-peer has no router named 'wan'" },
+				  "topology two-peer has no router named 'wan'" },
 	{ "fault-peer-router.yaml", "7:13: faults[0].router: "
-	    "'alice' is a peer in topology two-peer-router, not a router" },
+				    "'alice' is a peer in topology two-peer-router, not a router" },
 	{ "fault-exchange.yaml", "8:15: faults[0].exchange: 'IKE_INIT' is "
-	    "not one of: IKE_SA_INIT, IKE_AUTH, CREATE_CHILD_SA, "
-	    "INFORMATIONAL, any" },
+				 "not one of: IKE_SA_INIT, IKE_AUTH, CREATE_CHILD_SA, "
+				 "INFORMATIONAL, any" },
 	{ "fault-from.yaml", "8:11: faults[0].from: 'carol' is not a peer "
-	    "of topology two-peer-router (alice or bob)" },
+			     "of topology two-peer-router (alice or bob)" },
 	{ "fault-action.yaml", "8:13: faults[0].action: "
-	    "'corrupt' is not one of: delay, drop, duplicate, hold" },
+			       "'corrupt' is not one of: delay, drop, duplicate, hold" },
 	{ "fault-delay-missing.yaml", "6:5: faults[0]: "
-	    "action delay needs delay_ms" },
+				      "action delay needs delay_ms" },
 	{ "fault-delay-extra.yaml", "9:15: faults[0].delay_ms: "
-	    "delay_ms applies only to action delay" },
+				    "delay_ms applies only to action delay" },
 	{ "fault-until-extra.yaml", "9:12: faults[0].until: "
-	    "until applies only to action hold" },
+				    "until applies only to action hold" },
 	{ "fault-dup.yaml", "9:11: faults[1].name: "
-	    "duplicate fault name 'slow' (first at line 6)" },
+			    "duplicate fault name 'slow' (first at line 6)" },
 	{ "fault-nth.yaml", "8:10: faults[0].nth: nth counts from 1" },
 	{ "hold-unreleased.yaml", "9:12: faults[0].until: no release in the "
-	    "schedule names 'deletes' (leave until out to hold until the end "
-	    "of the run)" },
+				  "schedule names 'deletes' (leave until out to hold until the end "
+				  "of the run)" },
 	{ "release-unknown.yaml", "13:11: schedule[0].name: "
-	    "no fault rule holds until 'delete'" },
+				  "no fault rule holds until 'delete'" },
 	/* A hold with until is released by that name, not the rule's. */
 	{ "release-rule-name.yaml", "13:11: schedule[0].name: "
-	    "no fault rule holds until 'keep'" },
+				    "no fault rule holds until 'keep'" },
 
 	{ "action-unknown.yaml", "7:13: schedule[0].action: 'rekey-all' is "
-	    "not one of: initiate, terminate, rekey, install, uninstall, "
-	    "traffic, expire, delete-sa, netem, release, kill, restart" },
+				 "not one of: initiate, terminate, rekey, install, uninstall, "
+				 "traffic, expire, delete-sa, netem, release, kill, restart" },
 	{ "action-key.yaml", "9:9: schedule[0].sa: action initiate does not "
-	    "take sa (it takes: peer, skew_us, order, child, ike)" },
+			     "take sa (it takes: peer, skew_us, order, child, ike)" },
 	{ "entry-unknown.yaml", "9:5: schedule[0]: unknown key 'sig' "
-	    "(allowed: at, jitter, action, peer, skew_us, order, child, ike, "
-	    "reauth, sa, hard, op, pps, packets, node, dev, delay_ms, "
-	    "jitter_ms, loss_pct, clear, name, signal)" },
+				"(allowed: at, jitter, action, peer, skew_us, order, child, ike, "
+				"reauth, sa, hard, op, pps, packets, node, dev, delay_ms, "
+				"jitter_ms, loss_pct, clear, name, signal)" },
 	{ "expire-needs.yaml", "6:5: schedule[0]: action expire needs sa" },
 	{ "release-needs.yaml", "6:5: schedule[0]: "
-	    "action release needs name" },
+				"action release needs name" },
 	{ "netem-needs.yaml", "6:5: schedule[0]: action netem needs node" },
 	{ "traffic-needs-pps.yaml", "6:5: schedule[0]: "
-	    "traffic start needs pps" },
+				    "traffic start needs pps" },
 	{ "traffic-pps-stop.yaml", "10:10: schedule[0].pps: "
-	    "pps applies only to op start" },
+				   "pps applies only to op start" },
 	{ "packets-start.yaml", "11:14: schedule[0].packets: "
-	    "packets applies only to op burst" },
+				"packets applies only to op burst" },
 	{ "peer-bad.yaml", "8:11: schedule[0].peer: 'carol' is not a peer "
-	    "of topology two-peer-router (alice, bob or both)" },
+			   "of topology two-peer-router (alice, bob or both)" },
 	{ "skew-not-both.yaml", "9:14: schedule[0].skew_us: "
-	    "skew_us applies only with peer: both" },
+				"skew_us applies only with peer: both" },
 	{ "order-bad.yaml", "9:12: schedule[0].order: "
-	    "'carol-first' is not one of: alice-first, bob-first, random" },
+			    "'carol-first' is not one of: alice-first, bob-first, random" },
 	{ "order-names-bad.yaml", "9:12: schedule[0].order: 'carol-first' "
-	    "is not one of: gw1-first, gw2-first, alice-first, bob-first, "
-	    "random" },
+				  "is not one of: gw1-first, gw2-first, alice-first, bob-first, "
+				  "random" },
 	{ "sa-bad.yaml", "9:9: schedule[0].sa: "
-	    "'both' is not one of: in, out" },
+			 "'both' is not one of: in, out" },
 	{ "op-bad.yaml", "9:9: schedule[0].op: "
-	    "'pause' is not one of: start, stop, burst" },
+			 "'pause' is not one of: start, stop, burst" },
 	{ "signal-bad.yaml", "9:13: schedule[0].signal: "
-	    "'HUP' is not one of: KILL, TERM, SEGV, ABRT, STOP, CONT" },
+			     "'HUP' is not one of: KILL, TERM, SEGV, ABRT, STOP, CONT" },
 	{ "netem-node.yaml", "8:11: schedule[0].node: "
-	    "topology two-peer-router has no node named 'carol'" },
+			     "topology two-peer-router has no node named 'carol'" },
 	{ "netem-dev.yaml", "9:10: schedule[0].dev: node 'wan' has no "
-	    "interface 'eth2' (it has eth0..eth1, one per link in link "
-	    "order)" },
+			    "interface 'eth2' (it has eth0..eth1, one per link in link "
+			    "order)" },
 	{ "netem-dev-peer.yaml", "9:10: schedule[0].dev: node 'alice' has no "
-	    "interface 'eth1' (it has eth0, one per link in link order)" },
+				 "interface 'eth1' (it has eth0, one per link in link order)" },
 	{ "netem-loss.yaml", "9:15: schedule[0].loss_pct: "
-	    "'150' is not a percentage (a decimal from 0 to 100)" },
+			     "'150' is not a percentage (a decimal from 0 to 100)" },
 	{ "netem-empty.yaml", "6:5: schedule[0]: "
-	    "netem needs delay_ms or loss_pct (or clear: true)" },
+			      "netem needs delay_ms or loss_pct (or clear: true)" },
 	{ "netem-clear.yaml", "9:12: schedule[0].clear: clear removes the "
-	    "qdisc: it takes no delay_ms, jitter_ms or loss_pct" },
+			      "qdisc: it takes no delay_ms, jitter_ms or loss_pct" },
 	{ "netem-jitter.yaml", "10:16: schedule[0].jitter_ms: "
-	    "jitter_ms needs delay_ms (netem varies the delay)" },
+			       "jitter_ms needs delay_ms (netem varies the delay)" },
 	{ "child-name.yaml", "9:12: schedule[0].child: peer alice has no "
-	    "CHILD_SA named 'other' (its profile's is 'net')" },
+			     "CHILD_SA named 'other' (its profile's is 'net')" },
 	{ "ike-name.yaml", "14:10: schedule[0].ike: peer bob has no "
-	    "connection named 'lab' (its profile's is 'gw')" },
+			   "connection named 'lab' (its profile's is 'gw')" },
 	{ "reauth-child.yaml", "10:13: schedule[0].reauth: reauth applies to "
-	    "the IKE_SA, not to a CHILD_SA (leave out child)" },
+			       "the IKE_SA, not to a CHILD_SA (leave out child)" },
 	{ "at-beyond.yaml", "6:9: schedule[0].at: 20000 ms is not before the "
-	    "end of the run (duration 20000 ms)" },
+			    "end of the run (duration 20000 ms)" },
 	{ "jitter-beyond.yaml", "6:9: schedule[0].at: 19500 ms with jitter "
-	    "and skew can come at 20000000 us, not before the end of the run "
-	    "(duration 20000 ms)" },
+				"and skew can come at 20000000 us, not before the end of the run "
+				"(duration 20000 ms)" },
 	{ "skew-beyond.yaml", "6:9: schedule[0].at: 19999 ms with jitter "
-	    "and skew can come at 20000000 us, not before the end of the run "
-	    "(duration 20000 ms)" },
+			      "and skew can come at 20000000 us, not before the end of the run "
+			      "(duration 20000 ms)" },
 };
 
 START_TEST(test_bad)
@@ -346,7 +352,7 @@ START_TEST(test_missing_file)
 {
 	ck_assert_ptr_null(scenario_load(FIX "no-such-file.yaml"));
 	ck_assert_str_eq(err_msg(), "open " FIX "no-such-file.yaml: "
-	    "No such file or directory");
+				    "No such file or directory");
 }
 END_TEST
 
@@ -361,12 +367,12 @@ START_TEST(test_relative_paths)
 	ck_assert_int_eq(chdir("tests/unit"), 0);
 	s = load_ok("scenarios/minimal.yaml");
 	ck_assert_str_eq(s->topology_path, topo);
-	ck_assert_str_eq(s->profiles[0]->path,
-	    "scenarios/../../../peers/auto-route.yaml");
+	ck_assert_str_eq(s->profiles[0]->path, "scenarios/../../../peers/auto-route.yaml");
 	scenario_free(s);
 	ck_assert_ptr_null(scenario_load("scenarios/topology-missing.yaml"));
-	ck_assert_str_eq(err_msg(), "scenarios/topology-missing.yaml:2:11: "
-	    "topology: open scenarios/nosuch.yaml: No such file or directory");
+	ck_assert_str_eq(err_msg(),
+			 "scenarios/topology-missing.yaml:2:11: "
+			 "topology: open scenarios/nosuch.yaml: No such file or directory");
 
 	ck_assert_int_eq(chdir("/"), 0);
 	s = load_ok(full);
@@ -429,8 +435,7 @@ START_TEST(test_same_seed)
 END_TEST
 
 /* Steps of entry INDEX, in plan order. */
-static unsigned steps_of(const struct sc_plan *p, unsigned index,
-    const struct sc_step **out)
+static unsigned steps_of(const struct sc_plan *p, unsigned index, const struct sc_step **out)
 {
 	unsigned n = 0;
 
@@ -487,19 +492,18 @@ START_TEST(test_jitter_rule)
 			draws[i] = sc_rand(&state);
 		scenario_plan(s, seed, &p);
 		ck_assert_uint_eq(steps_of(&p, 1, st), 1);
-		ck_assert_uint_eq(st[0]->at_us,
-		    (1000 + draws[2] % 400) * 1000);
+		ck_assert_uint_eq(st[0]->at_us, (1000 + draws[2] % 400) * 1000);
 		ck_assert_uint_eq(steps_of(&p, 5, st), 2);
 		first = (unsigned)(draws[11] & 1);
-		ck_assert_uint_eq(st[0]->at_us,
-		    (4000 + draws[10] % 1000) * 1000);
+		ck_assert_uint_eq(st[0]->at_us, (4000 + draws[10] % 1000) * 1000);
 		ck_assert_uint_eq(st[1]->at_us, st[0]->at_us);
 		ck_assert_str_eq(st[0]->peer, first ? "bob" : "alice");
 		ck_assert_str_eq(st[1]->peer, first ? "alice" : "bob");
 		firsts[first] = true;
 		sc_plan_free(&p);
 	}
-	ck_assert(firsts[0] && firsts[1]);
+	ck_assert (firsts[0] && firsts[1])
+		;
 	scenario_free(s);
 }
 END_TEST
@@ -592,35 +596,34 @@ START_TEST(test_json)
 	char *json = plan_json(s, 7), *big = plan_json(s, UINT64_MAX);
 
 	ck_assert_str_eq(json, "{\n"
-	    "  \"scenario\": \"json\",\n"
-	    "  \"seed\": 7,\n"
-	    "  \"duration_ms\": 5000,\n"
-	    "  \"steps\": [\n"
-	    "    {\n"
-	    "      \"at_us\": 1000000,\n"
-	    "      \"index\": 1,\n"
-	    "      \"action\": \"initiate\",\n"
-	    "      \"peer\": \"bob\"\n"
-	    "    },\n"
-	    "    {\n"
-	    "      \"at_us\": 1000100,\n"
-	    "      \"index\": 1,\n"
-	    "      \"action\": \"initiate\",\n"
-	    "      \"peer\": \"alice\"\n"
-	    "    },\n"
-	    "    {\n"
-	    "      \"at_us\": 2000000,\n"
-	    "      \"index\": 0,\n"
-	    "      \"action\": \"expire\",\n"
-	    "      \"peer\": \"alice\",\n"
-	    "      \"sa\": \"out\",\n"
-	    "      \"hard\": true\n"
-	    "    }\n"
-	    "  ]\n"
-	    "}");
+			       "  \"scenario\": \"json\",\n"
+			       "  \"seed\": 7,\n"
+			       "  \"duration_ms\": 5000,\n"
+			       "  \"steps\": [\n"
+			       "    {\n"
+			       "      \"at_us\": 1000000,\n"
+			       "      \"index\": 1,\n"
+			       "      \"action\": \"initiate\",\n"
+			       "      \"peer\": \"bob\"\n"
+			       "    },\n"
+			       "    {\n"
+			       "      \"at_us\": 1000100,\n"
+			       "      \"index\": 1,\n"
+			       "      \"action\": \"initiate\",\n"
+			       "      \"peer\": \"alice\"\n"
+			       "    },\n"
+			       "    {\n"
+			       "      \"at_us\": 2000000,\n"
+			       "      \"index\": 0,\n"
+			       "      \"action\": \"expire\",\n"
+			       "      \"peer\": \"alice\",\n"
+			       "      \"sa\": \"out\",\n"
+			       "      \"hard\": true\n"
+			       "    }\n"
+			       "  ]\n"
+			       "}");
 	/* A seed beyond JSON's signed integers stays exact as a string. */
-	ck_assert_ptr_nonnull(strstr(big,
-	    "\"seed\": \"18446744073709551615\","));
+	ck_assert_ptr_nonnull(strstr(big, "\"seed\": \"18446744073709551615\","));
 	free(json);
 	free(big);
 	scenario_free(s);
@@ -634,15 +637,15 @@ START_TEST(test_json_args)
 	char *json = plan_json(s, 42);
 
 	ck_assert_ptr_nonnull(strstr(json, "\"action\": \"netem\",\n"
-	    "      \"node\": \"wan\",\n"
-	    "      \"dev\": \"eth1\",\n"
-	    "      \"delay_ms\": 50,\n"
-	    "      \"jitter_ms\": 10,\n"
-	    "      \"loss_pct\": \"0.5\"\n"));
+					   "      \"node\": \"wan\",\n"
+					   "      \"dev\": \"eth1\",\n"
+					   "      \"delay_ms\": 50,\n"
+					   "      \"jitter_ms\": 10,\n"
+					   "      \"loss_pct\": \"0.5\"\n"));
 	ck_assert_ptr_nonnull(strstr(json, "\"action\": \"release\",\n"
-	    "      \"name\": \"deletes\"\n"));
+					   "      \"name\": \"deletes\"\n"));
 	ck_assert_ptr_nonnull(strstr(json, "\"op\": \"start\",\n"
-	    "      \"pps\": 200\n"));
+					   "      \"pps\": 200\n"));
 	ck_assert_ptr_null(strstr(json, "skew_us"));
 	ck_assert_ptr_null(strstr(json, "order"));
 	free(json);
@@ -653,14 +656,12 @@ END_TEST
 START_TEST(test_action_names)
 {
 	static const char *const names[] = {
-		"initiate", "terminate", "rekey", "install", "uninstall",
-		"traffic", "expire", "delete-sa", "netem", "release", "kill",
-		"restart",
+		"initiate", "terminate", "rekey", "install", "uninstall", "traffic",
+		"expire",   "delete-sa", "netem", "release", "kill",      "restart",
 	};
 
 	for (unsigned k = 0; k < ARRAY_LEN(names); k++)
-		ck_assert_str_eq(sc_action_name((enum sc_action_kind)k),
-		    names[k]);
+		ck_assert_str_eq(sc_action_name((enum sc_action_kind)k), names[k]);
 	ck_assert_str_eq(sc_action_name((enum sc_action_kind)99), "?");
 }
 END_TEST

@@ -46,8 +46,7 @@ static char *tmp_file(const char *name)
 	return xasprintf("%s/%s", tmp, name);
 }
 
-static char *save_ok(const struct scenario *s, const char *name,
-    const char *comment)
+static char *save_ok(const struct scenario *s, const char *name, const char *comment)
 {
 	char *path = tmp_file(name);
 
@@ -90,7 +89,8 @@ START_TEST(test_round_trip)
 	tb = text_of(b);
 	ck_assert_str_eq(ta, tb);
 	ck_assert_ptr_eq(strstr(ta, "# from full.yaml\n#\n# second paragraph\n"
-	    "name: full-example\n"), ta);
+				    "name: full-example\n"),
+			 ta);
 	ck_assert_ptr_null(strstr(ta, "!!"));
 	ck_assert_str_eq(back->topology_path, s->topology_path);
 	ck_assert_uint_eq(back->schedule_count, s->schedule_count);
@@ -120,14 +120,13 @@ START_TEST(test_absent_left_out)
 	struct scenario *s = load_ok(FIX "minimal.yaml"), *back;
 	char *path = save_ok(s, "min.yaml", NULL), *text = text_of(path);
 	static const char *const absent[] = {
-		"\ndescription:", "\ncites:", "\nexpect:", "\npeers:",
-		"\nsample_rate:", "\ngrace:", "\ntraffic:", "\nfaults:",
-		"\nschedule:", "\nexpectations:", "#",
+		"\ndescription:", "\ncites:",        "\nexpect:",  "\npeers:",
+		"\nsample_rate:", "\ngrace:",        "\ntraffic:", "\nfaults:",
+		"\nschedule:",    "\nexpectations:", "#",
 	};
 
 	for (unsigned i = 0; i < ARRAY_LEN(absent); i++)
-		ck_assert_msg(!strstr(text, absent[i]), "%s in:\n%s",
-		    absent[i], text);
+		ck_assert_msg(!strstr(text, absent[i]), "%s in:\n%s", absent[i], text);
 	ck_assert_ptr_eq(strstr(text, "name: minimal\n"), text);
 	ck_assert_ptr_nonnull(strstr(text, "\nduration: 5m\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\nseed: 1\n"));
@@ -151,17 +150,18 @@ START_TEST(test_strings)
 	struct scenario *s, *back;
 
 	yaml = xasprintf("name: strings\n"
-	    "description: \"a: b # not a comment\"\n"
-	    "cites: |\n  two\n  lines\n"
-	    "topology: %s\nprofile: %s\n"
-	    "peers:\n  - name: bob\n    set:\n"
-	    "      strongswan_conf: |\n        charon {\n"
-	    "          x = 1\n        }\n"
-	    "      plugins: [random, nonce, vici]\n"
-	    "      description: \"  x y\\n z \"\n"
-	    "duration: 1500ms\n"
-	    "expectations:\n  max_ike_growth_per_hour: 0.5\n"
-	    "  no_crash: false\n", topo, prof);
+			 "description: \"a: b # not a comment\"\n"
+			 "cites: |\n  two\n  lines\n"
+			 "topology: %s\nprofile: %s\n"
+			 "peers:\n  - name: bob\n    set:\n"
+			 "      strongswan_conf: |\n        charon {\n"
+			 "          x = 1\n        }\n"
+			 "      plugins: [random, nonce, vici]\n"
+			 "      description: \"  x y\\n z \"\n"
+			 "duration: 1500ms\n"
+			 "expectations:\n  max_ike_growth_per_hour: 0.5\n"
+			 "  no_crash: false\n",
+			 topo, prof);
 	ck_assert_int_eq(write_file(src, yaml, strlen(yaml), 0644), 0);
 	s = load_ok(src);
 	path = save_ok(s, "strings.yaml", "a comment: with a colon");
@@ -169,14 +169,14 @@ START_TEST(test_strings)
 	back = load_ok(path);
 	ck_assert_str_eq(back->description, "a: b # not a comment");
 	ck_assert_str_eq(back->cites, "two\nlines\n");
-	ck_assert_str_eq(back->peers[0].set->strongswan_conf,
-	    "charon {\n  x = 1\n}\n");
+	ck_assert_str_eq(back->peers[0].set->strongswan_conf, "charon {\n  x = 1\n}\n");
 	ck_assert_uint_eq(back->peers[0].set->plugins_count, 3);
 	ck_assert_str_eq(back->peers[0].set->plugins[2], "vici");
 	ck_assert_str_eq(back->peers[0].set->description, "  x y\n z ");
 	ck_assert_str_eq(back->duration, "1500ms");
 	ck_assert_str_eq(back->expectations->max_ike_growth_per_hour, "0.5");
-	ck_assert(!*back->expectations->no_crash);
+	ck_assert (!*back->expectations->no_crash)
+		;
 	ck_assert_ptr_null(strstr(text, "!!"));
 	free(text);
 	free(path);
@@ -193,10 +193,9 @@ START_TEST(test_save_error)
 {
 	struct scenario *s = load_ok(FIX "minimal.yaml");
 
-	ck_assert_int_eq(scenario_save(s, "/nonexistent/dir/x.yaml", NULL),
-	    -1);
+	ck_assert_int_eq(scenario_save(s, "/nonexistent/dir/x.yaml", NULL), -1);
 	ck_assert_ptr_nonnull(strstr(err_msg(), "saving /nonexistent/dir/"
-	    "x.yaml"));
+						"x.yaml"));
 	err_clear();
 	scenario_free(s);
 }
@@ -221,11 +220,10 @@ START_TEST(test_leaves)
 
 	ck_assert_uint_eq(shrink_leaves(s), 3);
 	ck_assert_str_eq(shrink_leaf_name(s, 0, buf, sizeof(buf)),
-	    "peers[bob].set.settings.send_delay");
-	ck_assert_str_eq(shrink_leaf_name(s, 1, buf, sizeof(buf)),
-	    "peers[bob].set.ike.unique");
+			 "peers[bob].set.settings.send_delay");
+	ck_assert_str_eq(shrink_leaf_name(s, 1, buf, sizeof(buf)), "peers[bob].set.ike.unique");
 	ck_assert_str_eq(shrink_leaf_name(s, 2, buf, sizeof(buf)),
-	    "peers[alice].set.child.rekey_time");
+			 "peers[alice].set.child.rekey_time");
 	ck_assert_str_eq(shrink_leaf_name(s, 3, buf, sizeof(buf)), "?");
 	scenario_free(s);
 }
@@ -245,16 +243,19 @@ START_TEST(test_view)
 	ck_assert_uint_eq(c.n_leaves, 3);
 	ck_assert_uint_eq(c.duration_ms, 90000);
 	ck_assert_uint_eq(c.pps, 1000);
-	c.fault[1] = false;             /* keep-delete, until deletes */
+	c.fault[1] = false; /* keep-delete, until deletes */
 	shrink_drop_releases(s, &c);
-	ck_assert(!c.entry[8]);         /* release deletes */
-	ck_assert(c.entry[17]);         /* release stall: still held */
-	c.fault[4] = false;             /* stall */
+	ck_assert (!c.entry[8])
+		; /* release deletes */
+	ck_assert (c.entry[17])
+		;           /* release stall: still held */
+	c.fault[4] = false; /* stall */
 	shrink_drop_releases(s, &c);
-	ck_assert(!c.entry[17]);
+	ck_assert (!c.entry[17])
+		;
 	c.entry[0] = false;
-	c.leaf[0] = false;              /* bob's settings.send_delay */
-	c.leaf[2] = false;              /* alice's only setting */
+	c.leaf[0] = false; /* bob's settings.send_delay */
+	c.leaf[2] = false; /* alice's only setting */
 	c.duration_ms = 30000;
 	c.pps = 250;
 
@@ -315,7 +316,7 @@ START_TEST(test_floor)
 	/* Entry 0 at 1000 ms, bob 250 us later; traffic from 500 ms. */
 	ck_assert_uint_eq(shrink_duration_floor(s, &c), 4000);
 	c.entry[0] = false;
-	c.entry[1] = true;      /* 2000 ms, jitter 500: up to 2499 ms */
+	c.entry[1] = true; /* 2000 ms, jitter 500: up to 2499 ms */
 	ck_assert_uint_eq(shrink_duration_floor(s, &c), 5000);
 	/* Never above the scenario's own. */
 	c.entry[1] = false;
@@ -364,15 +365,14 @@ static bool judge(void *ctx, const struct shrink_cand *c, const char *what)
 		o->loads_not++;
 		return false;
 	}
-	return !o->all_fail && c->entry[0] && c->entry[6] && c->fault[0] &&
-	    c->leaf[o->unique] && c->duration_ms >= 20000 && c->pps >= 250;
+	return !o->all_fail && c->entry[0] && c->entry[6] && c->fault[0] && c->leaf[o->unique] &&
+	       c->duration_ms >= 20000 && c->pps >= 250;
 }
 
 START_TEST(test_search)
 {
 	struct scenario *s = load_ok(FIX "full.yaml");
-	struct oracle o = { .s = s, .unique = leaf_index(s,
-	    "peers[bob].set.ike.unique") };
+	struct oracle o = { .s = s, .unique = leaf_index(s, "peers[bob].set.ike.unique") };
 	struct shrink_cand best;
 
 	ck_assert_int_eq(o.unique, 1);
@@ -390,17 +390,19 @@ START_TEST(test_search)
 	 * per item alone would take 26 for the lists alone. */
 	ck_assert_msg(o.calls <= 35, "%u tries:\n%s", o.calls, o.whats.buf);
 	ck_assert_ptr_null(strstr(o.whats.buf, "faults: drop slow-ccsa\n"
-	    "faults: drop slow-ccsa\n"));
+					       "faults: drop slow-ccsa\n"));
 	/* The release of a kept rule's hold could not go alone ... */
 	ck_assert_uint_gt(o.loads_not, 0);
 	/* ... but went with its rule. */
 	ck_assert_msg(strstr(o.whats.buf, "faults: drop keep-delete, with #8 "
-	    "release deletes\n"), "%s", o.whats.buf);
+					  "release deletes\n"),
+		      "%s", o.whats.buf);
 	ck_assert_ptr_nonnull(strstr(o.whats.buf, "duration: 23s -> 12s\n"));
-	ck_assert_ptr_nonnull(strstr(o.whats.buf, "traffic: 1000 pps -> "
-	    "none\ntraffic: 1000 -> 1 pps\ntraffic: 1000 -> 500 pps\n"));
+	ck_assert_ptr_nonnull(strstr(o.whats.buf,
+				     "traffic: 1000 pps -> "
+				     "none\ntraffic: 1000 -> 1 pps\ntraffic: 1000 -> 500 pps\n"));
 	ck_assert_ptr_nonnull(strstr(o.whats.buf, "traffic: 250 -> 125 "
-	    "pps\n"));
+						  "pps\n"));
 	sb_free(&o.whats);
 	shrink_cand_free(&best);
 	scenario_free(s);
@@ -417,9 +419,11 @@ START_TEST(test_search_nothing)
 	shrink_cand_init(&best, s);
 	shrink_search(s, &best, judge, &o);
 	for (unsigned i = 0; i < best.n_entries; i++)
-		ck_assert(best.entry[i]);
+		ck_assert (best.entry[i])
+			;
 	for (unsigned i = 0; i < best.n_faults; i++)
-		ck_assert(best.fault[i]);
+		ck_assert (best.fault[i])
+			;
 	ck_assert_uint_eq(best.duration_ms, 90000);
 	ck_assert_uint_eq(best.pps, 1000);
 	sb_free(&o.whats);

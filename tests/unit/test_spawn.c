@@ -54,8 +54,9 @@ START_TEST(test_exit_status_message)
 {
 	struct strbuf err = { 0 };
 
-	ck_assert_int_eq(sh("echo warming up >&2; echo 'bad rule: no chain' >&2; exit 3", 5000,
-			    NULL, &err), -1);
+	ck_assert_int_eq(
+		sh("echo warming up >&2; echo 'bad rule: no chain' >&2; exit 3", 5000, NULL, &err),
+		-1);
 	ck_assert_str_eq(err_msg(), "/bin/sh exited with status 3: bad rule: no chain");
 	ck_assert_ptr_nonnull(strstr(err.buf, "warming up"));
 	sb_free(&err);
@@ -71,7 +72,8 @@ START_TEST(test_deadline)
 	int64_t t0 = mono_ns();
 
 	ck_assert_int_eq(sh("sleep 30", 300, NULL, NULL), -1);
-	ck_assert(mono_ns() - t0 < 5000000000LL);
+	ck_assert (mono_ns() - t0 < 5000000000LL)
+		;
 	ck_assert_ptr_nonnull(strstr(err_msg(), "did not finish within 0.3 s and was killed"));
 	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);
 }
@@ -98,7 +100,8 @@ START_TEST(test_not_found)
 	ck_assert_int_eq(spawn_run(argv, &o, 1000, NULL, NULL), -1);
 	ck_assert_str_eq(err_msg(), "no-such-program-ikelab: not found in PATH");
 	ck_assert_int_eq(spawn_run(abs, NULL, 1000, NULL, NULL), -1);
-	ck_assert_str_eq(err_msg(), "/nonexistent/ikelab-program: cannot exec: No such file or directory");
+	ck_assert_str_eq(err_msg(),
+			 "/nonexistent/ikelab-program: cannot exec: No such file or directory");
 }
 END_TEST
 
@@ -168,7 +171,9 @@ START_TEST(test_after_fork_barrier)
 	char *const argv[] = { "/bin/sh", "-c", "echo $$", NULL };
 	struct barrier b = { .seen = 0 };
 	struct spawn_opts o = { .io = { SPAWN_NULL, SPAWN_CAPTURE, SPAWN_NULL },
-				.before_exec = wait_go, .after_fork = record_pid, .ctx = &b };
+				.before_exec = wait_go,
+				.after_fork = record_pid,
+				.ctx = &b };
 	struct spawn_proc p;
 
 	ck_assert_int_eq(pipe(b.go), 0);
@@ -190,11 +195,11 @@ END_TEST
 /* stdin from a pipe we write, stderr with stdout, nothing else leaked. */
 START_TEST(test_stdio)
 {
-	char *const argv[] = { "/bin/sh", "-c", "read x; echo got $x; echo oops >&2; ls /proc/self/fd",
-			       NULL };
+	char *const argv[] = { "/bin/sh", "-c",
+			       "read x; echo got $x; echo oops >&2; ls /proc/self/fd", NULL };
 	struct spawn_opts o = { .io = { SPAWN_PIPE, SPAWN_CAPTURE, SPAWN_TO_OUT } };
 	struct spawn_proc p;
-	int leak = open("/dev/null", O_RDONLY);     /* without O_CLOEXEC */
+	int leak = open("/dev/null", O_RDONLY); /* without O_CLOEXEC */
 
 	ck_assert_int_ge(leak, 3);
 	ck_assert_int_eq(spawn_start(&p, argv, &o), 0);

@@ -14,7 +14,7 @@ static const json_t *expectation(const json_t *v, const char *name)
 	size_t i;
 	json_t *e;
 
-	json_array_foreach(json_object_get(v, "expectations"), i, e)
+	json_array_foreach (json_object_get(v, "expectations"), i, e)
 		if (!strcmp(json_string_value(json_object_get(e, "name")), name))
 			return e;
 	return NULL;
@@ -42,15 +42,22 @@ START_TEST(test_reproduced)
 
 	ck_assert_int_eq(verdict_result_of(v), VERDICT_REPRODUCED);
 	ck_assert_int_eq(verdict_exit(verdict_result_of(v)), 0);
-	ck_assert(!json_is_true(json_object_get(ike, "held")));
+	ck_assert (!json_is_true(json_object_get(ike, "held")))
+		;
 	ck_assert_str_eq(json_string_value(json_object_get(ike, "peer")), "alice");
-	ck_assert(json_real_value(json_object_get(ike, "at")) == 1.9);
+	ck_assert (json_real_value(json_object_get(ike, "at")) == 1.9)
+		;
 	/* 2 + 3 packets within [-0.5, +3] s of the child-rekey at 5.0 s. */
-	ck_assert(json_real_value(json_object_get(loss, "actual")) == 5);
-	ck_assert(json_is_true(json_object_get(loss, "held")));
-	ck_assert(json_real_value(json_object_get(expectation(v, "max_lost_packets"), "actual")) == 15);
-	ck_assert(json_real_value(json_object_get(expectation(v, "max_acquires_during_rekey"),
-		  "at")) == 5.2);
+	ck_assert (json_real_value(json_object_get(loss, "actual")) == 5)
+		;
+	ck_assert (json_is_true(json_object_get(loss, "held")))
+		;
+	ck_assert (json_real_value(json_object_get(expectation(v, "max_lost_packets"), "actual")) ==
+		   15)
+		;
+	ck_assert (json_real_value(json_object_get(expectation(v, "max_acquires_during_rekey"),
+						   "at")) == 5.2)
+		;
 	/* The events around the duplicate, without the sample lines. */
 	ck_assert_int_eq(json_array_size(json_object_get(ike, "events_around")), 4);
 	report = verdict_report(v, s, 1);

@@ -33,21 +33,88 @@ static long elapsed_ms(int64_t since)
 /* The README's encoding example, verbatim. */
 static const char readme_msg[] = {
 	/* key1 = value1 */
-	3, 4,'k','e','y','1', 0,6,'v','a','l','u','e','1',
+	3,
+	4,
+	'k',
+	'e',
+	'y',
+	'1',
+	0,
+	6,
+	'v',
+	'a',
+	'l',
+	'u',
+	'e',
+	'1',
 	/* section1 */
-	1, 8,'s','e','c','t','i','o','n','1',
+	1,
+	8,
+	's',
+	'e',
+	'c',
+	't',
+	'i',
+	'o',
+	'n',
+	'1',
 	/* sub-section */
-	1, 11,'s','u','b','-','s','e','c','t','i','o','n',
+	1,
+	11,
+	's',
+	'u',
+	'b',
+	'-',
+	's',
+	'e',
+	'c',
+	't',
+	'i',
+	'o',
+	'n',
 	/* key2 = value2 */
-	3, 4,'k','e','y','2', 0,6,'v','a','l','u','e','2',
+	3,
+	4,
+	'k',
+	'e',
+	'y',
+	'2',
+	0,
+	6,
+	'v',
+	'a',
+	'l',
+	'u',
+	'e',
+	'2',
 	/* sub-section end */
 	2,
 	/* list1 */
-	4, 5, 'l','i','s','t','1',
+	4,
+	5,
+	'l',
+	'i',
+	's',
+	't',
+	'1',
 	/* item1 */
-	5, 0,5,'i','t','e','m','1',
+	5,
+	0,
+	5,
+	'i',
+	't',
+	'e',
+	'm',
+	'1',
 	/* item2 */
-	5, 0,5,'i','t','e','m','2',
+	5,
+	0,
+	5,
+	'i',
+	't',
+	'e',
+	'm',
+	'2',
 	/* list1 end */
 	6,
 	/* section1 end */
@@ -114,8 +181,8 @@ END_TEST
 START_TEST(decode_binary_value)
 {
 	static const uint8_t msg[] = {
-		3, 3,'b','i','n', 0,5, 'a',0,'b',0,'c',
-		4, 1,'l', 5, 0,0, 5, 0,2, 0,0, 6,
+		3, 3, 'b', 'i', 'n', 0, 5, 'a', 0, 'b', 0, 'c',
+		4, 1, 'l', 5,   0,   0, 5, 0,   2, 0,   0, 6,
 	};
 	struct vici_node *root = vici_decode(msg, sizeof(msg));
 	const struct vici_node *bin, *l;
@@ -145,33 +212,41 @@ static const struct bad_msg bad_msgs[] = {
 	{ "type 0", { 0 }, 1, "at byte offset 0: unknown element type 0" },
 	{ "type 7", { 7 }, 1, "unknown element type 7" },
 	{ "type 255", { 255 }, 1, "unknown element type 255" },
-	{ "garbage after valid", { 3, 1, 'k', 0, 0, 9 }, 6,
+	{ "garbage after valid",
+	  { 3, 1, 'k', 0, 0, 9 },
+	  6,
 	  "at byte offset 5: unknown element type 9" },
 	{ "no name length", { 3 }, 1, "name length truncated" },
-	{ "short name", { 3, 4, 'k', 'e' }, 4,
+	{ "short name",
+	  { 3, 4, 'k', 'e' },
+	  4,
 	  "name truncated at byte offset 2 (4 bytes announced, 2 left)" },
 	{ "no value length", { 3, 1, 'k', 0 }, 4, "value length truncated" },
-	{ "short value", { 3, 1, 'k', 0, 5, 'a', 'b' }, 7,
+	{ "short value",
+	  { 3, 1, 'k', 0, 5, 'a', 'b' },
+	  7,
 	  "value truncated at byte offset 5 (5 bytes announced, 2 left)" },
-	{ "short item", { 4, 1, 'l', 5, 0, 3, 'a' }, 7,
-	  "at byte offset 3: value truncated" },
+	{ "short item", { 4, 1, 'l', 5, 0, 3, 'a' }, 7, "at byte offset 3: value truncated" },
 	{ "NUL in name", { 3, 2, 'a', 0, 0, 0 }, 6, "name contains a NUL byte" },
 	{ "end at top", { 2 }, 1, "SECTION_END without an open section" },
-	{ "end after kv", { 3, 1, 'k', 0, 0, 2 }, 6,
+	{ "end after kv",
+	  { 3, 1, 'k', 0, 0, 2 },
+	  6,
 	  "at byte offset 5: SECTION_END without an open section" },
-	{ "unclosed section", { 1, 1, 's', 1, 1, 't', 2 }, 7,
+	{ "unclosed section",
+	  { 1, 1, 's', 1, 1, 't', 2 },
+	  7,
 	  "at byte offset 7: section 's' not closed" },
 	{ "unclosed list", { 4, 1, 'l', 5, 0, 0 }, 6, "list 'l' not closed" },
 	{ "item outside list", { 5, 0, 1, 'x' }, 4, "LIST_ITEM outside a list" },
 	{ "list end outside list", { 6 }, 1, "LIST_END without an open list" },
-	{ "kv in list", { 4, 1, 'l', 3, 1, 'k', 0, 0, 6 }, 9,
+	{ "kv in list",
+	  { 4, 1, 'l', 3, 1, 'k', 0, 0, 6 },
+	  9,
 	  "at byte offset 3: KEY_VALUE inside list 'l'" },
-	{ "section in list", { 4, 1, 'l', 1, 1, 's', 2, 6 }, 8,
-	  "SECTION_START inside list 'l'" },
-	{ "section end in list", { 1, 1, 's', 4, 1, 'l', 2 }, 7,
-	  "SECTION_END inside list 'l'" },
-	{ "nested list", { 4, 1, 'l', 4, 1, 'm', 6, 6 }, 8,
-	  "nested LIST_START inside list 'l'" },
+	{ "section in list", { 4, 1, 'l', 1, 1, 's', 2, 6 }, 8, "SECTION_START inside list 'l'" },
+	{ "section end in list", { 1, 1, 's', 4, 1, 'l', 2 }, 7, "SECTION_END inside list 'l'" },
+	{ "nested list", { 4, 1, 'l', 4, 1, 'm', 6, 6 }, 8, "nested LIST_START inside list 'l'" },
 	{ "unknown type in list", { 4, 1, 'l', 9 }, 4, "unknown element type 9" },
 };
 
@@ -181,10 +256,10 @@ START_TEST(decode_rejects)
 
 	err_clear();
 	ck_assert_msg(!vici_decode(b->bytes, b->len), "%s: accepted", b->what);
-	ck_assert_msg(strstr(err_msg(), b->err), "%s: error '%s' lacks '%s'",
-		      b->what, err_msg(), b->err);
-	ck_assert_msg(!strncmp(err_msg(), "malformed vici message at byte offset ", 38),
-		      "%s: '%s'", b->what, err_msg());
+	ck_assert_msg(strstr(err_msg(), b->err), "%s: error '%s' lacks '%s'", b->what, err_msg(),
+		      b->err);
+	ck_assert_msg(!strncmp(err_msg(), "malformed vici message at byte offset ", 38), "%s: '%s'",
+		      b->what, err_msg());
 }
 END_TEST
 
@@ -278,10 +353,12 @@ END_TEST
 
 START_TEST(check_success)
 {
-	static const uint8_t yes[] = { 3, 7, 's','u','c','c','e','s','s', 0,3, 'y','e','s' };
+	static const uint8_t yes[] = {
+		3, 7, 's', 'u', 'c', 'c', 'e', 's', 's', 0, 3, 'y', 'e', 's'
+	};
 	static const uint8_t no[] = {
-		3, 7, 's','u','c','c','e','s','s', 0,2, 'n','o',
-		3, 6, 'e','r','r','m','s','g', 0,4, 'b','u','s','y',
+		3, 7,   's', 'u', 'c', 'c', 'e', 's', 's', 0,   2,   'n', 'o', 3,
+		6, 'e', 'r', 'r', 'm', 's', 'g', 0,   4,   'b', 'u', 's', 'y',
 	};
 	struct vici_node *n;
 
@@ -418,7 +495,8 @@ START_TEST(build_limits)
 	name[256] = '\0';
 	vici_section_begin(m, name);
 	ck_assert_int_eq(vici_msg_bytes(m, &buf, &len), -1);
-	ck_assert_err_has("section name 'nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn...' is 256 bytes, at most 255");
+	ck_assert_err_has(
+		"section name 'nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn...' is 256 bytes, at most 255");
 	vici_msg_free(m);
 
 	m = vici_msg_new();
@@ -479,11 +557,26 @@ struct misuse {
 	const char *err;
 };
 
-static void mis_end(struct vici_msg *m) { vici_section_end(m); }
-static void mis_item(struct vici_msg *m) { vici_list_item(m, "x"); }
-static void mis_list_end(struct vici_msg *m) { vici_list_end(m); }
-static void mis_kv_null(struct vici_msg *m) { vici_kv(m, NULL, "x"); }
-static void mis_unclosed_list(struct vici_msg *m) { vici_list_begin(m, "l"); }
+static void mis_end(struct vici_msg *m)
+{
+	vici_section_end(m);
+}
+static void mis_item(struct vici_msg *m)
+{
+	vici_list_item(m, "x");
+}
+static void mis_list_end(struct vici_msg *m)
+{
+	vici_list_end(m);
+}
+static void mis_kv_null(struct vici_msg *m)
+{
+	vici_kv(m, NULL, "x");
+}
+static void mis_unclosed_list(struct vici_msg *m)
+{
+	vici_list_begin(m, "l");
+}
 
 static void mis_kv_in_list(struct vici_msg *m)
 {
@@ -568,14 +661,14 @@ struct packet_case {
 };
 
 static const struct packet_case packets[] = {
-	[VICI_CMD_REQUEST] = { { 0, 7, 'v','e','r','s','i','o','n' }, 9, "version", 9, 0 },
+	[VICI_CMD_REQUEST] = { { 0, 7, 'v', 'e', 'r', 's', 'i', 'o', 'n' }, 9, "version", 9, 0 },
 	[VICI_CMD_RESPONSE] = { { 1, 3, 1, 'a', 0, 1, 'b' }, 7, "", 1, 6 },
 	[VICI_CMD_UNKNOWN] = { { 2 }, 1, "", 1, 0 },
-	[VICI_EVENT_REGISTER] = { { 3, 3, 'l','o','g' }, 5, "log", 5, 0 },
-	[VICI_EVENT_UNREGISTER] = { { 4, 3, 'l','o','g' }, 5, "log", 5, 0 },
+	[VICI_EVENT_REGISTER] = { { 3, 3, 'l', 'o', 'g' }, 5, "log", 5, 0 },
+	[VICI_EVENT_UNREGISTER] = { { 4, 3, 'l', 'o', 'g' }, 5, "log", 5, 0 },
 	[VICI_EVENT_CONFIRM] = { { 5 }, 1, "", 1, 0 },
 	[VICI_EVENT_UNKNOWN] = { { 6 }, 1, "", 1, 0 },
-	[VICI_EVENT] = { { 7, 3, 'l','o','g', 3, 1, 'm', 0, 2, 'h', 'i' }, 12, "log", 5, 7 },
+	[VICI_EVENT] = { { 7, 3, 'l', 'o', 'g', 3, 1, 'm', 0, 2, 'h', 'i' }, 12, "log", 5, 7 },
 };
 
 START_TEST(packet_parse_each_type)
@@ -598,8 +691,9 @@ START_TEST(packet_encode_each_type)
 	uint8_t *out;
 	size_t len;
 
-	ck_assert_int_eq(vici_packet_encode((uint8_t)_i, name, pc->bytes + pc->msg_off,
-					    pc->msg_len, &out, &len), 0);
+	ck_assert_int_eq(vici_packet_encode((uint8_t)_i, name, pc->bytes + pc->msg_off, pc->msg_len,
+					    &out, &len),
+			 0);
 	ck_assert_uint_eq(len, 4 + pc->len);
 	ck_assert_uint_eq(out[0], 0);
 	ck_assert_uint_eq(out[1], 0);
@@ -624,7 +718,9 @@ START_TEST(packet_parse_rejects)
 	ck_assert_int_eq(vici_packet_parse(nolen, 1, &p), -1);
 	ck_assert_str_eq(err_msg(), "CMD_REQUEST packet truncated before its name length");
 	ck_assert_int_eq(vici_packet_parse(shortname, sizeof(shortname), &p), -1);
-	ck_assert_str_eq(err_msg(), "EVENT packet name truncated at byte offset 2 (5 bytes announced, 2 left)");
+	ck_assert_str_eq(
+		err_msg(),
+		"EVENT packet name truncated at byte offset 2 (5 bytes announced, 2 left)");
 	ck_assert_int_eq(vici_packet_parse(nul, sizeof(nul), &p), -1);
 	ck_assert_str_eq(err_msg(), "EVENT_REGISTER packet name contains a NUL byte");
 	big[0] = VICI_CMD_RESPONSE;
@@ -652,12 +748,13 @@ START_TEST(packet_encode_rejects)
 	name[256] = '\0';
 	ck_assert_int_eq(vici_packet_encode(VICI_CMD_REQUEST, name, NULL, 0, &out, &len), -1);
 	ck_assert_err_has("is 256 bytes, at most 255");
-	ck_assert_int_eq(vici_packet_encode(VICI_CMD_RESPONSE, NULL, big,
-					    VICI_SEGMENT_MAX, &out, &len), -1);
+	ck_assert_int_eq(
+		vici_packet_encode(VICI_CMD_RESPONSE, NULL, big, VICI_SEGMENT_MAX, &out, &len), -1);
 	ck_assert_err_has("CMD_RESPONSE packet of 524289 bytes exceeds VICI_SEGMENT_MAX");
 	ck_assert_ptr_null(out);
-	ck_assert_int_eq(vici_packet_encode(VICI_CMD_RESPONSE, NULL, big,
-					    VICI_SEGMENT_MAX - 1, &out, &len), 0);
+	ck_assert_int_eq(
+		vici_packet_encode(VICI_CMD_RESPONSE, NULL, big, VICI_SEGMENT_MAX - 1, &out, &len),
+		0);
 	ck_assert_uint_eq(len, 4 + VICI_SEGMENT_MAX);
 	ck_assert_uint_eq(out[1], 0x08);
 	free(out);
@@ -676,14 +773,13 @@ struct mock {
 	char dir[64];
 	char path[108];
 	int lfd;
-	int delay_ms;		/* listen only after this long */
+	int delay_ms; /* listen only after this long */
 	script_fn script;
 	pthread_t thread;
-	char fail[512];		/* what the mock did not like */
+	char fail[512]; /* what the mock did not like */
 };
 
-static void mock_fail(struct mock *m, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+static void mock_fail(struct mock *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void mock_fail(struct mock *m, const char *fmt, ...)
 {
@@ -816,8 +912,7 @@ static void srv_send_split(struct mock *m, int fd, uint8_t type, const char *nam
 	vici_msg_free(msg);
 }
 
-static void srv_send(struct mock *m, int fd, uint8_t type, const char *name,
-		     struct vici_msg *msg)
+static void srv_send(struct mock *m, int fd, uint8_t type, const char *name, struct vici_msg *msg)
 {
 	srv_send_split(m, fd, type, name, msg, false);
 }
@@ -1007,8 +1102,9 @@ START_TEST(cmd_stream_events_then_response)
 
 	mock_start(&m, script_stream, 0);
 	c = mock_connect(&m);
-	ck_assert_msg(vici_cmd_stream(c, "list-sas", "list-sa", NULL, collect_cb, &col,
-				      &resp, 2000) == 0, "%s", err_msg());
+	ck_assert_msg(
+		vici_cmd_stream(c, "list-sas", "list-sa", NULL, collect_cb, &col, &resp, 2000) == 0,
+		"%s", err_msg());
 	ck_assert_ptr_nonnull(resp);
 	ck_assert_uint_eq(vici_count(resp), 0);
 	ck_assert_str_eq(col.seen, "abc");
@@ -1036,8 +1132,8 @@ START_TEST(cmd_stream_callback_failure)
 
 	mock_start(&m, script_stream, 0);
 	c = mock_connect(&m);
-	ck_assert_int_eq(vici_cmd_stream(c, "list-sas", "list-sa", NULL, collect_cb, &col,
-					 &resp, 2000), -1);
+	ck_assert_int_eq(
+		vici_cmd_stream(c, "list-sas", "list-sa", NULL, collect_cb, &col, &resp, 2000), -1);
 	ck_assert_ptr_null(resp);
 	/* Failing did not stop the stream, and the mock saw the unregister. */
 	ck_assert_int_eq(col.calls, 3);
@@ -1152,7 +1248,8 @@ START_TEST(cmd_timeout)
 	t0 = mono_ns();
 	ck_assert_int_eq(vici_cmd(c, "stats", NULL, &resp, 1000), -1);
 	ck_assert_int_le(elapsed_ms(t0), 50);
-	ck_assert_err_has("connection unusable after an earlier error: command 'version': no reply");
+	ck_assert_err_has(
+		"connection unusable after an earlier error: command 'version': no reply");
 	vici_close(c);
 	mock_stop(&m);
 }
@@ -1176,7 +1273,8 @@ START_TEST(closed_mid_segment)
 	mock_start(&m, script_close_mid_segment, 0);
 	c = mock_connect(&m);
 	ck_assert_int_eq(vici_cmd(c, "version", NULL, &resp, 2000), -1);
-	ck_assert_err_has("command 'version': connection closed by charon after 3 of 10 bytes of a segment");
+	ck_assert_err_has(
+		"command 'version': connection closed by charon after 3 of 10 bytes of a segment");
 	ck_assert_err_has(m.path);
 	ck_assert_int_eq(vici_next_event(c, &name, &msg, 100), -1);
 	ck_assert_err_has("waiting for events: connection unusable");
@@ -1202,7 +1300,8 @@ START_TEST(closed_mid_header)
 	mock_start(&m, script_close_in_header, 0);
 	c = mock_connect(&m);
 	ck_assert_int_eq(vici_next_event(c, &name, &msg, 2000), -1);
-	ck_assert_err_has("waiting for events: connection closed by charon after 2 of 4 bytes of a segment header");
+	ck_assert_err_has("waiting for events: connection closed by charon after 2 of 4 bytes of a "
+			  "segment header");
 	vici_close(c);
 	mock_stop(&m);
 }
@@ -1226,7 +1325,8 @@ START_TEST(oversized_segment)
 	mock_start(&m, script_oversized, 0);
 	c = mock_connect(&m);
 	ck_assert_int_eq(vici_cmd(c, "version", NULL, &resp, 2000), -1);
-	ck_assert_err_has("charon sent a segment of 524289 bytes, more than VICI_SEGMENT_MAX (524288)");
+	ck_assert_err_has(
+		"charon sent a segment of 524289 bytes, more than VICI_SEGMENT_MAX (524288)");
 	vici_close(c);
 	mock_stop(&m);
 }

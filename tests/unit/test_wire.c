@@ -14,20 +14,27 @@
 #include <string.h>
 
 struct pkt_spec {
-	unsigned ihl;           /* 32-bit words, 5..15 */
+	unsigned ihl; /* 32-bit words, 5..15 */
 	uint8_t proto;
-	uint16_t frag;          /* flags and offset field */
+	uint16_t frag; /* flags and offset field */
 	uint16_t sport, dport;
-	bool marker;            /* four zero bytes before the IKE header */
+	bool marker; /* four zero bytes before the IKE header */
 	uint8_t version;
 	uint8_t exchange, flags;
 	uint32_t msgid;
-	size_t body;            /* bytes after the IKE header */
+	size_t body; /* bytes after the IKE header */
 };
 
 static const struct pkt_spec init_req = {
-	.ihl = 5, .proto = 17, .sport = 500, .dport = 500, .version = 0x20,
-	.exchange = 34, .flags = 0x08, .msgid = 0, .body = 40,
+	.ihl = 5,
+	.proto = 17,
+	.sport = 500,
+	.dport = 500,
+	.version = 0x20,
+	.exchange = 34,
+	.flags = 0x08,
+	.msgid = 0,
+	.body = 40,
 };
 
 static void put16(uint8_t *p, uint16_t v)
@@ -58,7 +65,7 @@ static size_t build(uint8_t *buf, const struct pkt_spec *s)
 	put32(buf + 12, 0x0a000102);
 	put32(buf + 16, 0x0a000202);
 	for (size_t i = 20; i < ip; i++)
-		buf[i] = 1;     /* NOP options */
+		buf[i] = 1; /* NOP options */
 	put16(u, s->sport);
 	put16(u + 2, s->dport);
 	put16(u + 4, (uint16_t)udp_len);
@@ -66,7 +73,7 @@ static size_t build(uint8_t *buf, const struct pkt_spec *s)
 		h[i] = (uint8_t)(0x11 * (i + 1));
 		h[8 + i] = (uint8_t)(0xa0 + i);
 	}
-	h[16] = 33;             /* next payload: SA */
+	h[16] = 33; /* next payload: SA */
 	h[17] = s->version;
 	h[18] = s->exchange;
 	h[19] = s->flags;
@@ -105,13 +112,16 @@ START_TEST(init_request_on_500)
 	ck_assert_str_eq(inet_ntoa(m.dst), "10.0.2.2");
 	ck_assert_uint_eq(m.sport, 500);
 	ck_assert_uint_eq(m.dport, 500);
-	ck_assert(!m.natt);
+	ck_assert (!m.natt)
+		;
 	ck_assert_uint_eq(m.spi_i, 0x1122334455667788ULL);
 	ck_assert_uint_eq(m.spi_r, 0xa0a1a2a3a4a5a6a7ULL);
 	ck_assert_uint_eq(m.exchange, IKE_SA_INIT);
 	ck_assert_uint_eq(m.flags, 0x08);
-	ck_assert(!m.response);
-	ck_assert(m.initiator);
+	ck_assert (!m.response)
+		;
+	ck_assert (m.initiator)
+		;
 	ck_assert_uint_eq(m.message_id, 0);
 	ck_assert_uint_eq(m.length, 68);
 }
@@ -128,16 +138,20 @@ START_TEST(create_child_response_on_4500)
 	s.flags = 0x20;
 	s.msgid = 0x01020304;
 	ck_assert_int_eq(parse_spec(&s, &m), 1);
-	ck_assert(m.natt);
+	ck_assert (m.natt)
+		;
 	ck_assert_uint_eq(m.exchange, CREATE_CHILD_SA);
-	ck_assert(m.response);
-	ck_assert(!m.initiator);
+	ck_assert (m.response)
+		;
+	ck_assert (!m.initiator)
+		;
 	ck_assert_uint_eq(m.message_id, 0x01020304);
 	ck_assert_uint_eq(m.spi_i, 0x1122334455667788ULL);
 	/* NAT-T from a translated port to 4500 is framed the same way. */
 	s.sport = 31337;
 	ck_assert_int_eq(parse_spec(&s, &m), 1);
-	ck_assert(m.natt);
+	ck_assert (m.natt)
+		;
 }
 END_TEST
 
@@ -151,7 +165,7 @@ START_TEST(esp_and_keepalive_on_4500)
 	s.sport = s.dport = 4500;
 	s.marker = true;
 	len = build(buf, &s);
-	buf[20 + 8] = 0xc0;     /* an SPI where the marker was: ESP */
+	buf[20 + 8] = 0xc0; /* an SPI where the marker was: ESP */
 	ck_assert_int_eq(parse(buf, len, &m), 0);
 	/* IKE without the marker on 4500 is not IKE either. */
 	s.marker = false;
@@ -183,7 +197,8 @@ START_TEST(truncated_at_every_length)
 		size_t len = build(buf, &specs[k]);
 
 		for (size_t i = 0; i < len; i++)
-			ck_assert_msg(parse(buf, i, &m) == 0, "spec %d: prefix of %zu/%zu bytes parsed", k, i, len);
+			ck_assert_msg(parse(buf, i, &m) == 0,
+				      "spec %d: prefix of %zu/%zu bytes parsed", k, i, len);
 		ck_assert_int_eq(parse(buf, len, &m), 1);
 	}
 }
@@ -210,26 +225,26 @@ START_TEST(not_ike)
 	size_t len;
 
 	s = init_req;
-	s.proto = 6;            /* TCP */
+	s.proto = 6; /* TCP */
 	ck_assert_int_eq(parse_spec(&s, &m), 0);
 	s = init_req;
 	s.sport = s.dport = 501;
 	ck_assert_int_eq(parse_spec(&s, &m), 0);
 	s = init_req;
-	s.version = 0x10;       /* IKEv1 */
+	s.version = 0x10; /* IKEv1 */
 	ck_assert_int_eq(parse_spec(&s, &m), 0);
 	s = init_req;
-	s.frag = 0x0010;        /* a later fragment: no UDP header */
+	s.frag = 0x0010; /* a later fragment: no UDP header */
 	ck_assert_int_eq(parse_spec(&s, &m), 0);
 
 	len = build(buf, &init_req);
-	buf[0] = 0x65;          /* IPv6 version nibble */
+	buf[0] = 0x65; /* IPv6 version nibble */
 	ck_assert_int_eq(parse(buf, len, &m), 0);
 	len = build(buf, &init_req);
-	buf[0] = 0x44;          /* header shorter than 20 bytes */
+	buf[0] = 0x44; /* header shorter than 20 bytes */
 	ck_assert_int_eq(parse(buf, len, &m), 0);
 	len = build(buf, &init_req);
-	put16(buf + 24, 7);     /* UDP length below its own header */
+	put16(buf + 24, 7); /* UDP length below its own header */
 	ck_assert_int_eq(parse(buf, len, &m), 0);
 	len = build(buf, &init_req);
 	put16(buf + 24, (uint16_t)(len - 20 + 1)); /* UDP longer than the datagram */
@@ -313,8 +328,11 @@ END_TEST
 static struct wire_rule any_rule(const char *name, enum wire_action a)
 {
 	return (struct wire_rule){
-		.name = name, .exchange = WIRE_ANY, .response = WIRE_ANY,
-		.message_id = WIRE_ANY, .action = a,
+		.name = name,
+		.exchange = WIRE_ANY,
+		.response = WIRE_ANY,
+		.message_id = WIRE_ANY,
+		.action = a,
 	};
 }
 
@@ -329,8 +347,10 @@ static struct ike_info msg(uint8_t exchange, bool response, uint32_t id, const c
 START_TEST(match_filters)
 {
 	struct wire_rule r[4] = {
-		any_rule("ex", WIRE_DROP), any_rule("resp", WIRE_DROP),
-		any_rule("from", WIRE_DROP), any_rule("id", WIRE_DROP),
+		any_rule("ex", WIRE_DROP),
+		any_rule("resp", WIRE_DROP),
+		any_rule("from", WIRE_DROP),
+		any_rule("id", WIRE_DROP),
 	};
 	struct wire_counters c[4] = { { 0 } };
 	struct ike_info m;
@@ -361,7 +381,8 @@ END_TEST
 START_TEST(match_first_wins)
 {
 	struct wire_rule r[3] = {
-		any_rule("delay-ccsa", WIRE_DELAY), any_rule("drop-all", WIRE_DROP),
+		any_rule("delay-ccsa", WIRE_DELAY),
+		any_rule("drop-all", WIRE_DROP),
 		any_rule("dup-all", WIRE_DUPLICATE),
 	};
 	struct wire_counters c[3] = { { 0 } };
@@ -387,7 +408,8 @@ END_TEST
 START_TEST(match_nth)
 {
 	struct wire_rule r[3] = {
-		any_rule("first-resp", WIRE_DELAY), any_rule("second-resp", WIRE_DROP),
+		any_rule("first-resp", WIRE_DELAY),
+		any_rule("second-resp", WIRE_DROP),
 		any_rule("every", WIRE_DUPLICATE),
 	};
 	struct wire_counters c[3] = { { 0 } };

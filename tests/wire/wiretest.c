@@ -89,7 +89,9 @@ static int rule_parse(char *spec, struct wire_rule *r)
 	char *action, *opts, *kv, *save = NULL;
 	int a;
 
-	*r = (struct wire_rule){ .exchange = WIRE_ANY, .response = WIRE_ANY, .message_id = WIRE_ANY };
+	*r = (struct wire_rule){ .exchange = WIRE_ANY,
+				 .response = WIRE_ANY,
+				 .message_id = WIRE_ANY };
 	r->name = spec;
 	action = strchr(spec, ':');
 	if (!action)
@@ -123,7 +125,8 @@ static void on_event(const struct wire_event *ev, void *ctx)
 	inet_ntop(AF_INET, &ev->ike.dst, dst, sizeof(dst));
 	line("{\"event\":\"%s\",\"rule\":\"%s\",\"released\":%d,\"mono_ns\":%lld,\"kept_ns\":%lld,"
 	     "\"nth\":%u,\"exchange\":\"%s\",\"response\":%d,\"initiator\":%d,\"msgid\":%u,"
-	     "\"src\":\"%s\",\"dst\":\"%s\",\"sport\":%u,\"dport\":%u,\"natt\":%d,\"spi_i\":\"%016llx\"}",
+	     "\"src\":\"%s\",\"dst\":\"%s\",\"sport\":%u,\"dport\":%u,\"natt\":%d,\"spi_i\":\"%"
+	     "016llx\"}",
 	     wire_action_name(ev->action), ev->rule, ev->released, (long long)ev->mono_ns,
 	     (long long)ev->kept_ns, ev->nth, x ? x : "other", ev->ike.response, ev->ike.initiator,
 	     ev->ike.message_id, src, dst, ev->ike.sport, ev->ike.dport, ev->ike.natt,
@@ -169,7 +172,8 @@ static void closing(struct wire *w, const struct wire_rule *rules, unsigned n)
 	wire_get_stats(w, &st);
 	if (wire_close(w) < 0)
 		fail("close");
-	line("{\"closed\":1,\"packets\":%llu,\"ike\":%llu,\"overruns\":%llu,\"verdict_errors\":%llu}",
+	line("{\"closed\":1,\"packets\":%llu,\"ike\":%llu,\"overruns\":%llu,\"verdict_errors\":%"
+	     "llu}",
 	     (unsigned long long)st.packets, (unsigned long long)st.ike,
 	     (unsigned long long)st.overruns, (unsigned long long)st.verdict_errors);
 }
@@ -179,7 +183,8 @@ static int netem_main(int argc, char **argv)
 	int nsfd, r;
 
 	if (argc != 5 && (argc != 3 || strcmp(argv[2], "clear"))) {
-		fprintf(stderr, "usage: wiretest netem NS DEV DELAY_MS JITTER_MS LOSS_PCT | clear\n");
+		fprintf(stderr,
+			"usage: wiretest netem NS DEV DELAY_MS JITTER_MS LOSS_PCT | clear\n");
 		return 2;
 	}
 	nsfd = netns_open(argv[0]);

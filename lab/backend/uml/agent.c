@@ -41,7 +41,7 @@
 #define HOSTFS_MAGIC 0x00c0ffee
 #define NEWROOT "/tmp/.ikelab/root"
 #define MAX_SESSIONS 64
-#define DRAIN_MS 300    /* output a command's children may still write */
+#define DRAIN_MS 300 /* output a command's children may still write */
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
@@ -174,8 +174,8 @@ static int warm_up(const char *labdir)
 	if (warm_kernel(labdir, cold, &st) < 0)
 		return -1;
 	say("%s%d modules in %.0f ms, %d ESP transforms in %.0f ms (%d, %d failed)",
-	    cold ? "cold kernel (IKELAB_UML_COLD): " : "", st.modules, st.modules_ms,
-	    st.transforms, st.transforms_ms, st.modules_failed, st.transforms_failed);
+	    cold ? "cold kernel (IKELAB_UML_COLD): " : "", st.modules, st.modules_ms, st.transforms,
+	    st.transforms_ms, st.modules_failed, st.transforms_failed);
 	return 0;
 }
 
@@ -184,10 +184,10 @@ static int warm_up(const char *labdir)
 struct session {
 	uint32_t id;
 	pid_t pid;
-	int in, out, err;       /* our ends; -1 once closed */
-	struct strbuf inq;      /* stdin not yet written */
+	int in, out, err;  /* our ends; -1 once closed */
+	struct strbuf inq; /* stdin not yet written */
 	bool in_eof;
-	bool detached;          /* client gone: discard output */
+	bool detached; /* client gone: discard output */
 	bool exited;
 	int status;
 	int64_t exit_ns;
@@ -209,9 +209,9 @@ static void close_fd(int *fd)
 /* What spawn_start does not do for a session's child; it runs there
  * between fork and exec, so async-signal-safe calls only. */
 struct session_child {
-	int tty;                /* the pty's slave (now stdio too), or -1 */
-	struct winsize ws;      /* the client's terminal, if it said */
-	const char *cwd;        /* the client's directory; "/" when missing here */
+	int tty;           /* the pty's slave (now stdio too), or -1 */
+	struct winsize ws; /* the client's terminal, if it said */
+	const char *cwd;   /* the client's directory; "/" when missing here */
 };
 
 static int session_child_setup(void *ctx)
@@ -242,13 +242,15 @@ static int session_child_setup(void *ctx)
  * terminal goes into our own environment around the fork (this process has
  * no threads; the child may not call setenv), and back to what it was.
  */
-static int session_spawn(const struct chan_open *o, int in, int out, int err, int tty,
-			 pid_t *pid)
+static int session_spawn(const struct chan_open *o, int in, int out, int err, int tty, pid_t *pid)
 {
-	struct session_child k = { .tty = tty, .cwd = o->cwd,
+	struct session_child k = { .tty = tty,
+				   .cwd = o->cwd,
 				   .ws = { .ws_row = o->rows, .ws_col = o->cols } };
-	struct spawn_opts so = { .io = { SPAWN_FD, SPAWN_FD, SPAWN_FD }, .fd = { in, out, err },
-				 .new_session = true, .before_exec = session_child_setup,
+	struct spawn_opts so = { .io = { SPAWN_FD, SPAWN_FD, SPAWN_FD },
+				 .fd = { in, out, err },
+				 .new_session = true,
+				 .before_exec = session_child_setup,
 				 .ctx = &k };
 	char *term = getenv("TERM") ? xstrdup(getenv("TERM")) : NULL;
 	struct argv argv = { 0 };
@@ -309,7 +311,8 @@ static int session_start(struct agent *a, uint32_t id, const struct chan_open *o
 		r = open_pty(&master, &slave);
 		if (r == 0)
 			r = session_spawn(o, slave, slave, slave, slave, &pid);
-	} else if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(er, O_CLOEXEC) < 0) {
+	} else if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
+		   pipe2(er, O_CLOEXEC) < 0) {
 		r = err_sys("pipe");
 	} else {
 		r = session_spawn(o, in[0], out[1], er[1], -1, &pid);
@@ -391,8 +394,10 @@ static void handle_frame(struct agent *a, const struct chan_frame *f)
 		break;
 	case CHAN_WINCH:
 		if (s && s->in >= 0 && f->len == 4) {
-			struct winsize ws = { .ws_row = (unsigned short)(f->data[0] << 8 | f->data[1]),
-					      .ws_col = (unsigned short)(f->data[2] << 8 | f->data[3]) };
+			struct winsize ws = {
+				.ws_row = (unsigned short)(f->data[0] << 8 | f->data[1]),
+				.ws_col = (unsigned short)(f->data[2] << 8 | f->data[3])
+			};
 
 			ioctl(s->in, TIOCSWINSZ, &ws);
 		}
@@ -497,7 +502,8 @@ static void agent_loop(struct agent *a)
 		struct chan_frame f;
 		int n = 2, r;
 
-		p[0] = (struct pollfd){ a->serial.fd, POLLIN | (chan_pending(&a->serial) ? POLLOUT : 0), 0 };
+		p[0] = (struct pollfd){ a->serial.fd,
+					POLLIN | (chan_pending(&a->serial) ? POLLOUT : 0), 0 };
 		p[1] = (struct pollfd){ a->sigfd, POLLIN, 0 };
 		for (int i = 0; i < MAX_SESSIONS; i++) {
 			struct session *s = a->s[i];
@@ -579,7 +585,7 @@ int agent_main(int argc, char **argv)
 
 	if (getpid() != 1 || argc < 3) {
 		fprintf(stderr, "ikelab: uml-init is PID 1 inside a lab's user-mode Linux kernel, "
-			"started by that kernel as init; it is not run by hand\n");
+				"started by that kernel as init; it is not run by hand\n");
 		return 2;
 	}
 	/* UML appends its own parameters (root=98:0) after ours: the
@@ -588,9 +594,10 @@ int agent_main(int argc, char **argv)
 		if (argv[i][0] == '/')
 			argv[ndirs++ + 2] = argv[i];
 	uname(&u);
-	if (mnt("proc", "/proc", "proc", 0, NULL) < 0 || mnt("sysfs", "/sys", "sysfs", 0, NULL) < 0 ||
-	    make_root(u.release) < 0 || setup_mounts(ndirs, argv + 2) < 0 ||
-	    setup_modules(u.release) < 0 || warm_up(argv[2]) < 0 || (fd = open_serial()) < 0) {
+	if (mnt("proc", "/proc", "proc", 0, NULL) < 0 ||
+	    mnt("sysfs", "/sys", "sysfs", 0, NULL) < 0 || make_root(u.release) < 0 ||
+	    setup_mounts(ndirs, argv + 2) < 0 || setup_modules(u.release) < 0 ||
+	    warm_up(argv[2]) < 0 || (fd = open_serial()) < 0) {
 		say("boot failed: %s", err_msg());
 		reboot(RB_POWER_OFF);
 		return 1;

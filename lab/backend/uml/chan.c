@@ -75,7 +75,7 @@ int chan_fill(struct chan *c)
 		if (n > 0) {
 			sb_add(&c->in, buf, (size_t)n);
 			if (c->in.len > 4 * CHAN_PAYLOAD_MAX)
-				return 0;       /* let the caller consume first */
+				return 0; /* let the caller consume first */
 			continue;
 		}
 		if (n == 0) {

@@ -25,32 +25,32 @@
 #define CHAN_PAYLOAD_MAX (256 * 1024)
 
 enum chan_type {
-	CHAN_HELLO = 1,     /* agent -> broker: up; payload: kernel release */
-	CHAN_OPEN,          /* client -> agent: run ikelab; payload: struct below */
+	CHAN_HELLO = 1, /* agent -> broker: up; payload: kernel release */
+	CHAN_OPEN,      /* client -> agent: run ikelab; payload: struct below */
 	CHAN_STDIN,
 	CHAN_STDIN_EOF,
 	CHAN_STDOUT,
 	CHAN_STDERR,
-	CHAN_EXIT,          /* agent -> client: payload: u32 wait status */
-	CHAN_SIGNAL,        /* client -> agent: payload: u32 signal number */
-	CHAN_WINCH,         /* client -> agent: payload: u16 rows, u16 cols */
-	CHAN_CLOSE,         /* either way: session is gone */
-	CHAN_HALT,          /* client -> agent: power the UML kernel off */
-	CHAN_ERROR,         /* broker -> client: payload: message */
+	CHAN_EXIT,   /* agent -> client: payload: u32 wait status */
+	CHAN_SIGNAL, /* client -> agent: payload: u32 signal number */
+	CHAN_WINCH,  /* client -> agent: payload: u16 rows, u16 cols */
+	CHAN_CLOSE,  /* either way: session is gone */
+	CHAN_HALT,   /* client -> agent: power the UML kernel off */
+	CHAN_ERROR,  /* broker -> client: payload: message */
 };
 
 struct chan_frame {
 	uint8_t type;
 	uint32_t session;
 	uint32_t len;
-	uint8_t *data;      /* points into the channel's input buffer */
+	uint8_t *data; /* points into the channel's input buffer */
 };
 
 struct chan {
 	int fd;
-	struct strbuf in;   /* bytes received, not yet consumed */
-	struct strbuf out;  /* bytes queued, not yet written */
-	size_t in_off;      /* consumed prefix of `in` */
+	struct strbuf in;  /* bytes received, not yet consumed */
+	struct strbuf out; /* bytes queued, not yet written */
+	size_t in_off;     /* consumed prefix of `in` */
 	bool eof;
 };
 
@@ -77,7 +77,7 @@ struct chan_open {
 	uint32_t flags;
 	uint16_t rows, cols;
 	char *cwd;
-	char **argv;        /* NULL-terminated */
+	char **argv; /* NULL-terminated */
 };
 void chan_put_open(struct chan *c, uint32_t session, const struct chan_open *o);
 /* Parse an OPEN payload; argv and cwd are allocated (chan_open_free). */

@@ -62,7 +62,7 @@ struct relay {
 	struct termios saved;
 	bool raw;
 	int sigfd;
-	int status;         /* -1 until EXIT */
+	int status; /* -1 until EXIT */
 };
 
 static void tty_raw(struct relay *r)
@@ -129,7 +129,8 @@ static void forward_signal(struct relay *r)
 		struct winsize ws;
 
 		if (ioctl(0, TIOCGWINSZ, &ws) == 0) {
-			uint8_t w[4] = { ws.ws_row >> 8, ws.ws_row & 0xff, ws.ws_col >> 8, ws.ws_col & 0xff };
+			uint8_t w[4] = { ws.ws_row >> 8, ws.ws_row & 0xff, ws.ws_col >> 8,
+					 ws.ws_col & 0xff };
 
 			chan_put(&r->ch, CHAN_WINCH, 0, w, sizeof(w));
 		}
@@ -185,7 +186,8 @@ static int relay_loop(struct relay *r)
 			if (n < 0)
 				return -1;
 			if (r->ch.eof && r->status < 0)
-				return err_set("the lab's user-mode Linux closed the session without an exit status");
+				return err_set("the lab's user-mode Linux closed the session "
+					       "without an exit status");
 		}
 	}
 	return 0;

@@ -11,8 +11,8 @@
 
 /* argv: ikelab's arguments without the program name. Returns the exit
  * status to exit with, or -1 (err_msg()) when the lab cannot be reached. */
-#define REMOTE_STDIN 1  /* relay our stdin (exec); otherwise it stays here */
-#define REMOTE_TTY 2    /* a terminal inside when ours is one (exec) */
+#define REMOTE_STDIN 1 /* relay our stdin (exec); otherwise it stays here */
+#define REMOTE_TTY 2   /* a terminal inside when ours is one (exec) */
 int remote_run(const char *labdir, char *const argv[], int flags, int timeout_ms);
 
 /* Ask the agent to power the kernel off. */

@@ -31,12 +31,12 @@ long ptrace(enum __ptrace_request request, ...);
 
 typedef long (*ptrace_fn)(enum __ptrace_request, pid_t, void *, void *);
 
-#define SLOTS 2048              /* UML threads alive at once, with margin */
-#define PROBE_MAX 64 * 1024     /* larger than any XSAVE area to date */
+#define SLOTS 2048          /* UML threads alive at once, with margin */
+#define PROBE_MAX 64 * 1024 /* larger than any XSAVE area to date */
 
 struct slot {
-	void *key;              /* UML's buffer address */
-	unsigned char *state;   /* full-size copy */
+	void *key;            /* UML's buffer address */
+	unsigned char *state; /* full-size copy */
 };
 
 static ptrace_fn real_ptrace;

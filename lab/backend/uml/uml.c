@@ -29,7 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define BOOT_TIMEOUT_MS 60000   /* kernel up and agent answering */
+#define BOOT_TIMEOUT_MS 60000 /* kernel up and agent answering */
 #define HALT_TIMEOUT_MS 15000
 #define UML_MEM "512M"
 #define MAX_CLIENTS 64
@@ -121,7 +121,7 @@ static json_t *uml_json_load(const char *labdir)
 struct client {
 	struct chan ch;
 	uint32_t session;
-	bool closing;       /* flush what is queued, then close */
+	bool closing; /* flush what is queued, then close */
 };
 
 struct broker {
@@ -227,7 +227,8 @@ static void broker_from_agent(struct broker *b)
 
 		if (f.type == CHAN_HELLO) {
 			b->ready = true;
-			fprintf(stderr, "ikelab broker: agent up, kernel %.*s\n", (int)f.len, f.data);
+			fprintf(stderr, "ikelab broker: agent up, kernel %.*s\n", (int)f.len,
+				f.data);
 			continue;
 		}
 		c = client_by_session(b, f.session);
@@ -278,7 +279,8 @@ static int broker_poll(struct broker *b)
 	int wait_ms = (!b->ready || b->halting) ? 100 : -1;
 
 	p[0] = (struct pollfd){ b->sigfd, POLLIN, 0 };
-	p[1] = (struct pollfd){ b->serial.fd, POLLIN | (chan_pending(&b->serial) ? POLLOUT : 0), 0 };
+	p[1] = (struct pollfd){ b->serial.fd, POLLIN | (chan_pending(&b->serial) ? POLLOUT : 0),
+				0 };
 	/* Clients wait in the backlog until the agent is up. */
 	p[2] = (struct pollfd){ b->ready ? b->listen_fd : -1, POLLIN, 0 };
 	for (int i = 0; i < MAX_CLIENTS; i++) {
@@ -289,7 +291,9 @@ static int broker_poll(struct broker *b)
 			continue;
 		idx[i] = n;
 		p[n++] = (struct pollfd){ c->ch.fd,
-			(c->closing ? 0 : POLLIN) | (chan_pending(&c->ch) ? POLLOUT : 0), 0 };
+					  (c->closing ? 0 : POLLIN) |
+						  (chan_pending(&c->ch) ? POLLOUT : 0),
+					  0 };
 	}
 	if (poll(p, (nfds_t)n, wait_ms) < 0 && errno != EINTR)
 		return err_sys("poll");
@@ -339,13 +343,15 @@ static int broker_loop(struct broker *b)
 		}
 	}
 	if (WIFSIGNALED(status))
-		fprintf(stderr, "ikelab broker: user-mode Linux killed by signal %d\n", WTERMSIG(status));
+		fprintf(stderr, "ikelab broker: user-mode Linux killed by signal %d\n",
+			WTERMSIG(status));
 	else
 		fprintf(stderr, "ikelab broker: user-mode Linux exited with status %d\n",
 			WEXITSTATUS(status));
 	{
-		char *msg = xasprintf("user-mode Linux of this lab stopped; its console log is %s/uml.log",
-				      b->labdir);
+		char *msg = xasprintf(
+			"user-mode Linux of this lab stopped; its console log is %s/uml.log",
+			b->labdir);
 
 		broker_tell_all(b, msg);
 		free(msg);
@@ -377,8 +383,9 @@ static char **boot_argv(const char *kernel, const char *labdir, const char *name
 	/* IKELAB_UML_INNER: the binary PID 1 and the commands inside run.
 	 * A sanitizer build cannot run under UML (its shadow memory does not
 	 * fit UML's address space), so tests with one name a plain build. */
-	argv[n++] = xasprintf("init=%s", getenv("IKELAB_UML_INNER") && *getenv("IKELAB_UML_INNER") ?
-			      getenv("IKELAB_UML_INNER") : self_exe());
+	argv[n++] = xasprintf("init=%s", getenv("IKELAB_UML_INNER") && *getenv("IKELAB_UML_INNER")
+						 ? getenv("IKELAB_UML_INNER")
+						 : self_exe());
 	/* The kernel hands NAME=VALUE parameters to init as environment. */
 	if (getenv("IKELAB_TRACE"))
 		argv[n++] = xstrdup("IKELAB_TRACE=1");
@@ -463,8 +470,10 @@ static int broker_start_uml(struct broker *b, const char *name, const char *cons
 	const char *kernel = uml_kernel();
 	char *log = xasprintf("%s/uml.log", b->labdir);
 	struct uml_start u = { .go = { -1, -1 }, .labdir = b->labdir };
-	struct spawn_opts o = { .io = { SPAWN_NULL, SPAWN_FD, SPAWN_FD }, .keep_fds = true,
-				.before_exec = uml_before_exec, .after_fork = uml_after_fork,
+	struct spawn_opts o = { .io = { SPAWN_NULL, SPAWN_FD, SPAWN_FD },
+				.keep_fds = true,
+				.before_exec = uml_before_exec,
+				.after_fork = uml_after_fork,
 				.ctx = &u };
 	struct spawn_proc p;
 	char **argv, *missing;
@@ -474,7 +483,8 @@ static int broker_start_uml(struct broker *b, const char *name, const char *cons
 	free(log);
 	if (!kernel || u.logfd < 0)
 		return -1;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0 || pipe2(u.go, O_CLOEXEC) < 0)
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0 ||
+	    pipe2(u.go, O_CLOEXEC) < 0)
 		return err_sys("socketpair");
 	dup2(u.logfd, 2);
 	missing = uml_child_env();
@@ -600,7 +610,8 @@ static int claim_dir(const char *name, char **dirp)
 
 		if (e == EEXIST)
 			err_set("lab '%s' already exists (%s); take it down first with "
-				"'ikelab down --name %s'", name, dir, name);
+				"'ikelab down --name %s'",
+				name, dir, name);
 		else
 			err_sys("create %s", dir);
 		free(dir);
@@ -713,7 +724,8 @@ static bool uml_processes_gone(const json_t *doc)
 {
 	struct proc_id uml, broker;
 
-	if (state_proc_from_json(json_object_get(doc, "broker"), &broker) == 0 && proc_alive(&broker))
+	if (state_proc_from_json(json_object_get(doc, "broker"), &broker) == 0 &&
+	    proc_alive(&broker))
 		return false;
 	if (state_proc_from_json(json_object_get(doc, "uml"), &uml) == 0 && proc_alive(&uml))
 		return false;
@@ -736,7 +748,8 @@ int uml_down(const char *name)
 	}
 	if (!doc)
 		doc = json_object();
-	if (state_proc_from_json(json_object_get(doc, "broker"), &broker) == 0 && proc_alive(&broker)) {
+	if (state_proc_from_json(json_object_get(doc, "broker"), &broker) == 0 &&
+	    proc_alive(&broker)) {
 		char *const inner[] = { "down", "--name", (char *)name, NULL };
 
 		/* charon first, gracefully, then the kernel. */

@@ -39,8 +39,7 @@ bool uml_is_lab(const char *labdir);
 /* Boot a UML kernel for the lab and run `inner` (ikelab arguments) in it.
  * Keeps the kernel running when `keep` and the command succeeded. Returns
  * the command's exit status, or -1 when the lab could not boot. */
-int uml_boot_and_run(const char *name, char *const inner[], const char *const rw_dirs[],
-		     bool keep);
+int uml_boot_and_run(const char *name, char *const inner[], const char *const rw_dirs[], bool keep);
 int uml_down(const char *name);
 
 #endif

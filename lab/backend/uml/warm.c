@@ -24,9 +24,9 @@
  * The lab's plumbing and AES-GCM's templates were always loaded up front;
  * IKELAB_UML_COLD still loads only those, as ikelab did before. */
 static const char *const plumbing[] = {
-	"xfrm_user", "esp4", "veth", "sch_netem", "nfnetlink_queue", "ip_tables",
-	"iptable_filter", "xt_multiport", "xt_NFQUEUE", "gcm", "ghash_generic", "ctr", "seqiv",
-	"echainiv",
+	"xfrm_user",      "esp4",         "veth",       "sch_netem", "nfnetlink_queue", "ip_tables",
+	"iptable_filter", "xt_multiport", "xt_NFQUEUE", "gcm",       "ghash_generic",   "ctr",
+	"seqiv",          "echainiv",
 };
 
 /* What the kernel otherwise asked for on first use: bpfilter (the first
@@ -35,9 +35,22 @@ static const char *const plumbing[] = {
  * templates of every transform below (aes, sha1, sha256 and md5 are built
  * into Debian's UML kernel). */
 static const char *const first_use[] = {
-	"bpfilter", "ipv6", "jitterentropy_rng", "drbg", "hmac", "sha512_generic", "ccm",
-	"chacha20poly1305", "chacha_generic", "poly1305_generic", "authenc", "authencesn", "cbc",
-	"cmac", "xcbc", "des_generic",
+	"bpfilter",
+	"ipv6",
+	"jitterentropy_rng",
+	"drbg",
+	"hmac",
+	"sha512_generic",
+	"ccm",
+	"chacha20poly1305",
+	"chacha_generic",
+	"poly1305_generic",
+	"authenc",
+	"authencesn",
+	"cbc",
+	"cmac",
+	"xcbc",
+	"des_generic",
 };
 
 /* ESP transforms as charon's kernel-netlink plugin names them to the
@@ -49,17 +62,52 @@ static const struct esp_transform transforms[] = {
 	{ .aead = "rfc4309(ccm(aes))", .key_bits = 152, .icv_bits = 128 },
 	{ .aead = "rfc7539esp(chacha20,poly1305)", .key_bits = 288, .icv_bits = 128 },
 	{ .aead = "rfc4543(gcm(aes))", .key_bits = 160, .icv_bits = 128 },
-	{ .enc = "cbc(aes)", .key_bits = 128, .auth = "hmac(sha256)", .auth_bits = 256, .icv_bits = 128 },
-	{ .enc = "cbc(aes)", .key_bits = 128, .auth = "hmac(sha256)", .auth_bits = 256, .icv_bits = 128,
-	  .esn = true },
-	{ .enc = "cbc(aes)", .key_bits = 128, .auth = "hmac(sha1)", .auth_bits = 160, .icv_bits = 96 },
-	{ .enc = "cbc(aes)", .key_bits = 128, .auth = "hmac(sha384)", .auth_bits = 384, .icv_bits = 192 },
-	{ .enc = "cbc(aes)", .key_bits = 128, .auth = "hmac(sha512)", .auth_bits = 512, .icv_bits = 256 },
-	{ .enc = "cbc(aes)", .key_bits = 128, .auth = "xcbc(aes)", .auth_bits = 128, .icv_bits = 96 },
-	{ .enc = "cbc(aes)", .key_bits = 128, .auth = "cmac(aes)", .auth_bits = 128, .icv_bits = 96 },
-	{ .enc = "rfc3686(ctr(aes))", .key_bits = 160, .auth = "hmac(sha256)", .auth_bits = 256,
+	{ .enc = "cbc(aes)",
+	  .key_bits = 128,
+	  .auth = "hmac(sha256)",
+	  .auth_bits = 256,
 	  .icv_bits = 128 },
-	{ .enc = "cbc(des3_ede)", .key_bits = 192, .auth = "hmac(sha1)", .auth_bits = 160, .icv_bits = 96 },
+	{ .enc = "cbc(aes)",
+	  .key_bits = 128,
+	  .auth = "hmac(sha256)",
+	  .auth_bits = 256,
+	  .icv_bits = 128,
+	  .esn = true },
+	{ .enc = "cbc(aes)",
+	  .key_bits = 128,
+	  .auth = "hmac(sha1)",
+	  .auth_bits = 160,
+	  .icv_bits = 96 },
+	{ .enc = "cbc(aes)",
+	  .key_bits = 128,
+	  .auth = "hmac(sha384)",
+	  .auth_bits = 384,
+	  .icv_bits = 192 },
+	{ .enc = "cbc(aes)",
+	  .key_bits = 128,
+	  .auth = "hmac(sha512)",
+	  .auth_bits = 512,
+	  .icv_bits = 256 },
+	{ .enc = "cbc(aes)",
+	  .key_bits = 128,
+	  .auth = "xcbc(aes)",
+	  .auth_bits = 128,
+	  .icv_bits = 96 },
+	{ .enc = "cbc(aes)",
+	  .key_bits = 128,
+	  .auth = "cmac(aes)",
+	  .auth_bits = 128,
+	  .icv_bits = 96 },
+	{ .enc = "rfc3686(ctr(aes))",
+	  .key_bits = 160,
+	  .auth = "hmac(sha256)",
+	  .auth_bits = 256,
+	  .icv_bits = 128 },
+	{ .enc = "cbc(des3_ede)",
+	  .key_bits = 192,
+	  .auth = "hmac(sha1)",
+	  .auth_bits = 160,
+	  .icv_bits = 96 },
 };
 
 static double ms_since(int64_t t0)
@@ -94,10 +142,11 @@ static int load_module(struct kmod_ctx *ctx, const char *name)
 
 	if (r < 0 || !list)
 		return err_set("module %s not found", name);
-	kmod_list_foreach(it, list) {
+	kmod_list_foreach (it, list) {
 		struct kmod_module *m = kmod_module_get_module(it);
 
-		r = kmod_module_probe_insert_module(m, KMOD_PROBE_IGNORE_LOADED, NULL, NULL, NULL, NULL);
+		r = kmod_module_probe_insert_module(m, KMOD_PROBE_IGNORE_LOADED, NULL, NULL, NULL,
+						    NULL);
 		kmod_module_unref(m);
 		if (r < 0)
 			break;
@@ -247,8 +296,10 @@ int warm_modprobe_main(int argc, char **argv)
 
 	/* The kernel runs "modprobe -q -- NAME"; nothing else calls this. */
 	if (argc != 4 || strcmp(argv[1], "-q") || strcmp(argv[2], "--") || !request_name_ok(name)) {
-		fprintf(stderr, "ikelab: %s is the kernel's module loader inside a lab's "
-			"user-mode Linux; it is not run by hand\n", WARM_MODPROBE);
+		fprintf(stderr,
+			"ikelab: %s is the kernel's module loader inside a lab's "
+			"user-mode Linux; it is not run by hand\n",
+			WARM_MODPROBE);
 		return 2;
 	}
 	ctx = kmod_new(NULL, NULL);

@@ -30,9 +30,9 @@
 #define WARM_LOG_NAME "module-requests.log"
 
 struct warm_stats {
-	int modules;            /* loaded (or already there) */
+	int modules; /* loaded (or already there) */
 	int modules_failed;
-	int transforms;         /* ESP transforms installed once */
+	int transforms; /* ESP transforms installed once */
 	int transforms_failed;
 	double modules_ms, transforms_ms;
 };
