@@ -73,7 +73,6 @@ int duration_parse(const char *s, uint32_t *secs)
 #define STR(key, flags, type, member) \
 	CYAML_FIELD_STRING_PTR(key, flags, type, member, 0, CYAML_UNLIMITED)
 
-#define PATH_LEN 64
 #define PLUGIN_CHARS "abcdefghijklmnopqrstuvwxyz0123456789-"
 
 /* Profile schema: every key optional, absent values stay NULL. */
@@ -162,27 +161,13 @@ static const cyaml_schema_value_t profile_schema = {
 	CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct profile, profile_fields),
 };
 
-static const char *pathf(char buf[static PATH_LEN], const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-/* Build a path for ydoc_err(): pathf(buf, "%splugins[%u]", at, i). */
-static const char *pathf(char buf[static PATH_LEN], const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, PATH_LEN, fmt, ap);
-	va_end(ap);
-	return buf;
-}
-
 /* Profile checks */
 
 static int want_one_of(const struct ydoc *d, const char *at, const char *key, const char *s,
 		       const char *const *values)
 {
 	struct strbuf sb = { 0 };
-	char path[PATH_LEN];
+	char path[YPATH_LEN];
 	int rc;
 
 	if (!s)
@@ -192,25 +177,25 @@ static int want_one_of(const struct ydoc *d, const char *at, const char *key, co
 			return 0;
 	for (const char *const *v = values; *v; v++)
 		sb_addf(&sb, "%s%s", v == values ? "" : ", ", *v);
-	rc = ydoc_err(d, pathf(path, "%s%s", at, key), "'%s' is not one of: %s", s, sb.buf);
+	rc = ydoc_err(d, ypath(path, "%s%s", at, key), "'%s' is not one of: %s", s, sb.buf);
 	sb_free(&sb);
 	return rc;
 }
 
 static int want_duration(const struct ydoc *d, const char *at, const char *key, const char *s)
 {
-	char path[PATH_LEN];
+	char path[YPATH_LEN];
 	uint32_t secs;
 
 	if (s && duration_parse(s, &secs) < 0)
-		return ydoc_err(d, pathf(path, "%s%s", at, key), "%s", err_msg());
+		return ydoc_err(d, ypath(path, "%s%s", at, key), "%s", err_msg());
 	return 0;
 }
 
 /* strongswan.conf reads these as doubles: "4", "0.5", "1.8". */
 static int want_decimal(const struct ydoc *d, const char *at, const char *key, const char *s)
 {
-	char path[PATH_LEN];
+	char path[YPATH_LEN];
 	size_t n;
 
 	if (!s)
@@ -219,17 +204,17 @@ static int want_decimal(const struct ydoc *d, const char *at, const char *key, c
 	if (n && s[n] == '.')
 		n += 1 + strspn(s + n + 1, "0123456789");
 	if (!n || s[n] || s[n - 1] == '.')
-		return ydoc_err(d, pathf(path, "%s%s", at, key),
+		return ydoc_err(d, ypath(path, "%s%s", at, key),
 				"'%s' is not a decimal number (like 4 or 0.5)", s);
 	return 0;
 }
 
 static int want_name(const struct ydoc *d, const char *at, const char *key, const char *s)
 {
-	char path[PATH_LEN];
+	char path[YPATH_LEN];
 
 	if (s && !name_valid(s, 32))
-		return ydoc_err(d, pathf(path, "%s%s", at, key),
+		return ydoc_err(d, ypath(path, "%s%s", at, key),
 				"'%s' is not "
 				"a connection name (letters, digits, '-' and '_', at most "
 				"32)",
@@ -239,13 +224,13 @@ static int want_name(const struct ydoc *d, const char *at, const char *key, cons
 
 static int check_plugins(const struct profile *p, const struct ydoc *d, const char *at)
 {
-	char path[PATH_LEN];
+	char path[YPATH_LEN];
 
 	for (unsigned i = 0; i < p->plugins_count; i++) {
 		const char *s = p->plugins[i];
 
 		if (!*s || s[strspn(s, PLUGIN_CHARS)])
-			return ydoc_err(d, pathf(path, "%splugins[%u]", at, i),
+			return ydoc_err(d, ypath(path, "%splugins[%u]", at, i),
 					"'%s' is not a plugin name ([a-z0-9-]+)", s);
 	}
 	return 0;
@@ -264,7 +249,7 @@ static int check_settings(const struct profile_settings *s, const struct ydoc *d
 /* Walks the schema, so every level has its YAML key in the message. */
 static int check_log(const struct profile_log *l, const struct ydoc *d, const char *at)
 {
-	char path[PATH_LEN];
+	char path[YPATH_LEN];
 
 	if (!l)
 		return 0;
@@ -272,7 +257,7 @@ static int check_log(const struct profile_log *l, const struct ydoc *d, const ch
 		const int32_t *v = *(int32_t *const *)((const char *)l + f->data_offset);
 
 		if (v && (*v < -1 || *v > 4))
-			return ydoc_err(d, pathf(path, "%slog.%s", at, f->key),
+			return ydoc_err(d, ypath(path, "%slog.%s", at, f->key),
 					"log level %d is out of range (-1..4)", (int)*v);
 	}
 	return 0;
@@ -283,12 +268,12 @@ static int check_ike(const struct profile_ike *ike, const struct ydoc *d, const 
 	static const char *const unique[] = {
 		"no", "never", "replace", "keep", NULL,
 	};
-	char path[PATH_LEN];
+	char path[YPATH_LEN];
 
 	if (!ike)
 		return 0;
 	if (ike->version && *ike->version != 1 && *ike->version != 2)
-		return ydoc_err(d, pathf(path, "%sike.version", at),
+		return ydoc_err(d, ypath(path, "%sike.version", at),
 				"IKE version %u is neither 1 nor 2", (unsigned)*ike->version);
 	if (want_name(d, at, "ike.name", ike->name) < 0 ||
 	    want_one_of(d, at, "ike.unique", ike->unique, unique) < 0 ||
@@ -323,11 +308,11 @@ static int check_child(const struct profile_child *c, const struct ydoc *d, cons
 
 int profile_check_at(const struct profile *p, const struct ydoc *d, const char *at)
 {
-	char path[PATH_LEN];
+	char path[YPATH_LEN];
 
 	/* Whether it exists is checked where it is started. */
 	if (p->charon && p->charon[0] != '/')
-		return ydoc_err(d, pathf(path, "%scharon", at), "'%s' is not an absolute path",
+		return ydoc_err(d, ypath(path, "%scharon", at), "'%s' is not an absolute path",
 				p->charon);
 	if (check_plugins(p, d, at) < 0 || check_settings(p->settings, d, at) < 0 ||
 	    check_log(p->log, d, at) < 0 || check_ike(p->ike, d, at) < 0 ||

@@ -8,7 +8,7 @@
  * scenario_plan.c expands the schedule with a seed and writes the plan as
  * JSON; scenario_save.c writes a scenario back as YAML. What they share
  * -- the schema's field lists, the table of actions, a few helpers -- is
- * declared here, under the names it had as one file's statics; scenario.h
+ * declared here with the sc_ prefix of the module; scenario.h
  * stays the module's whole interface.
  */
 #ifndef IKELAB_SCENARIO_INTERNAL_H
@@ -21,11 +21,9 @@
 
 struct ydoc;
 
-#define PATH_LEN 96
-
 /* scenario.c: the schema. YAML keys are the field names. */
-extern const cyaml_schema_field_t entry_fields[];
-extern const cyaml_schema_field_t scenario_fields[];
+extern const cyaml_schema_field_t sc_entry_fields[];
+extern const cyaml_schema_field_t sc_fields[];
 
 /*
  * The actions, indexed by enum sc_action_kind. `takes` lists the keys an
@@ -38,7 +36,7 @@ struct action {
 	const char *needs;
 };
 
-extern const struct action actions[SC_RESTART + 1];
+extern const struct action sc_actions[SC_RESTART + 1];
 
 /* Keys every action takes, and those resolved into a step's time and peer
  * rather than passed on as arguments. */
@@ -46,23 +44,21 @@ extern const struct action actions[SC_RESTART + 1];
 #define ENTRY_RESOLVED ENTRY_COMMON " peer skew_us order"
 
 /* scenario.c: helpers the checks, the plan and the saver use too. */
-const char *pathf(char buf[static PATH_LEN], const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-bool has_word(const char *list, const char *word);
-const struct action *action_find(const char *name);
-bool field_set(const struct sc_entry *e, const cyaml_schema_field_t *f);
-char *resolve(const struct scenario *s, const char *path);
-int want_peer(const struct scenario *s, const struct ydoc *d, const char *path, const char *name,
-	      bool both);
+bool sc_has_word(const char *list, const char *word);
+const struct action *sc_action_find(const char *name);
+bool sc_field_set(const struct sc_entry *e, const cyaml_schema_field_t *f);
+char *sc_resolve(const struct scenario *s, const char *path);
+int sc_want_peer(const struct scenario *s, const struct ydoc *d, const char *path, const char *name,
+		 bool both);
 /* The files the scenario names, loaded into s->topo and s->profiles;
  * scenario_check() runs them between its checks. */
-int load_topology(struct scenario *s, const struct ydoc *d);
-int load_profiles(struct scenario *s, const struct ydoc *d);
+int sc_load_topology(struct scenario *s, const struct ydoc *d);
+int sc_load_profiles(struct scenario *s, const struct ydoc *d);
 
 /* scenario_check.c: everything scenario_load() checks, in file order. */
 int scenario_check(struct scenario *s, const struct ydoc *d);
 
 /* scenario_plan.c: which peer an entry's `order` puts first (-1: none). */
-int order_first(const struct topology *t, const char *order);
+int sc_order_first(const struct topology *t, const char *order);
 
 #endif

@@ -24,7 +24,7 @@
 
 /* Schema: YAML keys are the field names. */
 
-const cyaml_schema_field_t entry_fields[] = {
+const cyaml_schema_field_t sc_entry_fields[] = {
 	CYAML_FIELD_UINT("at", CYAML_FLAG_DEFAULT, struct sc_entry, at),
 	U32("jitter", struct sc_entry, jitter),
 	STR("action", CYAML_FLAG_DEFAULT, struct sc_entry, action),
@@ -51,7 +51,7 @@ const cyaml_schema_field_t entry_fields[] = {
 };
 
 static const cyaml_schema_value_t entry_schema = {
-	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct sc_entry, entry_fields),
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct sc_entry, sc_entry_fields),
 };
 
 static const cyaml_schema_field_t fault_fields[] = {
@@ -99,7 +99,7 @@ static const cyaml_schema_field_t expect_fields[] = {
 	CYAML_FIELD_END
 };
 
-const cyaml_schema_field_t scenario_fields[] = {
+const cyaml_schema_field_t sc_fields[] = {
 	STR("name", CYAML_FLAG_DEFAULT, struct scenario, name),
 	STR("description", OPT, struct scenario, description),
 	STR("cites", OPT, struct scenario, cites),
@@ -122,12 +122,12 @@ const cyaml_schema_field_t scenario_fields[] = {
 };
 
 static const cyaml_schema_value_t scenario_schema = {
-	CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct scenario, scenario_fields),
+	CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct scenario, sc_fields),
 };
 
 /* The actions, indexed by enum sc_action_kind (what `takes` and `needs`
  * mean: struct action in scenario-internal.h). */
-const struct action actions[] = {
+const struct action sc_actions[] = {
 	[SC_INITIATE] = { "initiate", "peer skew_us order child ike", "peer" },
 	[SC_TERMINATE] = { "terminate", "peer skew_us order child ike", "peer" },
 	[SC_REKEY] = { "rekey", "peer skew_us order child ike reauth", "peer" },
@@ -142,19 +142,8 @@ const struct action actions[] = {
 	[SC_RESTART] = { "restart", "peer skew_us order", "peer" },
 };
 
-/* Build a path for ydoc_err(): pathf(buf, "schedule[%u].sa", i). */
-const char *pathf(char buf[static PATH_LEN], const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, PATH_LEN, fmt, ap);
-	va_end(ap);
-	return buf;
-}
-
 /* Whether WORD is one of the space-separated words of LIST. */
-bool has_word(const char *list, const char *word)
+bool sc_has_word(const char *list, const char *word)
 {
 	size_t n = strlen(word);
 
@@ -169,15 +158,15 @@ bool has_word(const char *list, const char *word)
 	return false;
 }
 
-const struct action *action_find(const char *name)
+const struct action *sc_action_find(const char *name)
 {
-	for (size_t k = 0; k < ARRAY_LEN(actions); k++)
-		if (!strcmp(actions[k].name, name))
-			return &actions[k];
+	for (size_t k = 0; k < ARRAY_LEN(sc_actions); k++)
+		if (!strcmp(sc_actions[k].name, name))
+			return &sc_actions[k];
 	return NULL;
 }
 
-bool field_set(const struct sc_entry *e, const cyaml_schema_field_t *f)
+bool sc_field_set(const struct sc_entry *e, const cyaml_schema_field_t *f)
 {
 	return *(void *const *)(const void *)((const char *)e + f->data_offset) != NULL;
 }
@@ -185,7 +174,7 @@ bool field_set(const struct sc_entry *e, const cyaml_schema_field_t *f)
 /* Files named in the scenario */
 
 /* PATH as written in the scenario file, relative to the file's folder. */
-char *resolve(const struct scenario *s, const char *path)
+char *sc_resolve(const struct scenario *s, const char *path)
 {
 	char dir[PATH_MAX];
 
@@ -195,9 +184,9 @@ char *resolve(const struct scenario *s, const char *path)
 	return xasprintf("%s/%s", dirname(dir), path);
 }
 
-int load_topology(struct scenario *s, const struct ydoc *d)
+int sc_load_topology(struct scenario *s, const struct ydoc *d)
 {
-	char *file = resolve(s, s->topology);
+	char *file = sc_resolve(s, s->topology);
 	int rc = 0;
 
 	s->topo = topology_load(file);
@@ -213,7 +202,7 @@ int load_topology(struct scenario *s, const struct ydoc *d)
 static struct profile *load_profile(const struct scenario *s, const struct ydoc *d,
 				    const char *path, const char *file)
 {
-	char *full = resolve(s, file);
+	char *full = sc_resolve(s, file);
 	struct profile *p = profile_load(full);
 
 	if (!p)
@@ -231,8 +220,8 @@ static int peer_index(const struct topology *t, const char *name)
 	return -1;
 }
 
-int want_peer(const struct scenario *s, const struct ydoc *d, const char *path, const char *name,
-	      bool both)
+int sc_want_peer(const struct scenario *s, const struct ydoc *d, const char *path, const char *name,
+		 bool both)
 {
 	const struct topology *t = s->topo;
 	const char *p0 = topo_peer(t, 0)->name, *p1 = topo_peer(t, 1)->name;
@@ -319,24 +308,24 @@ static struct profile *profile_copy(const struct profile *p)
 static int check_peer(const struct scenario *s, const struct ydoc *d, unsigned i)
 {
 	const struct sc_peer *o = &s->peers[i];
-	char path[PATH_LEN];
+	char path[YPATH_LEN];
 	unsigned line = 0, col;
 
-	if (want_peer(s, d, pathf(path, "peers[%u].name", i), o->name, false) < 0)
+	if (sc_want_peer(s, d, ypath(path, "peers[%u].name", i), o->name, false) < 0)
 		return -1;
 	for (unsigned j = 0; j < i; j++)
 		if (!strcmp(s->peers[j].name, o->name)) {
-			ydoc_mark(d, pathf(path, "peers[%u].name", j), &line, &col);
-			return ydoc_err(d, pathf(path, "peers[%u].name", i),
+			ydoc_mark(d, ypath(path, "peers[%u].name", j), &line, &col);
+			return ydoc_err(d, ypath(path, "peers[%u].name", i),
 					"duplicate peer '%s' (first at line %u)", o->name, line);
 		}
 	if (!o->set)
 		return 0;
 	if (o->set->base)
-		return ydoc_err(d, pathf(path, "peers[%u].set.base", i),
+		return ydoc_err(d, ypath(path, "peers[%u].set.base", i),
 				"set: takes settings, not a base profile (use the peer's "
 				"profile: for another file)");
-	return profile_check_at(o->set, d, pathf(path, "peers[%u].set.", i));
+	return profile_check_at(o->set, d, ypath(path, "peers[%u].set.", i));
 }
 
 static const struct sc_peer *peer_override(const struct scenario *s, const char *name,
@@ -356,12 +345,12 @@ static struct profile *peer_profile(const struct scenario *s, const struct ydoc 
 {
 	const struct sc_peer *o;
 	struct profile *p;
-	char path[PATH_LEN];
+	char path[YPATH_LEN];
 	unsigned i;
 
 	o = peer_override(s, topo_peer(s->topo, k)->name, &i);
 	if (o && o->profile)
-		p = load_profile(s, d, pathf(path, "peers[%u].profile", i), o->profile);
+		p = load_profile(s, d, ypath(path, "peers[%u].profile", i), o->profile);
 	else
 		p = profile_copy(dflt);
 	if (p && o && o->set)
@@ -369,7 +358,7 @@ static struct profile *peer_profile(const struct scenario *s, const struct ydoc 
 	return p;
 }
 
-int load_profiles(struct scenario *s, const struct ydoc *d)
+int sc_load_profiles(struct scenario *s, const struct ydoc *d)
 {
 	struct profile *dflt = load_profile(s, d, "profile", s->profile);
 	int rc = dflt ? 0 : -1;

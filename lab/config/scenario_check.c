@@ -40,7 +40,7 @@ static int want_one_of(const struct ydoc *d, const char *path, const char *s, co
 {
 	char buf[256];
 
-	if (!s || has_word(list, s))
+	if (!s || sc_has_word(list, s))
 		return 0;
 	return ydoc_err(d, path, "'%s' is not one of: %s", s, commas(buf, sizeof(buf), list));
 }
@@ -101,7 +101,7 @@ static int ms_parse(const char *s, uint32_t *ms)
 	uint64_t v = 0;
 	uint32_t secs;
 
-	if (!digits || (s[0] == '0' && digits > 1) || (*unit && !has_word("s m h d ms", unit)))
+	if (!digits || (s[0] == '0' && digits > 1) || (*unit && !sc_has_word("s m h d ms", unit)))
 		return ms_malformed(s);
 	if (digits > 10)
 		return ms_too_long(s);
@@ -206,9 +206,9 @@ static int check_expectations(const struct scenario *s, const struct ydoc *d)
 static int want_router(const struct scenario *s, const struct ydoc *d, unsigned i)
 {
 	const struct topo_node *n = topo_node_find(s->topo, s->faults[i].router);
-	char path[PATH_LEN];
+	char path[YPATH_LEN];
 
-	pathf(path, "faults[%u].router", i);
+	ypath(path, "faults[%u].router", i);
 	if (!n)
 		return ydoc_err(d, path,
 				"topology %s has no router named "
@@ -225,10 +225,10 @@ static int want_router(const struct scenario *s, const struct ydoc *d, unsigned 
 static int check_fault_name(const struct scenario *s, const struct ydoc *d, unsigned i)
 {
 	const char *name = s->faults[i].name;
-	char path[PATH_LEN];
+	char path[YPATH_LEN];
 	unsigned line = 0, col;
 
-	pathf(path, "faults[%u].name", i);
+	ypath(path, "faults[%u].name", i);
 	if (!name_valid(name, NAME_MAX_LEN))
 		return ydoc_err(d, path,
 				"'%s' is not a fault name (letters, "
@@ -236,8 +236,8 @@ static int check_fault_name(const struct scenario *s, const struct ydoc *d, unsi
 				name, NAME_MAX_LEN);
 	for (unsigned j = 0; j < i; j++)
 		if (!strcmp(s->faults[j].name, name)) {
-			ydoc_mark(d, pathf(path, "faults[%u].name", j), &line, &col);
-			return ydoc_err(d, pathf(path, "faults[%u].name", i),
+			ydoc_mark(d, ypath(path, "faults[%u].name", j), &line, &col);
+			return ydoc_err(d, ypath(path, "faults[%u].name", i),
 					"duplicate fault name '%s' (first at line %u)", name, line);
 		}
 	return 0;
@@ -246,26 +246,26 @@ static int check_fault_name(const struct scenario *s, const struct ydoc *d, unsi
 static int check_fault_action(const struct sc_fault *f, const struct ydoc *d, unsigned i)
 {
 	bool delay = !strcmp(f->action, "delay");
-	char path[PATH_LEN];
+	char path[YPATH_LEN];
 
-	if (want_one_of(d, pathf(path, "faults[%u].action", i), f->action,
+	if (want_one_of(d, ypath(path, "faults[%u].action", i), f->action,
 			"delay drop duplicate hold") < 0)
 		return -1;
 	if (delay && !f->delay_ms)
-		return ydoc_err(d, pathf(path, "faults[%u]", i), "action delay needs delay_ms");
+		return ydoc_err(d, ypath(path, "faults[%u]", i), "action delay needs delay_ms");
 	if (!delay && f->delay_ms)
-		return ydoc_err(d, pathf(path, "faults[%u].delay_ms", i),
+		return ydoc_err(d, ypath(path, "faults[%u].delay_ms", i),
 				"delay_ms applies only to action delay");
 	if (delay && !*f->delay_ms)
-		return ydoc_err(d, pathf(path, "faults[%u].delay_ms", i),
+		return ydoc_err(d, ypath(path, "faults[%u].delay_ms", i),
 				"delay_ms must be at least 1");
 	if (!f->until)
 		return 0;
 	if (strcmp(f->action, "hold"))
-		return ydoc_err(d, pathf(path, "faults[%u].until", i),
+		return ydoc_err(d, ypath(path, "faults[%u].until", i),
 				"until applies only to action hold");
 	if (!name_valid(f->until, NAME_MAX_LEN))
-		return ydoc_err(d, pathf(path, "faults[%u].until", i),
+		return ydoc_err(d, ypath(path, "faults[%u].until", i),
 				"'%s' is not a hold name (letters, digits, '-' and '_', "
 				"at most %d)",
 				f->until, NAME_MAX_LEN);
@@ -275,16 +275,16 @@ static int check_fault_action(const struct sc_fault *f, const struct ydoc *d, un
 static int check_fault(const struct scenario *s, const struct ydoc *d, unsigned i)
 {
 	const struct sc_fault *f = &s->faults[i];
-	char path[PATH_LEN];
+	char path[YPATH_LEN];
 
 	if (check_fault_name(s, d, i) < 0 || want_router(s, d, i) < 0 ||
-	    want_one_of(d, pathf(path, "faults[%u].exchange", i), f->exchange,
+	    want_one_of(d, ypath(path, "faults[%u].exchange", i), f->exchange,
 			"IKE_SA_INIT IKE_AUTH CREATE_CHILD_SA INFORMATIONAL any") < 0)
 		return -1;
-	if (f->from && want_peer(s, d, pathf(path, "faults[%u].from", i), f->from, false) < 0)
+	if (f->from && sc_want_peer(s, d, ypath(path, "faults[%u].from", i), f->from, false) < 0)
 		return -1;
 	if (f->nth && !*f->nth)
-		return ydoc_err(d, pathf(path, "faults[%u].nth", i), "nth counts from 1");
+		return ydoc_err(d, ypath(path, "faults[%u].nth", i), "nth counts from 1");
 	return check_fault_action(f, d, i);
 }
 
@@ -297,7 +297,7 @@ static bool is_release_of(const struct sc_entry *e, const char *hold)
  * misspelt name on either side is caught. */
 static int check_holds_released(const struct scenario *s, const struct ydoc *d)
 {
-	char path[PATH_LEN];
+	char path[YPATH_LEN];
 
 	for (unsigned i = 0; i < s->faults_count; i++) {
 		const char *until = s->faults[i].until;
@@ -306,7 +306,7 @@ static int check_holds_released(const struct scenario *s, const struct ydoc *d)
 		for (unsigned j = 0; until && j < s->schedule_count; j++)
 			found |= is_release_of(&s->schedule[j], until);
 		if (until && !found)
-			return ydoc_err(d, pathf(path, "faults[%u].until", i),
+			return ydoc_err(d, ypath(path, "faults[%u].until", i),
 					"no release in the schedule names '%s' (leave "
 					"until out to hold until the end of the run)",
 					until);
@@ -319,18 +319,18 @@ static int check_holds_released(const struct scenario *s, const struct ydoc *d)
 static int check_keys(const struct sc_entry *e, const struct ydoc *d, unsigned i,
 		      const struct action *a)
 {
-	char path[PATH_LEN], buf[128];
+	char path[YPATH_LEN], buf[128];
 
-	for (const cyaml_schema_field_t *f = entry_fields; f->key; f++) {
-		if (has_word(ENTRY_COMMON, f->key))
+	for (const cyaml_schema_field_t *f = sc_entry_fields; f->key; f++) {
+		if (sc_has_word(ENTRY_COMMON, f->key))
 			continue;
-		if (field_set(e, f) && !has_word(a->takes, f->key))
-			return ydoc_err(d, pathf(path, "schedule[%u].%s", i, f->key),
+		if (sc_field_set(e, f) && !sc_has_word(a->takes, f->key))
+			return ydoc_err(d, ypath(path, "schedule[%u].%s", i, f->key),
 					"action %s does not take %s (it takes: "
 					"%s)",
 					a->name, f->key, commas(buf, sizeof(buf), a->takes));
-		if (!field_set(e, f) && has_word(a->needs, f->key))
-			return ydoc_err(d, pathf(path, "schedule[%u]", i), "action %s needs %s",
+		if (!sc_field_set(e, f) && sc_has_word(a->needs, f->key))
+			return ydoc_err(d, ypath(path, "schedule[%u]", i), "action %s needs %s",
 					a->name, f->key);
 	}
 	return 0;
@@ -340,16 +340,16 @@ static int check_order(const struct scenario *s, const struct ydoc *d, unsigned 
 {
 	const struct topology *t = s->topo;
 	const char *order = s->schedule[i].order, *p0, *p1;
-	char path[PATH_LEN];
+	char path[YPATH_LEN];
 
-	if (!strcmp(order, "random") || order_first(t, order) >= 0)
+	if (!strcmp(order, "random") || sc_order_first(t, order) >= 0)
 		return 0;
 	p0 = topo_peer(t, 0)->name;
 	p1 = topo_peer(t, 1)->name;
 	if (!strcmp(p0, "alice") && !strcmp(p1, "bob"))
-		return ydoc_err(d, pathf(path, "schedule[%u].order", i),
+		return ydoc_err(d, ypath(path, "schedule[%u].order", i),
 				"'%s' is not one of: alice-first, bob-first, random", order);
-	return ydoc_err(d, pathf(path, "schedule[%u].order", i),
+	return ydoc_err(d, ypath(path, "schedule[%u].order", i),
 			"'%s' is not one of: %s-first, %s-first, alice-first, bob-first, "
 			"random",
 			order, p0, p1);
@@ -358,19 +358,19 @@ static int check_order(const struct scenario *s, const struct ydoc *d, unsigned 
 static int check_peer_keys(const struct scenario *s, const struct ydoc *d, unsigned i)
 {
 	const struct sc_entry *e = &s->schedule[i];
-	char path[PATH_LEN];
+	char path[YPATH_LEN];
 	bool both;
 
 	if (!e->peer)
 		return 0;
-	if (want_peer(s, d, pathf(path, "schedule[%u].peer", i), e->peer, true) < 0)
+	if (sc_want_peer(s, d, ypath(path, "schedule[%u].peer", i), e->peer, true) < 0)
 		return -1;
 	both = !strcmp(e->peer, "both");
 	if (!both && e->skew_us)
-		return ydoc_err(d, pathf(path, "schedule[%u].skew_us", i),
+		return ydoc_err(d, ypath(path, "schedule[%u].skew_us", i),
 				"skew_us applies only with peer: both");
 	if (!both && e->order)
-		return ydoc_err(d, pathf(path, "schedule[%u].order", i),
+		return ydoc_err(d, ypath(path, "schedule[%u].order", i),
 				"order applies only with peer: both");
 	return e->order ? check_order(s, d, i) : 0;
 }
@@ -390,7 +390,7 @@ static const char *child_of(const struct profile *p)
 static int check_conn_names(const struct scenario *s, const struct ydoc *d, unsigned i)
 {
 	const struct sc_entry *e = &s->schedule[i];
-	char path[PATH_LEN];
+	char path[YPATH_LEN];
 
 	for (unsigned k = 0; k < 2; k++) {
 		const char *peer = topo_peer(s->topo, k)->name;
@@ -399,12 +399,12 @@ static int check_conn_names(const struct scenario *s, const struct ydoc *d, unsi
 		if (!e->peer || (strcmp(e->peer, "both") && strcmp(e->peer, peer)))
 			continue;
 		if (e->child && strcmp(e->child, child_of(p)))
-			return ydoc_err(d, pathf(path, "schedule[%u].child", i),
+			return ydoc_err(d, ypath(path, "schedule[%u].child", i),
 					"peer %s has no CHILD_SA named '%s' (its profile's "
 					"is '%s')",
 					peer, e->child, child_of(p));
 		if (e->ike && strcmp(e->ike, ike_of(p)))
-			return ydoc_err(d, pathf(path, "schedule[%u].ike", i),
+			return ydoc_err(d, ypath(path, "schedule[%u].ike", i),
 					"peer %s has no connection named '%s' (its "
 					"profile's is '%s')",
 					peer, e->ike, ike_of(p));
@@ -414,23 +414,23 @@ static int check_conn_names(const struct scenario *s, const struct ydoc *d, unsi
 
 static int check_traffic_op(const struct sc_entry *e, const struct ydoc *d, unsigned i)
 {
-	char path[PATH_LEN];
+	char path[YPATH_LEN];
 	bool start = !strcmp(e->op, "start"), burst = !strcmp(e->op, "burst");
 
-	if (want_one_of(d, pathf(path, "schedule[%u].op", i), e->op, "start stop burst") < 0)
+	if (want_one_of(d, ypath(path, "schedule[%u].op", i), e->op, "start stop burst") < 0)
 		return -1;
 	if (start && !e->pps)
-		return ydoc_err(d, pathf(path, "schedule[%u]", i), "traffic start needs pps");
+		return ydoc_err(d, ypath(path, "schedule[%u]", i), "traffic start needs pps");
 	if (!start && e->pps)
-		return ydoc_err(d, pathf(path, "schedule[%u].pps", i),
+		return ydoc_err(d, ypath(path, "schedule[%u].pps", i),
 				"pps applies only to op start");
 	if (!burst && e->packets)
-		return ydoc_err(d, pathf(path, "schedule[%u].packets", i),
+		return ydoc_err(d, ypath(path, "schedule[%u].packets", i),
 				"packets applies only to op burst");
 	if (e->pps && !*e->pps)
-		return ydoc_err(d, pathf(path, "schedule[%u].pps", i), "pps must be at least 1");
+		return ydoc_err(d, ypath(path, "schedule[%u].pps", i), "pps must be at least 1");
 	if (e->packets && !*e->packets)
-		return ydoc_err(d, pathf(path, "schedule[%u].packets", i),
+		return ydoc_err(d, ypath(path, "schedule[%u].packets", i),
 				"packets must be at least 1");
 	return 0;
 }
@@ -463,7 +463,7 @@ static int want_dev(const struct scenario *s, const struct ydoc *d, unsigned i)
 {
 	const struct sc_entry *e = &s->schedule[i];
 	unsigned n = links_of(s->topo, e->node);
-	char path[PATH_LEN], has[32];
+	char path[YPATH_LEN], has[32];
 	int k;
 
 	if (!e->dev)
@@ -475,7 +475,7 @@ static int want_dev(const struct scenario *s, const struct ydoc *d, unsigned i)
 		snprintf(has, sizeof(has), "eth0");
 	else
 		snprintf(has, sizeof(has), "eth0..eth%u", n - 1);
-	return ydoc_err(d, pathf(path, "schedule[%u].dev", i),
+	return ydoc_err(d, ypath(path, "schedule[%u].dev", i),
 			"node '%s' "
 			"has no interface '%s' (it has %s, one per link in link order)",
 			e->node, e->dev, has);
@@ -485,26 +485,26 @@ static int check_netem(const struct scenario *s, const struct ydoc *d, unsigned 
 {
 	const struct sc_entry *e = &s->schedule[i];
 	bool clear = e->clear && *e->clear;
-	char path[PATH_LEN];
+	char path[YPATH_LEN];
 	double loss;
 
 	if (!topo_node_find(s->topo, e->node))
-		return ydoc_err(d, pathf(path, "schedule[%u].node", i),
+		return ydoc_err(d, ypath(path, "schedule[%u].node", i),
 				"topology %s has no node named '%s'", s->topo->name, e->node);
 	if (want_dev(s, d, i) < 0)
 		return -1;
 	if (e->loss_pct && (!decimal_parse(e->loss_pct, &loss) || loss > 100))
-		return ydoc_err(d, pathf(path, "schedule[%u].loss_pct", i),
+		return ydoc_err(d, ypath(path, "schedule[%u].loss_pct", i),
 				"'%s' is not a percentage (a decimal from 0 to 100)", e->loss_pct);
 	if (clear && (e->delay_ms || e->jitter_ms || e->loss_pct))
-		return ydoc_err(d, pathf(path, "schedule[%u].clear", i),
+		return ydoc_err(d, ypath(path, "schedule[%u].clear", i),
 				"clear removes the qdisc: it takes no delay_ms, "
 				"jitter_ms or loss_pct");
 	if (!clear && !e->delay_ms && !e->loss_pct)
-		return ydoc_err(d, pathf(path, "schedule[%u]", i),
+		return ydoc_err(d, ypath(path, "schedule[%u]", i),
 				"netem needs delay_ms or loss_pct (or clear: true)");
 	if (e->jitter_ms && !e->delay_ms)
-		return ydoc_err(d, pathf(path, "schedule[%u].jitter_ms", i),
+		return ydoc_err(d, ypath(path, "schedule[%u].jitter_ms", i),
 				"jitter_ms needs delay_ms (netem varies the delay)");
 	return 0;
 }
@@ -514,7 +514,7 @@ static int check_netem(const struct scenario *s, const struct ydoc *d, unsigned 
 static int check_release(const struct scenario *s, const struct ydoc *d, unsigned i)
 {
 	const char *name = s->schedule[i].name;
-	char path[PATH_LEN];
+	char path[YPATH_LEN];
 
 	for (unsigned j = 0; j < s->faults_count; j++) {
 		const struct sc_fault *f = &s->faults[j];
@@ -522,7 +522,7 @@ static int check_release(const struct scenario *s, const struct ydoc *d, unsigne
 		if (!strcmp(f->action, "hold") && !strcmp(f->until ? f->until : f->name, name))
 			return 0;
 	}
-	return ydoc_err(d, pathf(path, "schedule[%u].name", i), "no fault rule holds until '%s'",
+	return ydoc_err(d, ypath(path, "schedule[%u].name", i), "no fault rule holds until '%s'",
 			name);
 }
 
@@ -531,14 +531,14 @@ static int check_args(const struct scenario *s, const struct ydoc *d, unsigned i
 		      enum sc_action_kind kind)
 {
 	const struct sc_entry *e = &s->schedule[i];
-	char path[PATH_LEN];
+	char path[YPATH_LEN];
 
 	if (check_conn_names(s, d, i) < 0)
 		return -1;
 	switch (kind) {
 	case SC_REKEY:
 		if (e->reauth && *e->reauth && e->child)
-			return ydoc_err(d, pathf(path, "schedule[%u].reauth", i),
+			return ydoc_err(d, ypath(path, "schedule[%u].reauth", i),
 					"reauth applies to the IKE_SA, not to a "
 					"CHILD_SA (leave out child)");
 		return 0;
@@ -546,13 +546,13 @@ static int check_args(const struct scenario *s, const struct ydoc *d, unsigned i
 		return check_traffic_op(e, d, i);
 	case SC_EXPIRE:
 	case SC_DELETE_SA:
-		return want_one_of(d, pathf(path, "schedule[%u].sa", i), e->sa, "in out");
+		return want_one_of(d, ypath(path, "schedule[%u].sa", i), e->sa, "in out");
 	case SC_NETEM:
 		return check_netem(s, d, i);
 	case SC_RELEASE:
 		return check_release(s, d, i);
 	case SC_KILL:
-		return want_one_of(d, pathf(path, "schedule[%u].signal", i), e->signal,
+		return want_one_of(d, ypath(path, "schedule[%u].signal", i), e->signal,
 				   "KILL TERM SEGV ABRT STOP CONT");
 	default:
 		return 0;
@@ -567,9 +567,9 @@ static int check_time(const struct scenario *s, const struct ydoc *d, unsigned i
 	uint64_t jitter = e->jitter && *e->jitter ? *e->jitter - 1 : 0;
 	uint64_t skew = e->skew_us ? *e->skew_us : 0;
 	uint64_t latest = (e->at + jitter) * 1000 + skew;
-	char path[PATH_LEN];
+	char path[YPATH_LEN];
 
-	pathf(path, "schedule[%u].at", i);
+	ypath(path, "schedule[%u].at", i);
 	if (!jitter && !skew)
 		return want_before_end(s, d, path, e->at);
 	if (latest >= (uint64_t)s->duration_ms * 1000)
@@ -584,20 +584,20 @@ static int check_time(const struct scenario *s, const struct ydoc *d, unsigned i
 static int check_entry(const struct scenario *s, const struct ydoc *d, unsigned i)
 {
 	const struct sc_entry *e = &s->schedule[i];
-	const struct action *a = action_find(e->action);
-	char path[PATH_LEN], buf[256];
+	const struct action *a = sc_action_find(e->action);
+	char path[YPATH_LEN], buf[256];
 	struct strbuf sb = { 0 };
 
 	if (!a) {
-		for (size_t k = 0; k < ARRAY_LEN(actions); k++)
-			sb_addf(&sb, "%s%s", k ? " " : "", actions[k].name);
-		ydoc_err(d, pathf(path, "schedule[%u].action", i), "'%s' is not one of: %s",
+		for (size_t k = 0; k < ARRAY_LEN(sc_actions); k++)
+			sb_addf(&sb, "%s%s", k ? " " : "", sc_actions[k].name);
+		ydoc_err(d, ypath(path, "schedule[%u].action", i), "'%s' is not one of: %s",
 			 e->action, commas(buf, sizeof(buf), sb.buf));
 		sb_free(&sb);
 		return -1;
 	}
 	if (check_keys(e, d, i, a) < 0 || check_peer_keys(s, d, i) < 0 ||
-	    check_args(s, d, i, (enum sc_action_kind)(a - actions)) < 0)
+	    check_args(s, d, i, (enum sc_action_kind)(a - sc_actions)) < 0)
 		return -1;
 	return check_time(s, d, i);
 }
@@ -615,7 +615,7 @@ static int check_lists(const struct scenario *s, const struct ydoc *d)
 
 int scenario_check(struct scenario *s, const struct ydoc *d)
 {
-	if (check_head(s, d) < 0 || load_topology(s, d) < 0 || load_profiles(s, d) < 0 ||
+	if (check_head(s, d) < 0 || sc_load_topology(s, d) < 0 || sc_load_profiles(s, d) < 0 ||
 	    check_traffic(s, d) < 0 || check_lists(s, d) < 0 || check_expectations(s, d) < 0)
 		return -1;
 	return 0;

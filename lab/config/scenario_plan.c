@@ -19,7 +19,7 @@
  * "NAME-first" names a peer; alice-first and bob-first also stand for the
  * first and the second peer of a topology whose peers are called otherwise.
  */
-int order_first(const struct topology *t, const char *order)
+int sc_order_first(const struct topology *t, const char *order)
 {
 	size_t n = strlen(order), len = n > 6 ? n - 6 : 0;
 
@@ -49,7 +49,7 @@ uint64_t sc_rand(uint64_t *state)
 
 const char *sc_action_name(enum sc_action_kind k)
 {
-	return (size_t)k < ARRAY_LEN(actions) ? actions[k].name : "?";
+	return (size_t)k < ARRAY_LEN(sc_actions) ? sc_actions[k].name : "?";
 }
 
 static void step_add(struct sc_plan *p, const struct sc_entry *e, unsigned index, uint64_t at_us,
@@ -58,7 +58,7 @@ static void step_add(struct sc_plan *p, const struct sc_entry *e, unsigned index
 	struct sc_step *st = &p->steps[p->n++];
 
 	st->at_us = at_us;
-	st->kind = (enum sc_action_kind)(action_find(e->action) - actions);
+	st->kind = (enum sc_action_kind)(sc_action_find(e->action) - sc_actions);
 	st->entry = e;
 	st->index = index;
 	snprintf(st->peer, sizeof(st->peer), "%s", peer ? peer : "");
@@ -105,7 +105,7 @@ void scenario_plan(const struct scenario *s, uint64_t seed, struct sc_plan *out)
 		if (e->order && !strcmp(e->order, "random"))
 			first = (int)(odraw & 1);
 		else
-			first = e->order ? order_first(t, e->order) : 0;
+			first = e->order ? sc_order_first(t, e->order) : 0;
 		step_add(out, e, i, at_us, topo_peer(t, first)->name);
 		step_add(out, e, i, at_us + (e->skew_us ? *e->skew_us : 0),
 			 topo_peer(t, 1 - first)->name);
@@ -123,10 +123,10 @@ void sc_plan_free(struct sc_plan *p)
 /* The entry's arguments as written: everything but its time and peer. */
 static void args_json(json_t *o, const struct sc_entry *e)
 {
-	for (const cyaml_schema_field_t *f = entry_fields; f->key; f++) {
+	for (const cyaml_schema_field_t *f = sc_entry_fields; f->key; f++) {
 		const void *v;
 
-		if (has_word(ENTRY_RESOLVED, f->key) || !field_set(e, f))
+		if (sc_has_word(ENTRY_RESOLVED, f->key) || !sc_field_set(e, f))
 			continue;
 		v = *(const void *const *)(const void *)((const char *)e + f->data_offset);
 		if (f->value.type == CYAML_STRING)

@@ -173,7 +173,7 @@ static int save_doc(const struct scenario *s, struct strbuf *out)
 	yaml_emitter_set_width(&sv.em, -1);
 	save_event(&sv, &ev, yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING));
 	save_event(&sv, &ev, yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1));
-	save_mapping(&sv, scenario_fields, s);
+	save_mapping(&sv, sc_fields, s);
 	save_event(&sv, &ev, yaml_document_end_event_initialize(&ev, 1));
 	save_event(&sv, &ev, yaml_stream_end_event_initialize(&ev));
 	if (!sv.failed && !yaml_emitter_flush(&sv.em))
@@ -189,7 +189,7 @@ static int save_doc(const struct scenario *s, struct strbuf *out)
 /* An absolute path for FILE as the scenario names it. */
 static char *rebased(const struct scenario *s, const char *file)
 {
-	char *full = resolve(s, file), *abs = abs_path(full);
+	char *full = sc_resolve(s, file), *abs = abs_path(full);
 
 	free(full);
 	return abs;

@@ -53,7 +53,6 @@ const char *topo_ike_addr(const struct topology *t, const struct topo_node *n)
 
 #define NODE_NAME_MAX 11 /* ends up in interface names */
 #define NODES_MAX 16     /* lab.c keeps per-node arrays this long */
-#define PATH_LEN 64
 
 /* Topology schema: YAML keys are the field names. */
 
@@ -118,20 +117,6 @@ static const cyaml_schema_field_t topology_fields[] = {
 static const cyaml_schema_value_t topology_schema = {
 	CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct topology, topology_fields),
 };
-
-static const char *pathf(char buf[static PATH_LEN], const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-/* Build a path for ydoc_err(): pathf(buf, "nodes[%u].name", i). */
-static const char *pathf(char buf[static PATH_LEN], const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, PATH_LEN, fmt, ap);
-	va_end(ap);
-	return buf;
-}
 
 /* Addresses */
 
@@ -216,38 +201,38 @@ static int check_node(const struct topology *t, const struct ydoc *d, unsigned i
 {
 	const struct topo_node *n = &t->nodes[i];
 	int first = node_index(t, n->name);
-	char path[PATH_LEN];
+	char path[YPATH_LEN];
 	struct cidr c;
 	unsigned line = 0, col;
 
 	if (!node_name_ok(n->name))
-		return ydoc_err(d, pathf(path, "nodes[%u].name", i),
+		return ydoc_err(d, ypath(path, "nodes[%u].name", i),
 				"'%s' is not a node name ([a-z][a-z0-9_]*, at most %d "
 				"characters)",
 				n->name, NODE_NAME_MAX);
 	/* A peer's folder is LABDIR/NAME, beside the lab's psk file; a
 	 * scenario's `peer: both` means both peers. */
 	if (!strcmp(n->name, "psk") || !strcmp(n->name, "both"))
-		return ydoc_err(d, pathf(path, "nodes[%u].name", i),
+		return ydoc_err(d, ypath(path, "nodes[%u].name", i),
 				"'%s' is reserved (not a node name)", n->name);
 	if ((unsigned)first != i) {
-		ydoc_mark(d, pathf(path, "nodes[%d].name", first), &line, &col);
-		return ydoc_err(d, pathf(path, "nodes[%u].name", i),
+		ydoc_mark(d, ypath(path, "nodes[%d].name", first), &line, &col);
+		return ydoc_err(d, ypath(path, "nodes[%u].name", i),
 				"duplicate node name '%s' (first at line %u)", n->name, line);
 	}
 	if (n->role == NODE_ROUTER) {
 		if (n->protected_addr)
-			return ydoc_err(d, pathf(path, "nodes[%u].protected_addr", i),
+			return ydoc_err(d, ypath(path, "nodes[%u].protected_addr", i),
 					"a router protects no subnet (only peers do)");
 		if (n->ike_addr)
-			return ydoc_err(d, pathf(path, "nodes[%u].ike_addr", i),
+			return ydoc_err(d, ypath(path, "nodes[%u].ike_addr", i),
 					"a router runs no charon (only peers do)");
 		return 0;
 	}
 	if (!n->protected_addr)
-		return ydoc_err(d, pathf(path, "nodes[%u]", i), "peer '%s' needs protected_addr",
+		return ydoc_err(d, ypath(path, "nodes[%u]", i), "peer '%s' needs protected_addr",
 				n->name);
-	return want_cidr(d, pathf(path, "nodes[%u].protected_addr", i), n->protected_addr, &c);
+	return want_cidr(d, ypath(path, "nodes[%u].protected_addr", i), n->protected_addr, &c);
 }
 
 static int check_nodes(const struct topology *t, const struct ydoc *d)
@@ -270,23 +255,23 @@ static int check_nodes(const struct topology *t, const struct ydoc *d)
 static int check_link(const struct topology *t, const struct ydoc *d, unsigned i)
 {
 	const struct topo_endpoint *e = t->links[i].endpoints;
-	char path[PATH_LEN];
+	char path[YPATH_LEN];
 	struct cidr c[2];
 
 	for (unsigned j = 0; j < 2; j++) {
 		if (node_index(t, e[j].node) < 0)
-			return ydoc_err(d, pathf(path, "links[%u].endpoints[%u].node", i, j),
+			return ydoc_err(d, ypath(path, "links[%u].endpoints[%u].node", i, j),
 					"no node named '%s'", e[j].node);
-		if (want_cidr(d, pathf(path, "links[%u].endpoints[%u].address", i, j), e[j].address,
+		if (want_cidr(d, ypath(path, "links[%u].endpoints[%u].address", i, j), e[j].address,
 			      &c[j]) < 0)
 			return -1;
 	}
 	if (!strcmp(e[0].node, e[1].node))
-		return ydoc_err(d, pathf(path, "links[%u].endpoints[1].node", i),
+		return ydoc_err(d, ypath(path, "links[%u].endpoints[1].node", i),
 				"both ends of the link are on node '%s'", e[0].node);
 	if (c[0].plen != c[1].plen || !same_subnet(c[0].addr, c[1].addr, c[0].plen) ||
 	    c[0].addr.s_addr == c[1].addr.s_addr)
-		return ydoc_err(d, pathf(path, "links[%u].endpoints[1].address", i),
+		return ydoc_err(d, ypath(path, "links[%u].endpoints[1].address", i),
 				"'%s' and '%s' are not two addresses in one subnet", e[0].address,
 				e[1].address);
 	return 0;
@@ -331,7 +316,7 @@ static bool on_subnet(const struct topo_endpoint *e, const void *arg)
 
 static int check_links(const struct topology *t, const struct ydoc *d)
 {
-	char path[PATH_LEN];
+	char path[YPATH_LEN];
 	struct cidr c;
 
 	for (unsigned i = 0; i < t->links_count; i++)
@@ -341,11 +326,11 @@ static int check_links(const struct topology *t, const struct ydoc *d)
 		const struct topo_node *n = &t->nodes[i];
 
 		if (!endpoint_find(t, n->name, any_endpoint, NULL))
-			return ydoc_err(d, pathf(path, "nodes[%u]", i), "node '%s' is on no link",
+			return ydoc_err(d, ypath(path, "nodes[%u]", i), "node '%s' is on no link",
 					n->name);
 		if (!n->ike_addr)
 			continue;
-		pathf(path, "nodes[%u].ike_addr", i);
+		ypath(path, "nodes[%u].ike_addr", i);
 		if (want_addr(d, path, n->ike_addr, &c) < 0)
 			return -1;
 		if (!endpoint_find(t, n->name, same_address, &c))
@@ -360,13 +345,13 @@ static int check_links(const struct topology *t, const struct ydoc *d)
 static int check_route(const struct topology *t, const struct ydoc *d, unsigned i)
 {
 	const struct topo_route *r = &t->routes[i];
-	char path[PATH_LEN];
+	char path[YPATH_LEN];
 	struct cidr to, via;
 
 	if (node_index(t, r->node) < 0)
-		return ydoc_err(d, pathf(path, "routes[%u].node", i), "no node named '%s'",
+		return ydoc_err(d, ypath(path, "routes[%u].node", i), "no node named '%s'",
 				r->node);
-	pathf(path, "routes[%u].to", i);
+	ypath(path, "routes[%u].to", i);
 	if (strcmp(r->to, "default")) {
 		if (!cidr_parse(r->to, &to) || !to.has_plen)
 			return ydoc_err(d, path,
@@ -376,7 +361,7 @@ static int check_route(const struct topology *t, const struct ydoc *d, unsigned 
 		if (to.addr.s_addr & ~cidr_mask(to.plen))
 			return ydoc_err(d, path, "'%s' has host bits set", r->to);
 	}
-	pathf(path, "routes[%u].via", i);
+	ypath(path, "routes[%u].via", i);
 	if (want_addr(d, path, r->via, &via) < 0)
 		return -1;
 	if (endpoint_find(t, r->node, same_address, &via))

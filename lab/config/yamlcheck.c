@@ -735,3 +735,13 @@ int ydoc_err(const struct ydoc *d, const char *path, const char *fmt, ...)
 		n = node_at(d, 1);
 	return pos_err(d, &n->start_mark, path, msg);
 }
+
+const char *ypath(char buf[static YPATH_LEN], const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, YPATH_LEN, fmt, ap);
+	va_end(ap);
+	return buf;
+}

@@ -69,6 +69,12 @@ bool ydoc_mark(const struct ydoc *d, const char *path, unsigned *line, unsigned 
 /* "FILE:LINE:COL" of PATH, in a thread-local buffer reused by each call. */
 const char *ydoc_pos(const struct ydoc *d, const char *path);
 
+/* A path for ydoc_err() and ydoc_mark(), printf-style into buf:
+ * ypath(buf, "nodes[%u].name", i). Returns buf. */
+#define YPATH_LEN 96
+const char *ypath(char buf[static YPATH_LEN], const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /*
  * err_set() "FILE:LINE:COL: PATH: message" and return -1. The arguments
  * may include err_msg(), to put a position on an error from elsewhere.
