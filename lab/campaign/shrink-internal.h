@@ -20,11 +20,11 @@ enum part {
 };
 
 /* The part's kept flags (C's own array: callers may change them). */
-bool *part_mask(const struct shrink_cand *c, enum part p, unsigned *n);
+bool *shrink_part_mask(const struct shrink_cand *c, enum part p, unsigned *n);
 /* Item I of part P as the search names it, appended to SB:
  * "#3 traffic burst alice", "rekey-drop", "peers[bob].set.ike.unique". */
-void item_name(const struct scenario *s, enum part p, unsigned i, struct strbuf *sb);
+void shrink_item_name(const struct scenario *s, enum part p, unsigned i, struct strbuf *sb);
 /* "30s", or "2500ms" when not whole seconds; the caller frees it. */
-char *ms_text(uint32_t ms);
+char *shrink_ms_text(uint32_t ms);
 
 #endif

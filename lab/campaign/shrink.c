@@ -284,7 +284,7 @@ static void view_peers(struct view *v, const struct scenario *s, const struct sh
 	free(l);
 }
 
-char *ms_text(uint32_t ms)
+char *shrink_ms_text(uint32_t ms)
 {
 	return ms % 1000 ? xasprintf("%" PRIu32 "ms", ms) : xasprintf("%" PRIu32 "s", ms / 1000);
 }
@@ -297,7 +297,7 @@ struct scenario *shrink_view(const struct scenario *s, const struct shrink_cand 
 	*o = *s;
 	o->seed = own(v, xmalloc(sizeof(*o->seed)));
 	*o->seed = seed;
-	o->duration = own(v, ms_text(c->duration_ms));
+	o->duration = own(v, shrink_ms_text(c->duration_ms));
 	o->duration_ms = c->duration_ms;
 	o->traffic = NULL;
 	if (c->pps && s->traffic) {
@@ -340,7 +340,7 @@ struct search {
 };
 
 /* The part's kept flags (C's own array: callers may change them). */
-bool *part_mask(const struct shrink_cand *c, enum part p, unsigned *n)
+bool *shrink_part_mask(const struct shrink_cand *c, enum part p, unsigned *n)
 {
 	switch (p) {
 	case PART_SCHEDULE:
@@ -368,7 +368,7 @@ static void entry_name(const struct scenario *s, unsigned i, struct strbuf *sb)
 		sb_addf(sb, " %s", what);
 }
 
-void item_name(const struct scenario *s, enum part p, unsigned i, struct strbuf *sb)
+void shrink_item_name(const struct scenario *s, enum part p, unsigned i, struct strbuf *sb)
 {
 	char buf[160];
 
@@ -391,7 +391,7 @@ static char *describe_drop(const struct search *S, enum part p, const unsigned *
 	sb_addf(&sb, "%s: drop ", part_names[p]);
 	for (unsigned k = 0; k < len && k < NAMES_SHOWN; k++) {
 		sb_addf(&sb, "%s", k ? ", " : "");
-		item_name(S->s, p, idx[k], &sb);
+		shrink_item_name(S->s, p, idx[k], &sb);
 	}
 	if (len > NAMES_SHOWN)
 		sb_addf(&sb, " and %u more", len - NAMES_SHOWN);
@@ -428,7 +428,7 @@ static bool drop_chunk(struct search *S, enum part p, const unsigned *idx, unsig
 	char *what;
 
 	shrink_cand_copy(&c, S->best);
-	mask = part_mask(&c, p, &n);
+	mask = shrink_part_mask(&c, p, &n);
 	for (unsigned k = 0; k < len; k++)
 		mask[idx[k]] = false;
 	if (p == PART_FAULTS)
@@ -451,10 +451,10 @@ static void ddmin(struct search *S, enum part p)
 	unsigned parts = 2, n;
 	bool *alone_failed;
 
-	part_mask(S->best, p, &n);
+	shrink_part_mask(S->best, p, &n);
 	alone_failed = xcalloc(n ? n : 1, sizeof(*alone_failed));
 	for (;;) {
-		bool *mask = part_mask(S->best, p, &n), dropped = false;
+		bool *mask = shrink_part_mask(S->best, p, &n), dropped = false;
 		unsigned m = 0, *idx = xcalloc(n ? n : 1, sizeof(*idx));
 
 		for (unsigned i = 0; i < n; i++)
@@ -485,7 +485,7 @@ static void ddmin(struct search *S, enum part p)
 static bool try_duration(struct search *S, uint32_t ms)
 {
 	struct shrink_cand c;
-	char *from = ms_text(S->best->duration_ms), *to = ms_text(ms);
+	char *from = shrink_ms_text(S->best->duration_ms), *to = shrink_ms_text(ms);
 	char *what = xasprintf("duration: %s -> %s", from, to);
 	bool ok;
 

@@ -457,14 +457,14 @@ static void removed_list(const struct scenario *s, const struct shrink_cand *c, 
 			 const char *title, struct strbuf *sb)
 {
 	unsigned n, dropped = 0;
-	const bool *mask = part_mask(c, p, &n);
+	const bool *mask = shrink_part_mask(c, p, &n);
 
 	sb_addf(sb, "%s:", title);
 	for (unsigned i = 0; i < n; i++) {
 		if (mask[i])
 			continue;
 		sb_addf(sb, "\n  ");
-		item_name(s, p, i, sb);
+		shrink_item_name(s, p, i, sb);
 		dropped++;
 	}
 	sb_addf(sb, "%s\n", dropped ? "" : " none");
@@ -484,7 +484,7 @@ static char *rule_text(const struct shrinker *K)
 /* Where the file came from and what was taken away, as its comment. */
 static char *result_comment(const struct shrinker *K, const struct shrink_cand *c, double wall_s)
 {
-	char *names = names_text(K->violated), *dur = ms_text(c->duration_ms);
+	char *names = names_text(K->violated), *dur = shrink_ms_text(c->duration_ms);
 	char *t0 = traffic_text(K->s, K->s->traffic ? K->s->traffic->pps : 0);
 	char *t1 = traffic_text(K->s, c->pps), *rule = rule_text(K);
 	struct strbuf sb = { 0 };
@@ -532,7 +532,7 @@ static bool unchanged(const struct scenario *s, const struct shrink_cand *c)
 static void print_result(const struct shrinker *K, const struct shrink_cand *c, const char *out,
 			 double wall_s)
 {
-	char *dur = ms_text(c->duration_ms);
+	char *dur = shrink_ms_text(c->duration_ms);
 	char *t0 = traffic_text(K->s, K->s->traffic ? K->s->traffic->pps : 0);
 	char *t1 = traffic_text(K->s, c->pps);
 

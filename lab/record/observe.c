@@ -65,8 +65,8 @@ static void on_mismatch(void *ctx, const struct ledger_mismatch *m)
 	rec_emit(c->r, c->p->name, "ledger", "mismatch", j);
 }
 
-void note_duplicate(struct recorder *r, struct rec_peer *p, const char *kind,
-		    const struct episode *e)
+void rec_note_duplicate(struct recorder *r, struct rec_peer *p, const char *kind,
+			const struct episode *e)
 {
 	if (!e)
 		return;
@@ -232,12 +232,12 @@ static void sample_peer(struct recorder *r, struct rec_peer *p, double t)
 		p->max_child_per_ts = p->last.max_installed_per_ts;
 	if (p->last.rekeying)
 		p->last_rekey_t = t;
-	note_duplicate(r, p, "ike",
-		       dup_update(&p->dup_ike, t, p->last.max_established_per_pair,
-				  p->last.pair_key, r->o.grace));
-	note_duplicate(r, p, "child",
-		       dup_update(&p->dup_child, t, p->last.max_installed_per_ts, p->last.ts_key,
-				  r->o.grace));
+	rec_note_duplicate(r, p, "ike",
+			   dup_update(&p->dup_ike, t, p->last.max_established_per_pair,
+				      p->last.pair_key, r->o.grace));
+	rec_note_duplicate(r, p, "child",
+			   dup_update(&p->dup_child, t, p->last.max_installed_per_ts,
+				      p->last.ts_key, r->o.grace));
 	ledger_check(&p->ledger, &p->last, on_mismatch, &mc);
 	if (before.ike != p->last.ike || before.ike_established != p->last.ike_established ||
 	    before.child != p->last.child || before.child_installed != p->last.child_installed)
@@ -247,7 +247,7 @@ static void sample_peer(struct recorder *r, struct rec_peer *p, double t)
 				   "child_installed", p->last.child_installed));
 }
 
-void sample_all(struct recorder *r)
+void rec_sample_all(struct recorder *r)
 {
 	double t = rec_now(r);
 
@@ -383,7 +383,7 @@ static void on_child_rekey(struct recorder *r, struct rec_peer *p, const struct 
 	}
 }
 
-void on_vici(struct recorder *r, struct rec_peer *p)
+void rec_on_vici(struct recorder *r, struct rec_peer *p)
 {
 	struct vici_node *msg;
 	char *name;
@@ -419,7 +419,7 @@ void on_vici(struct recorder *r, struct rec_peer *p)
 
 /* ---- kernel notifications ---------------------------------------------------- */
 
-void on_note(void *ctx, const struct xfrm_note *n)
+void rec_on_note(void *ctx, const struct xfrm_note *n)
 {
 	struct note_ctx *c = ctx;
 	struct rec_peer *p = c->p;

@@ -112,7 +112,7 @@ struct recorder {
 	int samples;
 	long missed_ticks; /* timer ticks that passed while we were busy */
 	double last_sample_t, max_gap;
-	double slowest_sample; /* longest sample_all(): waiting on charon and the kernel */
+	double slowest_sample; /* longest rec_sample_all(): waiting on charon and the kernel */
 	double last_status;
 	struct direction dirs[MAX_PEERS];
 	int n_dirs;
@@ -130,7 +130,7 @@ struct recorder {
 	int n_watch;
 };
 
-/* What on_note needs: xfrmmon_read passes one pointer. */
+/* What rec_on_note needs: xfrmmon_read passes one pointer. */
 struct note_ctx {
 	struct recorder *r;
 	struct rec_peer *p;
@@ -138,33 +138,33 @@ struct note_ctx {
 
 /* recorder.c */
 /* Now in UTC, ISO 8601 with microseconds ("2024-05-01T12:00:00.123456Z"). */
-void wall_iso(char *buf, size_t len);
+void rec_wall_iso(char *buf, size_t len);
 /* What recording cost so far: this process's CPU time and memory. */
-double self_cpu_s(void);
-long self_rss_kb(void);
+double rec_self_cpu_s(void);
+long rec_self_rss_kb(void);
 /* The peer of that name, or NULL (borrowed). */
-struct rec_peer *peer_named(struct recorder *r, const char *name);
+struct rec_peer *rec_peer_named(struct recorder *r, const char *name);
 
 /* observe.c */
 /* One sample of every peer: list-sas, the kernel's SA and policy counts,
  * a timeline.csv line each. A charon found dead or hung is noted. */
-void sample_all(struct recorder *r);
+void rec_sample_all(struct recorder *r);
 /* Everything that arrived on p's VICI event connection. */
-void on_vici(struct recorder *r, struct rec_peer *p);
+void rec_on_vici(struct recorder *r, struct rec_peer *p);
 /* An acquire or expire from p's kernel; ctx is a struct note_ctx. */
-void on_note(void *ctx, const struct xfrm_note *n);
+void rec_on_note(void *ctx, const struct xfrm_note *n);
 /* A duplicate that lasted (e may be NULL: nothing to note). */
-void note_duplicate(struct recorder *r, struct rec_peer *p, const char *kind,
-		    const struct episode *e);
+void rec_note_duplicate(struct recorder *r, struct rec_peer *p, const char *kind,
+			const struct episode *e);
 
 /* traffic.c */
 /* What p's probe wrote on its stdout since the last call. */
-void on_probe(struct recorder *r, struct rec_peer *p);
+void rec_on_probe(struct recorder *r, struct rec_peer *p);
 /* Write the intervals that are complete (all: every interval left). */
-void flush_traffic(struct recorder *r, bool all);
+void rec_flush_traffic(struct recorder *r, bool all);
 /* SIGTERM to the probes, their last reports merged, then they are reaped. */
-void stop_probes(struct recorder *r);
+void rec_stop_probes(struct recorder *r);
 /* Every direction's totals and loss windows into summary.json's traffic. */
-void finish_traffic(struct recorder *r, json_t *traffic);
+void rec_finish_traffic(struct recorder *r, json_t *traffic);
 
 #endif

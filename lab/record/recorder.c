@@ -49,7 +49,7 @@ const char *rec_dir(const struct recorder *r)
 	return r->dir;
 }
 
-void wall_iso(char *buf, size_t len)
+void rec_wall_iso(char *buf, size_t len)
 {
 	struct timespec ts;
 	struct tm tm;
@@ -66,7 +66,7 @@ void rec_emit(struct recorder *r, const char *peer, const char *source, const ch
 	json_t *o = json_object();
 	char wall[64], *line;
 
-	wall_iso(wall, sizeof(wall));
+	rec_wall_iso(wall, sizeof(wall));
 	json_object_set_new(o, "t", json_real(rec_now(r)));
 	json_object_set_new(o, "wall", json_string(wall));
 	json_object_set_new(o, "peer", peer ? json_string(peer) : json_null());
@@ -175,7 +175,7 @@ static char *charon_version_of(struct rec_peer *p)
 }
 
 /* What recording cost: this process's CPU time (probes not included). */
-double self_cpu_s(void)
+double rec_self_cpu_s(void)
 {
 	struct rusage ru;
 
@@ -242,7 +242,7 @@ struct recorder *rec_open(const struct rec_opts *o)
 		goto fail_open;
 	}
 	r->t0 = mono_ns();
-	r->cpu0 = self_cpu_s();
+	r->cpu0 = rec_self_cpu_s();
 	rec_emit(r, NULL, "lab", "record-start",
 		 json_pack("{s:s, s:f, s:f, s:s?, s:O}", "lab", o->lab, "duration", o->duration,
 			   "rate_hz", o->rate, "charon_version", r->charon_version,
@@ -262,7 +262,7 @@ fail_open : {
 
 /* ---- the loop ---------------------------------------------------------------- */
 
-long self_rss_kb(void)
+long rec_self_rss_kb(void)
 {
 	char *text, *p;
 	long kb = 0;
@@ -286,14 +286,15 @@ static void watch_rss(struct recorder *r)
 	if (r->rss_first && t - r->rss_at < 10)
 		return;
 	r->rss_at = t;
-	r->rss_last = self_rss_kb();
+	r->rss_last = rec_self_rss_kb();
 	if (!r->rss_first)
 		r->rss_first = r->rss_last;
 	if (r->rss_last > r->rss_max)
 		r->rss_max = r->rss_last;
 	/* CPU alongside: a cost that grows with the run's length shows here. */
 	rec_emit(r, NULL, "lab", "recorder-rss",
-		 json_pack("{s:i, s:f}", "kb", (int)r->rss_last, "cpu_s", self_cpu_s() - r->cpu0));
+		 json_pack("{s:i, s:f}", "kb", (int)r->rss_last, "cpu_s",
+			   rec_self_cpu_s() - r->cpu0));
 }
 
 static void status_line(struct recorder *r)
@@ -329,7 +330,7 @@ int rec_poll(struct recorder *r, int timeout_ms)
 		for (int i = 0; i < r->n; i++) {
 			struct rec_peer *p = &r->p[i];
 
-			/* on_vici drains everything the client read, so the
+			/* rec_on_vici drains everything the client read, so the
 			 * socket being readable is the only signal needed. */
 			if (!p->dead) {
 				owner[n] = p, kind[n] = 0;
@@ -356,12 +357,12 @@ int rec_poll(struct recorder *r, int timeout_ms)
 			if (kind[i] >= 3)
 				r->watch[kind[i] - 3].cb(r->watch[kind[i] - 3].ctx);
 			else if (kind[i] == 0)
-				on_vici(r, owner[i]);
-			else if (kind[i] == 1 && xfrmmon_read(owner[i]->mon, on_note, &nc) < 0)
+				rec_on_vici(r, owner[i]);
+			else if (kind[i] == 1 && xfrmmon_read(owner[i]->mon, rec_on_note, &nc) < 0)
 				rec_emit(r, owner[i]->name, "kernel", "lost-notifications",
 					 json_pack("{s:s}", "error", err_msg()));
 			else if (kind[i] == 2)
-				on_probe(r, owner[i]);
+				rec_on_probe(r, owner[i]);
 		}
 		if (pf[0].revents) {
 			uint64_t ticks;
@@ -369,10 +370,10 @@ int rec_poll(struct recorder *r, int timeout_ms)
 			if (read(r->timer, &ticks, sizeof(ticks)) == sizeof(ticks)) {
 				if (ticks > 1)
 					r->missed_ticks += (long)(ticks - 1);
-				sample_all(r);
+				rec_sample_all(r);
 			}
 		}
-		flush_traffic(r, false);
+		rec_flush_traffic(r, false);
 		watch_rss(r);
 		status_line(r);
 	} while (mono_ns() < deadline && !r->failed);
@@ -386,7 +387,7 @@ int rec_crashes(const struct recorder *r)
 	return r->crashes;
 }
 
-struct rec_peer *peer_named(struct recorder *r, const char *name)
+struct rec_peer *rec_peer_named(struct recorder *r, const char *name)
 {
 	for (int i = 0; i < r->n; i++)
 		if (!strcmp(r->p[i].name, name))
@@ -405,7 +406,7 @@ void rec_watch(struct recorder *r, int fd, void (*cb)(void *ctx), void *ctx)
 
 void rec_expect_exit(struct recorder *r, const char *peer)
 {
-	struct rec_peer *p = peer_named(r, peer);
+	struct rec_peer *p = rec_peer_named(r, peer);
 
 	if (p)
 		p->expect_exit = true;
@@ -413,7 +414,7 @@ void rec_expect_exit(struct recorder *r, const char *peer)
 
 void rec_pause(struct recorder *r, const char *peer, bool paused)
 {
-	struct rec_peer *p = peer_named(r, peer);
+	struct rec_peer *p = rec_peer_named(r, peer);
 
 	if (p)
 		p->paused = paused;
@@ -421,7 +422,7 @@ void rec_pause(struct recorder *r, const char *peer, bool paused)
 
 int rec_reattach(struct recorder *r, const char *peer)
 {
-	struct rec_peer *p = peer_named(r, peer);
+	struct rec_peer *p = rec_peer_named(r, peer);
 	struct lab_state st;
 	json_t *node;
 	char *path;

@@ -97,12 +97,12 @@ static int write_summary(struct recorder *r, bool interrupted)
 	for (int i = 0; i < r->n; i++) {
 		struct rec_peer *p = &r->p[i];
 
-		note_duplicate(r, p, "ike", dup_finish(&p->dup_ike, t, r->o.grace));
-		note_duplicate(r, p, "child", dup_finish(&p->dup_child, t, r->o.grace));
+		rec_note_duplicate(r, p, "ike", dup_finish(&p->dup_ike, t, r->o.grace));
+		rec_note_duplicate(r, p, "child", dup_finish(&p->dup_child, t, r->o.grace));
 		json_object_set_new(peers, p->name, peer_summary(r, p));
 	}
-	finish_traffic(r, traffic);
-	wall_iso(wall, sizeof(wall));
+	rec_finish_traffic(r, traffic);
+	rec_wall_iso(wall, sizeof(wall));
 	json_object_set_new(s, "lab", json_string(r->o.lab));
 	json_object_set_new(s, "duration_s", json_real(t));
 	json_object_set_new(s, "rate_hz", json_real(r->o.rate));
@@ -114,10 +114,10 @@ static int write_summary(struct recorder *r, bool interrupted)
 	json_object_set_new(s, "verdict", json_string(r->failed ? "lab-error" : "ok"));
 	json_object_set_new(s, "lab_error", r->failure ? json_string(r->failure) : json_null());
 	json_object_set_new(s, "interrupted", json_boolean(interrupted));
-	json_object_set_new(s, "recorder_cpu_s", json_real(self_cpu_s() - r->cpu0));
+	json_object_set_new(s, "recorder_cpu_s", json_real(rec_self_cpu_s() - r->cpu0));
 	json_object_set_new(s, "recorder_rss_kb",
 			    json_pack("{s:i, s:i, s:i}", "first", (int)r->rss_first, "max",
-				      (int)r->rss_max, "last", (int)self_rss_kb()));
+				      (int)r->rss_max, "last", (int)rec_self_rss_kb()));
 	json_object_set_new(s, "crashes", json_integer(r->crashes));
 	json_object_set_new(s, "samples", json_integer(r->samples));
 	json_object_set_new(s, "max_sample_gap_s", json_real(r->max_gap));
@@ -166,10 +166,10 @@ static void warn_missed_ticks(const struct recorder *r)
 
 int rec_finish(struct recorder *r, bool interrupted)
 {
-	stop_probes(r);
+	rec_stop_probes(r);
 	/* One last look, so the summary ends on the final state. */
 	if (!r->failed)
-		sample_all(r);
+		rec_sample_all(r);
 	if (write_summary(r, interrupted) < 0)
 		return -1;
 	rec_emit(r, NULL, "lab", "record-end",

@@ -104,7 +104,7 @@ static void flush_dir(struct recorder *r, struct direction *d, bool all)
 	}
 }
 
-void flush_traffic(struct recorder *r, bool all)
+void rec_flush_traffic(struct recorder *r, bool all)
 {
 	for (int i = 0; i < r->n_dirs; i++)
 		flush_dir(r, &r->dirs[i], all);
@@ -188,7 +188,7 @@ static void probe_died(struct recorder *r, struct rec_peer *p)
 	free(path);
 }
 
-void on_probe(struct recorder *r, struct rec_peer *p)
+void rec_on_probe(struct recorder *r, struct rec_peer *p)
 {
 	char buf[8192];
 	ssize_t n = read(p->probe.fd[STDOUT_FILENO], buf, sizeof(buf));
@@ -306,7 +306,7 @@ static bool probe_running(const struct rec_peer *p)
 	return p->probe.pid > 0 && !p->probe.reaped;
 }
 
-void stop_probes(struct recorder *r)
+void rec_stop_probes(struct recorder *r)
 {
 	int64_t deadline = mono_ns() + (int64_t)PROBE_DRAIN_MS * 1000000;
 	bool running = false;
@@ -346,7 +346,7 @@ void stop_probes(struct recorder *r)
 	r->stopping_probes = false;
 }
 
-void finish_traffic(struct recorder *r, json_t *traffic)
+void rec_finish_traffic(struct recorder *r, json_t *traffic)
 {
 	for (int d = 0; d < r->n_dirs; d++) {
 		struct direction *dir = &r->dirs[d];
@@ -367,7 +367,7 @@ void finish_traffic(struct recorder *r, json_t *traffic)
 
 void rec_stop_traffic(struct recorder *r)
 {
-	stop_probes(r);
+	rec_stop_probes(r);
 	rec_emit(r, NULL, "lab", "traffic-stop", NULL);
 }
 
@@ -394,7 +394,7 @@ static int burst_socket(struct rec_peer *p)
 
 int rec_burst(struct recorder *r, const char *peer, unsigned packets)
 {
-	struct rec_peer *p = peer_named(r, peer);
+	struct rec_peer *p = rec_peer_named(r, peer);
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9) };
 	static const char payload[32] = "ikelab burst";
 

@@ -59,7 +59,7 @@ static int vici_action(struct runner *R, int i, const struct sc_step *st)
 	int r;
 
 	if (R->pending[i])
-		finish_pending(R);
+		run_finish_pending(R);
 	switch (st->kind) {
 	case SC_INITIATE:
 		vici_kv(m, "child", "%s", child_name(R, i, e));
@@ -226,7 +226,7 @@ static int restart_action(struct runner *R, int i)
 	if (lab_restart_peer(R->o->lab, &R->plan, R->peer[i]) < 0 ||
 	    rec_reattach(R->rec, R->peer[i]) < 0)
 		return -1;
-	return open_vici(R, i);
+	return run_open_vici(R, i);
 }
 
 static int traffic_action(struct runner *R, int i, const struct sc_entry *e)
@@ -263,7 +263,7 @@ void run_step(struct runner *R, const struct sc_step *st)
 
 	int64_t late_us;
 
-	wait_until(R, st->at_us);
+	run_wait_until(R, st->at_us);
 	late_us = (mono_ns() - rec_t0(R->rec)) / 1000 - (int64_t)st->at_us;
 	switch (st->kind) {
 	case SC_INITIATE:
@@ -303,7 +303,7 @@ void run_step(struct runner *R, const struct sc_step *st)
 		err_clear();
 	}
 	if (R->n_later == (int)ARRAY_LEN(R->later))
-		flush_later(R);
+		run_flush_later(R);
 	snprintf(R->later[R->n_later].peer, sizeof(R->later[0].peer), "%s",
 		 i < 0 ? "" : R->peer[i]);
 	R->later[R->n_later].kind = sc_action_name(st->kind);

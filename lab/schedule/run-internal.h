@@ -56,15 +56,15 @@ struct runner {
 
 /* run.c */
 /* (Re)connect to peer i's charon; a command still pending is dropped. */
-int open_vici(struct runner *R, int i);
+int run_open_vici(struct runner *R, int i);
 /* Read the response of each command sent and not answered yet; a
  * failure is an event in the recording, not an error. */
-void finish_pending(struct runner *R);
+void run_finish_pending(struct runner *R);
 /* Write the schedule events held back while steps were close together. */
-void flush_later(struct runner *R);
+void run_flush_later(struct runner *R);
 /* Until at_us after the recording started, the recorder and the wires
  * running meanwhile (returns early when interrupted). */
-void wait_until(struct runner *R, uint64_t at_us);
+void run_wait_until(struct runner *R, uint64_t at_us);
 
 /* actions.c */
 /* Wait for the step's time, carry it out, and queue its schedule event

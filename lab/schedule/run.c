@@ -55,7 +55,7 @@ static int make_plan(struct runner *R)
 	return lab_plan_check_charon(p, R->o->charon);
 }
 
-int open_vici(struct runner *R, int i)
+int run_open_vici(struct runner *R, int i)
 {
 	char *dir = state_dir(R->o->lab),
 	     *path = xasprintf("%s/%s/run/charon.vici", dir, R->peer[i]);
@@ -191,7 +191,7 @@ static int wires_due_ms(struct runner *R, int cap)
 	return ms;
 }
 
-void finish_pending(struct runner *R)
+void run_finish_pending(struct runner *R)
 {
 	for (int i = 0; i < 2; i++) {
 		struct vici_node *resp = NULL;
@@ -209,7 +209,7 @@ void finish_pending(struct runner *R)
 	}
 }
 
-void flush_later(struct runner *R)
+void run_flush_later(struct runner *R)
 {
 	for (int i = 0; i < R->n_later; i++)
 		rec_emit(R->rec, R->later[i].peer[0] ? R->later[i].peer : NULL, "schedule",
@@ -219,7 +219,7 @@ void flush_later(struct runner *R)
 
 /* Until at_us after the start: the recorder and the wire run meanwhile; the
  * last few ms are slept precisely, so two steps microseconds apart stay so. */
-void wait_until(struct runner *R, uint64_t at_us)
+void run_wait_until(struct runner *R, uint64_t at_us)
 {
 	int64_t target = rec_t0(R->rec) + (int64_t)at_us * 1000;
 
@@ -231,9 +231,9 @@ void wait_until(struct runner *R, uint64_t at_us)
 		if (left_us <= 0 || interrupted)
 			return;
 		if (left_us > SPIN_US) {
-			flush_later(R);
+			run_flush_later(R);
 			if (R->pending[0] || R->pending[1])
-				finish_pending(R);
+				run_finish_pending(R);
 			rec_poll(R->rec, wires_due_ms(R, (int)((left_us - SPIN_US) / 1000) + 1));
 			if (rec_crashes(R->rec) && !R->crash_at)
 				R->crash_at = rec_now(R->rec);
@@ -268,7 +268,7 @@ static void start_steady_traffic(struct runner *R, uint64_t before_us)
 	if (!t || R->steady_started || at > before_us)
 		return;
 	R->steady_started = true;
-	wait_until(R, at);
+	run_wait_until(R, at);
 	R->traffic_on = true;
 	if (rec_start_traffic(R->rec, (int)t->pps) < 0) {
 		rec_emit(R->rec, NULL, "schedule", "failed",
@@ -328,18 +328,18 @@ static int record_and_act(struct runner *R)
 			tight(false);
 	}
 	start_steady_traffic(R, UINT64_MAX);
-	flush_later(R);
+	run_flush_later(R);
 	/* The rest of the run: let what was set off play out. */
 	while (rec_now(R->rec) < end && !rec_failed(R->rec) && !interrupted) {
 		if (rec_crashes(R->rec) && !R->crash_at)
 			R->crash_at = rec_now(R->rec);
 		if (R->crash_at && rec_now(R->rec) > R->crash_at + CRASH_TAIL_S)
 			break;
-		finish_pending(R);
+		run_finish_pending(R);
 		wires_tick(R);
 		rec_poll(R->rec, wires_due_ms(R, 100));
 	}
-	finish_pending(R);
+	run_finish_pending(R);
 	return rec_finish(R->rec, interrupted != 0) < 0 ? -1 : 0;
 }
 
@@ -405,9 +405,9 @@ static json_t *run_seed(struct runner *R, bool quiet_report)
 		sc_plan_free(&R->sched);
 		return NULL;
 	}
-	r = open_vici(R, 0);
+	r = run_open_vici(R, 0);
 	if (r == 0)
-		r = open_vici(R, 1);
+		r = run_open_vici(R, 1);
 	if (r == 0)
 		r = open_wires(R);
 	if (r == 0)
