@@ -126,29 +126,57 @@ static int make_psk(struct builder *b)
 	return r;
 }
 
+/*
+ * Namespaces are named after the lab, so another lab of the same name
+ * (under another IKELAB_RUN) or the user's `ip netns add` may hold a name
+ * already: only what this lab claimed is recorded as its own. The planned
+ * names go on record first, the claim once the name was free, the
+ * namespace's inode once it is bound: `down` after a kill at any point
+ * removes exactly what this lab made (kernel/netns.h).
+ */
+static int build_namespace(struct builder *b, json_t *owned, unsigned i)
+{
+	const char *node = b->plan->topo->nodes[i].name;
+	char *ns = netns_name(b->st->name, node);
+	unsigned long long ino = 0;
+	json_t *entry;
+	int r = netns_claim(ns);
+
+	if (r == 0) {
+		entry = json_pack("{s:s}", "name", ns);
+		json_array_append_new(owned, entry);
+		r = state_save(b->st);
+		if (r == 0 && netns_bind(ns, &ino) == 0) {
+			json_object_set_new(entry, "ino", json_integer((json_int_t)ino));
+			r = state_save(b->st);
+		} else if (r == 0) {
+			/* The bind released the claim: nothing is ours. */
+			json_array_remove(owned, json_array_size(owned) - 1);
+			r = -1;
+		}
+	}
+	if (r == 0) {
+		b->nsfd[i] = netns_open(ns);
+		r = b->nsfd[i] < 0 ? -1 : 0;
+	}
+	free(ns);
+	return r < 0 ? err_wrap("node %s", node) : 0;
+}
+
 static int build_namespaces(struct builder *b)
 {
 	const struct topology *t = b->plan->topo;
-	json_t *list = state_arr(b->st, "netns");
+	json_t *planned = state_arr(b->st, "netns_planned");
+	json_t *owned = state_arr(b->st, "netns");
 
-	for (unsigned i = 0; i < t->nodes_count; i++) {
-		char *ns = netns_name(b->st->name, t->nodes[i].name);
-		int r;
-
-		/* Recorded first: a kill between the two steps leaves a
-		 * name that down will find and tolerate missing. */
-		json_array_append_new(list, json_string(ns));
-		r = state_save(b->st);
-		if (r == 0)
-			r = netns_create(ns);
-		if (r == 0) {
-			b->nsfd[i] = netns_open(ns);
-			r = b->nsfd[i] < 0 ? -1 : 0;
-		}
-		free(ns);
-		if (r < 0)
-			return err_wrap("node %s", t->nodes[i].name);
-	}
+	for (unsigned i = 0; i < t->nodes_count; i++)
+		json_array_append_new(
+			planned, json_string_nocheck(netns_name(b->st->name, t->nodes[i].name)));
+	if (state_save(b->st) < 0)
+		return -1;
+	for (unsigned i = 0; i < t->nodes_count; i++)
+		if (build_namespace(b, owned, i) < 0)
+			return -1;
 	return 0;
 }
 
@@ -506,18 +534,63 @@ static int stop_recorded(json_t *nodes)
 	return r;
 }
 
+/* What build_namespaces made, and nothing else: a name whose namespace is
+ * not the one recorded any more is left alone, and so is a planned name
+ * this lab never claimed -- unless it is an empty claim file, what a
+ * controller killed between claiming and recording leaves. */
+static const char *owned_entry_name(const json_t *e)
+{
+	/* lab.json of ikelab before 0.10: plain names, all claimed. */
+	return json_is_string(e) ? json_string_value(e) : jget_str(e, "name");
+}
+
+static bool owned_name(const json_t *owned, const char *name)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach (owned, i, e)
+		if (owned_entry_name(e) && !strcmp(owned_entry_name(e), name))
+			return true;
+	return false;
+}
+
+static int remove_namespaces(struct lab_state *st)
+{
+	json_t *owned = json_object_get(st->doc, "netns"), *e;
+	const char *name;
+	size_t i;
+	int r = 0, gone;
+
+	json_array_foreach (owned, i, e) {
+		name = owned_entry_name(e);
+		gone = name ? netns_delete_owned(name, (unsigned long long)jget_num_or(e, "ino", 0))
+			    : 1;
+		if (gone < 0)
+			r = -1;
+		else if (gone == 0)
+			fprintf(stderr,
+				"ikelab: network namespace %s is not the one lab '%s' made any "
+				"more: left alone\n",
+				name, st->name);
+	}
+	json_array_foreach (json_object_get(st->doc, "netns_planned"), i, e) {
+		name = json_string_value(e);
+		if (name && !owned_name(owned, name) && netns_is_placeholder(name) &&
+		    netns_delete(name) < 0)
+			r = -1;
+	}
+	return r;
+}
+
 int lab_teardown(struct lab_state *st, bool keep_dir)
 {
-	json_t *list = json_object_get(st->doc, "netns");
-	size_t i;
-	json_t *ns;
 	int r = 0;
 
 	if (stop_recorded(json_object_get(st->doc, "nodes")) < 0)
 		r = -1;
-	json_array_foreach (list, i, ns)
-		if (json_is_string(ns) && netns_delete(json_string_value(ns)) < 0)
-			r = -1;
+	if (remove_namespaces(st) < 0)
+		r = -1;
 	if (keep_dir) {
 		/* Inside user-mode Linux the run directory is shared with the
 		 * outer controller's files: remove only what up made here. */

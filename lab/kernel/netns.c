@@ -37,19 +37,32 @@ static void netns_path(char *buf, size_t len, const char *name)
 	snprintf(buf, len, "%s/%s", NETNS_DIR, name);
 }
 
-int netns_create(const char *name)
+int netns_claim(const char *name)
 {
 	char path[PATH_MAX];
-	struct netns_switch sw;
 	int fd;
 
 	if (netns_dir_prepare() < 0)
 		return -1;
 	netns_path(path, sizeof(path), name);
-	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0);
+	if (fd < 0 && errno == EEXIST)
+		return err_set("network namespace %s exists and is not this lab's (another lab of "
+			       "that name, or `ip netns add %s`): left alone",
+			       name, name);
 	if (fd < 0)
 		return err_sys("create %s", path);
 	close(fd);
+	return 0;
+}
+
+int netns_bind(const char *name, unsigned long long *ino)
+{
+	char path[PATH_MAX];
+	struct netns_switch sw;
+	struct stat st;
+
+	netns_path(path, sizeof(path), name);
 	/* unshare() moves only this thread; netns_leave brings it back. */
 	sw.orig = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (sw.orig < 0) {
@@ -68,10 +81,63 @@ int netns_create(const char *name)
 	}
 	if (netns_leave(&sw) < 0)
 		return -1;
+	if (stat(path, &st) < 0)
+		return err_sys("stat %s", path);
+	*ino = (unsigned long long)st.st_ino;
 	return 0;
 fail:
 	unlink(path);
 	return -1;
+}
+
+int netns_create(const char *name)
+{
+	unsigned long long ino;
+
+	return netns_claim(name) < 0 ? -1 : netns_bind(name, &ino);
+}
+
+/* Whether PATH has something mounted on it: a namespace bound there lives
+ * on nsfs, another device than the directory's. */
+static int mounted_on(const char *path, struct stat *st)
+{
+	struct stat dir;
+
+	if (lstat(path, st) < 0)
+		return errno == ENOENT ? 0 : err_sys("stat %s", path);
+	if (stat(NETNS_DIR, &dir) < 0)
+		return err_sys("stat %s", NETNS_DIR);
+	return st->st_dev != dir.st_dev ? 1 : 2;
+}
+
+bool netns_is_placeholder(const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	netns_path(path, sizeof(path), name);
+	if (mounted_on(path, &st) != 2) {
+		err_clear();
+		return false;
+	}
+	return S_ISREG(st.st_mode) && st.st_size == 0;
+}
+
+int netns_delete_owned(const char *name, unsigned long long ino)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int m;
+
+	netns_path(path, sizeof(path), name);
+	m = mounted_on(path, &st);
+	if (m < 0)
+		return -1;
+	if (m == 0)
+		return 1;
+	if (ino && (m != 1 || (unsigned long long)st.st_ino != ino))
+		return 0;
+	return netns_delete(name) < 0 ? -1 : 1;
 }
 
 int netns_delete(const char *name)

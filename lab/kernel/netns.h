@@ -6,11 +6,34 @@
 #ifndef IKELAB_NETNS_H
 #define IKELAB_NETNS_H
 
+#include <stdbool.h>
+
 #define NETNS_DIR "/run/netns"
 
-/* Create and bind /run/netns/NAME. Fails if it exists. */
+/*
+ * Ownership. A lab deletes only namespaces it made, so making one takes two
+ * steps with a record in between: netns_claim() creates /run/netns/NAME
+ * exclusively (it fails, and nothing is owned, when the name exists:
+ * someone's `ip netns add NAME`, or another lab's), the caller records the
+ * claim, and netns_bind() makes it a namespace and returns the namespace's
+ * inode, which the caller records too. netns_delete_owned() then removes
+ * NAME only while it still is that namespace -- or the claimed file itself,
+ * when the controller died before the bind was recorded.
+ */
+int netns_claim(const char *name);
+/* On failure the claim is released (the file removed). */
+int netns_bind(const char *name, unsigned long long *ino);
+/* claim + bind, for scratch namespaces nobody else can know of. */
 int netns_create(const char *name);
-/* Unmount and remove /run/netns/NAME; a missing one is not an error. */
+/* Remove NAME if it is ours: the namespace with inode `ino`, or, for ino 0,
+ * whatever our claim made of it. 1 when removed or already gone, 0 when
+ * NAME is now something else (left alone), -1 on error. */
+int netns_delete_owned(const char *name, unsigned long long ino);
+/* A claimed name that never became a namespace: an empty file, no mount
+ * on it (what a controller killed right after netns_claim leaves). */
+bool netns_is_placeholder(const char *name);
+/* Unmount and remove /run/netns/NAME whatever it is; a missing one is not
+ * an error. Only for names nobody else can hold (tests' scratch names). */
 int netns_delete(const char *name);
 int netns_exists(const char *name);
 /* O_RDONLY descriptor of the namespace, for setns(). */
