@@ -6,6 +6,8 @@
 #    system or popen elsewhere in lab/, except the forks that never exec
 #    and the exec of `ikelab exec` itself, which spawn.h names and whose
 #    lines say "spawn.h: ...";
+#  - files and directories are created only through lab/base/file.c (no
+#    O_CREAT, mkdir, symlink or fopen "w" elsewhere in lab/ or probes/);
 #  - no .c file over 800 lines unless its first comment says why ("over
 #    800 lines" in it);
 #  - the flags the code needs survive `make CFLAGS=...`;
@@ -42,6 +44,20 @@ for role in keeper broker 'ikelab exec'; do
 	grep -q "$role" lab/base/spawn.h || fail "spawn.h does not name the $role fork"
 done
 
+# ---- one way to create a file ------------------------------------------------
+# Files and directories are created only in lab/base/file.c, exclusively and
+# without following links (base/file.h): no O_CREAT, O_TRUNC, creat, mkdir,
+# symlink, link, mkfifo, mkstemp, tmpfile, freopen, json_dump_file, nor an
+# fopen for writing, anywhere else in lab/ or probes/. mkdtemp is allowed: it
+# makes a new 0700 directory under a random name, exclusively.
+code_lines() {	# files...: their lines with file:line:, comment lines dropped
+	grep -nE "$pattern" "$@" | grep -vE '^[^:]+:[0-9]+:[[:space:]]*(\*|/\*|//)' || true
+}
+pattern='\bO_(CREAT|TRUNC|TMPFILE)\b|\b(creat|mkdir|mkdirat|symlink|symlinkat|link|linkat|mkfifo|mkfifoat|mknod|mknodat|mkstemps?|mkostemps?|tmpfile|tmpnam|tempnam|freopen|json_dump_file)[[:space:]]*\(|\bfopen[[:space:]]*\(.*,[[:space:]]*"[^"]*[wa+][^"]*"[[:space:]]*\)'
+hits=$(code_lines $(find lab probes -name '*.c' ! -path lab/base/file.c))
+[ -z "$hits" ] || fail "files created outside lab/base/file.c (use base/file.h: file_create, file_fopen, write_file, mkdir_p):
+$hits"
+
 # ---- file sizes ----------------------------------------------------------------
 for f in $(find lab probes -name '*.c'); do
 	n=$(wc -l <"$f")
@@ -65,5 +81,5 @@ for f in $(git ls-files '*.sh' '.ci/run'); do
 	esac
 done
 
-[ "$failed" -eq 0 ] && echo "tree: layout, spawn, sizes, flags and scripts as they should be"
+[ "$failed" -eq 0 ] && echo "tree: layout, spawn, file creation, sizes, flags and scripts as they should be"
 exit $failed
