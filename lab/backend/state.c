@@ -106,7 +106,7 @@ int state_claim(struct lab_state *st, const char *name, const char *backend)
 	st->dir = state_dir(name);
 	if (mkdir_p(state_base_dir(), 0755) < 0)
 		return -1;
-	if (mkdir(st->dir, 0700) < 0) {
+	if (dir_create(st->dir, 0700) < 0) {
 		/* Inside user-mode Linux the outer controller has already
 		 * claimed the directory; the inner one builds in it. */
 		if (errno == EEXIST && state_inside_uml() && !state_exists(st->dir))

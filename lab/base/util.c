@@ -109,73 +109,6 @@ void sb_free(struct strbuf *sb)
 	sb->len = sb->cap = 0;
 }
 
-int mkdir_p(const char *path, mode_t mode)
-{
-	char tmp[PATH_MAX];
-	size_t len = strlen(path);
-
-	if (len == 0 || len >= sizeof(tmp))
-		return err_set("path too long: %s", path);
-	memcpy(tmp, path, len + 1);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			return err_sys("mkdir %s", tmp);
-		*p = '/';
-	}
-	if (mkdir(tmp, mode) < 0 && errno != EEXIST)
-		return err_sys("mkdir %s", tmp);
-	return 0;
-}
-
-int write_file(const char *path, const void *data, size_t len, mode_t mode)
-{
-	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
-	const char *p = data;
-	int fd;
-
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0) {
-		err_sys("create %s", tmp);
-		free(tmp);
-		return -1;
-	}
-	/* The umask must not widen or narrow what the caller asked for. */
-	if (fchmod(fd, mode) < 0)
-		goto fail;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			goto fail;
-		p += n;
-		len -= (size_t)n;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	if (rename(tmp, path) < 0) {
-		err_sys("rename %s to %s", tmp, path);
-		unlink(tmp);
-		free(tmp);
-		return -1;
-	}
-	free(tmp);
-	return 0;
-fail:
-	err_sys("write %s", path);
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	free(tmp);
-	return -1;
-}
-
 int read_file(const char *path, char **out, size_t *lenp)
 {
 	struct strbuf sb = { 0 };
@@ -210,7 +143,7 @@ int read_file(const char *path, char **out, size_t *lenp)
 
 static int rm_rf_at(int parent, const char *name, dev_t dev)
 {
-	struct stat st;
+	struct stat st, now;
 	DIR *d;
 	int fd;
 
@@ -228,6 +161,12 @@ static int rm_rf_at(int parent, const char *name, dev_t dev)
 	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return err_sys("open %s", name);
+	/* The directory opened is the one checked, not one renamed into
+	 * its place meanwhile (from another mount, say). */
+	if (fstat(fd, &now) < 0 || now.st_dev != st.st_dev || now.st_ino != st.st_ino) {
+		close(fd);
+		return err_set("%s changed while it was being removed", name);
+	}
 	d = fdopendir(fd);
 	if (!d) {
 		close(fd);

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "base/file.h"
+
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Allocation failures end the process: the controller cannot do anything
@@ -29,9 +31,9 @@ void sb_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(prin
 void sb_add(struct strbuf *sb, const void *data, size_t len);
 void sb_free(struct strbuf *sb);
 
-int mkdir_p(const char *path, mode_t mode);
-/* Write atomically (temporary file + rename) with the given mode. */
-int write_file(const char *path, const void *data, size_t len, mode_t mode);
+/* Files and directories are created through base/file.h (write_file,
+ * mkdir_p, file_create), included here since every module writes some. */
+
 /* Read a whole file; *out is NUL-terminated. */
 int read_file(const char *path, char **out, size_t *len);
 /* The last `lines` lines of a file (allocated), or NULL if it is empty or

@@ -317,9 +317,10 @@ static int bench_first_sa_here(const char *out)
 		json_t *j = json_pack("{s:f,s:f,s:f,s:f,s:f}", "up_s", up_s, "first_us", us[0],
 				      "second_us", us[1], "third_us", us[2], "inner_s",
 				      (double)(mono_ns() - t0) / 1e9);
-		char *path = xasprintf("%s/first-sa.json", out);
+		char *path = xasprintf("%s/first-sa.json", out), *text = json_dumps(j, 0);
 
-		r = json_dump_file(j, path, 0) == 0 ? 0 : err_set("write %s", path);
+		r = text ? write_file(path, text, strlen(text), 0644) : err_set("write %s", path);
+		free(text);
 		free(path);
 		json_decref(j);
 	}

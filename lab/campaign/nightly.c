@@ -11,7 +11,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <libgen.h>
 #include <limits.h>
@@ -216,9 +215,11 @@ static int start_job(struct night *N, struct job *j)
 		free(log);
 		return -1;
 	}
-	o.fd[1] = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (o.fd[1] < 0)
+	o.fd[1] = file_create(log, 0644, FILE_REPLACE);
+	if (o.fd[1] < 0) {
+		err_clear();
 		o.io[1] = o.io[2] = SPAWN_INHERIT;
+	}
 	argv_addv(&a, (char *const[]){ (char *)self_exe(), "run", j->sc->file, "--seed", seed,
 				       "--seeds", "1", "--out", j->tmp, "--name", name, NULL });
 	if (N->charon)

@@ -13,7 +13,6 @@
 #include "base/util.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <libgen.h>
@@ -148,9 +147,9 @@ static int run_child(char *const argv[], const char *log, unsigned timeout_s)
 	int status, rc;
 	pid_t r;
 
-	o.fd[1] = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	o.fd[1] = file_create(log, 0644, FILE_APPEND);
 	if (o.fd[1] < 0)
-		return err_sys("open %s", log);
+		return -1;
 	fflush(stdout);
 	rc = spawn_start(&proc, argv, &o);
 	close(o.fd[1]);

@@ -171,7 +171,7 @@ static int charon_before_exec(void *ctx)
 	    getppid() != s->keeper)
 		_exit(125);
 	start_report(s, START_GO, 0);
-	fd = open(s->out, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	fd = file_append_fd(s->out, 0644);
 	if (fd < 0) {
 		start_report(s, START_OUT, 0);
 		_exit(127);

@@ -29,6 +29,7 @@
 #include "backend/uml/uml.h"
 #include "backend/uml/warm.h"
 #include "base/err.h"
+#include "base/file.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,6 +184,20 @@ static int not_by_hand(const struct command *cmd)
 	return 2;
 }
 
+/* Inside user-mode Linux: see host_user in backend/uml/agent.c. */
+static void trust_host_user(void)
+{
+	const char *v = getenv("IKELAB_HOST_UID");
+	char *end;
+	unsigned long uid;
+
+	if (!state_inside_uml() || !v || !*v)
+		return;
+	uid = strtoul(v, &end, 10);
+	if (!*end)
+		file_trust_uid((uid_t)uid);
+}
+
 int main(int argc, char **argv)
 {
 	const struct command *role = cmd_role(commands, argc, argv);
@@ -192,6 +207,7 @@ int main(int argc, char **argv)
 	if (role)
 		return role->role(argc, argv);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	trust_host_user();
 	if (cmd_parse(commands, argc, argv, &c) < 0)
 		rc = cmd_parse_fail(&c);
 	else if (c.help && c.cmd)

@@ -149,7 +149,8 @@ int plot_run(const char *run_dir)
 	while (len > 1 && run_dir[len - 1] == '/')
 		len--;
 	r.dir = xasprintf("%.*s", (int)len, run_dir);
-	if (plot_load(&r) < 0 || plot_write_data(&r) < 0)
+	/* gnuplot writes timeline.svg and .png there by name. */
+	if (plot_load(&r) < 0 || dir_ours(r.dir) < 0 || plot_write_data(&r) < 0)
 		goto out;
 	plot_script(&sb, &r);
 	path = plot_run_path(&r, "timeline.gp");

@@ -45,13 +45,13 @@ int netns_claim(const char *name)
 	if (netns_dir_prepare() < 0)
 		return -1;
 	netns_path(path, sizeof(path), name);
-	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0);
+	fd = file_create(path, 0, FILE_NEW);
 	if (fd < 0 && errno == EEXIST)
 		return err_set("network namespace %s exists and is not this lab's (another lab of "
 			       "that name, or `ip netns add %s`): left alone",
 			       name, name);
 	if (fd < 0)
-		return err_sys("create %s", path);
+		return -1;
 	close(fd);
 	return 0;
 }

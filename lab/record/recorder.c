@@ -131,13 +131,13 @@ static int open_outputs(struct recorder *r)
 	if (r->o.share && state_inside_uml() && agent_share_dir(r->dir) < 0)
 		return -1;
 	path = xasprintf("%s/events.jsonl", r->dir);
-	r->events = fopen(path, "we");
+	r->events = file_fopen(path, 0644, FILE_REPLACE);
 	free(path);
 	path = xasprintf("%s/timeline.csv", r->dir);
-	r->timeline = fopen(path, "we");
+	r->timeline = r->events ? file_fopen(path, 0644, FILE_REPLACE) : NULL;
 	free(path);
 	if (!r->events || !r->timeline)
-		return err_sys("create files in %s", r->dir);
+		return -1;
 	fprintf(r->timeline,
 		"t,peer,ike,ike_established,ike_connecting,ike_rekeying,ike_deleting,"
 		"child,child_installed,child_rekeying,child_rekeyed,child_deleting,"

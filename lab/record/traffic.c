@@ -69,7 +69,7 @@ static void interval_emit(struct recorder *r, struct direction *d, struct interv
 	if (!r->traffic) {
 		char *path = xasprintf("%s/traffic.csv", r->dir);
 
-		r->traffic = fopen(path, "we");
+		r->traffic = file_fopen(path, 0644, FILE_REPLACE);
 		free(path);
 		if (!r->traffic)
 			return;
@@ -246,9 +246,8 @@ static int probe_start(struct recorder *r, struct rec_peer *p, int pps)
 		free(errlog);
 		return err_wrap("run make");
 	}
-	o.fd[STDERR_FILENO] = open(errlog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	o.fd[STDERR_FILENO] = file_create(errlog, 0644, FILE_REPLACE);
 	if (o.fd[STDERR_FILENO] < 0) {
-		err_sys("create %s", errlog);
 		free(bin);
 		free(errlog);
 		return -1;

@@ -36,3 +36,59 @@ done
 "$IKELAB" down --name $LAB >/dev/null || fail "down"
 assert_no_leftovers $LAB
 note "a second lab of the same name elsewhere: refused, the first lab untouched"
+
+# ---- 4. files are created exclusively, in directories that are ours ----------
+# An --out or IKELAB_RUN directory that others may write, that another user
+# owns or that is a symbolic link is refused before anything is written
+# there; links planted where the recorder writes (the guest of a UML lab can
+# write its run directory) are replaced, never written through.
+LAB=it-files
+refused() {	# what expected-message command...
+	local what=$1 msg=$2 rc=0
+	shift 2
+	"$@" >"$WORK/refused.out" 2>&1 || rc=$?
+	[ "$rc" -ne 0 ] || fail "$what was accepted"
+	grep -q -- "$msg" "$WORK/refused.out" ||
+		{ cat "$WORK/refused.out"; fail "$what: the error does not say '$msg'"; }
+}
+mkdir -m 0777 "$WORK/open"
+refused "--out writable by others" "writable by group and others" \
+	"$IKELAB" record --name $LAB --duration 1 --out "$WORK/open"
+refused "--out below a directory writable by others" "on its way is writable by group and others" \
+	"$IKELAB" record --name $LAB --duration 1 --out "$WORK/open/sub"
+[ -z "$(ls -A "$WORK/open")" ] || fail "record wrote into $WORK/open"
+mkdir "$WORK/theirs"
+chown 65534:65534 "$WORK/theirs"
+refused "--out owned by another user" "it is owned by uid 65534" \
+	env -u SUDO_UID "$IKELAB" record --name $LAB --duration 1 --out "$WORK/theirs"
+mkdir "$WORK/real"
+ln -s "$WORK/real" "$WORK/link"
+refused "--out a symbolic link" "is a symbolic link" \
+	"$IKELAB" record --name $LAB --duration 1 --out "$WORK/link"
+rc=0
+IKELAB_RUN="$WORK/open" "$IKELAB" up --name $LAB --kernel host >"$WORK/up4.out" 2>&1 || rc=$?
+if [ "$rc" -eq 0 ]; then
+	IKELAB_RUN="$WORK/open" "$IKELAB" down --name $LAB >/dev/null 2>&1 || true
+	fail "up under an IKELAB_RUN writable by others succeeded"
+fi
+grep -q "writable by group and others" "$WORK/up4.out" || { cat "$WORK/up4.out"; fail "up does not say why"; }
+! ip netns list | grep -q "^$LAB-" || fail "up made namespaces under a refused IKELAB_RUN"
+note "--out and IKELAB_RUN writable by others, another user's or a link: refused, nothing written"
+
+up $LAB --kernel host
+out="$WORK/rec"
+mkdir "$out"
+echo precious >"$WORK/victim"
+planted="events.jsonl timeline.csv traffic.csv probe-alice.err summary.json"
+for f in $planted; do
+	ln -s "$WORK/victim" "$out/$f"
+done
+"$IKELAB" record --name $LAB --duration 1 --traffic 20 --out "$out" >"$WORK/rec.out" 2>&1 ||
+	{ cat "$WORK/rec.out"; fail "record into a folder with planted links"; }
+[ "$(cat "$WORK/victim")" = precious ] || fail "record wrote through a planted link: $(head -c 200 "$WORK/victim")"
+for f in $planted; do
+	[ -f "$out/$f" ] && [ ! -L "$out/$f" ] || fail "$out/$f is not a file record made"
+done
+"$IKELAB" down --name $LAB >/dev/null || fail "down"
+assert_no_leftovers $LAB
+note "links planted at the recorder's files: replaced, their target untouched"

@@ -6,6 +6,10 @@
 #    system or popen elsewhere in lab/, except the forks that never exec
 #    and the exec of `ikelab exec` itself, which spawn.h names and whose
 #    lines say "spawn.h: ...";
+#  - files and directories are created only through lab/base/file.c (no
+#    O_CREAT, mkdir, symlink or fopen "w" elsewhere in lab/ or probes/);
+#  - docs/audit.md names every lab/ file that creates files, signals
+#    processes, starts programs or removes files, in that kind's table;
 #  - no .c file over 800 lines unless its first comment says why ("over
 #    800 lines" in it);
 #  - the flags the code needs survive `make CFLAGS=...`;
@@ -42,6 +46,43 @@ for role in keeper broker 'ikelab exec'; do
 	grep -q "$role" lab/base/spawn.h || fail "spawn.h does not name the $role fork"
 done
 
+# ---- one way to create a file ------------------------------------------------
+# Files and directories are created only in lab/base/file.c, exclusively and
+# without following links (base/file.h): no O_CREAT, O_TRUNC, creat, mkdir,
+# symlink, link, mkfifo, mkstemp, tmpfile, freopen, json_dump_file, nor an
+# fopen for writing, anywhere else in lab/ or probes/. mkdtemp is allowed: it
+# makes a new 0700 directory under a random name, exclusively.
+code_lines() {	# files...: their lines with file:line:, comment lines dropped
+	grep -nE "$pattern" "$@" | grep -vE '^[^:]+:[0-9]+:[[:space:]]*(\*|/\*|//)' || true
+}
+pattern='\bO_(CREAT|TRUNC|TMPFILE)\b|\b(creat|mkdir|mkdirat|symlink|symlinkat|link|linkat|mkfifo|mkfifoat|mknod|mknodat|mkstemps?|mkostemps?|tmpfile|tmpnam|tempnam|freopen|json_dump_file)[[:space:]]*\(|\bfopen[[:space:]]*\(.*,[[:space:]]*"[^"]*[wa+][^"]*"[[:space:]]*\)'
+hits=$(code_lines $(find lab probes -name '*.c' ! -path lab/base/file.c))
+[ -z "$hits" ] || fail "files created outside lab/base/file.c (use base/file.h: file_create, file_fopen, write_file, mkdir_p):
+$hits"
+
+# ---- docs/audit.md names every file that creates, signals, starts, removes --
+# One table per kind; a lab/ file that does one of these and is not named in
+# its table fails, so the audit cannot silently drift from the code.
+audit_section() {	# heading
+	sed -n "/^## $1/,/^## /p" docs/audit.md
+}
+audit_kind() {	# heading pattern
+	local section pattern=$2 f
+	section=$(audit_section "$1")
+	[ -n "$section" ] || { fail "docs/audit.md has no '## $1' section"; return; }
+	for f in $(code_lines $(find lab -name '*.c') | cut -d: -f1 | sort -u); do
+		grep -qF "$f" <<<"$section" || fail "docs/audit.md's '$1' table does not name $f"
+	done
+}
+if [ -f docs/audit.md ]; then
+	audit_kind 'Files and directories' '\bO_CREAT\b|\bbind\(|\b(file_create|file_fopen|file_append_fd|write_file|mkdir_p|dir_ours|dir_create|dir_mountpoint|file_symlink|mkdtemp|rename)[[:space:]]*\('
+	audit_kind 'Signals' '\b(kill|killpg|tgkill|tkill|sigqueue|pidfd_send_signal|proc_kill|proc_stop)[[:space:]]*\('
+	audit_kind 'Programs' '\b(spawn_start|spawn_run)[[:space:]]*\(|spawn\.h: '
+	audit_kind 'Removals' '\b(rm_rf|unlink|unlinkat|rmdir|umount2?)[[:space:]]*\('
+else
+	fail "docs/audit.md is missing"
+fi
+
 # ---- file sizes ----------------------------------------------------------------
 for f in $(find lab probes -name '*.c'); do
 	n=$(wc -l <"$f")
@@ -65,5 +106,5 @@ for f in $(git ls-files '*.sh' '.ci/run'); do
 	esac
 done
 
-[ "$failed" -eq 0 ] && echo "tree: layout, spawn, sizes, flags and scripts as they should be"
+[ "$failed" -eq 0 ] && echo "tree: layout, spawn, file creation, audit, sizes, flags and scripts as they should be"
 exit $failed

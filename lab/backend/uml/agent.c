@@ -58,7 +58,7 @@ static void say(const char *fmt, ...)
 static int mnt(const char *src, const char *dst, const char *type, unsigned long flags,
 	       const char *data)
 {
-	if (mkdir_p(dst, 0755) < 0)
+	if (dir_mountpoint(dst) < 0)
 		return -1;
 	if (mount(src, dst, type, flags, data) < 0)
 		return err_sys("mount %s on %s (%s)", src ? src : type, dst, type ? type : "bind");
@@ -127,7 +127,7 @@ static int share_dir(const char *path)
 	char opts[PATH_MAX + 8];
 
 	snprintf(opts, sizeof(opts), "%s", path);
-	if (mkdir_p(path, 0755) < 0)
+	if (dir_mountpoint(path) < 0)
 		return -1;
 	if (mount("none", path, "hostfs", 0, opts) < 0)
 		return err_sys("mount host directory %s", path);
@@ -157,12 +157,30 @@ static int setup_modules(const char *release)
 	char *target = xasprintf("%s/%s", UML_MODULES_BASE, release);
 	int r = 0;
 
-	mkdir_p("/lib/modules", 0755);
-	if (symlink(target, dir) < 0 && errno != EEXIST)
-		r = err_sys("symlink %s", dir);
+	if (mkdir_p("/lib/modules", 0755) < 0 || (file_symlink(target, dir) < 0 && errno != EEXIST))
+		r = -1;
+	else
+		err_clear();
 	free(dir);
 	free(target);
 	return r;
+}
+
+/* hostfs shows the host's owners: the run directory and --out folders
+ * belong to the host user who runs the kernel, root or not. The host's
+ * controller checked them (base/file.h); in here, with no other users,
+ * that user's directories are ours, for the agent and the commands it
+ * runs (cmd/main.c reads IKELAB_HOST_UID). */
+static void host_user(const char *labdir)
+{
+	struct stat st;
+	char uid[16];
+
+	if (stat(labdir, &st) < 0)
+		return;
+	file_trust_uid(st.st_uid);
+	snprintf(uid, sizeof(uid), "%u", (unsigned)st.st_uid);
+	setenv("IKELAB_HOST_UID", uid, 1);
 }
 
 /* Before any command runs: see warm.h. */
@@ -605,6 +623,7 @@ int agent_main(int argc, char **argv)
 	snprintf(base, sizeof(base), "%s", argv[2]);
 	trace_on = getenv("IKELAB_TRACE") != NULL;
 	clearenv();
+	host_user(base);
 	if (trace_on)
 		setenv("IKELAB_TRACE", "1", 1);
 	setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);

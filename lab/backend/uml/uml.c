@@ -479,7 +479,7 @@ static int broker_start_uml(struct broker *b, const char *name, const char *cons
 	char **argv, *missing;
 	int sp[2], r;
 
-	u.logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	u.logfd = file_create(log, 0644, FILE_APPEND);
 	free(log);
 	if (!kernel || u.logfd < 0)
 		return -1;
@@ -550,7 +550,7 @@ static void broker_main(const char *labdir, const char *name, const char *const 
 	devnull_stdio();
 	{
 		char *log = xasprintf("%s/broker.log", labdir);
-		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		int fd = file_create(log, 0644, FILE_APPEND);
 
 		if (fd >= 0) {
 			dup2(fd, 2);
@@ -605,7 +605,7 @@ static int claim_dir(const char *name, char **dirp)
 		free(dir);
 		return -1;
 	}
-	if (mkdir(dir, 0700) < 0) {
+	if (dir_create(dir, 0700) < 0) {
 		int e = errno;
 
 		if (e == EEXIST)

@@ -246,15 +246,16 @@ static int install_logger(const char *labdir)
 	char *log = xasprintf("%s/%s", labdir, WARM_LOG_NAME);
 	int fd, r = 0;
 
-	if (mkdir_p("/run/ikelab-agent", 0700) < 0)
+	if (mkdir_p("/run/ikelab-agent", 0700) < 0 ||
+	    (fd = file_create(log, 0644, FILE_REPLACE)) < 0)
 		r = -1;
-	fd = r == 0 ? open(log, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644) : -1;
-	if (r == 0 && fd < 0)
-		r = err_sys("create %s", log);
-	if (fd >= 0)
+	else
 		close(fd);
-	if (r == 0 && (symlink(log, WARM_LOG_LINK) < 0 || symlink(self_exe(), WARM_MODPROBE) < 0))
-		r = err_sys("symlinks in /run/ikelab-agent");
+	/* /run is the kernel's own tmpfs, /run/ikelab-agent 0700 and root
+	 * the kernel's only user: nothing else can be at these names. */
+	if (r == 0 &&
+	    (file_symlink(log, WARM_LOG_LINK) < 0 || file_symlink(self_exe(), WARM_MODPROBE) < 0))
+		r = err_wrap("/run/ikelab-agent");
 	free(log);
 	return r < 0 ? -1 : set_modprobe(WARM_MODPROBE);
 }

@@ -1,0 +1,94 @@
+/*
+ * file.h - the one way ikelab creates files and directories.
+ *
+ * ikelab runs as root and writes into directories it is given (--out,
+ * IKELAB_RUN, a run directory to plot), so every file is created here, in
+ * a way a planted name cannot redirect: O_CREAT always with O_EXCL and
+ * O_NOFOLLOW, so a symbolic link or a hard link someone left at the name is
+ * never opened, followed or truncated. A file that replaces another is
+ * written under a random temporary name (getrandom, not the pid) beside it
+ * and renamed over it, which replaces the name and never writes into what
+ * it pointed to. Logs are appended to only when they are regular files of
+ * ours with a single link.
+ *
+ * Directories a command writes below (the run directory, --out) are ours:
+ * mkdir_p and dir_ours walk the path one component at a time from / and
+ * refuse, naming the directory and why, a final directory that is a
+ * symbolic link, is owned by another user or is writable by group or
+ * others, and an intermediate one owned by another user or writable by
+ * others without the sticky bit (/tmp is fine: nobody can rename what we
+ * own in it). Symbolic links on the way are followed only when they sit in
+ * a directory that passed, and where they lead is walked and checked the
+ * same way. "Another user" is anyone but root, us, the user sudo ran us for
+ * (SUDO_UID: they can be root anyway) and one uid the caller adds
+ * (file_trust_uid: inside user-mode Linux, the host user whose directories
+ * hostfs shows). Below a directory that passed nobody else can swap a
+ * name, so the paths built inside it are safe to use as paths.
+ *
+ * `make tree-test` (tests/tree/check.sh) fails when a .c file of lab/ or
+ * probes/ other than file.c opens with O_CREAT or O_TRUNC, fopens for
+ * writing, or calls creat, mkdir, symlink, link, mkstemp or json_dump_file.
+ * docs/audit.md lists every caller and why its directory is safe.
+ */
+#ifndef IKELAB_BASE_FILE_H
+#define IKELAB_BASE_FILE_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+enum file_how {
+	FILE_NEW,     /* exclusive: anything at PATH (file, link) is EEXIST */
+	FILE_REPLACE, /* a new file renamed over PATH at once (truncation without writing
+		       * into what was there) */
+	FILE_APPEND,  /* PATH's end when it is a regular file of ours with one link,
+		       * else a new file */
+};
+
+/* A descriptor open for writing (O_CLOEXEC) on a file made as HOW says,
+ * with exactly MODE (whatever the umask), or -1 with err_msg() naming PATH. */
+int file_create(const char *path, mode_t mode, enum file_how how);
+
+/* file_create as a stdio stream ("w", or "a" for FILE_APPEND; closed on
+ * exec). NULL with err_msg(). The caller fcloses it. */
+FILE *file_fopen(const char *path, mode_t mode, enum file_how how);
+
+/* FILE_APPEND for a child between fork and exec: only async-signal-safe
+ * calls, no message; the descriptor, or -1 with errno (ELOOP for a link,
+ * EMLINK for a file with other links, EPERM for someone else's file). */
+int file_append_fd(const char *path, mode_t mode);
+
+/* Write LEN bytes as PATH's new content atomically: a temporary file, then
+ * rename. MODE exactly. */
+int write_file(const char *path, const void *data, size_t len, mode_t mode);
+
+/* PATH and its missing parents (made 0755; PATH itself MODE), then the
+ * checks above. 0, or -1 with err_msg(). */
+int mkdir_p(const char *path, mode_t mode);
+
+/* The checks of mkdir_p on a directory that must exist already (a run
+ * directory given to `ikelab plot`, say); creates nothing. */
+int dir_ours(const char *path);
+
+/* One new directory, exclusively (an existing name is an error, with errno
+ * EEXIST kept for the caller), in a parent that passes mkdir_p's checks. */
+int dir_create(const char *path, mode_t mode);
+
+/* A mount point inside user-mode Linux (agent.c): created if missing, an
+ * existing directory accepted whatever its owner and mode, since the mount
+ * covers it and the kernel has no other users; a symbolic link refused,
+ * since mount would follow it. */
+int dir_mountpoint(const char *path);
+
+/* A symbolic link at PATH to TARGET; never replaces anything (errno
+ * EEXIST kept). */
+int file_symlink(const char *target, const char *path);
+
+/* Trust directories and files owned by UID as our own (see above). */
+void file_trust_uid(uid_t uid);
+
+/* Tests only: where temporary names take their random bytes (NULL:
+ * getrandom), so that a test can plant a link at the next name. */
+void file_test_random(void (*fill)(unsigned char *buf, size_t len));
+
+#endif
