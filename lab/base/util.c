@@ -109,14 +109,11 @@ void sb_free(struct strbuf *sb)
 	sb->len = sb->cap = 0;
 }
 
-int read_file(const char *path, char **out, size_t *lenp)
+static int read_fd(int fd, const char *path, char **out, size_t *lenp)
 {
 	struct strbuf sb = { 0 };
 	char chunk[8192];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0)
-		return err_sys("open %s", path);
 	for (;;) {
 		ssize_t n = read(fd, chunk, sizeof(chunk));
 
@@ -139,6 +136,29 @@ int read_file(const char *path, char **out, size_t *lenp)
 	if (lenp)
 		*lenp = sb.len;
 	return 0;
+}
+
+int read_file(const char *path, char **out, size_t *lenp)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return err_sys("open %s", path);
+	return read_fd(fd, path, out, lenp);
+}
+
+int read_file_untrusted(const char *path, size_t max, char **out, size_t *lenp)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0)
+		return err_sys("open %s", path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
+		close(fd);
+		return err_set("%s is not a regular file of at most %zu bytes", path, max);
+	}
+	return read_fd(fd, path, out, lenp);
 }
 
 static int rm_rf_at(int parent, const char *name, dev_t dev)

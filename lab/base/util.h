@@ -36,6 +36,10 @@ void sb_free(struct strbuf *sb);
 
 /* Read a whole file; *out is NUL-terminated. */
 int read_file(const char *path, char **out, size_t *len);
+/* The same for a file someone else may have planted (a run directory the
+ * UML guest writes into): no symlink followed, nothing but a regular file
+ * of at most `max` bytes (no FIFO to block on, no /dev/zero). */
+int read_file_untrusted(const char *path, size_t max, char **out, size_t *len);
 /* The last `lines` lines of a file (allocated), or NULL if it is empty or
  * cannot be read. */
 char *file_tail(const char *path, int lines);
