@@ -24,6 +24,7 @@
 
 struct ydoc {
 	char *file;
+	char *text; /* the file's bytes, for positions inside a value */
 	yaml_document_t doc;
 	bool loaded; /* doc holds a document to delete */
 };
@@ -555,13 +556,12 @@ int ycheck_load(const char *path, const cyaml_schema_value_t *schema, void **out
 		return -1;
 	d = xcalloc(1, sizeof(*d));
 	d->file = xstrdup(path);
+	d->text = text;
 	if (doc_parse(d, text, len) < 0 || walk_doc(d, schema) < 0 ||
 	    load_data(d, text, len, schema, &data) < 0) {
 		ydoc_free(d);
-		free(text);
 		return -1;
 	}
-	free(text);
 	*out = data;
 	if (docp)
 		*docp = d;
@@ -631,6 +631,7 @@ void ydoc_free(struct ydoc *d)
 	if (d->loaded)
 		yaml_document_delete(&d->doc);
 	free(d->file);
+	free(d->text);
 	free(d);
 }
 
@@ -709,6 +710,118 @@ bool ydoc_mark(const struct ydoc *d, const char *path, unsigned *line, unsigned 
 	*line = (unsigned)n->start_mark.line + 1;
 	*col = (unsigned)n->start_mark.column + 1;
 	return true;
+}
+
+/* Characters in S[0..n): libyaml's columns count characters, not bytes. */
+static unsigned chars(const char *s, size_t n)
+{
+	unsigned c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		c += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return c;
+}
+
+/* Line LINE (0-based) of the file, and its length without the line break;
+ * NULL past the end. */
+static const char *text_line(const struct ydoc *d, size_t line, size_t *len)
+{
+	const char *p = d->text;
+
+	for (size_t i = 0; p && i < line; i++) {
+		p = strchr(p, '\n');
+		p = p ? p + 1 : NULL;
+	}
+	if (!p)
+		return NULL;
+	*len = strcspn(p, "\n");
+	if (*len && p[*len - 1] == '\r')
+		(*len)--;
+	return p;
+}
+
+/* A literal block (|): line K of the value is line K after the '|', the
+ * same characters behind the block's indentation. False when the file
+ * does not show it so (an indentation indicator, a tab): the caller then
+ * points at the value. */
+static bool literal_mark(const struct ydoc *d, const yaml_node_t *n, size_t off, unsigned *line,
+			 unsigned *col)
+{
+	const char *v = scalar(n), *src, *nl;
+	size_t ls = off, le, slen, k = 0;
+
+	while (ls > 0 && v[ls - 1] != '\n')
+		ls--;
+	for (size_t i = 0; i < ls; i++)
+		k += v[i] == '\n';
+	nl = memchr(v + ls, '\n', n->data.scalar.length - ls);
+	le = nl ? (size_t)(nl - v) : n->data.scalar.length;
+	src = text_line(d, n->start_mark.line + 1 + k, &slen);
+	if (!src || slen < le - ls || memcmp(src + slen - (le - ls), v + ls, le - ls))
+		return false;
+	*line = (unsigned)(n->start_mark.line + 2 + k);
+	*col = chars(src, slen - (le - ls)) + chars(v + ls, off - ls) + 1;
+	return true;
+}
+
+/* Where byte OFF of scalar N's value is in the file: exact in a literal
+ * block and in a value on one line without escapes; elsewhere (folded
+ * text, escapes) the start of the value. */
+static void scalar_mark(const struct ydoc *d, const yaml_node_t *n, size_t off, unsigned *line,
+			unsigned *col)
+{
+	size_t len = n->data.scalar.length;
+	unsigned quote;
+
+	*line = (unsigned)n->start_mark.line + 1;
+	*col = (unsigned)n->start_mark.column + 1;
+	if (off > len)
+		return;
+	switch (n->data.scalar.style) {
+	case YAML_LITERAL_SCALAR_STYLE:
+		literal_mark(d, n, off, line, col);
+		return;
+	case YAML_PLAIN_SCALAR_STYLE:
+		quote = 0;
+		break;
+	case YAML_SINGLE_QUOTED_SCALAR_STYLE:
+	case YAML_DOUBLE_QUOTED_SCALAR_STYLE:
+		quote = 1;
+		break;
+	default:
+		return;
+	}
+	if (n->end_mark.line == n->start_mark.line &&
+	    n->end_mark.column - n->start_mark.column == chars(scalar(n), len) + 2 * quote)
+		*col += quote + chars(scalar(n), off);
+}
+
+bool ydoc_mark_in(const struct ydoc *d, const char *path, size_t off, unsigned *line, unsigned *col)
+{
+	const yaml_node_t *n;
+
+	if (!path_walk(d, path, &n))
+		return false;
+	if (n->type == YAML_SCALAR_NODE) {
+		scalar_mark(d, n, off, line, col);
+		return true;
+	}
+	*line = (unsigned)n->start_mark.line + 1;
+	*col = (unsigned)n->start_mark.column + 1;
+	return true;
+}
+
+int ydoc_err_in(const struct ydoc *d, const char *path, size_t off, const char *fmt, ...)
+{
+	char msg[ERR_MSG_MAX];
+	unsigned line = 1, col = 1;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ydoc_mark_in(d, path, off, &line, &col);
+	return err_set("%s:%u:%u: %s%s%s", d->file, line, col, path, *path ? ": " : "", msg);
 }
 
 const char *ydoc_pos(const struct ydoc *d, const char *path)
