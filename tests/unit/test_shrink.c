@@ -155,7 +155,7 @@ START_TEST(test_strings)
 			 "topology: %s\nprofile: %s\n"
 			 "peers:\n  - name: bob\n    set:\n"
 			 "      strongswan_conf: |\n        charon {\n"
-			 "          x = 1\n        }\n"
+			 "          threads = 1\n        }\n"
 			 "      plugins: [random, nonce, vici]\n"
 			 "      description: \"  x y\\n z \"\n"
 			 "duration: 1500ms\n"
@@ -169,7 +169,7 @@ START_TEST(test_strings)
 	back = load_ok(path);
 	ck_assert_str_eq(back->description, "a: b # not a comment");
 	ck_assert_str_eq(back->cites, "two\nlines\n");
-	ck_assert_str_eq(back->peers[0].set->strongswan_conf, "charon {\n  x = 1\n}\n");
+	ck_assert_str_eq(back->peers[0].set->strongswan_conf, "charon {\n  threads = 1\n}\n");
 	ck_assert_uint_eq(back->peers[0].set->plugins_count, 3);
 	ck_assert_str_eq(back->peers[0].set->plugins[2], "vici");
 	ck_assert_str_eq(back->peers[0].set->description, "  x y\n z ");
