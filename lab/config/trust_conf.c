@@ -286,8 +286,16 @@ static bool at_include(const char *p)
 	return n && p[7 + n] != '=';
 }
 
-/* A quoted string from the opening quote: appended to V (truncated at
- * VALUE_MAX, which no allowed value comes near). */
+/* Append C to the value V of *LEN characters; past VALUE_MAX only counted
+ * (no allowed value comes near it, and read_value refuses one that does). */
+static void value_add(char *v, size_t *len, char c)
+{
+	if (*len + 1 < VALUE_MAX)
+		v[*len] = c;
+	(*len)++;
+}
+
+/* A quoted string from the opening quote, appended to V. */
 static int read_quoted(struct reader *rd, char *v, size_t *len)
 {
 	const char *start = rd->p++;
@@ -310,14 +318,15 @@ static int read_quoted(struct reader *rd, char *v, size_t *len)
 				continue;
 			c = c == 'n' ? '\n' : c == 'r' ? '\r' : c == 't' ? '\t' : c;
 		}
-		if (*len + 1 < VALUE_MAX)
-			v[(*len)++] = c;
+		value_add(v, len, c);
 	}
 }
 
-/* A value after '=', up to a line break, '#', '}' or the end. */
+/* A value after '=', up to a line break, '#', '}' or the end: its words
+ * and quoted strings joined by one space, as strongSwan joins them. */
 static int read_value(struct reader *rd, char v[static VALUE_MAX])
 {
+	const char *start = rd->p + strspn(rd->p, " \t\r");
 	size_t len = 0;
 	bool first = true;
 
@@ -325,20 +334,19 @@ static int read_value(struct reader *rd, char v[static VALUE_MAX])
 		rd->p += strspn(rd->p, " \t\r");
 		if (!*rd->p || strchr("#}\n", *rd->p))
 			break;
-		if (!first && len + 1 < VALUE_MAX)
-			v[len++] = ' ';
+		if (!first)
+			value_add(v, &len, ' ');
 		first = false;
 		if (*rd->p == '"') {
 			if (read_quoted(rd, v, &len) < 0)
 				return -1;
 			continue;
 		}
-		while (*rd->p && !strchr("#}\"\r\n\t ", *rd->p)) {
-			if (len + 1 < VALUE_MAX)
-				v[len++] = *rd->p;
-			rd->p++;
-		}
+		while (*rd->p && !strchr("#}\"\r\n\t ", *rd->p))
+			value_add(v, &len, *rd->p++);
 	}
+	if (len >= VALUE_MAX)
+		return refuse(rd, start, "the value is longer than any allowed setting takes");
 	v[len] = '\0';
 	return 0;
 }

@@ -317,6 +317,15 @@ START_TEST(test_conf_text)
 	ck_assert_int_eq(trust_conf_text("include = 1", &r), -1);
 	ck_assert_str_eq(r.why, "include is not among the settings races need (README's "
 				"SECURITY section lists them)");
+	/* A value past what any allowed setting takes, however it is written. */
+	{
+		char text[400];
+
+		snprintf(text, sizeof(text), "charon { threads = \"%0200d\" }", 4);
+		ck_assert_int_eq(trust_conf_text(text, &r), -1);
+		ck_assert_str_eq(r.why, "the value is longer than any allowed setting takes");
+		ck_assert_uint_eq(r.off, strlen("charon { threads = "));
+	}
 	/* A quoted value with a line break is reported on one line. */
 	ck_assert_int_eq(trust_conf_text("charon { threads = \"4\\n5\" }", &r), -1);
 	ck_assert_str_eq(r.why, "charon.threads takes a whole number, not '4?5'");
