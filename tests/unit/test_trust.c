@@ -249,10 +249,8 @@ END_TEST
 START_TEST(test_allowed_files)
 {
 	static const char *const ok[] = {
-		"conf-allowed.yaml",
-		"base-shipped.yaml",
-		"base-inside.yaml",
-		"scen-inside.yaml",
+		"conf-allowed.yaml", "plugins-allowed.yaml", "base-shipped.yaml",
+		"base-inside.yaml",  "scen-inside.yaml",
 	};
 
 	trust_consent(0);
