@@ -60,7 +60,8 @@ int lab_plan_check_charon(struct lab_plan *plan, const char *override)
 			return err_wrap("--charon");
 		if (p->charon)
 			return err_wrap("%s: charon", p->path);
-		return err_wrap("install strongswan-charon (make deps) or set 'charon:' in %s",
+		return err_wrap("install strongswan-charon (make deps), or name a charon with "
+				"--charon PATH (%s names none)",
 				p->path);
 	}
 	return 0;

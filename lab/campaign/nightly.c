@@ -6,6 +6,7 @@
 #include "judge/plot.h"
 #include "judge/report.h"
 #include "config/scenario.h"
+#include "config/trust.h"
 #include "base/spawn.h"
 #include "base/util.h"
 
@@ -224,6 +225,9 @@ static int start_job(struct night *N, struct job *j)
 				       "--seeds", "1", "--out", j->tmp, "--name", name, NULL });
 	if (N->charon)
 		argv_addv(&a, (char *const[]){ "--charon", N->charon, NULL });
+	/* The user's consent goes with each run (config/trust.h). */
+	if (trust_granted(TRUST_FILES))
+		argv_add(&a, TRUST_OPTION);
 	j->start = mono_ns();
 	r = spawn_start(&proc, a.v, &o);
 	if (r == 0) {

@@ -11,6 +11,7 @@
 #include "backend/state.h"
 #include "base/spawn.h"
 #include "base/util.h"
+#include "config/trust.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,7 +34,9 @@
 struct shrinker {
 	struct scenario *s;
 	char *run_dir; /* absolute */
-	char *file;    /* the scenario file of the run */
+	char *file;    /* the scenario file shrunk: the run's copy, or with
+	                      --trust the file the run came from */
+	char *origin;  /* the file the run came from, as summary.json says */
 	uint64_t seed;
 	unsigned seeds;   /* further seeds per candidate */
 	char *result;     /* fail | reproduced */
@@ -181,22 +185,27 @@ static void down_lab(const char *lab, const char *log)
 }
 
 /* One seed: the candidate file carries the run's seed, further ones are
- * given with --seed (which refuses 0, a seed a file may have). */
+ * given with --seed (which refuses 0, a seed a file may have). The user's
+ * consent (--trust) goes with each run. */
 static enum outcome run_seed(struct shrinker *K, const char *file, const char *dir,
 			     uint32_t duration_ms, unsigned k, struct strbuf *why)
 {
 	uint64_t seed = K->seed + k;
 	char seed_s[24], lab[LAB_NAME_MAX + 1], *log, *seed_dir;
-	char *argv[12] = { (char *)self_exe(), "run",    (char *)file, "--seeds", "1", "--out",
+	char *argv[13] = { (char *)self_exe(), "run",    (char *)file, "--seeds", "1", "--out",
 			   (char *)dir,        "--name", lab };
+	int n = 9;
 	enum outcome o;
 
 	snprintf(seed_s, sizeof(seed_s), "%" PRIu64, seed);
 	snprintf(lab, sizeof(lab), "shrink%d-%u", (int)getpid(), K->runs++);
 	if (k) {
-		argv[9] = "--seed";
-		argv[10] = seed_s;
+		argv[n++] = "--seed";
+		argv[n++] = seed_s;
 	}
+	if (trust_granted(TRUST_FILES))
+		argv[n++] = TRUST_OPTION;
+	argv[n] = NULL;
 	log = xasprintf("%s/run-%s.log", dir, seed_s);
 	seed_dir = xasprintf("%s/seed-%s", dir, seed_s);
 	if (run_child(argv, log, duration_ms / 1000 + TIMEOUT_EXTRA_S) < 0) {
@@ -290,9 +299,9 @@ static json_t *load_json(const char *path)
 	return j;
 }
 
-/* The scenario file: summary.json says; runs from before it did have it
- * in the seeds' result.json one folder up. */
-static char *scenario_file(const char *run_dir, const json_t *sum)
+/* The file the run came from: summary.json says; runs from before it did
+ * have it in the seeds' result.json one folder up. NULL when neither. */
+static char *origin_file(const char *run_dir, const json_t *sum)
 {
 	const char *f = jget_str(sum, "scenario_file");
 	char *path;
@@ -306,11 +315,43 @@ static char *scenario_file(const char *run_dir, const json_t *sum)
 	f = jget_str(res, "file");
 	path = f ? xstrdup(f) : NULL;
 	json_decref(res);
-	if (!path)
-		err_set("%s/summary.json does not say which scenario file the "
-			"run came from (no scenario_file)",
-			run_dir);
 	return path;
+}
+
+/*
+ * The scenario to shrink. A run directory is someone else's as often as
+ * not (attached to a bug report, written inside a user-mode Linux guest),
+ * and what it names is not the user's choice: without --trust only the
+ * copy it keeps (scenario.yaml, a regular file in it) is run, loaded and
+ * checked like any scenario file (config/trust.h); with --trust the file
+ * the run came from, as it is now.
+ */
+static char *scenario_file(const struct shrinker *K)
+{
+	char *copy;
+	struct stat st;
+	int r;
+
+	if (trust_granted(TRUST_FILES)) {
+		if (!K->origin)
+			err_set("%s/summary.json does not say which scenario file the "
+				"run came from (no scenario_file)",
+				K->run_dir);
+		return K->origin ? xstrdup(K->origin) : NULL;
+	}
+	copy = xasprintf("%s/scenario.yaml", K->run_dir);
+	r = lstat(copy, &st);
+	if (r == 0 && S_ISREG(st.st_mode))
+		return copy;
+	if (r < 0 && errno != ENOENT)
+		err_sys("%s", copy);
+	else
+		err_set("%s keeps no copy of its scenario (a regular file scenario.yaml; runs "
+			"of earlier ikelab versions kept none), and running the file summary.json "
+			"names (%s) needs the user's consent; " TRUST_HINT,
+			K->run_dir, K->origin ? K->origin : "none");
+	free(copy);
+	return NULL;
 }
 
 /* 1 with a message on stderr when the result leaves nothing to keep. */
@@ -361,7 +402,8 @@ static void check_unchanged(const struct shrinker *K)
 static int load_scenario(struct shrinker *K, const char *run_dir, const json_t *sum,
 			 const char *name)
 {
-	K->file = scenario_file(run_dir, sum);
+	K->origin = origin_file(run_dir, sum);
+	K->file = scenario_file(K);
 	K->s = K->file ? scenario_load(K->file) : NULL;
 	if (!K->s)
 		return -1;
@@ -407,6 +449,7 @@ static void shrinker_free(struct shrinker *K)
 {
 	scenario_free(K->s);
 	free(K->file);
+	free(K->origin);
 	free(K->result);
 	json_decref(K->violated);
 	free(K->work);
@@ -488,7 +531,9 @@ static char *result_comment(const struct shrinker *K, const struct shrink_cand *
 	char *t1 = traffic_text(K->s, c->pps), *rule = rule_text(K);
 	struct strbuf sb = { 0 };
 
-	sb_addf(&sb, "Shrunk by ikelab shrink from %s\n", K->file);
+	sb_addf(&sb, "Shrunk by ikelab shrink from %s\n", K->origin ? K->origin : K->file);
+	if (K->origin && strcmp(K->origin, K->file))
+		sb_addf(&sb, "(its copy in the run directory, %s)\n", K->file);
 	sb_addf(&sb, "(run %s, seed %" PRIu64 ": %s; violated: %s).\n", K->run_dir, K->seed,
 		K->result, names);
 	sb_addf(&sb,

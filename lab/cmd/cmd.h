@@ -52,6 +52,7 @@ enum {
 	OPT_OUT = 1 << 14,      /* --out DIR|FILE */
 	OPT_JSON = 1 << 15,     /* --json */
 	OPT_ALL = 1 << 16,      /* --all */
+	OPT_TRUST = 1 << 17,    /* --trust: consent to what the files ask */
 };
 
 struct command;
@@ -65,7 +66,7 @@ struct cli {
 	const char *topology, *peers, *kernel, *charon, *rounds;
 	const char *duration, *rate, *out, *traffic, *grace, *seed, *seeds;
 	const char *jobs, *baseline;
-	bool json, all;
+	bool json, all, trust;
 	char **pos; /* positional arguments before "--" (owned) */
 	int npos;
 	char **rest; /* after "--" */

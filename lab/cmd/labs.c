@@ -43,18 +43,17 @@ int cmd_up(const struct cli *c)
 	lab_plan_free(&plan);
 	{
 		char *topo_abs = abs_path(topo), *peers_abs = abs_path(peers);
-		char *inner[] = { "up",
-				  "--kernel",
-				  "host",
-				  "--name",
-				  (char *)c->name,
-				  "--topology",
-				  topo_abs,
-				  "--peers",
-				  peers_abs,
-				  c->charon ? "--charon" : NULL,
-				  (char *)c->charon,
-				  NULL };
+		char *inner[14] = { "up",         "--kernel", "host",    "--name", (char *)c->name,
+				    "--topology", topo_abs,   "--peers", peers_abs };
+		int k = 9;
+
+		if (c->charon) {
+			inner[k++] = "--charon";
+			inner[k++] = (char *)c->charon;
+		}
+		if (c->trust)
+			inner[k++] = "--trust";
+		inner[k] = NULL;
 
 		printf("booting user-mode Linux for lab '%s' (this kernel cannot hold ESP SAs)\n",
 		       c->name);

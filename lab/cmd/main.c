@@ -30,6 +30,7 @@
 #include "backend/uml/warm.h"
 #include "base/err.h"
 #include "base/file.h"
+#include "config/trust.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,10 +38,15 @@
 static int cmd_help(const struct cli *c);
 
 #define KERNEL_OPT "[--kernel auto|host|uml]"
+#define TRUST_HELP                                                                          \
+	"  --trust           the files are your own: let them run programs, name other\n"   \
+	"                    files and set anything (README's SECURITY section says what\n" \
+	"                    a file may do without it)\n"
 
 static const struct command commands[] = {
-	{ "up", cmd_up, NULL, OPT_NAME | OPT_TOPOLOGY | OPT_PEERS | OPT_KERNEL | OPT_CHARON,
-	  "[--name LAB] [--topology FILE] [--peers FILE] " KERNEL_OPT " [--charon PATH]",
+	{ "up", cmd_up, NULL,
+	  OPT_NAME | OPT_TOPOLOGY | OPT_PEERS | OPT_KERNEL | OPT_CHARON | OPT_TRUST,
+	  "[--name LAB] [--topology FILE] [--peers FILE] " KERNEL_OPT " [--charon PATH] [--trust]",
 	  "build a lab and start one charon per peer",
 	  "Creates the lab's namespaces, links, addresses and routes, starts one charon\n"
 	  "per peer, loads its connection and a fresh PSK over VICI, and returns once\n"
@@ -51,7 +57,7 @@ static const struct command commands[] = {
 	  "  --peers FILE      how each charon runs (default " LAB_DEFAULT_PEERS ")\n"
 	  "  --kernel K        host: this kernel; uml: a user-mode Linux kernel; auto\n"
 	  "                    (default): the host's when it can hold ESP SAs\n"
-	  "  --charon PATH     the charon binary of every peer\n",
+	  "  --charon PATH     the charon binary of every peer\n" TRUST_HELP,
 	  0 },
 	{ "status", cmd_status, NULL, OPT_NAME | OPT_JSON, "[--name LAB] [--json]",
 	  "charon, IKE_SAs, CHILD_SAs and kernel state per peer",
@@ -87,9 +93,10 @@ static const struct command commands[] = {
 	  0 },
 	{ "plot", cmd_plot, NULL, 0, "RUN_DIR", "timeline.svg and timeline.png of a recorded run",
 	  NULL, 0 },
-	{ "run", cmd_run, NULL, OPT_SEED | OPT_SEEDS | OPT_OUT | OPT_NAME | OPT_KERNEL | OPT_CHARON,
+	{ "run", cmd_run, NULL,
+	  OPT_SEED | OPT_SEEDS | OPT_OUT | OPT_NAME | OPT_KERNEL | OPT_CHARON | OPT_TRUST,
 	  "SCENARIO.yaml [--seed S] [--seeds N] [--out DIR] [--name LAB] " KERNEL_OPT
-	  " [--charon PATH]",
+	  " [--charon PATH] [--trust]",
 	  "reproduce a race: build, act on schedule, record, judge",
 	  "Builds the scenario's lab, runs its schedule, records, and judges the\n"
 	  "expectations. Exits 0 when the scenario did what it expects (for a\n"
@@ -100,19 +107,26 @@ static const struct command commands[] = {
 	  "  --out DIR         the run directory (default runs/SCENARIO-DATE-TIME)\n"
 	  "  --name LAB        the lab's name (default run<pid>)\n"
 	  "  --kernel K        as for up\n"
-	  "  --charon PATH     the charon binary of every peer\n",
+	  "  --charon PATH     the charon binary of every peer\n" TRUST_HELP,
 	  0 },
-	{ "shrink", cmd_shrink, NULL, OPT_SEEDS | OPT_OUT, "RUN_DIR [--seeds K] [--out FILE]",
+	{ "shrink", cmd_shrink, NULL, OPT_SEEDS | OPT_OUT | OPT_TRUST,
+	  "RUN_DIR [--seeds K] [--out FILE] [--trust]",
 	  "the smallest scenario that still fails as one seed's run did",
 	  "Searches for a smaller scenario that still fails the same way: fewer actions\n"
 	  "and fault rules, shorter, less traffic. Exits 0 when it found one, 1 when the\n"
-	  "run could not be shrunk.\n"
+	  "run could not be shrunk. It shrinks the copy of the scenario the run directory\n"
+	  "keeps (RUN_DIR/scenario.yaml): a run directory is someone else's as often as\n"
+	  "not.\n"
 	  "\n"
 	  "  --seeds K         seeds each candidate must fail with (default 2)\n"
-	  "  --out FILE        where the result goes (default RUN_DIR/shrunk.yaml)\n",
+	  "  --out FILE        where the result goes (default RUN_DIR/shrunk.yaml)\n"
+	  "  --trust           shrink the file summary.json names, wherever it is, and let\n"
+	  "                    it and its candidates do what run --trust allows\n",
 	  0 },
-	{ "nightly", cmd_nightly, NULL, OPT_SEEDS | OPT_JOBS | OPT_CHARON | OPT_BASELINE | OPT_OUT,
-	  "[SCENARIO...] [--seeds N] [--jobs J] [--charon PATH] [--baseline FILE] [--out DIR]",
+	{ "nightly", cmd_nightly, NULL,
+	  OPT_SEEDS | OPT_JOBS | OPT_CHARON | OPT_BASELINE | OPT_OUT | OPT_TRUST,
+	  "[SCENARIO...] [--seeds N] [--jobs J] [--charon PATH] [--baseline FILE] [--out DIR] "
+	  "[--trust]",
 	  "every scenario, N seeds each, J labs at a time, and a report",
 	  "Runs every scenario given (default: all of scenarios/) and writes junit.xml,\n"
 	  "summary.json and index.html. Exits 0 when every scenario met its expectation\n"
@@ -122,7 +136,8 @@ static const struct command commands[] = {
 	  "  --jobs J          labs at a time (default: one per CPU)\n"
 	  "  --charon PATH     the charon binary of every peer\n"
 	  "  --baseline FILE   an earlier summary.json, to report what changed\n"
-	  "  --out DIR         the report's directory (default runs/nightly-DATE-TIME)\n",
+	  "  --out DIR         the report's directory (default "
+	  "runs/nightly-DATE-TIME)\n" TRUST_HELP,
 	  0 },
 	{ "doctor", cmd_doctor, NULL, OPT_JSON, "[--json]",
 	  "what this host can do, which backend auto picks",
@@ -176,6 +191,13 @@ static int cmd_help(const struct cli *c)
 	return 0;
 }
 
+/* The user's consent to what files ask (config/trust.h), before anything
+ * is loaded: --trust for everything, --charon for the binary. */
+static void consent(const struct cli *c)
+{
+	trust_consent((c->trust ? TRUST_FILES : 0) | (c->charon ? TRUST_CHARON : 0));
+}
+
 /* A role's name typed as a command. */
 static int not_by_hand(const struct command *cmd)
 {
@@ -218,8 +240,10 @@ int main(int argc, char **argv)
 		rc = not_by_hand(c.cmd);
 	else if (state_name_check(c.name) < 0)
 		rc = fail();
-	else
+	else {
+		consent(&c);
 		rc = c.cmd->run(&c);
+	}
 	cli_free(&c);
 	return rc;
 }

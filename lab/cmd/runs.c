@@ -80,6 +80,8 @@ int cmd_run(const struct cli *c)
 			inner[k++] = "--charon";
 			inner[k++] = (char *)c->charon;
 		}
+		if (c->trust)
+			inner[k++] = "--trust";
 		inner[k] = NULL;
 		rc = uml_boot_and_run(name, inner, rw, false);
 		free(abs);

@@ -1,11 +1,9 @@
 #include "config/profile.h"
 #include "base/err.h"
 #include "base/util.h"
+#include "config/trust.h"
 #include "config/yamlcheck.h"
 
-#include <libgen.h>
-#include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -318,17 +316,17 @@ int profile_check_at(const struct profile *p, const struct ydoc *d, const char *
 	    check_log(p->log, d, at) < 0 || check_ike(p->ike, d, at) < 0 ||
 	    check_child(p->child, d, at) < 0)
 		return -1;
-	return 0;
+	/* What a file may make charon do without the user's consent. */
+	return trust_check_profile(p, d, at);
 }
 
 #define PROFILE_BASE_DEPTH 8
 
 static struct profile *profile_load_one(const char *path, int depth);
 
-/* The profile named by `base:`, relative to the file that names it. */
-static struct profile *load_base(const struct profile *p, const char *path, int depth)
+/* The profile named by `base:`, BASE as trust_named_file() resolved it. */
+static struct profile *load_base(const char *base, const char *path, int depth)
 {
-	char dir[PATH_MAX], *base;
 	struct profile *b;
 
 	if (depth >= PROFILE_BASE_DEPTH) {
@@ -336,34 +334,46 @@ static struct profile *load_base(const struct profile *p, const char *path, int 
 			PROFILE_BASE_DEPTH);
 		return NULL;
 	}
-	snprintf(dir, sizeof(dir), "%s", path);
-	base = p->base[0] == '/' ? xstrdup(p->base) : xasprintf("%s/%s", dirname(dir), p->base);
 	b = profile_load_one(base, depth + 1);
 	if (!b)
 		err_wrap("%s: base", path);
-	free(base);
 	return b;
 }
 
-static struct profile *profile_load_one(const char *path, int depth)
+/* The file, checked; its `base:` resolved (relative to the file) into
+ * *base while its positions are at hand, or NULL when it names none. */
+static struct profile *load_checked(const char *path, char **base)
 {
-	struct profile *p, *b;
+	struct profile *p;
 	struct ydoc *d;
 	void *data;
 	int rc;
 
+	*base = NULL;
 	if (ycheck_load(path, &profile_schema, &data, &d) < 0)
 		return NULL;
 	p = data;
 	rc = profile_check_at(p, d, "");
+	if (rc == 0 && p->base && !(*base = trust_named_file(d, "base", path, p->base, "peers")))
+		rc = -1;
 	ydoc_free(d);
 	if (rc < 0) {
 		profile_free(p);
 		return NULL;
 	}
-	if (!p->base)
+	return p;
+}
+
+static struct profile *profile_load_one(const char *path, int depth)
+{
+	struct profile *p, *b;
+	char *base;
+
+	p = load_checked(path, &base);
+	if (!p || !base)
 		return p;
-	b = load_base(p, path, depth);
+	b = load_base(base, path, depth);
+	free(base);
 	if (!b) {
 		profile_free(p);
 		return NULL;

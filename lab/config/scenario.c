@@ -7,6 +7,7 @@
 #include "base/err.h"
 #include "base/util.h"
 #include "config/scenario-internal.h"
+#include "config/trust.h"
 #include "config/yamlcheck.h"
 
 #include <libgen.h>
@@ -186,9 +187,11 @@ char *sc_resolve(const struct scenario *s, const char *path)
 
 int sc_load_topology(struct scenario *s, const struct ydoc *d)
 {
-	char *file = sc_resolve(s, s->topology);
+	char *file = trust_named_file(d, "topology", s->path, s->topology, "topologies");
 	int rc = 0;
 
+	if (!file)
+		return -1;
 	s->topo = topology_load(file);
 	if (s->topo)
 		s->topology_path = abs_path(file);
@@ -202,10 +205,10 @@ int sc_load_topology(struct scenario *s, const struct ydoc *d)
 static struct profile *load_profile(const struct scenario *s, const struct ydoc *d,
 				    const char *path, const char *file)
 {
-	char *full = sc_resolve(s, file);
-	struct profile *p = profile_load(full);
+	char *full = trust_named_file(d, path, s->path, file, "peers");
+	struct profile *p = full ? profile_load(full) : NULL;
 
-	if (!p)
+	if (full && !p)
 		ydoc_err(d, path, "%s", err_msg());
 	free(full);
 	return p;

@@ -1,4 +1,5 @@
 #include "config/yamlcheck.h"
+#include "config/yamlcheck-internal.h"
 #include "base/err.h"
 #include "base/util.h"
 
@@ -22,12 +23,6 @@
 #define YEXPAND_MAX (16 << 20)
 #define YNODE_COST 64
 
-struct ydoc {
-	char *file;
-	yaml_document_t doc;
-	bool loaded; /* doc holds a document to delete */
-};
-
 /* One pass over the node tree alongside the schema. */
 struct walk {
 	const struct ydoc *d;
@@ -36,17 +31,6 @@ struct walk {
 	size_t expanded; /* nodes and value bytes so far, aliases
 	                           followed (YEXPAND_MAX) */
 };
-
-static yaml_node_t *node_at(const struct ydoc *d, int index)
-{
-	return d->doc.nodes.start + index - 1;
-}
-
-static int pos_err(const struct ydoc *d, const yaml_mark_t *m, const char *path, const char *msg)
-{
-	return err_set("%s:%zu:%zu: %s%s%s", d->file, m->line + 1, m->column + 1, path,
-		       *path ? ": " : "", msg);
-}
 
 static int walk_err(const struct walk *w, const yaml_node_t *n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -85,11 +69,6 @@ static void path_pop(struct walk *w, size_t len)
 {
 	w->len = len;
 	w->path[len] = '\0';
-}
-
-static const char *scalar(const yaml_node_t *n)
-{
-	return (const char *)n->data.scalar.value;
 }
 
 /* What the document has, for "expected X, found Y". */
@@ -555,13 +534,12 @@ int ycheck_load(const char *path, const cyaml_schema_value_t *schema, void **out
 		return -1;
 	d = xcalloc(1, sizeof(*d));
 	d->file = xstrdup(path);
+	d->text = text;
 	if (doc_parse(d, text, len) < 0 || walk_doc(d, schema) < 0 ||
 	    load_data(d, text, len, schema, &data) < 0) {
 		ydoc_free(d);
-		free(text);
 		return -1;
 	}
-	free(text);
 	*out = data;
 	if (docp)
 		*docp = d;
@@ -631,117 +609,11 @@ void ydoc_free(struct ydoc *d)
 	if (d->loaded)
 		yaml_document_delete(&d->doc);
 	free(d->file);
+	free(d->text);
 	free(d);
 }
 
 const char *ydoc_file(const struct ydoc *d)
 {
 	return d->file;
-}
-
-static const yaml_node_t *map_get(const struct ydoc *d, const yaml_node_t *n, const char *key,
-				  size_t len)
-{
-	if (n->type != YAML_MAPPING_NODE)
-		return NULL;
-	for (const yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
-	     p++) {
-		const yaml_node_t *k = node_at(d, p->key);
-
-		if (k->type == YAML_SCALAR_NODE && k->data.scalar.length == len &&
-		    !memcmp(scalar(k), key, len))
-			return node_at(d, p->value);
-	}
-	return NULL;
-}
-
-static const yaml_node_t *seq_get(const struct ydoc *d, const yaml_node_t *n, unsigned long i)
-{
-	if (n->type != YAML_SEQUENCE_NODE ||
-	    i >= (unsigned long)(n->data.sequence.items.top - n->data.sequence.items.start))
-		return NULL;
-	return node_at(d, n->data.sequence.items.start[i]);
-}
-
-/* Follow PATH as far as it leads; false if it is malformed. */
-static bool path_walk(const struct ydoc *d, const char *path, const yaml_node_t **out)
-{
-	const yaml_node_t *n = node_at(d, 1), *next;
-	const char *p = path;
-
-	*out = n;
-	while (*p) {
-		if (*p == '[') {
-			char *end;
-			unsigned long i;
-
-			if (p[1] < '0' || p[1] > '9')
-				return false;
-			i = strtoul(p + 1, &end, 10);
-			if (*end != ']')
-				return false;
-			next = seq_get(d, n, i);
-			p = end + 1;
-		} else {
-			size_t len;
-
-			if (*p == '.' && p != path)
-				p++;
-			len = strcspn(p, ".[");
-			if (!len)
-				return false;
-			next = map_get(d, n, p, len);
-			p += len;
-		}
-		if (!next)
-			return true;
-		*out = n = next;
-	}
-	return true;
-}
-
-bool ydoc_mark(const struct ydoc *d, const char *path, unsigned *line, unsigned *col)
-{
-	const yaml_node_t *n;
-
-	if (!path_walk(d, path, &n))
-		return false;
-	*line = (unsigned)n->start_mark.line + 1;
-	*col = (unsigned)n->start_mark.column + 1;
-	return true;
-}
-
-const char *ydoc_pos(const struct ydoc *d, const char *path)
-{
-	static _Thread_local char buf[512];
-	unsigned line = 1, col = 1;
-
-	ydoc_mark(d, path, &line, &col);
-	snprintf(buf, sizeof(buf), "%s:%u:%u", d->file, line, col);
-	return buf;
-}
-
-int ydoc_err(const struct ydoc *d, const char *path, const char *fmt, ...)
-{
-	char msg[ERR_MSG_MAX];
-	const yaml_node_t *n;
-	va_list ap;
-
-	/* Format first: the arguments may point into err_msg()'s buffer. */
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (!path_walk(d, path, &n))
-		n = node_at(d, 1);
-	return pos_err(d, &n->start_mark, path, msg);
-}
-
-const char *ypath(char buf[static YPATH_LEN], const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, YPATH_LEN, fmt, ap);
-	va_end(ap);
-	return buf;
 }

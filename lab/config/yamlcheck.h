@@ -69,6 +69,16 @@ bool ydoc_mark(const struct ydoc *d, const char *path, unsigned *line, unsigned 
 /* "FILE:LINE:COL" of PATH, in a thread-local buffer reused by each call. */
 const char *ydoc_pos(const struct ydoc *d, const char *path);
 
+/*
+ * Position of byte OFF of the string at PATH, as the file shows it: exact
+ * in a literal block (`|`, where a setting on line 3 of the text is on
+ * line 3 after the `|`) and in a value on one line without escapes;
+ * elsewhere (folded text, escapes) the start of the value. For checks of
+ * text inside a value, such as a profile's strongswan_conf.
+ */
+bool ydoc_mark_in(const struct ydoc *d, const char *path, size_t off, unsigned *line,
+		  unsigned *col);
+
 /* A path for ydoc_err() and ydoc_mark(), printf-style into buf:
  * ypath(buf, "nodes[%u].name", i). Returns buf. */
 #define YPATH_LEN 96
@@ -81,5 +91,9 @@ const char *ypath(char buf[static YPATH_LEN], const char *fmt, ...)
  */
 int ydoc_err(const struct ydoc *d, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* ydoc_err() at byte OFF of the string at PATH (ydoc_mark_in()). */
+int ydoc_err_in(const struct ydoc *d, const char *path, size_t off, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 #endif

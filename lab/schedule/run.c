@@ -259,6 +259,23 @@ static int write_schedule(struct runner *R)
 	return r;
 }
 
+/* The scenario as this run loaded it, into the run directory: what
+ * `ikelab shrink` runs again without --trust (a run directory is often
+ * someone else's, and the file it came from is not the user's choice).
+ * Its files are named by absolute path, so it loads from there. */
+static int write_scenario_copy(struct runner *R)
+{
+	char *path = xasprintf("%s/scenario.yaml", R->dir), *comment;
+	int r;
+
+	comment = xasprintf("The scenario of this run, as `ikelab run` loaded it from\n%s",
+			    R->s->path);
+	r = scenario_save(R->s, path, comment);
+	free(comment);
+	free(path);
+	return r;
+}
+
 /* The scenario's `traffic:` starts at its time, before any step due later. */
 static void start_steady_traffic(struct runner *R, uint64_t before_us)
 {
@@ -399,6 +416,8 @@ static json_t *run_seed(struct runner *R, bool quiet_report)
 		return NULL;
 	scenario_plan(R->s, R->seed, &R->sched);
 	r = write_schedule(R);
+	if (r == 0)
+		r = write_scenario_copy(R);
 	if (r == 0)
 		r = lab_up_plan(R->o->lab, &R->plan, true);
 	if (r < 0) {

@@ -92,3 +92,71 @@ done
 "$IKELAB" down --name $LAB >/dev/null || fail "down"
 assert_no_leftovers $LAB
 note "links planted at the recorder's files: replaced, their target untouched"
+
+# ---- 2. a scenario or profile runs nothing unasked ---------------------------
+# A start-script (charon runs it as root through popen) in a profile and in
+# a scenario's per-peer set: refused before anything is built, at the
+# setting's own line and column, naming --trust; with --trust the same file
+# passes the check, and charon does run it.
+LAB=it-trust
+START='          start-scripts {
+            mark = /bin/touch /run/started-by-the-file
+          }'
+cat >"$WORK/pwn.yaml" <<YAML
+name: pwn
+base: $ROOT/peers/auto-route.yaml
+strongswan_conf: |
+  charon {
+    start-scripts {
+      mark = /bin/touch /run/started-by-the-file
+    }
+  }
+YAML
+cat >"$WORK/pwn-scenario.yaml" <<YAML
+name: pwn
+topology: $ROOT/topologies/two-peer.yaml
+profile: $ROOT/peers/auto-route.yaml
+duration: 5s
+peers:
+  - name: alice
+    set:
+      strongswan_conf: |
+        charon {
+$START
+        }
+YAML
+expect_one_line_error "$IKELAB" run "$WORK/pwn-scenario.yaml" --out "$WORK/pwn-run" --name $LAB
+grep -qF "pwn-scenario.yaml:10:11: peers[0].set.strongswan_conf: charon.start-scripts runs programs as root; pass --trust to allow it" "$WORK/err" ||
+	fail "the refusal does not name file:line:col, the setting and --trust: $(cat "$WORK/err")"
+[ ! -e "$WORK/pwn-run" ] || fail "a refused scenario got a run directory"
+expect_one_line_error "$IKELAB" up --name $LAB --peers "$WORK/pwn.yaml"
+grep -qF "pwn.yaml:5:5: strongswan_conf: charon.start-scripts runs programs as root; pass --trust to allow it" "$WORK/err" ||
+	fail "the profile's refusal: $(cat "$WORK/err")"
+assert_no_leftovers $LAB
+note "start-scripts in a scenario and in a profile: refused at their line and column, nothing built"
+
+# A run directory names a scenario somewhere else and keeps no copy: shrink
+# runs nothing without --trust.
+mkdir -p "$WORK/foreign/seed-1"
+printf '{"scenario": "pwn", "scenario_file": "%s", "seed": 1, "result": "fail", "expectations": []}\n' \
+	"$WORK/pwn-scenario.yaml" >"$WORK/foreign/seed-1/summary.json"
+expect_one_line_error "$IKELAB" shrink "$WORK/foreign/seed-1"
+grep -q "keeps no copy of its scenario.*pass --trust to allow it" "$WORK/err" || fail "shrink's refusal: $(cat "$WORK/err")"
+[ ! -e "$WORK/foreign/seed-1/shrink" ] || fail "shrink ran candidates of a run directory's foreign scenario"
+note "shrink of a run directory that names a scenario elsewhere: refused, nothing run"
+
+# With --trust the scenario passes the check (it fails on the next step,
+# the made-up kernel), and the profile's lab comes up with charon having
+# run the start-script.
+rc=0
+"$IKELAB" run "$WORK/pwn-scenario.yaml" --trust --kernel none --out "$WORK/pwn-run" >"$WORK/out" 2>&1 || rc=$?
+[ "$rc" -ne 0 ] && grep -q -- "--kernel must be auto, host or uml, not 'none'" "$WORK/out" ||
+	fail "run --trust did not get past the file check: $(cat "$WORK/out")"
+LABS="$LABS $LAB"
+up $LAB --kernel host --peers "$WORK/pwn.yaml" --trust
+for n in alice bob; do
+	[ -e "$IKELAB_RUN/$LAB/$n/run/started-by-the-file" ] || fail "$n's charon did not run the start-script under --trust"
+done
+"$IKELAB" down --name $LAB >/dev/null || fail "down"
+assert_no_leftovers $LAB
+note "with --trust: the scenario passes the check; the profile's start-script ran in each charon"

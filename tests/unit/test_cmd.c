@@ -125,6 +125,15 @@ static const struct {
 	{ "run s.yaml --seed 7 --seeds 1 --out /tmp/.seed-7 --name n1-1 --charon /c", "run" },
 	{ "run s.yaml --seeds 1 --out /o --name shrink1-0 --seed 9", "run" },
 	{ "bench first-sa --out /o", "bench" },
+	/* --trust (README's SECURITY section), and passed on by ikelab itself */
+	{ "up --trust --peers mine.yaml", "up" },
+	{ "run s.yaml --trust", "run" },
+	{ "nightly a.yaml --trust --seeds 1", "nightly" },
+	{ "shrink RUN_DIR --trust", "shrink" },
+	{ "up --kernel host --name lab --topology /t.yaml --peers /p.yaml --trust", "up" },
+	{ "run /s.yaml --kernel host --out /o --name run1 --seeds 1 --trust", "run" },
+	{ "run s.yaml --seed 7 --seeds 1 --out /tmp/.seed-7 --name n1-1 --trust", "run" },
+	{ "run s.yaml --seeds 1 --out /o --name shrink1-0 --seed 9 --trust", "run" },
 	/* the command line's own rules */
 	{ "--name other exec alice -- true", "exec" },
 	{ "--kernel host --seeds 2 run s.yaml", "run" },
@@ -184,6 +193,16 @@ START_TEST(test_values)
 	ck_assert_ptr_null(c.rest);
 	cli_free(&c);
 
+	ck_assert_int_eq(parse_line("run s.yaml --trust", &c, buf, sizeof(buf), argv), 0);
+	ck_assert (c.trust)
+		;
+	ck_assert_int_eq(c.npos, 1);
+	cli_free(&c);
+	ck_assert_int_eq(parse_line("run s.yaml", &c, buf, sizeof(buf), argv), 0);
+	ck_assert (!c.trust)
+		;
+	cli_free(&c);
+
 	ck_assert_int_eq(parse_line("down --all --name x", &c, buf, sizeof(buf), argv), 0);
 	ck_assert (c.all)
 		;
@@ -199,16 +218,21 @@ static const struct {
 } refused[] = {
 	{ "plot RUN --jobs 3", "unknown option '--jobs' (plot takes no options)" },
 	{ "up --json", "unknown option '--json' (up takes: --name, --topology, --peers, --kernel, "
-		       "--charon)" },
+		       "--charon, --trust)" },
 	{ "status --seeds 2", "unknown option '--seeds' (status takes: --name, --json)" },
-	{ "--jobs 2 shrink RUN", "unknown option '--jobs' (shrink takes: --seeds, --out)" },
+	{ "--jobs 2 shrink RUN",
+	  "unknown option '--jobs' (shrink takes: --seeds, --out, --trust)" },
 	{ "nightly --name x", "unknown option '--name' (nightly takes: --charon, --seeds, --jobs, "
-			      "--baseline, --out)" },
+			      "--baseline, --out, --trust)" },
+	/* Only commands that load scenario, profile or topology files. */
+	{ "status --trust", "unknown option '--trust' (status takes: --name, --json)" },
+	{ "record --trust", "unknown option '--trust' (record takes: --name, --duration, --rate, "
+			    "--traffic, --grace, --out)" },
 	{ "record --bogus", "unknown option '--bogus' (record takes: --name, --duration, --rate, "
 			    "--traffic, --grace, --out)" },
 	{ "doctor -x", "unknown option '-x' (doctor takes: --json)" },
 	{ "up --version", "unknown option '--version' (up takes: --name, --topology, --peers, "
-			  "--kernel, --charon)" },
+			  "--kernel, --charon, --trust)" },
 	{ "up --name", "option --name needs a value" },
 	{ "run s.yaml --seeds --out d", "option --seeds needs a value" },
 	{ "frobnicate", "unknown command 'frobnicate' (see 'ikelab --help')" },
@@ -315,7 +339,7 @@ START_TEST(test_table_consistent)
 		ck_assert_msg(strlen(c->summary) <= 68 || c->flags & CMD_INTERNAL,
 			      "%s: summary too long for the overview", c->name);
 		ck_assert_msg(!strchr(c->usage, '\n'), "%s: usage on one line", c->name);
-		for (unsigned bit = 1; bit <= OPT_ALL; bit <<= 1) {
+		for (unsigned bit = 1; bit <= OPT_TRUST; bit <<= 1) {
 			const char *opt = cmd_opt_names(bit);
 
 			ck_assert_msg(mentions(c->usage, opt) == !!(c->opts & bit), "%s: %s",

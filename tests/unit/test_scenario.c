@@ -217,9 +217,9 @@ static const struct bad bad[] = {
 
 	{ "topology-missing.yaml", "2:11: topology: "
 				   "open " FIX "nosuch.yaml: No such file or directory" },
-	{ "topology-bad.yaml", "2:11: topology: " FIX "../yaml/topo-link-no-node.yaml:14:15: "
+	{ "topology-bad.yaml", "2:11: topology: " FIX "files/topo-link-no-node.yaml:14:15: "
 			       "links[0].endpoints[1].node: no node named 'carol'" },
-	{ "profile-bad.yaml", "3:10: profile: " FIX "../yaml/peer-unique.yaml:3:11: ike.unique: "
+	{ "profile-bad.yaml", "3:10: profile: " FIX "files/peer-unique.yaml:3:11: ike.unique: "
 			      "'maybe' is not one of: no, never, replace, keep" },
 
 	{ "peer-unknown.yaml", "6:11: peers[0].name: 'carol' is not a peer "

@@ -2,7 +2,9 @@
  * test_shrink.c - writing scenarios (scenario_save round trips through
  * scenario_load), the candidates shrink makes of a scenario (views,
  * releases that go with their holds, the duration floor), and the search
- * itself, judged by a stand-in for the lab. Run from the repository root.
+ * itself, judged by a stand-in for the lab; and that a run directory's
+ * scenario runs only from its own copy unless --trust says otherwise. Run
+ * from the repository root.
  */
 #include <check.h>
 #include <limits.h>
@@ -15,6 +17,7 @@
 
 #include "base/err.h"
 #include "config/scenario.h"
+#include "config/trust.h"
 #include "campaign/shrink.h"
 #include "base/util.h"
 
@@ -155,7 +158,7 @@ START_TEST(test_strings)
 			 "topology: %s\nprofile: %s\n"
 			 "peers:\n  - name: bob\n    set:\n"
 			 "      strongswan_conf: |\n        charon {\n"
-			 "          x = 1\n        }\n"
+			 "          threads = 1\n        }\n"
 			 "      plugins: [random, nonce, vici]\n"
 			 "      description: \"  x y\\n z \"\n"
 			 "duration: 1500ms\n"
@@ -169,7 +172,7 @@ START_TEST(test_strings)
 	back = load_ok(path);
 	ck_assert_str_eq(back->description, "a: b # not a comment");
 	ck_assert_str_eq(back->cites, "two\nlines\n");
-	ck_assert_str_eq(back->peers[0].set->strongswan_conf, "charon {\n  x = 1\n}\n");
+	ck_assert_str_eq(back->peers[0].set->strongswan_conf, "charon {\n  threads = 1\n}\n");
 	ck_assert_uint_eq(back->peers[0].set->plugins_count, 3);
 	ck_assert_str_eq(back->peers[0].set->plugins[2], "vici");
 	ck_assert_str_eq(back->peers[0].set->description, "  x y\n z ");
@@ -432,6 +435,101 @@ START_TEST(test_search_nothing)
 }
 END_TEST
 
+/* ---- the run directory is not trusted (config/trust.h) ------------------ */
+
+/* TMP/seed-1 as a run of FILE (summary.json), with COPY as its
+ * scenario.yaml (none when NULL); the directory, which the caller frees. */
+static char *fake_run(const char *file, const char *copy)
+{
+	char *dir = tmp_file("seed-1"), *path;
+	char *sum = xasprintf("{\"scenario\": \"uniqueness-race\", \"scenario_file\": \"%s\", "
+			      "\"seed\": 1, \"result\": \"reproduced\", \"expectations\": []}",
+			      file);
+
+	ck_assert_int_eq(mkdir_p(dir, 0755), 0);
+	path = xasprintf("%s/summary.json", dir);
+	ck_assert_int_eq(write_file(path, sum, strlen(sum), 0644), 0);
+	free(path);
+	if (copy) {
+		path = xasprintf("%s/scenario.yaml", dir);
+		ck_assert_int_eq(write_file(path, copy, strlen(copy), 0644), 0);
+		free(path);
+	}
+	free(sum);
+	return dir;
+}
+
+/* Nothing was made: no candidates' folder, no result. */
+static void assert_nothing_made(const char *dir)
+{
+	char *p = xasprintf("%s/shrink", dir), *q = xasprintf("%s/shrunk.yaml", dir);
+
+	ck_assert (!path_exists(p))
+		;
+	ck_assert (!path_exists(q))
+		;
+	free(p);
+	free(q);
+}
+
+/* summary.json names a file elsewhere, and the run keeps no copy: it is
+ * not run without --trust. */
+START_TEST(test_run_dir_no_copy)
+{
+	char *file = realpath("scenarios/uniqueness-race.yaml", NULL);
+	char *dir = fake_run(file, NULL), *link;
+
+	trust_consent(0);
+	ck_assert_int_eq(shrink_main(dir, 1, NULL), -1);
+	ck_assert_msg(strstr(err_msg(), "keeps no copy of its scenario") &&
+			      strstr(err_msg(), file) &&
+			      strstr(err_msg(), "; pass --trust to allow it"),
+		      "%s", err_msg());
+	assert_nothing_made(dir);
+	/* A link is no copy either. */
+	link = xasprintf("%s/scenario.yaml", dir);
+	ck_assert_int_eq(symlink(file, link), 0);
+	ck_assert_int_eq(shrink_main(dir, 1, NULL), -1);
+	ck_assert_msg(strstr(err_msg(), "keeps no copy of its scenario"), "%s", err_msg());
+	assert_nothing_made(dir);
+	free(link);
+	free(file);
+	free(dir);
+}
+END_TEST
+
+/* The copy is checked like any scenario file: what it names must be in
+ * the run directory or shipped. */
+START_TEST(test_run_dir_copy_checked)
+{
+	char *topo = realpath("topologies/two-peer.yaml", NULL);
+	char *copy = xasprintf("name: uniqueness-race\n"
+			       "topology: %s\n"
+			       "profile: /etc/passwd\n"
+			       "duration: 10s\n",
+			       topo);
+	char *dir = fake_run("/nonexistent/uniqueness-race.yaml", copy), *want;
+
+	trust_consent(0);
+	ck_assert_int_eq(shrink_main(dir, 1, NULL), -1);
+	want = xasprintf("%s/scenario.yaml:3:10: profile: /etc/passwd lies outside ", dir);
+	ck_assert_msg(!strncmp(err_msg(), want, strlen(want)) &&
+			      strstr(err_msg(), "; pass --trust to allow it"),
+		      "%s", err_msg());
+	assert_nothing_made(dir);
+	/* With --trust the file summary.json names is shrunk, not the copy. */
+	trust_consent(TRUST_FILES);
+	ck_assert_int_eq(shrink_main(dir, 1, NULL), -1);
+	ck_assert_msg(strstr(err_msg(), "/nonexistent/uniqueness-race.yaml"), "%s", err_msg());
+	assert_nothing_made(dir);
+	trust_consent(0);
+	free(want);
+	free(dir);
+	free(copy);
+	free(topo);
+}
+END_TEST
+
 static Suite *shrink_suite(void)
 {
 	Suite *s = suite_create("shrink");
@@ -447,6 +545,8 @@ static Suite *shrink_suite(void)
 	tcase_add_test(tc, test_floor);
 	tcase_add_test(tc, test_search);
 	tcase_add_test(tc, test_search_nothing);
+	tcase_add_test(tc, test_run_dir_no_copy);
+	tcase_add_test(tc, test_run_dir_copy_checked);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,40 @@
+/*
+ * yamlcheck-internal.h - what the two files of the yamlcheck module share;
+ * included only by lab/config/yamlcheck*.c. yamlcheck.c parses a file,
+ * checks it against a schema and loads it; yamlcheck_pos.c finds where a
+ * path, or a byte inside a value, is in the file, for the messages.
+ */
+#ifndef IKELAB_YAMLCHECK_INTERNAL_H
+#define IKELAB_YAMLCHECK_INTERNAL_H
+
+#include <stdbool.h>
+#include <yaml.h>
+
+#include "base/err.h"
+
+struct ydoc {
+	char *file;
+	char *text; /* the file's bytes, for positions inside a value */
+	yaml_document_t doc;
+	bool loaded; /* doc holds a document to delete */
+};
+
+static inline yaml_node_t *node_at(const struct ydoc *d, int index)
+{
+	return d->doc.nodes.start + index - 1;
+}
+
+static inline const char *scalar(const yaml_node_t *n)
+{
+	return (const char *)n->data.scalar.value;
+}
+
+/* "FILE:LINE:COL: PATH: MSG" as the error; -1. */
+static inline int pos_err(const struct ydoc *d, const yaml_mark_t *m, const char *path,
+			  const char *msg)
+{
+	return err_set("%s:%zu:%zu: %s%s%s", d->file, m->line + 1, m->column + 1, path,
+		       *path ? ": " : "", msg);
+}
+
+#endif
