@@ -76,7 +76,8 @@ static void reap_killed(pid_t pid, int sig)
 	int st;
 
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	ck_assert(WIFSIGNALED(st));
+	ck_assert (WIFSIGNALED(st))
+		;
 	ck_assert_int_eq(WTERMSIG(st), sig);
 }
 
@@ -90,7 +91,8 @@ START_TEST(test_recycled_pid_left_alone)
 	ck_assert_int_eq(proc_id_of(old, &rec), 0);
 	kill(old, SIGKILL);
 	reap_killed(old, SIGKILL);
-	ck_assert(!proc_alive(&rec));
+	ck_assert (!proc_alive(&rec))
+		;
 	ck_assert_int_eq(proc_kill(&rec, SIGKILL), 0);
 	ck_assert_int_eq(proc_stop(&rec, 100), 0);
 	/* Start times are in clock ticks: let one pass, then reuse the pid
@@ -104,7 +106,8 @@ START_TEST(test_recycled_pid_left_alone)
 	}
 	ck_assert_int_eq(proc_kill(&rec, SIGKILL), 0);
 	ck_assert_int_eq(proc_stop(&rec, 100), 0);
-	ck_assert(still_running(other));
+	ck_assert (still_running(other))
+		;
 	kill(other, SIGKILL);
 	reap_killed(other, SIGKILL);
 }
@@ -126,7 +129,8 @@ START_TEST(test_pidfd_outlives_pid)
 	if (!other)
 		return; /* not root: the pid cannot be reused on purpose */
 	ck_assert_int_eq(proc_pidfd_signal(fd, pid, SIGKILL), 0);
-	ck_assert(still_running(other));
+	ck_assert (still_running(other))
+		;
 	close(fd);
 	kill(other, SIGKILL);
 	reap_killed(other, SIGKILL);
@@ -139,7 +143,8 @@ START_TEST(test_live_process_signalled)
 	struct proc_id rec;
 
 	ck_assert_int_eq(proc_id_of(pid, &rec), 0);
-	ck_assert(proc_alive(&rec));
+	ck_assert (proc_alive(&rec))
+		;
 	ck_assert_int_eq(proc_kill(&rec, SIGTERM), 0);
 	reap_killed(pid, SIGTERM);
 }
