@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -24,6 +25,13 @@
 #include <unistd.h>
 
 #define SHARE_TIMEOUT_MS 5000
+
+bool jail_disabled(void)
+{
+	const char *v = getenv("IKELAB_UML_UNJAILED");
+
+	return v && !strcmp(v, "1");
+}
 
 /* /proc/self/{setgroups,uid_map,gid_map}: plain writes, no temporary file. */
 static int write_proc(const char *path, const char *text)
@@ -177,16 +185,18 @@ int jail_restrict(void)
 	return 0;
 }
 
-/* Whether joining the kernel's mount namespace means joining its user
- * namespace too (a lab started without CAP_SYS_ADMIN). */
-static bool other_userns(pid_t pid)
+/* Whether the kernel's namespace of this type ("mnt", "user") is not ours:
+ * a kernel started unjailed shares our mount namespace, one started
+ * without CAP_SYS_ADMIN has a user namespace of its own. */
+static bool other_ns(pid_t pid, const char *type)
 {
-	char path[64];
+	char path[64], mine[64];
 	struct stat self, them;
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
-	if (stat("/proc/self/ns/user", &self) < 0 || stat(path, &them) < 0)
-		return false;
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, type);
+	snprintf(mine, sizeof(mine), "/proc/self/ns/%s", type);
+	if (stat(mine, &self) < 0 || stat(path, &them) < 0)
+		return true;
 	return self.st_ino != them.st_ino || self.st_dev != them.st_dev;
 }
 
@@ -231,9 +241,11 @@ static int wait_share(pid_t pid, int msgfd)
  * once joined, cannot be left. */
 int jail_share(int kernel_pidfd, pid_t kernel_pid, const char *dir)
 {
-	int nstype = CLONE_NEWNS | (other_userns(kernel_pid) ? CLONE_NEWUSER : 0), p[2], r;
+	int nstype = CLONE_NEWNS | (other_ns(kernel_pid, "user") ? CLONE_NEWUSER : 0), p[2], r;
 	pid_t pid;
 
+	if (!other_ns(kernel_pid, "mnt"))
+		return 0; /* unjailed: every host directory is writable */
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return err_sys("pipe");
 	pid = fork(); /* spawn.h: no exec, joins the lab's mount namespace */

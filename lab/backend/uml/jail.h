@@ -28,7 +28,13 @@
 #ifndef IKELAB_JAIL_H
 #define IKELAB_JAIL_H
 
+#include <stdbool.h>
 #include <sys/types.h>
+
+/* IKELAB_UML_UNJAILED=1: none of this, for hosts that allow neither
+ * CAP_SYS_ADMIN nor user namespaces (some containers); the user's explicit
+ * choice, warned about, since root inside can then write any host file. */
+bool jail_disabled(void);
 
 /* Host-side records of a UML lab, read-only inside. */
 #define JAIL_HOST_DIR "host"
