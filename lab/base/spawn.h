@@ -19,6 +19,9 @@
  *   - the keeper of each charon (charon/peer_start.c): reaps charon and records
  *     how it ended, outliving the command that started it;
  *   - the UML broker (backend/uml/uml.c): owns the kernel's serial line;
+ *   - the child that gives a running UML lab a directory (backend/uml/jail.c):
+ *     joins the kernel's mount (and user) namespace, which cannot be left,
+ *     for one bind mount;
  *   - doctor's probe of user namespaces (backend/doctor.c): a child that
  *     tries unshare(CLONE_NEWUSER) and exits.
  * And `ikelab exec` on a host lab execs the user's command in place, after

@@ -9,7 +9,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -339,38 +341,81 @@ bool proc_alive(const struct proc_id *id)
 	return now.start == id->start && !proc_is_zombie(id->pid);
 }
 
-int proc_kill(const struct proc_id *id, int sig)
+/* The start time is read AFTER the pidfd is open: if the pid was recycled
+ * before the open, the start time differs and we let go; if it is recycled
+ * after, the pidfd still names the process we checked, and a signal
+ * through it reaches that one or none. */
+int proc_pidfd(const struct proc_id *id, int *fd)
 {
-	if (!proc_alive(id))
+	if (id->pid <= 0)
 		return 0;
-	if (kill(id->pid, sig) < 0 && errno != ESRCH)
-		return err_sys("kill %d", (int)id->pid);
+	*fd = pidfd_open(id->pid, 0);
+	if (*fd < 0)
+		return errno == ESRCH ? 0 : err_sys("pidfd_open %d", (int)id->pid);
+	if (!proc_alive(id)) {
+		close(*fd);
+		*fd = -1;
+		return 0;
+	}
+	return 1;
+}
+
+/* Through the pidfd: ESRCH means it ended since it was checked. */
+int proc_pidfd_signal(int fd, pid_t pid, int sig)
+{
+	if (pidfd_send_signal(fd, sig, NULL, 0) < 0 && errno != ESRCH)
+		return err_sys("signal %d to process %d", sig, (int)pid);
 	return 0;
 }
 
+int proc_kill(const struct proc_id *id, int sig)
+{
+	int fd, r = proc_pidfd(id, &fd);
+
+	if (r <= 0)
+		return r;
+	r = proc_pidfd_signal(fd, id->pid, sig);
+	close(fd);
+	return r;
+}
+
+/* A pidfd turns readable when its process ends (a zombie counts as
+ * ended, as in proc_alive). */
+static bool pidfd_wait_exit(int fd, long ms)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+	int64_t deadline = mono_ns() + ms * 1000000LL;
+	long left = ms;
+
+	for (;;) {
+		int n = poll(&p, 1, (int)left);
+
+		if (n > 0)
+			return true;
+		if (n < 0 && errno != EINTR)
+			return false;
+		left = (long)((deadline - mono_ns()) / 1000000);
+		if (left <= 0)
+			return false;
+	}
+}
+
+/* One pidfd for the whole stop: TERM and KILL reach the process that was
+ * checked once, even if its pid is reused while we wait. */
 int proc_stop(const struct proc_id *id, long grace_ms)
 {
-	int64_t deadline;
+	int fd, r = proc_pidfd(id, &fd);
 
-	if (!proc_alive(id))
-		return 0;
-	if (proc_kill(id, SIGTERM) < 0)
-		return -1;
-	deadline = mono_ns() + grace_ms * 1000000LL;
-	while (mono_ns() < deadline) {
-		if (!proc_alive(id))
-			return 0;
-		sleep_ms(20);
+	if (r <= 0)
+		return r;
+	r = proc_pidfd_signal(fd, id->pid, SIGTERM);
+	if (r == 0 && !pidfd_wait_exit(fd, grace_ms)) {
+		r = proc_pidfd_signal(fd, id->pid, SIGKILL);
+		if (r == 0 && !pidfd_wait_exit(fd, 2000))
+			r = err_set("process %d did not exit after SIGKILL", (int)id->pid);
 	}
-	if (proc_kill(id, SIGKILL) < 0)
-		return -1;
-	deadline = mono_ns() + 2000 * 1000000LL;
-	while (mono_ns() < deadline) {
-		if (!proc_alive(id))
-			return 0;
-		sleep_ms(10);
-	}
-	return err_set("process %d did not exit after SIGKILL", (int)id->pid);
+	close(fd);
+	return r;
 }
 
 bool name_valid(const char *s, size_t max_len)

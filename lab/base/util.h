@@ -63,9 +63,19 @@ struct proc_id {
 };
 int proc_id_of(pid_t pid, struct proc_id *id);
 bool proc_alive(const struct proc_id *id);
-/* Signal a recorded process only if it is still the same process. */
+/* A pidfd (*fd, the caller closes it) on the recorded process if it is
+ * still that process and alive: 1; 0 when it is gone or its pid now names
+ * another process; -1 with err_msg() when pidfd_open fails otherwise.
+ * Whatever is checked after this (exe, command line) is checked on the
+ * process the pidfd will signal, or on one that cannot be signalled. */
+int proc_pidfd(const struct proc_id *id, int *fd);
+/* Signal through a pidfd; a process that ended meanwhile is no error. */
+int proc_pidfd_signal(int fd, pid_t pid, int sig);
+/* Signal a recorded process only if it is still the same process (checked
+ * and signalled through one pidfd). */
 int proc_kill(const struct proc_id *id, int sig);
-/* TERM, wait up to grace_ms, then KILL. Returns 0 once it is gone. */
+/* TERM, wait up to grace_ms, then KILL, through one pidfd. Returns 0 once
+ * it is gone (or was never there). */
 int proc_stop(const struct proc_id *id, long grace_ms);
 
 /* stdin, stdout and stderr onto /dev/null: for processes that outlive the

@@ -5,6 +5,7 @@
 #include "backend/state.h"
 #include "backend/uml/remote.h"
 #include "backend/uml/uml.h"
+#include "backend/uml/umlproc.h"
 #include "base/err.h"
 #include "judge/plot.h"
 #include "record/recorder.h"
@@ -32,8 +33,14 @@ int cmd_record(const struct cli *c)
 	if (!dir)
 		return fail();
 	if (!state_inside_uml() && uml_is_lab_name(c->name)) {
-		char **argv = forward_args(c, "--out", dir);
+		char **argv;
 
+		/* The kernel sees the host read-only but for what it is given. */
+		if (umlproc_share_dir(c->name, dir) < 0) {
+			free(dir);
+			return fail();
+		}
+		argv = forward_args(c, "--out", dir);
 		rc = remote_run_lab(c->name, argv, o.live ? REMOTE_STDIN | REMOTE_TTY : 0);
 		free(argv);
 		free(dir);

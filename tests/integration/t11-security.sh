@@ -160,3 +160,129 @@ done
 "$IKELAB" down --name $LAB >/dev/null || fail "down"
 assert_no_leftovers $LAB
 note "with --trust: the scenario passes the check; the profile's start-script ran in each charon"
+
+# ---- 5. down signals only the lab's own processes ----------------------------
+# uml.json names processes that are not the lab's -- what a recycled pid
+# or a planted record looks like: down leaves them alone, and still takes
+# the lab down. Decoys: a lone process, and a process group whose member
+# started after its leader, as the kernel's helpers do.
+DECOYS=""
+stop_decoys() {
+	local p
+
+	for p in $DECOYS; do
+		kill -KILL -- "-$p" 2>/dev/null || true
+	done
+}
+trap 'stop_decoys; cleanup' EXIT
+decoy() {	# -> pid of a new process group leader with one member
+	setsid sh -c 'sleep 300 & exec sleep 300' </dev/null >/dev/null 2>&1 &
+	DECOYS="$DECOYS $!"
+	echo $!
+}
+start_of() {
+	sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f20
+}
+plant() {	# lab key pid: uml.json's record of key now names pid
+	python3 - "$IKELAB_RUN/$1/host/uml.json" "$2" "$3" "$(start_of "$3")" <<'PY'
+import json, sys
+path, key, pid, start = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+d = json.load(open(path))
+d.setdefault(key, {}).update(pid=pid, start=start)
+json.dump(d, open(path + ".new", "w"))
+PY
+	mv "$IKELAB_RUN/$1/host/uml.json.new" "$IKELAB_RUN/$1/host/uml.json"
+}
+group_size() {	# live members (a killed decoy stays a zombie of ours)
+	ps -o stat= -g "$1" | grep -vc '^Z' || true
+}
+recorded() {	# lab key
+	jq_py "$IKELAB_RUN/$1/host/uml.json" "d['$2']['pid']"
+}
+
+# A live lab whose kernel record names another process group.
+LAB=hu-pid
+up $LAB --kernel uml
+k=$(decoy)
+sleep 0.3
+[ "$(group_size $k)" -eq 2 ] || fail "decoy group $k did not start"
+plant $LAB uml $k
+"$IKELAB" down --name $LAB >/dev/null || fail "down of $LAB with a planted kernel record"
+[ "$(group_size $k)" -eq 2 ] || fail "down killed the process group its kernel record named"
+assert_no_leftovers $LAB
+note "kernel record naming another process group: down left the group alone and cleaned up"
+
+# A lab whose kernel died, its broker with it, and whose records then name
+# other processes (its pid reused, or planted).
+up $LAB --kernel uml
+kernel=$(recorded $LAB uml)
+broker=$(recorded $LAB broker)
+kill -KILL "$kernel"
+for _ in $(seq 100); do
+	kill -0 "$broker" 2>/dev/null || break
+	sleep 0.1
+done
+! kill -0 "$broker" 2>/dev/null || fail "the broker outlived its kernel by 10 s"
+k=$(decoy)
+b=$(decoy)
+sleep 0.3
+plant $LAB uml $k
+plant $LAB broker $b
+"$IKELAB" down --name $LAB >/dev/null || fail "down of $LAB whose kernel died"
+[ "$(group_size $k)" -eq 2 ] || fail "down killed the process group its dead kernel's record named"
+[ "$(group_size $b)" -eq 2 ] || fail "down killed the process its broker record named"
+assert_no_leftovers $LAB
+stop_decoys
+note "kernel died, records naming other processes: down left them alone and cleaned up"
+
+# ---- 8. nothing inside a UML lab writes to the host but its directories ------
+# Root inside mounts host directories with hostfs: writes outside the run
+# directory fail, host records in RUNDIR/host stay the host's, no device
+# node nor set-id file is made; the run directory, and a directory given
+# to record --out, stay writable and the lab works.
+LAB=hu-jail
+up $LAB --kernel uml
+target=$(mktemp -d "$WORK/target.XXXXXX")
+probe=ikelab-jail-probe-$$
+trap 'rm -f "/etc/$probe"; stop_decoys; cleanup' EXIT
+rc=0
+"$IKELAB" exec --name $LAB alice -- sh -c '
+	etc=/mnt/etc tgt=/mnt/tgt run=/mnt/run proc=/mnt/proc
+	mkdir -p $etc $tgt $run $proc
+	mount -t hostfs none $etc -o /etc || exit 10
+	touch $etc/'"$probe"' 2>/dev/null && exit 11
+	mount -t hostfs none $tgt -o '"$target"' || exit 12
+	(echo x >$tgt/written) 2>/dev/null && exit 13
+	mount -t hostfs none $proc -o /proc || exit 14
+	v=$(cat $proc/sys/kernel/printk_ratelimit) || exit 15
+	(echo "$v" >$proc/sys/kernel/printk_ratelimit) 2>/dev/null && exit 16
+	mount -t hostfs none $run -o '"$IKELAB_RUN/$LAB"' || exit 17
+	echo inside >$run/written || exit 18
+	(echo "{}" >$run/host/uml.json) 2>/dev/null && exit 19
+	mv $run/host $run/host2 2>/dev/null && exit 20
+	rm -f $run/host/broker.sock 2>/dev/null && exit 20
+	mknod $run/disk b 1 0 2>/dev/null && exit 21
+	cp /bin/true $run/setid || exit 22
+	chmod 4755 $run/setid 2>/dev/null && exit 23
+	exit 0' || rc=$?
+case $rc in
+0) ;;
+11) fail "root inside wrote /etc/$probe on the host through hostfs" ;;
+13) fail "root inside wrote $target on the host through hostfs" ;;
+16) fail "root inside wrote the host's /proc/sys through hostfs" ;;
+18) fail "the run directory is not writable inside" ;;
+19 | 20) fail "root inside changed the host's records in RUNDIR/host" ;;
+21) fail "root inside made a block device node in the run directory" ;;
+23) fail "root inside made a set-user-id file in the run directory" ;;
+*) fail "inside the lab: step $rc failed" ;;
+esac
+[ ! -e "/etc/$probe" ] || fail "/etc/$probe exists on the host"
+[ -z "$(ls -A "$target")" ] || fail "$target was written from inside the lab"
+[ "$(cat "$IKELAB_RUN/$LAB/written")" = inside ] || fail "the run directory's write did not reach the host"
+note "inside: /etc, another host directory and /proc/sys read-only, RUNDIR/host untouched, no device node nor set-id file; the run directory writable"
+tunnel $LAB || fail "no tunnel in the jailed lab"
+"$IKELAB" record --name $LAB --duration 1 --out "$WORK/rec" >/dev/null || fail "record --out in the jailed lab"
+[ -s "$WORK/rec/summary.json" ] || fail "record --out wrote no summary.json"
+"$IKELAB" down --name $LAB >/dev/null || fail "down"
+assert_no_leftovers $LAB
+note "the jailed lab pings through its tunnel, records into a directory it was given, and goes down"

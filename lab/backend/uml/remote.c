@@ -1,4 +1,5 @@
 #include "backend/uml/remote.h"
+#include "backend/uml/jail.h"
 #include "backend/uml/chan.h"
 #include "base/err.h"
 #include "base/util.h"
@@ -17,9 +18,12 @@
 #include <termios.h>
 #include <unistd.h>
 
+/* In RUNDIR/host, which the kernel sees read-only (jail.h): root inside
+ * cannot swap the socket for a symlink to another one that connect()
+ * would follow. */
 char *broker_socket_path(const char *labdir)
 {
-	return xasprintf("%s/broker.sock", labdir);
+	return xasprintf("%s/" JAIL_HOST_DIR "/broker.sock", labdir);
 }
 
 static int broker_connect(const char *labdir, int timeout_ms)

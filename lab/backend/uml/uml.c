@@ -4,6 +4,8 @@
  */
 #include "backend/uml/uml.h"
 #include "backend/uml/chan.h"
+#include "backend/uml/jail.h"
+#include "backend/uml/umlproc.h"
 #include "base/err.h"
 #include "backend/uml/remote.h"
 #include "backend/state.h"
@@ -32,6 +34,7 @@
 #define BOOT_TIMEOUT_MS 60000 /* kernel up and agent answering */
 #define HALT_TIMEOUT_MS 15000
 #define UML_MEM "512M"
+#define UML_MEM_DIR "mem" /* in the run directory: TMPDIR of the kernel */
 #define MAX_CLIENTS 64
 
 const char *uml_kernel(void)
@@ -78,42 +81,15 @@ bool uml_needs_fpfix(void)
 	return c > 832;
 }
 
+/* The mark of a UML lab lives where the guest cannot remove it. */
 bool uml_is_lab(const char *labdir)
 {
-	char *path = xasprintf("%s/uml.json", labdir);
-	bool r = path_exists(path);
+	char *path = umlproc_host_file(labdir, "uml.json");
+	struct stat st;
+	bool r = lstat(path, &st) == 0 && S_ISREG(st.st_mode);
 
 	free(path);
 	return r;
-}
-
-/* ---- uml.json: what the broker started ------------------------------- */
-
-static int uml_json_update(const char *labdir, const char *key, json_t *val)
-{
-	char *path = xasprintf("%s/uml.json", labdir);
-	json_t *doc = json_load_file(path, 0, NULL);
-	char *text;
-	int r;
-
-	if (!doc)
-		doc = json_object();
-	json_object_set_new(doc, key, val);
-	text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
-	r = write_file(path, text, strlen(text), 0644);
-	free(text);
-	free(path);
-	json_decref(doc);
-	return r;
-}
-
-static json_t *uml_json_load(const char *labdir)
-{
-	char *path = xasprintf("%s/uml.json", labdir);
-	json_t *doc = json_load_file(path, 0, NULL);
-
-	free(path);
-	return doc;
 }
 
 /* ---- the broker -------------------------------------------------------- */
@@ -316,6 +292,8 @@ static int broker_poll(struct broker *b)
 	return 0;
 }
 
+/* Only while the kernel is not reaped: until then its pid, and so the
+ * group id it leads, cannot be reused, and the group is the kernel's. */
 static void kill_group(pid_t pgid)
 {
 	if (pgid > 1)
@@ -350,14 +328,15 @@ static int broker_loop(struct broker *b)
 			WEXITSTATUS(status));
 	{
 		char *msg = xasprintf(
-			"user-mode Linux of this lab stopped; its console log is %s/uml.log",
+			"user-mode Linux of this lab stopped; its console log is %s/" JAIL_HOST_DIR
+			"/uml.log",
 			b->labdir);
 
 		broker_tell_all(b, msg);
 		free(msg);
 	}
 	/* Helpers of the kernel that outlived it share its process group. */
-	kill_group(b->uml);
+	umlproc_kill_orphans(b->uml);
 	while (waitpid(-1, NULL, 0) > 0)
 		;
 	return 0;
@@ -411,7 +390,7 @@ static char *fpfix_path(void)
  * process of its own that execs nothing else) before the fork, since the
  * child may not call setenv. NULL, or why the kernel cannot start
  * (allocated). */
-static char *uml_child_env(void)
+static char *uml_child_env(const char *labdir)
 {
 	char *shim = uml_needs_fpfix() ? fpfix_path() : NULL, *missing = NULL;
 
@@ -420,20 +399,35 @@ static char *uml_child_env(void)
 	else if (shim)
 		setenv("LD_PRELOAD", shim, 1);
 	free(shim);
-	/* UML keeps its memory in a file under TMPDIR. */
-	if (!getenv("TMPDIR"))
-		setenv("TMPDIR", "/tmp", 1);
+	/* UML keeps its memory in a file under TMPDIR (unlinked as soon as
+	 * it is made): in the jail only the run directory is writable, and
+	 * down removes it with the rest. */
+	{
+		char *tmp = xasprintf("%s/" UML_MEM_DIR, labdir);
+
+		setenv("TMPDIR", tmp, 1);
+		free(tmp);
+	}
 	return missing;
 }
 
-/* The kernel's process: in a process group of its own (`down` signals the
- * group), killed with the broker, and holding the serial line and its log
- * across exec. Async-signal-safe calls only. */
+/* The kernel's process: in a process group of its own (its helpers join
+ * it), killed with the broker, holding the serial line and its log across
+ * exec, and in a mount namespace where RUNDIR/host is read-only (jail.h).
+ * Async-signal-safe calls only. */
 struct uml_start {
 	int go[2];
 	int logfd, serialfd;
 	const char *labdir;
+	char *hostdir; /* RUNDIR/host */
+	char *exe;     /* the kernel binary, resolved: what down checks */
+	bool jailed;   /* not IKELAB_UML_UNJAILED */
 };
+
+static void write_str(int fd, const char *s)
+{
+	(void)!write(fd, s, strlen(s));
+}
 
 static int uml_before_exec(void *ctx)
 {
@@ -445,20 +439,27 @@ static int uml_before_exec(void *ctx)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (read(u->go[0], &go, 1) != 1)
 		return 1;
+	if (u->jailed && (jail_protect(u->hostdir) != 0 || jail_restrict() != 0)) {
+		write_str(u->logfd, "ikelab: cannot jail user-mode Linux (unshare, mount, "
+				    "capability bounding set or seccomp failed)\n");
+		return 1;
+	}
 	fcntl(u->logfd, F_SETFD, 0);
 	fcntl(u->serialfd, F_SETFD, 0);
 	return 0;
 }
 
-/* The kernel execs only once uml.json names it, so that `down` finds its
- * process group even if the broker dies the next moment. */
+/* The kernel execs only once uml.json names it, with the binary down
+ * checks it against, so that `down` finds it and its process group even if
+ * the broker dies the next moment. */
 static int uml_after_fork(pid_t pid, void *ctx)
 {
 	struct uml_start *u = ctx;
 	struct proc_id id;
 
 	setpgid(pid, pid);
-	if (proc_id_of(pid, &id) < 0 || uml_json_update(u->labdir, "uml", state_proc_json(&id)) < 0)
+	if (proc_id_of(pid, &id) < 0 ||
+	    umlproc_json_update(u->labdir, "uml", umlproc_kernel_json(&id, u->exe)) < 0)
 		return -1;
 	if (write(u->go[1], "g", 1) != 1)
 		return err_sys("let the kernel go");
@@ -468,8 +469,12 @@ static int uml_after_fork(pid_t pid, void *ctx)
 static int broker_start_uml(struct broker *b, const char *name, const char *const rw_dirs[])
 {
 	const char *kernel = uml_kernel();
-	char *log = xasprintf("%s/uml.log", b->labdir);
-	struct uml_start u = { .go = { -1, -1 }, .labdir = b->labdir };
+	char *log = umlproc_host_file(b->labdir, "uml.log");
+	struct uml_start u = { .go = { -1, -1 },
+			       .labdir = b->labdir,
+			       .hostdir = xasprintf("%s/" JAIL_HOST_DIR, b->labdir),
+			       .exe = kernel ? realpath(kernel, NULL) : NULL,
+			       .jailed = !jail_disabled() };
 	struct spawn_opts o = { .io = { SPAWN_NULL, SPAWN_FD, SPAWN_FD },
 				.keep_fds = true,
 				.before_exec = uml_before_exec,
@@ -481,13 +486,18 @@ static int broker_start_uml(struct broker *b, const char *name, const char *cons
 
 	u.logfd = file_create(log, 0644, FILE_APPEND);
 	free(log);
-	if (!kernel || u.logfd < 0)
+	if (!kernel || !u.exe || u.logfd < 0) {
+		if (kernel)
+			err_sys("user-mode Linux kernel %s, or its console log", kernel);
+		free(u.hostdir);
+		free(u.exe);
 		return -1;
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0 ||
 	    pipe2(u.go, O_CLOEXEC) < 0)
 		return err_sys("socketpair");
 	dup2(u.logfd, 2);
-	missing = uml_child_env();
+	missing = uml_child_env(b->labdir);
 	if (missing) {
 		(void)!write(u.logfd, missing, strlen(missing));
 		return err_set("%s", missing);
@@ -503,6 +513,8 @@ static int broker_start_uml(struct broker *b, const char *name, const char *cons
 	close(u.go[1]);
 	close(sp[1]);
 	close(u.logfd);
+	free(u.hostdir);
+	free(u.exe);
 	if (r < 0) {
 		close(sp[0]);
 		return -1;
@@ -512,6 +524,31 @@ static int broker_start_uml(struct broker *b, const char *name, const char *cons
 	p.reaped = true;
 	spawn_proc_free(&p);
 	chan_init(&b->serial, sp[0]);
+	return 0;
+}
+
+/* The broker's mount namespace, where the kernel starts (jail.h): only
+ * the run directory and the lab's --out directories are writable. The
+ * broker works from its run directory, which down checks too. */
+static int broker_jail(const char *labdir, const char *const rw_dirs[])
+{
+	const char *writable[32] = { labdir };
+	int n = 1;
+
+	for (int i = 0; rw_dirs && rw_dirs[i] && n < 31; i++)
+		writable[n++] = rw_dirs[i];
+	writable[n] = NULL;
+	if (jail_disabled())
+		fprintf(stderr,
+			"ikelab: warning: IKELAB_UML_UNJAILED=1: root inside the lab in %s "
+			"can write any host file\n",
+			labdir);
+	else if (jail_enter(writable) < 0)
+		return err_wrap(
+			"keeping the host read-only for user-mode Linux (IKELAB_UML_UNJAILED=1 "
+			"runs it without, unsafe)");
+	if (chdir(labdir) < 0)
+		return err_sys("chdir %s", labdir);
 	return 0;
 }
 
@@ -525,10 +562,15 @@ static void broker_main(const char *labdir, const char *name, const char *const 
 
 	setsid();
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	/* What down checks before it signals us (umlproc.h). */
+	prctl(PR_SET_NAME, UMLPROC_BROKER_COMM);
 	signal(SIGPIPE, SIG_IGN);
-	if (proc_id_of(getpid(), &self) < 0 ||
-	    uml_json_update(labdir, "broker", state_proc_json(&self)) < 0)
+	if (broker_jail(labdir, rw_dirs) < 0 || proc_id_of(getpid(), &self) < 0 ||
+	    umlproc_json_update(labdir, "broker", state_proc_json(&self)) < 0) {
+		if (write(ready_fd, err_msg(), strlen(err_msg())) < 0)
+			_exit(2);
 		_exit(1);
+	}
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
@@ -546,10 +588,10 @@ static void broker_main(const char *labdir, const char *name, const char *const 
 	}
 	close(ready_fd);
 	/* Let go of the caller's terminal or pipe, but keep what goes wrong
-	 * in here (a sanitizer's report, above all) in RUNDIR/broker.log. */
+	 * in here (a sanitizer's report, above all) in RUNDIR/host/broker.log. */
 	devnull_stdio();
 	{
-		char *log = xasprintf("%s/broker.log", labdir);
+		char *log = umlproc_host_file(labdir, "broker.log");
 		int fd = file_create(log, 0644, FILE_APPEND);
 
 		if (fd >= 0) {
@@ -597,6 +639,25 @@ static int start_broker(const char *labdir, const char *name, const char *const 
 
 /* ---- up and down --------------------------------------------------------- */
 
+/* The host's records (read-only inside) and the kernel's scratch; the
+ * directory's absolute path, as the kernel's uml_dir= and the broker's
+ * working directory name it for down. Takes dir. */
+static int run_subdirs(char *dir, char **dirp)
+{
+	char *host = xasprintf("%s/" JAIL_HOST_DIR, dir), *mem = xasprintf("%s/" UML_MEM_DIR, dir);
+	int r = 0;
+
+	if (dir_create(host, 0700) < 0 || dir_create(mem, 0700) < 0)
+		r = -1;
+	*dirp = r == 0 ? realpath(dir, NULL) : NULL;
+	if (r == 0 && !*dirp)
+		r = err_sys("realpath %s", dir);
+	free(host);
+	free(mem);
+	free(dir);
+	return r;
+}
+
 static int claim_dir(const char *name, char **dirp)
 {
 	char *dir = state_dir(name);
@@ -617,15 +678,14 @@ static int claim_dir(const char *name, char **dirp)
 		free(dir);
 		return -1;
 	}
-	*dirp = dir;
-	return 0;
+	return run_subdirs(dir, dirp);
 }
 
 /* The console's last lines, and the broker's own log when it has one. */
 static char *console_tail(const char *dir, int lines)
 {
-	char *log = xasprintf("%s/uml.log", dir), *tail = file_tail(log, lines);
-	char *blog = xasprintf("%s/broker.log", dir), *btail = file_tail(blog, lines), *out;
+	char *log = umlproc_host_file(dir, "uml.log"), *tail = file_tail(log, lines);
+	char *blog = umlproc_host_file(dir, "broker.log"), *btail = file_tail(blog, lines), *out;
 
 	if (btail && *btail)
 		out = xasprintf("%s\n--- last lines of %s ---\n%s", tail ? tail : "(empty)", blog,
@@ -648,7 +708,7 @@ int uml_boot_and_run(const char *name, char *const inner[], const char *const rw
 		return -1;
 	if (claim_dir(name, &dir) < 0)
 		return -1;
-	if (uml_json_update(dir, "phase", json_string("booting")) < 0 ||
+	if (umlproc_json_update(dir, "phase", json_string("booting")) < 0 ||
 	    start_broker(dir, name, rw_dirs) < 0) {
 		char saved[ERR_MSG_MAX];
 
@@ -660,7 +720,7 @@ int uml_boot_and_run(const char *name, char *const inner[], const char *const rw
 	}
 	rc = remote_run(dir, inner, 0, BOOT_TIMEOUT_MS);
 	if (rc == 0 && keep) {
-		uml_json_update(dir, "phase", json_string("up"));
+		umlproc_json_update(dir, "phase", json_string("up"));
 		free(dir);
 		return 0;
 	}
@@ -687,89 +747,38 @@ int uml_boot_and_run(const char *name, char *const inner[], const char *const rw
 	return rc;
 }
 
-static void kill_uml_leftovers(const json_t *doc)
-{
-	struct proc_id uml, broker;
-
-	if (state_proc_from_json(json_object_get(doc, "broker"), &broker) == 0)
-		proc_kill(&broker, SIGKILL);
-	if (state_proc_from_json(json_object_get(doc, "uml"), &uml) < 0)
-		return;
-	if (proc_alive(&uml))
-		kill(-uml.pid, SIGKILL);
-	/* With the leader gone, the group's members are those in its
-	 * process group that started after it (the broker recorded it
-	 * before the kernel ran); a recycled group id cannot match both. */
-	{
-		DIR *d = opendir("/proc");
-		struct dirent *e;
-
-		if (!d)
-			return;
-		while ((e = readdir(d))) {
-			pid_t pid = (pid_t)atoi(e->d_name);
-			struct proc_id id;
-
-			if (pid <= 1 || getpgid(pid) != uml.pid || proc_id_of(pid, &id) < 0)
-				continue;
-			if (id.start >= uml.start)
-				kill(pid, SIGKILL);
-		}
-		closedir(d);
-		err_clear();
-	}
-}
-
-static bool uml_processes_gone(const json_t *doc)
-{
-	struct proc_id uml, broker;
-
-	if (state_proc_from_json(json_object_get(doc, "broker"), &broker) == 0 &&
-	    proc_alive(&broker))
-		return false;
-	if (state_proc_from_json(json_object_get(doc, "uml"), &uml) == 0 && proc_alive(&uml))
-		return false;
-	return true;
-}
-
 int uml_down(const char *name)
 {
-	char *dir = state_dir(name);
-	json_t *doc = uml_json_load(dir);
-	struct proc_id broker;
+	struct umlproc_lab lab = { .name = name, .dir = umlproc_lab_dir(name) };
+	json_t *doc;
 	int64_t deadline;
 	int r = 0;
 
-	if (!path_exists(dir)) {
-		free(dir);
-		if (doc)
-			json_decref(doc);
-		return err_set("no lab named '%s'", name);
-	}
-	if (!doc)
-		doc = json_object();
-	if (state_proc_from_json(json_object_get(doc, "broker"), &broker) == 0 &&
-	    proc_alive(&broker)) {
+	if (!lab.dir)
+		return -1;
+	doc = umlproc_json_load(lab.dir);
+	lab.doc = doc ? doc : (doc = json_object());
+	if (!umlproc_gone(&lab)) {
 		char *const inner[] = { "down", "--name", (char *)name, NULL };
 
 		/* charon first, gracefully, then the kernel. */
-		if (state_exists(dir) && remote_run(dir, inner, 0, 5000) != 0)
+		if (state_exists(lab.dir) && remote_run(lab.dir, inner, 0, 5000) != 0)
 			err_clear();
-		remote_halt(dir);
+		remote_halt(lab.dir);
 		err_clear();
 		deadline = mono_ns() + (int64_t)HALT_TIMEOUT_MS * 1000000;
-		while (!uml_processes_gone(doc) && mono_ns() < deadline)
+		while (!umlproc_gone(&lab) && mono_ns() < deadline)
 			sleep_ms(20);
 	}
-	kill_uml_leftovers(doc);
+	umlproc_kill(&lab);
 	deadline = mono_ns() + 3000LL * 1000000;
-	while (!uml_processes_gone(doc) && mono_ns() < deadline)
+	while (!umlproc_gone(&lab) && mono_ns() < deadline)
 		sleep_ms(20);
-	if (!uml_processes_gone(doc))
+	if (!umlproc_gone(&lab))
 		r = err_set("lab '%s': user-mode Linux processes survived SIGKILL", name);
 	json_decref(doc);
-	if (r == 0 && rm_rf(dir) < 0)
+	if (r == 0 && rm_rf(lab.dir) < 0)
 		r = err_wrap("lab '%s'", name);
-	free(dir);
+	free((char *)lab.dir);
 	return r;
 }

@@ -6,7 +6,7 @@
  * read-only hostfs. Three processes make it work:
  *
  *   broker  (host)  owns the UML process and its serial line, listens on
- *                   RUNDIR/broker.sock, multiplexes client sessions;
+ *                   RUNDIR/host/broker.sock, multiplexes client sessions;
  *   agent   (UML)   PID 1 inside: mounts, modules, then runs ikelab
  *                   commands it receives and streams their output back;
  *   client  (host)  any `ikelab status/exec/down/...` on a UML lab, relayed
@@ -14,7 +14,11 @@
  *
  * Inside, the ikelab binary and every file are at the same paths as on the
  * host; writes land in a tmpfs overlay, except the lab's run directory
- * (and directories named with --out), which are the host's own.
+ * (and directories named with --out), which are the host's own. Root
+ * inside could mount any other host directory, so the broker starts the
+ * kernel in a mount namespace where those are the only writable ones
+ * (jail.h), and `down` signals only processes that check out as the
+ * lab's (umlproc.h).
  */
 #ifndef IKELAB_UML_H
 #define IKELAB_UML_H
