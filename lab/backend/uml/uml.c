@@ -601,7 +601,7 @@ static int claim_dir(const char *name, char **dirp)
 {
 	char *dir = state_dir(name);
 
-	if (mkdir_p(state_base_dir(), 0755) < 0) {
+	if (state_base_ensure() < 0) {
 		free(dir);
 		return -1;
 	}
