@@ -36,3 +36,39 @@ done
 "$IKELAB" down --name $LAB >/dev/null || fail "down"
 assert_no_leftovers $LAB
 note "a second lab of the same name elsewhere: refused, the first lab untouched"
+
+# ---- 1. bench writes nothing through planted /tmp symlinks ------------------
+# Another user's links at the fixed paths that bench and the baseline scripts
+# once used as root: one to a directory of theirs (the lab's PSK and a
+# strongswan.conf would land there), one to a file (overwritten).
+planted=$(mktemp -d "$WORK/planted.XXXXXX")
+echo "the victim's file" >"$planted/file"
+mkdir "$planted/theirs"
+for l in /tmp/ikelab-baseline /tmp/ikelab-bench-record; do
+	[ ! -e "$l" ] && [ ! -L "$l" ] || fail "$l exists before the test"
+done
+ht_unplant() { rm -f /tmp/ikelab-baseline /tmp/ikelab-bench-record; }
+trap 'ht_unplant; cleanup' EXIT
+ln -s "$planted/theirs" /tmp/ikelab-baseline
+ln -s "$planted/file" /tmp/ikelab-bench-record
+timeout 300 "$IKELAB" bench up --rounds 1 --kernel host >"$WORK/bench-up.out" 2>&1 ||
+	{ cat "$WORK/bench-up.out" >&2; fail "bench up"; }
+timeout 300 "$IKELAB" bench record --duration 1 --kernel host >"$WORK/bench-rec.out" 2>&1 ||
+	{ cat "$WORK/bench-rec.out" >&2; fail "bench record"; }
+[ "$(readlink /tmp/ikelab-baseline)" = "$planted/theirs" ] || fail "/tmp/ikelab-baseline was replaced"
+[ "$(readlink /tmp/ikelab-bench-record)" = "$planted/file" ] || fail "/tmp/ikelab-bench-record was replaced"
+[ -z "$(ls -A "$planted/theirs")" ] ||
+	fail "bench wrote through /tmp/ikelab-baseline: $(find "$planted/theirs" | tr '\n' ' ')"
+[ "$(cat "$planted/file")" = "the victim's file" ] || fail "bench wrote through /tmp/ikelab-bench-record"
+ls -d /tmp/ikelab-baseline.* /tmp/ikelab-bench-record.* 2>/dev/null && fail "bench left scratch directories"
+# The scripts refuse a directory that is not private.
+open=$(mktemp -d "$WORK/open.XXXXXX")
+chmod 0777 "$open"
+rc=0
+sh "$ROOT/scripts/baseline-up.sh" "$open" ht-bl >"$WORK/bl.out" 2>&1 || rc=$?
+[ "$rc" -ne 0 ] && grep -q "not a private directory" "$WORK/bl.out" ||
+	{ cat "$WORK/bl.out" >&2; fail "baseline-up.sh accepted a 0777 directory"; }
+! ip netns list | grep -q "^ht-bl-" || fail "baseline-up.sh built a lab in a 0777 directory"
+ht_unplant
+trap cleanup EXIT
+note "bench up and bench record with planted /tmp symlinks: nothing written through them; the baseline script refuses a 0777 directory"
