@@ -72,3 +72,13 @@ sh "$ROOT/scripts/baseline-up.sh" "$open" ht-bl >"$WORK/bl.out" 2>&1 || rc=$?
 ht_unplant
 trap cleanup EXIT
 note "bench up and bench record with planted /tmp symlinks: nothing written through them; the baseline script refuses a 0777 directory"
+
+# ---- 6. a run directory base that is not private is refused -----------------
+open=$(mktemp -d "$WORK/base.XXXXXX")
+chmod 0777 "$open"
+IKELAB_RUN=$open expect_one_line_error "$IKELAB" up --name ht-base --kernel host
+grep -q "run directory base $open is writable by group or others (mode 0777)" "$WORK/err" ||
+	fail "the error does not name the base and what is wrong"
+[ ! -e "$open/ht-base" ] || fail "a lab directory was made in a 0777 base"
+! ip netns list | grep -q "^ht-base-" || fail "a lab was built from a 0777 base"
+note "a 0777 IKELAB_RUN: refused before anything is built (tests/unit/test_state.c has the rest)"
