@@ -82,3 +82,55 @@ grep -q "run directory base $open is writable by group or others (mode 0777)" "$
 [ ! -e "$open/ht-base" ] || fail "a lab directory was made in a 0777 base"
 ! ip netns list | grep -q "^ht-base-" || fail "a lab was built from a 0777 base"
 note "a 0777 IKELAB_RUN: refused before anything is built (tests/unit/test_state.c has the rest)"
+
+# ---- 10. only the lab's own user reaches its broker -------------------------
+# Under umask 000, which the socket must not inherit.
+LABS="$LABS ht-sock"
+(umask 000 && up ht-sock)
+sock=$IKELAB_RUN/ht-sock/broker.sock
+assert_eq 600 "$(stat -c %a "$sock")" "mode of broker.sock"
+assert_eq 700 "$(stat -c %a "$IKELAB_RUN/ht-sock")" "mode of the run directory"
+# A client of another uid: as nobody outright, and with only its effective
+# uid nobody (file-system uid root: past the modes, so the broker's own
+# SO_PEERCRED check is what stops it). Exit 10: connect refused, 12: the
+# broker closed the connection at once, 11: it let the client in.
+peer_try() {	# socket nobody|euid
+	python3 - "$1" "$2" <<'PY'
+import ctypes, os, socket, sys
+path, how = sys.argv[1], sys.argv[2]
+libc = ctypes.CDLL(None, use_errno=True)
+pid = os.fork()
+if pid == 0:
+    os.setgroups([])
+    if how == "nobody":
+        os.setgid(65534)
+        os.setuid(65534)
+    else:
+        os.setresuid(0, 65534, 0)
+        libc.setfsuid(0)
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(5)
+    try:
+        s.connect(path)
+    except PermissionError:
+        os._exit(10)
+    try:
+        os._exit(12 if s.recv(1) == b"" else 13)
+    except socket.timeout:
+        os._exit(11)
+    except ConnectionResetError:
+        os._exit(12)
+_, status = os.waitpid(pid, 0)
+sys.exit(os.waitstatus_to_exitcode(status))
+PY
+}
+rc=0; peer_try "$sock" nobody || rc=$?
+assert_eq 10 "$rc" "nobody connecting to broker.sock (10: refused by the modes)"
+rc=0; peer_try "$sock" euid || rc=$?
+assert_eq 12 "$rc" "euid nobody connecting to broker.sock (12: closed by the broker)"
+grep -q "refused a client of uid 65534" "$IKELAB_RUN/ht-sock/broker.log" ||
+	fail "broker.log does not record the refusal"
+"$IKELAB" exec --name ht-sock alice -- true || fail "the lab's own user was refused"
+"$IKELAB" down --name ht-sock >/dev/null || fail "down ht-sock"
+assert_no_leftovers ht-sock
+note "broker.sock is 0600 in a 0700 directory under umask 000; uid 65534 is refused (modes, then SO_PEERCRED, logged); root's exec works"

@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -21,6 +22,83 @@ char *broker_socket_path(const char *labdir)
 {
 	return xasprintf("%s/broker.sock", labdir);
 }
+
+/* ---- the broker's end of the socket --------------------------------------- */
+
+/* The directory that holds the broker's socket is what keeps other users
+ * out: it must be ours and closed to everyone else (claim_dir makes it
+ * 0700). */
+static int socket_dir_private(const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	struct stat st;
+	int r = 0;
+
+	if (slash)
+		*slash = '\0';
+	if (lstat(slash ? dir : ".", &st) < 0)
+		r = err_sys("stat %s", dir);
+	else if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077))
+		r = err_set("%s: the broker's socket needs a directory of uid %u with mode 0700, "
+			    "not one of uid %u with mode %04o",
+			    dir, (unsigned)geteuid(), (unsigned)st.st_uid,
+			    (unsigned)(st.st_mode & 07777));
+	free(dir);
+	return r;
+}
+
+/* The socket is 0600 from the moment it exists (umask around bind: a
+ * chmod after it would leave a window), in a 0700 directory; the broker
+ * also checks each peer's uid (broker_peer_allowed). */
+int broker_listen(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	mode_t old;
+	int fd, r;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return err_set("socket path too long: %s", path);
+	if (socket_dir_private(path) < 0)
+		return -1;
+	strcpy(sa.sun_path, path);
+	unlink(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return err_sys("socket");
+	old = umask(0177);
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0 || listen(fd, 16) < 0) {
+		err_sys("listen on %s", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Whoever connects runs commands as root inside the kernel: only our own
+ * uid may (SO_PEERCRED: the peer's credentials when it connected). A
+ * refusal goes to broker.log. */
+bool broker_peer_allowed(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+		fprintf(stderr, "ikelab broker: refused a client: SO_PEERCRED: %s\n",
+			strerror(errno));
+		return false;
+	}
+	if (cred.uid == geteuid())
+		return true;
+	fprintf(stderr,
+		"ikelab broker: refused a client of uid %u (pid %d): only uid %u may use this "
+		"lab\n",
+		(unsigned)cred.uid, (int)cred.pid, (unsigned)geteuid());
+	return false;
+}
+
+/* ---- our end --------------------------------------------------------------- */
 
 static int broker_connect(const char *labdir, int timeout_ms)
 {

@@ -3,6 +3,10 @@
  * kernel, through the lab's broker, as if it ran here: same arguments,
  * same working directory, stdin/stdout/stderr relayed, signals forwarded,
  * and the same exit status.
+ *
+ * Both ends of the broker's socket, RUNDIR/broker.sock, live here. Whoever
+ * connects runs commands as root inside the kernel, so the socket is 0600
+ * in the 0700 run directory and the broker lets in only its own uid.
  */
 #ifndef IKELAB_REMOTE_H
 #define IKELAB_REMOTE_H
@@ -19,5 +23,13 @@ int remote_run(const char *labdir, char *const argv[], int flags, int timeout_ms
 int remote_halt(const char *labdir);
 
 char *broker_socket_path(const char *labdir);
+
+/* The broker's end (uml.c): listen on path, a socket of mode 0600 in a
+ * directory that must be ours and 0700 (the lab's run directory); the
+ * socket is non-blocking. Returns the fd, or -1 (err_msg()). */
+int broker_listen(const char *path);
+/* May the client on fd talk to the kernel? Only a peer of our own uid
+ * (SO_PEERCRED) may; a refusal is logged on stderr (broker.log). */
+bool broker_peer_allowed(int fd);
 
 #endif

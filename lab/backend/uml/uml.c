@@ -137,26 +137,6 @@ struct broker {
 	uint32_t next_session;
 };
 
-static int listen_unix(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return err_set("socket path too long: %s", path);
-	strcpy(sa.sun_path, path);
-	unlink(path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return err_sys("socket");
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
-		err_sys("listen on %s", path);
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 static void client_drop(struct broker *b, int i, bool tell_agent)
 {
 	struct client *c = b->clients[i];
@@ -182,6 +162,10 @@ static void broker_accept(struct broker *b)
 
 	if (fd < 0)
 		return;
+	if (!broker_peer_allowed(fd)) {
+		close(fd);
+		return;
+	}
 	for (int i = 0; i < MAX_CLIENTS; i++) {
 		if (b->clients[i])
 			continue;
@@ -534,7 +518,7 @@ static void broker_main(const char *labdir, const char *name, const char *const 
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	b.sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	sock = broker_socket_path(labdir);
-	b.listen_fd = listen_unix(sock);
+	b.listen_fd = broker_listen(sock);
 	free(sock);
 	b.boot_deadline = mono_ns() + (int64_t)BOOT_TIMEOUT_MS * 1000000;
 	if (b.sigfd < 0 || b.listen_fd < 0 || broker_start_uml(&b, name, rw_dirs) < 0) {
