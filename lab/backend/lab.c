@@ -1,4 +1,5 @@
 #include "backend/lab.h"
+#include "charon/secret.h"
 #include "base/json.h"
 #include "base/err.h"
 #include "kernel/net.h"
@@ -661,15 +662,18 @@ static void copy_net_counters(const char *netns, const char *to)
 	err_clear();
 }
 
-/* Best effort: a missing source is not an error. */
-static int copy_if_there(const char *src, const char *dst)
+/* Best effort: a missing source is not an error. Run directories get
+ * attached to bug reports: the copy carries no PSK (secret.h). */
+static int copy_if_there(const char *src, const char *dst, const char *psk)
 {
-	char *text;
+	char *text, *clean;
 	size_t len;
 	int r = 0;
 
 	if (read_file(src, &text, &len) == 0) {
-		r = write_file(dst, text, len, 0644);
+		clean = secret_redact(text, len, psk, &len);
+		r = write_file(dst, clean, len, 0644);
+		free(clean);
 		free(text);
 	}
 	err_clear();
@@ -686,6 +690,7 @@ int lab_copy_evidence(const char *name, const char *dest)
 	struct err_saved saved;
 	const char *peer;
 	json_t *node;
+	char *psk;
 	int r = 0;
 
 	/* Called after a run, also a failed one: keep its message. */
@@ -695,6 +700,7 @@ int lab_copy_evidence(const char *name, const char *dest)
 		err_restore(&saved);
 		return -1;
 	}
+	psk = secret_lab_psk(st.dir);
 	json_object_foreach (json_object_get(st.doc, "nodes"), peer, node) {
 		const char *dir = jget_str(node, "dir");
 		char *to = xasprintf("%s/%s", dest, peer);
@@ -710,7 +716,7 @@ int lab_copy_evidence(const char *name, const char *dest)
 					      strrchr(files[i], '/') ? strrchr(files[i], '/') + 1
 								     : files[i]);
 
-			if (copy_if_there(src, dst) < 0)
+			if (copy_if_there(src, dst, psk) < 0)
 				r = -1;
 			free(src);
 			free(dst);
@@ -722,11 +728,12 @@ int lab_copy_evidence(const char *name, const char *dest)
 		char *src = xasprintf("%s/%s", st.dir, WARM_LOG_NAME);
 		char *dst = xasprintf("%s/%s", dest, WARM_LOG_NAME);
 
-		if (copy_if_there(src, dst) < 0)
+		if (copy_if_there(src, dst, psk) < 0)
 			r = -1;
 		free(src);
 		free(dst);
 	}
+	free(psk);
 	state_close(&st);
 	err_restore(&saved);
 	return r;

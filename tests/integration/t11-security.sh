@@ -134,3 +134,31 @@ grep -q "refused a client of uid 65534" "$IKELAB_RUN/ht-sock/broker.log" ||
 "$IKELAB" down --name ht-sock >/dev/null || fail "down ht-sock"
 assert_no_leftovers ht-sock
 note "broker.sock is 0600 in a 0700 directory under umask 000; uid 65534 is refused (modes, then SO_PEERCRED, logged); root's exec works"
+
+# ---- 9. no run directory holds the lab's PSK --------------------------------
+# A short scenario under user-mode Linux; the PSK is read from the lab while
+# it runs.
+out=$WORK/run-psk
+"$IKELAB" run "$ROOT/tests/integration/scenarios/netem-none.yaml" --name ht-psk --out "$out" \
+	>"$WORK/run-psk.out" 2>&1 &
+runpid=$!
+LABS="$LABS ht-psk"
+psk=""
+for _ in $(seq 600); do
+	psk=$(cat "$IKELAB_RUN/ht-psk/psk" 2>/dev/null || true)
+	[ -z "$psk" ] && kill -0 $runpid 2>/dev/null || break
+	sleep 0.1
+done
+rc=0; wait $runpid || rc=$?
+[ "$rc" -eq 0 ] || { cat "$WORK/run-psk.out" >&2; fail "run netem-none ($rc)"; }
+[ ${#psk} -eq 64 ] || fail "read no PSK from the lab while it ran ('$psk')"
+ls "$out"/*/alice/swanctl.conf >/dev/null 2>&1 || ls "$out"/alice/swanctl.conf >/dev/null 2>&1 ||
+	fail "the run kept no swanctl.conf: $(find "$out" | head -20 | tr '\n' ' ')"
+for piece in "$psk" "${psk:0:16}" "${psk:16:16}" "${psk:32:16}" "${psk:48:16}"; do
+	! grep -rlF "$piece" "$out" || fail "the run directory holds the PSK (or a piece: $piece)"
+done
+! grep -rhE '^[[:space:]]*secret[[:space:]]*=' "$out" | grep -v "<redacted: the lab's random PSK>" ||
+	fail "a secret = line is not redacted"
+grep -rqF "secret = <redacted: the lab's random PSK>" "$out" || fail "swanctl.conf lost its secret line"
+assert_no_leftovers ht-psk
+note "run netem-none: no file of the run directory holds the PSK; swanctl.conf keeps 'secret = <redacted ...>'"
