@@ -162,3 +162,24 @@ done
 grep -rqF "secret = <redacted: the lab's random PSK>" "$out" || fail "swanctl.conf lost its secret line"
 assert_no_leftovers ht-psk
 note "run netem-none: no file of the run directory holds the PSK; swanctl.conf keeps 'secret = <redacted ...>'"
+
+# ---- 7. down of a stopped user-mode Linux kernel returns in time ------------
+up ht-stop
+uml_pids=$(python3 -c "
+import json,sys
+d=json.load(open(sys.argv[1]))
+print(d['uml']['pid'], d['broker']['pid'])" "$IKELAB_RUN/ht-stop/uml.json")
+read -r kpid bpid <<<"$uml_pids"
+kill -STOP -- -"$kpid" "$kpid" "$bpid"
+t0=$(date +%s)
+rc=0
+timeout -k 10 120 "$IKELAB" down --name ht-stop >"$WORK/down-stop.out" 2>&1 || rc=$?
+secs=$(($(date +%s) - t0))
+if [ "$rc" -ne 0 ]; then
+	kill -CONT -- -"$kpid" "$kpid" "$bpid" 2>/dev/null || true
+	cat "$WORK/down-stop.out" >&2
+	fail "down of a lab whose kernel and broker are stopped: status $rc after $secs s"
+fi
+[ "$secs" -le 60 ] || fail "down took $secs s, past its 60 s deadline"
+assert_no_leftovers ht-stop
+note "down with the kernel's process group and the broker SIGSTOPped: done in $secs s, nothing left"

@@ -114,7 +114,9 @@ static int broker_connect(const char *labdir, int timeout_ms)
 	}
 	strcpy(sa.sun_path, path);
 	for (;;) {
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		/* Non-blocking: a broker that does not accept (stopped, or
+		 * its backlog full) makes connect fail with EAGAIN, not wait. */
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 		if (fd < 0) {
 			free(path);
 			return err_sys("socket");
@@ -122,7 +124,8 @@ static int broker_connect(const char *labdir, int timeout_ms)
 		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
 			break;
 		close(fd);
-		if ((errno != ENOENT && errno != ECONNREFUSED) || mono_ns() >= deadline) {
+		if ((errno != ENOENT && errno != ECONNREFUSED && errno != EAGAIN) ||
+		    mono_ns() >= deadline) {
 			err_sys("connect to the lab's user-mode Linux broker at %s", path);
 			free(path);
 			return -1;
@@ -140,8 +143,15 @@ struct relay {
 	struct termios saved;
 	bool raw;
 	int sigfd;
-	int status; /* -1 until EXIT */
+	int status;       /* -1 until EXIT */
+	int64_t deadline; /* mono_ns; 0: none (the caller's choice) */
+	int64_t grace;    /* mono_ns: we forwarded a stop; 0: none */
 };
+
+/* After forwarding INT, TERM, HUP or QUIT, the command inside has this
+ * long to end: a kernel that is stopped or wedged never answers, and the
+ * user asked us to stop. */
+#define REMOTE_STOP_GRACE_MS 30000
 
 static void tty_raw(struct relay *r)
 {
@@ -216,6 +226,8 @@ static void forward_signal(struct relay *r)
 	}
 	chan_put_u32(buf, si.ssi_signo);
 	chan_put(&r->ch, CHAN_SIGNAL, 0, buf, sizeof(buf));
+	if (!r->grace)
+		r->grace = mono_ns() + (int64_t)REMOTE_STOP_GRACE_MS * 1000000;
 }
 
 static void forward_stdin(struct relay *r)
@@ -233,6 +245,34 @@ static void forward_stdin(struct relay *r)
 	chan_put(&r->ch, CHAN_STDIN_EOF, 0, NULL, 0);
 }
 
+/* How long poll may wait: until the earlier of the caller's deadline and
+ * the grace after a forwarded stop, or for ever when there is neither;
+ * -2 when one has passed. */
+static int relay_wait_ms(const struct relay *r)
+{
+	int64_t now = mono_ns(), until = 0;
+
+	if (r->deadline)
+		until = r->deadline;
+	if (r->grace && (!until || r->grace < until))
+		until = r->grace;
+	if (!until)
+		return -1;
+	if (now >= until)
+		return -2;
+	return (int)((until - now + 999999) / 1000000);
+}
+
+static int relay_expired(const struct relay *r)
+{
+	if (r->grace && mono_ns() >= r->grace)
+		return err_set("the command inside the lab's user-mode Linux did not end within "
+			       "%d ms of the signal we forwarded (is its kernel stopped?)",
+			       REMOTE_STOP_GRACE_MS);
+	return err_set("no answer from the lab's user-mode Linux before the deadline (is its "
+		       "kernel stopped or wedged?)");
+}
+
 static int relay_loop(struct relay *r)
 {
 	while (r->status < 0) {
@@ -242,9 +282,11 @@ static int relay_loop(struct relay *r)
 			{ r->stdin_open ? 0 : -1, POLLIN, 0 },
 		};
 		struct chan_frame f;
-		int n;
+		int n, wait_ms = relay_wait_ms(r);
 
-		if (poll(p, 3, -1) < 0) {
+		if (wait_ms == -2)
+			return relay_expired(r);
+		if (poll(p, 3, wait_ms) < 0) {
 			if (errno == EINTR)
 				continue;
 			return err_sys("poll");
@@ -273,12 +315,20 @@ static int relay_loop(struct relay *r)
 
 int remote_run(const char *labdir, char *const argv[], int flags, int timeout_ms)
 {
+	return remote_run_within(labdir, argv, flags, timeout_ms, 0);
+}
+
+int remote_run_within(const char *labdir, char *const argv[], int flags, int timeout_ms,
+		      int deadline_ms)
+{
 	struct chan_open o = { 0 };
 	struct relay r = { .stdin_open = flags & REMOTE_STDIN, .status = -1, .sigfd = -1 };
 	char cwd[4096];
 	sigset_t mask;
 	int fd, rc;
 
+	if (deadline_ms > 0)
+		r.deadline = mono_ns() + (int64_t)deadline_ms * 1000000;
 	fd = broker_connect(labdir, timeout_ms);
 	if (fd < 0)
 		return -1;

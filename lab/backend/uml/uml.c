@@ -31,6 +31,7 @@
 
 #define BOOT_TIMEOUT_MS 60000 /* kernel up and agent answering */
 #define HALT_TIMEOUT_MS 15000
+#define DOWN_INNER_MS 20000 /* down inside: its lock wait, charons stopped */
 #define UML_MEM "512M"
 #define MAX_CLIENTS 64
 
@@ -737,7 +738,7 @@ int uml_down(const char *name)
 		char *const inner[] = { "down", "--name", (char *)name, NULL };
 
 		/* charon first, gracefully, then the kernel. */
-		if (state_exists(dir) && remote_run(dir, inner, 0, 5000) != 0)
+		if (state_exists(dir) && remote_run_within(dir, inner, 0, 5000, DOWN_INNER_MS) != 0)
 			err_clear();
 		remote_halt(dir);
 		err_clear();
