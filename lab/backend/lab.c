@@ -1,4 +1,5 @@
 #include "backend/lab.h"
+#include "charon/secret.h"
 #include "base/json.h"
 #include "base/err.h"
 #include "kernel/net.h"
@@ -662,19 +663,22 @@ static void copy_net_counters(const char *netns, const char *to)
 	err_clear();
 }
 
-/* Best effort: a missing source is not an error. Under user-mode Linux
- * the guest writes the peers' directories: a link planted there (charon.log
- * -> /etc/shadow) is not followed into the evidence. */
+/* Best effort: a missing source is not an error. Run directories get
+ * attached to bug reports: the copy carries no PSK (secret.h). Under
+ * user-mode Linux the guest writes the peers' directories: a link planted
+ * there (charon.log -> /etc/shadow) is not followed into the evidence. */
 #define EVIDENCE_MAX (256u << 20)
 
-static int copy_if_there(const char *src, const char *dst)
+static int copy_if_there(const char *src, const char *dst, const char *psk)
 {
-	char *text;
+	char *text, *clean;
 	size_t len;
 	int r = 0;
 
 	if (read_file_untrusted(src, EVIDENCE_MAX, &text, &len) == 0) {
-		r = write_file(dst, text, len, 0644);
+		clean = secret_redact(text, len, psk, &len);
+		r = write_file(dst, clean, len, 0644);
+		free(clean);
 		free(text);
 	}
 	err_clear();
@@ -691,6 +695,7 @@ int lab_copy_evidence(const char *name, const char *dest)
 	struct err_saved saved;
 	const char *peer;
 	json_t *node;
+	char *psk;
 	int r = 0;
 
 	/* Called after a run, also a failed one: keep its message. */
@@ -700,6 +705,7 @@ int lab_copy_evidence(const char *name, const char *dest)
 		err_restore(&saved);
 		return -1;
 	}
+	psk = secret_lab_psk(st.dir);
 	json_object_foreach (json_object_get(st.doc, "nodes"), peer, node) {
 		const char *dir = jget_str(node, "dir");
 		char *to = xasprintf("%s/%s", dest, peer);
@@ -715,7 +721,7 @@ int lab_copy_evidence(const char *name, const char *dest)
 					      strrchr(files[i], '/') ? strrchr(files[i], '/') + 1
 								     : files[i]);
 
-			if (copy_if_there(src, dst) < 0)
+			if (copy_if_there(src, dst, psk) < 0)
 				r = -1;
 			free(src);
 			free(dst);
@@ -727,11 +733,12 @@ int lab_copy_evidence(const char *name, const char *dest)
 		char *src = xasprintf("%s/%s", st.dir, WARM_LOG_NAME);
 		char *dst = xasprintf("%s/%s", dest, WARM_LOG_NAME);
 
-		if (copy_if_there(src, dst) < 0)
+		if (copy_if_there(src, dst, psk) < 0)
 			r = -1;
 		free(src);
 		free(dst);
 	}
+	free(psk);
 	state_close(&st);
 	err_restore(&saved);
 	return r;

@@ -14,7 +14,7 @@
 const char *state_base_dir(void)
 {
 	static char base[512];
-	const char *env = getenv("IKELAB_RUN");
+	const char *env = getenv("IKELAB_RUN"), *xdg = getenv("XDG_RUNTIME_DIR");
 
 	if (base[0])
 		return base;
@@ -22,11 +22,105 @@ const char *state_base_dir(void)
 		snprintf(base, sizeof(base), "%s", env);
 	else if (geteuid() == 0)
 		snprintf(base, sizeof(base), "/run/ikelab");
-	else if (getenv("XDG_RUNTIME_DIR"))
-		snprintf(base, sizeof(base), "%s/ikelab", getenv("XDG_RUNTIME_DIR"));
+	else if (xdg && xdg[0] == '/')
+		snprintf(base, sizeof(base), "%s/ikelab", xdg);
 	else
 		snprintf(base, sizeof(base), "/tmp/ikelab-%u", (unsigned)geteuid());
 	return base;
+}
+
+/* A directory above the base: if someone else could rename or replace
+ * what is in it, they could swap the base for their own. Root's or ours,
+ * and writable by others only with the sticky bit (/tmp). */
+static int ancestor_safe(const char *base, const char *dir)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) < 0)
+		return err_sys("run directory base %s: stat %s", base, dir);
+	if (st.st_uid != 0 && st.st_uid != geteuid())
+		return err_set("run directory base %s is unsafe: %s above it is owned by uid %u, "
+			       "neither root nor uid %u who runs ikelab",
+			       base, dir, (unsigned)st.st_uid, (unsigned)geteuid());
+	if ((st.st_mode & 022) && !(st.st_mode & S_ISVTX))
+		return err_set("run directory base %s is unsafe: %s above it is writable by group "
+			       "or others (mode %04o) without the sticky bit",
+			       base, dir, (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
+/* Every directory from / down to the one that holds path, after symlinks
+ * (realpath). */
+static int ancestors_safe(const char *path)
+{
+	char *copy = xstrdup(path), *slash = strrchr(copy, '/'), *real;
+	int r = 0;
+
+	if (slash == copy)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	real = realpath(slash ? copy : ".", NULL);
+	if (!real) {
+		r = err_sys("run directory base %s: resolve %s", path, slash ? copy : ".");
+		free(copy);
+		return r;
+	}
+	for (char *p = real + 1;; p++) {
+		char c = *p;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*p = '\0';
+		r = ancestor_safe(path, p == real + 1 ? "/" : real);
+		*p = c;
+		if (r < 0 || c == '\0')
+			break;
+	}
+	free(real);
+	free(copy);
+	return r;
+}
+
+int state_dir_private(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return err_sys("run directory base %s", path);
+	if (S_ISLNK(st.st_mode))
+		return err_set("run directory base %s is a symbolic link: ikelab keeps labs only "
+			       "in a real directory of its own (set IKELAB_RUN to one)",
+			       path);
+	if (!S_ISDIR(st.st_mode))
+		return err_set("run directory base %s is not a directory", path);
+	if (st.st_uid != geteuid())
+		return err_set("run directory base %s is owned by uid %u, not by uid %u who runs "
+			       "ikelab: another user could plant a lab there",
+			       path, (unsigned)st.st_uid, (unsigned)geteuid());
+	if (st.st_mode & 022)
+		return err_set("run directory base %s is writable by group or others (mode %04o): "
+			       "another user could plant a lab there; chmod go-w it or set "
+			       "IKELAB_RUN to a private directory",
+			       path, (unsigned)(st.st_mode & 07777));
+	return ancestors_safe(path);
+}
+
+int state_base_ensure(void)
+{
+	static bool checked;
+	const char *base = state_base_dir();
+
+	/* Inside user-mode Linux the base is the host's, checked there, and
+	 * no other user exists. */
+	if (checked || state_inside_uml())
+		return 0;
+	if (!path_exists(base) && mkdir_p(base, 0700) < 0)
+		return -1;
+	if (state_dir_private(base) < 0)
+		return -1;
+	checked = true;
+	return 0;
 }
 
 char *state_dir(const char *name)
@@ -104,7 +198,7 @@ int state_claim(struct lab_state *st, const char *name, const char *backend)
 	st->lock_fd = -1;
 	st->name = xstrdup(name);
 	st->dir = state_dir(name);
-	if (mkdir_p(state_base_dir(), 0755) < 0)
+	if (state_base_ensure() < 0)
 		return -1;
 	if (dir_create(st->dir, 0700) < 0) {
 		/* Inside user-mode Linux the outer controller has already
@@ -134,6 +228,8 @@ int state_open(struct lab_state *st, const char *name, int wait_ms)
 	st->lock_fd = -1;
 	st->name = xstrdup(name);
 	st->dir = state_dir(name);
+	if (state_base_ensure() < 0)
+		return -1;
 	if (!path_exists(st->dir))
 		return err_set("no lab named '%s' (nothing at %s)", name, st->dir);
 	if (lock_dir(st, wait_ms) < 0)
@@ -153,6 +249,8 @@ int state_peek(struct lab_state *st, const char *name)
 	st->lock_fd = -1;
 	st->name = xstrdup(name);
 	st->dir = state_dir(name);
+	if (state_base_ensure() < 0)
+		return -1;
 	if (!path_exists(st->dir))
 		return err_set("no lab named '%s' (nothing at %s); bring one up with "
 			       "'ikelab up --name %s'",

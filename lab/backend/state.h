@@ -2,7 +2,8 @@
  * state.h - where a lab lives on disk and what it has built.
  *
  * Every lab has a run directory, /run/ikelab/NAME for root (IKELAB_RUN
- * moves the base). Its lab.json lists every resource the lab owns; it is
+ * moves the base), in a base directory that must be private to the user
+ * (state_base_ensure). Its lab.json lists every resource the lab owns; it is
  * rewritten (atomically) *before* each resource is created, so that `down`
  * can undo any prefix of an `up`, even one whose controller was killed.
  * Processes are recorded by pid and start time and found only that way.
@@ -18,7 +19,20 @@
 #define LAB_NAME_MAX 32
 #define LAB_DEFAULT_NAME "lab"
 
+/* Where labs live: IKELAB_RUN; for root /run/ikelab; for others
+ * $XDG_RUNTIME_DIR/ikelab, else /tmp/ikelab-UID. Only the path: nothing
+ * is checked or created. */
 const char *state_base_dir(void);
+/* Create the base (0700) if it is missing and check it is private: a
+ * real directory of ours, not writable by group or others, under
+ * directories nobody else can rename things in. Every command that reads
+ * or writes a lab calls it first: another user's base could hold lab.json
+ * or uml.json naming processes that `down` would kill. Checked once per
+ * process; skipped inside user-mode Linux, whose base is the host's. */
+int state_base_ensure(void);
+/* The same checks on one directory; -1 (err_msg() names the path and what
+ * is wrong) when it is not private. */
+int state_dir_private(const char *path);
 /* Run directory of a lab (allocated). */
 char *state_dir(const char *name);
 /* Lab names go into paths, namespace names and UML ids. */

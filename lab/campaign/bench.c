@@ -21,8 +21,25 @@
 #define SCRIPT_TIMEOUT_MS 120000 /* a baseline script; a lab is up in seconds */
 #define PROBE_MARGIN_MS 30000    /* a probe beyond its duration */
 
-/* A baseline script, as `sh SCRIPT DIR NAME` with our stdio: it sets a lab
- * up (or takes it down) with the usual tools, which takes seconds. */
+/* A private scratch directory (mkdtemp: 0700, a new name nobody could
+ * have planted) for what a benchmark writes; the caller removes it with
+ * rm_rf and frees the path. NULL when it cannot be made. */
+static char *bench_scratch(const char *what)
+{
+	char *dir = xasprintf("/tmp/ikelab-%s.XXXXXX", what);
+
+	if (!mkdtemp(dir)) {
+		err_sys("mkdtemp %s", dir);
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
+/* A baseline script, as `sh SCRIPT DIR NAME` with our stdio (argv, no
+ * shell string): it sets a lab up (or takes it down) with the usual
+ * tools, which takes seconds. DIR is bench_scratch's: the scripts write
+ * only there and refuse a directory that is not private. */
 static int run_script(const char *script, const char *dir, const char *name)
 {
 	char *path = lab_find_file(script);
@@ -33,6 +50,26 @@ static int run_script(const char *script, const char *dir, const char *name)
 
 	free(path);
 	return r < 0 ? err_wrap("%s", script) : 0;
+}
+
+/* One round of the shell baseline, in a scratch directory of its own:
+ * seconds from start to both trap policies, or -1. */
+static double baseline_round(void)
+{
+	char *dir = bench_scratch("baseline");
+	int64_t t0 = mono_ns();
+	double secs;
+	int r;
+
+	if (!dir)
+		return -1;
+	r = run_script("scripts/baseline-up.sh", dir, "bench-shell");
+	secs = (double)(mono_ns() - t0) / 1e9;
+	if (run_script("scripts/baseline-down.sh", dir, "bench-shell") < 0 && r == 0)
+		r = -1;
+	rm_rf(dir);
+	free(dir);
+	return r < 0 ? -1 : secs;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -65,10 +102,8 @@ static int bench_up_here(int rounds)
 			r = lab_down_host(o.name);
 		if (r < 0)
 			break;
-		t0 = mono_ns();
-		r = run_script("scripts/baseline-up.sh", "/tmp/ikelab-baseline", "bench-shell");
-		sh[i] = (double)(mono_ns() - t0) / 1e9;
-		run_script("scripts/baseline-down.sh", "/tmp/ikelab-baseline", "bench-shell");
+		sh[i] = baseline_round();
+		r = sh[i] < 0 ? -1 : 0;
 		if (r == 0)
 			printf("round %d: ikelab %.3f s, shell baseline %.3f s\n", i + 1, ik[i],
 			       sh[i]);
@@ -185,22 +220,48 @@ static int bench_esp_here(void)
 
 /* ---- recorder overhead ---------------------------------------------------- */
 
+/* What the recorder reported in dir/summary.json. */
+static int record_report(const char *dir, int traffic)
+{
+	char *path = xasprintf("%s/summary.json", dir);
+	json_t *s = json_load_file(path, 0, NULL);
+	double cpu, dur, gap;
+
+	free(path);
+	if (!s)
+		return err_set("bench record: no summary.json in %s", dir);
+	cpu = json_real_value(json_object_get(s, "recorder_cpu_s"));
+	dur = json_real_value(json_object_get(s, "duration_s"));
+	gap = json_real_value(json_object_get(s, "max_sample_gap_s"));
+	printf("record at 10 Hz on two peers, %.0f s%s: recorder CPU %.2f s per minute "
+	       "(%.1f%% of one core), largest gap between samples %.3f s (%.1f x the "
+	       "interval)\n",
+	       dur, traffic ? ", with probe traffic" : "", cpu / dur * 60, cpu / dur * 100, gap,
+	       gap / 0.1);
+	printf("BENCH record_cpu_pct=%.2f traffic=%d max_gap_s=%.3f\n", cpu / dur * 100, traffic,
+	       gap);
+	json_decref(s);
+	return 0;
+}
+
+/* The recording goes to a private scratch directory, removed after. */
 static int bench_record_here(double secs, int traffic)
 {
 	struct up_opts o = { .name = "bench-rec", .quiet = true };
-	struct rec_opts ro = { .lab = o.name,
-			       .out = "/tmp/ikelab-bench-record",
-			       .duration = secs,
-			       .rate = 10,
-			       .grace = 2 };
+	struct rec_opts ro = { .lab = o.name, .duration = secs, .rate = 10, .grace = 2 };
+	char *dir = bench_scratch("bench-record");
 	struct recorder *rec;
-	json_t *s;
+	double warm[2];
 	int r;
 
-	double warm[2];
-
-	if (lab_up_host(&o) < 0)
+	if (!dir)
 		return -1;
+	ro.out = dir;
+	if (lab_up_host(&o) < 0) {
+		rm_rf(dir);
+		free(dir);
+		return -1;
+	}
 	/* Measured on a lab whose tunnel is up, as `record` usually is. */
 	probe_pair(o.name, "10.1.0.1", "10.2.0.1", 2, warm);
 	rec = rec_open(&ro);
@@ -215,25 +276,11 @@ static int bench_record_here(double secs, int traffic)
 		r = -1;
 	rec_free(rec);
 	lab_down_host(o.name);
-	if (r < 0)
-		return -1;
-	s = json_load_file("/tmp/ikelab-bench-record/summary.json", 0, NULL);
-	{
-		double cpu = json_real_value(json_object_get(s, "recorder_cpu_s"));
-		double dur = json_real_value(json_object_get(s, "duration_s"));
-		double gap = json_real_value(json_object_get(s, "max_sample_gap_s"));
-
-		printf("record at 10 Hz on two peers, %.0f s%s: recorder CPU %.2f s per minute "
-		       "(%.1f%% of one core), largest gap between samples %.3f s (%.1f x the "
-		       "interval)\n",
-		       dur, traffic ? ", with probe traffic" : "", cpu / dur * 60, cpu / dur * 100,
-		       gap, gap / 0.1);
-		printf("BENCH record_cpu_pct=%.2f traffic=%d max_gap_s=%.3f\n", cpu / dur * 100,
-		       traffic, gap);
-	}
-	json_decref(s);
-	rm_rf("/tmp/ikelab-bench-record");
-	return 0;
+	if (r == 0)
+		r = record_report(dir, traffic);
+	rm_rf(dir);
+	free(dir);
+	return r;
 }
 
 int bench_esp(const char *kernel)

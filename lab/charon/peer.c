@@ -6,6 +6,7 @@
  */
 #include "charon/peer.h"
 #include "base/err.h"
+#include "charon/secret.h"
 #include "charon/vici.h"
 #include "kernel/xfrm.h"
 
@@ -330,6 +331,7 @@ int peer_render(const struct peer *p, const char *lab)
 char *peer_log_tail(const char *dir, int lines)
 {
 	const char *files[] = { "run/charon.log", "charon.out" };
+	char *labdir = xasprintf("%s/..", dir), *psk = secret_lab_psk(labdir);
 	struct strbuf sb = { 0 };
 
 	for (size_t f = 0; f < ARRAY_LEN(files); f++) {
@@ -337,12 +339,18 @@ char *peer_log_tail(const char *dir, int lines)
 		char *tail = file_tail(path, lines);
 
 		if (tail) {
-			sb_addf(&sb, "--- last lines of %s ---\n%s%s", path, tail,
-				tail[0] && tail[strlen(tail) - 1] != '\n' ? "\n" : "");
+			/* Quoted in errors, which reach reports: no PSK. */
+			char *clean = secret_redact(tail, strlen(tail), psk, NULL);
+
+			sb_addf(&sb, "--- last lines of %s ---\n%s%s", path, clean,
+				clean[0] && clean[strlen(clean) - 1] != '\n' ? "\n" : "");
+			free(clean);
 			free(tail);
 		}
 		free(path);
 	}
+	free(psk);
+	free(labdir);
 	if (!sb.buf)
 		sb_addf(&sb, "(charon wrote no log)\n");
 	return sb.buf;

@@ -240,6 +240,8 @@ int main(int argc, char **argv)
 		rc = not_by_hand(c.cmd);
 	else if (state_name_check(c.name) < 0)
 		rc = fail();
+	else if ((c.cmd->opts & OPT_NAME) && state_base_ensure() < 0)
+		rc = fail(); /* a lab's files are read only from a private base */
 	else {
 		consent(&c);
 		rc = c.cmd->run(&c);

@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -25,6 +26,83 @@ char *broker_socket_path(const char *labdir)
 {
 	return xasprintf("%s/" JAIL_HOST_DIR "/broker.sock", labdir);
 }
+
+/* ---- the broker's end of the socket --------------------------------------- */
+
+/* The directory that holds the broker's socket is what keeps other users
+ * out: it must be ours and closed to everyone else (claim_dir makes it
+ * 0700). */
+static int socket_dir_private(const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	struct stat st;
+	int r = 0;
+
+	if (slash)
+		*slash = '\0';
+	if (lstat(slash ? dir : ".", &st) < 0)
+		r = err_sys("stat %s", dir);
+	else if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077))
+		r = err_set("%s: the broker's socket needs a directory of uid %u with mode 0700, "
+			    "not one of uid %u with mode %04o",
+			    dir, (unsigned)geteuid(), (unsigned)st.st_uid,
+			    (unsigned)(st.st_mode & 07777));
+	free(dir);
+	return r;
+}
+
+/* The socket is 0600 from the moment it exists (umask around bind: a
+ * chmod after it would leave a window), in a 0700 directory; the broker
+ * also checks each peer's uid (broker_peer_allowed). */
+int broker_listen(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	mode_t old;
+	int fd, r;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return err_set("socket path too long: %s", path);
+	if (socket_dir_private(path) < 0)
+		return -1;
+	strcpy(sa.sun_path, path);
+	unlink(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return err_sys("socket");
+	old = umask(0177);
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0 || listen(fd, 16) < 0) {
+		err_sys("listen on %s", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Whoever connects runs commands as root inside the kernel: only our own
+ * uid may (SO_PEERCRED: the peer's credentials when it connected). A
+ * refusal goes to broker.log. */
+bool broker_peer_allowed(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+		fprintf(stderr, "ikelab broker: refused a client: SO_PEERCRED: %s\n",
+			strerror(errno));
+		return false;
+	}
+	if (cred.uid == geteuid())
+		return true;
+	fprintf(stderr,
+		"ikelab broker: refused a client of uid %u (pid %d): only uid %u may use this "
+		"lab\n",
+		(unsigned)cred.uid, (int)cred.pid, (unsigned)geteuid());
+	return false;
+}
+
+/* ---- our end --------------------------------------------------------------- */
 
 static int broker_connect(const char *labdir, int timeout_ms)
 {
@@ -40,7 +118,9 @@ static int broker_connect(const char *labdir, int timeout_ms)
 	}
 	strcpy(sa.sun_path, path);
 	for (;;) {
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		/* Non-blocking: a broker that does not accept (stopped, or
+		 * its backlog full) makes connect fail with EAGAIN, not wait. */
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 		if (fd < 0) {
 			free(path);
 			return err_sys("socket");
@@ -48,7 +128,8 @@ static int broker_connect(const char *labdir, int timeout_ms)
 		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
 			break;
 		close(fd);
-		if ((errno != ENOENT && errno != ECONNREFUSED) || mono_ns() >= deadline) {
+		if ((errno != ENOENT && errno != ECONNREFUSED && errno != EAGAIN) ||
+		    mono_ns() >= deadline) {
 			err_sys("connect to the lab's user-mode Linux broker at %s", path);
 			free(path);
 			return -1;
@@ -66,8 +147,15 @@ struct relay {
 	struct termios saved;
 	bool raw;
 	int sigfd;
-	int status; /* -1 until EXIT */
+	int status;       /* -1 until EXIT */
+	int64_t deadline; /* mono_ns; 0: none (the caller's choice) */
+	int64_t grace;    /* mono_ns: we forwarded a stop; 0: none */
 };
+
+/* After forwarding INT, TERM, HUP or QUIT, the command inside has this
+ * long to end: a kernel that is stopped or wedged never answers, and the
+ * user asked us to stop. */
+#define REMOTE_STOP_GRACE_MS 30000
 
 static void tty_raw(struct relay *r)
 {
@@ -142,6 +230,8 @@ static void forward_signal(struct relay *r)
 	}
 	chan_put_u32(buf, si.ssi_signo);
 	chan_put(&r->ch, CHAN_SIGNAL, 0, buf, sizeof(buf));
+	if (!r->grace)
+		r->grace = mono_ns() + (int64_t)REMOTE_STOP_GRACE_MS * 1000000;
 }
 
 static void forward_stdin(struct relay *r)
@@ -159,6 +249,34 @@ static void forward_stdin(struct relay *r)
 	chan_put(&r->ch, CHAN_STDIN_EOF, 0, NULL, 0);
 }
 
+/* How long poll may wait: until the earlier of the caller's deadline and
+ * the grace after a forwarded stop, or for ever when there is neither;
+ * -2 when one has passed. */
+static int relay_wait_ms(const struct relay *r)
+{
+	int64_t now = mono_ns(), until = 0;
+
+	if (r->deadline)
+		until = r->deadline;
+	if (r->grace && (!until || r->grace < until))
+		until = r->grace;
+	if (!until)
+		return -1;
+	if (now >= until)
+		return -2;
+	return (int)((until - now + 999999) / 1000000);
+}
+
+static int relay_expired(const struct relay *r)
+{
+	if (r->grace && mono_ns() >= r->grace)
+		return err_set("the command inside the lab's user-mode Linux did not end within "
+			       "%d ms of the signal we forwarded (is its kernel stopped?)",
+			       REMOTE_STOP_GRACE_MS);
+	return err_set("no answer from the lab's user-mode Linux before the deadline (is its "
+		       "kernel stopped or wedged?)");
+}
+
 static int relay_loop(struct relay *r)
 {
 	while (r->status < 0) {
@@ -168,9 +286,11 @@ static int relay_loop(struct relay *r)
 			{ r->stdin_open ? 0 : -1, POLLIN, 0 },
 		};
 		struct chan_frame f;
-		int n;
+		int n, wait_ms = relay_wait_ms(r);
 
-		if (poll(p, 3, -1) < 0) {
+		if (wait_ms == -2)
+			return relay_expired(r);
+		if (poll(p, 3, wait_ms) < 0) {
 			if (errno == EINTR)
 				continue;
 			return err_sys("poll");
@@ -199,12 +319,20 @@ static int relay_loop(struct relay *r)
 
 int remote_run(const char *labdir, char *const argv[], int flags, int timeout_ms)
 {
+	return remote_run_within(labdir, argv, flags, timeout_ms, 0);
+}
+
+int remote_run_within(const char *labdir, char *const argv[], int flags, int timeout_ms,
+		      int deadline_ms)
+{
 	struct chan_open o = { 0 };
 	struct relay r = { .stdin_open = flags & REMOTE_STDIN, .status = -1, .sigfd = -1 };
 	char cwd[4096];
 	sigset_t mask;
 	int fd, rc;
 
+	if (deadline_ms > 0)
+		r.deadline = mono_ns() + (int64_t)deadline_ms * 1000000;
 	fd = broker_connect(labdir, timeout_ms);
 	if (fd < 0)
 		return -1;

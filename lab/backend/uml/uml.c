@@ -33,6 +33,7 @@
 
 #define BOOT_TIMEOUT_MS 60000 /* kernel up and agent answering */
 #define HALT_TIMEOUT_MS 15000
+#define DOWN_INNER_MS 20000 /* down inside: its lock wait, charons stopped */
 #define UML_MEM "512M"
 #define UML_MEM_DIR "mem" /* in the run directory: TMPDIR of the kernel */
 #define MAX_CLIENTS 64
@@ -113,26 +114,6 @@ struct broker {
 	uint32_t next_session;
 };
 
-static int listen_unix(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return err_set("socket path too long: %s", path);
-	strcpy(sa.sun_path, path);
-	unlink(path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return err_sys("socket");
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
-		err_sys("listen on %s", path);
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 static void client_drop(struct broker *b, int i, bool tell_agent)
 {
 	struct client *c = b->clients[i];
@@ -158,6 +139,10 @@ static void broker_accept(struct broker *b)
 
 	if (fd < 0)
 		return;
+	if (!broker_peer_allowed(fd)) {
+		close(fd);
+		return;
+	}
 	for (int i = 0; i < MAX_CLIENTS; i++) {
 		if (b->clients[i])
 			continue;
@@ -576,7 +561,7 @@ static void broker_main(const char *labdir, const char *name, const char *const 
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	b.sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	sock = broker_socket_path(labdir);
-	b.listen_fd = listen_unix(sock);
+	b.listen_fd = broker_listen(sock);
 	free(sock);
 	b.boot_deadline = mono_ns() + (int64_t)BOOT_TIMEOUT_MS * 1000000;
 	if (b.sigfd < 0 || b.listen_fd < 0 || broker_start_uml(&b, name, rw_dirs) < 0) {
@@ -662,7 +647,7 @@ static int claim_dir(const char *name, char **dirp)
 {
 	char *dir = state_dir(name);
 
-	if (mkdir_p(state_base_dir(), 0755) < 0) {
+	if (state_base_ensure() < 0) {
 		free(dir);
 		return -1;
 	}
@@ -762,7 +747,8 @@ int uml_down(const char *name)
 		char *const inner[] = { "down", "--name", (char *)name, NULL };
 
 		/* charon first, gracefully, then the kernel. */
-		if (state_exists(lab.dir) && remote_run(lab.dir, inner, 0, 5000) != 0)
+		if (state_exists(lab.dir) &&
+		    remote_run_within(lab.dir, inner, 0, 5000, DOWN_INNER_MS) != 0)
 			err_clear();
 		remote_halt(lab.dir);
 		err_clear();
