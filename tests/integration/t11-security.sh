@@ -71,7 +71,7 @@ if [ "$rc" -eq 0 ]; then
 	IKELAB_RUN="$WORK/open" "$IKELAB" down --name $LAB >/dev/null 2>&1 || true
 	fail "up under an IKELAB_RUN writable by others succeeded"
 fi
-grep -q "writable by group and others" "$WORK/up4.out" || { cat "$WORK/up4.out"; fail "up does not say why"; }
+grep -q "writable by group or others" "$WORK/up4.out" || { cat "$WORK/up4.out"; fail "up does not say why"; }
 ! ip netns list | grep -q "^$LAB-" || fail "up made namespaces under a refused IKELAB_RUN"
 note "--out and IKELAB_RUN writable by others, another user's or a link: refused, nothing written"
 
@@ -337,8 +337,9 @@ note "a 0777 IKELAB_RUN: refused before anything is built (tests/unit/test_state
 # Under umask 000, which the socket must not inherit.
 LABS="$LABS ht-sock"
 (umask 000 && up ht-sock)
-sock=$IKELAB_RUN/ht-sock/broker.sock
+sock=$IKELAB_RUN/ht-sock/host/broker.sock
 assert_eq 600 "$(stat -c %a "$sock")" "mode of broker.sock"
+assert_eq 700 "$(stat -c %a "$IKELAB_RUN/ht-sock/host")" "mode of its directory"
 assert_eq 700 "$(stat -c %a "$IKELAB_RUN/ht-sock")" "mode of the run directory"
 # A client of another uid: as nobody outright, and with only its effective
 # uid nobody (file-system uid root: past the modes, so the broker's own
@@ -378,7 +379,7 @@ rc=0; peer_try "$sock" nobody || rc=$?
 assert_eq 10 "$rc" "nobody connecting to broker.sock (10: refused by the modes)"
 rc=0; peer_try "$sock" euid || rc=$?
 assert_eq 12 "$rc" "euid nobody connecting to broker.sock (12: closed by the broker)"
-grep -q "refused a client of uid 65534" "$IKELAB_RUN/ht-sock/broker.log" ||
+grep -q "refused a client of uid 65534" "$IKELAB_RUN/ht-sock/host/broker.log" ||
 	fail "broker.log does not record the refusal"
 "$IKELAB" exec --name ht-sock alice -- true || fail "the lab's own user was refused"
 "$IKELAB" down --name ht-sock >/dev/null || fail "down ht-sock"
@@ -418,7 +419,7 @@ up ht-stop
 uml_pids=$(python3 -c "
 import json,sys
 d=json.load(open(sys.argv[1]))
-print(d['uml']['pid'], d['broker']['pid'])" "$IKELAB_RUN/ht-stop/uml.json")
+print(d['uml']['pid'], d['broker']['pid'])" "$IKELAB_RUN/ht-stop/host/uml.json")
 read -r kpid bpid <<<"$uml_pids"
 kill -STOP -- -"$kpid" "$kpid" "$bpid"
 t0=$(date +%s)
