@@ -15,6 +15,10 @@
 
 #define VICI_TIMEOUT_MS 5000
 
+const char *const peer_swanctl_plugins[] = {
+	"pem", "pkcs1", "x509", "revocation", "constraints", "pubkey", "openssl", "random", NULL,
+};
+
 char *peer_vici_path(const struct peer *p)
 {
 	return xasprintf("%s/run/charon.vici", p->dir);
@@ -118,10 +122,10 @@ static char *render_strongswan_conf(const struct peer *p, const char *lab)
 		lab, p->name);
 	sb_addf(&sb, "\tplugins {\n\t\tvici {\n\t\t\tsocket = unix:///run/charon.vici\n"
 		     "\t\t}\n\t}\n}\n\n");
-	/* swanctl inside the peer: without a list it tries every plugin it
-	 * was built with and warns about each one that is not installed. */
-	sb_addf(&sb, "swanctl {\n\tload = pem pkcs1 x509 revocation constraints pubkey openssl "
-		     "random\n}\n");
+	sb_addf(&sb, "swanctl {\n\tload =");
+	for (const char *const *d = peer_swanctl_plugins; *d; d++)
+		sb_addf(&sb, " %s", *d);
+	sb_addf(&sb, "\n}\n");
 	if (pr->strongswan_conf)
 		sb_addf(&sb, "\n# strongswan_conf from the profile:\n%s\n", pr->strongswan_conf);
 	return sb.buf;

@@ -32,6 +32,11 @@ struct peer {
 	int exec_fd;           /* reports a failed exec; see peer_spawn_wait */
 };
 
+/* The plugins swanctl loads inside a peer (its strongswan.conf): without
+ * a list it tries every plugin it was built with and warns about each one
+ * that is not installed. NULL-terminated. */
+extern const char *const peer_swanctl_plugins[];
+
 /* Path of the VICI socket as seen from outside the peer (allocated). */
 char *peer_vici_path(const struct peer *p);
 
