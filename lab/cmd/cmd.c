@@ -42,6 +42,7 @@ static const struct option {
 	{ OPT_OUT, "--out", offsetof(struct cli, out), false },
 	{ OPT_JSON, "--json", offsetof(struct cli, json), true },
 	{ OPT_ALL, "--all", offsetof(struct cli, all), true },
+	{ OPT_SOURCE, "--source", offsetof(struct cli, source), false },
 };
 
 static const struct option *option_find(const char *name)
