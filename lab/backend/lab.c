@@ -3,6 +3,7 @@
 #include "base/err.h"
 #include "kernel/net.h"
 #include "kernel/netns.h"
+#include "charon/build.h"
 #include "charon/peer.h"
 #include "base/util.h"
 #include "backend/uml/warm.h"
@@ -339,6 +340,9 @@ static int start_peers(struct builder *b)
 					      topo_peer(t, i)->protected_addr, "charon_binary",
 					      p->profile->charon ? p->profile->charon
 								 : PROFILE_DEFAULT_CHARON));
+		/* Which build it runs, for status, exec's PATH and the records. */
+		json_object_set_new(json_object_get(nodes, p->name), "charon_build",
+				    charon_build_record(p->profile->charon) ?: json_null());
 		if (peer_render(p, b->st->name) < 0 || peer_spawn(p, record_charon, b) < 0)
 			return -1;
 		trace("charon %s spawned", p->name);
