@@ -16,6 +16,7 @@
 #include "base/util.h"
 #include "charon/build.h"
 #include "charon/known.h"
+#include "charon/peer.h"
 
 START_TEST(test_ref_parse)
 {
@@ -179,6 +180,83 @@ START_TEST(test_opt_parse)
 	ck_assert (!known_any(&k))
 		;
 	sb_free(&sb);
+}
+END_TEST
+
+/* ---- rendering against what a version knows ------------------------------------ */
+
+static char *render(const struct charon_known *k, char **swanctl)
+{
+	char dir[] = "/tmp/ikelab-test-render.XXXXXX", *path, *text = NULL;
+	bool mbb = true;
+	char *plugins[] = { "random", "bogus", "vici" };
+	struct profile_settings st = { .make_before_break = &mbb };
+	struct profile_ike ike = { .rekey_time = "1h", .over_time = "10s" };
+	struct profile pr = {
+		.settings = &st, .ike = &ike, .plugins = plugins, .plugins_count = 3
+	};
+	struct peer p = { .name = "alice",
+			  .remote_name = "bob",
+			  .dir = dir,
+			  .profile = &pr,
+			  .psk = "secret",
+			  .known = k };
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(p.local_addr, sizeof(p.local_addr), "192.0.2.1");
+	snprintf(p.remote_addr, sizeof(p.remote_addr), "192.0.2.2");
+	snprintf(p.local_ts, sizeof(p.local_ts), "10.1.0.0/16");
+	snprintf(p.remote_ts, sizeof(p.remote_ts), "10.2.0.0/16");
+	ck_assert_int_eq(peer_render(&p, "lab"), 0);
+	path = xasprintf("%s/swanctl/swanctl.conf", dir);
+	ck_assert_int_eq(read_file(path, swanctl, NULL), 0);
+	free(path);
+	path = xasprintf("%s/run/strongswan.conf", dir);
+	ck_assert_int_eq(read_file(path, &text, NULL), 0);
+	free(path);
+	rm_rf(dir);
+	return text;
+}
+
+START_TEST(test_render_known)
+{
+	struct charon_known k = { 0 };
+	char *conf, *sw;
+
+	/* Nothing known (Debian's charon): everything as the profile says. */
+	conf = render(NULL, &sw);
+	ck_assert_ptr_nonnull(strstr(conf, "load = random bogus vici\n"));
+	ck_assert_ptr_nonnull(strstr(conf, "\tmake_before_break = yes\n"));
+	ck_assert (strstr(conf, "time_add_ms = yes") && strstr(conf, "time_precision = us"))
+		;
+	ck_assert (strstr(sw, "rekey_time = 1h") && strstr(sw, "over_time = 10s"))
+		;
+	free(conf);
+	free(sw);
+	/* A version that knows neither make_before_break nor over_time nor
+	 * the plugin 'bogus', and time_precision only. */
+	known_parse_list("charon.reuse_ikesa = yes\ncharon.filelog.<name>.time_precision\n"
+			 "connections.<conn>.rekey_time = 4h\n",
+			 &k);
+	k.version = xstrdup("9.9.9");
+	k.commit = xstrdup("0123456789abcdef0123456789abcdef01234567");
+	k.plugins = xcalloc(3, sizeof(char *));
+	k.plugins[k.n_plugins++] = xstrdup("random");
+	k.plugins[k.n_plugins++] = xstrdup("vici");
+	conf = render(&k, &sw);
+	ck_assert_ptr_nonnull(strstr(conf, "load = random vici\n"));
+	ck_assert_ptr_nonnull(strstr(conf, "# plugin bogus left out: strongSwan 9.9.9"));
+	ck_assert_ptr_null(strstr(conf, "\tmake_before_break = yes"));
+	ck_assert_ptr_nonnull(strstr(conf, "# charon.make_before_break left out"));
+	ck_assert_ptr_nonnull(
+		strstr(conf, "# reuse_ikesa: not set; this version's default is yes"));
+	ck_assert (!strstr(conf, "time_add_ms") && strstr(conf, "time_precision = us"))
+		;
+	ck_assert (strstr(sw, "rekey_time = 1h") && !strstr(sw, "over_time"))
+		;
+	free(conf);
+	free(sw);
+	known_free(&k);
 }
 END_TEST
 
@@ -415,6 +493,7 @@ int main(void)
 	tcase_add_test(tc, test_configure_args);
 	tcase_add_test(tc, test_hash);
 	tcase_add_test(tc, test_opt_parse);
+	tcase_add_test(tc, test_render_known);
 	tcase_add_test(tc, test_build_cache_patch_failure);
 	tcase_add_test(tc, test_cache_dir_refused);
 	suite_add_tcase(s, tc);
