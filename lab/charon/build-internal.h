@@ -63,6 +63,8 @@ int cb_git(const char *dir, struct strbuf *out, int timeout_s, ...) __attribute_
 /* From the checked-out worktree to the entry's binaries, options.txt and
  * the record's "plugins"; c->failed names the step when it fails. */
 int cb_make(struct cb *c, json_t *record);
+/* The programs a build runs are there, or -1 saying which are not. */
+int cb_tools(void);
 
 /* ---- build_step.c: running a step -------------------------------------------- */
 

@@ -319,7 +319,7 @@ static int build_or_hit(struct cb *c, const char *ref, struct charon_build *b)
 		return 0;
 	}
 	say_start(c, ref);
-	if (build_entry(c, ref, b) < 0)
+	if (cb_tools() < 0 || build_entry(c, ref, b) < 0)
 		return -1;
 	cb_say(c, "charon %s (commit %.12s) built in %.1f s: %s", b->version ? b->version : "?",
 	       c->commit, b->seconds, c->entry);

@@ -229,8 +229,11 @@ static int install(struct cb *c, json_t *record)
 	if (r == 0)
 		r = known_collect(c->work, opts);
 	if (r == 0) {
+		double secs = (double)(mono_ns() - t0) / 1e9;
+
 		json_object_set_new(record, "plugins", plugins(c));
-		json_object_set_new(c->steps, "install", json_real((double)(mono_ns() - t0) / 1e9));
+		json_object_set_new(c->steps, "install", json_real(secs));
+		cb_say(c, "  %-10s %6.1f s", "install", secs);
 	} else {
 		c->failed = "install";
 		err_wrap("step 'install'");
@@ -245,22 +248,17 @@ static int install(struct cb *c, json_t *record)
 
 /* ---- the whole build ------------------------------------------------------------------ */
 
-static int configure_and_make(struct cb *c, bool again, bool *fresh)
+static int configure_and_make(struct cb *c, bool again)
 {
 	char *cc = cc_arg(), *stamp = configure_stamp(c, cc);
 	int r = 0;
 
-	*fresh = false;
 	if (!cc && !again)
 		cb_say(c, "  note: no ccache in PATH: building without it (make charon-deps)");
-	if (again || autogen_needed(c)) {
-		*fresh = true;
+	if (again || autogen_needed(c))
 		r = autogen(c, again);
-	}
-	if (r == 0 && (again || configure_needed(c, stamp))) {
-		*fresh = true;
+	if (r == 0 && (again || configure_needed(c, stamp)))
 		r = configure(c, cc, stamp, again);
-	}
 	if (r == 0)
 		r = make(c, again);
 	free(cc);
@@ -268,24 +266,53 @@ static int configure_and_make(struct cb *c, bool again, bool *fresh)
 	return r;
 }
 
-/* Build in the persistent directories; when the incremental build fails,
- * once more from a clean build directory and a fresh autogen. */
+int cb_tools(void)
+{
+	static const char *const tools[] = { "git",  "make",  "autoreconf", "libtoolize", "gperf",
+					     "flex", "bison", "python3",    "pkg-config", NULL };
+	struct strbuf missing = { 0 };
+	int r = 0;
+
+	for (const char *const *t = tools; *t; t++)
+		if (!in_path(*t))
+			sb_addf(&missing, " %s", *t);
+	if (missing.len)
+		r = err_set("building charon needs%s, which %s not in PATH (make charon-deps "
+			    "installs them)",
+			    missing.buf, strchr(missing.buf + 1, ' ') ? "are" : "is");
+	sb_free(&missing);
+	return r;
+}
+
+/* Back to a pristine tree: the build directory and every file git does
+ * not track (autogen's, generated sources) gone. */
+static int pristine(struct cb *c)
+{
+	char *const argv[] = { "git", "-C", c->work, "clean", "-fdxq", NULL };
+	struct spawn_opts o = { .search_path = true };
+
+	if (rm_rf(c->build) < 0)
+		return -1;
+	return spawn_run(argv, &o, CB_GIT_S * 1000, NULL, NULL) < 0 ? err_wrap("git clean -fdx")
+								    : 0;
+}
+
+/* Build in the persistent directories; when that fails, once more from a
+ * pristine tree and an empty build directory, unless it was that already. */
 int cb_make(struct cb *c, json_t *record)
 {
-	char *conf = xasprintf("%s/configure", c->work);
-	bool fresh;
-	int r = configure_and_make(c, false, &fresh);
+	bool was_pristine = !path_exists(c->build);
+	int r = configure_and_make(c, false);
 
-	if (r < 0 && !fresh && !cb_interrupted) {
+	if (r < 0 && !was_pristine && !cb_interrupted) {
 		cb_say(c,
-		       "  %s failed on the build directory as it was (%s); once more from a "
-		       "clean one",
+		       "  %s failed on the directories as they were (%s); once more from a "
+		       "pristine tree",
 		       c->failed, err_msg());
 		c->failed = NULL;
-		r = rm_rf(c->build) == 0 && (unlink(conf) == 0 || !path_exists(conf)) ? 0 : -1;
+		r = pristine(c);
 		if (r == 0)
-			r = configure_and_make(c, true, &fresh);
+			r = configure_and_make(c, true);
 	}
-	free(conf);
 	return r < 0 ? -1 : install(c, record);
 }

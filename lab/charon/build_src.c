@@ -348,6 +348,28 @@ static int worktree_add(struct cb *c, const char *log, double *secs)
 	return r;
 }
 
+/* src/ * /plugin_constructors.c: generated into the source tree by a rule
+ * that depends on the generator alone, not on the plugin list, which
+ * another version has another of (6.0 adds counters with vici): made
+ * afresh by make for every build. */
+static void drop_constructors(const struct cb *c)
+{
+	char *src = xasprintf("%s/src", c->work);
+	DIR *d = opendir(src);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		char *f = xasprintf("%s/%s/plugin_constructors.c", src, e->d_name);
+
+		if (e->d_name[0] != '.')
+			unlink(f);
+		free(f);
+	}
+	if (d)
+		closedir(d);
+	free(src);
+}
+
 int cb_checkout(struct cb *c, const char *log)
 {
 	char *patch = xasprintf("%s/source.diff", c->entry);
@@ -363,6 +385,8 @@ int cb_checkout(struct cb *c, const char *log)
 	if (r == 0)
 		r = git_step(c, log, &secs,
 			     (char *const[]){ "git", "-C", c->work, "clean", "-fdq", NULL });
+	if (r == 0)
+		drop_constructors(c);
 	if (r == 0 && c->diff.len) {
 		r = write_file(patch, c->diff.buf, c->diff.len, 0600);
 		if (r == 0)

@@ -130,9 +130,11 @@ static int step_wait(const struct cb *c, const char *name, pid_t pid, int timeou
 			stop_group(pid);
 			return -1;
 		}
-		if (++tick % 5 == 0)
+		/* Short steps (git) end within a tick or two; the live line
+		 * changes once a second. */
+		if (++tick % 20 == 0)
 			live(c, name, secs);
-		sleep_ms(200);
+		sleep_ms(50);
 	}
 }
 
