@@ -156,7 +156,8 @@ lab-down: deps
 	$(MAKE) all
 	$(BUILD)/ikelab down
 
-# Every scenario with 3 seeds (SEEDS=N, JOBS=J, CHARON=PATH, BASELINE=FILE).
+# Every scenario with 3 seeds (SEEDS=N, JOBS=J, CHARON=PATH|VERSION|git:REV,
+# BASELINE=FILE).
 nightly: test-deps
 	$(MAKE) all
 	$(BUILD)/ikelab nightly --seeds $${SEEDS:-3} $${JOBS:+--jobs $$JOBS} \
