@@ -68,6 +68,17 @@ deps:
 test-deps:
 	@scripts/deps.sh --test
 
+# What building charon from strongSwan's history needs (ikelab charon build,
+# --charon VERSION): autotools, gperf, flex, bison, ccache, libssl-dev.
+charon-deps:
+	@scripts/deps.sh --charon
+
+# The charon build's integration test alone (in make test too): one version
+# built with a cold cache of its own, a lab and a run of it.
+charon-test: test-deps
+	$(MAKE) all
+	TESTS=t12-charon-build.sh tests/integration/run.sh
+
 unit: $(UNIT_BINS)
 	@for t in $(UNIT_BINS); do echo "== $$t"; $$t || exit 1; done
 
@@ -145,7 +156,8 @@ lab-down: deps
 	$(MAKE) all
 	$(BUILD)/ikelab down
 
-# Every scenario with 3 seeds (SEEDS=N, JOBS=J, CHARON=PATH, BASELINE=FILE).
+# Every scenario with 3 seeds (SEEDS=N, JOBS=J, CHARON=PATH|VERSION|git:REV,
+# BASELINE=FILE).
 nightly: test-deps
 	$(MAKE) all
 	$(BUILD)/ikelab nightly --seeds $${SEEDS:-3} $${JOBS:+--jobs $$JOBS} \
@@ -169,5 +181,5 @@ fuzz-regress: test-deps
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps test-deps unit asan asan-build probe-test report-test wire-test tree-test format-check format integration test stress lab-up lab-down nightly bench clean
+.PHONY: all deps test-deps charon-deps charon-test unit asan asan-build probe-test report-test wire-test tree-test format-check format integration test stress lab-up lab-down nightly bench clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

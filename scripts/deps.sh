@@ -9,15 +9,26 @@ libnl-nf-3-dev libcyaml-dev libyaml-dev libjansson-dev libkmod-dev check"
 # Run: the daemons, the tools users expect beside them, the kernels.
 RUN="strongswan-charon strongswan-swanctl libstrongswan-standard-plugins
 iproute2 iptables iputils-ping kmod user-mode-linux gnuplot-nox procps"
-# Tests: a second compiler, sanitizer runtimes, and what the checks use
+# Tests: a second compiler, sanitizer runtimes, what building charon
+# needs (below; t12-charon-build builds one), and what the checks use
 # (the nightly reports' check validates junit.xml with xmllint and renders
 # index.html in headless Chromium). Its schema comes through npm, which is
 # not listed: Debian's npm conflicts with the nodejs of NodeSource, which
 # brings its own.
 TEST="clang libclang-rt-14-dev clang-format-14 python3 libxml2-utils chromium"
+# Building charon from strongSwan's git history (ikelab charon build, and
+# --charon VERSION): autotools for ./autogen.sh, gperf, flex and bison for
+# the generated parsers, OpenSSL's headers for the openssl plugin, python3
+# for the static build's plugin constructors, git, and ccache so that
+# neighbouring commits compile once.
+CHARON="git make gcc autoconf automake libtool pkg-config gperf flex bison
+libssl-dev python3 ccache perl tar"
 
 want="$BUILD $RUN"
-[ "${1:-}" = "--test" ] && want="$want $TEST"
+case "${1:-}" in
+--test) want="$want $TEST $CHARON" ;; # t12-charon-build builds one
+--charon) want="$CHARON" ;;
+esac
 
 missing=""
 for p in $want; do

@@ -4,6 +4,7 @@
 #include "base/err.h"
 #include "kernel/net.h"
 #include "kernel/netns.h"
+#include "charon/build.h"
 #include "charon/peer.h"
 #include "base/util.h"
 #include "backend/uml/warm.h"
@@ -104,6 +105,7 @@ struct builder {
 	struct lab_plan *plan;
 	int nsfd[16];
 	struct peer peers[2];
+	struct charon_known known[2]; /* what each peer's charon knows */
 	char psk[65];
 };
 
@@ -300,6 +302,11 @@ static void peer_setup(struct builder *b, unsigned i)
 	p->netns = netns_name(b->st->name, me->name);
 	p->profile = b->plan->profile[i];
 	p->psk = b->psk;
+	/* An unreadable cache entry renders like any other binary. */
+	if (known_load(p->profile->charon ? p->profile->charon : PROFILE_DEFAULT_CHARON,
+		       &b->known[i]) < 0)
+		err_clear();
+	p->known = &b->known[i];
 	snprintf(p->local_addr, sizeof(p->local_addr), "%s", topo_ike_addr(t, me));
 	snprintf(p->remote_addr, sizeof(p->remote_addr), "%s", topo_ike_addr(t, other));
 	subnet_of(me->protected_addr, p->local_ts, sizeof(p->local_ts));
@@ -341,6 +348,9 @@ static int start_peers(struct builder *b)
 					      topo_peer(t, i)->protected_addr, "charon_binary",
 					      p->profile->charon ? p->profile->charon
 								 : PROFILE_DEFAULT_CHARON));
+		/* Which build it runs, for status, exec's PATH and the records. */
+		json_object_set_new(json_object_get(nodes, p->name), "charon_build",
+				    charon_build_record(p->profile->charon) ?: json_null());
 		if (peer_render(p, b->st->name) < 0 || peer_spawn(p, record_charon, b) < 0)
 			return -1;
 		trace("charon %s spawned", p->name);
@@ -379,6 +389,9 @@ static void print_summary(const struct builder *b, double secs)
 		       p->netns, p->local_addr, topo_peer(t, i)->protected_addr,
 		       (int)p->charon.pid);
 		printf("  %-8s trap policy %s === %s\n", "", p->local_ts, p->remote_ts);
+		if (p->known->commit)
+			printf("  %-8s charon %s, commit %.12s (built by ikelab)\n", "",
+			       p->known->version ? p->known->version : "?", p->known->commit);
 	}
 	for (unsigned i = 0; i < t->nodes_count; i++)
 		if (t->nodes[i].role == NODE_ROUTER)
@@ -400,8 +413,10 @@ static void builder_clear(struct builder *b)
 	for (size_t i = 0; i < ARRAY_LEN(b->nsfd); i++)
 		if (b->nsfd[i] >= 0)
 			close(b->nsfd[i]);
-	for (unsigned i = 0; i < 2; i++)
+	for (unsigned i = 0; i < 2; i++) {
 		peer_clear(&b->peers[i]);
+		known_free(&b->known[i]);
+	}
 }
 
 int lab_up_plan(const char *name, struct lab_plan *plan, bool quiet)

@@ -56,6 +56,23 @@ static json_t *kernel_json(const char *netns)
 	return k;
 }
 
+/* The binary, and for a build of ikelab's its commit and cache entry. */
+static void charon_build_json(json_t *c, const json_t *node)
+{
+	const json_t *b = json_object_get(node, "charon_build");
+
+	json_object_set(c, "binary", json_object_get(node, "charon_binary"));
+	if (!json_is_object(b))
+		return;
+	json_object_set(c, "commit", json_object_get(b, "commit"));
+	json_object_set_new(
+		c, "build",
+		json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?}", "version",
+			  json_object_get(b, "version"), "key", json_object_get(b, "key"), "source",
+			  json_object_get(b, "source"), "patched", json_object_get(b, "patched"),
+			  "dir", json_object_get(b, "dir")));
+}
+
 static json_t *charon_json(const json_t *node, json_t **sas)
 {
 	const char *dir = jget_str(node, "dir");
@@ -65,6 +82,7 @@ static json_t *charon_json(const json_t *node, json_t **sas)
 	bool alive = false;
 
 	*sas = NULL;
+	charon_build_json(c, node);
 	if (state_proc_from_json(json_object_get(node, "charon"), &id) == 0) {
 		alive = proc_alive(&id);
 		json_object_set_new(c, "pid", json_integer(id.pid));
@@ -151,6 +169,13 @@ static void print_text(const json_t *doc)
 		       (int)json_integer_value(json_object_get(cnt, "child_installed")),
 		       (int)json_integer_value(json_object_get(k, "sa_count")),
 		       (int)json_integer_value(json_object_get(k, "policy_count")));
+		if (jget_str(c, "commit"))
+			printf("  %-8s charon built by ikelab from commit %.12s%s (%s)\n", "",
+			       jget_str(c, "commit"),
+			       json_is_true(json_object_get(json_object_get(c, "build"), "patched"))
+				       ? " with local changes"
+				       : "",
+			       jget_str(c, "binary") ?: "");
 		if (json_object_get(c, "exit"))
 			printf("  %-8s charon %s\n", "", jget_str(c, "exit"));
 		if (json_object_get(c, "error"))
@@ -190,6 +215,20 @@ int status_host(const char *name, bool as_json)
 	return 0;
 }
 
+static int prefer_sbin(const char *sbin)
+{
+	const char *path = getenv("PATH");
+	char *both;
+	int r;
+
+	if (!sbin)
+		return 0;
+	both = xasprintf("%s:%s", sbin, path ? path : "/usr/sbin:/usr/bin:/sbin:/bin");
+	r = setenv("PATH", both, 1);
+	free(both);
+	return r < 0 ? err_sys("setenv PATH") : 0;
+}
+
 int exec_host(const char *name, const char *node_name, char *const cmd[])
 {
 	struct lab_state st;
@@ -217,6 +256,11 @@ int exec_host(const char *name, const char *node_name, char *const cmd[])
 	}
 	netns = jget_str(node, "netns");
 	dir = jget_str(node, "dir");
+	/* The swanctl of the build the peer runs comes first. */
+	if (prefer_sbin(jget_str(json_object_get(node, "charon_build"), "sbin")) < 0) {
+		state_close(&st);
+		return -1;
+	}
 	fd = netns_open(netns);
 	if (fd < 0 ||
 	    (dir ? peer_enter(dir, fd)

@@ -308,6 +308,8 @@ static json_t *seed_result(const struct night *N, const struct job *j, const cha
 		json_object_set(e, "lab_error", json_object_get(s, "lab_error"));
 	json_object_set(e, "charon_version", json_object_get(s, "charon_version"));
 	json_object_set(e, "charon_plugins", json_object_get(s, "charon_plugins"));
+	json_object_set(e, "charon_commit", json_object_get(s, "charon_commit"));
+	json_object_set(e, "charon_build", json_object_get(s, "charon_build"));
 	free(rel);
 	json_decref(s);
 	(void)N;
@@ -654,7 +656,7 @@ static void iso_now(char *buf, size_t len)
 /* charon's version and plugins, as the runs recorded them. */
 static json_t *charon_json(const struct night *N)
 {
-	const json_t *v = NULL, *pl = NULL;
+	const json_t *v = NULL, *pl = NULL, *cm = NULL, *bd = NULL;
 
 	for (int i = 0; i < N->n_sc && !v; i++) {
 		size_t k;
@@ -664,12 +666,14 @@ static json_t *charon_json(const struct night *N)
 			if (json_is_string(json_object_get(r, "charon_version"))) {
 				v = json_object_get(r, "charon_version");
 				pl = json_object_get(r, "charon_plugins");
+				cm = json_object_get(r, "charon_commit");
+				bd = json_object_get(r, "charon_build");
 				break;
 			}
 	}
-	return json_pack("{s:s, s:O?, s:O?}", "path",
+	return json_pack("{s:s, s:O?, s:O?, s:O?, s:O?}", "path",
 			 N->charon ? N->charon : PROFILE_DEFAULT_CHARON, "version", v, "plugins",
-			 pl);
+			 pl, "commit", cm, "build", bd);
 }
 
 static json_t *night_json(const struct night *N, const json_t *base, const char *started)

@@ -16,51 +16,144 @@
 
 #define VICI_TIMEOUT_MS 5000
 
+const char *const peer_swanctl_plugins[] = {
+	"pem", "pkcs1", "x509", "revocation", "constraints", "pubkey", "openssl", "random", NULL,
+};
+
 char *peer_vici_path(const struct peer *p)
 {
 	return xasprintf("%s/run/charon.vici", p->dir);
 }
 
+/* ---- what the version knows ------------------------------------------- */
+
+/* "strongSwan 6.0.3 (commit 3b902ea59b86)" for the messages. */
+static void version_name(const struct peer *p, char *buf, size_t len)
+{
+	const struct charon_known *k = p->known;
+
+	snprintf(buf, len, "strongSwan %s (commit %.12s)", k && k->version ? k->version : "?",
+		 k && k->commit ? k->commit : "?");
+}
+
+/* The version knows KEY; if not, say so (once) and note it in sb. */
+static bool knows(const struct peer *p, struct strbuf *sb, const char *key)
+{
+	char v[96];
+
+	if (known_has(p->known, key))
+		return true;
+	version_name(p, v, sizeof(v));
+	known_warn("peer %s (%s): %s does not know %s: left out", p->name,
+		   p->profile->path ? p->profile->path : "profile", v, key);
+	if (sb)
+		sb_addf(sb, "\t# %s left out: %s does not know it\n", key, v);
+	return false;
+}
+
 /* ---- strongswan.conf ------------------------------------------------- */
 
-static void conf_bool(struct strbuf *sb, const char *key, const bool *v)
+/* A setting of charon { } the profile leaves unset: the version's own
+ * default, as its documentation gives it, for whoever reads the file. */
+static void conf_unset(struct strbuf *sb, const struct peer *p, const char *key)
 {
-	if (v)
+	char full[96];
+	const char *d;
+
+	snprintf(full, sizeof(full), "charon.%s", key);
+	d = known_default(p->known, full);
+	if (d)
+		sb_addf(sb, "\t# %s: not set; this version's default is %s\n", key, d);
+}
+
+static bool conf_ok(struct strbuf *sb, const struct peer *p, const char *key, bool set)
+{
+	char full[96];
+
+	if (!set) {
+		conf_unset(sb, p, key);
+		return false;
+	}
+	snprintf(full, sizeof(full), "charon.%s", key);
+	return knows(p, sb, full);
+}
+
+static void conf_bool(struct strbuf *sb, const struct peer *p, const char *key, const bool *v)
+{
+	if (conf_ok(sb, p, key, v))
 		sb_addf(sb, "\t%s = %s\n", key, *v ? "yes" : "no");
 }
 
-static void conf_u32(struct strbuf *sb, const char *key, const uint32_t *v)
+static void conf_u32(struct strbuf *sb, const struct peer *p, const char *key, const uint32_t *v)
 {
-	if (v)
+	if (conf_ok(sb, p, key, v))
 		sb_addf(sb, "\t%s = %u\n", key, *v);
 }
 
-static void conf_str(struct strbuf *sb, const char *key, const char *v)
+static void conf_str(struct strbuf *sb, const struct peer *p, const char *key, const char *v)
 {
-	if (v)
+	if (conf_ok(sb, p, key, v))
 		sb_addf(sb, "\t%s = %s\n", key, v);
 }
 
-static void render_settings(struct strbuf *sb, const struct profile_settings *s)
+static void render_settings(struct strbuf *sb, const struct peer *p)
 {
-	if (!s)
-		return;
-	conf_bool(sb, "make_before_break", s->make_before_break);
-	conf_bool(sb, "reuse_ikesa", s->reuse_ikesa);
-	conf_u32(sb, "send_delay", s->send_delay);
-	conf_u32(sb, "send_delay_type", s->send_delay_type);
-	conf_bool(sb, "send_delay_request", s->send_delay_request);
-	conf_bool(sb, "send_delay_response", s->send_delay_response);
-	conf_u32(sb, "receive_delay", s->receive_delay);
-	conf_u32(sb, "receive_delay_type", s->receive_delay_type);
-	conf_bool(sb, "receive_delay_request", s->receive_delay_request);
-	conf_bool(sb, "receive_delay_response", s->receive_delay_response);
-	conf_u32(sb, "retransmit_tries", s->retransmit_tries);
-	conf_str(sb, "retransmit_timeout", s->retransmit_timeout);
-	conf_str(sb, "retransmit_base", s->retransmit_base);
-	conf_u32(sb, "retransmit_jitter", s->retransmit_jitter);
-	conf_u32(sb, "retransmit_limit", s->retransmit_limit);
-	conf_u32(sb, "threads", s->threads);
+	static const struct profile_settings none;
+	const struct profile_settings *s = p->profile->settings ? p->profile->settings : &none;
+
+	conf_bool(sb, p, "make_before_break", s->make_before_break);
+	conf_bool(sb, p, "reuse_ikesa", s->reuse_ikesa);
+	conf_u32(sb, p, "send_delay", s->send_delay);
+	conf_u32(sb, p, "send_delay_type", s->send_delay_type);
+	conf_bool(sb, p, "send_delay_request", s->send_delay_request);
+	conf_bool(sb, p, "send_delay_response", s->send_delay_response);
+	conf_u32(sb, p, "receive_delay", s->receive_delay);
+	conf_u32(sb, p, "receive_delay_type", s->receive_delay_type);
+	conf_bool(sb, p, "receive_delay_request", s->receive_delay_request);
+	conf_bool(sb, p, "receive_delay_response", s->receive_delay_response);
+	conf_u32(sb, p, "retransmit_tries", s->retransmit_tries);
+	conf_str(sb, p, "retransmit_timeout", s->retransmit_timeout);
+	conf_str(sb, p, "retransmit_base", s->retransmit_base);
+	conf_u32(sb, p, "retransmit_jitter", s->retransmit_jitter);
+	conf_u32(sb, p, "retransmit_limit", s->retransmit_limit);
+	conf_u32(sb, p, "threads", s->threads);
+}
+
+/* charon.load: the profile's plugins (or the lab's list), without the
+ * ones this version was not built with. */
+static void render_load(struct strbuf *sb, const struct peer *p)
+{
+	const struct profile *pr = p->profile;
+	struct strbuf gone = { 0 };
+	char v[96];
+
+	const char *const *list = profile_default_plugins;
+	size_t n = 0;
+
+	if (pr->plugins_count) {
+		list = (const char *const *)pr->plugins;
+		n = pr->plugins_count;
+	} else {
+		while (list[n])
+			n++;
+	}
+	version_name(p, v, sizeof(v));
+	sb_addf(sb, "charon {\n\tload =");
+	for (size_t i = 0; i < n; i++) {
+		const char *name = list[i];
+
+		if (known_plugin(p->known, name)) {
+			sb_addf(sb, " %s", name);
+			continue;
+		}
+		sb_addf(&gone, "\t# plugin %s left out: %s has no such plugin\n", name, v);
+		known_warn("peer %s (%s): %s has no plugin '%s': left out of charon.load", p->name,
+			   pr->path ? pr->path : "profile", v, name);
+	}
+	sb_addf(sb, "\n");
+	if (gone.len)
+		sb_add(sb, gone.buf, gone.len);
+	sb_free(&gone);
 }
 
 static void render_log(struct strbuf *sb, const struct peer *p)
@@ -82,11 +175,15 @@ static void render_log(struct strbuf *sb, const struct peer *p)
 	sb_addf(sb, "\tfilelog {\n\t\tikelab {\n");
 	/* As charon sees it: the peer's run directory is its /run. */
 	sb_addf(sb, "\t\t\tpath = /run/charon.log\n");
-	/* time_add_ms is 5.9.8's name, time_precision the newer one; each
-	 * version ignores the other. */
-	sb_addf(sb, "\t\t\ttime_format = %%F %%T\n\t\t\ttime_add_ms = yes\n"
-		    "\t\t\ttime_precision = us\n\t\t\tike_name = yes\n"
-		    "\t\t\tflush_line = yes\n\t\t\tappend = yes\n");
+	/* time_add_ms is 5.9.8's name, time_precision the newer one: a
+	 * version we know the settings of gets its own, any other both (each
+	 * version ignores the other). */
+	sb_addf(sb, "\t\t\ttime_format = %%F %%T\n");
+	if (known_has(p->known, "charon.filelog.<name>.time_add_ms"))
+		sb_addf(sb, "\t\t\ttime_add_ms = yes\n");
+	if (known_has(p->known, "charon.filelog.<name>.time_precision"))
+		sb_addf(sb, "\t\t\ttime_precision = us\n");
+	sb_addf(sb, "\t\t\tike_name = yes\n\t\t\tflush_line = yes\n\t\t\tappend = yes\n");
 	for (size_t i = 0; i < ARRAY_LEN(levels); i++)
 		if (levels[i].v)
 			sb_addf(sb, "\t\t\t%s = %d\n", levels[i].name, *levels[i].v);
@@ -103,15 +200,17 @@ static char *render_strongswan_conf(const struct peer *p, const char *lab)
 		"# charon reads it through STRONGSWAN_CONF; inside 'ikelab exec %s' it is\n"
 		"# also /etc/strongswan.conf.\n\n",
 		p->name, lab, pr->path ? pr->path : "(built-in defaults)", p->name);
-	sb_addf(&sb, "charon {\n\tload =");
-	if (pr->plugins_count)
-		for (unsigned i = 0; i < pr->plugins_count; i++)
-			sb_addf(&sb, " %s", pr->plugins[i]);
-	else
-		for (const char *const *d = profile_default_plugins; *d; d++)
-			sb_addf(&sb, " %s", *d);
-	sb_addf(&sb, "\n");
-	render_settings(&sb, pr->settings);
+	if (p->known && p->known->version) {
+		char v[96];
+
+		version_name(p, v, sizeof(v));
+		sb_addf(&sb,
+			"# For %s, built by ikelab: rendered against the settings\n"
+			"# and plugins that version knows.\n\n",
+			v);
+	}
+	render_load(&sb, p);
+	render_settings(&sb, p);
 	render_log(&sb, p);
 	sb_addf(&sb,
 		"\tsyslog {\n\t\tidentifier = charon-%s-%s\n"
@@ -119,10 +218,11 @@ static char *render_strongswan_conf(const struct peer *p, const char *lab)
 		lab, p->name);
 	sb_addf(&sb, "\tplugins {\n\t\tvici {\n\t\t\tsocket = unix:///run/charon.vici\n"
 		     "\t\t}\n\t}\n}\n\n");
-	/* swanctl inside the peer: without a list it tries every plugin it
-	 * was built with and warns about each one that is not installed. */
-	sb_addf(&sb, "swanctl {\n\tload = pem pkcs1 x509 revocation constraints pubkey openssl "
-		     "random\n}\n");
+	sb_addf(&sb, "swanctl {\n\tload =");
+	for (const char *const *d = peer_swanctl_plugins; *d; d++)
+		if (known_plugin(p->known, *d))
+			sb_addf(&sb, " %s", *d);
+	sb_addf(&sb, "\n}\n");
 	if (pr->strongswan_conf)
 		sb_addf(&sb, "\n# strongswan_conf from the profile:\n%s\n", pr->strongswan_conf);
 	return sb.buf;
@@ -130,9 +230,18 @@ static char *render_strongswan_conf(const struct peer *p, const char *lab)
 
 /* ---- the connection, as a VICI load-conn message ---------------------- */
 
-static void kv_opt(struct vici_msg *m, const char *key, const char *v)
+#define CONN "connections.<conn>."
+#define CHILD CONN "children.<child>."
+
+/* A setting the profile may leave out, if the version knows it (in
+ * swanctl.opt, under `at`): VICI refuses a key it does not know. */
+static void kv_opt(struct vici_msg *m, const struct peer *p, const char *at, const char *key,
+		   const char *v)
 {
-	if (v)
+	char full[128];
+
+	snprintf(full, sizeof(full), "%s%s", at, key);
+	if (v && knows(p, NULL, full))
 		vici_kv(m, key, "%s", v);
 }
 
@@ -171,11 +280,11 @@ static void build_child(struct vici_msg *m, const struct peer *p)
 	kv_list1(m, "esp_proposals", c->esp_proposals ? c->esp_proposals : "aes128gcm16");
 	vici_kv(m, "mode", "%s", c->mode ? c->mode : "tunnel");
 	vici_kv(m, "start_action", "%s", c->start_action ? c->start_action : "trap");
-	kv_opt(m, "close_action", c->close_action);
-	kv_opt(m, "dpd_action", c->dpd_action);
-	kv_opt(m, "rekey_time", c->rekey_time);
-	kv_opt(m, "life_time", c->life_time);
-	kv_opt(m, "rand_time", c->rand_time);
+	kv_opt(m, p, CHILD, "close_action", c->close_action);
+	kv_opt(m, p, CHILD, "dpd_action", c->dpd_action);
+	kv_opt(m, p, CHILD, "rekey_time", c->rekey_time);
+	kv_opt(m, p, CHILD, "life_time", c->life_time);
+	kv_opt(m, p, CHILD, "rand_time", c->rand_time);
 	vici_section_end(m);
 	vici_section_end(m);
 }
@@ -202,15 +311,19 @@ static struct vici_msg *build_conn(const struct peer *p)
 	kv_list1(m, "remote_addrs", p->remote_addr);
 	kv_list1(m, "proposals", ike->proposals ? ike->proposals : "aes128gcm16-prfsha256-ecp256");
 	vici_kv(m, "unique", "%s", ike->unique ? ike->unique : "no");
-	kv_opt(m, "rekey_time", ike->rekey_time);
-	kv_opt(m, "reauth_time", ike->reauth_time);
-	kv_opt(m, "over_time", ike->over_time);
-	kv_opt(m, "rand_time", ike->rand_time);
-	kv_opt(m, "dpd_delay", ike->dpd_delay);
+	kv_opt(m, p, CONN, "rekey_time", ike->rekey_time);
+	kv_opt(m, p, CONN, "reauth_time", ike->reauth_time);
+	kv_opt(m, p, CONN, "over_time", ike->over_time);
+	kv_opt(m, p, CONN, "rand_time", ike->rand_time);
+	kv_opt(m, p, CONN, "dpd_delay", ike->dpd_delay);
 	if (ike->mobike)
-		vici_kv(m, "mobike", "%s", *ike->mobike ? "yes" : "no");
-	if (ike->keyingtries)
-		vici_kv(m, "keyingtries", "%u", *ike->keyingtries);
+		kv_opt(m, p, CONN, "mobike", *ike->mobike ? "yes" : "no");
+	if (ike->keyingtries) {
+		char n[16];
+
+		snprintf(n, sizeof(n), "%u", *ike->keyingtries);
+		kv_opt(m, p, CONN, "keyingtries", n);
+	}
 	build_auth(m, "local", p->name);
 	build_auth(m, "remote", p->remote_name);
 	build_child(m, p);

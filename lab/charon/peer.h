@@ -17,6 +17,7 @@
 
 #include "config/profile.h"
 #include "base/util.h"
+#include "charon/known.h"
 
 struct peer {
 	char *name;        /* node name, also the IKE identity */
@@ -27,15 +28,25 @@ struct peer {
 	char local_addr[64], remote_addr[64]; /* IKE endpoints */
 	char local_ts[64], remote_ts[64];     /* protected subnets */
 	const char *psk;
+	/* What the charon's version knows (a build of ours), or NULL: the
+	 * configuration is rendered against it (known.h). */
+	const struct charon_known *known;
 	struct proc_id charon;
 	struct proc_id keeper; /* charon's parent, which records how it ended */
 	int exec_fd;           /* reports a failed exec; see peer_spawn_wait */
 };
 
+/* The plugins swanctl loads inside a peer (its strongswan.conf): without
+ * a list it tries every plugin it was built with and warns about each one
+ * that is not installed. NULL-terminated. */
+extern const char *const peer_swanctl_plugins[];
+
 /* Path of the VICI socket as seen from outside the peer (allocated). */
 char *peer_vici_path(const struct peer *p);
 
-/* Write strongswan.conf, swanctl/swanctl.conf and the private run dir. */
+/* Write strongswan.conf, swanctl/swanctl.conf and the private run dir.
+ * What p->known lacks of the profile is left out, noted in the file and
+ * said once on stderr. */
 int peer_render(const struct peer *p, const char *lab);
 
 /* Start charon under a keeper process. `record` is called once p->keeper

@@ -43,6 +43,7 @@ static const struct option {
 	{ OPT_JSON, "--json", offsetof(struct cli, json), true },
 	{ OPT_ALL, "--all", offsetof(struct cli, all), true },
 	{ OPT_TRUST, "--trust", offsetof(struct cli, trust), true },
+	{ OPT_SOURCE, "--source", offsetof(struct cli, source), false },
 };
 
 static const struct option *option_find(const char *name)

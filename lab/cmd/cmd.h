@@ -12,7 +12,7 @@
  *
  * The handlers live one file per family (labs.c: up, down, status, exec;
  * record.c: record, plot; runs.c: run, nightly, shrink; host.c: doctor,
- * bench, version). A handler returns the process's exit status and prints
+ * bench, version; charon.c: charon build, and --charon's value). A handler returns the process's exit status and prints
  * its own error through fail(), so that every command fails in one line.
  * The helpers below are the ones more than one family needs: option values
  * that must be numbers, the kernel a command runs on, the run directory a
@@ -39,7 +39,7 @@ enum {
 	OPT_TOPOLOGY = 1 << 1,  /* --topology FILE */
 	OPT_PEERS = 1 << 2,     /* --peers FILE */
 	OPT_KERNEL = 1 << 3,    /* --kernel auto|host|uml */
-	OPT_CHARON = 1 << 4,    /* --charon PATH */
+	OPT_CHARON = 1 << 4,    /* --charon PATH|VERSION|git:REV */
 	OPT_DURATION = 1 << 5,  /* --duration S */
 	OPT_RATE = 1 << 6,      /* --rate HZ */
 	OPT_TRAFFIC = 1 << 7,   /* --traffic PPS */
@@ -53,6 +53,7 @@ enum {
 	OPT_JSON = 1 << 15,     /* --json */
 	OPT_ALL = 1 << 16,      /* --all */
 	OPT_TRUST = 1 << 17,    /* --trust: consent to what the files ask */
+	OPT_SOURCE = 1 << 18,   /* --source GIT_REPO_OR_TREE */
 };
 
 struct command;
@@ -65,7 +66,7 @@ struct cli {
 	const char *name;          /* --name, 'lab' by default */
 	const char *topology, *peers, *kernel, *charon, *rounds;
 	const char *duration, *rate, *out, *traffic, *grace, *seed, *seeds;
-	const char *jobs, *baseline;
+	const char *jobs, *baseline, *source;
 	bool json, all, trust;
 	char **pos; /* positional arguments before "--" (owned) */
 	int npos;
@@ -137,6 +138,12 @@ const char *pick_kernel(const struct cli *c);
  * and absolute; the caller frees it. NULL with err_msg(). */
 char *run_dir(const char *out, const char *name);
 
+/* --charon as the binary the lab's peers run (charon.c): a version or
+ * git:REV built first, with progress on stderr (charon/build.h); a path
+ * as it is. *path is the caller's to free, NULL when --charon was not
+ * given. -1 with err_msg(). */
+int charon_arg(const struct cli *c, char **path);
+
 /* ---- a UML lab seen from the host ---- */
 bool uml_is_lab_name(const char *name);
 /* Run argv (ikelab's arguments) inside the lab: its exit status, or 1
@@ -163,5 +170,6 @@ int cmd_shrink(const struct cli *c);
 int cmd_doctor(const struct cli *c);
 int cmd_bench(const struct cli *c);
 int cmd_version(const struct cli *c);
+int cmd_charon(const struct cli *c);
 
 #endif

@@ -5,7 +5,9 @@
 #include "cmd/cmd.h"
 #include "backend/doctor.h"
 #include "base/err.h"
+#include "base/json.h"
 #include "campaign/bench.h"
+#include "charon/build.h"
 #include "charon/peer.h"
 #include "config/profile.h"
 
@@ -39,16 +41,22 @@ int cmd_bench(const struct cli *c)
 	return usage_fail(c);
 }
 
-/* The charon a lab would start: --charon, or the one a profile gets by
- * default (a profile's own 'charon:' may name another). */
+/* The charon a lab would start: --charon (a version or commit is built
+ * first), or the one a profile gets by default (a profile's own 'charon:'
+ * may name another). */
 int cmd_version(const struct cli *c)
 {
-	const char *charon = c->charon ? c->charon : PROFILE_DEFAULT_CHARON;
-	char *v;
+	char *path = NULL, *v;
+	const char *charon;
+	json_t *rec;
 
 	printf("ikelab %s\n", IKELAB_VERSION);
+	if (charon_arg(c, &path) < 0)
+		return fail();
+	charon = path ? path : PROFILE_DEFAULT_CHARON;
 	if (access(charon, X_OK) < 0) {
 		printf("charon %s: missing (make deps installs strongswan-charon)\n", charon);
+		free(path);
 		return 0;
 	}
 	v = charon_version(charon);
@@ -56,6 +64,14 @@ int cmd_version(const struct cli *c)
 		printf("charon %s: strongSwan %s\n", charon, v);
 	else
 		printf("charon %s: 'charon --version' named no strongSwan version\n", charon);
+	rec = charon_build_record(charon);
+	if (rec)
+		printf("charon %s: built by ikelab from commit %s%s of %s\n", charon,
+		       jget_str_or(rec, "commit", "?"),
+		       json_is_true(json_object_get(rec, "patched")) ? " with local changes" : "",
+		       jget_str_or(rec, "source", "?"));
+	json_decref(rec);
 	free(v);
+	free(path);
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include "backend/uml/remote.h"
 #include "backend/uml/uml.h"
 #include "base/err.h"
+#include "base/spawn.h"
 #include "base/util.h"
 
 #include <dirent.h>
@@ -15,55 +16,63 @@
 #include <stdlib.h>
 #include <string.h>
 
-int cmd_up(const struct cli *c)
+static int up_uml(const struct cli *c, const struct up_opts *o)
 {
-	struct up_opts o = { .name = c->name,
-			     .topology = c->topology,
-			     .peers = c->peers,
-			     .kernel = c->kernel,
-			     .charon = c->charon };
-	const char *kernel = pick_kernel(c);
 	struct lab_plan plan;
 	char *topo, *peers;
 	int rc;
 
-	if (c->npos)
-		return err_set("up takes no positional arguments ('%s')", c->pos[0]), fail();
-	if (!kernel)
-		return fail();
-	if (!strcmp(kernel, "host"))
-		return lab_up_host(&o) < 0 ? fail() : 0;
-
 	/* Check the files here, where the user can fix them, before a
 	 * kernel boots. */
-	if (lab_plan_load(&plan, &o) < 0)
-		return fail();
-	topo = xstrdup(plan.topo->path);
-	peers = xstrdup(plan.profile[0]->path);
+	if (lab_plan_load(&plan, o) < 0)
+		return -1;
+	topo = abs_path(plan.topo->path);
+	peers = abs_path(plan.profile[0]->path);
 	lab_plan_free(&plan);
 	{
-		char *topo_abs = abs_path(topo), *peers_abs = abs_path(peers);
-		char *inner[14] = { "up",         "--kernel", "host",    "--name", (char *)c->name,
-				    "--topology", topo_abs,   "--peers", peers_abs };
-		int k = 9;
+		struct argv inner = { 0 };
 
-		if (c->charon) {
-			inner[k++] = "--charon";
-			inner[k++] = (char *)c->charon;
+		argv_addv(&inner,
+			  (char *const[]){ "up", "--kernel", "host", "--name", (char *)c->name,
+					   "--topology", topo, "--peers", peers, NULL });
+		if (o->charon) {
+			argv_add(&inner, "--charon");
+			argv_add(&inner, o->charon);
 		}
 		if (c->trust)
-			inner[k++] = "--trust";
-		inner[k] = NULL;
+			argv_add(&inner, "--trust");
 
 		printf("booting user-mode Linux for lab '%s' (this kernel cannot hold ESP SAs)\n",
 		       c->name);
 		fflush(stdout);
-		rc = uml_boot_and_run(c->name, inner, NULL, true);
-		free(topo_abs);
-		free(peers_abs);
+		rc = uml_boot_and_run(c->name, inner.v, NULL, true);
+		argv_free(&inner);
 	}
 	free(topo);
 	free(peers);
+	return rc;
+}
+
+int cmd_up(const struct cli *c)
+{
+	struct up_opts o = {
+		.name = c->name, .topology = c->topology, .peers = c->peers, .kernel = c->kernel
+	};
+	const char *kernel = pick_kernel(c);
+	char *charon = NULL;
+	int rc;
+
+	if (c->npos)
+		return err_set("up takes no positional arguments ('%s')", c->pos[0]), fail();
+	/* A version is built before anything else happens. */
+	if (!kernel || charon_arg(c, &charon) < 0)
+		return fail();
+	o.charon = charon;
+	if (!strcmp(kernel, "host"))
+		rc = lab_up_host(&o);
+	else
+		rc = up_uml(c, &o);
+	free(charon);
 	if (rc < 0)
 		return fail();
 	return rc;

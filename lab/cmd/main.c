@@ -6,9 +6,9 @@
  * parser (cmd.c) refuses an option the command does not take and names
  * the ones it does; `ikelab help` prints the entries, `ikelab help CMD` and
  * `ikelab CMD --help` one of them. Handlers live in labs.c (up, down,
- * status, exec), record.c (record, plot), runs.c (run, nightly, shrink) and
- * host.c (doctor, bench, version); the work itself happens in the modules
- * they call.
+ * status, exec), record.c (record, plot), runs.c (run, nightly, shrink),
+ * host.c (doctor, bench, version) and charon.c (charon build); the work
+ * itself happens in the modules they call.
  *
  * The same binary has roles that are not commands, entries marked
  * CMD_INTERNAL, chosen before anything is parsed:
@@ -30,6 +30,7 @@
 #include "backend/uml/warm.h"
 #include "base/err.h"
 #include "base/file.h"
+#include "charon/build.h"
 #include "config/trust.h"
 
 #include <stdio.h>
@@ -42,11 +43,16 @@ static int cmd_help(const struct cli *c);
 	"  --trust           the files are your own: let them run programs, name other\n"   \
 	"                    files and set anything (README's SECURITY section says what\n" \
 	"                    a file may do without it)\n"
+#define CHARON_OPT "[--charon PATH|VERSION|git:REV]"
+#define CHARON_HELP                                                                     \
+	"  --charon C        the charon of every peer: a binary, a build tree, an\n"    \
+	"                    install prefix, or a version (6.0.3) or git:COMMIT that\n" \
+	"                    is built first (see ikelab help charon)\n"
 
 static const struct command commands[] = {
 	{ "up", cmd_up, NULL,
 	  OPT_NAME | OPT_TOPOLOGY | OPT_PEERS | OPT_KERNEL | OPT_CHARON | OPT_TRUST,
-	  "[--name LAB] [--topology FILE] [--peers FILE] " KERNEL_OPT " [--charon PATH] [--trust]",
+	  "[--name LAB] [--topology FILE] [--peers FILE] " KERNEL_OPT " " CHARON_OPT " [--trust]",
 	  "build a lab and start one charon per peer",
 	  "Creates the lab's namespaces, links, addresses and routes, starts one charon\n"
 	  "per peer, loads its connection and a fresh PSK over VICI, and returns once\n"
@@ -56,8 +62,8 @@ static const struct command commands[] = {
 	  "  --topology FILE   nodes, links, addresses (default " LAB_DEFAULT_TOPOLOGY ")\n"
 	  "  --peers FILE      how each charon runs (default " LAB_DEFAULT_PEERS ")\n"
 	  "  --kernel K        host: this kernel; uml: a user-mode Linux kernel; auto\n"
-	  "                    (default): the host's when it can hold ESP SAs\n"
-	  "  --charon PATH     the charon binary of every peer\n" TRUST_HELP,
+	  "                    (default): the host's when it can hold ESP SAs\n" CHARON_HELP
+		  TRUST_HELP,
 	  0 },
 	{ "status", cmd_status, NULL, OPT_NAME | OPT_JSON, "[--name LAB] [--json]",
 	  "charon, IKE_SAs, CHILD_SAs and kernel state per peer",
@@ -95,8 +101,8 @@ static const struct command commands[] = {
 	  NULL, 0 },
 	{ "run", cmd_run, NULL,
 	  OPT_SEED | OPT_SEEDS | OPT_OUT | OPT_NAME | OPT_KERNEL | OPT_CHARON | OPT_TRUST,
-	  "SCENARIO.yaml [--seed S] [--seeds N] [--out DIR] [--name LAB] " KERNEL_OPT
-	  " [--charon PATH] [--trust]",
+	  "SCENARIO.yaml [--seed S] [--seeds N] [--out DIR] [--name LAB] " KERNEL_OPT " " CHARON_OPT
+	  " [--trust]",
 	  "reproduce a race: build, act on schedule, record, judge",
 	  "Builds the scenario's lab, runs its schedule, records, and judges the\n"
 	  "expectations. Exits 0 when the scenario did what it expects (for a\n"
@@ -106,8 +112,7 @@ static const struct command commands[] = {
 	  "  --seeds N         runs, with seeds S, S+1, ... (default 1)\n"
 	  "  --out DIR         the run directory (default runs/SCENARIO-DATE-TIME)\n"
 	  "  --name LAB        the lab's name (default run<pid>)\n"
-	  "  --kernel K        as for up\n"
-	  "  --charon PATH     the charon binary of every peer\n" TRUST_HELP,
+	  "  --kernel K        as for up\n" CHARON_HELP TRUST_HELP,
 	  0 },
 	{ "shrink", cmd_shrink, NULL, OPT_SEEDS | OPT_OUT | OPT_TRUST,
 	  "RUN_DIR [--seeds K] [--out FILE] [--trust]",
@@ -125,7 +130,7 @@ static const struct command commands[] = {
 	  0 },
 	{ "nightly", cmd_nightly, NULL,
 	  OPT_SEEDS | OPT_JOBS | OPT_CHARON | OPT_BASELINE | OPT_OUT | OPT_TRUST,
-	  "[SCENARIO...] [--seeds N] [--jobs J] [--charon PATH] [--baseline FILE] [--out DIR] "
+	  "[SCENARIO...] [--seeds N] [--jobs J] " CHARON_OPT " [--baseline FILE] [--out DIR] "
 	  "[--trust]",
 	  "every scenario, N seeds each, J labs at a time, and a report",
 	  "Runs every scenario given (default: all of scenarios/) and writes junit.xml,\n"
@@ -133,8 +138,7 @@ static const struct command commands[] = {
 	  "in every run.\n"
 	  "\n"
 	  "  --seeds N         runs per scenario (default 3)\n"
-	  "  --jobs J          labs at a time (default: one per CPU)\n"
-	  "  --charon PATH     the charon binary of every peer\n"
+	  "  --jobs J          labs at a time (default: one per CPU)\n" CHARON_HELP
 	  "  --baseline FILE   an earlier summary.json, to report what changed\n"
 	  "  --out DIR         the report's directory (default "
 	  "runs/nightly-DATE-TIME)\n" TRUST_HELP,
@@ -157,7 +161,20 @@ static const struct command commands[] = {
 	  0 },
 	{ "help", cmd_help, NULL, 0, "[COMMAND]", "this overview, or one command's usage", NULL,
 	  0 },
-	{ "version", cmd_version, NULL, OPT_CHARON, "[--charon PATH]",
+	{ "charon", cmd_charon, NULL, OPT_SOURCE, "build REF [--source GIT_REPO_OR_TREE]",
+	  "build charon and swanctl of a strongSwan tag, branch or commit",
+	  "Builds charon and swanctl of REF (a tag such as 6.0.3, a branch, a commit)\n"
+	  "from strongSwan's history, or finds the build in the cache\n"
+	  "(${XDG_CACHE_HOME:-~/.cache}/ikelab/charon). Progress goes to stderr; what was\n"
+	  "built, one 'NAME VALUE' a line, to stdout. A version or git:COMMIT given to\n"
+	  "--charon is built the same way.\n"
+	  "\n"
+	  "  --source S        a git repository, a work tree (its uncommitted changes are\n"
+	  "                    built when REF is its HEAD) or a tar of a bare repository;\n"
+	  "                    default $" CHARON_SOURCE_ENV " or ../shared/strongswan/\n"
+	  "                    strongswan.git.tar beside the ikelab tree\n",
+	  0 },
+	{ "version", cmd_version, NULL, OPT_CHARON, CHARON_OPT,
 	  "ikelab's version and the charon it would use (also --version)", NULL, 0 },
 	{ "uml-init", NULL, agent_main, 0, "LAB_DIR [DIR...]",
 	  "PID 1 inside a lab's user-mode Linux kernel, started by that kernel as init",

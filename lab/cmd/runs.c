@@ -19,11 +19,11 @@
 
 int cmd_run(const struct cli *c)
 {
-	struct run_opts o = { .live = isatty(1), .charon = c->charon };
+	struct run_opts o = { .live = isatty(1) };
 	long seeds = number("--seeds", c->seeds, 1, 1000);
 	const char *kernel;
 	struct scenario *s;
-	char *file, *out, *seed_s, name[40];
+	char *file, *out, *seed_s, *charon, name[40];
 	int rc;
 
 	if (c->npos != 1)
@@ -46,12 +46,18 @@ int cmd_run(const struct cli *c)
 		return fail();
 	}
 	kernel = pick_kernel(c);
-	out = kernel ? run_dir(c->out, s->name) : NULL;
+	/* A version is built before the run directory is made. */
+	if (kernel && charon_arg(c, &charon) == 0)
+		out = run_dir(c->out, s->name);
+	else
+		charon = out = NULL;
 	scenario_free(s);
 	if (!out) {
+		free(charon);
 		free(file);
 		return fail();
 	}
+	o.charon = charon;
 	/* Each run its own lab, so runs can go side by side. */
 	if (strcmp(c->name, LAB_DEFAULT_NAME))
 		snprintf(name, sizeof(name), "%s", c->name);
@@ -76,9 +82,9 @@ int cmd_run(const struct cli *c)
 			inner[k++] = "--seed";
 			inner[k++] = seed_s;
 		}
-		if (c->charon) {
+		if (charon) {
 			inner[k++] = "--charon";
-			inner[k++] = (char *)c->charon;
+			inner[k++] = charon;
 		}
 		if (c->trust)
 			inner[k++] = "--trust";
@@ -88,26 +94,33 @@ int cmd_run(const struct cli *c)
 	}
 	free(file);
 	free(out);
+	free(charon);
 	return rc < 0 ? fail() : rc;
 }
 
 int cmd_nightly(const struct cli *c)
 {
 	struct nightly_opts o = { .live = isatty(1),
-				  .charon = c->charon,
 				  .baseline = c->baseline,
 				  .scenarios = c->pos,
 				  .n_scenarios = c->npos };
 	long seeds = number("--seeds", c->seeds, 3, 1000);
 	long jobs = c->jobs ? number("--jobs", c->jobs, 0, 64) : 0;
+	char *charon = NULL;
 	int rc;
 
-	if (seeds < 0 || jobs < 0 || !(o.out = run_dir(c->out, "nightly")))
+	/* A version is built before the night starts. */
+	if (seeds < 0 || jobs < 0 || charon_arg(c, &charon) < 0 ||
+	    !(o.out = run_dir(c->out, "nightly"))) {
+		free(charon);
 		return fail();
+	}
+	o.charon = charon;
 	o.seeds = (unsigned)seeds;
 	o.jobs = (unsigned)jobs;
 	rc = nightly_main(&o);
 	free((char *)o.out);
+	free(charon);
 	return rc < 0 ? fail() : rc;
 }
 

@@ -223,6 +223,10 @@ static void html_meta_charon(struct strbuf *sb, const json_t *charon)
 {
 	meta_open(sb, "charon");
 	report_esc_text(sb, jget_str(charon, "version") ?: "unknown version");
+	if (jget_str(charon, "commit")) {
+		sb_addf(sb, ", commit ");
+		report_esc_text(sb, jget_str(charon, "commit"));
+	}
 	if (jget_str(charon, "path")) {
 		sb_addf(sb, " <small>");
 		report_esc_text(sb, jget_str(charon, "path"));

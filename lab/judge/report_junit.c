@@ -51,6 +51,7 @@ static void junit_properties(struct strbuf *sb, const json_t *sum, const json_t 
 	junit_property(sb, "expect", jget_str(sc, "expect") ?: "clean");
 	junit_property(sb, "rate", rate);
 	junit_property(sb, "charon_version", jget_str(charon, "version"));
+	junit_property(sb, "charon_commit", jget_str(charon, "commit"));
 	junit_property(sb, "status", report_status_of(sc));
 	junit_property(sb, "change", jget_str(sc, "change"));
 	junit_property(sb, "reruns", reruns);

@@ -119,6 +119,9 @@ struct recorder {
 	json_t *duplicates, *mismatches;
 	char *charon_version;
 	json_t *charon_plugins;
+	/* The first peer's charon: its binary and, for a build of ikelab's,
+	 * lab.json's charon_build (version, commit, key, source). */
+	json_t *charon_binary, *charon_build;
 	int crashes;
 	long rss_first, rss_max, rss_last; /* this process, kB */
 	double rss_at;

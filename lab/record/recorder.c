@@ -219,6 +219,10 @@ struct recorder *rec_open(const struct rec_opts *o)
 			continue;
 		if (r->n == MAX_PEERS)
 			break;
+		if (r->n == 0) {
+			r->charon_binary = json_incref(json_object_get(node, "charon_binary"));
+			r->charon_build = json_incref(json_object_get(node, "charon_build"));
+		}
 		r->p[r->n].name = xstrdup(name);
 		if (peer_open(r, &r->p[r->n++], node) < 0)
 			goto fail;

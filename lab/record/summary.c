@@ -87,6 +87,19 @@ static json_t *peer_summary(struct recorder *r, struct rec_peer *p)
 	return j;
 }
 
+/* What a run directory keeps of the build it ran (null for a charon that
+ * is not ikelab's build: Debian's, or a binary of the user's). */
+static json_t *charon_build_summary(const json_t *b)
+{
+	if (!json_is_object(b))
+		return json_null();
+	return json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}", "version",
+			 json_object_get(b, "version"), "commit", json_object_get(b, "commit"),
+			 "key", json_object_get(b, "key"), "source", json_object_get(b, "source"),
+			 "patched", json_object_get(b, "patched"), "ref",
+			 json_object_get(b, "ref"));
+}
+
 static int write_summary(struct recorder *r, bool interrupted)
 {
 	json_t *s = json_object(), *peers = json_object(), *traffic = json_object();
@@ -111,6 +124,10 @@ static int write_summary(struct recorder *r, bool interrupted)
 	json_object_set_new(s, "charon_version",
 			    r->charon_version ? json_string(r->charon_version) : json_null());
 	json_object_set(s, "charon_plugins", r->charon_plugins);
+	json_object_set_new(s, "charon_binary", json_copy(r->charon_binary ?: json_null()));
+	json_object_set_new(s, "charon_commit",
+			    json_copy(json_object_get(r->charon_build, "commit") ?: json_null()));
+	json_object_set_new(s, "charon_build", charon_build_summary(r->charon_build));
 	json_object_set_new(s, "verdict", json_string(r->failed ? "lab-error" : "ok"));
 	json_object_set_new(s, "lab_error", r->failure ? json_string(r->failure) : json_null());
 	json_object_set_new(s, "interrupted", json_boolean(interrupted));
@@ -235,6 +252,8 @@ void rec_free(struct recorder *r)
 	json_decref(r->duplicates);
 	json_decref(r->mismatches);
 	json_decref(r->charon_plugins);
+	json_decref(r->charon_binary);
+	json_decref(r->charon_build);
 	free(r->failure);
 	free(r->charon_version);
 	free(r->dir);

@@ -386,6 +386,26 @@ static void amend_summary(struct runner *R, json_t *v)
 	free(path);
 }
 
+/* The report's first line, then which charon ran: its version and, for a
+ * build of ikelab's, its commit (allocated). */
+static char *with_charon(char *report, const char *dir)
+{
+	char *path = xasprintf("%s/summary.json", dir), *out;
+	json_t *s = json_load_file(path, 0, NULL);
+	const char *commit = jget_str(s, "charon_commit");
+	size_t first = strcspn(report, "\n") + (report[strcspn(report, "\n")] == '\n');
+
+	out = xasprintf("%.*s  charon %s%s%.12s%s (%s)\n%s", (int)first, report,
+			jget_str_or(s, "charon_version", "of unknown version"),
+			commit ? ", commit " : "", commit ? commit : "",
+			commit ? ", built by ikelab" : "", jget_str_or(s, "charon_binary", "?"),
+			report + first);
+	json_decref(s);
+	free(path);
+	free(report);
+	return out;
+}
+
 static json_t *judge(struct runner *R, bool quiet_report)
 {
 	json_t *v = verdict_evaluate(R->dir, R->s);
@@ -394,7 +414,7 @@ static json_t *judge(struct runner *R, bool quiet_report)
 	if (!v)
 		return NULL;
 	amend_summary(R, v);
-	report = verdict_report(v, R->s, R->seed);
+	report = with_charon(verdict_report(v, R->s, R->seed), R->dir);
 	path = xasprintf("%s/report.txt", R->dir);
 	write_file(path, report, strlen(report), 0644);
 	if (!quiet_report)

@@ -95,6 +95,14 @@ static const struct {
 	{ "nightly --seeds 3 --jobs 2", "nightly" },
 	{ "shrink RUN_DIR", "shrink" },
 	{ "doctor", "doctor" },
+	{ "charon build 6.0.3", "charon" },
+	{ "charon build 6.0.6", "charon" },
+	{ "up --charon 6.0.6", "up" },
+	{ "exec alice -- swanctl --version", "exec" },
+	{ "charon build HEAD --source ~/src/strongswan", "charon" },
+	{ "up --charon 6.0.3", "up" },
+	{ "run scenarios/X.yaml --charon git:3b902ea5", "run" },
+	{ "nightly --charon 6.0.6 --seeds 1", "nightly" },
 	/* Makefile, scripts/bench.sh */
 	{ "nightly --seeds 3 --jobs 2 --charon /opt/charon --baseline base.json", "nightly" },
 	{ "bench up --rounds 5", "bench" },
@@ -118,6 +126,10 @@ static const struct {
 	{ "run s.yaml --kernel uml --name t07 --out /tmp/run", "run" },
 	{ "shrink /tmp/run/seed-1 --seeds 1", "shrink" },
 	{ "nightly a.yaml b.yaml --seeds 1 --jobs 2 --out /tmp/all", "nightly" },
+	{ "charon build 6.0.6", "charon" },
+	{ "up --name hb-t12 --charon 6.0.6", "up" },
+	{ "exec --name hb-t12 alice -- swanctl --version", "exec" },
+	{ "run s.yaml --charon 6.0.6 --name hb-t12r --out /tmp/run", "run" },
 	/* ikelab itself: the UML inner commands, nightly's and shrink's runs,
 	 * bench's inner halves */
 	{ "up --kernel host --name lab --topology /t.yaml --peers /p.yaml --charon /c", "up" },
@@ -236,6 +248,7 @@ static const struct {
 	{ "up --name", "option --name needs a value" },
 	{ "run s.yaml --seeds --out d", "option --seeds needs a value" },
 	{ "frobnicate", "unknown command 'frobnicate' (see 'ikelab --help')" },
+	{ "charon build 6.0.3 --name x", "unknown option '--name' (charon takes: --source)" },
 	{ "--json", "unknown option '--json' without a command (see 'ikelab --help')" },
 };
 
@@ -339,7 +352,7 @@ START_TEST(test_table_consistent)
 		ck_assert_msg(strlen(c->summary) <= 68 || c->flags & CMD_INTERNAL,
 			      "%s: summary too long for the overview", c->name);
 		ck_assert_msg(!strchr(c->usage, '\n'), "%s: usage on one line", c->name);
-		for (unsigned bit = 1; bit <= OPT_TRUST; bit <<= 1) {
+		for (unsigned bit = 1; bit <= OPT_SOURCE; bit <<= 1) {
 			const char *opt = cmd_opt_names(bit);
 
 			ck_assert_msg(mentions(c->usage, opt) == !!(c->opts & bit), "%s: %s",
