@@ -83,17 +83,20 @@ static char *telling_line(const char *log)
 	return line;
 }
 
-/* Stop the step's whole group: TERM, a moment, then KILL; reaped. */
+/* Stop the step's whole group: TERM, a moment, then KILL, and only then
+ * reap the leader: while it is unreaped its pid, which names the group,
+ * cannot be reused, so the group signalled is always the step's. */
 static void stop_group(pid_t pid)
 {
+	siginfo_t info;
 	int st;
 
 	kill(-pid, SIGTERM);
 	for (int i = 0; i < 50; i++) {
-		if (waitpid(pid, &st, WNOHANG) == pid) {
-			kill(-pid, SIGKILL);
-			return;
-		}
+		info.si_pid = 0;
+		if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+		    info.si_pid == pid)
+			break;
 		sleep_ms(100);
 	}
 	kill(-pid, SIGKILL);
