@@ -56,7 +56,7 @@ static int lock_cache(struct cb *c)
 	int64_t t0 = mono_ns();
 	bool said = false;
 
-	c->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	c->lockfd = file_create(path, 0600, FILE_APPEND); /* only to flock */
 	if (c->lockfd < 0) {
 		err_sys("open %s", path);
 		free(path);

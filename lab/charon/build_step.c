@@ -172,7 +172,7 @@ int cb_step(const struct cb *c, const char *name, char *const argv[], const char
 	int64_t t0 = mono_ns();
 	int st;
 
-	o.fd[1] = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	o.fd[1] = file_create(log, 0644, FILE_APPEND);
 	if (o.fd[1] < 0)
 		return err_sys("step '%s': open %s", name, log);
 	log_header(o.fd[1], argv, cwd);
