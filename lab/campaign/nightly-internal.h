@@ -1,0 +1,67 @@
+/*
+ * nightly-internal.h - what the files of the nightly share (nightly.h is
+ * the module's face): the night, its scenarios and jobs; nightly.c runs
+ * the jobs, nightly_json.c judges the night into summary.json.
+ */
+#ifndef IKELAB_NIGHTLY_INTERNAL_H
+#define IKELAB_NIGHTLY_INTERNAL_H
+
+#include "campaign/nightly.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct sc {
+	char *file, *name, *description, *cites;
+	bool reproduces;
+	double duration_s;
+	uint64_t seed0;
+	unsigned next_seed; /* seeds handed out so far */
+	json_t *runs;       /* per-seed results */
+	int reruns;
+	double wall_sum;
+	int wall_n;
+};
+
+struct job {
+	struct sc *sc;
+	uint64_t seed;
+	pid_t pid;
+	int64_t start;
+	char *tmp;
+	char lab[32];
+	int stopping; /* 0, then SIGINT sent, then SIGKILL sent */
+};
+
+struct night {
+	const struct nightly_opts *o;
+	struct sc *sc;
+	int n_sc;
+	char *charon;
+	unsigned jobs;
+	struct job *running;
+	int n_running;
+	struct job *queue;
+	int n_queue, q_head;
+	int done, total;
+	int64_t t0;
+	int lab_seq;
+};
+
+/* ---- nightly_json.c ---- */
+
+/* A run's result met its scenario's expectation. */
+bool nj_as_expected(const char *result);
+/* pass, fail or flaky over a scenario's runs. */
+const char *nj_status_of(const struct sc *c);
+/* The status an earlier night's summary gives a scenario, or NULL. */
+const char *nj_baseline_status(const json_t *base, const char *name);
+/* The night's summary.json (new reference). */
+json_t *nj_night(const struct night *N, const json_t *base, const char *started);
+/* dir/name, the JSON indented. */
+int nj_write(const char *dir, const char *name, const json_t *j);
+void nj_iso_now(char *buf, size_t len);
+
+#endif
