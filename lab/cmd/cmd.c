@@ -44,6 +44,9 @@ static const struct option {
 	{ OPT_ALL, "--all", offsetof(struct cli, all), true },
 	{ OPT_TRUST, "--trust", offsetof(struct cli, trust), true },
 	{ OPT_SOURCE, "--source", offsetof(struct cli, source), false },
+	{ OPT_GOOD, "--good", offsetof(struct cli, good), false },
+	{ OPT_BAD, "--bad", offsetof(struct cli, bad), false },
+	{ OPT_FIXED, "--fixed", offsetof(struct cli, fixed), true },
 };
 
 static const struct option *option_find(const char *name)
@@ -142,8 +145,23 @@ static int refuse(const struct cli *c, const char *a)
 		       cmd_opt_names(c->cmd->opts));
 }
 
+/* An option seen again: collected when the command takes it many times
+ * (only --charon is collected), refused otherwise -- the last one silently
+ * winning hides a typo in a long command line. */
+static int again(struct cli *c, const struct option *o, const char *value, unsigned *seen)
+{
+	if ((*seen & o->bit) && !(c->cmd->many & o->bit))
+		return err_set("option %s given twice (%s takes it once)", o->name, c->cmd->name);
+	*seen |= o->bit;
+	if (o->bit == OPT_CHARON)
+		c->charons[c->n_charons++] = value;
+	return 0;
+}
+
 static int parse_options(struct cli *c, int argc, char **argv, int word)
 {
+	unsigned seen = 0;
+
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const struct option *o;
@@ -170,7 +188,12 @@ static int parse_options(struct cli *c, int argc, char **argv, int word)
 		}
 		if (need_value(argc, argv, i) < 0)
 			return -1;
-		*(const char **)((char *)c + o->off) = argv[++i];
+		/* The first of many is the option's value. */
+		if (!(seen & o->bit))
+			*(const char **)((char *)c + o->off) = argv[i + 1];
+		if (again(c, o, argv[i + 1], &seen) < 0)
+			return -1;
+		i++;
 	}
 	return 0;
 }
@@ -182,6 +205,7 @@ int cmd_parse(const struct command *table, int argc, char **argv, struct cli *c)
 	memset(c, 0, sizeof(*c));
 	c->name = LAB_DEFAULT_NAME;
 	c->pos = xcalloc((size_t)argc + 1, sizeof(char *));
+	c->charons = xcalloc((size_t)argc + 1, sizeof(char *));
 	c->argv = argv + 1;
 	word = command_word(argc, argv, &c->help);
 	if (word) {
@@ -207,7 +231,9 @@ int cmd_parse(const struct command *table, int argc, char **argv, struct cli *c)
 void cli_free(struct cli *c)
 {
 	free(c->pos);
+	free(c->charons);
 	c->pos = NULL;
+	c->charons = NULL;
 }
 
 int cmd_parse_fail(const struct cli *c)

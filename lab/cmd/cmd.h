@@ -12,7 +12,7 @@
  *
  * The handlers live one file per family (labs.c: up, down, status, exec;
  * record.c: record, plot; runs.c: run, nightly, shrink; host.c: doctor,
- * bench, version; charon.c: charon build, and --charon's value). A handler returns the process's exit status and prints
+ * bench, version; charon.c: charon build, bisect, and --charon's value). A handler returns the process's exit status and prints
  * its own error through fail(), so that every command fails in one line.
  * The helpers below are the ones more than one family needs: option values
  * that must be numbers, the kernel a command runs on, the run directory a
@@ -54,6 +54,9 @@ enum {
 	OPT_ALL = 1 << 16,      /* --all */
 	OPT_TRUST = 1 << 17,    /* --trust: consent to what the files ask */
 	OPT_SOURCE = 1 << 18,   /* --source GIT_REPO_OR_TREE */
+	OPT_GOOD = 1 << 19,     /* --good REF */
+	OPT_BAD = 1 << 20,      /* --bad REF */
+	OPT_FIXED = 1 << 21,    /* --fixed */
 };
 
 struct command;
@@ -66,8 +69,10 @@ struct cli {
 	const char *name;          /* --name, 'lab' by default */
 	const char *topology, *peers, *kernel, *charon, *rounds;
 	const char *duration, *rate, *out, *traffic, *grace, *seed, *seeds;
-	const char *jobs, *baseline, *source;
-	bool json, all, trust;
+	const char *jobs, *baseline, *source, *good, *bad;
+	bool json, all, trust, fixed;
+	const char **charons; /* every --charon, in order (owned array) */
+	int n_charons;
 	char **pos; /* positional arguments before "--" (owned) */
 	int npos;
 	char **rest; /* after "--" */
@@ -86,6 +91,7 @@ struct command {
 	const char *summary;                /* one line for the overview */
 	const char *help;                   /* more for `ikelab help NAME`, or NULL */
 	unsigned flags;                     /* CMD_* */
+	unsigned many;                      /* OPT_* it takes more than once */
 };
 
 /* ---- the table's machinery (cmd.c); a table ends with an entry whose
@@ -101,7 +107,8 @@ const struct command *cmd_role(const struct command *table, int argc, char **arg
 /* Parse argv into c (which cli_free releases, also after a failure).
  * Options may come anywhere before "--". -1 with err_msg() on a usage
  * error: an unknown command, an option the command does not take, an
- * option without its value. */
+ * option without its value, an option given twice that the command takes
+ * once (one in `many` is collected: --charon into c->charons). */
 int cmd_parse(const struct command *table, int argc, char **argv, struct cli *c);
 void cli_free(struct cli *c);
 
@@ -143,6 +150,8 @@ char *run_dir(const char *out, const char *name);
  * as it is. *path is the caller's to free, NULL when --charon was not
  * given. -1 with err_msg(). */
 int charon_arg(const struct cli *c, char **path);
+/* The same for one value (charon_arg is this of --charon). */
+int charon_value(const char *value, char **path);
 
 /* ---- a UML lab seen from the host ---- */
 bool uml_is_lab_name(const char *name);
@@ -171,5 +180,6 @@ int cmd_doctor(const struct cli *c);
 int cmd_bench(const struct cli *c);
 int cmd_version(const struct cli *c);
 int cmd_charon(const struct cli *c);
+int cmd_bisect(const struct cli *c);
 
 #endif

@@ -215,6 +215,25 @@ START_TEST(test_values)
 		;
 	cli_free(&c);
 
+	/* nightly takes several versions, in order; the first is --charon's value. */
+	ck_assert_int_eq(parse_line("nightly --charon 5.9.8 s.yaml --charon git:a5e80cf5", &c, buf,
+				    sizeof(buf), argv),
+			 0);
+	ck_assert_int_eq(c.n_charons, 2);
+	ck_assert_str_eq(c.charons[0], "5.9.8");
+	ck_assert_str_eq(c.charons[1], "git:a5e80cf5");
+	ck_assert_str_eq(c.charon, "5.9.8");
+	ck_assert_int_eq(c.npos, 1);
+	cli_free(&c);
+	ck_assert_int_eq(parse_line("bisect s.yaml --good 5.9.14 --bad 6.0.0 --fixed --seeds 2", &c,
+				    buf, sizeof(buf), argv),
+			 0);
+	ck_assert_str_eq(c.good, "5.9.14");
+	ck_assert_str_eq(c.bad, "6.0.0");
+	ck_assert (c.fixed)
+		;
+	cli_free(&c);
+
 	ck_assert_int_eq(parse_line("down --all --name x", &c, buf, sizeof(buf), argv), 0);
 	ck_assert (c.all)
 		;
@@ -250,6 +269,11 @@ static const struct {
 	{ "frobnicate", "unknown command 'frobnicate' (see 'ikelab --help')" },
 	{ "charon build 6.0.3 --name x", "unknown option '--name' (charon takes: --source)" },
 	{ "--json", "unknown option '--json' without a command (see 'ikelab --help')" },
+	/* Given twice: the last silently winning would hide a typo. */
+	{ "run s.yaml --seed 1 --seed 2", "option --seed given twice (run takes it once)" },
+	{ "up --charon 6.0.3 --charon 5.9.8", "option --charon given twice (up takes it once)" },
+	{ "bisect s.yaml --good a --good b --bad c",
+	  "option --good given twice (bisect takes it once)" },
 };
 
 START_TEST(test_refused)
