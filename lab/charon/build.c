@@ -334,6 +334,24 @@ int charon_build(const char *ref, const struct charon_build_opts *o, struct char
 	return r;
 }
 
+int charon_source_git(const struct charon_build_opts *o, char **git_dir, char **source)
+{
+	static const struct charon_build_opts none;
+	struct cb c;
+	int r;
+
+	*git_dir = *source = NULL;
+	r = cb_open(&c, o ? o : &none);
+	if (r == 0)
+		r = cb_source(&c);
+	if (r == 0) {
+		*git_dir = xstrdup(c.src_git);
+		*source = xstrdup(c.source);
+	}
+	cb_close(&c);
+	return r;
+}
+
 int charon_use(const char *value, const struct charon_build_opts *o, struct charon_build *b)
 {
 	struct charon_ref ref;

@@ -140,6 +140,12 @@ int charon_use(const char *value, const struct charon_build_opts *o, struct char
  * the binary is not a build of ours. */
 json_t *charon_build_record(const char *charon);
 
+/* The git repository a source's refs resolve in (o as for charon_build:
+ * --source, the environment or the shared tar, which is unpacked into the
+ * cache first): for `ikelab bisect`, which walks its history. *git_dir and
+ * *source (what it came from) are the caller's; -1 with err_msg(). */
+int charon_source_git(const struct charon_build_opts *o, char **git_dir, char **source);
+
 /* The cache directory, made 0700 when missing (allocated), or NULL with
  * err_msg() when HOME is not set or the directory is not the user's own. */
 char *charon_cache_dir(void);

@@ -1,11 +1,13 @@
 /*
- * charon.c - strongSwan versions: `ikelab charon build REF`, and what
- * every --charon means (a path, a version, git:REV) for up, run, nightly
- * and version. The building itself is charon/build.c.
+ * charon.c - strongSwan versions: `ikelab charon build REF`, `ikelab
+ * bisect`, and what every --charon means (a path, a version, git:REV) for
+ * up, run, nightly and version. The building is charon/build.c, the
+ * bisecting campaign/bisect.c.
  */
 #include "cmd/cmd.h"
 #include "base/err.h"
 #include "base/util.h"
+#include "campaign/bisect.h"
 #include "campaign/nightly.h"
 #include "charon/build.h"
 
@@ -27,14 +29,18 @@ static char *in_folder(const char *value)
 
 int charon_arg(const struct cli *c, char **path)
 {
+	*path = NULL;
+	return c->charon ? charon_value(c->charon, path) : 0;
+}
+
+int charon_value(const char *given, char **path)
+{
 	struct charon_build b;
 	char *value;
 	int r;
 
 	*path = NULL;
-	if (!c->charon)
-		return 0;
-	if (!(value = in_folder(c->charon)))
+	if (!(value = in_folder(given)))
 		return -1;
 	r = charon_use(value, NULL, &b);
 	free(value);
@@ -72,4 +78,25 @@ int cmd_charon(const struct cli *c)
 		print_build(&b);
 	charon_build_free(&b);
 	return rc;
+}
+
+int cmd_bisect(const struct cli *c)
+{
+	struct bisect_opts o = { .good = c->good,
+				 .bad = c->bad,
+				 .fixed = c->fixed,
+				 .source = c->source,
+				 .kernel = c->kernel };
+	long seeds = number("--seeds", c->seeds, 5, 100);
+	int rc;
+
+	if (c->npos != 1 || !c->good || !c->bad)
+		return usage_fail(c);
+	if (seeds < 0 || (c->kernel && !pick_kernel(c)) || !(o.out = run_dir(c->out, "bisect")))
+		return fail();
+	o.scenario = c->pos[0];
+	o.seeds = (unsigned)seeds;
+	rc = bisect_main(&o);
+	free((char *)o.out);
+	return rc < 0 ? fail() : rc;
 }

@@ -7,7 +7,7 @@
  * the ones it does; `ikelab help` prints the entries, `ikelab help CMD` and
  * `ikelab CMD --help` one of them. Handlers live in labs.c (up, down,
  * status, exec), record.c (record, plot), runs.c (run, nightly, shrink),
- * host.c (doctor, bench, version) and charon.c (charon build); the work
+ * host.c (doctor, bench, version) and charon.c (charon build, bisect); the work
  * itself happens in the modules they call.
  *
  * The same binary has roles that are not commands, entries marked
@@ -64,25 +64,25 @@ static const struct command commands[] = {
 	  "  --kernel K        host: this kernel; uml: a user-mode Linux kernel; auto\n"
 	  "                    (default): the host's when it can hold ESP SAs\n" CHARON_HELP
 		  TRUST_HELP,
-	  0 },
+	  0, 0 },
 	{ "status", cmd_status, NULL, OPT_NAME | OPT_JSON, "[--name LAB] [--json]",
 	  "charon, IKE_SAs, CHILD_SAs and kernel state per peer",
 	  "Per peer: charon's pid and whether it lives, its IKE_SAs and CHILD_SAs\n"
 	  "(VICI list-sas), the kernel's SAs and policies in the peer's namespace.\n"
 	  "--json prints the same as one JSON document.\n",
-	  0 },
+	  0, 0 },
 	{ "exec", cmd_exec, NULL, OPT_NAME, "[--name LAB] PEER -- CMD [ARGS...]",
 	  "run CMD in a peer's namespaces",
 	  "Runs CMD in the peer's network and mount namespaces: swanctl finds the\n"
 	  "peer's charon with no options. The exit status comes back unchanged; a\n"
 	  "terminal is passed through.\n",
-	  0 },
+	  0, 0 },
 	{ "down", cmd_down, NULL, OPT_NAME | OPT_ALL, "[--name LAB | --all]",
 	  "stop charons, remove everything the lab made",
 	  "Stops charon (TERM, then KILL), removes namespaces, links, mounts, the\n"
 	  "user-mode Linux kernel and the run directory; also cleans up a lab whose\n"
 	  "controller was killed half-way. --all: every lab there is.\n",
-	  0 },
+	  0, 0 },
 	{ "record", cmd_record, NULL,
 	  OPT_NAME | OPT_DURATION | OPT_RATE | OPT_TRAFFIC | OPT_GRACE | OPT_OUT,
 	  "[--name LAB] [--duration S] [--rate HZ] [--traffic PPS] [--grace S] [--out DIR]",
@@ -96,9 +96,9 @@ static const struct command commands[] = {
 	  "  --traffic PPS     probe packets per second, both ways (default none)\n"
 	  "  --grace S         how long a duplicate SA must last to count (default 2)\n"
 	  "  --out DIR         the run directory (default runs/LAB-DATE-TIME)\n",
-	  0 },
+	  0, 0 },
 	{ "plot", cmd_plot, NULL, 0, "RUN_DIR", "timeline.svg and timeline.png of a recorded run",
-	  NULL, 0 },
+	  NULL, 0, 0 },
 	{ "run", cmd_run, NULL,
 	  OPT_SEED | OPT_SEEDS | OPT_OUT | OPT_NAME | OPT_KERNEL | OPT_CHARON | OPT_TRUST,
 	  "SCENARIO.yaml [--seed S] [--seeds N] [--out DIR] [--name LAB] " KERNEL_OPT " " CHARON_OPT
@@ -113,7 +113,7 @@ static const struct command commands[] = {
 	  "  --out DIR         the run directory (default runs/SCENARIO-DATE-TIME)\n"
 	  "  --name LAB        the lab's name (default run<pid>)\n"
 	  "  --kernel K        as for up\n" CHARON_HELP TRUST_HELP,
-	  0 },
+	  0, 0 },
 	{ "shrink", cmd_shrink, NULL, OPT_SEEDS | OPT_OUT | OPT_TRUST,
 	  "RUN_DIR [--seeds K] [--out FILE] [--trust]",
 	  "the smallest scenario that still fails as one seed's run did",
@@ -127,10 +127,10 @@ static const struct command commands[] = {
 	  "  --out FILE        where the result goes (default RUN_DIR/shrunk.yaml)\n"
 	  "  --trust           shrink the file summary.json names, wherever it is, and let\n"
 	  "                    it and its candidates do what run --trust allows\n",
-	  0 },
+	  0, 0 },
 	{ "nightly", cmd_nightly, NULL,
 	  OPT_SEEDS | OPT_JOBS | OPT_CHARON | OPT_BASELINE | OPT_OUT | OPT_TRUST,
-	  "[SCENARIO...] [--seeds N] [--jobs J] " CHARON_OPT " [--baseline FILE] [--out DIR] "
+	  "[SCENARIO...] [--seeds N] [--jobs J] [--charon C]... [--baseline FILE] [--out DIR] "
 	  "[--trust]",
 	  "every scenario, N seeds each, J labs at a time, and a report",
 	  "Runs every scenario given (default: all of scenarios/) and writes junit.xml,\n"
@@ -139,15 +139,19 @@ static const struct command commands[] = {
 	  "\n"
 	  "  --seeds N         runs per scenario (default 3)\n"
 	  "  --jobs J          labs at a time (default: one per CPU)\n" CHARON_HELP
+	  "                    Given more than once, every scenario runs on every\n"
+	  "                    version, side by side in the reports, which say 'fixed in\n"
+	  "                    B' or 'regressed in B' where the bug shows on one version\n"
+	  "                    and in no run on the next\n"
 	  "  --baseline FILE   an earlier summary.json, to report what changed\n"
 	  "  --out DIR         the report's directory (default "
 	  "runs/nightly-DATE-TIME)\n" TRUST_HELP,
-	  0 },
+	  0, OPT_CHARON },
 	{ "doctor", cmd_doctor, NULL, OPT_JSON, "[--json]",
 	  "what this host can do, which backend auto picks",
 	  "ESP SAs, netem, NFQUEUE, user namespaces, charon's version and plugins,\n"
 	  "user-mode Linux, and the backend --kernel auto picks.\n",
-	  0 },
+	  0, 0 },
 	{ "bench", cmd_bench, NULL, OPT_ROUNDS | OPT_DURATION | OPT_OUT | OPT_KERNEL,
 	  "up|esp|record|first-sa [--rounds N] [--duration S] [--out DIR] " KERNEL_OPT,
 	  "benchmarks (make bench)",
@@ -158,8 +162,8 @@ static const struct command commands[] = {
 	  "  first-sa [--rounds N] the first ESP SA of a fresh user-mode Linux kernel,\n"
 	  "                        with the boot's warm-up and without (--out: the\n"
 	  "                        directory the inner half writes to)\n",
-	  0 },
-	{ "help", cmd_help, NULL, 0, "[COMMAND]", "this overview, or one command's usage", NULL,
+	  0, 0 },
+	{ "help", cmd_help, NULL, 0, "[COMMAND]", "this overview, or one command's usage", NULL, 0,
 	  0 },
 	{ "charon", cmd_charon, NULL, OPT_SOURCE, "build REF [--source GIT_REPO_OR_TREE]",
 	  "build charon and swanctl of a strongSwan tag, branch or commit",
@@ -173,21 +177,44 @@ static const struct command commands[] = {
 	  "                    built when REF is its HEAD) or a tar of a bare repository;\n"
 	  "                    default $" CHARON_SOURCE_ENV " or ../shared/strongswan/\n"
 	  "                    strongswan.git.tar beside the ikelab tree\n",
-	  0 },
+	  0, 0 },
+	{ "bisect", cmd_bisect, NULL,
+	  OPT_GOOD | OPT_BAD | OPT_FIXED | OPT_SEEDS | OPT_OUT | OPT_SOURCE | OPT_KERNEL |
+		  OPT_TRUST,
+	  "SCENARIO.yaml --good REF --bad REF [--fixed] [--seeds N] [--out DIR] [--source "
+	  "S] " KERNEL_OPT " [--trust]",
+	  "the strongSwan commit that introduced a race, or fixed it",
+	  "Walks strongSwan's history between two commits with git bisect, building each\n"
+	  "commit's charon (cached) and running the scenario on it. A commit is bad when\n"
+	  "the bug shows in at least one of N runs, good only when it shows in none; a\n"
+	  "commit that does not build is skipped. Both ends are checked first. The bug\n"
+	  "shows when a reproduction reproduces, or a clean scenario fails. Prints the\n"
+	  "first bad (or fixed) commit and the chance that a good verdict was luck;\n"
+	  "bisect.json, report.txt and every run stay in the bisect directory. Run again\n"
+	  "with the same arguments and --out, it goes on where it stopped.\n"
+	  "\n"
+	  "  --good REF        a tag, branch or commit where the bug does not show\n"
+	  "  --bad REF         one where it shows\n"
+	  "  --fixed           look for the fix: the bad end is the older one\n"
+	  "  --seeds N         runs a commit (default 5)\n"
+	  "  --out DIR         the bisect directory (default runs/bisect-DATE-TIME)\n"
+	  "  --source S        the history, as for charon build\n"
+	  "  --kernel K        as for up\n" TRUST_HELP,
+	  0, 0 },
 	{ "version", cmd_version, NULL, OPT_CHARON, CHARON_OPT,
-	  "ikelab's version and the charon it would use (also --version)", NULL, 0 },
+	  "ikelab's version and the charon it would use (also --version)", NULL, 0, 0 },
 	{ "uml-init", NULL, agent_main, 0, "LAB_DIR [DIR...]",
 	  "PID 1 inside a lab's user-mode Linux kernel, started by that kernel as init",
 	  "The agent: it mounts a throwaway root, shares the lab's directories with the\n"
 	  "host, loads the modules the lab needs, then runs the ikelab commands the host\n"
 	  "sends over the serial line (backend/uml/agent.c).\n",
-	  CMD_INTERNAL },
+	  CMD_INTERNAL, 0 },
 	{ WARM_MODPROBE, NULL, warm_modprobe_main, 0, "-q -- MODULE",
 	  "the module loader of a lab's user-mode Linux kernel, run by that kernel",
 	  "A symlink to ikelab that the kernel runs as its modprobe after boot: it loads\n"
 	  "MODULE and logs the request, a first-use cost the warm-up missed\n"
 	  "(backend/uml/warm.h).\n",
-	  CMD_INTERNAL | CMD_BY_ARGV0 },
+	  CMD_INTERNAL | CMD_BY_ARGV0, 0 },
 	{ 0 }
 };
 
