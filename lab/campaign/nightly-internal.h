@@ -13,8 +13,17 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* A charon version of the matrix. */
+struct ver {
+	char *label; /* as given to --charon; NULL: the default charon */
+	char *path;  /* the binary the runs get as --charon, or NULL */
+	char *dir;   /* its folder below --out ("v2-6.0.3"); NULL with one version */
+};
+
+/* A scenario on one version: the unit the night judges. */
 struct sc {
 	char *file, *name, *description, *cites;
+	int ver; /* index into night.vers */
 	bool reproduces;
 	double duration_s;
 	uint64_t seed0;
@@ -39,7 +48,8 @@ struct night {
 	const struct nightly_opts *o;
 	struct sc *sc;
 	int n_sc;
-	char *charon;
+	struct ver *vers;
+	int n_vers;
 	unsigned jobs;
 	struct job *running;
 	int n_running;
@@ -56,8 +66,12 @@ struct night {
 bool nj_as_expected(const char *result);
 /* pass, fail or flaky over a scenario's runs. */
 const char *nj_status_of(const struct sc *c);
-/* The status an earlier night's summary gives a scenario, or NULL. */
-const char *nj_baseline_status(const json_t *base, const char *name);
+/* The status an earlier night's summary gives a scenario on its version,
+ * or NULL. */
+const char *nj_baseline_status(const struct night *N, const json_t *base, const struct sc *c);
+/* Where a scenario's runs go, relative to --out: NAME, or VERSION/NAME in
+ * a matrix (allocated). */
+char *nj_sc_rel(const struct night *N, const struct sc *c);
 /* The night's summary.json (new reference). */
 json_t *nj_night(const struct night *N, const json_t *base, const char *started);
 /* dir/name, the JSON indented. */

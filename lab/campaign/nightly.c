@@ -11,6 +11,7 @@
 #include "base/util.h"
 #include "campaign/nightly-internal.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
@@ -68,7 +69,7 @@ char *charon_resolve(const char *path)
 	return NULL;
 }
 
-static int add_scenario(struct night *N, const char *path)
+static int add_scenario(struct night *N, const char *path, int ver)
 {
 	char *file = lab_find_file(path);
 	struct scenario *s = scenario_load(file);
@@ -82,6 +83,7 @@ static int add_scenario(struct night *N, const char *path)
 	c = &N->sc[N->n_sc++];
 	memset(c, 0, sizeof(*c));
 	c->file = abs_path(file);
+	c->ver = ver;
 	c->name = xstrdup(s->name);
 	c->description = xstrdup(s->description ? s->description : "");
 	c->cites = xstrdup(s->cites ? s->cites : "");
@@ -99,20 +101,19 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Every scenarios/ *.yaml, in name order. */
-static int all_scenarios(struct night *N)
+/* Every scenarios/ *.yaml, in name order (allocated, NULL-terminated). */
+static char **all_scenarios(void)
 {
 	char *dir = lab_find_file("scenarios");
 	DIR *d = opendir(dir);
 	char **names = NULL;
 	size_t n = 0;
 	struct dirent *e;
-	int r = 0;
 
 	if (!d) {
 		err_sys("open %s", dir);
 		free(dir);
-		return -1;
+		return NULL;
 	}
 	while ((e = readdir(d))) {
 		size_t len = strlen(e->d_name);
@@ -123,17 +124,58 @@ static int all_scenarios(struct night *N)
 		}
 	}
 	closedir(d);
-	qsort(names, n, sizeof(char *), cmp_str);
-	for (size_t i = 0; i < n; i++) {
-		if (r == 0 && add_scenario(N, names[i]) < 0)
-			r = -1;
-		free(names[i]);
-	}
-	free(names);
+	if (!n)
+		err_set("no scenarios in %s", dir);
 	free(dir);
-	if (r == 0 && !N->n_sc)
-		r = err_set("no scenarios in %s", dir);
+	if (!n)
+		return NULL;
+	qsort(names, n, sizeof(char *), cmp_str);
+	names = xrealloc(names, (n + 1) * sizeof(char *));
+	names[n] = NULL;
+	return names;
+}
+
+/* The scenarios given, or all; each on every version, a scenario's
+ * versions next to each other. */
+static int add_scenarios(struct night *N)
+{
+	char **all = N->o->n_scenarios ? NULL : all_scenarios();
+	char **files = all ? all : N->o->scenarios;
+	int n = all ? 0 : N->o->n_scenarios, r = 0;
+
+	if (!N->o->n_scenarios && !all)
+		return -1;
+	while (all && all[n])
+		n++;
+	for (int i = 0; i < n && r == 0; i++)
+		for (int v = 0; v < N->n_vers && r == 0; v++)
+			r = add_scenario(N, files[i], v);
+	for (int i = 0; all && all[i]; i++)
+		free(all[i]);
+	free(all);
 	return r;
+}
+
+/* The versions: one per --charon, or the default charon alone. */
+static void add_versions(struct night *N)
+{
+	const struct nightly_opts *o = N->o;
+
+	N->n_vers = o->n_charons ? o->n_charons : 1;
+	N->vers = xcalloc((size_t)N->n_vers, sizeof(*N->vers));
+	for (int i = 0; i < o->n_charons; i++) {
+		struct ver *v = &N->vers[i];
+		char *safe = xstrdup(o->labels[i]);
+
+		for (char *p = safe; *p; p++)
+			if (!isalnum((unsigned char)*p) && !strchr(".-_", *p))
+				*p = '_';
+		v->label = xstrdup(o->labels[i]);
+		v->path = xstrdup(o->charons[i]);
+		if (o->n_charons > 1)
+			v->dir = xasprintf("v%d-%.40s", i + 1, safe + strspn(safe, "_."));
+		free(safe);
+	}
 }
 
 /* ---- jobs ------------------------------------------------------------------- */
@@ -153,7 +195,10 @@ static void enqueue(struct night *N, struct sc *c, unsigned seeds)
 
 static char *sc_dir(const struct night *N, const struct sc *c)
 {
-	return xasprintf("%s/%s", N->o->out, c->name);
+	char *rel = nj_sc_rel(N, c), *dir = xasprintf("%s/%s", N->o->out, rel);
+
+	free(rel);
+	return dir;
 }
 
 static void finish_job(struct night *N, struct job *j, int status);
@@ -187,8 +232,8 @@ static int start_job(struct night *N, struct job *j)
 	}
 	argv_addv(&a, (char *const[]){ (char *)self_exe(), "run", j->sc->file, "--seed", seed,
 				       "--seeds", "1", "--out", j->tmp, "--name", name, NULL });
-	if (N->charon)
-		argv_addv(&a, (char *const[]){ "--charon", N->charon, NULL });
+	if (N->vers[j->sc->ver].path)
+		argv_addv(&a, (char *const[]){ "--charon", N->vers[j->sc->ver].path, NULL });
 	/* The user's consent goes with each run (config/trust.h). */
 	if (trust_granted(TRUST_FILES))
 		argv_add(&a, TRUST_OPTION);
@@ -229,7 +274,7 @@ static double max_over_peers(const json_t *summary, const char *key)
 static json_t *seed_result(const struct night *N, const struct job *j, const char *dir, double wall,
 			   int status)
 {
-	char *path = xasprintf("%s/summary.json", dir), *rel;
+	char *path = xasprintf("%s/summary.json", dir), *rel, *sc;
 	json_t *s = json_load_file(path, 0, NULL), *violated = json_array(), *e, *dup;
 	const char *res;
 	double lost = 0, first_dup = -1;
@@ -238,7 +283,9 @@ static json_t *seed_result(const struct night *N, const struct job *j, const cha
 	json_t *t;
 
 	free(path);
-	rel = xasprintf("%s/seed-%llu", j->sc->name, (unsigned long long)j->seed);
+	sc = nj_sc_rel(N, j->sc);
+	rel = xasprintf("%s/seed-%llu", sc, (unsigned long long)j->seed);
+	free(sc);
 	res = s ? jget_str(s, "result") : NULL;
 	json_array_foreach (json_object_get(s, "expectations"), i, e)
 		if (!json_is_true(json_object_get(e, "held")))
@@ -294,8 +341,11 @@ static void progress(struct night *N, const struct job *j, const json_t *res, do
 	left /= N->jobs;
 	if (N->o->live)
 		printf("\r\033[K");
-	printf("[%3d/%d] %-28s seed %-4llu %-14s %5.1f s\n", N->done, N->total, j->sc->name,
+	printf("[%3d/%d] %-28s seed %-4llu %-14s %5.1f s", N->done, N->total, j->sc->name,
 	       (unsigned long long)j->seed, jget_str(res, "result"), wall);
+	if (N->n_vers > 1)
+		printf("  on %s", N->vers[j->sc->ver].label);
+	printf("\n");
 	if (N->o->live) {
 		printf("[");
 		for (int i = 0; i < width; i++)
@@ -420,7 +470,7 @@ static int rerun_flips(struct night *N, const json_t *base)
 
 	for (int i = 0; i < N->n_sc; i++) {
 		struct sc *c = &N->sc[i];
-		const char *before = nj_baseline_status(base, c->name), *now = nj_status_of(c);
+		const char *before = nj_baseline_status(N, base, c), *now = nj_status_of(c);
 
 		if (!before || !strcmp(before, now) || !strcmp(now, "flaky"))
 			continue;
@@ -449,7 +499,12 @@ static void night_free(struct night *N)
 	free(N->sc);
 	free(N->queue);
 	free(N->running);
-	free(N->charon);
+	for (int i = 0; i < N->n_vers; i++) {
+		free(N->vers[i].label);
+		free(N->vers[i].path);
+		free(N->vers[i].dir);
+	}
+	free(N->vers);
 }
 
 int nightly_main(const struct nightly_opts *o)
@@ -465,8 +520,7 @@ int nightly_main(const struct nightly_opts *o)
 	if (N.jobs < 1)
 		N.jobs = 1;
 	N.running = xcalloc(N.jobs, sizeof(struct job));
-	if (o->charon && !(N.charon = charon_resolve(o->charon)))
-		goto out;
+	add_versions(&N);
 	if (o->baseline) {
 		json_error_t e;
 
@@ -476,13 +530,8 @@ int nightly_main(const struct nightly_opts *o)
 			goto out;
 		}
 	}
-	if (o->n_scenarios) {
-		for (int i = 0; i < o->n_scenarios; i++)
-			if (add_scenario(&N, o->scenarios[i]) < 0)
-				goto out;
-	} else if (all_scenarios(&N) < 0) {
+	if (add_scenarios(&N) < 0)
 		goto out;
-	}
 	for (int i = 0; i < N.n_sc; i++) {
 		char *dir = sc_dir(&N, &N.sc[i]);
 		int r = mkdir_p(dir, 0755);
@@ -492,8 +541,9 @@ int nightly_main(const struct nightly_opts *o)
 			goto out;
 		enqueue(&N, &N.sc[i], o->seeds);
 	}
-	printf("nightly: %d scenario%s x %u seed%s, %u at a time, into %s\n", N.n_sc,
-	       N.n_sc == 1 ? "" : "s", o->seeds, o->seeds == 1 ? "" : "s", N.jobs, o->out);
+	printf("nightly: %d scenario%s x %u seed%s x %d version%s, %u at a time, into %s\n",
+	       N.n_sc / N.n_vers, N.n_sc / N.n_vers == 1 ? "" : "s", o->seeds,
+	       o->seeds == 1 ? "" : "s", N.n_vers, N.n_vers == 1 ? "" : "s", N.jobs, o->out);
 	if (run_queue(&N) < 0 || (base && rerun_flips(&N, base) < 0))
 		goto out;
 	if (o->live)

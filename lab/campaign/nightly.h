@@ -2,6 +2,14 @@
  * nightly.h - every scenario, several seeds, several labs at a time, and
  * the reports a team reads in the morning: junit.xml for CI, summary.json
  * for programs (and the next night's baseline), index.html for people.
+ *
+ * Given several charon versions, the night is a matrix, scenario x seed x
+ * version: every scenario runs with its seeds on every version, each
+ * version's runs in a folder of their own (v1-LABEL/, v2-LABEL/), and
+ * summary.json's "matrix" puts each scenario's versions side by side. A
+ * scenario whose bug (a reproduction reproducing, a clean scenario failing)
+ * shows in some run on one version and in no run on the next is "fixed in"
+ * the next; the reverse is "regressed in" it.
  */
 #ifndef IKELAB_NIGHTLY_H
 #define IKELAB_NIGHTLY_H
@@ -12,8 +20,12 @@ struct nightly_opts {
 	char **scenarios; /* files; none: every scenarios/ *.yaml */
 	int n_scenarios;
 	unsigned seeds;
-	unsigned jobs;        /* labs at a time; 0: one per CPU */
-	const char *charon;   /* binary, build tree or install prefix */
+	unsigned jobs; /* labs at a time; 0: one per CPU */
+	/* The versions: each scenario runs on each, side by side in the
+	 * reports. charons[i] is the binary (a version built already), labels[i]
+	 * what the user typed; none: the default charon. */
+	char **charons, **labels;
+	int n_charons;
 	const char *baseline; /* an earlier night's summary.json */
 	const char *out;
 	bool live;

@@ -32,13 +32,24 @@ const char *nj_status_of(const struct sc *c)
 	return good == n ? "pass" : good == 0 ? "fail" : "flaky";
 }
 
-const char *nj_baseline_status(const json_t *base, const char *name)
+char *nj_sc_rel(const struct night *N, const struct sc *c)
 {
+	const char *dir = N->vers[c->ver].dir;
+
+	return dir ? xasprintf("%s/%s", dir, c->name) : xstrdup(c->name);
+}
+
+/* In a matrix, a scenario of the baseline is the same one when it ran on
+ * the same --charon; a night of one version compares by name alone. */
+const char *nj_baseline_status(const struct night *N, const json_t *base, const struct sc *c)
+{
+	const char *label = N->n_vers > 1 ? N->vers[c->ver].label : NULL;
 	size_t i;
 	json_t *s;
 
 	json_array_foreach (json_object_get(base, "scenarios"), i, s)
-		if (!strcmp(jget_str(s, "name") ?: "", name))
+		if (!strcmp(jget_str_or(s, "name", ""), c->name) &&
+		    (!label || !strcmp(jget_str_or(s, "charon", ""), label)))
 			return jget_str(s, "status");
 	return NULL;
 }
@@ -146,6 +157,8 @@ static json_t *runs_by_seed(const json_t *runs)
 	return out;
 }
 
+static const json_t *recorded_run(const struct night *N, int ver);
+
 static json_t *scenario_json(const struct night *N, const struct sc *c, const json_t *base)
 {
 	const char *status = nj_status_of(c);
@@ -174,7 +187,7 @@ static json_t *scenario_json(const struct night *N, const struct sc *c, const js
 		      json_array_size(c->runs) ? (double)good / (double)json_array_size(c->runs)
 					       : 0.0,
 		      "status", status, "change",
-		      change_of(base ? nj_baseline_status(base, c->name) : NULL, status), "reruns",
+		      change_of(base ? nj_baseline_status(N, base, c) : NULL, status), "reruns",
 		      c->reruns);
 	json_object_set_new(
 		j, "median",
@@ -186,6 +199,13 @@ static json_t *scenario_json(const struct night *N, const struct sc *c, const js
 	json_object_set(j, "worst_seed", worst ? json_object_get(worst, "seed") : json_null());
 	json_object_set_new(j, "plot", plot ? json_string(plot) : json_null());
 	json_object_set_new(j, "seeds", runs_by_seed(c->runs));
+	if (N->n_vers > 1) {
+		const json_t *rec = recorded_run(N, c->ver);
+
+		json_object_set_new(j, "charon", json_string(N->vers[c->ver].label));
+		json_object_set(j, "charon_version",
+				rec ? json_object_get(rec, "charon_version") : json_null());
+	}
 	free(plot);
 	return j;
 }
@@ -199,27 +219,149 @@ void nj_iso_now(char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* charon's version and plugins, as the runs recorded them. */
-static json_t *charon_json(const struct night *N)
+/* The first run on a version that recorded which charon it ran, or NULL. */
+static const json_t *recorded_run(const struct night *N, int ver)
 {
-	const json_t *v = NULL, *pl = NULL, *cm = NULL, *bd = NULL;
-
-	for (int i = 0; i < N->n_sc && !v; i++) {
+	for (int i = 0; i < N->n_sc; i++) {
 		size_t k;
 		json_t *r;
 
+		if (N->sc[i].ver != ver)
+			continue;
 		json_array_foreach (N->sc[i].runs, k, r)
-			if (json_is_string(json_object_get(r, "charon_version"))) {
-				v = json_object_get(r, "charon_version");
-				pl = json_object_get(r, "charon_plugins");
-				cm = json_object_get(r, "charon_commit");
-				bd = json_object_get(r, "charon_build");
-				break;
-			}
+			if (json_is_string(json_object_get(r, "charon_version")))
+				return r;
 	}
-	return json_pack("{s:s, s:O?, s:O?, s:O?, s:O?}", "path",
-			 N->charon ? N->charon : PROFILE_DEFAULT_CHARON, "version", v, "plugins",
-			 pl, "commit", cm, "build", bd);
+	return NULL;
+}
+
+/* A version's charon: its path, version and plugins as the runs recorded
+ * them, and in a matrix the --charon it came from. */
+static json_t *charon_json(const struct night *N, int ver)
+{
+	const json_t *r = recorded_run(N, ver);
+	const struct ver *v = &N->vers[ver];
+	json_t *j = json_pack(
+		"{s:s, s:O?, s:O?, s:O?, s:O?}", "path", v->path ? v->path : PROFILE_DEFAULT_CHARON,
+		"version", json_object_get(r, "charon_version"), "plugins",
+		json_object_get(r, "charon_plugins"), "commit", json_object_get(r, "charon_commit"),
+		"build", json_object_get(r, "charon_build"));
+
+	if (N->n_vers > 1)
+		json_object_set_new(j, "label", json_string(v->label));
+	return j;
+}
+
+/* ---- the matrix ------------------------------------------------------------------ */
+
+/* What a version is called in "fixed in B": its version, else its label. */
+static const char *ver_name(const struct night *N, int ver)
+{
+	const json_t *r = recorded_run(N, ver);
+
+	return r ? jget_str(r, "charon_version") : N->vers[ver].label;
+}
+
+/* Runs where the scenario's bug showed: a reproduction reproducing, a
+ * clean scenario failing; lab errors are no verdict. */
+static void count_bug(const struct sc *c, int *bug, int *valid, int *errors)
+{
+	size_t i;
+	json_t *r;
+
+	*bug = *valid = *errors = 0;
+	json_array_foreach (c->runs, i, r) {
+		const char *res = jget_str_or(r, "result", "lab-error");
+
+		if (!strcmp(res, "lab-error")) {
+			(*errors)++;
+			continue;
+		}
+		(*valid)++;
+		*bug += !strcmp(res, c->reproduces ? "reproduced" : "fail");
+	}
+}
+
+static json_t *cell(const struct night *N, const struct sc *c, const json_t *sc_json)
+{
+	int bug, valid, errors;
+
+	count_bug(c, &bug, &valid, &errors);
+	return json_pack("{s:s, s:s?, s:s, s:i, s:i, s:i, s:O}", "charon", N->vers[c->ver].label,
+			 "version", recorded_run(N, c->ver) ? ver_name(N, c->ver) : NULL, "status",
+			 nj_status_of(c), "runs", valid + errors, "bug_runs", bug, "lab_errors",
+			 errors, "plot", json_object_get(sc_json, "plot"));
+}
+
+/* From version a to b: fixed, regressed, same, or unknown. */
+static json_t *change(const struct night *N, const struct sc *a, const struct sc *b)
+{
+	int ba, va, ea, bb, vb, eb;
+	const char *what;
+	char *text;
+	json_t *j;
+
+	count_bug(a, &ba, &va, &ea);
+	count_bug(b, &bb, &vb, &eb);
+	what = !va || !vb ? "unknown" : ba && !bb ? "fixed" : !ba && bb ? "regressed" : "same";
+	text = !strcmp(what, "fixed") || !strcmp(what, "regressed")
+		       ? xasprintf("%s in %s", what, ver_name(N, b->ver))
+		       : xstrdup(what);
+	j = json_pack("{s:s, s:s, s:s, s:s}", "from", N->vers[a->ver].label, "to",
+		      N->vers[b->ver].label, "change", what, "text", text);
+	free(text);
+	return j;
+}
+
+/* The changes that are not "same", joined; "same" when there are none. */
+static char *verdict_of(const json_t *changes)
+{
+	struct strbuf sb = { 0 };
+	size_t i;
+	json_t *c;
+
+	json_array_foreach (changes, i, c)
+		if (strcmp(jget_str_or(c, "change", ""), "same"))
+			sb_addf(&sb, "%s%s", sb.len ? ", " : "", jget_str_or(c, "text", ""));
+	if (!sb.len)
+		sb_addf(&sb, "same");
+	return sb.buf;
+}
+
+/* One row per scenario; add_scenarios put its versions next to each other. */
+static json_t *matrix(const struct night *N, const json_t *scenarios)
+{
+	json_t *rows = json_array();
+
+	for (int i = 0; i + N->n_vers <= N->n_sc; i += N->n_vers) {
+		json_t *cells = json_array(), *changes = json_array(), *row;
+		char *verdict;
+
+		for (int v = 0; v < N->n_vers; v++) {
+			json_array_append_new(
+				cells,
+				cell(N, &N->sc[i + v], json_array_get(scenarios, (size_t)(i + v))));
+			if (v)
+				json_array_append_new(changes,
+						      change(N, &N->sc[i + v - 1], &N->sc[i + v]));
+		}
+		verdict = verdict_of(changes);
+		row = json_pack("{s:s, s:s, s:o, s:o, s:s}", "name", N->sc[i].name, "expect",
+				N->sc[i].reproduces ? "reproduces" : "clean", "cells", cells,
+				"changes", changes, "verdict", verdict);
+		free(verdict);
+		json_array_append_new(rows, row);
+	}
+	return rows;
+}
+
+static json_t *versions_json(const struct night *N)
+{
+	json_t *a = json_array();
+
+	for (int v = 0; v < N->n_vers; v++)
+		json_array_append_new(a, charon_json(N, v));
+	return a;
 }
 
 json_t *nj_night(const struct night *N, const json_t *base, const char *started)
@@ -239,7 +381,11 @@ json_t *nj_night(const struct night *N, const json_t *base, const char *started)
 	}
 	s = json_pack("{s:s, s:s, s:s, s:i, s:i, s:o, s:s?, s:o}", "started", started, "finished",
 		      finished, "hostname", host, "jobs", (int)N->jobs, "seeds", (int)N->o->seeds,
-		      "charon", charon_json(N), "baseline", N->o->baseline, "scenarios", list);
+		      "charon", charon_json(N, 0), "baseline", N->o->baseline, "scenarios", list);
+	if (N->n_vers > 1) {
+		json_object_set_new(s, "versions", versions_json(N));
+		json_object_set_new(s, "matrix", matrix(N, list));
+	}
 	json_object_set_new(s, "totals",
 			    json_pack("{s:i, s:i, s:i, s:f}", "scenarios", N->n_sc, "met", met,
 				      "runs", runs, "wall_s", (double)(mono_ns() - N->t0) / 1e9));

@@ -98,6 +98,26 @@ int cmd_run(const struct cli *c)
 	return rc < 0 ? fail() : rc;
 }
 
+/* Every --charon as a binary, versions built first, one after the other. */
+static int nightly_charons(const struct cli *c, struct nightly_opts *o)
+{
+	o->charons = xcalloc((size_t)c->n_charons + 1, sizeof(char *));
+	o->labels = (char **)c->charons;
+	for (int i = 0; i < c->n_charons; i++) {
+		if (charon_value(c->charons[i], &o->charons[i]) < 0)
+			return -1;
+		o->n_charons = i + 1;
+	}
+	return 0;
+}
+
+static void nightly_charons_free(struct nightly_opts *o)
+{
+	for (int i = 0; i < o->n_charons; i++)
+		free(o->charons[i]);
+	free(o->charons);
+}
+
 int cmd_nightly(const struct cli *c)
 {
 	struct nightly_opts o = { .live = isatty(1),
@@ -106,21 +126,17 @@ int cmd_nightly(const struct cli *c)
 				  .n_scenarios = c->npos };
 	long seeds = number("--seeds", c->seeds, 3, 1000);
 	long jobs = c->jobs ? number("--jobs", c->jobs, 0, 64) : 0;
-	char *charon = NULL;
-	int rc;
+	int rc = -1;
 
-	/* A version is built before the night starts. */
-	if (seeds < 0 || jobs < 0 || charon_arg(c, &charon) < 0 ||
-	    !(o.out = run_dir(c->out, "nightly"))) {
-		free(charon);
-		return fail();
+	/* The versions are built before the night starts. */
+	if (seeds >= 0 && jobs >= 0 && nightly_charons(c, &o) == 0 &&
+	    (o.out = run_dir(c->out, "nightly"))) {
+		o.seeds = (unsigned)seeds;
+		o.jobs = (unsigned)jobs;
+		rc = nightly_main(&o);
 	}
-	o.charon = charon;
-	o.seeds = (unsigned)seeds;
-	o.jobs = (unsigned)jobs;
-	rc = nightly_main(&o);
 	free((char *)o.out);
-	free(charon);
+	nightly_charons_free(&o);
 	return rc < 0 ? fail() : rc;
 }
 
