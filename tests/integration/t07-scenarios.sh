@@ -60,7 +60,10 @@ for base in ("uniqueness-race", "hard-expire-acquire", "rekey-collision", "reaut
 print("  ok: 5 reproductions and their 5 controls, first seed each")
 PY
 # Every run measured the race, not the kernel's start-up: no module loaded
-# on demand, and the recorder kept up (at most 2 % of ticks missed).
+# on demand, and the recorder kept up: at most 5 % of ticks missed (a
+# first SA stalling the kernel for 2 s misses 17-33 %, issue 9; a busy
+# host, up to 5 % in ike-accumulation, whose 30 IKE_SAs make each list-sas
+# long).
 python3 - "$OUT/all" <<'PY' || { diag "$OUT/all"; fail "a run measured its own kernel's start-up"; }
 import glob, json, os, sys
 worst = (0, "")
@@ -69,7 +72,7 @@ for d in sorted(glob.glob(sys.argv[1] + "/*/seed-*/")):
     assert not os.path.exists(log) or not os.path.getsize(log), (d, open(log).read())
     s = json.load(open(d + "summary.json"))
     ticks = s["duration_s"] * s["rate_hz"]
-    assert s["missed_ticks"] <= 0.02 * ticks, f"{d}: {s['missed_ticks']} of {ticks:.0f} ticks missed"
+    assert s["missed_ticks"] <= 0.05 * ticks, f"{d}: {s['missed_ticks']} of {ticks:.0f} ticks missed"
     worst = max(worst, (s["missed_ticks"] / ticks, d))
 print(f"  ok: no module loaded on demand; at most {100 * worst[0]:.1f} % of ticks missed")
 PY
