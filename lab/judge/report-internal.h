@@ -10,7 +10,9 @@
  *   report_html.c    index.html (report_html).
  *
  * Both reports count from the same functions, so they always agree, and
- * write every string from the summary through the same escaper.
+ * write every string from the summary through the same escaper. With
+ * several charon versions both name a version the same way
+ * (report_version_name).
  */
 #ifndef IKELAB_REPORT_INTERNAL_H
 #define IKELAB_REPORT_INTERNAL_H
@@ -56,6 +58,31 @@ char *report_lab_error_text(const json_t *run);
 const json_t *report_scenarios_of(const json_t *summary, const char *path);
 /* Write sb to path (atomically) and free sb; 0, or -1 with err_msg(). */
 int report_write(const char *path, struct strbuf *sb);
+
+/* ---- report.c: a nightly of several charon versions ----
+ *
+ * Such a summary has "versions" (in command-line order), one scenario
+ * entry per scenario and version (its "charon" the version's label) and
+ * "matrix": per scenario, a cell per version and the "changes" between
+ * neighbouring versions. A summary without them has one version. */
+
+/* "versions" has more than one entry. */
+bool report_several_versions(const json_t *summary);
+/* The "versions" entry labelled label, or NULL. Points into the summary. */
+const json_t *report_version(const json_t *summary, const char *label);
+/* What both reports call the version labelled label: its version string
+ * (else version, else the label), with the label added when another
+ * version has the same string. The caller frees it. */
+char *report_version_name(const json_t *summary, const char *label, const char *version);
+/* The same for the version a scenario entry ran on; the caller frees it. */
+char *report_entry_version_name(const json_t *summary, const json_t *scenario);
+/* The "matrix" row of scenario name, or NULL. Points into the summary. */
+const json_t *report_matrix_row(const json_t *summary, const char *name);
+/* The entry of scenario name run on the version labelled label, or NULL.
+ * Points into the summary. */
+const json_t *report_entry_on(const json_t *summary, const char *name, const char *label);
+/* How many of a scenario entry's runs showed the bug it is about. */
+long report_bug_runs(const json_t *scenario);
 
 /* ---- report_escape.c ---- */
 
