@@ -7,10 +7,15 @@
  *   report_escape.c  the one escaper for XML and HTML text and attribute
  *                    values, and paths as relative URLs;
  *   report_junit.c   junit.xml (report_junit);
- *   report_html.c    index.html (report_html).
+ *   report_html.c    index.html (report_html);
+ *   report_html_versions.c  the parts of index.html about charon
+ *                    versions: the header's versions and plugins, a
+ *                    row's version tag, the versions side by side.
  *
  * Both reports count from the same functions, so they always agree, and
- * write every string from the summary through the same escaper.
+ * write every string from the summary through the same escaper. With
+ * several charon versions both name a version the same way
+ * (report_version_name).
  */
 #ifndef IKELAB_REPORT_INTERNAL_H
 #define IKELAB_REPORT_INTERNAL_H
@@ -57,6 +62,31 @@ const json_t *report_scenarios_of(const json_t *summary, const char *path);
 /* Write sb to path (atomically) and free sb; 0, or -1 with err_msg(). */
 int report_write(const char *path, struct strbuf *sb);
 
+/* ---- report.c: a nightly of several charon versions ----
+ *
+ * Such a summary has "versions" (in command-line order), one scenario
+ * entry per scenario and version (its "charon" the version's label) and
+ * "matrix": per scenario, a cell per version and the "changes" between
+ * neighbouring versions. A summary without them has one version. */
+
+/* "versions" has more than one entry. */
+bool report_several_versions(const json_t *summary);
+/* The "versions" entry labelled label, or NULL. Points into the summary. */
+const json_t *report_version(const json_t *summary, const char *label);
+/* What both reports call the version labelled label: its version string
+ * (else version, else the label), with the label added when another
+ * version has the same string. The caller frees it. */
+char *report_version_name(const json_t *summary, const char *label, const char *version);
+/* The same for the version a scenario entry ran on; the caller frees it. */
+char *report_entry_version_name(const json_t *summary, const json_t *scenario);
+/* The "matrix" row of scenario name, or NULL. Points into the summary. */
+const json_t *report_matrix_row(const json_t *summary, const char *name);
+/* The entry of scenario name run on the version labelled label, or NULL.
+ * Points into the summary. */
+const json_t *report_entry_on(const json_t *summary, const char *name, const char *label);
+/* How many of a scenario entry's runs showed the bug it is about. */
+long report_bug_runs(const json_t *scenario);
+
 /* ---- report_escape.c ---- */
 
 /* s as text (NULL: nothing); XML 1.0's forbidden characters and broken
@@ -68,5 +98,31 @@ void report_add_attr(struct strbuf *sb, const char *name, const char *value);
 void report_add_url(struct strbuf *sb, const char *path);
 /* ` href="url"` for a path. */
 void report_add_href(struct strbuf *sb, const char *path);
+
+/* ---- report_html.c, for report_html_versions.c ---- */
+
+/* out_dir/rel (or rel, if absolute) exists. */
+bool report_run_file_exists(const char *out_dir, const char *rel);
+/* A badge: cls one of a fixed set of classes, label and title text. */
+void report_html_badge(struct strbuf *sb, const char *cls, const char *label, const char *title);
+/* The scenario's expectation as a badge, and the version tag of a row. */
+void report_html_expect(struct strbuf *sb, const json_t *sum, const json_t *sc);
+/* "6.0.3, commit ..."; the commit cut to 12 digits when short_commit. */
+void report_html_charon_version(struct strbuf *sb, const json_t *charon, bool short_commit);
+
+/* ---- report_html_versions.c ---- */
+
+/* The style of what follows, appended to index.html's. */
+extern const char report_html_versions_css[];
+/* The header's "charon versions", a version a line. */
+void report_html_meta_versions(struct strbuf *sb, const json_t *versions);
+/* The plugins: one line, or one per version when they differ. */
+void report_html_plugins(struct strbuf *sb, const json_t *sum);
+/* "on 6.0.3" under a row's name, when the summary has several versions. */
+void report_html_version_tag(struct strbuf *sb, const json_t *sum, const json_t *sc);
+/* " · across versions: 1 regressed, 1 fixed" for the verdict line. */
+void report_html_verdict_versions(struct strbuf *sb, const json_t *sum);
+/* The section "Versions side by side", when the summary has a matrix. */
+void report_html_versions(struct strbuf *sb, const json_t *sum, const char *out_dir);
 
 #endif

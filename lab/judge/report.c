@@ -148,3 +148,89 @@ int report_write(const char *path, struct strbuf *sb)
 	sb_free(sb);
 	return r;
 }
+
+/* A nightly of several charons */
+
+bool report_several_versions(const json_t *summary)
+{
+	return json_array_size(json_object_get(summary, "versions")) > 1;
+}
+
+const json_t *report_version(const json_t *summary, const char *label)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach (json_object_get(summary, "versions"), i, v)
+		if (label && !strcmp(jget_str(v, "label") ?: "", label))
+			return v;
+	return NULL;
+}
+
+/* Another version than the one labelled label goes by the name s. */
+static bool name_shared(const json_t *summary, const char *s, const char *label)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach (json_object_get(summary, "versions"), i, v) {
+		const char *l = jget_str(v, "label") ?: "";
+
+		if (strcmp(l, label ?: "") && !strcmp(jget_str(v, "version") ?: l, s))
+			return true;
+	}
+	return false;
+}
+
+/* Debian's 5.9.8 and an upstream 5.9.8 built by ikelab share a version
+ * string; the label then tells them apart (labels are unique: the
+ * summary refers to a version by its label). */
+char *report_version_name(const json_t *summary, const char *label, const char *version)
+{
+	const char *s = jget_str(report_version(summary, label), "version") ?: version;
+
+	s = s ?: label ?: "unknown version";
+	if (label && strcmp(s, label) && name_shared(summary, s, label))
+		return xasprintf("%s (%s)", s, label);
+	return xstrdup(s);
+}
+
+char *report_entry_version_name(const json_t *summary, const json_t *scenario)
+{
+	return report_version_name(summary, jget_str(scenario, "charon"),
+				   jget_str(scenario, "charon_version"));
+}
+
+const json_t *report_matrix_row(const json_t *summary, const char *name)
+{
+	size_t i;
+	json_t *row;
+
+	json_array_foreach (json_object_get(summary, "matrix"), i, row)
+		if (name && !strcmp(jget_str(row, "name") ?: "", name))
+			return row;
+	return NULL;
+}
+
+const json_t *report_entry_on(const json_t *summary, const char *name, const char *label)
+{
+	size_t i;
+	json_t *sc;
+
+	if (!name || !label)
+		return NULL;
+	json_array_foreach (json_object_get(summary, "scenarios"), i, sc)
+		if (!strcmp(jget_str(sc, "name") ?: "", name) &&
+		    !strcmp(jget_str(sc, "charon") ?: "", label))
+			return sc;
+	return NULL;
+}
+
+/* The bug a scenario is about shows as a reproduction in a scenario that
+ * expects one, and as a failure in one that expects a clean run. */
+long report_bug_runs(const json_t *scenario)
+{
+	struct tally t = report_tally_of(scenario);
+
+	return report_is_reproduction(scenario) ? t.as_expected : t.failures;
+}

@@ -3,7 +3,10 @@
  * directory from the nightly's summary.json: junit.xml for CI (Jenkins'
  * JUnit schema: a test suite per scenario, a test case per seed) and
  * index.html for people (one self-contained page, read from the file
- * system).
+ * system). A nightly of several charon versions has a suite per scenario
+ * and version, named after the version, and a page that shows each
+ * scenario on each version side by side, "fixed in" or "regressed in"
+ * where its verdict changed.
  *
  * Paths in the summary ("dir", "plot") are relative to out_dir. Both
  * writers trust no string in the summary: every one is escaped, and

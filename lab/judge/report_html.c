@@ -20,7 +20,7 @@ static const char *const run_files[][2] = {
 	{ "events.jsonl", "events" },
 };
 
-static bool run_file_exists(const char *out_dir, const char *rel)
+bool report_run_file_exists(const char *out_dir, const char *rel)
 {
 	char *path = rel[0] == '/' ? xstrdup(rel) : xasprintf("%s/%s", out_dir, rel);
 	bool r = path_exists(path);
@@ -105,7 +105,7 @@ static const char css[] =
 	"footer{padding:10px 32px 28px;color:#59636e;font-size:12px}";
 
 /* A badge whose class comes from a fixed set: the value itself is text. */
-static void html_badge(struct strbuf *sb, const char *cls, const char *label, const char *title)
+void report_html_badge(struct strbuf *sb, const char *cls, const char *label, const char *title)
 {
 	sb_addf(sb, "<span class=\"badge b-%s\"", cls);
 	if (title)
@@ -139,7 +139,8 @@ static void html_head(struct strbuf *sb, const json_t *sum, long met, size_t n)
 		    "initial-scale=1\">\n<title>");
 	sb_addf(sb, "ikelab nightly %ld/%zu: ", met, n);
 	report_esc_text(sb, jget_str(sum, "started") ?: "(no start time)");
-	sb_addf(sb, "</title>\n<style>%s</style>\n</head>\n<body>\n", css);
+	sb_addf(sb, "</title>\n<style>%s%s</style>\n</head>\n<body>\n", css,
+		report_html_versions_css);
 }
 
 struct verdict_counts {
@@ -164,20 +165,27 @@ static struct verdict_counts verdict_counts(const json_t *scs)
 	return v;
 }
 
-static void html_verdict(struct strbuf *sb, const json_t *scs)
+static void html_verdict(struct strbuf *sb, const json_t *sum, const json_t *scs)
 {
 	struct verdict_counts v = verdict_counts(scs);
-	size_t n = json_array_size(scs);
+	size_t n = json_array_size(scs), m = json_array_size(json_object_get(sum, "matrix"));
+	size_t nv = json_array_size(json_object_get(sum, "versions"));
 
-	sb_addf(sb, "<p class=\"verdict %s\">%ld of %zu scenario%s met %s expectation",
-		v.met == (long)n && n > 0 ? "good" : "bad", v.met, n, n == 1 ? "" : "s",
-		n == 1 ? "its" : "their");
+	sb_addf(sb, "<p class=\"verdict %s\">", v.met == (long)n && n > 0 ? "good" : "bad");
+	if (report_several_versions(sum) && m > 0)
+		sb_addf(sb,
+			"%ld of %zu (%zu scenario%s &times; %zu versions) met their expectation",
+			v.met, n, m, m == 1 ? "" : "s", nv);
+	else
+		sb_addf(sb, "%ld of %zu scenario%s met %s expectation", v.met, n, n == 1 ? "" : "s",
+			n == 1 ? "its" : "their");
 	sb_addf(sb, "<span class=\"more\">%ld failing &middot; %ld flaky", v.failing, v.flaky);
 	if (v.new_failures)
 		sb_addf(sb, " &middot; %ld new failure%s", v.new_failures,
 			v.new_failures == 1 ? "" : "s");
 	if (v.fixed)
 		sb_addf(sb, " &middot; %ld fixed", v.fixed);
+	report_html_verdict_versions(sb, sum);
 	sb_addf(sb, "</span></p>\n");
 }
 
@@ -219,14 +227,32 @@ static void html_meta_baseline(struct strbuf *sb, const char *baseline)
 	meta_close(sb);
 }
 
+/* "6.0.3, commit 40-hex"; a commit shortened when short is set. */
+void report_html_charon_version(struct strbuf *sb, const json_t *charon, bool short_commit)
+{
+	const char *commit = jget_str(charon, "commit");
+
+	report_esc_text(sb, jget_str(charon, "version") ?: "unknown version");
+	if (!commit)
+		return;
+	sb_addf(sb, ", <span");
+	report_add_attr(sb, "title", commit);
+	sb_addf(sb, ">commit ");
+	if (short_commit) {
+		char *c = xasprintf("%.12s", commit);
+
+		report_esc_text(sb, c);
+		free(c);
+	} else {
+		report_esc_text(sb, commit);
+	}
+	sb_addf(sb, "</span>");
+}
+
 static void html_meta_charon(struct strbuf *sb, const json_t *charon)
 {
 	meta_open(sb, "charon");
-	report_esc_text(sb, jget_str(charon, "version") ?: "unknown version");
-	if (jget_str(charon, "commit")) {
-		sb_addf(sb, ", commit ");
-		report_esc_text(sb, jget_str(charon, "commit"));
-	}
+	report_html_charon_version(sb, charon, false);
 	if (jget_str(charon, "path")) {
 		sb_addf(sb, " <small>");
 		report_esc_text(sb, jget_str(charon, "path"));
@@ -246,12 +272,16 @@ static void html_meta_runs(struct strbuf *sb, const json_t *sum, const json_t *s
 	json_array_foreach (scs, i, sc)
 		report_tally_add(&all, sc);
 	meta_open(sb, "Runs");
-	sb_addf(sb,
-		"%ld run%s of %zu scenario%s <small>(%ld as expected, %ld not, %ld lab "
-		"error%s)</small>",
-		all.runs, all.runs == 1 ? "" : "s", json_array_size(scs),
-		json_array_size(scs) == 1 ? "" : "s", all.as_expected, all.failures, all.errors,
-		all.errors == 1 ? "" : "s");
+	sb_addf(sb, "%ld run%s of ", all.runs, all.runs == 1 ? "" : "s");
+	if (report_several_versions(sum) && json_array_size(json_object_get(sum, "matrix")))
+		sb_addf(sb, "%zu scenarios &times; %zu versions",
+			json_array_size(json_object_get(sum, "matrix")),
+			json_array_size(json_object_get(sum, "versions")));
+	else
+		sb_addf(sb, "%zu scenario%s", json_array_size(scs),
+			json_array_size(scs) == 1 ? "" : "s");
+	sb_addf(sb, " <small>(%ld as expected, %ld not, %ld lab error%s)</small>", all.as_expected,
+		all.failures, all.errors, all.errors == 1 ? "" : "s");
 	meta_close(sb);
 	meta_open(sb, "Seeds &middot; jobs");
 	sb_addf(sb, "%lld seed%s per scenario &middot; %lld in parallel",
@@ -294,55 +324,42 @@ static void html_meta_when(struct strbuf *sb, const char *term, const char *iso)
 	meta_close(sb);
 }
 
-static void html_plugins(struct strbuf *sb, const json_t *charon)
-{
-	const json_t *plugins = json_object_get(charon, "plugins");
-	size_t i;
-	json_t *p;
-
-	if (!json_array_size(plugins))
-		return;
-	sb_addf(sb, "<p class=\"plugins\">plugins ");
-	json_array_foreach (plugins, i, p) {
-		sb_addf(sb, "<span class=\"chip\">");
-		report_esc_text(sb, json_string_value(p) ?: "?");
-		sb_addf(sb, "</span>");
-	}
-	sb_addf(sb, "</p>\n");
-}
-
 static void html_header(struct strbuf *sb, const json_t *sum, const json_t *scs)
 {
-	const json_t *charon = json_object_get(sum, "charon");
+	const json_t *versions = json_object_get(sum, "versions");
 
 	sb_addf(sb, "<header>\n<h1>ikelab nightly <span class=\"when\">");
 	add_when(sb, jget_str(sum, "started"));
 	sb_addf(sb, "</span></h1>\n");
-	html_verdict(sb, scs);
+	html_verdict(sb, sum, scs);
 	sb_addf(sb, "<dl class=\"meta\">\n");
 	html_meta_when(sb, "Started", jget_str(sum, "started"));
 	html_meta_when(sb, "Finished", jget_str(sum, "finished"));
 	html_meta_text(sb, "Host", jget_str(sum, "hostname"));
-	html_meta_charon(sb, charon);
+	if (!json_array_size(versions))
+		html_meta_charon(sb, json_object_get(sum, "charon"));
 	html_meta_runs(sb, sum, scs);
 	html_meta_baseline(sb, jget_str(sum, "baseline"));
+	if (json_array_size(versions))
+		report_html_meta_versions(sb, versions);
 	sb_addf(sb, "</dl>\n");
-	html_plugins(sb, charon);
+	report_html_plugins(sb, sum);
 	sb_addf(sb, "</header>\n");
 }
 
-static void html_expect(struct strbuf *sb, const json_t *sc)
+void report_html_expect(struct strbuf *sb, const json_t *sum, const json_t *sc)
 {
 	bool repro = report_is_reproduction(sc);
 
 	sb_addf(sb, "<div class=\"tags\">");
-	html_badge(sb, repro ? "reproduces" : "clean", repro ? "reproduces" : "clean",
-		   repro ? "a reproduction: the bug showing is a pass"
-			 : "every expectation must hold");
+	report_html_badge(sb, repro ? "reproduces" : "clean", repro ? "reproduces" : "clean",
+			  repro ? "a reproduction: the bug showing is a pass"
+				: "every expectation must hold");
+	report_html_version_tag(sb, sum, sc);
 	sb_addf(sb, "</div>");
 }
 
-static void html_name_cell(struct strbuf *sb, const json_t *sc)
+static void html_name_cell(struct strbuf *sb, const json_t *sum, const json_t *sc)
 {
 	const char *desc = jget_str(sc, "description"), *cites = jget_str(sc, "cites");
 
@@ -352,7 +369,7 @@ static void html_name_cell(struct strbuf *sb, const json_t *sc)
 	sb_addf(sb, ">");
 	report_esc_text(sb, jget_str(sc, "name") ?: "(unnamed)");
 	sb_addf(sb, "</div>");
-	html_expect(sb, sc);
+	report_html_expect(sb, sum, sc);
 	if (desc) {
 		sb_addf(sb, "<div class=\"desc\">");
 		report_esc_text(sb, desc);
@@ -381,12 +398,12 @@ static void html_change(struct strbuf *sb, const char *change)
 	sb_addf(sb, "<div class=\"tags\">");
 	for (size_t i = 0; i < ARRAY_LEN(changes); i++) {
 		if (!strcmp(change, changes[i][0])) {
-			html_badge(sb, changes[i][0], changes[i][1], "against the baseline");
+			report_html_badge(sb, changes[i][0], changes[i][1], "against the baseline");
 			sb_addf(sb, "</div>");
 			return;
 		}
 	}
-	html_badge(sb, "other", change, "against the baseline");
+	report_html_badge(sb, "other", change, "against the baseline");
 	sb_addf(sb, "</div>");
 }
 
@@ -466,7 +483,7 @@ static void html_plot_cell(struct strbuf *sb, const json_t *sc, const char *out_
 	json_t *worst = json_object_get(sc, "worst_seed");
 
 	sb_addf(sb, "<td>");
-	if (plot && run_file_exists(out_dir, plot)) {
+	if (plot && report_run_file_exists(out_dir, plot)) {
 		sb_addf(sb, "<a");
 		report_add_href(sb, plot);
 		sb_addf(sb, "><img class=\"thumb\" alt=\"timeline of the worst seed\"");
@@ -497,7 +514,7 @@ static void html_run_files(struct strbuf *sb, const char *dir, const char *out_d
 	for (size_t i = 0; i < ARRAY_LEN(run_files); i++) {
 		char *rel = xasprintf("%s/%s", dir, run_files[i][0]);
 
-		if (run_file_exists(out_dir, rel)) {
+		if (report_run_file_exists(out_dir, rel)) {
 			sb_addf(sb, "<a");
 			report_add_href(sb, rel);
 			sb_addf(sb, ">%s</a>", run_files[i][1]);
@@ -581,13 +598,13 @@ static void html_runs_cell(struct strbuf *sb, const json_t *sc, const char *out_
 	sb_addf(sb, "</td>\n");
 }
 
-static void html_row(struct strbuf *sb, const json_t *sc, const char *out_dir)
+static void html_row(struct strbuf *sb, const json_t *sum, const json_t *sc, const char *out_dir)
 {
 	const char *status = report_status_of(sc);
 	const char *cls = !strcmp(status, "pass") || !strcmp(status, "flaky") ? status : "fail";
 
 	sb_addf(sb, "<tr class=\"%s\">\n", cls);
-	html_name_cell(sb, sc);
+	html_name_cell(sb, sum, sc);
 	html_rate_cell(sb, sc, status);
 	html_counts_cell(sb, sc);
 	html_dup_cell(sb, sc);
@@ -604,25 +621,31 @@ static int status_rank(const json_t *sc)
 	return !strcmp(s, "pass") ? 2 : !strcmp(s, "flaky") ? 1 : 0;
 }
 
-static void html_table(struct strbuf *sb, const json_t *scs, const char *out_dir)
+static void html_table(struct strbuf *sb, const json_t *sum, const json_t *scs, const char *out_dir)
 {
 	size_t n = json_array_size(scs);
 
+	sb_addf(sb, "<main>\n");
+	if (json_array_size(json_object_get(sum, "matrix"))) {
+		report_html_versions(sb, sum, out_dir);
+		sb_addf(sb, "<h2>Every scenario on every version</h2>\n<p class=\"sub\">failing "
+			    "first; the tag under a name says which version it ran on</p>\n");
+	}
 	sb_addf(sb,
-		"<main>\n<table class=\"sc\">\n<thead><tr><th>Scenario</th>"
+		"<table class=\"sc\">\n<thead><tr><th>Scenario</th>"
 		"<th>As expected</th><th>SAs and loss</th>"
 		"<th>First duplicate</th><th>Worst run</th><th>Runs</th></tr></thead>\n<tbody>\n");
 	for (int rank = 0; rank <= 2; rank++)
 		for (size_t i = 0; i < n; i++)
 			if (status_rank(json_array_get(scs, i)) == rank)
-				html_row(sb, json_array_get(scs, i), out_dir);
+				html_row(sb, sum, json_array_get(scs, i), out_dir);
 	sb_addf(sb, "</tbody>\n</table>\n</main>\n");
 }
 
 static void html_footer(struct strbuf *sb, const char *out_dir)
 {
 	sb_addf(sb, "<footer>");
-	if (run_file_exists(out_dir, "summary.json"))
+	if (report_run_file_exists(out_dir, "summary.json"))
 		sb_addf(sb, "<a href=\"summary.json\">summary.json</a> &middot; ");
 	sb_addf(sb, "<a href=\"junit.xml\">junit.xml</a> &middot; written by ikelab</footer>\n"
 		    "</body>\n</html>\n");
@@ -641,7 +664,7 @@ int report_html(const json_t *summary, const char *out_dir)
 	}
 	html_head(&sb, summary, verdict_counts(scs).met, json_array_size(scs));
 	html_header(&sb, summary, scs);
-	html_table(&sb, scs, out_dir);
+	html_table(&sb, summary, scs, out_dir);
 	html_footer(&sb, out_dir);
 	r = report_write(path, &sb);
 	if (r < 0)

@@ -38,6 +38,21 @@ static void junit_property(struct strbuf *sb, const char *name, const char *valu
 	sb_addf(sb, "/>\n");
 }
 
+/* The version a scenario entry ran on: which charon, and how its
+ * verdict changed from the versions before it. */
+static void junit_version_properties(struct strbuf *sb, const json_t *sum, const json_t *sc)
+{
+	const char *label = jget_str(sc, "charon");
+	const json_t *v = report_version(sum, label);
+
+	junit_property(sb, "charon", label);
+	junit_property(sb, "charon_version",
+		       jget_str(v, "version") ?: jget_str(sc, "charon_version"));
+	junit_property(sb, "charon_commit", jget_str(v, "commit"));
+	junit_property(sb, "version_change",
+		       jget_str(report_matrix_row(sum, jget_str(sc, "name")), "verdict"));
+}
+
 static void junit_properties(struct strbuf *sb, const json_t *sum, const json_t *sc)
 {
 	const json_t *charon = json_object_get(sum, "charon");
@@ -50,8 +65,12 @@ static void junit_properties(struct strbuf *sb, const json_t *sum, const json_t 
 	sb_addf(sb, "    <properties>\n");
 	junit_property(sb, "expect", jget_str(sc, "expect") ?: "clean");
 	junit_property(sb, "rate", rate);
-	junit_property(sb, "charon_version", jget_str(charon, "version"));
-	junit_property(sb, "charon_commit", jget_str(charon, "commit"));
+	if (report_several_versions(sum)) {
+		junit_version_properties(sb, sum, sc);
+	} else {
+		junit_property(sb, "charon_version", jget_str(charon, "version"));
+		junit_property(sb, "charon_commit", jget_str(charon, "commit"));
+	}
 	junit_property(sb, "status", report_status_of(sc));
 	junit_property(sb, "change", jget_str(sc, "change"));
 	junit_property(sb, "reruns", reruns);
@@ -140,10 +159,14 @@ static void junit_outcome(struct strbuf *sb, const json_t *sc, const json_t *run
 	sb_free(&msg);
 }
 
-static void junit_case(struct strbuf *sb, const json_t *sc, const json_t *run, const char *root)
+/* With several versions a test case is "seed-1 on 6.0.3": CI servers
+ * know a test by its class and name, not by its suite. */
+static void junit_case(struct strbuf *sb, const json_t *sc, const json_t *run, const char *root,
+		       const char *version)
 {
 	char *cls = xasprintf("ikelab.%s", jget_str(sc, "name") ?: "");
-	char *name = report_seed_label(run);
+	char *seed = report_seed_label(run);
+	char *name = version ? xasprintf("%s on %s", seed, version) : xstrdup(seed);
 	char *rundir = run_path(root, jget_str(run, "dir"));
 	double wall = 0;
 
@@ -155,18 +178,24 @@ static void junit_case(struct strbuf *sb, const json_t *sc, const json_t *run, c
 	junit_outcome(sb, sc, run, rundir);
 	sb_addf(sb, "    </testcase>\n");
 	free(cls);
+	free(seed);
 	free(name);
 	free(rundir);
 }
 
+/* A suite per scenario entry: "uniqueness-race", or with several
+ * versions "uniqueness-race on 6.0.3", so that names stay unique. */
 static void junit_suite(struct strbuf *sb, const json_t *sum, const json_t *sc, const char *root)
 {
+	char *version = report_several_versions(sum) ? report_entry_version_name(sum, sc) : NULL;
+	const char *name = jget_str(sc, "name") ?: "";
+	char *suite = version ? xasprintf("%s on %s", name, version) : xstrdup(name);
 	struct tally t = report_tally_of(sc);
 	size_t i;
 	json_t *run;
 
 	sb_addf(sb, "  <testsuite");
-	report_add_attr(sb, "name", jget_str(sc, "name") ?: "");
+	report_add_attr(sb, "name", suite);
 	sb_addf(sb, " tests=\"%ld\" failures=\"%ld\" errors=\"%ld\" skipped=\"0\" time=\"%.3f\"",
 		t.runs, t.failures, t.errors, t.wall_s);
 	if (jget_str(sum, "started"))
@@ -175,8 +204,10 @@ static void junit_suite(struct strbuf *sb, const json_t *sum, const json_t *sc, 
 	sb_addf(sb, ">\n");
 	junit_properties(sb, sum, sc);
 	json_array_foreach (json_object_get(sc, "seeds"), i, run)
-		junit_case(sb, sc, run, root);
+		junit_case(sb, sc, run, root, version);
 	sb_addf(sb, "  </testsuite>\n");
+	free(suite);
+	free(version);
 }
 
 /* The nightly directory as an absolute path when it can be had, so the
