@@ -16,7 +16,11 @@
 
 #define BS_SPARE_RUNS 2 /* lab errors a commit may have before it is skipped */
 
-enum bs_verdict { BS_GOOD, BS_BAD, BS_SKIP };
+enum bs_verdict {
+	BS_GOOD,
+	BS_BAD,
+	BS_SKIP
+};
 
 struct bisect {
 	const struct bisect_opts *o;

@@ -107,9 +107,10 @@ static int check_order(const struct bisect *B)
 /* What was asked: a resumed bisect must ask the same. */
 static json_t *asked(const struct bisect *B)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:i, s:s}", "scenario", B->scenario, "good",
-			 B->good, "bad", B->bad, "good_ref", B->o->good, "bad_ref", B->o->bad,
-			 "fixed", B->o->fixed, "seeds", (int)B->o->seeds, "source", B->source);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:i, s:s}", "scenario", B->scenario,
+			 "good", B->good, "bad", B->bad, "good_ref", B->o->good, "bad_ref",
+			 B->o->bad, "fixed", B->o->fixed, "seeds", (int)B->o->seeds, "source",
+			 B->source);
 }
 
 static bool same_ask(const json_t *a, const json_t *b)
@@ -145,8 +146,9 @@ static int open_ledger(struct bisect *B)
 			       json_array_size(json_object_get(had, "steps")));
 	}
 	if (r == 0) {
-		B->ledger = had ? json_incref(had) : json_pack("{s:O, s:s, s:[]}", "asked", want,
-							     "rule", RULE, "steps");
+		B->ledger =
+			had ? json_incref(had)
+			    : json_pack("{s:O, s:s, s:[]}", "asked", want, "rule", RULE, "steps");
 		json_object_del(B->ledger, "result");
 		r = bs_save(B);
 	}
@@ -166,7 +168,8 @@ static int check_ends(struct bisect *B)
 	if (v < 0)
 		return -1;
 	if (v != BS_BAD) {
-		printf("bisect: the bad end %s (%.12s) %s: nothing to look for\n", B->o->bad, B->bad,
+		printf("bisect: the bad end %s (%.12s) %s: nothing to look for\n", B->o->bad,
+		       B->bad,
 		       v == BS_SKIP ? "could not be judged (see bisect.json)"
 				    : "did not show the bug in any run");
 		return 1;
@@ -198,9 +201,9 @@ static const char *term(const struct bisect *B, enum bs_verdict v)
 /* What git said: done (the first new commit, or the candidates when only
  * skipped ones are left), or the next commit to judge. */
 struct said {
-	char *first;       /* "X is the first bad commit" */
-	json_t *could_be;  /* "The first bad commit could be any of:" */
-	char *progress;    /* "Bisecting: N revisions left ..." */
+	char *first;      /* "X is the first bad commit" */
+	json_t *could_be; /* "The first bad commit could be any of:" */
+	char *progress;   /* "Bisecting: N revisions left ..." */
 };
 
 static bool is_commit_line(const char *l)
@@ -255,8 +258,7 @@ static int bisect_cmd(const struct bisect *B, char *const args[], struct said *s
 	argv_addv(&a, args);
 	r = bs_git(B, &out, a.v);
 	if (r > 1 || (r == 1 && !strstr(out.buf ? out.buf : "", "could be any of")))
-		r = err_set("git bisect %s exited with %d: %s", args[0], r,
-			    out.buf ? out.buf : "");
+		r = err_set("git bisect %s exited with %d: %s", args[0], r, out.buf ? out.buf : "");
 	else if (r >= 0)
 		r = 0;
 	read_said(out.buf, s);
@@ -299,7 +301,8 @@ static char *next_commit(const struct bisect *B)
 /* Judge what git picks until it names the commit. */
 static int walk(struct bisect *B, struct said *s)
 {
-	long limit = bs_count(B, B->o->fixed ? B->bad : B->good, B->o->fixed ? B->good : B->bad) + 8;
+	long limit =
+		bs_count(B, B->o->fixed ? B->bad : B->good, B->o->fixed ? B->good : B->bad) + 8;
 
 	if (start(B, s) < 0)
 		return -1;
@@ -394,13 +397,14 @@ static int write_report(const struct bisect *B, const json_t *a)
 	json_t *c;
 	int r;
 
-	sb_addf(&sb, "bisect of %s (%s), good %s, bad %s, %u runs a commit\n", B->name,
-		B->scenario, B->o->good, B->o->bad, B->o->seeds);
+	sb_addf(&sb, "bisect of %s (%s), good %s, bad %s, %u runs a commit\n", B->name, B->scenario,
+		B->o->good, B->o->bad, B->o->seeds);
 	if (jget_str(a, "commit"))
 		sb_addf(&sb, "first %s commit: %s %s\n", B->o->fixed ? "fixed" : "bad",
 			jget_str(a, "commit"), jget_str_or(a, "subject", ""));
 	else {
-		sb_addf(&sb, "only commits that were skipped are left; the first %s commit is one of:\n",
+		sb_addf(&sb,
+			"only commits that were skipped are left; the first %s commit is one of:\n",
 			B->o->fixed ? "fixed" : "bad");
 		json_array_foreach (json_object_get(a, "could_be"), i, c)
 			sb_addf(&sb, "  %s\n", json_string_value(c));
@@ -464,7 +468,8 @@ int bisect_main(const struct bisect_opts *o)
 	if (r == 0)
 		r = conclude(&B, &s);
 	if (r < 0 || (r != 0 && bs_interrupted))
-		printf("bisect: stopped; the same command with --out %s goes on from here\n", o->out);
+		printf("bisect: stopped; the same command with --out %s goes on from here\n",
+		       o->out);
 	said_free(&s);
 	bisect_free(&B);
 	return r < 0 && bs_interrupted ? 1 : r;

@@ -14,7 +14,8 @@
 
 int bs_git(const struct bisect *B, struct strbuf *out, char *const args[])
 {
-	struct spawn_opts o = { .search_path = true, .io = { SPAWN_NULL, SPAWN_NULL, SPAWN_CAPTURE } };
+	struct spawn_opts o = { .search_path = true,
+				.io = { SPAWN_NULL, SPAWN_NULL, SPAWN_CAPTURE } };
 	struct spawn_proc p;
 	struct argv a = { 0 };
 	int r;
@@ -44,9 +45,11 @@ int bs_git(const struct bisect *B, struct strbuf *out, char *const args[])
 
 int bs_clone(struct bisect *B)
 {
-	struct spawn_opts o = { .search_path = true, .io = { SPAWN_NULL, SPAWN_NULL, SPAWN_CAPTURE } };
-	char *const argv[] = { "git", "clone", "--quiet", "--bare", "--shared", "--no-hardlinks",
-			       B->source_git, B->git, NULL };
+	struct spawn_opts o = { .search_path = true,
+				.io = { SPAWN_NULL, SPAWN_NULL, SPAWN_CAPTURE } };
+	char *const argv[] = { "git",         "clone",    "--quiet",
+			       "--bare",      "--shared", "--no-hardlinks",
+			       B->source_git, B->git,     NULL };
 
 	if (rm_rf(B->git) < 0)
 		return -1;
@@ -77,13 +80,13 @@ char *bs_resolve(const struct bisect *B, const char *opt, const char *ref)
 		return NULL;
 	}
 	spec = xasprintf("%s^{commit}", ref);
-	r = bs_git(B, &out, (char *const[]){ "rev-parse", "--verify", "--quiet",
-					     "--end-of-options", spec, NULL });
+	r = bs_git(B, &out,
+		   (char *const[]){ "rev-parse", "--verify", "--quiet", "--end-of-options", spec,
+				    NULL });
 	if (r == 0)
 		commit = first_line(&out);
 	else if (r > 0)
-		err_set("%s %s: no tag, branch or commit of that name in %s", opt, ref,
-			B->source);
+		err_set("%s %s: no tag, branch or commit of that name in %s", opt, ref, B->source);
 	free(spec);
 	sb_free(&out);
 	return commit;
@@ -94,7 +97,8 @@ char *bs_subject(const struct bisect *B, const char *commit)
 	struct strbuf out = { 0 };
 	char *s;
 
-	if (bs_git(B, &out, (char *const[]){ "log", "-1", "--format=%s", (char *)commit, "--", NULL }) != 0)
+	if (bs_git(B, &out,
+		   (char *const[]){ "log", "-1", "--format=%s", (char *)commit, "--", NULL }) != 0)
 		err_clear();
 	s = first_line(&out);
 	sb_free(&out);
@@ -103,12 +107,13 @@ char *bs_subject(const struct bisect *B, const char *commit)
 
 int bs_is_ancestor(const struct bisect *B, const char *old, const char *new)
 {
-	int r = bs_git(B, NULL,
-		       (char *const[]){ "merge-base", "--is-ancestor", (char *)old, (char *)new, NULL });
+	int r = bs_git(
+		B, NULL,
+		(char *const[]){ "merge-base", "--is-ancestor", (char *)old, (char *)new, NULL });
 
 	if (r > 1)
-		return err_set("git merge-base --is-ancestor %.12s %.12s exited with %d", old,
-			       new, r);
+		return err_set("git merge-base --is-ancestor %.12s %.12s exited with %d", old, new,
+			       r);
 	return r < 0 ? -1 : r == 0;
 }
 

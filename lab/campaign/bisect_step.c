@@ -107,9 +107,9 @@ static char *run_seed(struct bisect *B, const char *dir, const char *charon, uin
 
 	snprintf(s, sizeof(s), "%llu", (unsigned long long)seed);
 	snprintf(name, sizeof(name), "b%d-%d", (int)getpid(), ++B->lab_seq);
-	argv_addv(&a, (char *const[]){ (char *)self_exe(), "run", B->scenario, "--seed", s, "--seeds",
-				       "1", "--out", (char *)dir, "--name", name, "--charon", (char *)charon,
-				       NULL });
+	argv_addv(&a, (char *const[]){ (char *)self_exe(), "run", B->scenario, "--seed", s,
+				       "--seeds", "1", "--out", (char *)dir, "--name", name,
+				       "--charon", (char *)charon, NULL });
 	if (B->o->kernel)
 		argv_addv(&a, (char *const[]){ "--kernel", (char *)B->o->kernel, NULL });
 	if (trust_granted(TRUST_FILES))
@@ -149,8 +149,8 @@ static enum bs_verdict run_seeds(struct bisect *B, json_t *step, const char *dir
 		uint64_t seed = B->seed0 + k;
 		char *res = run_seed(B, dir, charon, seed);
 
-		json_array_append_new(runs, json_pack("{s:I, s:s}", "seed", (json_int_t)seed,
-						      "result", res));
+		json_array_append_new(
+			runs, json_pack("{s:I, s:s}", "seed", (json_int_t)seed, "result", res));
 		printf("    seed %-4llu %s\n", (unsigned long long)seed, res);
 		if (!is_verdict(res))
 			errors++;
@@ -193,7 +193,8 @@ static int build(const struct bisect *B, const char *commit, json_t *step, char 
 static json_t *new_step(const struct bisect *B, const char *commit, const char *role)
 {
 	char *subject = bs_subject(B, commit);
-	json_t *s = json_pack("{s:s, s:s, s:s}", "commit", commit, "subject", subject, "role", role);
+	json_t *s =
+		json_pack("{s:s, s:s, s:s}", "commit", commit, "subject", subject, "role", role);
 
 	free(subject);
 	return s;
@@ -226,7 +227,8 @@ int bs_judge(struct bisect *B, const char *commit, const char *role, bool all)
 	char *dir, *charon = NULL;
 	int r;
 
-	if (known && jget_str(known, "verdict") && (!all || json_is_true(json_object_get(known, "all"))))
+	if (known && jget_str(known, "verdict") &&
+	    (!all || json_is_true(json_object_get(known, "all"))))
 		return replay(known, role);
 	step = new_step(B, commit, role);
 	printf("  %-8s %.12s %s\n", role, commit, jget_str(step, "subject"));
