@@ -75,6 +75,13 @@ charon-deps:
 
 # The charon build's integration test alone (in make test too): one version
 # built with a cold cache of its own, a lab and a run of it.
+# strongSwan versions side by side, from a cold build cache: a bisect that
+# must name a5e80cf5, and one nightly on 5.9.8 and a release (about 12
+# minutes; CI runs it after make test).
+version-test: test-deps charon-deps
+	$(MAKE) all
+	TESTS=v01-versions.sh tests/integration/run.sh
+
 charon-test: test-deps
 	$(MAKE) all
 	TESTS=t12-charon-build.sh tests/integration/run.sh
@@ -181,5 +188,5 @@ fuzz-regress: test-deps
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps test-deps charon-deps charon-test unit asan asan-build probe-test report-test wire-test tree-test format-check format integration test stress lab-up lab-down nightly bench clean
+.PHONY: all deps test-deps charon-deps charon-test version-test unit asan asan-build probe-test report-test wire-test tree-test format-check format integration test stress lab-up lab-down nightly bench clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -25,6 +25,20 @@ echo "== recorder overhead at 10 Hz on two peers"
 $IKELAB bench record --duration ${RECORD_SECONDS:-60}
 
 echo
+echo "== charon build from the shared history: cold (empty cache and ccache) vs. a neighbouring commit after it"
+cache=$(mktemp -d)
+ref=${BENCH_CHARON:-6.0.0}
+t0=$(date +%s%N)
+XDG_CACHE_HOME="$cache" $IKELAB charon build "$ref" >/dev/null 2>"$cache/cold.err" || { tail -5 "$cache/cold.err"; exit 1; }
+t1=$(date +%s%N)
+XDG_CACHE_HOME="$cache" $IKELAB charon build "git:$ref~1" >/dev/null 2>"$cache/near.err" || { tail -5 "$cache/near.err"; exit 1; }
+t2=$(date +%s%N)
+cold=$(((t1 - t0) / 1000000)) near=$(((t2 - t1) / 1000000))
+echo "cold build of $ref: $((cold / 1000)) s (goal: under 300 s); its parent commit after it: $((near / 1000)) s (goal: under 60 s)"
+echo "BENCH charon_build_cold_s=$((cold / 1000)) neighbour_s=$((near / 1000)) ratio=$(awk "BEGIN { printf \"%.2f\", $near / $cold }")"
+rm -rf "$cache"
+
+echo
 echo "== nightly throughput under user-mode Linux: runs per hour with 1 and 2 labs at a time"
 tmp=$(mktemp -d)
 for jobs in 1 2; do

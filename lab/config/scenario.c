@@ -93,6 +93,7 @@ static const cyaml_schema_field_t expect_fields[] = {
 	U32("max_child_per_ts", struct sc_expect, max_child_per_ts),
 	STR("max_ike_growth_per_hour", OPT, struct sc_expect, max_ike_growth_per_hour),
 	STR("max_child_growth_per_hour", OPT, struct sc_expect, max_child_growth_per_hour),
+	U32("max_acquires", struct sc_expect, max_acquires),
 	U32("max_acquires_during_rekey", struct sc_expect, max_acquires_during_rekey),
 	U32("max_lost_packets", struct sc_expect, max_lost_packets),
 	U32("max_lost_per_event", struct sc_expect, max_lost_per_event),

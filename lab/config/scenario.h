@@ -92,6 +92,7 @@ struct sc_expect {
 	uint32_t *max_child_per_ts;    /* INSTALLED per TS pair, past grace */
 	char *max_ike_growth_per_hour; /* decimal */
 	char *max_child_growth_per_hour;
+	uint32_t *max_acquires; /* every kernel acquire: traffic a trap caught */
 	uint32_t *max_acquires_during_rekey;
 	uint32_t *max_lost_packets;   /* total, both directions */
 	uint32_t *max_lost_per_event; /* around one rekey or reauth */

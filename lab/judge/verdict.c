@@ -142,23 +142,34 @@ static double first_event(const struct run *r, const char *kind, const char *fla
 	return 0;
 }
 
-static void expect_acquires(struct run *r)
+/* Acquires counted per peer under key (all of them, or those while a rekey
+ * or reauthentication was in flight), judged against limit. */
+static void expect_acquire_count(struct run *r, const char *name, const uint32_t *limit,
+				 const char *key, const char *what)
 {
-	const char *name;
+	const char *peer;
 	json_t *p;
 	double n = 0;
-	char detail[128];
+	char detail[160];
 
-	if (!r->s->expectations->max_acquires_during_rekey)
+	if (!limit)
 		return;
-	json_object_foreach (json_object_get(r->summary, "peers"), name, p)
-		n += json_number_value(json_object_get(p, "acquires_during_rekey"));
-	snprintf(detail, sizeof(detail),
-		 "kernel acquires while a rekey or reauthentication was "
-		 "in flight: %.0f",
-		 n);
-	add(r, "max_acquires_during_rekey", *r->s->expectations->max_acquires_during_rekey, n,
-	    first_event(r, "acquire", "during_rekey", true), NULL, detail);
+	json_object_foreach (json_object_get(r->summary, "peers"), peer, p)
+		n += json_number_value(json_object_get(p, key));
+	snprintf(detail, sizeof(detail), "%s: %.0f", what, n);
+	add(r, name, *limit, n,
+	    strcmp(key, "acquires") ? first_event(r, "acquire", "during_rekey", true)
+				    : first_event(r, "acquire", NULL, false),
+	    NULL, detail);
+}
+
+static void expect_acquires(struct run *r)
+{
+	expect_acquire_count(r, "max_acquires", r->s->expectations->max_acquires, "acquires",
+			     "kernel acquires (traffic a trap policy caught with no SA for it)");
+	expect_acquire_count(r, "max_acquires_during_rekey",
+			     r->s->expectations->max_acquires_during_rekey, "acquires_during_rekey",
+			     "kernel acquires while a rekey or reauthentication was in flight");
 }
 
 static void expect_loss(struct run *r)

@@ -58,6 +58,13 @@ START_TEST(test_reproduced)
 	ck_assert (json_real_value(json_object_get(expectation(v, "max_acquires_during_rekey"),
 						   "at")) == 5.2)
 		;
+	/* Every acquire counts, the first at 1.05 s, not only those in a rekey. */
+	ck_assert (json_real_value(json_object_get(expectation(v, "max_acquires"), "actual")) == 2)
+		;
+	ck_assert (json_real_value(json_object_get(expectation(v, "max_acquires"), "at")) == 1.05)
+		;
+	ck_assert (!json_is_true(json_object_get(expectation(v, "max_acquires"), "held")))
+		;
 	/* The events around the duplicate, without the sample lines. */
 	ck_assert_int_eq(json_array_size(json_object_get(ike, "events_around")), 4);
 	report = verdict_report(v, s, 1);
