@@ -22,7 +22,7 @@ jq_or_fail() { # FILE EXPR MESSAGE: python3 reads FILE as JSON and EXPR must hol
 	python3 - "$1" "$2" <<'EOF' || fail "$3"
 import json, sys
 d = json.load(open(sys.argv[1]))
-sys.exit(0 if eval(sys.argv[2], {"d": d}) else 1)
+sys.exit(0 if eval("(" + sys.argv[2] + ")", {"d": d}) else 1)
 EOF
 }
 
@@ -78,7 +78,7 @@ jq_or_fail "$S" 'len(d["matrix"]) * 2 == len(d["scenarios"]) and
 	all(len(m["cells"]) == 2 for m in d["matrix"])' "the matrix is not every scenario on both"
 jq_or_fail "$S" '[m["verdict"] for m in d["matrix"] if m["name"] == "reauth-default-loss"] ==
 	["fixed in '"$RELEASE"'"]' "reauth-default-loss is not 'fixed in $RELEASE'"
-jq_or_fail "$S" 'all(s["result"] != "lab-error" for m in [0] for sc in d["scenarios"] for s in sc["seeds"])' \
+jq_or_fail "$S" 'all(s["result"] != "lab-error" for sc in d["scenarios"] for s in sc["seeds"])' \
 	"a run of the nightly was a lab error"
 for v in 5.9.8 "$RELEASE"; do
 	grep -q "on $v" "$WORK/night/junit.xml" || fail "junit.xml has no suite on $v"
