@@ -72,6 +72,16 @@ rc=0
 	--out "$WORK/night" >"$WORK/night.out" 2>"$WORK/night.err" || rc=$?
 [ "$rc" -le 1 ] || { tail -30 "$WORK/night.out" "$WORK/night.err"; fail "nightly exited with $rc"; }
 S="$WORK/night/summary.json"
+[ -s "$S" ] || { tail -30 "$WORK/night.out" "$WORK/night.err"; fail "the nightly wrote no summary.json"; }
+# What the night found, scenario by scenario, in the log before any check.
+python3 - "$S" <<'EOF' | sed "s/^/  [$TEST] /"
+import json, sys
+d = json.load(open(sys.argv[1]))
+for m in d["matrix"]:
+    print(m["name"] + ": " + m["verdict"] + " -- " + ", ".join(
+        f'{c["version"]} {c["status"]} (bug in {c["bug_runs"]} of {c["runs"]}, {c["lab_errors"]} lab errors)'
+        for c in m["cells"]))
+EOF
 jq_or_fail "$S" '[v["version"] for v in d["versions"]] == ["5.9.8", "'"$RELEASE"'"]' \
 	"summary.json does not list 5.9.8 and $RELEASE"
 jq_or_fail "$S" 'len(d["matrix"]) * 2 == len(d["scenarios"]) and
