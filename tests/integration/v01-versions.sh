@@ -68,7 +68,7 @@ grep -q "holds another bisect" "$WORK/other.out" || fail "no reason given: $(cat
 # ---- a nightly on two versions -----------------------------------------------
 t0=$(date +%s)
 rc=0
-"$IKELAB" nightly --charon /usr/lib/ipsec/charon --charon "$RELEASE" --seeds 1 --jobs 2 \
+"$IKELAB" nightly "$ROOT"/scenarios/*.yaml --charon /usr/lib/ipsec/charon --charon "$RELEASE" --seeds 1 --jobs 2 \
 	--out "$WORK/night" >"$WORK/night.out" 2>"$WORK/night.err" || rc=$?
 [ "$rc" -le 1 ] || { tail -30 "$WORK/night.out" "$WORK/night.err"; fail "nightly exited with $rc"; }
 S="$WORK/night/summary.json"
