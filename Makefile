@@ -172,7 +172,7 @@ nightly: test-deps
 
 bench: test-deps
 	$(MAKE) all
-	@scripts/bench.sh
+	@scripts/bench.sh $(BENCH)
 
 # libFuzzer harnesses (tests/fuzz/) built with clang into build/fuzz/:
 # fuzz runs each for FUZZ_SECONDS (60), fuzz-regress runs each once over

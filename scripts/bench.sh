@@ -1,57 +1,81 @@
 #!/bin/sh
 # make bench: every benchmark reports ikelab against a baseline measured in
 # the same run, because absolute times drift on shared machines.
+#
+#   scripts/bench.sh                 every benchmark
+#   scripts/bench.sh charon nightly  only these (make bench BENCH="charon")
+# Benchmarks: up first-sa probe esp record charon nightly
 set -eu
 cd "$(dirname "$0")/.."
 IKELAB=build/ikelab
 
-echo "== up: ikelab up vs. a shell script with ip/unshare/charon/swanctl (same kernel boot)"
-$IKELAB bench up --rounds ${ROUNDS:-5}
+bench_up() {
+	echo "== up: ikelab up vs. a shell script with ip/unshare/charon/swanctl (same kernel boot)"
+	$IKELAB bench up --rounds ${ROUNDS:-5}
+}
 
-echo
-echo "== first ESP SA of a fresh user-mode Linux kernel: warmed at boot vs. cold (as before), alternating"
-$IKELAB bench first-sa --rounds ${ROUNDS:-5}
+bench_first_sa() {
+	echo "== first ESP SA of a fresh user-mode Linux kernel: warmed at boot vs. cold (as before), alternating"
+	$IKELAB bench first-sa --rounds ${ROUNDS:-5}
+}
 
-echo
-echo "== probe: ikelab-probe vs. raw sendmmsg/recvmmsg (ikelab-blast) on loopback, host kernel"
-scripts/bench-probe.sh
+bench_probe() {
+	echo "== probe: ikelab-probe vs. raw sendmmsg/recvmmsg (ikelab-blast) on loopback, host kernel"
+	scripts/bench-probe.sh
+}
 
-echo
-echo "== probe through ESP vs. cleartext, same namespaces, same boot"
-$IKELAB bench esp
+bench_esp() {
+	echo "== probe through ESP vs. cleartext, same namespaces, same boot"
+	$IKELAB bench esp
+}
 
-echo
-echo "== recorder overhead at 10 Hz on two peers"
-$IKELAB bench record --duration ${RECORD_SECONDS:-60}
+bench_record() {
+	echo "== recorder overhead at 10 Hz on two peers"
+	$IKELAB bench record --duration ${RECORD_SECONDS:-60}
+}
 
-echo
-echo "== charon build from the shared history: cold (empty cache and ccache) vs. a neighbouring commit after it"
-cache=$(mktemp -d)
-ref=${BENCH_CHARON:-6.0.0}
-t0=$(date +%s%N)
-XDG_CACHE_HOME="$cache" $IKELAB charon build "$ref" >/dev/null 2>"$cache/cold.err" || { tail -5 "$cache/cold.err"; exit 1; }
-t1=$(date +%s%N)
-XDG_CACHE_HOME="$cache" $IKELAB charon build "git:$ref~1" >/dev/null 2>"$cache/near.err" || { tail -5 "$cache/near.err"; exit 1; }
-t2=$(date +%s%N)
-cold=$(((t1 - t0) / 1000000)) near=$(((t2 - t1) / 1000000))
-echo "cold build of $ref: $((cold / 1000)) s (goal: under 300 s); its parent commit after it: $((near / 1000)) s (goal: under 60 s)"
-echo "BENCH charon_build_cold_s=$((cold / 1000)) neighbour_s=$((near / 1000)) ratio=$(awk "BEGIN { printf \"%.2f\", $near / $cold }")"
-rm -rf "$cache"
+bench_charon() {
+	echo "== charon build from the shared history: cold (empty cache and ccache) vs. a neighbouring commit after it"
+	cache=$(mktemp -d)
+	ref=${BENCH_CHARON:-6.0.0}
+	t0=$(date +%s%N)
+	XDG_CACHE_HOME="$cache" $IKELAB charon build "$ref" >/dev/null 2>"$cache/cold.err" || { tail -5 "$cache/cold.err"; exit 1; }
+	t1=$(date +%s%N)
+	XDG_CACHE_HOME="$cache" $IKELAB charon build "git:$ref~1" >/dev/null 2>"$cache/near.err" || { tail -5 "$cache/near.err"; exit 1; }
+	t2=$(date +%s%N)
+	cold=$(((t1 - t0) / 1000000)) near=$(((t2 - t1) / 1000000))
+	echo "cold build of $ref: $((cold / 1000)) s (goal: under 300 s); its parent commit after it: $((near / 1000)) s (goal: under 60 s)"
+	echo "BENCH charon_build_cold_s=$((cold / 1000)) neighbour_s=$((near / 1000)) ratio=$(awk "BEGIN { printf \"%.2f\", $near / $cold }")"
+	rm -rf "$cache"
+}
 
-echo
-echo "== nightly throughput under user-mode Linux: runs per hour with 1 and 2 labs at a time"
-tmp=$(mktemp -d)
-for jobs in 1 2; do
-	$IKELAB nightly scenarios/uniqueness-race.yaml scenarios/uniqueness-race-control.yaml \
-		--seeds ${NIGHTLY_SEEDS:-4} --jobs $jobs --out "$tmp/j$jobs" >/dev/null || true
+bench_nightly() {
+	echo "== nightly throughput under user-mode Linux: runs per hour with 1 and 2 labs at a time"
+	tmp=$(mktemp -d)
+	for jobs in 1 2; do
+		$IKELAB nightly scenarios/uniqueness-race.yaml scenarios/uniqueness-race-control.yaml \
+			--seeds ${NIGHTLY_SEEDS:-4} --jobs $jobs --out "$tmp/j$jobs" >/dev/null || true
+	done
+	python3 - "$tmp/j1/summary.json" "$tmp/j2/summary.json" <<-'PY'
+	import json, sys
+	rate = []
+	for jobs, path in enumerate(sys.argv[1:], 1):
+	    t = json.load(open(path))["totals"]
+	    rate.append(t["runs"] * 3600 / t["wall_s"])
+	    print(f"--jobs {jobs}: {t['runs']} runs in {t['wall_s']:.0f} s: {rate[-1]:.0f} runs per hour")
+	print(f"BENCH nightly_runs_per_hour_j1={rate[0]:.0f} j2={rate[1]:.0f} ratio={rate[1] / rate[0]:.2f}")
+	PY
+	rm -rf "$tmp"
+}
+
+all="up first-sa probe esp record charon nightly"
+first=1
+for b in ${*:-$all}; do
+	case " $all " in
+	*" $b "*) ;;
+	*) echo "bench.sh: no benchmark '$b' (there are: $all)" >&2; exit 2 ;;
+	esac
+	[ $first = 1 ] || echo
+	first=0
+	"bench_$(echo "$b" | tr - _)"
 done
-python3 - "$tmp/j1/summary.json" "$tmp/j2/summary.json" <<'PY'
-import json, sys
-rate = []
-for jobs, path in enumerate(sys.argv[1:], 1):
-    t = json.load(open(path))["totals"]
-    rate.append(t["runs"] * 3600 / t["wall_s"])
-    print(f"--jobs {jobs}: {t['runs']} runs in {t['wall_s']:.0f} s: {rate[-1]:.0f} runs per hour")
-print(f"BENCH nightly_runs_per_hour_j1={rate[0]:.0f} j2={rate[1]:.0f} ratio={rate[1] / rate[0]:.2f}")
-PY
-rm -rf "$tmp"
