@@ -1,7 +1,8 @@
 /*
  * file.c - creating files and directories that no planted name can
- * redirect (see file.h). The only .c file of lab/ that may open with
- * O_CREAT, call mkdir or symlink (tests/tree/check.sh).
+ * redirect, and reading what someone else may have planted (see file.h).
+ * The only .c file of lab/ that may open with O_CREAT, call mkdir or
+ * symlink (tests/tree/check.sh).
  */
 #include "base/file.h"
 #include "base/err.h"
@@ -10,12 +11,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #ifndef GRND_INSECURE
@@ -27,6 +30,7 @@
 
 static uid_t extra_uid = (uid_t)-1;
 static void (*random_fill)(unsigned char *buf, size_t len);
+static bool no_openat2;
 
 void file_trust_uid(uid_t uid)
 {
@@ -36,6 +40,11 @@ void file_trust_uid(uid_t uid)
 void file_test_random(void (*fill)(unsigned char *buf, size_t len))
 {
 	random_fill = fill;
+}
+
+void file_test_no_openat2(bool off)
+{
+	no_openat2 = off;
 }
 
 /* ---- whose ---------------------------------------------------------------- */
@@ -551,5 +560,228 @@ int file_symlink(const char *target, const char *path)
 {
 	if (symlink(target, path) < 0)
 		return err_sys("symlink %s", path);
+	return 0;
+}
+
+/* ---- reading below a trusted directory ------------------------------------ */
+
+/* How the last name is opened: never a link, never a wait for a FIFO's
+ * writer, never a controlling terminal. */
+#define BENEATH_OPEN (O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
+#define BENEATH_DIR (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+
+/* REL absolute or with a ".." component: it could lead out of DIR. Both
+ * ways of opening refuse it alike (openat2 would allow "a/../b"). */
+static bool rel_leaves(const char *rel)
+{
+	if (rel[0] == '/')
+		return true;
+	for (const char *s = rel; *s; s += strspn(s, "/")) {
+		size_t n = strcspn(s, "/");
+
+		if (n == 2 && s[0] == '.' && s[1] == '.')
+			return true;
+		s += n;
+	}
+	return false;
+}
+
+/* Whether FD is on the file system DEV (errno EXDEV when not). */
+static bool on_dev(int fd, dev_t dev)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return false;
+	errno = EXDEV;
+	return st.st_dev == dev;
+}
+
+static bool is_link_at(int dirfd, const char *name)
+{
+	struct stat st;
+
+	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
+}
+
+/* Without openat2: one name at a time. Directories are opened with
+ * O_DIRECTORY|O_NOFOLLOW (a link or a FIFO is ENOTDIR, neither is opened;
+ * a link is then told as ELOOP, as openat2 does), the last name as openat2 would; each must be on DIR's file
+ * system (a mount point is left as a different device). */
+static int walk_beneath(int dirfd, const char *rel)
+{
+	char *copy = xstrdup(rel), *name = copy;
+	struct stat top;
+	int at = dirfd, fd = -1;
+
+	if (fstat(dirfd, &top) < 0)
+		goto out;
+	errno = ENOENT; /* REL names nothing */
+	while (*(name += strspn(name, "/"))) {
+		char *end = strchrnul(name, '/');
+		bool last = !end[strspn(end, "/")];
+		int e;
+
+		*end = '\0';
+		fd = openat(at, name, last ? BENEATH_OPEN : BENEATH_DIR);
+		if (fd < 0 && errno == ENOTDIR && is_link_at(at, name))
+			errno = ELOOP; /* O_DIRECTORY says ENOTDIR first */
+		if (fd >= 0 && !on_dev(fd, top.st_dev)) {
+			e = errno;
+			close(fd);
+			fd = -1;
+			errno = e;
+		}
+		e = errno;
+		if (at != dirfd)
+			close(at);
+		errno = e;
+		if (fd < 0 || last)
+			break;
+		at = fd;
+		fd = -1;
+		name = end + 1;
+	}
+out:
+	free(copy);
+	return fd;
+}
+
+/* REL opened below the directory DIRFD, as read_file_beneath says. */
+static int open_beneath_at(int dirfd, const char *rel)
+{
+#ifdef SYS_openat2
+	struct open_how how = {
+		.flags = BENEATH_OPEN,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
+			   RESOLVE_NO_XDEV,
+	};
+
+	if (!no_openat2) {
+		long fd = syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
+
+		/* ENOSYS before Linux 5.6; EPERM or ENOSYS from a seccomp
+		 * filter (the jail's, a container's): walk instead. */
+		if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
+			return (int)fd;
+	}
+#endif
+	return walk_beneath(dirfd, rel);
+}
+
+static int open_beneath(const char *dir, const char *rel)
+{
+	int dirfd, fd, e;
+
+	if (rel_leaves(rel)) {
+		errno = EXDEV;
+		return -1;
+	}
+	dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return -1;
+	fd = open_beneath_at(dirfd, rel);
+	e = errno;
+	close(dirfd);
+	errno = e;
+	return fd;
+}
+
+/* The message for a failed open_beneath, errno kept for the caller. */
+static int beneath_failed(const char *dir, const char *rel)
+{
+	int e = errno;
+
+	if (e == ELOOP)
+		err_set("refusing %s/%s: a symbolic link is on its way, and ikelab follows none "
+			"below %s",
+			dir, rel, dir);
+	else if (e == EXDEV)
+		err_set("refusing %s/%s: it leads out of %s or across a mount point", dir, rel,
+			dir);
+	else
+		err_sys("open %s/%s", dir, rel);
+	errno = e;
+	return -1;
+}
+
+static const char *kind_of(mode_t m)
+{
+	return S_ISDIR(m)    ? "a directory"
+	       : S_ISFIFO(m) ? "a FIFO"
+	       : S_ISSOCK(m) ? "a socket"
+	       : S_ISCHR(m)  ? "a character device"
+	       : S_ISBLK(m)  ? "a block device"
+			     : "of another kind";
+}
+
+/* Why FD cannot be read as a file of at most MAX bytes: an errno and the
+ * message, or 0. */
+static int not_readable(int fd, const char *dir, const char *rel, size_t max)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0) {
+		err_sys("stat %s/%s", dir, rel);
+		return errno;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err_set("refusing %s/%s: it is %s, not a regular file", dir, rel,
+			kind_of(st.st_mode));
+		return EINVAL;
+	}
+	if ((uintmax_t)st.st_size > max)
+		return EFBIG;
+	return 0;
+}
+
+/* FD's regular file, up to MAX bytes (counted again while reading: it may
+ * grow meanwhile). FD is closed. */
+static int read_capped(int fd, const char *dir, const char *rel, size_t max, struct strbuf *sb)
+{
+	char chunk[8192];
+	int e = not_readable(fd, dir, rel, max);
+
+	while (!e) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			e = errno;
+			err_sys("read %s/%s", dir, rel);
+		}
+		if (n <= 0)
+			break;
+		sb_add(sb, chunk, (size_t)n);
+		if (sb->len > max)
+			e = EFBIG;
+	}
+	if (e == EFBIG)
+		err_set("refusing %s/%s: it holds more than the %zu bytes it may", dir, rel, max);
+	close(fd);
+	errno = e;
+	return e ? -1 : 0;
+}
+
+int read_file_beneath(const char *dir, const char *rel, size_t max, char **out, size_t *lenp)
+{
+	struct strbuf sb = { 0 };
+	int fd = open_beneath(dir, rel);
+
+	if (fd < 0)
+		return beneath_failed(dir, rel);
+	if (read_capped(fd, dir, rel, max, &sb) < 0) {
+		int e = errno;
+
+		sb_free(&sb);
+		errno = e;
+		return -1;
+	}
+	if (!sb.buf)
+		sb_add(&sb, "", 0);
+	*out = sb.buf;
+	if (lenp)
+		*lenp = sb.len;
 	return 0;
 }

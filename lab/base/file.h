@@ -25,6 +25,15 @@
  * hostfs shows). Below a directory that passed nobody else can swap a
  * name, so the paths built inside it are safe to use as paths.
  *
+ * Files someone else may have written are read here too: what a user-mode
+ * Linux guest (root inside it) left in a run or --out directory the host
+ * shares with it, read back by the host (nightly, shrink, bisect, bench,
+ * plot). read_file_beneath opens a name below a directory the caller
+ * trusts without following any symbolic link below it, leaving it or
+ * crossing a mount (openat2 with RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS|
+ * RESOLVE_NO_XDEV, else a walk one component at a time), without waiting
+ * on a FIFO (O_NONBLOCK), and reads only a regular file up to a size cap.
+ *
  * `make tree-test` (tests/tree/check.sh) fails when a .c file of lab/ or
  * probes/ other than file.c opens with O_CREAT or O_TRUNC, fopens for
  * writing, or calls creat, mkdir, symlink, link, mkstemp or json_dump_file.
@@ -33,6 +42,7 @@
 #ifndef IKELAB_BASE_FILE_H
 #define IKELAB_BASE_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -84,11 +94,28 @@ int dir_mountpoint(const char *path);
  * EEXIST kept). */
 int file_symlink(const char *target, const char *path);
 
+/* REL below DIR read whole (*out NUL-terminated, allocated; *len without
+ * the NUL, when LEN is not NULL), for a file someone else may have made:
+ * DIR itself is the caller's to trust (made or checked by it, or named by
+ * the user), but no symbolic link below it is followed (not even as a
+ * directory on the way), REL may not be absolute or hold "..", nothing on
+ * another file system is reached, a FIFO or device is opened without
+ * blocking and refused, and so is a file of more than MAX bytes. 0, or -1
+ * with err_msg() naming DIR/REL and why, errno ENOENT when REL (or a
+ * directory on its way) does not exist, ELOOP for a link, EXDEV for a way
+ * out of DIR, EINVAL for what is not a regular file, EFBIG when too big. */
+int read_file_beneath(const char *dir, const char *rel, size_t max, char **out, size_t *len);
+
 /* Trust directories and files owned by UID as our own (see above). */
 void file_trust_uid(uid_t uid);
 
 /* Tests only: where temporary names take their random bytes (NULL:
  * getrandom), so that a test can plant a link at the next name. */
 void file_test_random(void (*fill)(unsigned char *buf, size_t len));
+
+/* Tests only: read_file_beneath without openat2, as on kernels before 5.6
+ * or under a seccomp filter that refuses it (its component-by-component
+ * walk). */
+void file_test_no_openat2(bool off);
 
 #endif

@@ -2,6 +2,11 @@
  * json.c - reading a jansson document (see json.h).
  */
 #include "base/json.h"
+#include "base/err.h"
+#include "base/file.h"
+
+#include <errno.h>
+#include <stdlib.h>
 
 const char *jget_str(const json_t *obj, const char *key)
 {
@@ -30,4 +35,22 @@ double jget_num_or(const json_t *obj, const char *key, double dflt)
 	double v;
 
 	return jget_num(obj, key, &v) ? v : dflt;
+}
+
+json_t *json_load_beneath(const char *dir, const char *rel, size_t max)
+{
+	json_error_t je;
+	size_t len;
+	char *text;
+	json_t *j;
+
+	if (read_file_beneath(dir, rel, max, &text, &len) < 0)
+		return NULL;
+	j = json_loadb(text, len, 0, &je);
+	free(text);
+	if (!j) {
+		err_set("%s/%s:%d:%d: %s", dir, rel, je.line, je.column, je.text);
+		errno = EBADMSG;
+	}
+	return j;
 }

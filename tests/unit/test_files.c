@@ -1,16 +1,24 @@
 /* The one way ikelab creates files and directories (base/file.h): a link or
  * file planted at the name or at the temporary name is never followed or
- * truncated, and a directory someone else owns or may write is refused. */
+ * truncated, and a directory someone else owns or may write is refused.
+ * And the way it reads what a guest may have planted (read_file_beneath,
+ * json_load_beneath): no link below the trusted directory followed, no
+ * FIFO waited for, nothing outside it or too big read; each test both with
+ * openat2 and with the walk used without it. */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/err.h"
 #include "base/file.h"
+#include "base/json.h"
 #include "base/util.h"
 
 #define NOBODY 65534
@@ -391,6 +399,187 @@ START_TEST(test_dir_mountpoint)
 }
 END_TEST
 
+/* ---- reading below a trusted directory ------------------------------------ */
+
+/* Read REL below the scratch directory, as loop test _i says (0: openat2,
+ * 1: the walk without it); a FIFO must not make this wait: the alarm
+ * ends the test. */
+static int beneath(int how, const char *rel, size_t max, char **text)
+{
+	size_t len;
+	int r;
+
+	file_test_no_openat2(how == 1);
+	alarm(2);
+	*text = NULL;
+	r = read_file_beneath(dir, rel, max, text, &len);
+	alarm(0);
+	if (r == 0)
+		ck_assert_uint_eq(len, strlen(*text));
+	return r;
+}
+
+START_TEST(test_beneath_regular)
+{
+	char *text;
+
+	ck_assert_int_eq(mkdir(at("run"), 0755), 0);
+	ck_assert_int_eq(mkdir(at("run/seed-1"), 0755), 0);
+	put(at("run/seed-1/summary.json"), "{\"result\": \"pass\"}\n");
+	ck_assert_int_eq(beneath(_i, "run/seed-1/summary.json", 64, &text), 0);
+	ck_assert_str_eq(text, "{\"result\": \"pass\"}\n");
+	free(text);
+	put(at("empty"), "");
+	ck_assert_int_eq(beneath(_i, "empty", 64, &text), 0);
+	ck_assert_str_eq(text, "");
+	free(text);
+	ck_assert_int_eq(beneath(_i, "missing", 64, &text), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_int_eq(beneath(_i, "run/nothing/summary.json", 64, &text), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	CHECK(has("run/nothing/summary.json"));
+}
+END_TEST
+
+/* summary.json -> a file outside: refused, the file it names not read. */
+START_TEST(test_beneath_link_last)
+{
+	char *text;
+
+	put(at("secret"), "root's secret");
+	ck_assert_int_eq(mkdir(at("run"), 0755), 0);
+	ck_assert_int_eq(symlink(at("secret"), at("run/summary.json")), 0);
+	ck_assert_int_eq(beneath(_i, "run/summary.json", 64, &text), -1);
+	ck_assert_int_eq(errno, ELOOP);
+	CHECK(has("refusing ") && has("run/summary.json: a symbolic link"));
+	ck_assert_ptr_null(text);
+	/* Even one that stays inside the directory. */
+	ck_assert_int_eq(symlink("../secret", at("run/inside")), 0);
+	ck_assert_int_eq(beneath(_i, "run/inside", 64, &text), -1);
+	ck_assert_int_eq(errno, ELOOP);
+}
+END_TEST
+
+/* seed-N -> elsewhere: the directory on the way is a link, refused. */
+START_TEST(test_beneath_link_dir)
+{
+	char *text;
+
+	ck_assert_int_eq(mkdir(at("elsewhere"), 0755), 0);
+	put(at("elsewhere/report.txt"), "not the run's");
+	ck_assert_int_eq(mkdir(at("sc"), 0755), 0);
+	ck_assert_int_eq(symlink(at("elsewhere"), at("sc/seed-1")), 0);
+	ck_assert_int_eq(beneath(_i, "sc/seed-1/report.txt", 64, &text), -1);
+	ck_assert_int_eq(errno, ELOOP);
+	CHECK(has("sc/seed-1/report.txt: a symbolic link"));
+	ck_assert_int_eq(symlink("/etc", at("etc")), 0);
+	ck_assert_int_eq(beneath(_i, "etc/hostname", 1 << 20, &text), -1);
+	ck_assert_int_eq(errno, ELOOP);
+}
+END_TEST
+
+/* A FIFO nobody writes: refused at once, as the last name or on the way. */
+START_TEST(test_beneath_fifo)
+{
+	int64_t t0 = mono_ns();
+	char *text;
+
+	ck_assert_int_eq(mkfifo(at("summary.json"), 0644), 0);
+	ck_assert_int_eq(beneath(_i, "summary.json", 64, &text), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	CHECK(has("summary.json: it is a FIFO, not a regular file"));
+	ck_assert_int_eq(beneath(_i, "summary.json/x", 64, &text), -1);
+	ck_assert_int_eq(errno, ENOTDIR);
+	ck_assert_int_eq(mkdir(at("d"), 0755), 0);
+	ck_assert_int_eq(beneath(_i, "d", 64, &text), -1);
+	CHECK(has("it is a directory"));
+	ck_assert_int_lt(mono_ns() - t0, 1000000000);
+}
+END_TEST
+
+/* Nothing outside the directory: "..", however deep, and absolute names. */
+START_TEST(test_beneath_dotdot)
+{
+	char *base = xstrdup(at("run")), *text;
+
+	put(at("secret"), "root's secret");
+	ck_assert_int_eq(mkdir(base, 0755), 0);
+	ck_assert_int_eq(mkdir(at("run/a"), 0755), 0);
+	file_test_no_openat2(_i == 1);
+	ck_assert_int_eq(read_file_beneath(base, "../secret", 64, &text, NULL), -1);
+	ck_assert_int_eq(errno, EXDEV);
+	CHECK(has("leads out of"));
+	ck_assert_int_eq(read_file_beneath(base, "a/../../secret", 64, &text, NULL), -1);
+	ck_assert_int_eq(errno, EXDEV);
+	ck_assert_int_eq(read_file_beneath(base, at("secret"), 64, &text, NULL), -1);
+	ck_assert_int_eq(errno, EXDEV);
+	ck_assert_int_eq(read_file_beneath(base, "a/..", 64, &text, NULL), -1);
+	ck_assert_int_eq(errno, EXDEV);
+	free(base);
+}
+END_TEST
+
+/* A file over the cap is refused, one at it read. */
+START_TEST(test_beneath_oversized)
+{
+	char big[101], *text;
+
+	memset(big, 'x', 100);
+	big[100] = '\0';
+	put(at("big"), big);
+	ck_assert_int_eq(beneath(_i, "big", 99, &text), -1);
+	ck_assert_int_eq(errno, EFBIG);
+	CHECK(has("more than the 99 bytes"));
+	ck_assert_int_eq(beneath(_i, "big", 100, &text), 0);
+	ck_assert_str_eq(text, big);
+	free(text);
+}
+END_TEST
+
+/* A mount below the directory is not crossed (root only: it mounts a
+ * tmpfs, in a mount namespace of this test's own). */
+START_TEST(test_beneath_mount)
+{
+	char *text;
+
+	ck_assert_int_eq(mkdir(at("m"), 0755), 0);
+	if (geteuid() != 0 || unshare(CLONE_NEWNS) < 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("none", at("m"), "tmpfs", 0, "size=64k") < 0)
+		return; /* make test runs as root */
+	put(at("m/file"), "another file system");
+	ck_assert_int_eq(beneath(_i, "m/file", 64, &text), -1);
+	ck_assert_int_eq(errno, EXDEV);
+	CHECK(has("across a mount point"));
+	ck_assert_int_eq(umount2(at("m"), MNT_DETACH), 0);
+}
+END_TEST
+
+/* JSON the same way, with the line and column of a syntax error. */
+START_TEST(test_json_beneath)
+{
+	json_t *j;
+
+	file_test_no_openat2(_i == 1);
+	put(at("ok.json"), "{\"result\": \"fail\"}");
+	j = json_load_beneath(dir, "ok.json", 64);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_str_eq(jget_str(j, "result"), "fail");
+	json_decref(j);
+	put(at("bad.json"), "{\n  \"result\": }\n");
+	ck_assert_ptr_null(json_load_beneath(dir, "bad.json", 64));
+	ck_assert_int_eq(errno, EBADMSG);
+	CHECK(has("/bad.json:2:"));
+	ck_assert_int_eq(mkfifo(at("fifo.json"), 0644), 0);
+	alarm(2);
+	ck_assert_ptr_null(json_load_beneath(dir, "fifo.json", 64));
+	alarm(0);
+	CHECK(has("a FIFO"));
+	ck_assert_ptr_null(json_load_beneath(dir, "none.json", 64));
+	ck_assert_int_eq(errno, ENOENT);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("files");
@@ -412,6 +601,14 @@ int main(void)
 	tcase_add_test(tc, test_mkdir_p_owner);
 	tcase_add_test(tc, test_dir_create_exclusive);
 	tcase_add_test(tc, test_dir_mountpoint);
+	tcase_add_loop_test(tc, test_beneath_regular, 0, 2);
+	tcase_add_loop_test(tc, test_beneath_link_last, 0, 2);
+	tcase_add_loop_test(tc, test_beneath_link_dir, 0, 2);
+	tcase_add_loop_test(tc, test_beneath_fifo, 0, 2);
+	tcase_add_loop_test(tc, test_beneath_dotdot, 0, 2);
+	tcase_add_loop_test(tc, test_beneath_oversized, 0, 2);
+	tcase_add_loop_test(tc, test_beneath_mount, 0, 2);
+	tcase_add_loop_test(tc, test_json_beneath, 0, 2);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
