@@ -72,6 +72,10 @@ const char *nj_baseline_status(const struct night *N, const json_t *base, const 
 /* Where a scenario's runs go, relative to --out: NAME, or VERSION/NAME in
  * a matrix (allocated). */
 char *nj_sc_rel(const struct night *N, const struct sc *c);
+/* What one run left behind, reduced to what the reports need: its entry
+ * in its scenario's runs (new reference), from OUT/REL/summary.json (REL:
+ * SCENARIO/seed-N below --out). STATUS is the run's wait status. */
+json_t *nj_seed_result(const char *out, const char *rel, uint64_t seed, double wall, int status);
 /* The night's summary.json (new reference). */
 json_t *nj_night(const struct night *N, const json_t *base, const char *started);
 /* dir/name, the JSON indented. */

@@ -157,6 +157,68 @@ static json_t *runs_by_seed(const json_t *runs)
 	return out;
 }
 
+static double max_over_peers(const json_t *summary, const char *key)
+{
+	const char *name;
+	json_t *p;
+	double m = 0;
+
+	json_object_foreach (json_object_get(summary, "peers"), name, p)
+		if (json_number_value(json_object_get(p, key)) > m)
+			m = json_number_value(json_object_get(p, key));
+	return m;
+}
+
+json_t *nj_seed_result(const char *out, const char *rel, uint64_t seed, double wall, int status)
+{
+	char *path = xasprintf("%s/%s/summary.json", out, rel);
+	json_t *s = json_load_file(path, 0, NULL), *violated = json_array(), *e, *dup;
+	const char *res;
+	double lost = 0, first_dup = -1;
+	size_t i;
+	const char *k;
+	json_t *t;
+
+	free(path);
+	res = s ? jget_str(s, "result") : NULL;
+	json_array_foreach (json_object_get(s, "expectations"), i, e)
+		if (!json_is_true(json_object_get(e, "held")))
+			json_array_append_new(violated,
+					      json_pack("{s:O, s:O, s:O, s:O?, s:O}", "name",
+							json_object_get(e, "name"), "actual",
+							json_object_get(e, "actual"), "limit",
+							json_object_get(e, "limit"), "at",
+							json_object_get(e, "at"), "detail",
+							json_object_get(e, "detail")));
+	json_object_foreach (json_object_get(s, "traffic"), k, t)
+		lost += json_number_value(json_object_get(t, "lost"));
+	json_array_foreach (json_object_get(s, "duplicates"), i, dup)
+		if (first_dup < 0 || json_number_value(json_object_get(dup, "start")) < first_dup)
+			first_dup = json_number_value(json_object_get(dup, "start"));
+	e = json_pack("{s:I, s:s, s:s, s:f, s:o, s:f, s:f, s:f}", "seed", (json_int_t)seed,
+		      "result", res ? res : "lab-error", "dir", rel, "wall_s", wall, "violated",
+		      violated, "max_ike", max_over_peers(s, "max_ike_established"),
+		      "max_child_per_ts", max_over_peers(s, "max_child_installed_per_ts"), "lost",
+		      lost);
+	json_object_set_new(e, "first_duplicate_s",
+			    first_dup < 0 ? json_null() : json_real(first_dup));
+	if (!res)
+		json_object_set_new(e, "lab_error",
+				    json_string(s && json_object_get(s, "lab_error")
+							? jget_str(s, "lab_error")
+						: status ? "the run failed before it recorded "
+							   "anything (see its .log)"
+							 : "no summary"));
+	else
+		json_object_set(e, "lab_error", json_object_get(s, "lab_error"));
+	json_object_set(e, "charon_version", json_object_get(s, "charon_version"));
+	json_object_set(e, "charon_plugins", json_object_get(s, "charon_plugins"));
+	json_object_set(e, "charon_commit", json_object_get(s, "charon_commit"));
+	json_object_set(e, "charon_build", json_object_get(s, "charon_build"));
+	json_decref(s);
+	return e;
+}
+
 static const json_t *recorded_run(const struct night *N, int ver);
 
 static json_t *scenario_json(const struct night *N, const struct sc *c, const json_t *base)
