@@ -60,6 +60,15 @@ struct night {
 	int lab_seq;
 };
 
+/* ---- nightly.c ---- */
+
+/* The run's directory INNER (--out/SCENARIO/.seed-N/seed-N, which the
+ * guest of a user-mode Linux run wrote) moved to FINAL (SCENARIO/seed-N)
+ * only when it is a directory, not a link, FIFO or file, and checked
+ * again once there; FINAL is made empty when INNER is missing or was
+ * refused. NULL, or why INNER was refused (allocated). */
+char *night_take_seed_dir(const char *inner, const char *final);
+
 /* ---- nightly_json.c ---- */
 
 /* A run's result met its scenario's expectation. */
@@ -74,8 +83,13 @@ const char *nj_baseline_status(const struct night *N, const json_t *base, const 
 char *nj_sc_rel(const struct night *N, const struct sc *c);
 /* What one run left behind, reduced to what the reports need: its entry
  * in its scenario's runs (new reference), from OUT/REL/summary.json (REL:
- * SCENARIO/seed-N below --out). STATUS is the run's wait status. */
-json_t *nj_seed_result(const char *out, const char *rel, uint64_t seed, double wall, int status);
+ * SCENARIO/seed-N below --out). Under user-mode Linux the guest wrote it:
+ * it is read with json_load_beneath (base/json.h), and one it refuses (a
+ * link on the way, a FIFO, too big) makes the run a lab error saying so,
+ * as does REFUSED, why nightly.c refused the run's directory (NULL: it
+ * did not). STATUS is the run's wait status. */
+json_t *nj_seed_result(const char *out, const char *rel, uint64_t seed, double wall, int status,
+		       const char *refused);
 /* The night's summary.json (new reference). */
 json_t *nj_night(const struct night *N, const json_t *base, const char *started);
 /* dir/name, the JSON indented. */

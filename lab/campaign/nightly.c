@@ -287,25 +287,63 @@ static void progress(struct night *N, const struct job *j, const json_t *res, do
 	fflush(stdout);
 }
 
+/* What a run left where its directory should be, for the lab error. */
+static const char *not_dir_kind(mode_t m)
+{
+	return S_ISLNK(m)    ? "a symbolic link"
+	       : S_ISFIFO(m) ? "a FIFO"
+	       : S_ISREG(m)  ? "a file"
+			     : "not a directory";
+}
+
+static char *refuse_seed_dir(const char *inner, mode_t m)
+{
+	return xasprintf("the run left %s as %s, not a directory: refused, not followed (under "
+			 "user-mode Linux the guest writes there)",
+			 inner, not_dir_kind(m));
+}
+
+/* Checked before the move, so that nothing but a directory is moved out
+ * of the guest's reach, and after it, since the guest may swap the name
+ * in between; once moved, FINAL is where the guest cannot reach (its
+ * --out was .seed-N), so what was checked there stays so. */
+char *night_take_seed_dir(const char *inner, const char *final)
+{
+	struct stat st = { 0 };
+	char *why = NULL;
+
+	rm_rf(final);
+	if (lstat(inner, &st) == 0 && !S_ISDIR(st.st_mode))
+		why = refuse_seed_dir(inner, st.st_mode);
+	else if (rename(inner, final) < 0)
+		mkdir_p(final, 0755);
+	else if (lstat(final, &st) < 0 || !S_ISDIR(st.st_mode))
+		why = refuse_seed_dir(inner, st.st_mode);
+	if (why) {
+		rm_rf(final);
+		mkdir_p(final, 0755);
+	}
+	err_clear();
+	return why;
+}
+
 static void finish_job(struct night *N, struct job *j, int status)
 {
 	double wall = (double)(mono_ns() - j->start) / 1e9;
 	char *dir = sc_dir(N, j->sc);
 	char *inner = xasprintf("%s/seed-%llu", j->tmp, (unsigned long long)j->seed);
 	char *final = xasprintf("%s/seed-%llu", dir, (unsigned long long)j->seed);
-	char *sc = nj_sc_rel(N, j->sc), *rel;
+	char *sc = nj_sc_rel(N, j->sc), *rel, *refused;
 	json_t *res;
 
-	rm_rf(final);
-	if (rename(inner, final) < 0)
-		mkdir_p(final, 0755);
+	refused = night_take_seed_dir(inner, final);
 	rm_rf(j->tmp);
 	err_clear();
 	/* A plot for every run: the index links them. */
-	if (plot_run(final) < 0)
+	if (!refused && plot_run(final) < 0)
 		err_clear();
 	rel = xasprintf("%s/seed-%llu", sc, (unsigned long long)j->seed);
-	res = nj_seed_result(N->o->out, rel, j->seed, wall, status);
+	res = nj_seed_result(N->o->out, rel, j->seed, wall, status, refused);
 	json_array_append(j->sc->runs, res);
 	j->sc->wall_sum += wall;
 	j->sc->wall_n++;
@@ -318,6 +356,7 @@ static void finish_job(struct night *N, struct job *j, int status)
 	free(final);
 	free(rel);
 	free(sc);
+	free(refused);
 	free(dir);
 }
 

@@ -10,6 +10,7 @@
 #include "charon/peer.h"
 #include "base/util.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,17 +170,44 @@ static double max_over_peers(const json_t *summary, const char *key)
 	return m;
 }
 
-json_t *nj_seed_result(const char *out, const char *rel, uint64_t seed, double wall, int status)
+/* Why a run has no result: what refused its files, what its summary.json
+ * says, or how it ended. */
+static const char *no_result_why(const json_t *s, const char *refused, int status)
 {
-	char *path = xasprintf("%s/%s/summary.json", out, rel);
-	json_t *s = json_load_file(path, 0, NULL), *violated = json_array(), *e, *dup;
+	if (refused)
+		return refused;
+	if (s && json_object_get(s, "lab_error"))
+		return jget_str(s, "lab_error");
+	return status ? "the run failed before it recorded anything (see its .log)" : "no summary";
+}
+
+/* summary.json below --out, as the guest may have left it: a link on the
+ * way, a FIFO or a huge file is refused with *why (allocated) set; one
+ * that is missing or does not parse is no summary, as always. */
+static json_t *load_summary(const char *out, const char *rel, char **why)
+{
+	char *name = xasprintf("%s/summary.json", rel);
+	json_t *s = json_load_beneath(out, name, JSON_RUN_MAX);
+
+	if (!s && errno != ENOENT && errno != EBADMSG)
+		*why = xstrdup(err_msg());
+	err_clear();
+	free(name);
+	return s;
+}
+
+json_t *nj_seed_result(const char *out, const char *rel, uint64_t seed, double wall, int status,
+		       const char *refused)
+{
+	char *why = NULL;
+	json_t *s = refused ? NULL : load_summary(out, rel, &why), *violated = json_array(), *e,
+	       *dup;
 	const char *res;
 	double lost = 0, first_dup = -1;
 	size_t i;
 	const char *k;
 	json_t *t;
 
-	free(path);
 	res = s ? jget_str(s, "result") : NULL;
 	json_array_foreach (json_object_get(s, "expectations"), i, e)
 		if (!json_is_true(json_object_get(e, "held")))
@@ -204,11 +232,7 @@ json_t *nj_seed_result(const char *out, const char *rel, uint64_t seed, double w
 			    first_dup < 0 ? json_null() : json_real(first_dup));
 	if (!res)
 		json_object_set_new(e, "lab_error",
-				    json_string(s && json_object_get(s, "lab_error")
-							? jget_str(s, "lab_error")
-						: status ? "the run failed before it recorded "
-							   "anything (see its .log)"
-							 : "no summary"));
+				    json_string(no_result_why(s, refused ? refused : why, status)));
 	else
 		json_object_set(e, "lab_error", json_object_get(s, "lab_error"));
 	json_object_set(e, "charon_version", json_object_get(s, "charon_version"));
@@ -216,6 +240,7 @@ json_t *nj_seed_result(const char *out, const char *rel, uint64_t seed, double w
 	json_object_set(e, "charon_commit", json_object_get(s, "charon_commit"));
 	json_object_set(e, "charon_build", json_object_get(s, "charon_build"));
 	json_decref(s);
+	free(why);
 	return e;
 }
 
