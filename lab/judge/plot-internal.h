@@ -110,7 +110,9 @@ char *plot_run_path(const struct run *r, const char *name);
 /* The next line of a buffer, terminated in place; NULL at the end. */
 char *plot_next_line(char **cur);
 /* Read r->dir into r, which holds only dir (and duplicates = -1); 0, or
- * -1 with err_msg() naming the file and line at fault. */
+ * -1 with err_msg() naming the file and line at fault. The files are read
+ * with read_file_beneath (base/file.h): a link below r->dir, a FIFO or
+ * a file over 1 GiB is refused, not followed or waited for. */
 int plot_load(struct run *r);
 /* Write r->dir/.plot/{counts,loss,marks}.dat and number their blocks in
  * r; 0, or -1 with err_msg(). */

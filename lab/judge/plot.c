@@ -137,6 +137,11 @@ static int check_outputs(const struct run *r)
 
 /* ---- plot_run ----------------------------------------------------------- */
 
+/* The run's files may be a guest's (a user-mode Linux run writes its
+ * directory through hostfs): plot_load reads them with read_file_beneath,
+ * so a link or FIFO planted there is refused, and gnuplot is handed only
+ * files written here (timeline.gp, .plot/ *.dat, in a directory that
+ * passed dir_ours), never a name of the run's. */
 int plot_run(const char *run_dir)
 {
 	struct run r = { .duplicates = -1 };

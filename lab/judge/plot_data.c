@@ -17,6 +17,7 @@
 
 #define CSV_MAX_FIELDS 64
 #define INTERVAL_S 0.1
+#define PLOT_FILE_MAX ((size_t)1 << 30) /* a week of two peers at 10 Hz is about 0.5 GiB */
 
 static void dv_push(struct dvec *d, double x)
 {
@@ -38,16 +39,20 @@ char *plot_run_path(const struct run *r, const char *name)
 	return xasprintf("%s/%s", r->dir, name);
 }
 
-/* An optional file, or NULL when it is missing or empty. */
-static char *optional_path(const struct run *r, const char *name)
+/* The run's file NAME, read as someone else may have left it: under
+ * user-mode Linux the guest wrote the run directory, and a link there
+ * must not make us read a host file, nor a FIFO block us (base/file.h,
+ * read_file_beneath). 1 with *text, 0 when it is missing (*text NULL),
+ * -1 with err_msg() when it was refused or could not be read. */
+static int read_run_file(const struct run *r, const char *name, char **text)
 {
-	char *path = plot_run_path(r, name);
-	struct stat st;
-
-	if (stat(path, &st) == 0 && st.st_size > 0)
-		return path;
-	free(path);
-	return NULL;
+	*text = NULL;
+	if (read_file_beneath(r->dir, name, PLOT_FILE_MAX, text, NULL) == 0)
+		return 1;
+	if (errno != ENOENT)
+		return -1;
+	err_clear();
+	return 0;
 }
 
 static void see_t(struct run *r, double t)
@@ -168,31 +173,27 @@ static int csv_num(char **f, const struct col *c, double *out, const char *path,
 
 typedef int (*row_fn)(struct run *r, char **f, const struct col *cols, const char *path, size_t ln);
 
-/* Read a CSV file with a header into rows handed to fn. */
-static int read_csv(struct run *r, const char *path, struct col *cols, size_t ncols, row_fn fn)
+/* A CSV file's text BUF (PATH's, cut up in place) with a header into rows
+ * handed to fn. */
+static int read_csv(struct run *r, const char *path, char *buf, struct col *cols, size_t ncols,
+		    row_fn fn)
 {
 	char *f[CSV_MAX_FIELDS];
-	char *buf, *cur, *line;
+	char *cur = buf, *line;
 	size_t ln = 1;
-	int nfields = 0, rc = -1;
+	int nfields = 0;
 
-	if (read_file(path, &buf, NULL) < 0)
-		return -1;
-	cur = buf;
 	/* Empty: the run ended before the first line was written. */
 	if (*cur && csv_header(plot_next_line(&cur), cols, ncols, &nfields, path) < 0)
-		goto out;
+		return -1;
 	while ((line = plot_next_line(&cur))) {
 		ln++;
 		if (!*line)
 			continue;
 		if (csv_row(line, f, nfields, path, ln) < 0 || fn(r, f, cols, path, ln) < 0)
-			goto out;
+			return -1;
 	}
-	rc = 0;
-out:
-	free(buf);
-	return rc;
+	return 0;
 }
 
 static struct peer *peer_get(struct run *r, const char *name, bool add)
@@ -263,15 +264,13 @@ static int load_timeline(struct run *r)
 		[TL_CHILD_TS] = { "child_max_installed_per_ts", false, -1 },
 		[TL_CHILD_ALL] = { "child", false, -1 },
 	};
-	char *path = plot_run_path(r, "timeline.csv");
-	int rc = -1;
+	char *path = plot_run_path(r, "timeline.csv"), *buf;
+	int rc = -1, got = read_run_file(r, "timeline.csv", &buf);
 
-	if (!path_exists(path)) {
+	if (got == 0)
 		err_set("%s is missing: %s is not a run directory written by `ikelab record`", path,
 			r->dir);
-		goto out;
-	}
-	if (read_csv(r, path, cols, TL_COLS, timeline_row) < 0)
+	if (got <= 0 || read_csv(r, path, buf, cols, TL_COLS, timeline_row) < 0)
 		goto out;
 	if (!r->npeers) {
 		err_set("%s has no samples", path);
@@ -279,6 +278,7 @@ static int load_timeline(struct run *r)
 	}
 	rc = 0;
 out:
+	free(buf);
 	free(path);
 	return rc;
 }
@@ -331,9 +331,11 @@ static int load_traffic(struct run *r)
 		[TR_TX] = { "tx", true, -1 },
 		[TR_LOST] = { "lost", true, -1 },
 	};
-	char *path = optional_path(r, "traffic.csv");
-	int rc = path ? read_csv(r, path, cols, TR_COLS, traffic_row) : 0;
+	char *path = plot_run_path(r, "traffic.csv"), *buf;
+	int got = read_run_file(r, "traffic.csv", &buf);
+	int rc = got > 0 ? read_csv(r, path, buf, cols, TR_COLS, traffic_row) : got;
 
+	free(buf);
 	free(path);
 	return rc;
 }
@@ -554,15 +556,14 @@ static int event_line(struct run *r, const char *line, const char *path, size_t 
 
 static int load_events(struct run *r)
 {
-	char *path = optional_path(r, "events.jsonl");
-	char *buf = NULL, *cur, *line;
+	char *path = plot_run_path(r, "events.jsonl");
+	char *buf, *cur, *line;
 	size_t ln = 0;
-	int rc = -1;
+	int rc = read_run_file(r, "events.jsonl", &buf);
 
-	if (!path)
-		return 0;
-	if (read_file(path, &buf, NULL) < 0)
+	if (rc <= 0)
 		goto out;
+	rc = -1;
 	cur = buf;
 	while ((line = plot_next_line(&cur))) {
 		ln++;
@@ -629,14 +630,20 @@ static void summary_apply(struct run *r, const json_t *s)
 
 static int load_summary(struct run *r)
 {
-	char *path = optional_path(r, "summary.json");
+	char *path = plot_run_path(r, "summary.json"), *text;
+	int rc = read_run_file(r, "summary.json", &text);
 	json_error_t je;
 	json_t *s;
-	int rc = 0;
 
-	if (!path)
-		return 0;
-	s = json_load_file(path, 0, &je);
+	/* Empty: the run ended before it was written. */
+	if (rc <= 0 || !*text) {
+		free(text);
+		free(path);
+		return rc < 0 ? -1 : 0;
+	}
+	rc = 0;
+	s = json_loads(text, 0, &je);
+	free(text);
 	if (!s)
 		rc = err_set("%s:%d:%d: %s", path, je.line, je.column, je.text);
 	else if (!json_is_object(s))

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define FIX "tests/unit/plot/"
 
@@ -433,6 +435,56 @@ START_TEST(missing_dir)
 }
 END_TEST
 
+/* ---- what a guest may plant ---------------------------------------------- */
+
+/* Under user-mode Linux the guest writes the run directory: a link there
+ * is not followed (the rekey fixture's valid timeline, linked from
+ * elsewhere, is refused), nor a link to a directory on the way to one. */
+START_TEST(planted_link)
+{
+	char *fix = copy_fixture("rekey"), *dir = tmp_dir();
+	char *from = xasprintf("%s/timeline.csv", fix), *to = xasprintf("%s/timeline.csv", dir);
+
+	ck_assert_int_eq(symlink(from, to), 0);
+	ck_assert_int_eq(plot_run(dir), -1);
+	ck_assert_err_has("timeline.csv: a symbolic link");
+	ck_assert (!exists_in(dir, "timeline.svg"))
+		;
+	free(to);
+	to = xasprintf("%s/summary.json", fix);
+	free(from);
+	from = xasprintf("%s/summary.json", dir);
+	put(dir, "timeline.csv", "t,peer,ike,ike_established,child_installed\n0.1,alice,1,1,1\n");
+	ck_assert_int_eq(symlink(to, from), 0);
+	ck_assert_int_eq(plot_run(dir), -1);
+	ck_assert_err_has("summary.json: a symbolic link");
+	free(from);
+	free(to);
+	cleanup(fix);
+	cleanup(dir);
+}
+END_TEST
+
+/* A FIFO nobody writes, where timeline.csv or events.jsonl should be: an
+ * error at once (the alarm ends a test that waits). */
+START_TEST(planted_fifo)
+{
+	const char *name = _i ? "events.jsonl" : "timeline.csv";
+	char *dir = tmp_dir(), *fifo = xasprintf("%s/%s", dir, name);
+
+	put(dir, "timeline.csv", "t,peer,ike,ike_established,child_installed\n0.1,alice,1,1,1\n");
+	unlink(fifo);
+	ck_assert_int_eq(mkfifo(fifo, 0644), 0);
+	alarm(2);
+	ck_assert_int_eq(plot_run(dir), -1);
+	alarm(0);
+	ck_assert_err_has(name);
+	ck_assert_err_has("it is a FIFO, not a regular file");
+	free(fifo);
+	cleanup(dir);
+}
+END_TEST
+
 /* ---- gnuplot ------------------------------------------------------------ */
 
 START_TEST(no_gnuplot)
@@ -498,6 +550,8 @@ static Suite *plot_suite(void)
 	tcase_add_loop_test(tc, broken_input, 0, (int)ARRAY_LEN(broken));
 	tcase_add_test(tc, missing_timeline);
 	tcase_add_test(tc, missing_dir);
+	tcase_add_test(tc, planted_link);
+	tcase_add_loop_test(tc, planted_fifo, 0, 2);
 	tcase_add_test(tc, no_gnuplot);
 	tcase_add_test(tc, gnuplot_fails);
 	suite_add_tcase(s, tc);
