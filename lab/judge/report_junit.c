@@ -14,6 +14,8 @@
 /* A longer report.txt is cut at a line break in junit.xml: the run
  * directory keeps the whole file, and CI servers choke on huge XML. */
 #define REPORT_TXT_MAX (64 * 1024)
+/* What is read of it at all: a report is a few KiB. */
+#define REPORT_TXT_READ_MAX ((size_t)16 << 20)
 
 /* Where a run's directory is, as a reader of the CI log can open it;
  * NULL when the summary names none. */
@@ -82,16 +84,24 @@ static void junit_properties(struct strbuf *sb, const json_t *sum, const json_t 
 	free(reruns);
 }
 
-/* The run's report.txt, cut to REPORT_TXT_MAX; NULL if there is none. */
-static char *report_txt(const char *rundir)
+/* The run's report.txt, cut to REPORT_TXT_MAX; NULL if there is none. The
+ * run wrote it (under user-mode Linux, the guest did), so it is read below
+ * the night's directory ROOT with read_file_beneath: a link or a FIFO there
+ * never brings a host file into junit.xml or blocks the report. DIR is
+ * the run's directory below ROOT, as summary.json names it. */
+static char *report_txt(const char *root, const char *dir)
 {
-	char *path, *text = NULL;
+	char *rel, *path, *text = NULL;
 	size_t len;
 
-	if (!rundir)
+	if (!dir)
 		return NULL;
-	path = xasprintf("%s/report.txt", rundir);
-	if (path_exists(path) && read_file(path, &text, &len) == 0 && len > REPORT_TXT_MAX) {
+	rel = xasprintf("%s/report.txt", dir);
+	path = xasprintf("%s/%s", root, rel);
+	if (read_file_beneath(root, rel, REPORT_TXT_READ_MAX, &text, &len) < 0) {
+		err_clear();
+		text = NULL;
+	} else if (len > REPORT_TXT_MAX) {
 		char *cut = memrchr(text, '\n', REPORT_TXT_MAX);
 		size_t keep = cut ? (size_t)(cut - text) + 1 : REPORT_TXT_MAX;
 		char *note = xasprintf("[... %zu more bytes in %s]\n", len - keep, path);
@@ -101,15 +111,16 @@ static char *report_txt(const char *rundir)
 		memcpy(text + keep, note, nlen + 1);
 		free(note);
 	}
+	free(rel);
 	free(path);
 	return text;
 }
 
 /* <failure> or <error> with report.txt as its text, or else body. */
 static void junit_problem(struct strbuf *sb, const char *tag, const char *type, const char *message,
-			  const char *rundir, const char *body)
+			  const char *root, const char *dir, const char *body)
 {
-	char *text = report_txt(rundir);
+	char *text = report_txt(root, dir);
 
 	sb_addf(sb, "      <%s", tag);
 	report_add_attr(sb, "message", message);
@@ -120,9 +131,10 @@ static void junit_problem(struct strbuf *sb, const char *tag, const char *type, 
 	free(text);
 }
 
-static void junit_outcome(struct strbuf *sb, const json_t *sc, const json_t *run,
-			  const char *rundir)
+static void junit_outcome(struct strbuf *sb, const json_t *sc, const json_t *run, const char *root)
 {
+	const char *dir = jget_str(run, "dir");
+	char *rundir = run_path(root, dir);
 	const char *where = rundir ?: "none recorded";
 	enum outcome o = report_outcome_of(run);
 	struct strbuf msg = { 0 };
@@ -131,7 +143,7 @@ static void junit_outcome(struct strbuf *sb, const json_t *sc, const json_t *run
 		char *e = report_lab_error_text(run);
 
 		sb_addf(&msg, "%s\nrun directory: %s\n", e, where);
-		junit_problem(sb, "error", "lab-error", e, rundir, msg.buf);
+		junit_problem(sb, "error", "lab-error", e, root, dir, msg.buf);
 		free(e);
 	} else if (o == NOT_EXPECTED) {
 		if (report_has_violations(run))
@@ -142,7 +154,7 @@ static void junit_outcome(struct strbuf *sb, const json_t *sc, const json_t *run
 					? "not reproduced: every expectation held"
 					: "failed");
 		sb_addf(&msg, "; run directory: %s", where);
-		junit_problem(sb, "failure", "expectation", msg.buf, rundir, msg.buf);
+		junit_problem(sb, "failure", "expectation", msg.buf, root, dir, msg.buf);
 	} else {
 		sb_addf(&msg, "%s: ", jget_str(run, "result"));
 		if (report_has_violations(run))
@@ -157,6 +169,7 @@ static void junit_outcome(struct strbuf *sb, const json_t *sc, const json_t *run
 		sb_addf(sb, "</system-out>\n");
 	}
 	sb_free(&msg);
+	free(rundir);
 }
 
 /* With several versions a test case is "seed-1 on 6.0.3": CI servers
@@ -167,7 +180,6 @@ static void junit_case(struct strbuf *sb, const json_t *sc, const json_t *run, c
 	char *cls = xasprintf("ikelab.%s", jget_str(sc, "name") ?: "");
 	char *seed = report_seed_label(run);
 	char *name = version ? xasprintf("%s on %s", seed, version) : xstrdup(seed);
-	char *rundir = run_path(root, jget_str(run, "dir"));
 	double wall = 0;
 
 	jget_num(run, "wall_s", &wall);
@@ -175,12 +187,11 @@ static void junit_case(struct strbuf *sb, const json_t *sc, const json_t *run, c
 	report_add_attr(sb, "classname", cls);
 	report_add_attr(sb, "name", name);
 	sb_addf(sb, " time=\"%.3f\">\n", wall > 0 ? wall : 0);
-	junit_outcome(sb, sc, run, rundir);
+	junit_outcome(sb, sc, run, root);
 	sb_addf(sb, "    </testcase>\n");
 	free(cls);
 	free(seed);
 	free(name);
-	free(rundir);
 }
 
 /* A suite per scenario entry: "uniqueness-race", or with several

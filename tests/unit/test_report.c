@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define FIX "tests/unit/report/"
 
@@ -247,6 +249,53 @@ START_TEST(junit_long_report_is_cut)
 	free(s);
 	free(x);
 	sb_free(&big);
+	done(d, j);
+}
+END_TEST
+
+/* A run's files are the guest's under user-mode Linux: a report.txt that
+ * is a link, or a seed directory that is one, brings no host file into
+ * junit.xml; a FIFO there does not block the report (the alarm ends a test
+ * that waits). The failure's message stands in for the report instead. */
+static const char *const planted_cases[] = {
+	"name=\"seed-1\" time=\"15.200\">",
+	"name=\"seed-2\" time=\"15.000\">",
+	"name=\"seed-2\" time=\"30.600\">",
+};
+
+START_TEST(junit_planted_report)
+{
+	json_t *j = load(FIX "nightly/summary.json");
+	char *d = nightly_dir(), *x, *s, *path, *target;
+
+	put(d, "secret.txt", "ROOT SECRET ONE\n");
+	put(d, "elsewhere/report.txt", "ROOT SECRET TWO\n");
+	path = xasprintf("%s/rekey-collision-control/seed-1/report.txt", d);
+	target = xasprintf("%s/secret.txt", d);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(symlink(target, path), 0);
+	free(path);
+	path = xasprintf("%s/rekey-collision-control/seed-2/report.txt", d);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(mkfifo(path, 0644), 0);
+	free(path);
+	free(target);
+	path = xasprintf("%s/reauth-mbb-loss/seed-2", d);
+	target = xasprintf("%s/elsewhere", d);
+	ck_assert_int_eq(rm_rf(path), 0);
+	ck_assert_int_eq(symlink(target, path), 0);
+	alarm(5);
+	x = junit_of(d, j);
+	alarm(0);
+	ck_assert_lacks(x, "ROOT SECRET");
+	for (size_t i = 0; i < ARRAY_LEN(planted_cases); i++) {
+		s = section(x, planted_cases[i], "</failure>");
+		ck_assert_has(s, "; run directory: ");
+		free(s);
+	}
+	free(x);
+	free(path);
+	free(target);
 	done(d, j);
 }
 END_TEST
@@ -494,6 +543,7 @@ static Suite *report_suite(void)
 	tcase_add_test(tc, junit_lab_error);
 	tcase_add_test(tc, junit_reproduced_is_not_a_failure);
 	tcase_add_test(tc, junit_long_report_is_cut);
+	tcase_add_test(tc, junit_planted_report);
 	tcase_add_test(tc, junit_hostile);
 	tcase_add_test(tc, bad_utf8);
 	tcase_add_test(tc, html_every_scenario_and_seed);
