@@ -98,18 +98,24 @@ static char *names_text(const json_t *names)
 	return sb.buf;
 }
 
-static enum outcome judge_run(const struct shrinker *K, const char *seed_dir, uint64_t seed,
+/* The candidate's run of SEED in DIR (its --out): DIR/seed-SEED/summary.json,
+ * read beneath DIR since under user-mode Linux the guest wrote it (a link
+ * or a FIFO there is a lab error, not a host file read or a hang). */
+static enum outcome judge_run(const struct shrinker *K, const char *dir, uint64_t seed,
 			      struct strbuf *why)
 {
-	char *path = xasprintf("%s/summary.json", seed_dir);
-	json_t *sum = json_load_file(path, 0, NULL), *got;
+	char *rel = xasprintf("seed-%" PRIu64 "/summary.json", seed);
+	json_t *sum = json_load_beneath(dir, rel, JSON_RUN_MAX), *got;
 	const char *res = jget_str(sum, "result");
 	const char *lack;
 	enum outcome o;
 
-	free(path);
+	free(rel);
 	if (!res || !strcmp(res, "lab-error")) {
 		sb_addf(why, "seed %" PRIu64 " lab-error", seed);
+		if (!sum && errno != ENOENT && errno != EBADMSG)
+			sb_addf(why, " (%s)", err_msg());
+		err_clear();
 		json_decref(sum);
 		return LAB_ERROR;
 	}
@@ -191,7 +197,7 @@ static enum outcome run_seed(struct shrinker *K, const char *file, const char *d
 			     uint32_t duration_ms, unsigned k, struct strbuf *why)
 {
 	uint64_t seed = K->seed + k;
-	char seed_s[24], lab[LAB_NAME_MAX + 1], *log, *seed_dir;
+	char seed_s[24], lab[LAB_NAME_MAX + 1], *log;
 	char *argv[13] = { (char *)self_exe(), "run",    (char *)file, "--seeds", "1", "--out",
 			   (char *)dir,        "--name", lab };
 	int n = 9;
@@ -207,18 +213,16 @@ static enum outcome run_seed(struct shrinker *K, const char *file, const char *d
 		argv[n++] = TRUST_OPTION;
 	argv[n] = NULL;
 	log = xasprintf("%s/run-%s.log", dir, seed_s);
-	seed_dir = xasprintf("%s/seed-%s", dir, seed_s);
 	if (run_child(argv, log, duration_ms / 1000 + TIMEOUT_EXTRA_S) < 0) {
 		sb_addf(why, "seed %s: %s", seed_s, err_msg());
 		err_clear();
 		down_lab(lab, log);
 		o = LAB_ERROR;
 	} else {
-		o = judge_run(K, seed_dir, seed, why);
+		o = judge_run(K, dir, seed, why);
 	}
 	K->lab_errors += o == LAB_ERROR;
 	free(log);
-	free(seed_dir);
 	return o;
 }
 
@@ -289,29 +293,22 @@ static bool try_cand(void *ctx, const struct shrink_cand *c, const char *what)
 
 /* ---- the run to shrink --------------------------------------------------- */
 
-static json_t *load_json(const char *path)
-{
-	json_error_t je;
-	json_t *j = json_load_file(path, 0, &je);
-
-	if (!j)
-		err_set("%s: %s", path, je.text);
-	return j;
-}
-
 /* The file the run came from: summary.json says; runs from before it did
- * have it in the seeds' result.json one folder up. NULL when neither. */
+ * have it in the seeds' result.json one folder up (RUN_DIR is absolute
+ * and without links, abs_path), read beneath that folder like the rest of
+ * the run. NULL when neither. */
 static char *origin_file(const char *run_dir, const json_t *sum)
 {
 	const char *f = jget_str(sum, "scenario_file");
-	char *path;
+	char *up, *path;
 	json_t *res;
 
 	if (f)
 		return xstrdup(f);
-	path = xasprintf("%s/../result.json", run_dir);
-	res = json_load_file(path, 0, NULL);
-	free(path);
+	up = xstrdup(run_dir);
+	res = json_load_beneath(dirname(up), "result.json", JSON_RUN_MAX);
+	err_clear();
+	free(up);
 	f = jget_str(res, "file");
 	path = f ? xstrdup(f) : NULL;
 	json_decref(res);
@@ -385,7 +382,7 @@ static void check_unchanged(const struct shrinker *K)
 
 	scenario_plan(K->s, K->seed, &plan);
 	now = sc_plan_json(K->s, &plan);
-	if (read_file(path, &then, NULL) < 0) {
+	if (read_file_beneath(K->run_dir, "schedule.json", JSON_RUN_MAX, &then, NULL) < 0) {
 		err_clear();
 		then = NULL;
 	}
@@ -414,15 +411,16 @@ static int load_scenario(struct shrinker *K, const char *run_dir, const json_t *
 }
 
 /* Read the run: -1 on errors, 1 when it is not shrinkable, else 0 with
- * K filled in. */
+ * K filled in. A run directory may hold what a guest planted (a user-mode
+ * Linux run writes it through hostfs), so its files are read beneath it
+ * (json_load_beneath, read_file_beneath): no link followed, no FIFO
+ * waited for. */
 static int open_run(struct shrinker *K, const char *run_dir)
 {
-	char *path = xasprintf("%s/summary.json", run_dir);
-	json_t *sum = load_json(path), *seed;
+	json_t *sum = json_load_beneath(run_dir, "summary.json", JSON_RUN_MAX), *seed;
 	const char *result, *name;
 	int rc;
 
-	free(path);
 	if (!sum)
 		return err_wrap("%s is not one seed's run directory "
 				"(RUN/seed-N)",

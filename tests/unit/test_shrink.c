@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/err.h"
@@ -530,6 +531,95 @@ START_TEST(test_run_dir_copy_checked)
 }
 END_TEST
 
+/* ---- what a guest may plant in a run directory ---------------------------- */
+
+/* Replace the run's file NAME by a FIFO nobody writes. */
+static void plant_fifo(const char *dir, const char *name)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+
+	unlink(path);
+	ck_assert_int_eq(mkfifo(path, 0644), 0);
+	free(path);
+}
+
+/* summary.json a FIFO: an error at once (the alarm ends a test that
+ * waits); a link to a summary elsewhere: refused, not followed. */
+START_TEST(test_run_dir_planted_summary)
+{
+	char *dir = fake_run("/nonexistent/uniqueness-race.yaml", NULL), *path, *other;
+
+	trust_consent(0);
+	plant_fifo(dir, "summary.json");
+	alarm(2);
+	ck_assert_int_eq(shrink_main(dir, 1, NULL), -1);
+	alarm(0);
+	ck_assert_msg(strstr(err_msg(), "summary.json: it is a FIFO"), "%s", err_msg());
+	path = xasprintf("%s/summary.json", dir);
+	other = tmp_file("elsewhere.json");
+	ck_assert_int_eq(write_file(other, "{}", 2, 0644), 0);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(symlink(other, path), 0);
+	ck_assert_int_eq(shrink_main(dir, 1, NULL), -1);
+	ck_assert_msg(strstr(err_msg(), "summary.json: a symbolic link"), "%s", err_msg());
+	assert_nothing_made(dir);
+	free(other);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+/* A run from before summary.json named its file: result.json one folder
+ * up is read, and a FIFO there is passed over at once. */
+START_TEST(test_run_dir_planted_result)
+{
+	const char *sum = "{\"scenario\": \"uniqueness-race\", \"seed\": 1, "
+			  "\"result\": \"reproduced\", \"expectations\": []}";
+	char *dir = fake_run("/nonexistent/uniqueness-race.yaml", NULL), *path;
+
+	trust_consent(0);
+	path = xasprintf("%s/summary.json", dir);
+	ck_assert_int_eq(write_file(path, sum, strlen(sum), 0644), 0);
+	plant_fifo(tmp, "result.json");
+	alarm(2);
+	ck_assert_int_eq(shrink_main(dir, 1, NULL), -1);
+	alarm(0);
+	ck_assert_msg(strstr(err_msg(), "keeps no copy of its scenario") &&
+			      strstr(err_msg(), "names (none)"),
+		      "%s", err_msg());
+	free(path);
+	free(dir);
+}
+END_TEST
+
+/* schedule.json a FIFO: the check for an edited scenario passes over it at
+ * once (shrink then stops at its --out, a folder that is not an earlier
+ * shrink's, before anything runs). */
+START_TEST(test_run_dir_planted_schedule)
+{
+	char *topo = realpath("topologies/two-peer.yaml", NULL);
+	char *prof = realpath("peers/auto-route.yaml", NULL);
+	char *copy = xasprintf("name: uniqueness-race\ntopology: %s\nprofile: %s\nduration: 10s\n",
+			       topo, prof);
+	char *dir = fake_run("/nonexistent/uniqueness-race.yaml", copy);
+	char *foreign = tmp_file("out/shrink"), *out = tmp_file("out/x.yaml");
+
+	trust_consent(0);
+	plant_fifo(dir, "schedule.json");
+	ck_assert_int_eq(mkdir_p(foreign, 0755), 0);
+	alarm(2);
+	ck_assert_int_eq(shrink_main(dir, 1, out), -1);
+	alarm(0);
+	ck_assert_msg(strstr(err_msg(), "is not an earlier shrink's"), "%s", err_msg());
+	free(foreign);
+	free(out);
+	free(dir);
+	free(copy);
+	free(prof);
+	free(topo);
+}
+END_TEST
+
 static Suite *shrink_suite(void)
 {
 	Suite *s = suite_create("shrink");
@@ -547,6 +637,9 @@ static Suite *shrink_suite(void)
 	tcase_add_test(tc, test_search_nothing);
 	tcase_add_test(tc, test_run_dir_no_copy);
 	tcase_add_test(tc, test_run_dir_copy_checked);
+	tcase_add_test(tc, test_run_dir_planted_summary);
+	tcase_add_test(tc, test_run_dir_planted_result);
+	tcase_add_test(tc, test_run_dir_planted_schedule);
 	suite_add_tcase(s, tc);
 	return s;
 }
