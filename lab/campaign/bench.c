@@ -1,6 +1,7 @@
 #include "campaign/bench.h"
 #include "backend/doctor.h"
 #include "base/err.h"
+#include "base/json.h"
 #include "backend/lab.h"
 #include "kernel/netns.h"
 #include "base/spawn.h"
@@ -385,7 +386,6 @@ static int first_sa_boot(bool cold, struct first_sa_round *res)
 	char dir[] = "/tmp/ikelab-bench-sa.XXXXXX";
 	char *const inner[] = { "bench", "first-sa", "--out", dir, NULL };
 	const char *rw[] = { dir, NULL };
-	char *path;
 	json_t *j;
 	int64_t t0;
 	int rc;
@@ -400,14 +400,13 @@ static int first_sa_boot(bool cold, struct first_sa_round *res)
 	rc = uml_boot_and_run("bench-sa", inner, rw, false);
 	res->boot_s = (double)(mono_ns() - t0) / 1e9;
 	unsetenv("IKELAB_UML_COLD");
-	path = xasprintf("%s/first-sa.json", dir);
-	j = rc == 0 ? json_load_file(path, 0, NULL) : NULL;
-	free(path);
+	/* The guest wrote it: no link followed, no FIFO waited for. */
+	j = rc == 0 ? json_load_beneath(dir, "first-sa.json", JSON_RUN_MAX) : NULL;
 	rm_rf(dir);
 	if (!j)
 		return rc < 0 ? -1
-			      : err_set("bench first-sa: no result from the %s kernel",
-					cold ? "cold" : "warm");
+			      : err_wrap("bench first-sa: no result from the %s kernel",
+					 cold ? "cold" : "warm");
 	res->up_s = json_real_value(json_object_get(j, "up_s"));
 	res->first_us = json_real_value(json_object_get(j, "first_us"));
 	res->second_us = json_real_value(json_object_get(j, "second_us"));

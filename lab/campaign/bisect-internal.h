@@ -69,6 +69,11 @@ long bs_count(const struct bisect *B, const char *old, const char *new);
 int bs_judge(struct bisect *B, const char *commit, const char *role, bool all);
 /* The ledger's entry for a commit, or NULL (borrowed). */
 json_t *bs_step_of(const struct bisect *B, const char *commit);
+/* The verdict the run of SEED left in DIR (its --out, a step's folder),
+ * from DIR/seed-SEED/summary.json read beneath DIR (json_load_beneath: no
+ * link followed, no FIFO waited for); "lab-error" when it left none or
+ * none that could be read so (allocated). */
+char *bs_seed_verdict(const char *dir, uint64_t seed);
 /* bisect.json into the bisect directory. */
 int bs_save(const struct bisect *B);
 const char *bs_verdict_name(enum bs_verdict v);

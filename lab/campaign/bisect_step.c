@@ -93,17 +93,33 @@ static int wait_run(struct spawn_proc *p, double limit_s)
 	}
 }
 
+/* Under user-mode Linux the guest wrote DIR (the run's --out): its
+ * summary.json is read beneath it, so that a link or a FIFO planted there
+ * is a lab error, not a host file read or a hang. */
+char *bs_seed_verdict(const char *dir, uint64_t seed)
+{
+	char *sum = xasprintf("seed-%llu/summary.json", (unsigned long long)seed), *res;
+	json_t *j = json_load_beneath(dir, sum, JSON_RUN_MAX);
+
+	if (!j && errno != ENOENT)
+		trace("bisect: %s", err_msg());
+	err_clear();
+	res = xstrdup(j && is_verdict(jget_str_or(j, "result", "")) ? jget_str(j, "result")
+								    : "lab-error");
+	json_decref(j);
+	free(sum);
+	return res;
+}
+
 /* One seed: `ikelab run` into dir/seed-S, its log beside. The run's
  * verdict ("lab-error" when it left none). */
 static char *run_seed(struct bisect *B, const char *dir, const char *charon, uint64_t seed)
 {
 	char *log = xasprintf("%s/seed-%llu.log", dir, (unsigned long long)seed);
-	char *sub = xasprintf("%s/seed-%llu", dir, (unsigned long long)seed);
-	char *sum = xasprintf("%s/summary.json", sub), s[24], name[32], *res;
+	char *sub = xasprintf("%s/seed-%llu", dir, (unsigned long long)seed), s[24], name[32];
 	struct spawn_opts o = { .io = { SPAWN_NULL, SPAWN_FD, SPAWN_TO_OUT } };
 	struct spawn_proc p;
 	struct argv a = { 0 };
-	json_t *j;
 
 	snprintf(s, sizeof(s), "%llu", (unsigned long long)seed);
 	snprintf(name, sizeof(name), "b%d-%d", (int)getpid(), ++B->lab_seq);
@@ -126,15 +142,10 @@ static char *run_seed(struct bisect *B, const char *dir, const char *charon, uin
 	}
 	if (o.fd[1] >= 0)
 		close(o.fd[1]);
-	j = json_load_file(sum, 0, NULL);
-	res = xstrdup(j && is_verdict(jget_str_or(j, "result", "")) ? jget_str(j, "result")
-								    : "lab-error");
-	json_decref(j);
 	argv_free(&a);
 	free(log);
 	free(sub);
-	free(sum);
-	return res;
+	return bs_seed_verdict(dir, seed);
 }
 
 /* Runs until the rule decides: seeds in order, stopping at the first that
