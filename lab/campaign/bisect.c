@@ -450,6 +450,7 @@ int bisect_main(const struct bisect_opts *o)
 
 	bs_interrupted = 0;
 	signals();
+	charon_git_env_clean();
 	r = load_scenario(&B);
 	if (r == 0)
 		r = open_history(&B);

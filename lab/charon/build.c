@@ -85,6 +85,7 @@ static int cb_open(struct cb *c, const struct charon_build_opts *o)
 	c->o = o;
 	c->lockfd = -1;
 	c->steps = json_object();
+	charon_git_env_clean();
 	if (!(c->cache = charon_cache_dir()))
 		return -1;
 	c->logdir = xasprintf("%s/logs", c->cache);

@@ -146,6 +146,13 @@ json_t *charon_build_record(const char *charon);
  * *source (what it came from) are the caller's; -1 with err_msg(). */
 int charon_source_git(const struct charon_build_opts *o, char **git_dir, char **source);
 
+/* Drop every GIT_* variable from ikelab's environment, so the git it runs
+ * works on the repositories its argv names: a GIT_DIR or GIT_WORK_TREE
+ * inherited from a hook or `git rebase --exec` would otherwise send it
+ * into the caller's repository. Called before the first git of a build or
+ * a bisect, while ikelab is single-threaded. */
+void charon_git_env_clean(void);
+
 /* The cache directory, made 0700 when missing (allocated), or NULL with
  * err_msg() when HOME is not set or the directory is not the user's own. */
 char *charon_cache_dir(void);

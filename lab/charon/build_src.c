@@ -20,6 +20,25 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+extern char **environ;
+
+void charon_git_env_clean(void)
+{
+	for (size_t i = 0; environ && environ[i];) {
+		const char *eq = strchr(environ[i], '=');
+		char name[256];
+
+		if (strncmp(environ[i], "GIT_", 4) || !eq ||
+		    (size_t)(eq - environ[i]) >= sizeof(name)) {
+			i++;
+			continue;
+		}
+		memcpy(name, environ[i], (size_t)(eq - environ[i]));
+		name[eq - environ[i]] = '\0';
+		unsetenv(name); /* environ[i] now holds the next variable */
+	}
+}
+
 int cb_git(const char *dir, struct strbuf *out, int timeout_s, ...)
 {
 	struct spawn_opts o = { .search_path = true };

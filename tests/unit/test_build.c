@@ -352,8 +352,13 @@ START_TEST(test_build_cache_patch_failure)
 	setup_project();
 	work = xasprintf("%s/cache/ikelab/charon/work", tmp);
 	bdir = xasprintf("%s/cache/ikelab/charon/build", tmp);
-	/* Cold: everything runs; the entry has what a lab needs. */
+	/* Cold: everything runs; the entry has what a lab needs. A GIT_DIR
+	 * inherited from a hook or `git rebase --exec` does not send the
+	 * build's git elsewhere. */
+	setenv("GIT_DIR", "/nonexistent-ikelab-test", 1);
+	setenv("GIT_WORK_TREE", "/nonexistent-ikelab-test", 1);
 	build("v1", &b, 0);
+	ck_assert_ptr_null(getenv("GIT_DIR"));
 	ck_assert (!b.cached && !b.patched)
 		;
 	ck_assert_str_eq(b.version, "1.0.0");
