@@ -460,15 +460,19 @@ static void shrinker_free(struct shrinker *K)
 static char *work_dir(const char *out)
 {
 	char buf[PATH_MAX], *dir, *first;
+	struct stat st;
 	bool foreign;
 
 	snprintf(buf, sizeof(buf), "%s", out);
 	dir = xasprintf("%s/shrink", dirname(buf));
 	first = xasprintf("%s/000.yaml", dir);
-	foreign = path_exists(dir) && !path_exists(first);
+	/* An earlier shrink's folder is ours to remove only when it is ours:
+	 * in a shared folder (/tmp) another user's, 000.yaml and all, stays. */
+	foreign = lstat(dir, &st) == 0 &&
+		  (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || !path_exists(first));
 	free(first);
 	if (foreign)
-		err_set("%s exists and is not an earlier shrink's: move it, or "
+		err_set("%s exists and is not an earlier shrink's of yours: move it, or "
 			"give --out a file in another folder",
 			dir);
 	if (foreign || rm_rf(dir) < 0 || mkdir_p(dir, 0755) < 0) {

@@ -620,6 +620,39 @@ START_TEST(test_run_dir_planted_schedule)
 }
 END_TEST
 
+/* An earlier shrink's folder of another user (in a shared folder such as
+ * /tmp) is not removed: shrink refuses before anything runs. */
+START_TEST(test_work_dir_of_another_user)
+{
+	char *topo = realpath("topologies/two-peer.yaml", NULL);
+	char *prof = realpath("peers/auto-route.yaml", NULL);
+	char *copy = xasprintf("name: uniqueness-race\ntopology: %s\nprofile: %s\nduration: 10s\n",
+			       topo, prof);
+	char *dir = fake_run("/nonexistent/uniqueness-race.yaml", copy);
+	char *theirs = tmp_file("out/shrink"), *first = tmp_file("out/shrink/000.yaml");
+	char *out = tmp_file("out/x.yaml");
+	FILE *f;
+
+	trust_consent(0);
+	ck_assert_int_eq(mkdir_p(theirs, 0755), 0);
+	f = fopen(first, "w");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	ck_assert_int_eq(chown(theirs, 65534, 65534), 0);
+	ck_assert_int_eq(shrink_main(dir, 1, out), -1);
+	ck_assert_msg(strstr(err_msg(), "is not an earlier shrink's of yours"), "%s", err_msg());
+	ck_assert (path_exists(first))
+		;
+	free(out);
+	free(first);
+	free(theirs);
+	free(dir);
+	free(copy);
+	free(prof);
+	free(topo);
+}
+END_TEST
+
 static Suite *shrink_suite(void)
 {
 	Suite *s = suite_create("shrink");
@@ -638,6 +671,7 @@ static Suite *shrink_suite(void)
 	tcase_add_test(tc, test_run_dir_no_copy);
 	tcase_add_test(tc, test_run_dir_copy_checked);
 	tcase_add_test(tc, test_run_dir_planted_summary);
+	tcase_add_test(tc, test_work_dir_of_another_user);
 	tcase_add_test(tc, test_run_dir_planted_result);
 	tcase_add_test(tc, test_run_dir_planted_schedule);
 	suite_add_tcase(s, tc);
