@@ -22,32 +22,8 @@
 #include "base/util.h"
 
 #define NOBODY 65534
-/* ck_assert with the last error message, which says what was refused. */
-#define CHECK(c) ck_assert_msg((c), "%s (last error: %s)", #c, err_msg())
-
-static char dir[64];
-
-/* A private scratch directory per test (each test runs in its own fork). */
-static void scratch(void)
-{
-	snprintf(dir, sizeof(dir), "/tmp/ikelab-test-files.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void cleanup(void)
-{
-	rm_rf(dir);
-}
-
-static char *at(const char *name)
-{
-	static char bufs[4][512];
-	static int i;
-	char *b = bufs[i++ % 4];
-
-	snprintf(b, sizeof(bufs[0]), "%s/%s", dir, name);
-	return b;
-}
+#define SCRATCH_TAG "files"
+#include "scratch.h"
 
 static void put(const char *path, const char *text)
 {
@@ -282,7 +258,7 @@ START_TEST(test_mkdir_p_makes_private_dirs)
 	/* Again: an existing directory of ours is fine. */
 	ck_assert_int_eq(mkdir_p(at("a/b/c/"), 0700), 0);
 	/* Relative to the current directory, with . and .. on the way. */
-	ck_assert_int_eq(chdir(dir), 0);
+	ck_assert_int_eq(chdir(scratch_dir), 0);
 	ck_assert_int_eq(mkdir_p("./rel/../rel2/x", 0755), 0);
 	CHECK(path_exists(at("rel2/x")));
 }
@@ -412,7 +388,7 @@ static int beneath(int how, const char *rel, size_t max, char **text)
 	file_test_no_openat2(how == 1);
 	alarm(2);
 	*text = NULL;
-	r = read_file_beneath(dir, rel, max, text, &len);
+	r = read_file_beneath(scratch_dir, rel, max, text, &len);
 	alarm(0);
 	if (r == 0)
 		ck_assert_uint_eq(len, strlen(*text));
@@ -562,20 +538,20 @@ START_TEST(test_json_beneath)
 
 	file_test_no_openat2(_i == 1);
 	put(at("ok.json"), "{\"result\": \"fail\"}");
-	j = json_load_beneath(dir, "ok.json", 64);
+	j = json_load_beneath(scratch_dir, "ok.json", 64);
 	ck_assert_ptr_nonnull(j);
 	ck_assert_str_eq(jget_str(j, "result"), "fail");
 	json_decref(j);
 	put(at("bad.json"), "{\n  \"result\": }\n");
-	ck_assert_ptr_null(json_load_beneath(dir, "bad.json", 64));
+	ck_assert_ptr_null(json_load_beneath(scratch_dir, "bad.json", 64));
 	ck_assert_int_eq(errno, EBADMSG);
 	CHECK(has("/bad.json:2:"));
 	ck_assert_int_eq(mkfifo(at("fifo.json"), 0644), 0);
 	alarm(2);
-	ck_assert_ptr_null(json_load_beneath(dir, "fifo.json", 64));
+	ck_assert_ptr_null(json_load_beneath(scratch_dir, "fifo.json", 64));
 	alarm(0);
 	CHECK(has("a FIFO"));
-	ck_assert_ptr_null(json_load_beneath(dir, "none.json", 64));
+	ck_assert_ptr_null(json_load_beneath(scratch_dir, "none.json", 64));
 	ck_assert_int_eq(errno, ENOENT);
 }
 END_TEST

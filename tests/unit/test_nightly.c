@@ -15,32 +15,8 @@
 #include "base/util.h"
 #include "campaign/nightly-internal.h"
 
-/* ck_assert with the last error message. */
-#define CHECK(c) ck_assert_msg((c), "%s (last error: %s)", #c, err_msg())
-
-static char out[64];
-
-/* A private --out per test (each test runs in its own fork). */
-static void scratch(void)
-{
-	snprintf(out, sizeof(out), "/tmp/ikelab-test-nightly.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(out));
-}
-
-static void cleanup(void)
-{
-	rm_rf(out);
-}
-
-static char *at(const char *name)
-{
-	static char bufs[4][512];
-	static int i;
-	char *b = bufs[i++ % 4];
-
-	snprintf(b, sizeof(bufs[0]), "%s/%s", out, name);
-	return b;
-}
+#define SCRATCH_TAG "nightly"
+#include "scratch.h"
 
 static void put(const char *name, const char *text)
 {
@@ -58,7 +34,7 @@ static json_t *result(const char *rel, int status, const char *refused)
 	json_t *r;
 
 	alarm(2);
-	r = nj_seed_result(out, rel, 7, 1.5, status, refused);
+	r = nj_seed_result(scratch_dir, rel, 7, 1.5, status, refused);
 	alarm(0);
 	ck_assert_ptr_nonnull(r);
 	ck_assert_int_eq(json_integer_value(json_object_get(r, "seed")), 7);
