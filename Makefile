@@ -44,9 +44,12 @@ $(BUILD)/ikelab: $(BUILD)/lab/cmd/main.o $(BUILD)/libikelab.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
 # Loaded into user-mode Linux, not into ikelab: see lab/backend/uml/uml-fpfix.c.
+# Never with the sanitizers of CFLAGS: linux.uml does not carry their
+# runtime, and a shim that needs it stops the kernel before it boots.
+SHIM_CFLAGS = $(filter-out -fsanitize% -fno-sanitize%,$(CFLAGS))
 $(BUILD)/uml-fpfix.so: lab/backend/uml/uml-fpfix.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) $(SHIM_CFLAGS) -shared -fPIC -o $@ $< -ldl
 
 # Traffic probes, run inside peer namespaces: see probes/probe.c. They need
 # only the helpers, not the libraries the controller links.

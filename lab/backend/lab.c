@@ -173,9 +173,12 @@ static int build_namespaces(struct builder *b)
 	json_t *planned = state_arr(b->st, "netns_planned");
 	json_t *owned = state_arr(b->st, "netns");
 
-	for (unsigned i = 0; i < t->nodes_count; i++)
-		json_array_append_new(
-			planned, json_string_nocheck(netns_name(b->st->name, t->nodes[i].name)));
+	for (unsigned i = 0; i < t->nodes_count; i++) {
+		char *ns = netns_name(b->st->name, t->nodes[i].name);
+
+		json_array_append_new(planned, json_string_nocheck(ns));
+		free(ns);
+	}
 	if (state_save(b->st) < 0)
 		return -1;
 	for (unsigned i = 0; i < t->nodes_count; i++)
