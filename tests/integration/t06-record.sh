@@ -28,9 +28,13 @@ check(s["samples"] > 540, f"only {s['samples']} samples in 60 s at 10 Hz")
 # makes the run a little longer than 60 s).
 check(abs(s["missed_ticks"] + s["samples"] - s["duration_s"] * 10) <= 3,
       f"{s['samples']} samples and {s['missed_ticks']} missed ticks in {s['duration_s']:.1f} s at 10 Hz")
-# The recorder keeps up: at most 2 % of the ticks pass without a sample.
-check(s["missed_ticks"] <= 0.02 * s["duration_s"] * 10,
-      f"{s['missed_ticks']} of {s['duration_s'] * 10:.0f} ticks missed (more than 2 %)")
+# The recorder keeps up: at most 5 % of the ticks pass without a sample.
+# Usually 0-1 %; 3.3 % (20 of 611) seen once in make stress on an idle
+# machine, with 500 pps and rekey collisions on one UML CPU. A kernel or
+# recorder that stalls (issue 9: a first SA holding the xfrm lock for 2 s)
+# misses 17-33 %.
+check(s["missed_ticks"] <= 0.05 * s["duration_s"] * 10,
+      f"{s['missed_ticks']} of {s['duration_s'] * 10:.0f} ticks missed (more than 5 %)")
 # A stall (a VICI call waiting on a busy charon) would be seconds; the
 # single UML CPU shared with both charons and the probes makes up to
 # ~0.25 s now and then here, 0.67 s seen once on a CI machine.
