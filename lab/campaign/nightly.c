@@ -237,6 +237,8 @@ static int start_job(struct night *N, struct job *j)
 	/* The user's consent goes with each run (config/trust.h). */
 	if (trust_granted(TRUST_FILES))
 		argv_add(&a, TRUST_OPTION);
+	if (N->o->full_duration)
+		argv_add(&a, "--full-duration");
 	j->start = mono_ns();
 	r = spawn_start(&proc, a.v, &o);
 	if (r == 0) {

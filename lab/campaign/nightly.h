@@ -29,6 +29,7 @@ struct nightly_opts {
 	const char *baseline; /* an earlier night's summary.json */
 	const char *out;
 	bool live;
+	bool full_duration; /* every run to its end (run --full-duration) */
 };
 
 /* 0 when every scenario met its expectation in every run, 1 otherwise;

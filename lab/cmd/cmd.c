@@ -47,6 +47,7 @@ static const struct option {
 	{ OPT_GOOD, "--good", offsetof(struct cli, good), false },
 	{ OPT_BAD, "--bad", offsetof(struct cli, bad), false },
 	{ OPT_FIXED, "--fixed", offsetof(struct cli, fixed), true },
+	{ OPT_FULL, "--full-duration", offsetof(struct cli, full_duration), true },
 };
 
 static const struct option *option_find(const char *name)

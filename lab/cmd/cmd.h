@@ -57,6 +57,7 @@ enum {
 	OPT_GOOD = 1 << 19,     /* --good REF */
 	OPT_BAD = 1 << 20,      /* --bad REF */
 	OPT_FIXED = 1 << 21,    /* --fixed */
+	OPT_FULL = 1 << 22,     /* --full-duration: no early verdict */
 };
 
 struct command;
@@ -70,7 +71,7 @@ struct cli {
 	const char *topology, *peers, *kernel, *charon, *rounds;
 	const char *duration, *rate, *out, *traffic, *grace, *seed, *seeds;
 	const char *jobs, *baseline, *source, *good, *bad;
-	bool json, all, trust, fixed;
+	bool json, all, trust, fixed, full_duration;
 	const char **charons; /* every --charon, in order (owned array) */
 	int n_charons;
 	char **pos; /* positional arguments before "--" (owned) */

@@ -43,6 +43,9 @@ static int cmd_help(const struct cli *c);
 	"  --trust           the files are your own: let them run programs, name other\n"   \
 	"                    files and set anything (README's SECURITY section says what\n" \
 	"                    a file may do without it)\n"
+#define FULL_HELP                                                                     \
+	"  --full-duration   record every run to its end, also once its verdict is\n" \
+	"                    settled (as the scenario key full_duration: true)\n"
 #define CHARON_OPT "[--charon PATH|VERSION|git:REV]"
 #define CHARON_HELP                                                                     \
 	"  --charon C        the charon of every peer: a binary, a build tree, an\n"    \
@@ -100,19 +103,22 @@ static const struct command commands[] = {
 	{ "plot", cmd_plot, NULL, 0, "RUN_DIR", "timeline.svg and timeline.png of a recorded run",
 	  NULL, 0, 0 },
 	{ "run", cmd_run, NULL,
-	  OPT_SEED | OPT_SEEDS | OPT_OUT | OPT_NAME | OPT_KERNEL | OPT_CHARON | OPT_TRUST,
+	  OPT_SEED | OPT_SEEDS | OPT_OUT | OPT_NAME | OPT_KERNEL | OPT_CHARON | OPT_TRUST |
+		  OPT_FULL,
 	  "SCENARIO.yaml [--seed S] [--seeds N] [--out DIR] [--name LAB] " KERNEL_OPT " " CHARON_OPT
-	  " [--trust]",
+	  " [--trust] [--full-duration]",
 	  "reproduce a race: build, act on schedule, record, judge",
 	  "Builds the scenario's lab, runs its schedule, records, and judges the\n"
 	  "expectations. Exits 0 when the scenario did what it expects (for a\n"
 	  "reproduction: the bug showed), 1 when not, 2 when the lab itself failed.\n"
+	  "A run ends as soon as its verdict is settled: an expectation that can only\n"
+	  "get worse (a duplicate past the grace, an acquire) was violated.\n"
 	  "\n"
 	  "  --seed S          the first seed (default: the scenario's)\n"
 	  "  --seeds N         runs, with seeds S, S+1, ... (default 1)\n"
 	  "  --out DIR         the run directory (default runs/SCENARIO-DATE-TIME)\n"
 	  "  --name LAB        the lab's name (default run<pid>)\n"
-	  "  --kernel K        as for up\n" CHARON_HELP TRUST_HELP,
+	  "  --kernel K        as for up\n" CHARON_HELP TRUST_HELP FULL_HELP,
 	  0, 0 },
 	{ "shrink", cmd_shrink, NULL, OPT_SEEDS | OPT_OUT | OPT_TRUST,
 	  "RUN_DIR [--seeds K] [--out FILE] [--trust]",
@@ -129,9 +135,9 @@ static const struct command commands[] = {
 	  "                    it and its candidates do what run --trust allows\n",
 	  0, 0 },
 	{ "nightly", cmd_nightly, NULL,
-	  OPT_SEEDS | OPT_JOBS | OPT_CHARON | OPT_BASELINE | OPT_OUT | OPT_TRUST,
+	  OPT_SEEDS | OPT_JOBS | OPT_CHARON | OPT_BASELINE | OPT_OUT | OPT_TRUST | OPT_FULL,
 	  "[SCENARIO...] [--seeds N] [--jobs J] [--charon C]... [--baseline FILE] [--out DIR] "
-	  "[--trust]",
+	  "[--trust] [--full-duration]",
 	  "every scenario, N seeds each, J labs at a time, and a report",
 	  "Runs every scenario given (default: all of scenarios/) and writes junit.xml,\n"
 	  "summary.json and index.html. Exits 0 when every scenario met its expectation\n"
@@ -145,7 +151,7 @@ static const struct command commands[] = {
 	  "                    and in no run on the next\n"
 	  "  --baseline FILE   an earlier summary.json, to report what changed\n"
 	  "  --out DIR         the report's directory (default "
-	  "runs/nightly-DATE-TIME)\n" TRUST_HELP,
+	  "runs/nightly-DATE-TIME)\n" TRUST_HELP FULL_HELP,
 	  0, OPT_CHARON },
 	{ "doctor", cmd_doctor, NULL, OPT_JSON, "[--json]",
 	  "what this host can do, which backend auto picks",

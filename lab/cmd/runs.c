@@ -67,12 +67,13 @@ int cmd_run(const struct cli *c)
 	o.out = out;
 	o.lab = name;
 	o.seeds = (unsigned)seeds;
+	o.full_duration = c->full_duration;
 	if (!strcmp(kernel, "host")) {
 		rc = run_here(&o);
 	} else {
 		char *abs = abs_path(file), ns[24];
 		const char *rw[] = { out, NULL };
-		char *inner[16] = { "run", abs ? abs : file, "--kernel", "host",    "--out",
+		char *inner[20] = { "run", abs ? abs : file, "--kernel", "host",    "--out",
 				    out,   "--name",         name,       "--seeds", ns };
 		int k = 10;
 
@@ -88,6 +89,8 @@ int cmd_run(const struct cli *c)
 		}
 		if (c->trust)
 			inner[k++] = "--trust";
+		if (c->full_duration)
+			inner[k++] = "--full-duration";
 		inner[k] = NULL;
 		rc = uml_boot_and_run(name, inner, rw, false);
 		free(abs);
@@ -121,6 +124,7 @@ static void nightly_charons_free(struct nightly_opts *o)
 int cmd_nightly(const struct cli *c)
 {
 	struct nightly_opts o = { .live = isatty(1),
+				  .full_duration = c->full_duration,
 				  .baseline = c->baseline,
 				  .scenarios = c->pos,
 				  .n_scenarios = c->npos };

@@ -114,6 +114,7 @@ const cyaml_schema_field_t sc_fields[] = {
 	CYAML_FIELD_UINT_PTR("seed", OPT, struct scenario, seed),
 	STR("sample_rate", OPT, struct scenario, sample_rate),
 	STR("grace", OPT, struct scenario, grace),
+	BOOL("full_duration", struct scenario, full_duration),
 	CYAML_FIELD_MAPPING_PTR("traffic", OPT, struct scenario, traffic, traffic_fields),
 	CYAML_FIELD_SEQUENCE("faults", CYAML_FLAG_POINTER | OPT, struct scenario, faults,
 			     &fault_schema, 0, CYAML_UNLIMITED),

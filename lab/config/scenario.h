@@ -108,10 +108,11 @@ struct scenario {
 	char *profile;  /* file, relative to the scenario */
 	struct sc_peer *peers;
 	unsigned peers_count;
-	char *duration;    /* strongSwan-style duration, or ms with "ms" */
-	uint64_t *seed;    /* set by the loader to 1 when absent */
-	char *sample_rate; /* Hz, decimal; default 10 */
-	char *grace;       /* duration; default 2s */
+	char *duration;      /* strongSwan-style duration, or ms with "ms" */
+	uint64_t *seed;      /* set by the loader to 1 when absent */
+	char *sample_rate;   /* Hz, decimal; default 10 */
+	char *grace;         /* duration; default 2s */
+	bool *full_duration; /* true: no early verdict, every run to its end */
 	struct sc_traffic *traffic;
 	struct sc_fault *faults;
 	unsigned faults_count;

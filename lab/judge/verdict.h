@@ -26,6 +26,12 @@ enum verdict_result {
 json_t *verdict_evaluate(const char *run_dir, const struct scenario *s);
 enum verdict_result verdict_result_of(const json_t *v);
 const char *verdict_name(enum verdict_result r);
+/* Settled before the run's end? so_far is what the recorder counted up to
+ * now (rec_so_far: summary.json's "peers", only the numbers that never
+ * fall). Returns the first expectation that is violated already and can
+ * no longer hold, as in the verdict's "expectations" (the caller's), or
+ * NULL while the end of the run may still decide. */
+json_t *verdict_decided(const json_t *so_far, const struct scenario *s);
 /* Exit status for `ikelab run`: 0 as expected, 1 not, 2 lab error. */
 int verdict_exit(enum verdict_result r);
 /* The report a person reads: which expectation, when, the events around. */

@@ -123,6 +123,7 @@ struct recorder {
 	 * lab.json's charon_build (version, commit, key, source). */
 	json_t *charon_binary, *charon_build;
 	int crashes;
+	json_t *ended_early;               /* why the run stopped before its duration, or NULL */
 	long rss_first, rss_max, rss_last; /* this process, kB */
 	double rss_at;
 	struct {

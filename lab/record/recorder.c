@@ -408,6 +408,15 @@ void rec_watch(struct recorder *r, int fd, void (*cb)(void *ctx), void *ctx)
 	r->watch[r->n_watch++].ctx = ctx;
 }
 
+void rec_unwatch(struct recorder *r, int fd)
+{
+	for (int i = 0; i < r->n_watch; i++)
+		if (r->watch[i].fd == fd) {
+			r->watch[i] = r->watch[--r->n_watch];
+			i--;
+		}
+}
+
 void rec_expect_exit(struct recorder *r, const char *peer)
 {
 	struct rec_peer *p = rec_peer_named(r, peer);

@@ -51,6 +51,8 @@ int rec_crashes(const struct recorder *r);
 /* For scenario actions: */
 /* Also poll fd, calling cb when it is readable. */
 void rec_watch(struct recorder *r, int fd, void (*cb)(void *ctx), void *ctx);
+/* No more of fd: its owner is about to close it. */
+void rec_unwatch(struct recorder *r, int fd);
 /* The next exit of this peer's charon is the schedule's doing. */
 void rec_expect_exit(struct recorder *r, const char *peer);
 /* Stop sampling a peer (its charon is stopped with SIGSTOP) or resume. */
@@ -74,6 +76,19 @@ int rec_finish(struct recorder *r, bool interrupted);
 void rec_free(struct recorder *r);
 
 const char *rec_dir(const struct recorder *r);
+
+/* For a verdict settled before the end (judge/verdict.h): */
+/* The numbers that can only grow as the run goes on, as summary.json has
+ * them at the end: {"peers": {NAME: {"sustained_max_ike_per_pair",
+ * "sustained_max_child_per_ts" and their "..._since", "acquires",
+ * "acquires_during_rekey"}}}. The caller's. */
+json_t *rec_so_far(const struct recorder *r);
+/* How many sampling rounds so far: rec_so_far changes only with them and
+ * with acquires. */
+int rec_samples(const struct recorder *r);
+/* The run stops before its duration: why becomes summary.json's
+ * ended_early (the recorder takes it over). */
+void rec_ended_early(struct recorder *r, json_t *why);
 
 /* `ikelab record`: open, optionally start traffic, run for the duration
  * or until SIGINT/SIGTERM, finish. Exit status as rec_finish. */

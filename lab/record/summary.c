@@ -61,30 +61,56 @@ static double sustained_growth(const struct recorder *r, const struct rec_peer *
 	return g;
 }
 
-static json_t *peer_summary(struct recorder *r, struct rec_peer *p)
+/* The numbers of a peer that only grow while a run goes on: what lasted
+ * longer than the grace period (rekey and reauth overlaps do not count,
+ * stuck duplicates do) and the kernel's acquires. */
+static json_t *peer_growing(const struct recorder *r, const struct rec_peer *p)
 {
 	double ike_since, child_since;
 	int ike = sustained_max(p->ts, p->pair_series, p->n_series, r->o.grace, &ike_since);
 	int child = sustained_max(p->ts, p->ts_series, p->n_series, r->o.grace, &child_since);
-	json_t *j = json_pack(
-		"{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:f, s:O, s:O}", "max_ike",
-		p->max_ike, "max_ike_established", p->max_ike_est, "max_child_installed",
-		p->max_child_inst, "max_child_installed_per_ts", p->max_child_per_ts, "acquires",
-		p->acquires, "acquires_during_rekey", p->acquires_in_rekey, "expires_soft",
-		p->expires_soft, "expires_hard", p->expires_hard, "ike_rekeys", p->ike_rekeys,
-		"child_rekeys", p->child_rekeys, "ike_growth_per_hour",
-		sustained_growth(r, p, p->ike_series), "child_growth_per_hour",
-		sustained_growth(r, p, p->child_series), "ike_ids_seen", p->ike_ids,
-		"child_ids_seen", p->child_ids);
 
+	return json_pack("{s:i, s:f, s:i, s:f, s:i, s:i}", "sustained_max_ike_per_pair", ike,
+			 "sustained_max_ike_since", ike_since, "sustained_max_child_per_ts", child,
+			 "sustained_max_child_since", child_since, "acquires", p->acquires,
+			 "acquires_during_rekey", p->acquires_in_rekey);
+}
+
+static json_t *peer_summary(struct recorder *r, struct rec_peer *p)
+{
+	json_t *j =
+		json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:f, s:O, s:O}", "max_ike",
+			  p->max_ike, "max_ike_established", p->max_ike_est, "max_child_installed",
+			  p->max_child_inst, "max_child_installed_per_ts", p->max_child_per_ts,
+			  "expires_soft", p->expires_soft, "expires_hard", p->expires_hard,
+			  "ike_rekeys", p->ike_rekeys, "child_rekeys", p->child_rekeys,
+			  "ike_growth_per_hour", sustained_growth(r, p, p->ike_series),
+			  "child_growth_per_hour", sustained_growth(r, p, p->child_series),
+			  "ike_ids_seen", p->ike_ids, "child_ids_seen", p->child_ids);
+
+	json_object_update_new(j, peer_growing(r, p));
 	json_object_set_new(j, "final_sas", final_sas(p));
-	/* What lasted longer than the grace period: rekey and reauth
-	 * overlaps do not count, stuck duplicates do. */
-	json_object_set_new(j, "sustained_max_ike_per_pair", json_integer(ike));
-	json_object_set_new(j, "sustained_max_ike_since", json_real(ike_since));
-	json_object_set_new(j, "sustained_max_child_per_ts", json_integer(child));
-	json_object_set_new(j, "sustained_max_child_since", json_real(child_since));
 	return j;
+}
+
+json_t *rec_so_far(const struct recorder *r)
+{
+	json_t *peers = json_object();
+
+	for (int i = 0; i < r->n; i++)
+		json_object_set_new(peers, r->p[i].name, peer_growing(r, &r->p[i]));
+	return json_pack("{s:o}", "peers", peers);
+}
+
+void rec_ended_early(struct recorder *r, json_t *why)
+{
+	json_decref(r->ended_early);
+	r->ended_early = why;
+}
+
+int rec_samples(const struct recorder *r)
+{
+	return r->samples;
 }
 
 /* What a run directory keeps of the build it ran (null for a charon that
@@ -131,6 +157,7 @@ static int write_summary(struct recorder *r, bool interrupted)
 	json_object_set_new(s, "verdict", json_string(r->failed ? "lab-error" : "ok"));
 	json_object_set_new(s, "lab_error", r->failure ? json_string(r->failure) : json_null());
 	json_object_set_new(s, "interrupted", json_boolean(interrupted));
+	json_object_set(s, "ended_early", r->ended_early ?: json_null());
 	json_object_set_new(s, "recorder_cpu_s", json_real(rec_self_cpu_s() - r->cpu0));
 	json_object_set_new(s, "recorder_rss_kb",
 			    json_pack("{s:i, s:i, s:i}", "first", (int)r->rss_first, "max",
@@ -254,6 +281,7 @@ void rec_free(struct recorder *r)
 	json_decref(r->charon_plugins);
 	json_decref(r->charon_binary);
 	json_decref(r->charon_build);
+	json_decref(r->ended_early);
 	free(r->failure);
 	free(r->charon_version);
 	free(r->dir);

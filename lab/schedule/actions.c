@@ -263,7 +263,10 @@ void run_step(struct runner *R, const struct sc_step *st)
 
 	int64_t late_us;
 
-	run_wait_until(R, st->at_us);
+	if (!run_wait_until(R, st->at_us)) {
+		json_decref(args);
+		return;
+	}
 	late_us = (mono_ns() - rec_t0(R->rec)) / 1000 - (int64_t)st->at_us;
 	switch (st->kind) {
 	case SC_INITIATE:

@@ -44,6 +44,10 @@ struct runner {
 	int n_wire;
 	bool traffic_on, steady_started;
 	double crash_at;
+	/* The verdict is settled before the end (judge/verdict.h): the run
+	 * stops. checked: the sampling round last looked at. */
+	bool settled;
+	int checked;
 	/* Schedule events are written once no other step is microseconds
 	 * away: writing one costs more than a tight skew. */
 	struct {
@@ -63,8 +67,9 @@ void run_finish_pending(struct runner *R);
 /* Write the schedule events held back while steps were close together. */
 void run_flush_later(struct runner *R);
 /* Until at_us after the recording started, the recorder and the wires
- * running meanwhile (returns early when interrupted). */
-void run_wait_until(struct runner *R, uint64_t at_us);
+ * running meanwhile. False when the run stops first: interrupted, or its
+ * verdict settled. */
+bool run_wait_until(struct runner *R, uint64_t at_us);
 
 /* actions.c */
 /* Wait for the step's time, carry it out, and queue its schedule event

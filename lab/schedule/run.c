@@ -73,6 +73,10 @@ static void on_wire(const struct wire_event *ev, void *ctx)
 	struct runner *R = ctx;
 	char src[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN];
 
+	/* A wire closed after the recording (a failed seed) lets go of what
+	 * it kept with nothing left to tell. */
+	if (!R->rec)
+		return;
 	inet_ntop(AF_INET, &ev->ike.src, src, sizeof(src));
 	inet_ntop(AF_INET, &ev->ike.dst, dst, sizeof(dst));
 	rec_emit(R->rec, NULL, "wire", ev->released ? "released" : wire_action_name(ev->action),
@@ -153,11 +157,20 @@ static int open_wires(struct runner *R)
 	return 0;
 }
 
+static void close_wires(struct runner *R)
+{
+	for (int i = 0; i < R->n_wire; i++) {
+		if (R->rec)
+			rec_unwatch(R->rec, wire_fd(R->wire[i]));
+		if (wire_close(R->wire[i]) < 0)
+			err_clear();
+	}
+	R->n_wire = 0;
+}
+
 static void close_all(struct runner *R)
 {
-	for (int i = 0; i < R->n_wire; i++)
-		wire_close(R->wire[i]);
-	R->n_wire = 0;
+	close_wires(R);
 	for (int i = 0; i < 2; i++) {
 		vici_close(R->vici[i]);
 		R->vici[i] = NULL;
@@ -217,9 +230,53 @@ void run_flush_later(struct runner *R)
 	R->n_later = 0;
 }
 
+/* Why the run stops early, for summary.json and an event. */
+static void note_settled(struct runner *R, const json_t *e)
+{
+	const char *name = jget_str_or(e, "name", "?");
+	char *why = xasprintf("%s violated: %s (limit %g); nothing later can undo it", name,
+			      jget_str_or(e, "detail", "?"),
+			      json_number_value(json_object_get(e, "limit")));
+
+	rec_emit(R->rec, NULL, "lab", "verdict-settled",
+		 json_pack("{s:s, s:s}", "expectation", name, "why", why));
+	rec_ended_early(R->rec,
+			json_pack("{s:f, s:f, s:s, s:s}", "at", rec_now(R->rec), "planned_s",
+				  R->s->duration_ms / 1e3, "expectation", name, "why", why));
+	free(why);
+}
+
+/*
+ * Has the verdict been settled before the end? Once an expectation that
+ * cannot come back is violated, the rest of the run changes nothing, and
+ * trials an hour are what finds rare races: the run stops. Asked once per
+ * sampling round (what it looks at changes with them), not at every poll.
+ * --full-duration and full_duration: true keep a whole recording.
+ */
+static bool settled(struct runner *R)
+{
+	json_t *so_far, *e;
+
+	if (R->settled)
+		return true;
+	if (R->o->full_duration || (R->s->full_duration && *R->s->full_duration) ||
+	    rec_samples(R->rec) == R->checked)
+		return false;
+	R->checked = rec_samples(R->rec);
+	so_far = rec_so_far(R->rec);
+	e = verdict_decided(so_far, R->s);
+	json_decref(so_far);
+	if (e) {
+		R->settled = true;
+		note_settled(R, e);
+		json_decref(e);
+	}
+	return R->settled;
+}
+
 /* Until at_us after the start: the recorder and the wire run meanwhile; the
  * last few ms are slept precisely, so two steps microseconds apart stay so. */
-void run_wait_until(struct runner *R, uint64_t at_us)
+bool run_wait_until(struct runner *R, uint64_t at_us)
 {
 	int64_t target = rec_t0(R->rec) + (int64_t)at_us * 1000;
 
@@ -228,8 +285,10 @@ void run_wait_until(struct runner *R, uint64_t at_us)
 		struct timespec ts;
 
 		wires_tick(R);
-		if (left_us <= 0 || interrupted)
-			return;
+		if (interrupted || settled(R))
+			return false;
+		if (left_us <= 0)
+			return true;
 		if (left_us > SPIN_US) {
 			run_flush_later(R);
 			if (R->pending[0] || R->pending[1])
@@ -243,7 +302,7 @@ void run_wait_until(struct runner *R, uint64_t at_us)
 		ts.tv_nsec = target % 1000000000;
 		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 			;
-		return;
+		return !interrupted;
 	}
 }
 
@@ -285,7 +344,8 @@ static void start_steady_traffic(struct runner *R, uint64_t before_us)
 	if (!t || R->steady_started || at > before_us)
 		return;
 	R->steady_started = true;
-	run_wait_until(R, at);
+	if (!run_wait_until(R, at))
+		return;
 	R->traffic_on = true;
 	if (rec_start_traffic(R->rec, (int)t->pps) < 0) {
 		rec_emit(R->rec, NULL, "schedule", "failed",
@@ -332,7 +392,8 @@ static int record_and_act(struct runner *R)
 	rec_emit(R->rec, NULL, "lab", "scenario",
 		 json_pack("{s:s, s:I, s:s?}", "name", R->s->name, "seed", (json_int_t)R->seed,
 			   "cites", R->s->cites));
-	for (unsigned k = 0; k < R->sched.n && !rec_failed(R->rec) && !interrupted; k++) {
+	for (unsigned k = 0; k < R->sched.n && !rec_failed(R->rec) && !interrupted && !R->settled;
+	     k++) {
 		if (R->crash_at && rec_now(R->rec) > R->crash_at + CRASH_TAIL_S)
 			break;
 		start_steady_traffic(R, R->sched.steps[k].at_us);
@@ -344,10 +405,11 @@ static int record_and_act(struct runner *R)
 		    R->sched.steps[k + 1].at_us - R->sched.steps[k].at_us >= SPIN_US)
 			tight(false);
 	}
+	tight(false); /* the loop may have stopped inside a tight group */
 	start_steady_traffic(R, UINT64_MAX);
 	run_flush_later(R);
 	/* The rest of the run: let what was set off play out. */
-	while (rec_now(R->rec) < end && !rec_failed(R->rec) && !interrupted) {
+	while (rec_now(R->rec) < end && !rec_failed(R->rec) && !interrupted && !settled(R)) {
 		if (rec_crashes(R->rec) && !R->crash_at)
 			R->crash_at = rec_now(R->rec);
 		if (R->crash_at && rec_now(R->rec) > R->crash_at + CRASH_TAIL_S)
@@ -357,6 +419,9 @@ static int record_and_act(struct runner *R)
 		rec_poll(R->rec, wires_due_ms(R, 100));
 	}
 	run_finish_pending(R);
+	/* Messages a wire still keeps (a run stopped early, or interrupted,
+	 * before a delay ran out) go on now, recorded as released. */
+	close_wires(R);
 	return rec_finish(R->rec, interrupted != 0) < 0 ? -1 : 0;
 }
 
@@ -431,7 +496,8 @@ static json_t *run_seed(struct runner *R, bool quiet_report)
 	int r;
 
 	R->crash_at = 0;
-	R->traffic_on = R->steady_started = false;
+	R->traffic_on = R->steady_started = R->settled = false;
+	R->checked = 0;
 	if (mkdir_p(R->dir, 0755) < 0)
 		return NULL;
 	scenario_plan(R->s, R->seed, &R->sched);

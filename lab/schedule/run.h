@@ -22,6 +22,7 @@ struct run_opts {
 	uint64_t seed;        /* first seed; 0: the scenario's */
 	unsigned seeds;       /* how many, from seed on */
 	bool live;            /* status line on a terminal */
+	bool full_duration;   /* no early verdict: every run to its end */
 };
 
 /* Runs here (host kernel, or inside user-mode Linux). Exit status: 0 when

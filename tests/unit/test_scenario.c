@@ -54,6 +54,8 @@ START_TEST(test_full)
 	ck_assert_uint_eq(*s->seed, 42);
 	ck_assert_double_eq(s->rate_hz, 2.5);
 	ck_assert_double_eq(s->grace_s, 0.5);
+	ck_assert (s->full_duration && * s->full_duration)
+		;
 	ck_assert_uint_eq(s->traffic->pps, 1000);
 	ck_assert_uint_eq(*s->traffic->start, 500);
 
@@ -131,6 +133,7 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(*s->seed, 1);
 	ck_assert_double_eq(s->rate_hz, 10);
 	ck_assert_double_eq(s->grace_s, 2);
+	ck_assert_ptr_null(s->full_duration);
 	ck_assert_uint_eq(s->duration_ms, 300000);
 	ck_assert_uint_eq(s->schedule_count, 0);
 	ck_assert_uint_eq(s->faults_count, 0);
@@ -210,6 +213,8 @@ static const struct bad bad[] = {
 				"'50d' is too long a duration (at most 4294967295 ms)" },
 	{ "duration-missing.yaml", "1:1: missing required key 'duration'" },
 	{ "grace-bad.yaml", "5:8: grace: '1.5s' is not a duration " MS_SHAPE },
+	{ "full-duration-bad.yaml", "5:16: full_duration: 'sometimes' is not a boolean "
+				    "(true/false, yes/no, on/off)" },
 	{ "rate-bad.yaml", "5:14: sample_rate: '200' is not a sample rate in "
 			   "Hz above 0 and at most 100 (like 10 or 2.5)" },
 	{ "seed-bad.yaml", "5:7: seed: "

@@ -1,5 +1,6 @@
 /* Judging recorded runs against expectations, on fixture run directories. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,6 +116,87 @@ START_TEST(test_missing_run)
 }
 END_TEST
 
+static json_t *so_far(int ike, int child, int acquires, int in_rekey)
+{
+	return json_pack(
+		"{s:{s:{s:i, s:f, s:i, s:f, s:i, s:i}, s:{s:i, s:f, s:i, s:f, s:i, s:i}}}", "peers",
+		"alice", "sustained_max_ike_per_pair", ike, "sustained_max_ike_since", 1.5,
+		"sustained_max_child_per_ts", child, "sustained_max_child_since", 1.7, "acquires",
+		acquires, "acquires_during_rekey", in_rekey, "bob", "sustained_max_ike_per_pair", 1,
+		"sustained_max_ike_since", 1.0, "sustained_max_child_per_ts", 1,
+		"sustained_max_child_since", 1.0, "acquires", 0, "acquires_during_rekey", 0);
+}
+
+static const char *decided_name(const struct scenario *s, json_t *counts)
+{
+	static char name[64];
+	json_t *e = verdict_decided(counts, s);
+
+	json_decref(counts);
+	if (!e)
+		return NULL;
+	snprintf(name, sizeof(name), "%s", json_string_value(json_object_get(e, "name")));
+	ck_assert (!json_is_true(json_object_get(e, "held")))
+		;
+	json_decref(e);
+	return name;
+}
+
+/* Settled early only by what cannot come back: sustained maxima and
+ * acquires, never loss or growth, which wait for the end. */
+START_TEST(test_decided_early)
+{
+	struct scenario *s = scenario_load(DIR "/expect.yaml");
+	struct scenario *clean = scenario_load(DIR "/expect-clean.yaml");
+	json_t *v, *summary, *e;
+
+	ck_assert_ptr_nonnull(s);
+	ck_assert_ptr_null(decided_name(s, so_far(1, 1, 1, 0)));
+	ck_assert_str_eq(decided_name(s, so_far(2, 1, 0, 0)), "max_ike_per_peer");
+	ck_assert_str_eq(decided_name(s, so_far(1, 2, 0, 0)), "max_child_per_ts");
+	ck_assert_str_eq(decided_name(s, so_far(1, 1, 2, 0)), "max_acquires");
+	ck_assert_str_eq(decided_name(s, so_far(1, 1, 1, 1)), "max_acquires_during_rekey");
+	/* A clean scenario fails as surely as a reproduction reproduces. */
+	ck_assert_str_eq(decided_name(clean, so_far(1, 3, 0, 0)), "max_child_per_ts");
+	ck_assert_ptr_null(decided_name(clean, so_far(1, 1, 9, 0)));
+	/* What a finished run's numbers settle, its verdict says too. */
+	summary = json_load_file(DIR "/dup/summary.json", 0, NULL);
+	ck_assert_ptr_nonnull(summary);
+	e = verdict_decided(summary, s);
+	ck_assert_ptr_nonnull(e);
+	v = verdict_evaluate(DIR "/dup", s);
+	ck_assert (!json_is_true(json_object_get(
+		expectation(v, json_string_value(json_object_get(e, "name"))), "held")))
+		;
+	ck_assert_int_eq(verdict_result_of(v), VERDICT_REPRODUCED);
+	json_decref(e);
+	json_decref(v);
+	json_decref(summary);
+	scenario_free(s);
+	scenario_free(clean);
+}
+END_TEST
+
+/* summary.json's ended_early goes into the verdict and its report. */
+START_TEST(test_ended_early_report)
+{
+	struct scenario *s = scenario_load(DIR "/expect.yaml");
+	json_t *v = verdict_evaluate(DIR "/dup", s);
+	char *report;
+
+	ck_assert_ptr_null(json_object_get(v, "ended_early"));
+	json_object_set_new(v, "ended_early",
+			    json_pack("{s:f, s:f, s:s}", "at", 3.25, "planned_s", 10.0, "why",
+				      "max_ike_per_peer violated"));
+	report = verdict_report(v, s, 1);
+	ck_assert_ptr_nonnull(
+		strstr(report, "ended early at 3.250 s of 10 s: max_ike_per_peer violated"));
+	free(report);
+	json_decref(v);
+	scenario_free(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("verdict");
@@ -126,6 +208,8 @@ int main(void)
 	tcase_add_test(tc, test_clean_fail_and_pass);
 	tcase_add_test(tc, test_not_reproduced);
 	tcase_add_test(tc, test_missing_run);
+	tcase_add_test(tc, test_decided_early);
+	tcase_add_test(tc, test_ended_early_report);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
