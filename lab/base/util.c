@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <poll.h>
@@ -476,4 +477,21 @@ char *file_tail(const char *path, int lines)
 	out = xstrdup(start);
 	free(text);
 	return out;
+}
+
+void wilson_interval(unsigned k, unsigned n, double *lo, double *hi)
+{
+	const double z = 1.959964;
+	double p, d, c, w;
+
+	*lo = 0;
+	*hi = 1;
+	if (!n)
+		return;
+	p = (double)k / n;
+	d = 1 + z * z / n;
+	c = p + z * z / (2.0 * n);
+	w = z * sqrt(p * (1 - p) / n + z * z / (4.0 * n * n));
+	*lo = (c - w) / d < 0 ? 0 : (c - w) / d;
+	*hi = (c + w) / d > 1 ? 1 : (c + w) / d;
 }

@@ -90,4 +90,8 @@ void trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Names that end up in paths, netlink and mount calls. */
 bool name_valid(const char *s, size_t max_len);
 
+/* The 95 % Wilson score interval of k successes in n trials: [*lo, *hi]
+ * within [0, 1]; [0, 1] when n is 0 (nothing is known). */
+void wilson_interval(unsigned k, unsigned n, double *lo, double *hi);
+
 #endif

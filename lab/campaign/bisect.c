@@ -25,16 +25,10 @@ double bisect_luck(double p, unsigned n)
 
 double bisect_wilson_low(unsigned k, unsigned n)
 {
-	const double z = 1.959964;
-	double p, d, c, w;
+	double lo, hi;
 
-	if (!n)
-		return 0;
-	p = (double)k / n;
-	d = 1 + z * z / n;
-	c = p + z * z / (2.0 * n);
-	w = z * sqrt(p * (1 - p) / n + z * z / (4.0 * n * n));
-	return (c - w) / d < 0 ? 0 : (c - w) / d;
+	wilson_interval(k, n, &lo, &hi);
+	return lo;
 }
 
 /* ---- setting up ------------------------------------------------------------------------ */

@@ -18,6 +18,7 @@ struct ver {
 	char *label; /* as given to --charon; NULL: the default charon */
 	char *path;  /* the binary the runs get as --charon, or NULL */
 	char *dir;   /* its folder below --out ("v2-6.0.3"); NULL with one version */
+	char *set;   /* the runs' --set PATH=VALUE (a sweep's value), or NULL */
 };
 
 /* A scenario on one version: the unit the night judges. */

@@ -171,7 +171,8 @@ static void add_versions(struct night *N)
 			if (!isalnum((unsigned char)*p) && !strchr(".-_", *p))
 				*p = '_';
 		v->label = xstrdup(o->labels[i]);
-		v->path = xstrdup(o->charons[i]);
+		v->path = o->charons[i] ? xstrdup(o->charons[i]) : NULL;
+		v->set = o->sets && o->sets[i] ? xstrdup(o->sets[i]) : NULL;
 		if (o->n_charons > 1)
 			v->dir = xasprintf("v%d-%.40s", i + 1, safe + strspn(safe, "_."));
 		free(safe);
@@ -234,6 +235,8 @@ static int start_job(struct night *N, struct job *j)
 				       "--seeds", "1", "--out", j->tmp, "--name", name, NULL });
 	if (N->vers[j->sc->ver].path)
 		argv_addv(&a, (char *const[]){ "--charon", N->vers[j->sc->ver].path, NULL });
+	if (N->vers[j->sc->ver].set)
+		argv_addv(&a, (char *const[]){ "--set", N->vers[j->sc->ver].set, NULL });
 	/* The user's consent goes with each run (config/trust.h). */
 	if (trust_granted(TRUST_FILES))
 		argv_add(&a, TRUST_OPTION);
@@ -479,6 +482,7 @@ static void night_free(struct night *N)
 		free(N->vers[i].label);
 		free(N->vers[i].path);
 		free(N->vers[i].dir);
+		free(N->vers[i].set);
 	}
 	free(N->vers);
 }
@@ -517,9 +521,10 @@ int nightly_main(const struct nightly_opts *o)
 			goto out;
 		enqueue(&N, &N.sc[i], o->seeds);
 	}
-	printf("nightly: %d scenario%s x %u seed%s x %d version%s, %u at a time, into %s\n",
+	printf("nightly: %d scenario%s x %u seed%s x %d %s%s, %u at a time, into %s\n",
 	       N.n_sc / N.n_vers, N.n_sc / N.n_vers == 1 ? "" : "s", o->seeds,
-	       o->seeds == 1 ? "" : "s", N.n_vers, N.n_vers == 1 ? "" : "s", N.jobs, o->out);
+	       o->seeds == 1 ? "" : "s", N.n_vers, o->sets ? "value" : "version",
+	       N.n_vers == 1 ? "" : "s", N.jobs, o->out);
 	if (run_queue(&N) < 0 || (base && rerun_flips(&N, base) < 0))
 		goto out;
 	if (o->live)

@@ -26,6 +26,10 @@ struct nightly_opts {
 	 * what the user typed; none: the default charon. */
 	char **charons, **labels;
 	int n_charons;
+	/* With versions: sets[i] ("PATH=VALUE", or NULL) is the --set of
+	 * every run on version i; NULL: none anywhere. A sweep's values are
+	 * such versions (campaign/sweep.h). */
+	char **sets;
 	const char *baseline; /* an earlier night's summary.json */
 	const char *out;
 	bool live;

@@ -336,17 +336,20 @@ static json_t *charon_json(const struct night *N, int ver)
 
 	if (N->n_vers > 1)
 		json_object_set_new(j, "label", json_string(v->label));
+	if (v->set)
+		json_object_set_new(j, "set", json_string(v->set));
 	return j;
 }
 
 /* ---- the matrix ------------------------------------------------------------------ */
 
-/* What a version is called in "fixed in B": its version, else its label. */
+/* What a version is called in "fixed in B": its version, else its label;
+ * a sweep's value by its label ("skew_us=400"). */
 static const char *ver_name(const struct night *N, int ver)
 {
 	const json_t *r = recorded_run(N, ver);
 
-	return r ? jget_str(r, "charon_version") : N->vers[ver].label;
+	return r && !N->vers[ver].set ? jget_str(r, "charon_version") : N->vers[ver].label;
 }
 
 /* Runs where the scenario's bug showed: a reproduction reproducing, a
@@ -391,9 +394,14 @@ static json_t *change(const struct night *N, const struct sc *a, const struct sc
 	count_bug(a, &ba, &va, &ea);
 	count_bug(b, &bb, &vb, &eb);
 	what = !va || !vb ? "unknown" : ba && !bb ? "fixed" : !ba && bb ? "regressed" : "same";
-	text = !strcmp(what, "fixed") || !strcmp(what, "regressed")
-		       ? xasprintf("%s in %s", what, ver_name(N, b->ver))
-		       : xstrdup(what);
+	/* Along a sweep, the bug goes or comes with a value, not a fix. */
+	if (N->vers[b->ver].set && (!strcmp(what, "fixed") || !strcmp(what, "regressed")))
+		text = xasprintf("%s at %s", !strcmp(what, "fixed") ? "gone" : "shows",
+				 ver_name(N, b->ver));
+	else if (!strcmp(what, "fixed") || !strcmp(what, "regressed"))
+		text = xasprintf("%s in %s", what, ver_name(N, b->ver));
+	else
+		text = xstrdup(what);
 	j = json_pack("{s:s, s:s, s:s, s:s}", "from", N->vers[a->ver].label, "to",
 		      N->vers[b->ver].label, "change", what, "text", text);
 	free(text);

@@ -48,6 +48,7 @@ static const struct option {
 	{ OPT_BAD, "--bad", offsetof(struct cli, bad), false },
 	{ OPT_FIXED, "--fixed", offsetof(struct cli, fixed), true },
 	{ OPT_FULL, "--full-duration", offsetof(struct cli, full_duration), true },
+	{ OPT_SET, "--set", offsetof(struct cli, set), false },
 };
 
 static const struct option *option_find(const char *name)
@@ -147,8 +148,8 @@ static int refuse(const struct cli *c, const char *a)
 }
 
 /* An option seen again: collected when the command takes it many times
- * (only --charon is collected), refused otherwise -- the last one silently
- * winning hides a typo in a long command line. */
+ * (--charon and --set are collected), refused otherwise -- the last one
+ * silently winning hides a typo in a long command line. */
 static int again(struct cli *c, const struct option *o, const char *value, unsigned *seen)
 {
 	if ((*seen & o->bit) && !(c->cmd->many & o->bit))
@@ -156,6 +157,8 @@ static int again(struct cli *c, const struct option *o, const char *value, unsig
 	*seen |= o->bit;
 	if (o->bit == OPT_CHARON)
 		c->charons[c->n_charons++] = value;
+	if (o->bit == OPT_SET)
+		c->sets[c->n_sets++] = value;
 	return 0;
 }
 
@@ -207,6 +210,7 @@ int cmd_parse(const struct command *table, int argc, char **argv, struct cli *c)
 	c->name = LAB_DEFAULT_NAME;
 	c->pos = xcalloc((size_t)argc + 1, sizeof(char *));
 	c->charons = xcalloc((size_t)argc + 1, sizeof(char *));
+	c->sets = xcalloc((size_t)argc + 1, sizeof(char *));
 	c->argv = argv + 1;
 	word = command_word(argc, argv, &c->help);
 	if (word) {
@@ -233,8 +237,10 @@ void cli_free(struct cli *c)
 {
 	free(c->pos);
 	free(c->charons);
+	free(c->sets);
 	c->pos = NULL;
 	c->charons = NULL;
+	c->sets = NULL;
 }
 
 int cmd_parse_fail(const struct cli *c)

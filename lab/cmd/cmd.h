@@ -58,6 +58,7 @@ enum {
 	OPT_BAD = 1 << 20,      /* --bad REF */
 	OPT_FIXED = 1 << 21,    /* --fixed */
 	OPT_FULL = 1 << 22,     /* --full-duration: no early verdict */
+	OPT_SET = 1 << 23,      /* --set PATH=VALUE: a scenario value replaced */
 };
 
 struct command;
@@ -70,10 +71,12 @@ struct cli {
 	const char *name;          /* --name, 'lab' by default */
 	const char *topology, *peers, *kernel, *charon, *rounds;
 	const char *duration, *rate, *out, *traffic, *grace, *seed, *seeds;
-	const char *jobs, *baseline, *source, *good, *bad;
+	const char *jobs, *baseline, *source, *good, *bad, *set;
 	bool json, all, trust, fixed, full_duration;
 	const char **charons; /* every --charon, in order (owned array) */
 	int n_charons;
+	const char **sets; /* every --set, in order (owned array) */
+	int n_sets;
 	char **pos; /* positional arguments before "--" (owned) */
 	int npos;
 	char **rest; /* after "--" */
@@ -177,6 +180,7 @@ int cmd_plot(const struct cli *c);
 int cmd_run(const struct cli *c);
 int cmd_nightly(const struct cli *c);
 int cmd_shrink(const struct cli *c);
+int cmd_sweep(const struct cli *c);
 int cmd_doctor(const struct cli *c);
 int cmd_bench(const struct cli *c);
 int cmd_version(const struct cli *c);

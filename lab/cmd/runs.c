@@ -5,10 +5,12 @@
 #include "backend/lab.h"
 #include "backend/state.h"
 #include "backend/uml/uml.h"
+#include "base/spawn.h"
 #include "base/err.h"
 #include "base/util.h"
 #include "campaign/nightly.h"
 #include "campaign/shrink.h"
+#include "campaign/sweep.h"
 #include "config/scenario.h"
 #include "schedule/run.h"
 
@@ -23,7 +25,7 @@ int cmd_run(const struct cli *c)
 	long seeds = number("--seeds", c->seeds, 1, 1000);
 	const char *kernel;
 	struct scenario *s;
-	char *file, *out, *seed_s, *charon, name[40];
+	char *file, *out, *charon, name[40];
 	int rc;
 
 	if (c->npos != 1)
@@ -40,7 +42,7 @@ int cmd_run(const struct cli *c)
 	}
 	/* Refused here, before anything is built or booted. */
 	file = lab_find_file(c->pos[0]);
-	s = scenario_load(file);
+	s = scenario_load_set(file, c->sets, (unsigned)c->n_sets);
 	if (!s) {
 		free(file);
 		return fail();
@@ -68,31 +70,31 @@ int cmd_run(const struct cli *c)
 	o.lab = name;
 	o.seeds = (unsigned)seeds;
 	o.full_duration = c->full_duration;
+	o.sets = c->sets;
+	o.n_sets = (unsigned)c->n_sets;
 	if (!strcmp(kernel, "host")) {
 		rc = run_here(&o);
 	} else {
 		char *abs = abs_path(file), ns[24];
 		const char *rw[] = { out, NULL };
-		char *inner[20] = { "run", abs ? abs : file, "--kernel", "host",    "--out",
-				    out,   "--name",         name,       "--seeds", ns };
-		int k = 10;
+		struct argv inner = { 0 };
 
 		snprintf(ns, sizeof(ns), "%ld", seeds);
-		seed_s = c->seed ? (char *)c->seed : NULL;
-		if (seed_s) {
-			inner[k++] = "--seed";
-			inner[k++] = seed_s;
-		}
-		if (charon) {
-			inner[k++] = "--charon";
-			inner[k++] = charon;
-		}
+		argv_addv(&inner,
+			  (char *const[]){ "run", abs ? abs : file, "--kernel", "host", "--out",
+					   out, "--name", name, "--seeds", ns, NULL });
+		if (c->seed)
+			argv_addv(&inner, (char *const[]){ "--seed", (char *)c->seed, NULL });
+		if (charon)
+			argv_addv(&inner, (char *const[]){ "--charon", charon, NULL });
 		if (c->trust)
-			inner[k++] = "--trust";
+			argv_add(&inner, "--trust");
 		if (c->full_duration)
-			inner[k++] = "--full-duration";
-		inner[k] = NULL;
-		rc = uml_boot_and_run(name, inner, rw, false);
+			argv_add(&inner, "--full-duration");
+		for (int i = 0; i < c->n_sets; i++)
+			argv_addv(&inner, (char *const[]){ "--set", (char *)c->sets[i], NULL });
+		rc = uml_boot_and_run(name, inner.v, rw, false);
+		argv_free(&inner);
 		free(abs);
 	}
 	free(file);
@@ -141,6 +143,39 @@ int cmd_nightly(const struct cli *c)
 	}
 	free((char *)o.out);
 	nightly_charons_free(&o);
+	return rc < 0 ? fail() : rc;
+}
+
+int cmd_sweep(const struct cli *c)
+{
+	struct sweep_opts o = { .live = isatty(1),
+				.full_duration = c->full_duration,
+				.set = c->set };
+	long seeds = number("--seeds", c->seeds, 5, 1000);
+	long jobs = c->jobs ? number("--jobs", c->jobs, 0, 64) : 0;
+	char *file, *charon = NULL, *out = NULL;
+	struct scenario *s;
+	int rc = -1;
+
+	if (c->npos != 1 || !c->set)
+		return usage_fail(c);
+	file = lab_find_file(c->pos[0]);
+	o.scenario = file;
+	s = seeds >= 0 && jobs >= 0 ? scenario_load(file) : NULL;
+	/* Every value checked, and a version built, before the sweep's
+	 * directory is made. */
+	if (s && sweep_check(&o) == 0 && charon_arg(c, &charon) == 0 &&
+	    (out = run_dir(c->out, "sweep"))) {
+		o.charon = charon;
+		o.out = out;
+		o.seeds = (unsigned)seeds;
+		o.jobs = (unsigned)jobs;
+		rc = sweep_main(&o);
+	}
+	scenario_free(s);
+	free(out);
+	free(charon);
+	free(file);
 	return rc < 0 ? fail() : rc;
 }
 

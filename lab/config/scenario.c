@@ -380,12 +380,17 @@ int sc_load_profiles(struct scenario *s, const struct ydoc *d)
 
 struct scenario *scenario_load(const char *path)
 {
+	return scenario_load_set(path, NULL, 0);
+}
+
+struct scenario *scenario_load_set(const char *path, const char *const *sets, unsigned n_sets)
+{
 	struct scenario *s;
 	struct ydoc *d;
 	void *data;
 	int rc;
 
-	if (ycheck_load(path, &scenario_schema, &data, &d) < 0)
+	if (ycheck_load_set(path, &scenario_schema, sets, n_sets, &data, &d) < 0)
 		return NULL;
 	s = data;
 	s->path = xstrdup(path);

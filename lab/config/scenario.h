@@ -136,6 +136,11 @@ struct scenario {
  * and netem nodes, times within the duration). NULL and err_msg() naming
  * FILE:LINE:COL and the field on failure. */
 struct scenario *scenario_load(const char *path);
+/* The same with values from the command line in place of the file's: each
+ * of SETS is "PATH=VALUE" ("schedule[0].skew_us=400"), replacing a value
+ * the file has (ycheck_load_set, config/yamlcheck.h); checked like the
+ * rest. SETS stay the caller's. */
+struct scenario *scenario_load_set(const char *path, const char *const *sets, unsigned n_sets);
 void scenario_free(struct scenario *s);
 
 /* The profile peer `name` runs with: the scenario's (or the peer's own)

@@ -2,7 +2,8 @@
  * yamlcheck-internal.h - what the two files of the yamlcheck module share;
  * included only by lab/config/yamlcheck*.c. yamlcheck.c parses a file,
  * checks it against a schema and loads it; yamlcheck_pos.c finds where a
- * path, or a byte inside a value, is in the file, for the messages.
+ * path, or a byte inside a value, is in the file, for the messages;
+ * yamlcheck_set.c puts the command line's values in place of the file's.
  */
 #ifndef IKELAB_YAMLCHECK_INTERNAL_H
 #define IKELAB_YAMLCHECK_INTERNAL_H
@@ -28,6 +29,16 @@ static inline const char *scalar(const yaml_node_t *n)
 {
 	return (const char *)n->data.scalar.value;
 }
+
+/* yamlcheck.c: parse TEXT into d->doc (one document with something in
+ * it); -1 with err_msg() as FILE:LINE:COL. */
+int ydoc_parse(struct ydoc *d, const char *text, size_t len);
+/* yamlcheck_pos.c: the node at exactly PATH, or NULL (a malformed path, or
+ * one that leads nowhere). */
+const yaml_node_t *ydoc_node(const struct ydoc *d, const char *path);
+/* yamlcheck_set.c: d->text with each "PATH=VALUE" of SETS in place of the
+ * value at PATH, parsed again into d->doc; -1 with err_msg(). */
+int ydoc_apply_sets(struct ydoc *d, const char *const *sets, unsigned n);
 
 /* "FILE:LINE:COL: PATH: MSG" as the error; -1. */
 static inline int pos_err(const struct ydoc *d, const yaml_mark_t *m, const char *path,

@@ -445,7 +445,7 @@ static int syntax_err(const struct ydoc *d, const yaml_parser_t *p)
 
 /* One YAML document with something in it; a second one is refused rather
  * than silently ignored. */
-static int doc_parse(struct ydoc *d, const char *text, size_t len)
+int ydoc_parse(struct ydoc *d, const char *text, size_t len)
 {
 	yaml_parser_t p;
 	yaml_document_t next;
@@ -525,6 +525,12 @@ static int load_data(const struct ydoc *d, const char *text, size_t len,
 int ycheck_load(const char *path, const cyaml_schema_value_t *schema, void **out,
 		struct ydoc **docp)
 {
+	return ycheck_load_set(path, schema, NULL, 0, out, docp);
+}
+
+int ycheck_load_set(const char *path, const cyaml_schema_value_t *schema, const char *const *sets,
+		    unsigned n_sets, void **out, struct ydoc **docp)
+{
 	struct ydoc *d;
 	char *text;
 	size_t len;
@@ -535,8 +541,8 @@ int ycheck_load(const char *path, const cyaml_schema_value_t *schema, void **out
 	d = xcalloc(1, sizeof(*d));
 	d->file = xstrdup(path);
 	d->text = text;
-	if (doc_parse(d, text, len) < 0 || walk_doc(d, schema) < 0 ||
-	    load_data(d, text, len, schema, &data) < 0) {
+	if (ydoc_parse(d, text, len) < 0 || (n_sets && ydoc_apply_sets(d, sets, n_sets) < 0) ||
+	    walk_doc(d, schema) < 0 || load_data(d, d->text, strlen(d->text), schema, &data) < 0) {
 		ydoc_free(d);
 		return -1;
 	}

@@ -43,6 +43,16 @@ struct ydoc;
  */
 int ycheck_load(const char *path, const cyaml_schema_value_t *schema, void **out,
 		struct ydoc **doc);
+/*
+ * The same with values from the command line in place of the file's: each
+ * of SETS is "PATH=VALUE" (PATH as ydoc_mark's: "schedule[0].skew_us"),
+ * and replaces the one value the file has at PATH, on its line, so every
+ * other position stays the file's. A PATH the file does not set, or that
+ * holds a mapping, a list or text over several lines, is refused. The
+ * checks that follow see VALUE as if the file had it.
+ */
+int ycheck_load_set(const char *path, const cyaml_schema_value_t *schema, const char *const *sets,
+		    unsigned n_sets, void **out, struct ydoc **doc);
 /* The element count of sequence field F in DATA, whatever its count_size. */
 unsigned ycheck_count(const void *data, const cyaml_schema_field_t *f);
 /* Free data loaded with SCHEMA; NULL is fine. */

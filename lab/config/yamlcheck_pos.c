@@ -35,13 +35,15 @@ static const yaml_node_t *seq_get(const struct ydoc *d, const yaml_node_t *n, un
 	return node_at(d, n->data.sequence.items.start[i]);
 }
 
-/* Follow PATH as far as it leads; false if it is malformed. */
-static bool path_walk(const struct ydoc *d, const char *path, const yaml_node_t **out)
+/* Follow PATH as far as it leads (*whole: all the way); false if it is
+ * malformed. */
+static bool path_walk(const struct ydoc *d, const char *path, const yaml_node_t **out, bool *whole)
 {
 	const yaml_node_t *n = node_at(d, 1), *next;
 	const char *p = path;
 
 	*out = n;
+	*whole = false;
 	while (*p) {
 		if (*p == '[') {
 			char *end;
@@ -69,14 +71,24 @@ static bool path_walk(const struct ydoc *d, const char *path, const yaml_node_t 
 			return true;
 		*out = n = next;
 	}
+	*whole = true;
 	return true;
+}
+
+const yaml_node_t *ydoc_node(const struct ydoc *d, const char *path)
+{
+	const yaml_node_t *n;
+	bool whole;
+
+	return path_walk(d, path, &n, &whole) && whole ? n : NULL;
 }
 
 bool ydoc_mark(const struct ydoc *d, const char *path, unsigned *line, unsigned *col)
 {
 	const yaml_node_t *n;
+	bool whole;
 
-	if (!path_walk(d, path, &n))
+	if (!path_walk(d, path, &n, &whole))
 		return false;
 	*line = (unsigned)n->start_mark.line + 1;
 	*col = (unsigned)n->start_mark.column + 1;
@@ -170,8 +182,9 @@ static void scalar_mark(const struct ydoc *d, const yaml_node_t *n, size_t off, 
 bool ydoc_mark_in(const struct ydoc *d, const char *path, size_t off, unsigned *line, unsigned *col)
 {
 	const yaml_node_t *n;
+	bool whole;
 
-	if (!path_walk(d, path, &n))
+	if (!path_walk(d, path, &n, &whole))
 		return false;
 	if (n->type == YAML_SCALAR_NODE) {
 		scalar_mark(d, n, off, line, col);
@@ -209,13 +222,14 @@ int ydoc_err(const struct ydoc *d, const char *path, const char *fmt, ...)
 {
 	char msg[ERR_MSG_MAX];
 	const yaml_node_t *n;
+	bool whole;
 	va_list ap;
 
 	/* Format first: the arguments may point into err_msg()'s buffer. */
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (!path_walk(d, path, &n))
+	if (!path_walk(d, path, &n, &whole))
 		n = node_at(d, 1);
 	return pos_err(d, &n->start_mark, path, msg);
 }

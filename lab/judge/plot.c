@@ -60,22 +60,21 @@ static void gnuplot_killed(const char *script, int sig, const struct strbuf *out
 }
 
 /*
- * gnuplot -d timeline.gp in the run directory, where the script's relative
- * paths (.plot/, timeline.svg) lead; -d: gnuplot's defaults, no ~/.gnuplot.
- * What it says on stdout and stderr, in the order said, is the message
- * when it fails.
+ * gnuplot -d NAME in DIR, where the script's relative paths (.plot/,
+ * timeline.svg) lead; -d: gnuplot's defaults, no ~/.gnuplot. What it says
+ * on stdout and stderr, in the order said, is the message when it fails.
  */
-static int run_gnuplot(const struct run *r)
+int plot_gnuplot(const char *dir, const char *name)
 {
 	struct spawn_opts o = { .io = { SPAWN_NULL, SPAWN_CAPTURE, SPAWN_TO_OUT },
 				.search_path = true,
-				.cwd = r->dir };
-	char *script = plot_run_path(r, "timeline.gp");
+				.cwd = dir };
+	char *script = xasprintf("%s/%s", dir, name);
 	struct argv a = { 0 };
 	struct spawn_proc p;
 	int rc = -1;
 
-	argv_addv(&a, (char *const[]){ "gnuplot", "-d", "timeline.gp", NULL });
+	argv_addv(&a, (char *const[]){ "gnuplot", "-d", (char *)name, NULL });
 	if (spawn_start(&p, a.v, &o) < 0) {
 		if (strstr(err_msg(), "not found in PATH"))
 			err_set("gnuplot is not installed (not found in PATH); "
@@ -160,7 +159,7 @@ int plot_run(const char *run_dir)
 	plot_script(&sb, &r);
 	path = plot_run_path(&r, "timeline.gp");
 	if (write_file(path, sb.buf, sb.len, 0644) < 0 || remove_outputs(&r) < 0 ||
-	    run_gnuplot(&r) < 0 || check_outputs(&r) < 0)
+	    plot_gnuplot(r.dir, "timeline.gp") < 0 || check_outputs(&r) < 0)
 		goto out;
 	rc = 0;
 out:

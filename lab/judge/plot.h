@@ -15,4 +15,9 @@
  */
 int plot_run(const char *run_dir);
 
+/* gnuplot (from PATH, with its defaults: -d) on the script DIR/NAME, run in
+ * DIR, within a deadline; -1 with err_msg() quoting what gnuplot said. DIR
+ * and the script are the caller's own, never a guest's. */
+int plot_gnuplot(const char *dir, const char *name);
+
 #endif

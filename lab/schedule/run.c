@@ -425,6 +425,16 @@ static int record_and_act(struct runner *R)
 	return rec_finish(R->rec, interrupted != 0) < 0 ? -1 : 0;
 }
 
+/* The command line's --set values, as given. */
+static json_t *sets_json(const struct run_opts *o)
+{
+	json_t *a = json_array();
+
+	for (unsigned i = 0; i < o->n_sets; i++)
+		json_array_append_new(a, json_string(o->sets[i]));
+	return a;
+}
+
 /* Add the scenario's judgement to the run's summary.json. */
 static void amend_summary(struct runner *R, json_t *v)
 {
@@ -438,6 +448,7 @@ static void amend_summary(struct runner *R, json_t *v)
 		json_object_set_new(s, "scenario", json_string(R->s->name));
 		json_object_set_new(s, "scenario_file", json_string(file ? file : R->s->path));
 		json_object_set_new(s, "seed", json_integer((json_int_t)R->seed));
+		json_object_set_new(s, "set", sets_json(R->o));
 		json_object_set_new(s, "expect",
 				    json_string(R->s->reproduces ? "reproduces" : "clean"));
 		json_object_set(s, "result", json_object_get(v, "result"));
@@ -589,7 +600,7 @@ int run_here(const struct run_opts *o)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	R.s = scenario_load(o->scenario);
+	R.s = scenario_load_set(o->scenario, o->sets, o->n_sets);
 	if (!R.s || make_plan(&R) < 0) {
 		if (R.s) {
 			lab_plan_free(&R.plan);

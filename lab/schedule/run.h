@@ -15,14 +15,16 @@
 #include <stdint.h>
 
 struct run_opts {
-	const char *scenario; /* file */
-	const char *out;      /* directory for the seeds' run directories */
-	const char *lab;      /* lab name */
-	const char *charon;   /* overrides the profiles' binary */
-	uint64_t seed;        /* first seed; 0: the scenario's */
-	unsigned seeds;       /* how many, from seed on */
-	bool live;            /* status line on a terminal */
-	bool full_duration;   /* no early verdict: every run to its end */
+	const char *scenario;    /* file */
+	const char *out;         /* directory for the seeds' run directories */
+	const char *lab;         /* lab name */
+	const char *charon;      /* overrides the profiles' binary */
+	uint64_t seed;           /* first seed; 0: the scenario's */
+	unsigned seeds;          /* how many, from seed on */
+	bool live;               /* status line on a terminal */
+	bool full_duration;      /* no early verdict: every run to its end */
+	const char *const *sets; /* "PATH=VALUE" in place of the file's */
+	unsigned n_sets;
 };
 
 /* Runs here (host kernel, or inside user-mode Linux). Exit status: 0 when
