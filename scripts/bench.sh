@@ -4,7 +4,7 @@
 #
 #   scripts/bench.sh                 every benchmark
 #   scripts/bench.sh charon nightly  only these (make bench BENCH="charon")
-# Benchmarks: up first-sa probe esp record charon nightly
+# Benchmarks: up first-sa probe esp record charon nightly verdict
 set -eu
 cd "$(dirname "$0")/.."
 IKELAB=build/ikelab
@@ -68,7 +68,33 @@ bench_nightly() {
 	rm -rf "$tmp"
 }
 
-all="up first-sa probe esp record charon nightly"
+bench_verdict() {
+	echo "== uniqueness-race trials: early verdicts vs. every run to its end (--full-duration), 2 labs at a time"
+	tmp=$(mktemp -d)
+	for mode in full early; do
+		flag=; [ $mode = early ] || flag=--full-duration
+		$IKELAB nightly scenarios/uniqueness-race.yaml --seeds ${VERDICT_SEEDS:-10} --jobs 2 $flag \
+			--out "$tmp/$mode" >/dev/null || true
+	done
+	python3 - "$tmp/full/summary.json" "$tmp/early/summary.json" <<-'PY'
+	import json, statistics, sys
+	out = {}
+	for mode, path in zip(("full", "early"), sys.argv[1:]):
+	    d = json.load(open(path))
+	    runs = d["scenarios"][0]["seeds"]
+	    walls = [r["wall_s"] for r in runs]
+	    shown = sum(r["result"] == "reproduced" for r in runs)
+	    out[mode] = (statistics.median(walls), len(runs) * 3600 / d["totals"]["wall_s"])
+	    print(f"{mode:5}: {shown}/{len(runs)} reproduced, median time to verdict {out[mode][0]:.1f} s, "
+	          f"{out[mode][1]:.0f} trials per hour")
+	print(f"BENCH verdict_median_s={out['early'][0]:.2f} full_median_s={out['full'][0]:.2f} "
+	      f"trials_per_hour={out['early'][1]:.0f} full={out['full'][1]:.0f} "
+	      f"ratio={out['early'][1] / out['full'][1]:.2f}")
+	PY
+	rm -rf "$tmp"
+}
+
+all="up first-sa probe esp record charon nightly verdict"
 first=1
 for b in ${*:-$all}; do
 	case " $all " in

@@ -71,8 +71,11 @@ char *charon_resolve(const char *path)
 
 static int add_scenario(struct night *N, const char *path, int ver)
 {
+	const char *set = N->vers[ver].set;
 	char *file = lab_find_file(path);
-	struct scenario *s = scenario_load(file);
+	/* A sweep's value may be the duration, the seed or the expectation:
+	 * its deadline and its verdicts are those of the scenario as it runs. */
+	struct scenario *s = scenario_load_set(file, &set, set ? 1 : 0);
 	struct sc *c;
 
 	if (!s) {

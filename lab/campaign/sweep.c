@@ -85,6 +85,13 @@ static int list_values(const char *values, char ***out)
 					    : "'%s' has more than %d values",
 				       values, SWEEP_MAX_VALUES);
 		}
+		for (int i = 0; i < n; i++)
+			if (strlen((*out)[i]) == len && !strncmp((*out)[i], p, len)) {
+				sweep_free_values(*out);
+				*out = NULL;
+				return err_set("'%s': the value '%.*s' is there twice", values,
+					       (int)len, p);
+			}
 		add_value(out, &n, xasprintf("%.*s", (int)len, p));
 		if (!p[len])
 			return n;

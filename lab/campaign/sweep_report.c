@@ -32,8 +32,7 @@ static int tabulate(const struct sweep *S, struct row *rows)
 	json_t *sum = json_load_file(path, 0, &je), *scs, *r;
 	size_t k;
 
-	if (!sum)
-	{
+	if (!sum) {
 		err_set("%s:%d: %s", path, je.line, je.text);
 		free(path);
 		return -1;
@@ -46,7 +45,8 @@ static int tabulate(const struct sweep *S, struct row *rows)
 
 		w->value = S->values[i];
 		w->label = S->labels[i];
-		json_array_foreach (json_object_get(json_array_get(scs, (size_t)i), "seeds"), k, r) {
+		json_array_foreach (json_object_get(json_array_get(scs, (size_t)i), "seeds"), k,
+				    r) {
 			const char *res = jget_str_or(r, "result", "lab-error");
 
 			w->runs++;
@@ -98,12 +98,12 @@ static int write_json(const struct sweep *S, const struct row *rows)
 	int rc;
 
 	for (int i = 0; i < S->n; i++)
-		json_array_append_new(
-			vals, json_pack("{s:s, s:s, s:i, s:i, s:i, s:f, s:f, s:f}", "value",
-					rows[i].value, "set", S->sets[i], "runs", rows[i].runs,
-					"bug_runs", rows[i].bug, "lab_errors", rows[i].errors,
-					"rate", rows[i].rate, "wilson_low", rows[i].lo,
-					"wilson_high", rows[i].hi));
+		json_array_append_new(vals,
+				      json_pack("{s:s, s:s, s:i, s:i, s:i, s:f, s:f, s:f}", "value",
+						rows[i].value, "set", S->sets[i], "runs",
+						rows[i].runs, "bug_runs", rows[i].bug, "lab_errors",
+						rows[i].errors, "rate", rows[i].rate, "wilson_low",
+						rows[i].lo, "wilson_high", rows[i].hi));
 	j = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s?, s:o}", "scenario", S->name, "file",
 		      S->o->scenario, "expect", S->reproduces ? "reproduces" : "clean", "path",
 		      S->path, "seeds", (int)S->o->seeds, "charon", S->o->charon, "values", vals);
@@ -138,12 +138,13 @@ static const char *numeric_unit(const struct sweep *S)
 	return unit;
 }
 
-/* A label gnuplot reads back: no quotes or backslashes inside. */
+/* A label gnuplot reads back: no quotes, backslashes or backquotes (which
+ * gnuplot substitutes as commands even inside quotes). */
 static void plot_label(struct strbuf *sb, const char *s)
 {
 	sb_addf(sb, "\"");
 	for (; *s; s++)
-		sb_addf(sb, "%c", *s == '"' || *s == '\\' ? '\'' : *s);
+		sb_addf(sb, "%c", strchr("\"\\`", *s) ? '\'' : *s);
 	sb_addf(sb, "\"");
 }
 
@@ -179,8 +180,8 @@ static int write_plot_script(const struct sweep *S, const char *unit)
 		     "set output 'sweep.svg'\n"
 		     "set title ");
 	{
-		char *t = xasprintf("%s: how often the bug shows, per value of %s", S->name,
-				    S->path);
+		char *t =
+			xasprintf("%s: how often the bug shows, per value of %s", S->name, S->path);
 
 		plot_label(&sb, t);
 		free(t);

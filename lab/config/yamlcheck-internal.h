@@ -36,6 +36,10 @@ int ydoc_parse(struct ydoc *d, const char *text, size_t len);
 /* yamlcheck_pos.c: the node at exactly PATH, or NULL (a malformed path, or
  * one that leads nowhere). */
 const yaml_node_t *ydoc_node(const struct ydoc *d, const char *path);
+/* yamlcheck_pos.c: the byte of d->text at M (libyaml counts characters,
+ * not bytes, and skips a byte order mark), or (size_t)-1 when M is not
+ * in the text. */
+size_t ydoc_byte_of(const struct ydoc *d, const yaml_mark_t *m);
 /* yamlcheck_set.c: d->text with each "PATH=VALUE" of SETS in place of the
  * value at PATH, parsed again into d->doc; -1 with err_msg(). */
 int ydoc_apply_sets(struct ydoc *d, const char *const *sets, unsigned n);

@@ -123,6 +123,26 @@ static const char *text_line(const struct ydoc *d, size_t line, size_t *len)
 	return p;
 }
 
+size_t ydoc_byte_of(const struct ydoc *d, const yaml_mark_t *m)
+{
+	size_t len;
+	const char *p = text_line(d, m->line, &len);
+
+	if (!p)
+		return (size_t)-1;
+	/* libyaml skips a byte order mark without counting it. */
+	if (p == d->text && !strncmp(p, "\xef\xbb\xbf", 3))
+		p += 3, len -= 3;
+	for (size_t c = 0; c < m->column; c++) {
+		if (!len)
+			return (size_t)-1;
+		do
+			p++, len--;
+		while (len && ((unsigned char)*p & 0xc0) == 0x80);
+	}
+	return (size_t)(p - d->text);
+}
+
 /* A literal block (|): line K of the value is line K after the '|', the
  * same characters behind the block's indentation. False when the file
  * does not show it so (an indentation indicator, a tab): the caller then

@@ -23,13 +23,18 @@ struct splice {
 };
 
 /* A plain YAML scalar when VALUE is one, else double-quoted; NULL for a
- * value with a control character (nothing a file could hold on one line). */
+ * value with a control character or a line break (nothing a file could
+ * hold on one line). */
 static char *yaml_value(const char *value)
 {
 	static const char plain[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 				    "0123456789_./+-";
 	struct strbuf sb = { 0 };
 
+	/* Nor the line breaks YAML knows beyond ASCII: NEL, LS and PS. */
+	if (strstr(value, "\xc2\x85") || strstr(value, "\xe2\x80\xa8") ||
+	    strstr(value, "\xe2\x80\xa9"))
+		return NULL;
 	for (const char *p = value; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			return NULL;
@@ -66,14 +71,43 @@ static int find_splice(const struct ydoc *d, const char *set, struct splice *sp)
 		rc = set_err(d, set, "holds a mapping or a list there, not one value");
 	else if (n->start_mark.line != n->end_mark.line)
 		rc = set_err(d, set, "holds text over several lines there: edit the file");
-	else if (!(sp->text = yaml_value(eq + 1)))
-		rc = err_set("--set %s: the value holds a control character", set);
 	if (rc == 0) {
-		sp->start = n->start_mark.index;
-		sp->end = n->end_mark.index;
+		/* libyaml's marks count characters: bytes are what is cut. */
+		sp->start = ydoc_byte_of(d, &n->start_mark);
+		sp->end = ydoc_byte_of(d, &n->end_mark);
+		if (sp->start == (size_t)-1 || sp->end == (size_t)-1 || sp->start >= sp->end)
+			rc = set_err(d, set,
+				     "has an empty value there: write one in the file first");
+		/* An anchor or a tag belongs to the text being replaced; an
+		 * alias leads to the anchored value, not to its own line. */
+		else if (d->text[sp->start] == '&' || d->text[sp->start] == '!')
+			rc = set_err(d, set,
+				     "has an anchored or tagged value there: edit the file");
 	}
+	if (rc == 0 && !(sp->text = yaml_value(eq + 1)))
+		rc = err_set("--set %s: the value holds a control character or a line break", set);
 	free(path);
 	return rc;
+}
+
+/* After the splice, the value at each path is the one given: anything else
+ * (a line break libyaml counts and this file's reader does not) is refused
+ * rather than run. */
+static int check_placed(const struct ydoc *d, const char *const *sets, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		const char *eq = strchr(sets[i], '=');
+		char *path = xasprintf("%.*s", (int)(eq - sets[i]), sets[i]);
+		const yaml_node_t *v = ydoc_node(d, path);
+		bool ok = v && v->type == YAML_SCALAR_NODE && !strcmp(scalar(v), eq + 1);
+
+		free(path);
+		if (!ok)
+			return err_set("--set %s: %s: the value could not be put in place of the "
+				       "file's; edit the file",
+				       sets[i], d->file);
+	}
+	return 0;
 }
 
 static int by_start(const void *a, const void *b)
@@ -117,6 +151,8 @@ int ydoc_apply_sets(struct ydoc *d, const char *const *sets, unsigned n)
 		free(d->text);
 		d->text = text;
 		rc = ydoc_parse(d, text, strlen(text));
+		if (rc == 0)
+			rc = check_placed(d, sets, n);
 	}
 	for (unsigned i = 0; i < n; i++)
 		free(sp[i].text);

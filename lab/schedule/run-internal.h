@@ -45,9 +45,10 @@ struct runner {
 	bool traffic_on, steady_started;
 	double crash_at;
 	/* The verdict is settled before the end (judge/verdict.h): the run
-	 * stops. checked: the sampling round last looked at. */
+	 * stops. checked: the sampling round last looked at, and when. */
 	bool settled;
 	int checked;
+	double checked_at;
 	/* Schedule events are written once no other step is microseconds
 	 * away: writing one costs more than a tight skew. */
 	struct {

@@ -26,8 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SPIN_US 3000     /* the last stretch before an action: sleep exactly */
-#define CRASH_TAIL_S 2.0 /* after a crash, record this much more, then stop */
+#define SPIN_US 3000       /* the last stretch before an action: sleep exactly */
+#define CRASH_TAIL_S 2.0   /* after a crash, record this much more, then stop */
+#define SETTLE_EVERY_S 0.2 /* how often an early verdict is looked for */
 
 /* SIGINT, SIGTERM or SIGHUP: finish the current seed cleanly, run no more. */
 static volatile sig_atomic_t interrupted;
@@ -249,8 +250,10 @@ static void note_settled(struct runner *R, const json_t *e)
 /*
  * Has the verdict been settled before the end? Once an expectation that
  * cannot come back is violated, the rest of the run changes nothing, and
- * trials an hour are what finds rare races: the run stops. Asked once per
- * sampling round (what it looks at changes with them), not at every poll.
+ * trials an hour are what finds rare races: the run stops. Asked after a
+ * new sampling round (what it looks at changes with them), at most every
+ * SETTLE_EVERY_S: the sustained maxima are computed over the whole series,
+ * which in an hour's recording is long.
  * --full-duration and full_duration: true keep a whole recording.
  */
 static bool settled(struct runner *R)
@@ -260,9 +263,10 @@ static bool settled(struct runner *R)
 	if (R->settled)
 		return true;
 	if (R->o->full_duration || (R->s->full_duration && *R->s->full_duration) ||
-	    rec_samples(R->rec) == R->checked)
+	    rec_samples(R->rec) == R->checked || rec_now(R->rec) < R->checked_at + SETTLE_EVERY_S)
 		return false;
 	R->checked = rec_samples(R->rec);
+	R->checked_at = rec_now(R->rec);
 	so_far = rec_so_far(R->rec);
 	e = verdict_decided(so_far, R->s);
 	json_decref(so_far);
@@ -285,11 +289,14 @@ bool run_wait_until(struct runner *R, uint64_t at_us)
 		struct timespec ts;
 
 		wires_tick(R);
-		if (interrupted || settled(R))
+		if (interrupted)
 			return false;
 		if (left_us <= 0)
 			return true;
+		/* Not in the last stretch: it belongs to the step's timing. */
 		if (left_us > SPIN_US) {
+			if (settled(R))
+				return false;
 			run_flush_later(R);
 			if (R->pending[0] || R->pending[1])
 				run_finish_pending(R);
@@ -509,6 +516,7 @@ static json_t *run_seed(struct runner *R, bool quiet_report)
 	R->crash_at = 0;
 	R->traffic_on = R->steady_started = R->settled = false;
 	R->checked = 0;
+	R->checked_at = -SETTLE_EVERY_S;
 	if (mkdir_p(R->dir, 0755) < 0)
 		return NULL;
 	scenario_plan(R->s, R->seed, &R->sched);

@@ -55,10 +55,11 @@ END_TEST
 /* A bad value is refused as the file's own would be, at its line. */
 START_TEST(test_set_checked)
 {
-	ck_assert_str_eq(set_err("schedule[0].skew_us=abc"),
-			 FIX "full.yaml:60:14: schedule[0].skew_us: 'abc' is not a decimal integer");
+	ck_assert_str_eq(set_err("schedule[0].skew_us=abc"), FIX
+			 "full.yaml:60:14: schedule[0].skew_us: 'abc' is not a decimal integer");
 	ck_assert_ptr_nonnull(strstr(set_err("grace=1.5s"), "full.yaml:24:8: grace: '1.5s'"));
-	ck_assert_ptr_nonnull(strstr(set_err("peers[0].set.ike.unique=maybe"), "'maybe' is not one of"));
+	ck_assert_ptr_nonnull(
+		strstr(set_err("peers[0].set.ike.unique=maybe"), "'maybe' is not one of"));
 }
 END_TEST
 
@@ -84,6 +85,28 @@ START_TEST(test_set_refused)
 		ck_assert_ptr_null(scenario_load_set(FIX "full.yaml", sets, 2));
 		ck_assert_ptr_nonnull(strstr(err_msg(), "that value is set twice"));
 	}
+}
+END_TEST
+
+/* libyaml counts characters; the text is cut in bytes. */
+START_TEST(test_set_utf8)
+{
+	const char *sets[] = { "schedule[0].skew_us=400", "schedule[0].at=2000", "cites=µ" };
+	struct scenario *s = scenario_load_set(FIX "set-utf8.yaml", sets, 3);
+
+	ck_assert_msg(s, "%s", err_msg());
+	ck_assert_uint_eq(*s->schedule[0].skew_us, 400);
+	ck_assert_uint_eq(s->schedule[0].at, 2000);
+	ck_assert_str_eq(s->cites, "µ");
+	ck_assert_str_eq(s->description, "µs — a window of ±25 ms");
+	scenario_free(s);
+	sets[0] = "duration=30s";
+	ck_assert_ptr_null(scenario_load_set(FIX "set-utf8.yaml", sets, 1));
+	ck_assert_ptr_nonnull(strstr(err_msg(), "has an anchored or tagged value there"));
+	sets[0] = "description=a\xe2\x80\xa8"
+		  "b";
+	ck_assert_ptr_null(scenario_load_set(FIX "set-utf8.yaml", sets, 1));
+	ck_assert_ptr_nonnull(strstr(err_msg(), "a control character or a line break"));
 }
 END_TEST
 
@@ -128,6 +151,7 @@ START_TEST(test_sweep_values_bad)
 		{ "5s..20ms/5s", "the same unit" },
 		{ "0..1000/1", "has 1001 values (at most 100)" },
 		{ "1,,2", "an empty value" },
+		{ "100,200,100", "the value '100' is there twice" },
 		{ "a..b/1", "is not a range" },
 		{ "007..9/1", "is not a range" },
 	};
@@ -170,6 +194,7 @@ int main(void)
 	tcase_add_test(tc, test_set_values);
 	tcase_add_test(tc, test_set_checked);
 	tcase_add_test(tc, test_set_refused);
+	tcase_add_test(tc, test_set_utf8);
 	tcase_add_test(tc, test_sweep_values);
 	tcase_add_test(tc, test_sweep_values_bad);
 	tcase_add_test(tc, test_wilson);
