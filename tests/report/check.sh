@@ -129,7 +129,7 @@ EOF
 "$CC" -std=gnu11 -D_GNU_SOURCE -O2 -g $WARN -Ilab -o "$OUT/report-driver" "$OUT/driver.c" \
 	lab/judge/report.c lab/judge/report_escape.c lab/judge/report_junit.c lab/judge/report_html.c \
 	lab/judge/report_html_versions.c \
-	lab/base/err.c lab/base/util.c lab/base/json.c lab/base/file.c $(pkg-config --cflags --libs jansson) ||
+	lab/base/err.c lab/base/util.c lab/base/json.c lab/base/file.c $(pkg-config --cflags --libs jansson) -lm ||
 	fail "cannot build the driver"
 
 plot() {
