@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 const char *jget_str(const json_t *obj, const char *key)
 {
@@ -53,4 +54,14 @@ json_t *json_load_beneath(const char *dir, const char *rel, size_t max)
 		errno = EBADMSG;
 	}
 	return j;
+}
+
+int json_write(const char *path, const json_t *j)
+{
+	char *text = json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
+	int r = text ? write_file(path, text, strlen(text), 0644)
+		     : err_set("%s: the JSON could not be written out", path);
+
+	free(text);
+	return r;
 }

@@ -9,6 +9,8 @@
  * json_load_beneath reads a document someone else may have written (a run
  * directory a user-mode Linux guest wrote into) through read_file_beneath
  * (base/file.h): no link followed, no FIFO waited for, a size cap.
+ * json_write writes the run and campaign documents (summary.json,
+ * result.json, bisect.json, sweep.json), all indented the same way.
  */
 #ifndef IKELAB_BASE_JSON_H
 #define IKELAB_BASE_JSON_H
@@ -33,5 +35,9 @@ double jget_num_or(const json_t *obj, const char *key, double dflt);
  * read_file_beneath's (ENOENT: it does not exist), or EBADMSG when it
  * does not parse. */
 json_t *json_load_beneath(const char *dir, const char *rel, size_t max);
+
+/* J as PATH, indented, reals to 6 digits, 0644, replacing the file by
+ * write_file (base/file.h); -1 with err_msg(). J stays the caller's. */
+int json_write(const char *path, const json_t *j);
 
 #endif

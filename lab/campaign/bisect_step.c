@@ -45,10 +45,8 @@ json_t *bs_step_of(const struct bisect *B, const char *commit)
 int bs_save(const struct bisect *B)
 {
 	char *path = xasprintf("%s/bisect.json", B->o->out);
-	char *text = json_dumps(B->ledger, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
-	int r = write_file(path, text, strlen(text), 0644);
+	int r = json_write(path, B->ledger);
 
-	free(text);
 	free(path);
 	return r;
 }

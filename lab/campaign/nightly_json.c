@@ -489,12 +489,9 @@ json_t *nj_night(const struct night *N, const json_t *base, const char *started)
 
 int nj_write(const char *dir, const char *name, const json_t *j)
 {
-	char *path = xasprintf("%s/%s", dir, name), *text;
-	int r;
+	char *path = xasprintf("%s/%s", dir, name);
+	int r = json_write(path, j);
 
-	text = json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
-	r = write_file(path, text, strlen(text), 0644);
-	free(text);
 	free(path);
 	return r;
 }

@@ -94,7 +94,7 @@ static int write_csv(const struct sweep *S, const struct row *rows)
 static int write_json(const struct sweep *S, const struct row *rows)
 {
 	json_t *vals = json_array(), *j;
-	char *path = xasprintf("%s/sweep.json", S->o->out), *text;
+	char *path = xasprintf("%s/sweep.json", S->o->out);
 	int rc;
 
 	for (int i = 0; i < S->n; i++)
@@ -107,9 +107,7 @@ static int write_json(const struct sweep *S, const struct row *rows)
 	j = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s?, s:o}", "scenario", S->name, "file",
 		      S->o->scenario, "expect", S->reproduces ? "reproduces" : "clean", "path",
 		      S->path, "seeds", (int)S->o->seeds, "charon", S->o->charon, "values", vals);
-	text = json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
-	rc = write_file(path, text, strlen(text), 0644);
-	free(text);
+	rc = json_write(path, j);
 	free(path);
 	json_decref(j);
 	return rc;

@@ -5,6 +5,7 @@
 #include "record/recorder-internal.h"
 #include "backend/lab.h"
 #include "base/err.h"
+#include "base/json.h"
 #include "charon/vici.h"
 #include "kernel/net.h"
 #include "kernel/xfrmmon.h"
@@ -129,7 +130,7 @@ static json_t *charon_build_summary(const json_t *b)
 static int write_summary(struct recorder *r, bool interrupted)
 {
 	json_t *s = json_object(), *peers = json_object(), *traffic = json_object();
-	char *path, *text, wall[64];
+	char *path, wall[64];
 	double t = rec_now(r);
 	int rc;
 
@@ -175,9 +176,7 @@ static int write_summary(struct recorder *r, bool interrupted)
 				      (int)json_array_size(r->mismatches), "details",
 				      r->mismatches));
 	path = xasprintf("%s/summary.json", r->dir);
-	text = json_dumps(s, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
-	rc = write_file(path, text, strlen(text), 0644);
-	free(text);
+	rc = json_write(path, s);
 	free(path);
 	json_decref(s);
 	return rc;

@@ -445,7 +445,7 @@ static json_t *sets_json(const struct run_opts *o)
 /* Add the scenario's judgement to the run's summary.json. */
 static void amend_summary(struct runner *R, json_t *v)
 {
-	char *path = xasprintf("%s/summary.json", R->dir), *text;
+	char *path = xasprintf("%s/summary.json", R->dir);
 	json_t *s = json_load_file(path, 0, NULL);
 	char *file = abs_path(R->s->path);
 
@@ -460,9 +460,8 @@ static void amend_summary(struct runner *R, json_t *v)
 				    json_string(R->s->reproduces ? "reproduces" : "clean"));
 		json_object_set(s, "result", json_object_get(v, "result"));
 		json_object_set(s, "expectations", json_object_get(v, "expectations"));
-		text = json_dumps(s, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
-		write_file(path, text, strlen(text), 0644);
-		free(text);
+		if (json_write(path, s) < 0)
+			err_clear();
 		json_decref(s);
 	}
 	free(file);
@@ -583,16 +582,13 @@ static const char *first_violation(const json_t *v, char *buf, size_t len)
 static int write_result(const struct run_opts *o, const struct scenario *s, json_t *seeds,
 			int matched, int n)
 {
-	char *path = xasprintf("%s/result.json", o->out), *text;
+	char *path = xasprintf("%s/result.json", o->out);
 	json_t *j =
 		json_pack("{s:s, s:s, s:s, s:O, s:i, s:i, s:f}", "scenario", s->name, "file",
 			  s->path, "expect", s->reproduces ? "reproduces" : "clean", "seeds", seeds,
 			  "as_expected", matched, "runs", n, "rate", n ? (double)matched / n : 0.0);
-	int r;
+	int r = json_write(path, j);
 
-	text = json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
-	r = write_file(path, text, strlen(text), 0644);
-	free(text);
 	free(path);
 	json_decref(j);
 	return r;
