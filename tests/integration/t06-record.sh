@@ -8,14 +8,23 @@ RUN="$WORK/run"
 
 up $LAB --peers "$ROOT/peers/child-rekey-10s.yaml"
 tunnel $LAB || fail "tunnel"
+# The machine's own CPU accounting around the recording: a virtual machine
+# whose host takes its CPUs away (steal) misses ticks whatever the recorder
+# does, so the share stolen is measured, reported, and taken into account.
+head -1 /proc/stat >"$WORK/stat.before"
 "$IKELAB" record --name $LAB --duration 60 --traffic 500 --out "$RUN" >"$WORK/record.out" ||
 	{ cat "$WORK/record.out"; fail "record"; }
+head -1 /proc/stat >"$WORK/stat.after"
 for f in events.jsonl timeline.csv traffic.csv summary.json; do
 	[ -s "$RUN/$f" ] || fail "$f missing or empty"
 done
-python3 - "$RUN" "$IKELAB_RUN/$LAB" <<'PY' || fail "recorded run does not hold up"
+python3 - "$RUN" "$IKELAB_RUN/$LAB" "$WORK" <<'PY' || fail "recorded run does not hold up"
 import csv, json, re, sys, datetime
-run, labdir = sys.argv[1], sys.argv[2]
+run, labdir, work = sys.argv[1], sys.argv[2], sys.argv[3]
+# cpu user nice system idle iowait irq softirq steal ...: jiffies
+a, b = ([int(x) for x in open(f"{work}/stat.{w}").read().split()[1:9]] for w in ("before", "after"))
+stolen = (b[7] - a[7]) / max(1, sum(b) - sum(a))
+print(f"  the host took {100 * stolen:.1f} % of this machine's CPU time during the recording")
 s = json.load(open(f"{run}/summary.json"))
 ev = [json.loads(l) for l in open(f"{run}/events.jsonl")]
 rows = list(csv.DictReader(open(f"{run}/timeline.csv")))
@@ -23,7 +32,13 @@ def check(cond, what):
     if not cond:
         print("FAIL:", what); sys.exit(1)
 check(s["verdict"] == "ok", f"verdict {s['verdict']} {s['lab_error']}")
-check(s["samples"] > 540, f"only {s['samples']} samples in 60 s at 10 Hz")
+# Ticks are judged only when the host left the machine its CPUs: beyond
+# 5 % steal, a missed tick says nothing about the recorder.
+calm = stolen <= 0.05
+if not calm:
+    print(f"  not judged: samples and missed ticks ({s['samples']} samples, "
+          f"{s['missed_ticks']} ticks missed), with {100 * stolen:.1f} % of the CPU stolen")
+check(not calm or s["samples"] > 540, f"only {s['samples']} samples in 60 s at 10 Hz")
 # Every tick is a sample or a missed tick (the probes' drain at the end
 # makes the run a little longer than 60 s).
 check(abs(s["missed_ticks"] + s["samples"] - s["duration_s"] * 10) <= 3,
@@ -33,7 +48,7 @@ check(abs(s["missed_ticks"] + s["samples"] - s["duration_s"] * 10) <= 3,
 # machine, with 500 pps and rekey collisions on one UML CPU. A kernel or
 # recorder that stalls (issue 9: a first SA holding the xfrm lock for 2 s)
 # misses 17-33 %.
-check(s["missed_ticks"] <= 0.05 * s["duration_s"] * 10,
+check(not calm or s["missed_ticks"] <= 0.05 * s["duration_s"] * 10,
       f"{s['missed_ticks']} of {s['duration_s'] * 10:.0f} ticks missed (more than 5 %)")
 # A stall (a VICI call waiting on a busy charon) would be seconds; the
 # single UML CPU shared with both charons and the probes makes up to
