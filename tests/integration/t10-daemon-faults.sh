@@ -32,8 +32,8 @@ grep -q "thread [0-9]* received 11" "$WORK/crash/seed-1/bob/charon.log" ||
 grep -q "last lines of .*charon.log" "$WORK/crash/seed-1/report.txt" || fail "no log lines in the report"
 # Bounded, not fast: charon's own handler writes a backtrace first, then
 # the run records 2 s more and takes its lab down. 8.1 and 13.6 s on two
-# clean clones, 23.0 s on one whose host took 11 % of its CPU (steal).
-python3 -c "assert $secs < 40" || fail "the crash took $secs s to end the run"
+# clean clones, 23.0 and 34.8 s with 11-12 % of the CPU stolen by the host.
+python3 -c "assert $secs < 60" || fail "the crash took $secs s to end the run"
 note "crash (SIGSEGV): lab error after $secs s, report names bob, the signal and his log"
 
 read rc secs <<EOF2
@@ -42,7 +42,7 @@ EOF2
 assert_eq 2 "$rc" "exit status of a run whose charon hung"
 grep -q "charon of bob (pid [0-9]*) is alive but did not answer" "$WORK/hang/seed-1/report.txt" ||
 	{ cat "$WORK/hang.out"; fail "the hang is not named in the report"; }
-python3 -c "assert $secs < 40" || fail "the hang took $secs s to end the run"
+python3 -c "assert $secs < 60" || fail "the hang took $secs s to end the run"
 note "hang (SIGSTOP): lab error after $secs s"
 for l in crash hang; do
 	[ ! -e "$IKELAB_RUN/$l" ] || fail "the lab of the $l run is still there"
