@@ -106,6 +106,16 @@ int file_symlink(const char *target, const char *path);
  * out of DIR, EINVAL for what is not a regular file, EFBIG when too big. */
 int read_file_beneath(const char *dir, const char *rel, size_t max, char **out, size_t *len);
 
+/* The directory REL below SRC copied to DST/REL, which must not exist
+ * (its parents are made as mkdir_p makes them): SRC/REL is opened as
+ * read_file_beneath opens a file, and below it only directories on its
+ * file system and regular files are copied, each opened without following
+ * a link and created exclusively; anything else (a link, a FIFO, a device,
+ * a directory deeper than 16) is left out and counted in *SKIPPED. For
+ * trees someone else made: the shards of a night, merged. 0, or -1 with
+ * err_msg(). */
+int tree_copy_beneath(const char *src, const char *rel, const char *dst, unsigned *skipped);
+
 /* Trust directories and files owned by UID as our own (see above). */
 void file_trust_uid(uid_t uid);
 

@@ -75,7 +75,7 @@ audit_kind() {	# heading pattern
 	done
 }
 if [ -f docs/audit.md ]; then
-	audit_kind 'Files and directories' '\bO_CREAT\b|\bbind\(|\b(file_create|file_fopen|file_append_fd|write_file|mkdir_p|dir_ours|dir_create|dir_mountpoint|file_symlink|mkdtemp|rename)[[:space:]]*\('
+	audit_kind 'Files and directories' '\bO_CREAT\b|\bbind\(|\b(file_create|file_fopen|file_append_fd|write_file|mkdir_p|dir_ours|dir_create|dir_mountpoint|file_symlink|tree_copy_beneath|mkdtemp|rename)[[:space:]]*\('
 	audit_kind 'Signals' '\b(kill|killpg|tgkill|tkill|sigqueue|pidfd_send_signal|proc_kill|proc_stop)[[:space:]]*\('
 	audit_kind 'Programs' '\b(spawn_start|spawn_run)[[:space:]]*\(|spawn\.h: '
 	audit_kind 'Removals' '\b(rm_rf|unlink|unlinkat|rmdir|umount2?)[[:space:]]*\('
