@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#define NIGHT_OVERHEAD_S 8.0 /* a run's boot, up and down beyond its duration */
+
 /* A charon version of the matrix. */
 struct ver {
 	char *label; /* as given to --charon; NULL: the default charon */
@@ -24,7 +26,8 @@ struct ver {
 /* A scenario on one version: the unit the night judges. */
 struct sc {
 	char *file, *name, *description, *cites;
-	int ver; /* index into night.vers */
+	int ver;  /* index into night.vers */
+	int unit; /* its place in the whole night's matrix (shards) */
 	bool reproduces;
 	double duration_s;
 	uint64_t seed0;
@@ -59,9 +62,27 @@ struct night {
 	int done, total;
 	int64_t t0;
 	int lab_seq;
+	int units; /* the whole night's, when this is a shard of it */
 };
 
 /* ---- nightly.c ---- */
+
+/* N->vers from N->o's charons, labels and sets: one per --charon, or the
+ * default charon alone. */
+void night_add_versions(struct night *N);
+/* What C holds (not C itself). */
+void night_sc_free(struct sc *c);
+/* Everything N holds (not N itself). */
+void night_free(struct night *N);
+/* The night's reports into N->o->out, and what they say: 0 when every
+ * scenario met its expectation, 1 when not, -1 with err_msg(). */
+int night_report(struct night *N, const json_t *base, const char *started);
+
+/* ---- nightly_shard.c ---- */
+
+/* Keep the units of shard N->o->shard of N->o->shards in N->sc (each
+ * keeping its place in the whole matrix in .unit), free the others. */
+void night_shard(struct night *N);
 
 /* The run's directory INNER (--out/SCENARIO/.seed-N/seed-N, which the
  * guest of a user-mode Linux run wrote) moved to FINAL (SCENARIO/seed-N)

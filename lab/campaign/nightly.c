@@ -26,7 +26,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define OVERHEAD_S 8.0  /* a run's boot, up and down beyond its duration */
 #define JOB_SLACK_S 300 /* a run that takes this much past its estimate is killed */
 
 /* ---- finding things ------------------------------------------------------- */
@@ -83,8 +82,9 @@ static int add_scenario(struct night *N, const char *path, int ver)
 		return -1;
 	}
 	N->sc = xrealloc(N->sc, (size_t)(N->n_sc + 1) * sizeof(*N->sc));
-	c = &N->sc[N->n_sc++];
+	c = &N->sc[N->n_sc];
 	memset(c, 0, sizeof(*c));
+	c->unit = N->n_sc++;
 	c->file = abs_path(file);
 	c->ver = ver;
 	c->name = xstrdup(s->name);
@@ -159,8 +159,7 @@ static int add_scenarios(struct night *N)
 	return r;
 }
 
-/* The versions: one per --charon, or the default charon alone. */
-static void add_versions(struct night *N)
+void night_add_versions(struct night *N)
 {
 	const struct nightly_opts *o = N->o;
 
@@ -266,6 +265,13 @@ static int start_job(struct night *N, struct job *j)
 	return 0;
 }
 
+/* What a run of C is expected to take: what its runs took so far, or its
+ * duration and the overhead. */
+static double expected_s(const struct sc *c)
+{
+	return c->wall_n ? c->wall_sum / c->wall_n : c->duration_s + NIGHT_OVERHEAD_S;
+}
+
 static void progress(struct night *N, const struct job *j, const json_t *res, double wall)
 {
 	double elapsed = (double)(mono_ns() - N->t0) / 1e9, left = 0;
@@ -275,9 +281,11 @@ static void progress(struct night *N, const struct job *j, const json_t *res, do
 	for (int q = N->q_head; q < N->n_queue; q++) {
 		struct sc *c = N->queue[q].sc;
 
-		left += c->wall_n ? c->wall_sum / c->wall_n : c->duration_s + OVERHEAD_S;
+		left += expected_s(c);
 	}
 	left /= N->jobs;
+	if (N->o->budget_s > 0)
+		left = N->o->budget_s - elapsed > 0 ? N->o->budget_s - elapsed : 0;
 	if (N->o->live)
 		printf("\r\033[K");
 	printf("[%3d/%d] %-28s seed %-4llu %-14s %5.1f s", N->done, N->total, j->sc->name,
@@ -377,7 +385,7 @@ static void watchdog(struct night *N)
 {
 	for (int i = 0; i < N->n_running; i++) {
 		struct job *j = &N->running[i];
-		double limit = j->sc->duration_s + OVERHEAD_S + JOB_SLACK_S;
+		double limit = j->sc->duration_s + NIGHT_OVERHEAD_S + JOB_SLACK_S;
 		double age = (double)(mono_ns() - j->start) / 1e9;
 
 		if (age > limit && j->stopping == 0) {
@@ -400,12 +408,36 @@ static void watchdog(struct night *N)
 	}
 }
 
-/* Run everything queued, J at a time. */
+/* Under --budget: one more seed for the scenario with the fewest so far,
+ * when its run is expected to end within the budget (or when it has had
+ * none). false once nothing more fits: the night ends with what runs. */
+static bool budget_refill(struct night *N)
+{
+	double elapsed = (double)(mono_ns() - N->t0) / 1e9;
+	struct sc *pick = NULL;
+
+	for (int i = 0; i < N->n_sc; i++)
+		if (!pick || N->sc[i].next_seed < pick->next_seed)
+			pick = &N->sc[i];
+	if (!pick || (pick->next_seed > 0 && elapsed + expected_s(pick) > N->o->budget_s))
+		return false;
+	enqueue(N, pick, 1);
+	return true;
+}
+
+/* Run everything queued, J at a time (under --budget, while seeds fit). */
 static int run_queue(struct night *N)
 {
-	while (N->q_head < N->n_queue || N->n_running) {
+	bool more = N->o->budget_s > 0;
+
+	while (N->q_head < N->n_queue || N->n_running || more) {
 		int status;
 		pid_t pid;
+
+		while (more && N->n_running + (N->n_queue - N->q_head) < (int)N->jobs)
+			more = budget_refill(N);
+		if (N->q_head == N->n_queue && !N->n_running)
+			break;
 
 		while (N->n_running < (int)N->jobs && N->q_head < N->n_queue) {
 			struct job *j = &N->running[N->n_running];
@@ -467,17 +499,19 @@ static int rerun_flips(struct night *N, const json_t *base)
 	return run_queue(N);
 }
 
-static void night_free(struct night *N)
+void night_sc_free(struct sc *c)
 {
-	for (int i = 0; i < N->n_sc; i++) {
-		struct sc *c = &N->sc[i];
+	free(c->file);
+	free(c->name);
+	free(c->description);
+	free(c->cites);
+	json_decref(c->runs);
+}
 
-		free(c->file);
-		free(c->name);
-		free(c->description);
-		free(c->cites);
-		json_decref(c->runs);
-	}
+void night_free(struct night *N)
+{
+	for (int i = 0; i < N->n_sc; i++)
+		night_sc_free(&N->sc[i]);
 	free(N->sc);
 	free(N->queue);
 	free(N->running);
@@ -490,12 +524,54 @@ static void night_free(struct night *N)
 	free(N->vers);
 }
 
+/* What the night is about to do, in one line. */
+static void announce(const struct night *N)
+{
+	const struct nightly_opts *o = N->o;
+	int scenarios = N->n_sc / N->n_vers;
+
+	printf("nightly: ");
+	if (o->shards)
+		printf("shard %u of %u, %d of %d units: ", o->shard, o->shards, N->n_sc, N->units);
+	if (o->shards)
+		scenarios = N->n_sc;
+	printf("%d %s%s x ", scenarios, o->shards ? "unit" : "scenario", scenarios == 1 ? "" : "s");
+	if (o->budget_s > 0)
+		printf("as many seeds as fit in %.0f s", o->budget_s);
+	else
+		printf("%u seed%s", o->seeds, o->seeds == 1 ? "" : "s");
+	if (!o->shards)
+		printf(" x %d %s%s", N->n_vers, o->sets ? "value" : "version",
+		       N->n_vers == 1 ? "" : "s");
+	printf(", %u at a time, into %s\n", N->jobs, o->out);
+}
+
+int night_report(struct night *N, const json_t *base, const char *started)
+{
+	const struct nightly_opts *o = N->o;
+	json_t *sum = nj_night(N, base, started);
+	int met, rc = -1;
+
+	if (nj_write(o->out, "summary.json", sum) < 0 || report_junit(sum, o->out) < 0 ||
+	    report_html(sum, o->out) < 0)
+		goto out;
+	met = (int)json_integer_value(json_object_get(json_object_get(sum, "totals"), "met"));
+	printf("nightly: %d of %d scenario%s met their expectation in every run (%.0f s)\n"
+	       "  %s/index.html\n  %s/junit.xml\n  %s/summary.json\n",
+	       met, N->n_sc, N->n_sc == 1 ? "" : "s", (double)(mono_ns() - N->t0) / 1e9, o->out,
+	       o->out, o->out);
+	rc = met == N->n_sc ? 0 : 1;
+out:
+	json_decref(sum);
+	return rc;
+}
+
 int nightly_main(const struct nightly_opts *o)
 {
 	struct night N = { .o = o };
-	json_t *base = NULL, *sum = NULL;
+	json_t *base = NULL;
 	char started[32];
-	int rc = -1, met, total;
+	int rc = -1;
 
 	nj_iso_now(started, sizeof(started));
 	N.t0 = mono_ns();
@@ -503,7 +579,7 @@ int nightly_main(const struct nightly_opts *o)
 	if (N.jobs < 1)
 		N.jobs = 1;
 	N.running = xcalloc(N.jobs, sizeof(struct job));
-	add_versions(&N);
+	night_add_versions(&N);
 	if (o->baseline) {
 		json_error_t e;
 
@@ -515,6 +591,9 @@ int nightly_main(const struct nightly_opts *o)
 	}
 	if (add_scenarios(&N) < 0)
 		goto out;
+	N.units = N.n_sc;
+	if (o->shards)
+		night_shard(&N);
 	for (int i = 0; i < N.n_sc; i++) {
 		char *dir = sc_dir(&N, &N.sc[i]);
 		int r = mkdir_p(dir, 0755);
@@ -522,29 +601,17 @@ int nightly_main(const struct nightly_opts *o)
 		free(dir);
 		if (r < 0)
 			goto out;
-		enqueue(&N, &N.sc[i], o->seeds);
+		if (o->budget_s <= 0)
+			enqueue(&N, &N.sc[i], o->seeds);
 	}
-	printf("nightly: %d scenario%s x %u seed%s x %d %s%s, %u at a time, into %s\n",
-	       N.n_sc / N.n_vers, N.n_sc / N.n_vers == 1 ? "" : "s", o->seeds,
-	       o->seeds == 1 ? "" : "s", N.n_vers, o->sets ? "value" : "version",
-	       N.n_vers == 1 ? "" : "s", N.jobs, o->out);
-	if (run_queue(&N) < 0 || (base && rerun_flips(&N, base) < 0))
+	announce(&N);
+	/* Under a budget the seeds are spread already; more would overrun it. */
+	if (run_queue(&N) < 0 || (base && o->budget_s <= 0 && rerun_flips(&N, base) < 0))
 		goto out;
 	if (o->live)
 		printf("\r\033[K");
-	sum = nj_night(&N, base, started);
-	if (nj_write(o->out, "summary.json", sum) < 0 || report_junit(sum, o->out) < 0 ||
-	    report_html(sum, o->out) < 0)
-		goto out;
-	met = (int)json_integer_value(json_object_get(json_object_get(sum, "totals"), "met"));
-	total = N.n_sc;
-	printf("nightly: %d of %d scenario%s met their expectation in every run (%.0f s)\n"
-	       "  %s/index.html\n  %s/junit.xml\n  %s/summary.json\n",
-	       met, total, total == 1 ? "" : "s", (double)(mono_ns() - N.t0) / 1e9, o->out, o->out,
-	       o->out);
-	rc = met == total ? 0 : 1;
+	rc = night_report(&N, base, started);
 out:
-	json_decref(sum);
 	json_decref(base);
 	night_free(&N);
 	return rc;

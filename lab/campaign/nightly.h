@@ -10,6 +10,19 @@
  * scenario whose bug (a reproduction reproducing, a clean scenario failing)
  * shows in some run on one version and in no run on the next is "fixed in"
  * the next; the reverse is "regressed in" it.
+ *
+ * A night can be split over machines: shard I of N runs a fixed part of
+ * the matrix, the unit being a scenario on one version with all its seeds
+ * (so the extra seeds of a scenario that flipped stay in its shard). The
+ * units are dealt out by their expected time, longest first, each to the
+ * shard with the least so far: every shard computes the same deal from
+ * the same files. `nightly merge` puts the shards' reports back into the
+ * night they would have been, copying their runs beside them.
+ *
+ * With a budget instead of a seed count, seeds are handed out one at a
+ * time to the scenario with the fewest so far, while the next run is
+ * expected to finish within the budget; every scenario gets one run even
+ * when the budget is smaller than that.
  */
 #ifndef IKELAB_NIGHTLY_H
 #define IKELAB_NIGHTLY_H
@@ -33,12 +46,27 @@ struct nightly_opts {
 	const char *baseline; /* an earlier night's summary.json */
 	const char *out;
 	bool live;
-	bool full_duration; /* every run to its end (run --full-duration) */
+	bool full_duration;     /* every run to its end (run --full-duration) */
+	unsigned shard, shards; /* shard SHARD (from 1) of SHARDS; 0: the whole night */
+	double budget_s;        /* > 0: seeds while they fit in this time, not SEEDS */
 };
 
 /* 0 when every scenario met its expectation in every run, 1 otherwise;
  * -1 with err_msg() when the night could not run at all. */
 int nightly_main(const struct nightly_opts *o);
+
+/* --shard's value as SHARD of SHARDS: "I/N" (I from 1), "auto" (GitLab's
+ * parallel: CI_NODE_INDEX and CI_NODE_TOTAL), or "auto/N" (a Kubernetes
+ * Indexed Job: JOB_COMPLETION_INDEX, from 0; else CI_NODE_INDEX). 0, or
+ * -1 with err_msg(). */
+int nightly_shard_arg(const char *arg, unsigned *shard, unsigned *shards);
+
+/* `nightly merge`: the shards' directories DIRS (each a night run with
+ * --shard, together all of one night's shards) into one night in o->out,
+ * as if it had not been split: summary.json, junit.xml, index.html, and a
+ * copy of every run. o->baseline: compared as the night would have been.
+ * The exit status of that night, or -1 with err_msg(). */
+int nightly_merge(const struct nightly_opts *o, char *const *dirs, int n_dirs);
 
 /* A charon binary from a path that names one, or a strongSwan build tree
  * or install prefix holding one (allocated), or NULL with err_msg(). */

@@ -246,6 +246,15 @@ json_t *nj_seed_result(const char *out, const char *rel, uint64_t seed, double w
 
 static const json_t *recorded_run(const struct night *N, int ver);
 
+/* The 95 % Wilson interval of GOOD runs as expected out of N: [low, high]. */
+static json_t *rate_ci95(size_t good, size_t n)
+{
+	double lo, hi;
+
+	wilson_interval((unsigned)good, (unsigned)n, &lo, &hi);
+	return json_pack("[f, f]", lo, hi);
+}
+
 static json_t *scenario_json(const struct night *N, const struct sc *c, const json_t *base)
 {
 	const char *status = nj_status_of(c);
@@ -282,10 +291,13 @@ static json_t *scenario_json(const struct night *N, const struct sc *c, const js
 	json_object_set_new(
 		j, "worst",
 		json_pack("{s:f, s:f, s:f}", "max_ike", wi, "max_child_per_ts", wc, "lost", wl));
+	json_object_set_new(j, "rate_ci95", rate_ci95(good, json_array_size(c->runs)));
 	json_object_set_new(j, "time_to_first_duplicate_s", first_duplicate(c->runs));
 	json_object_set(j, "worst_seed", worst ? json_object_get(worst, "seed") : json_null());
 	json_object_set_new(j, "plot", plot ? json_string(plot) : json_null());
 	json_object_set_new(j, "seeds", runs_by_seed(c->runs));
+	if (N->o->shards)
+		json_object_set_new(j, "unit", json_integer(c->unit));
 	if (N->n_vers > 1) {
 		const json_t *rec = recorded_run(N, c->ver);
 
@@ -393,12 +405,14 @@ static json_t *change(const struct night *N, const struct sc *a, const struct sc
 
 	count_bug(a, &ba, &va, &ea);
 	count_bug(b, &bb, &vb, &eb);
-	what = !va || !vb ? "unknown" : ba && !bb ? "fixed" : !ba && bb ? "regressed" : "same";
+
+	bool known = va && vb, fixed = known && ba && !bb, regressed = known && !ba && bb;
+
+	what = !known ? "unknown" : fixed ? "fixed" : regressed ? "regressed" : "same";
 	/* Along a sweep, the bug goes or comes with a value, not a fix. */
-	if (N->vers[b->ver].set && (!strcmp(what, "fixed") || !strcmp(what, "regressed")))
-		text = xasprintf("%s at %s", !strcmp(what, "fixed") ? "gone" : "shows",
-				 ver_name(N, b->ver));
-	else if (!strcmp(what, "fixed") || !strcmp(what, "regressed"))
+	if (N->vers[b->ver].set && (fixed || regressed))
+		text = xasprintf("%s at %s", fixed ? "gone" : "shows", ver_name(N, b->ver));
+	else if (fixed || regressed)
 		text = xasprintf("%s in %s", what, ver_name(N, b->ver));
 	else
 		text = xstrdup(what);
@@ -477,10 +491,17 @@ json_t *nj_night(const struct night *N, const json_t *base, const char *started)
 	s = json_pack("{s:s, s:s, s:s, s:i, s:i, s:o, s:s?, s:o}", "started", started, "finished",
 		      finished, "hostname", host, "jobs", (int)N->jobs, "seeds", (int)N->o->seeds,
 		      "charon", charon_json(N, 0), "baseline", N->o->baseline, "scenarios", list);
-	if (N->n_vers > 1) {
+	if (N->n_vers > 1)
 		json_object_set_new(s, "versions", versions_json(N));
+	/* A shard holds parts of rows; the merged night has the matrix. */
+	if (N->n_vers > 1 && !N->o->shards)
 		json_object_set_new(s, "matrix", matrix(N, list));
-	}
+	if (N->o->budget_s > 0)
+		json_object_set_new(s, "budget_s", json_real(N->o->budget_s));
+	if (N->o->shards)
+		json_object_set_new(s, "shard",
+				    json_pack("{s:i, s:i, s:i}", "index", (int)N->o->shard, "count",
+					      (int)N->o->shards, "units", N->units));
 	json_object_set_new(s, "totals",
 			    json_pack("{s:i, s:i, s:i, s:f}", "scenarios", N->n_sc, "met", met,
 				      "runs", runs, "wall_s", (double)(mono_ns() - N->t0) / 1e9));

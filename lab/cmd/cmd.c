@@ -49,6 +49,8 @@ static const struct option {
 	{ OPT_FIXED, "--fixed", offsetof(struct cli, fixed), true },
 	{ OPT_FULL, "--full-duration", offsetof(struct cli, full_duration), true },
 	{ OPT_SET, "--set", offsetof(struct cli, set), false },
+	{ OPT_SHARD, "--shard", offsetof(struct cli, shard), false },
+	{ OPT_BUDGET, "--budget", offsetof(struct cli, budget), false },
 };
 
 static const struct option *option_find(const char *name)

@@ -59,6 +59,8 @@ enum {
 	OPT_FIXED = 1 << 21,    /* --fixed */
 	OPT_FULL = 1 << 22,     /* --full-duration: no early verdict */
 	OPT_SET = 1 << 23,      /* --set PATH=VALUE: a scenario value replaced */
+	OPT_SHARD = 1 << 24,    /* --shard I/N|auto|auto/N: a part of the night */
+	OPT_BUDGET = 1 << 25,   /* --budget DURATION: seeds while they fit */
 };
 
 struct command;
@@ -71,7 +73,7 @@ struct cli {
 	const char *name;          /* --name, 'lab' by default */
 	const char *topology, *peers, *kernel, *charon, *rounds;
 	const char *duration, *rate, *out, *traffic, *grace, *seed, *seeds;
-	const char *jobs, *baseline, *source, *good, *bad, *set;
+	const char *jobs, *baseline, *source, *good, *bad, *set, *shard, *budget;
 	bool json, all, trust, fixed, full_duration;
 	const char **charons; /* every --charon, in order (owned array) */
 	int n_charons;

@@ -138,23 +138,34 @@ static const struct command commands[] = {
 	  "                    it and its candidates do what run --trust allows\n",
 	  0, 0 },
 	{ "nightly", cmd_nightly, NULL,
-	  OPT_SEEDS | OPT_JOBS | OPT_CHARON | OPT_BASELINE | OPT_OUT | OPT_TRUST | OPT_FULL,
-	  "[SCENARIO...] [--seeds N] [--jobs J] [--charon C]... [--baseline FILE] [--out DIR] "
-	  "[--trust] [--full-duration]",
+	  OPT_SEEDS | OPT_JOBS | OPT_CHARON | OPT_BASELINE | OPT_OUT | OPT_TRUST | OPT_FULL |
+		  OPT_SHARD | OPT_BUDGET,
+	  "[SCENARIO...] [--seeds N | --budget T] [--jobs J] [--charon C]... [--shard I/N] "
+	  "[--baseline FILE] [--out DIR] [--trust] [--full-duration] | merge SHARD_DIR... "
+	  "[--baseline FILE] [--out DIR]",
 	  "every scenario, N seeds each, J labs at a time, and a report",
 	  "Runs every scenario given (default: all of scenarios/) and writes junit.xml,\n"
 	  "summary.json and index.html. Exits 0 when every scenario met its expectation\n"
 	  "in every run.\n"
 	  "\n"
 	  "  --seeds N         runs per scenario (default 3)\n"
+	  "  --budget T        instead: as many runs as fit in T (90m, 2h, 3600), one\n"
+	  "                    seed at a time to the scenario with the fewest, one each\n"
+	  "                    at least\n"
 	  "  --jobs J          labs at a time (default: one per CPU)\n" CHARON_HELP
 	  "                    Given more than once, every scenario runs on every\n"
 	  "                    version, side by side in the reports, which say 'fixed in\n"
 	  "                    B' or 'regressed in B' where the bug shows on one version\n"
 	  "                    and in no run on the next\n"
+	  "  --shard I/N       only shard I of N (from 1): scenarios, each on one version\n"
+	  "                    with all its seeds, dealt out alike on every machine; auto:\n"
+	  "                    GitLab's CI_NODE_INDEX/CI_NODE_TOTAL; auto/N: a Kubernetes\n"
+	  "                    Indexed Job's JOB_COMPLETION_INDEX\n"
 	  "  --baseline FILE   an earlier summary.json, to report what changed\n"
 	  "  --out DIR         the report's directory (default "
-	  "runs/nightly-DATE-TIME)\n" TRUST_HELP FULL_HELP,
+	  "runs/nightly-DATE-TIME)\n" TRUST_HELP FULL_HELP "\n"
+	  "nightly merge SHARD_DIR... writes the reports of the night the shards are\n"
+	  "parts of, as one unsplit night would have, with a copy of their runs.\n",
 	  0, OPT_CHARON },
 	{ "sweep", cmd_sweep, NULL,
 	  OPT_SET | OPT_SEEDS | OPT_JOBS | OPT_CHARON | OPT_OUT | OPT_TRUST | OPT_FULL,

@@ -9,6 +9,7 @@
 #include "base/err.h"
 #include "base/util.h"
 #include "campaign/nightly.h"
+#include "config/profile.h"
 #include "campaign/shrink.h"
 #include "campaign/sweep.h"
 #include "config/scenario.h"
@@ -123,6 +124,37 @@ static void nightly_charons_free(struct nightly_opts *o)
 	free(o->charons);
 }
 
+/* nightly merge SHARD_DIR...: only --out and --baseline mean anything. */
+static int nightly_merge_cmd(const struct cli *c)
+{
+	struct nightly_opts o = { .baseline = c->baseline };
+	int rc = -1;
+
+	if (c->seeds || c->budget || c->jobs || c->n_charons || c->shard || c->trust ||
+	    c->full_duration) {
+		err_set("nightly merge takes --out and --baseline only: the shards ran the rest");
+		return fail();
+	}
+	if (c->npos < 2)
+		return usage_fail(c);
+	if ((o.out = run_dir(c->out, "nightly")))
+		rc = nightly_merge(&o, c->pos + 1, c->npos - 1);
+	free((char *)o.out);
+	return rc < 0 ? fail() : rc;
+}
+
+/* --budget as seconds (strongSwan's notation: 90m, 2h, 3600), or -1. */
+static double budget_arg(const char *v)
+{
+	uint32_t s;
+
+	if (duration_parse(v, &s) < 0 || s == 0) {
+		err_set("--budget %s: expected a duration such as 3600, 90m or 2h", v);
+		return -1;
+	}
+	return s;
+}
+
 int cmd_nightly(const struct cli *c)
 {
 	struct nightly_opts o = { .live = isatty(1),
@@ -134,10 +166,20 @@ int cmd_nightly(const struct cli *c)
 	long jobs = c->jobs ? number("--jobs", c->jobs, 0, 64) : 0;
 	int rc = -1;
 
+	if (c->npos && !strcmp(c->pos[0], "merge"))
+		return nightly_merge_cmd(c);
+	if (c->budget && c->seeds) {
+		err_set("--budget and --seeds: one says how many runs, the other how long");
+		return fail();
+	}
+	if (c->budget && (o.budget_s = budget_arg(c->budget)) < 0)
+		return fail();
+	if (c->shard && nightly_shard_arg(c->shard, &o.shard, &o.shards) < 0)
+		return fail();
 	/* The versions are built before the night starts. */
 	if (seeds >= 0 && jobs >= 0 && nightly_charons(c, &o) == 0 &&
 	    (o.out = run_dir(c->out, "nightly"))) {
-		o.seeds = (unsigned)seeds;
+		o.seeds = o.budget_s > 0 ? 0 : (unsigned)seeds;
 		o.jobs = (unsigned)jobs;
 		rc = nightly_main(&o);
 	}

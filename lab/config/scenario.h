@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define SCENARIO_NAME_MAX 64 /* a scenario's name ends up in run directory names */
+
 #include "config/profile.h"
 #include "config/topology.h"
 

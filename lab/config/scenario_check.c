@@ -14,8 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NAME_MAX_LEN 32      /* fault and hold names */
-#define SCENARIO_NAME_MAX 64 /* ends up in run directory names */
+#define NAME_MAX_LEN 32 /* fault and hold names */
 #define DIGITS "0123456789"
 
 /* What peer.c loads when a profile names no connection or CHILD_SA. */

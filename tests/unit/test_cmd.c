@@ -254,7 +254,7 @@ static const struct {
 	{ "--jobs 2 shrink RUN",
 	  "unknown option '--jobs' (shrink takes: --seeds, --out, --trust)" },
 	{ "nightly --name x", "unknown option '--name' (nightly takes: --charon, --seeds, --jobs, "
-			      "--baseline, --out, --trust, --full-duration)" },
+			      "--baseline, --out, --trust, --full-duration, --shard, --budget)" },
 	/* Only commands that load scenario, profile or topology files. */
 	{ "status --trust", "unknown option '--trust' (status takes: --name, --json)" },
 	{ "record --trust", "unknown option '--trust' (record takes: --name, --duration, --rate, "

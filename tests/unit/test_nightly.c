@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/err.h"
+#include "base/file.h"
 #include "base/json.h"
 #include "base/util.h"
 #include "campaign/nightly-internal.h"
@@ -167,6 +168,139 @@ START_TEST(test_take_seed_dir)
 }
 END_TEST
 
+/* --shard's value, given or from the CI engine's variables. */
+START_TEST(test_shard_arg)
+{
+	static const char *const bad[] = { "0/3", "4/3", "a/3",  "3",    "1/0", "1/1001",
+					   "2/",  "/2",  "1/3x", "-1/3", "" };
+	unsigned i = 0, n = 0;
+
+	unsetenv("CI_NODE_INDEX");
+	unsetenv("CI_NODE_TOTAL");
+	unsetenv("JOB_COMPLETION_INDEX");
+	ck_assert_int_eq(nightly_shard_arg("2/3", &i, &n), 0);
+	CHECK(i == 2 && n == 3);
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		ck_assert_msg(nightly_shard_arg(bad[k], &i, &n) < 0, "%s accepted", bad[k]);
+		CHECK(strstr(err_msg(), "--shard"));
+		err_clear();
+	}
+	/* GitLab's parallel: both from the environment, the index from 1. */
+	ck_assert_int_eq(nightly_shard_arg("auto", &i, &n), -1);
+	CHECK(strstr(err_msg(), "CI_NODE_TOTAL is not set"));
+	err_clear();
+	setenv("CI_NODE_TOTAL", "4", 1);
+	setenv("CI_NODE_INDEX", "4", 1);
+	ck_assert_int_eq(nightly_shard_arg("auto", &i, &n), 0);
+	CHECK(i == 4 && n == 4);
+	setenv("CI_NODE_INDEX", "5", 1);
+	ck_assert_int_eq(nightly_shard_arg("auto", &i, &n), -1);
+	err_clear();
+	unsetenv("CI_NODE_INDEX");
+	unsetenv("CI_NODE_TOTAL");
+	/* A Kubernetes Indexed Job: the index from 0, the count given. */
+	setenv("JOB_COMPLETION_INDEX", "0", 1);
+	ck_assert_int_eq(nightly_shard_arg("auto/5", &i, &n), 0);
+	CHECK(i == 1 && n == 5);
+	setenv("JOB_COMPLETION_INDEX", "5", 1);
+	ck_assert_int_eq(nightly_shard_arg("auto/5", &i, &n), -1);
+	CHECK(strstr(err_msg(), "JOB_COMPLETION_INDEX is not a shard of 5"));
+	err_clear();
+	setenv("JOB_COMPLETION_INDEX", "1; rm", 1);
+	ck_assert_int_eq(nightly_shard_arg("auto/5", &i, &n), -1);
+	err_clear();
+	unsetenv("JOB_COMPLETION_INDEX");
+}
+END_TEST
+
+#define UNITS 11
+
+/* Shard I of N of a night of UNITS scenarios of different lengths: which
+ * units it keeps (keep[u] = I) and its expected time. */
+static double shard_of(unsigned I, unsigned N, int *keep)
+{
+	struct nightly_opts o = { .seeds = 2, .shard = I, .shards = N };
+	struct night n = { .o = &o };
+	double load = 0;
+
+	n.sc = calloc(UNITS, sizeof(struct sc));
+	for (int u = 0; u < UNITS; u++) {
+		n.sc[u].unit = u;
+		n.sc[u].name = xasprintf("s%d", u);
+		n.sc[u].duration_s = 10 + (u * 7) % 50;
+	}
+	n.n_sc = UNITS;
+	night_shard(&n);
+	for (int k = 0; k < n.n_sc; k++) {
+		ck_assert_int_eq(keep[n.sc[k].unit], 0);
+		keep[n.sc[k].unit] = (int)I;
+		load += (n.sc[k].duration_s + NIGHT_OVERHEAD_S) * 2;
+		if (k)
+			CHECK(n.sc[k].unit > n.sc[k - 1].unit);
+	}
+	night_free(&n);
+	return load;
+}
+
+/* Every unit in exactly one shard, the shards within one unit's time of
+ * each other, and the same deal every time. */
+START_TEST(test_shard_deal)
+{
+	for (unsigned N = 1; N <= 5; N++) {
+		int keep[UNITS] = { 0 }, again[UNITS] = { 0 };
+		double lo = 1e9, hi = 0;
+
+		for (unsigned I = 1; I <= N; I++) {
+			double l = shard_of(I, N, keep);
+
+			lo = l < lo ? l : lo;
+			hi = l > hi ? l : hi;
+			shard_of(I, N, again);
+		}
+		for (int u = 0; u < UNITS; u++)
+			ck_assert_msg(keep[u] >= 1 && keep[u] == again[u],
+				      "unit %d: shard %d, then %d", u, keep[u], again[u]);
+		ck_assert_msg(hi - lo <= (59 + NIGHT_OVERHEAD_S) * 2, "%u shards: %.0f to %.0f s",
+			      N, lo, hi);
+	}
+}
+END_TEST
+
+/* The shards' runs copied for the merge: directories and regular files
+ * only, no link followed, nothing overwritten. */
+START_TEST(test_tree_copy)
+{
+	unsigned skipped = 0;
+	char *text = NULL;
+
+	dir("shard/sc/seed-1/deep");
+	put("shard/sc/seed-1/summary.json", pass);
+	put("shard/sc/seed-1/deep/charon.log", "log");
+	put("secret", "secret");
+	ck_assert_int_eq(symlink(at("secret"), at("shard/sc/seed-1/link")), 0);
+	ck_assert_int_eq(mkfifo(at("shard/sc/seed-1/fifo"), 0644), 0);
+	dir("out");
+	alarm(2);
+	ck_assert_int_eq(tree_copy_beneath(at("shard"), "sc", at("out"), &skipped), 0);
+	alarm(0);
+	ck_assert_uint_eq(skipped, 2);
+	ck_assert_int_eq(read_file(at("out/sc/seed-1/deep/charon.log"), &text, NULL), 0);
+	ck_assert_str_eq(text, "log");
+	free(text);
+	CHECK(access(at("out/sc/seed-1/link"), F_OK) < 0 &&
+	      access(at("out/sc/seed-1/fifo"), F_OK) < 0);
+	/* Nothing is copied over what is there. */
+	ck_assert_int_eq(tree_copy_beneath(at("shard"), "sc", at("out"), &skipped), -1);
+	err_clear();
+	/* A link as the unit's directory is refused. */
+	ck_assert_int_eq(symlink(at("shard/sc"), at("shard/other")), 0);
+	ck_assert_int_eq(tree_copy_beneath(at("shard"), "other", at("out"), &skipped), -1);
+	CHECK(strstr(err_msg(), "symbolic link"));
+	err_clear();
+	CHECK(access(at("out/other"), F_OK) < 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("nightly");
@@ -180,6 +314,9 @@ int main(void)
 	tcase_add_test(tc, test_summary_links);
 	tcase_add_test(tc, test_summary_missing);
 	tcase_add_test(tc, test_take_seed_dir);
+	tcase_add_test(tc, test_shard_arg);
+	tcase_add_test(tc, test_shard_deal);
+	tcase_add_test(tc, test_tree_copy);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
