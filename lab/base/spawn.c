@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/close_range.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -140,7 +141,7 @@ static void close_all(int fds[3])
  */
 static void __attribute__((noreturn))
 child(const char *exe, char *const argv[], const struct spawn_opts *o, int theirs[3], int null,
-      int errpipe)
+      int errpipe, pid_t parent)
 {
 	int step = 0;
 
@@ -152,6 +153,10 @@ child(const char *exe, char *const argv[], const struct spawn_opts *o, int their
 	 * blocked or ignored signals (a signalfd's mask, the agent's ignored
 	 * SIGPIPE), the default policy and priority (not the scheduler's
 	 * SCHED_FIFO bursts, not the recorder's nice value). */
+	/* Checked after the prctl: a parent gone before it sent no signal. */
+	if (o->death_signal &&
+	    (prctl(PR_SET_PDEATHSIG, o->death_signal) < 0 || getppid() != parent))
+		_exit(126);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	for (int sig = 1; sig < NSIG; sig++)
@@ -218,6 +223,7 @@ int spawn_start(struct spawn_proc *p, char *const argv[], const struct spawn_opt
 {
 	static const struct spawn_opts none = { .io = { SPAWN_NULL, SPAWN_NULL, SPAWN_NULL } };
 	int theirs[3], ep[2] = { -1, -1 }, null = -1;
+	pid_t parent;
 	char *exe;
 
 	memset(p, 0, sizeof(*p));
@@ -237,13 +243,14 @@ int spawn_start(struct spawn_proc *p, char *const argv[], const struct spawn_opt
 		err_sys("%s: pipes for the child", p->name);
 		goto fail;
 	}
+	parent = getpid();
 	p->pid = fork();
 	if (p->pid < 0) {
 		err_sys("%s: fork", p->name);
 		goto fail;
 	}
 	if (p->pid == 0)
-		child(exe, argv, o, theirs, null, ep[1]);
+		child(exe, argv, o, theirs, null, ep[1], parent);
 	close_all(theirs);
 	close(ep[1]);
 	close(null);

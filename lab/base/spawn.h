@@ -69,7 +69,12 @@ struct spawn_opts {
 	bool new_session; /* setsid(): signals to our group do not reach it */
 	bool search_path; /* argv[0] without '/' is looked up in PATH */
 	bool keep_fds;    /* descriptors above 2 stay open across exec */
-	const char *cwd;  /* working directory of the child, or NULL */
+	/* Non-zero: the signal the child gets when we die (PR_SET_PDEATHSIG,
+	 * set first thing after the fork; a child whose parent died before
+	 * that exits at once with status 126), for helpers that must not
+	 * outlive a controller killed with SIGKILL. */
+	int death_signal;
+	const char *cwd; /* working directory of the child, or NULL */
 	/* Runs in the child after the rest, just before exec; non-zero makes
 	 * the child exit with status 126. Async-signal-safe calls only. */
 	int (*before_exec)(void *ctx);

@@ -231,7 +231,8 @@ static int probe_start(struct recorder *r, struct rec_peer *p, int pps)
 	char *bin = probe_binary(), *errlog = xasprintf("%s/probe-%s.err", r->dir, p->name);
 	struct spawn_opts o = { .io = { SPAWN_PIPE, SPAWN_PIPE, SPAWN_FD },
 				.enter_netns = true,
-				.netns_fd = p->nsfd };
+				.netns_fd = p->nsfd,
+				.death_signal = SIGTERM };
 	struct argv a = { 0 };
 	int rc;
 
