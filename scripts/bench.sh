@@ -94,9 +94,58 @@ bench_verdict() {
 	rm -rf "$tmp"
 }
 
-all="up first-sa probe esp record charon nightly verdict"
+bench_reuse() {
+	echo "== uniqueness-race trials: a kernel booted per run (--fresh) vs. one per lab slot reused, with 2 and 4 labs at a time on these cores"
+	tmp=$(mktemp -d)
+	for mode in fresh-j2 reuse-j2 reuse-j4; do
+		flag=; [ "${mode%-*}" = reuse ] || flag=--fresh
+		$IKELAB nightly scenarios/uniqueness-race.yaml --seeds ${REUSE_SEEDS:-20} --jobs "${mode#*-j}" $flag \
+			--out "$tmp/$mode" >/dev/null || true
+	done
+	python3 - "$tmp" <<-'PY'
+	import json, statistics, sys
+	out = {}
+	for mode in ("fresh-j2", "reuse-j2", "reuse-j4"):
+	    d = json.load(open(f"{sys.argv[1]}/{mode}/summary.json"))
+	    runs = d["scenarios"][0]["seeds"]
+	    shown = sum(r["result"] == "reproduced" for r in runs)
+	    out[mode] = (statistics.median(r["wall_s"] for r in runs), len(runs) * 3600 / d["totals"]["wall_s"])
+	    print(f"{mode}: {shown}/{len(runs)} reproduced, median wall per run {out[mode][0]:.1f} s, "
+	          f"{out[mode][1]:.0f} trials per hour")
+	f, r2, r4 = (out[m][1] for m in ("fresh-j2", "reuse-j2", "reuse-j4"))
+	print(f"BENCH reuse_trials_per_hour_j2={r2:.0f} j4={r4:.0f} fresh_j2={f:.0f} "
+	      f"ratio_j2={r2 / f:.2f} ratio_j4={r4 / f:.2f}")
+	PY
+	rm -rf "$tmp"
+}
+
+# The acceptance of the trial rate work: the nightly of every shipped
+# scenario, as before it (a kernel per run, every run to its end) and now.
+bench_all() {
+	echo "== nightly of every shipped scenario, ${ALL_SEEDS:-10} seeds, 2 labs at a time: before (--fresh --full-duration) and now"
+	tmp=$(mktemp -d)
+	for mode in before now; do
+		flag=; [ $mode = now ] || flag="--fresh --full-duration"
+		# shellcheck disable=SC2086  # two flags
+		$IKELAB nightly --seeds ${ALL_SEEDS:-10} --jobs 2 $flag --out "$tmp/$mode" >/dev/null || true
+	done
+	python3 - "$tmp/before/summary.json" "$tmp/now/summary.json" <<-'PY'
+	import json, sys
+	rate = []
+	for mode, path in zip(("before", "now"), sys.argv[1:]):
+	    t = json.load(open(path))["totals"]
+	    rate.append(t["runs"] * 3600 / t["wall_s"])
+	    print(f"{mode:6}: {t['runs']} runs in {t['wall_s']:.0f} s: {rate[-1]:.0f} runs per hour")
+	print(f"BENCH all_runs_per_hour={rate[1]:.0f} before={rate[0]:.0f} ratio={rate[1] / rate[0]:.2f}")
+	PY
+	rm -rf "$tmp"
+}
+
+# "all" takes most of an hour: only when named (make bench BENCH=all).
+default="up first-sa probe esp record charon nightly verdict reuse"
+all="$default all"
 first=1
-for b in ${*:-$all}; do
+for b in ${*:-$default}; do
 	case " $all " in
 	*" $b "*) ;;
 	*) echo "bench.sh: no benchmark '$b' (there are: $all)" >&2; exit 2 ;;

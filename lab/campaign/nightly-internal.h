@@ -33,9 +33,18 @@ struct sc {
 	uint64_t seed0;
 	unsigned next_seed; /* seeds handed out so far */
 	json_t *runs;       /* per-seed results */
+	int errors_in_row;  /* lab errors, the last runs (--budget stops at 3) */
 	int reruns;
 	double wall_sum;
 	int wall_n;
+};
+
+/* A lab slot's user-mode Linux kernel, which its runs reuse one after
+ * the other (ikelab uml-pool, backend/uml/uml.h). */
+struct slot {
+	char lab[32]; /* the kernel's lab name */
+	char *rw;     /* the directory it shares, below --out: where its runs write */
+	bool busy, used;
 };
 
 struct job {
@@ -45,7 +54,8 @@ struct job {
 	int64_t start;
 	char *tmp;
 	char lab[32];
-	int stopping; /* 0, then SIGINT sent, then SIGKILL sent */
+	int stopping;      /* 0, then SIGINT sent, then SIGKILL sent */
+	struct slot *slot; /* the kernel it runs in, or NULL: a kernel of its own */
 };
 
 struct night {
@@ -62,7 +72,11 @@ struct night {
 	int done, total;
 	int64_t t0;
 	int lab_seq;
-	int units; /* the whole night's, when this is a shard of it */
+	int units;          /* the whole night's, when this is a shard of it */
+	char id[17];        /* the whole night's fingerprint, for its shards' merge */
+	struct slot *slots; /* one per job when kernels are reused, else NULL */
+	char **to_plot;     /* run directories whose plot is still to draw */
+	int n_to_plot;
 };
 
 /* ---- nightly.c ---- */
@@ -81,7 +95,10 @@ int night_report(struct night *N, const json_t *base, const char *started);
 /* ---- nightly_shard.c ---- */
 
 /* Keep the units of shard N->o->shard of N->o->shards in N->sc (each
- * keeping its place in the whole matrix in .unit), free the others. */
+ * keeping its place in the whole matrix in .unit), free the others; first
+ * N->id, the fingerprint of the whole night that every shard of it
+ * computes alike: its units in order (scenario names and files, versions
+ * as paths, labels and sets), seeds, budget and shard count. */
 void night_shard(struct night *N);
 
 /* The run's directory INNER (--out/SCENARIO/.seed-N/seed-N, which the

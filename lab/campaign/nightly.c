@@ -1,7 +1,9 @@
 #include "campaign/nightly.h"
 #include "base/json.h"
 #include "base/err.h"
+#include "backend/doctor.h"
 #include "backend/lab.h"
+#include "backend/uml/uml.h"
 #include "charon/peer.h"
 #include "judge/plot.h"
 #include "judge/report.h"
@@ -26,7 +28,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define JOB_SLACK_S 300 /* a run that takes this much past its estimate is killed */
+#define JOB_SLACK_S 300        /* a run that takes this much past its estimate is killed */
+#define POLL_MS 50             /* how often finished runs are looked for */
+#define BUDGET_ERRORS 3        /* lab errors in a row that end a scenario's seeds */
+#define BUDGET_SEEDS_MAX 10000 /* seeds a scenario gets under a budget, at most */
 
 /* ---- finding things ------------------------------------------------------- */
 
@@ -206,6 +211,48 @@ static char *sc_dir(const struct night *N, const struct sc *c)
 
 static void finish_job(struct night *N, struct job *j, int status);
 
+/* A slot whose kernel is free, taken; NULL when kernels are not reused. */
+static struct slot *free_slot(struct night *N)
+{
+	for (unsigned i = 0; N->slots && i < N->jobs; i++)
+		if (!N->slots[i].busy) {
+			N->slots[i].busy = N->slots[i].used = true;
+			return &N->slots[i];
+		}
+	return NULL;
+}
+
+/* Under user-mode Linux, unless --fresh: a kernel per slot, each sharing
+ * a directory of its own below --out, booted by the slot's first run. */
+static int make_slots(struct night *N)
+{
+	if (N->o->fresh || strcmp(doctor_pick_backend(), "uml"))
+		return 0;
+	N->slots = xcalloc(N->jobs, sizeof(*N->slots));
+	for (unsigned i = 0; i < N->jobs; i++) {
+		snprintf(N->slots[i].lab, sizeof(N->slots[i].lab), "n%d-k%u", (int)getpid(), i + 1);
+		N->slots[i].rw = xasprintf("%s/.kernel-%u", N->o->out, i + 1);
+		if (mkdir_p(N->slots[i].rw, 0755) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The slots' kernels down, their directories gone. */
+static void release_slots(struct night *N)
+{
+	for (unsigned i = 0; N->slots && i < N->jobs; i++) {
+		if (N->slots[i].used && uml_down(N->slots[i].lab) < 0)
+			fprintf(stderr, "ikelab: %s\n", err_msg());
+		err_clear();
+		if (N->slots[i].rw)
+			rm_rf(N->slots[i].rw);
+		free(N->slots[i].rw);
+	}
+	free(N->slots);
+	N->slots = NULL;
+}
+
 /* Start `ikelab run` for one seed: 0 when it runs (run_queue reaps it,
  * with waitpid(-1)), 1 when it could not start -- then the seed is done,
  * as a run that failed before it recorded anything, and its log says why. */
@@ -217,12 +264,16 @@ static int start_job(struct night *N, struct job *j)
 	struct argv a = { 0 };
 	int r;
 
-	j->tmp = xasprintf("%s/.seed-%llu", dir, (unsigned long long)j->seed);
+	j->slot = free_slot(N);
 	log = xasprintf("%s/seed-%llu.log", dir, (unsigned long long)j->seed);
 	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)j->seed);
 	/* Lab names are unique to this night, so nights can overlap too. */
 	snprintf(name, sizeof(name), "n%d-%d", (int)getpid(), ++N->lab_seq);
+	if (j->slot)
+		snprintf(name, sizeof(name), "%s", j->slot->lab);
 	snprintf(j->lab, sizeof(j->lab), "%s", name);
+	j->tmp = j->slot ? xasprintf("%s/t%d", j->slot->rw, N->lab_seq)
+			 : xasprintf("%s/.seed-%llu", dir, (unsigned long long)j->seed);
 	if (mkdir_p(j->tmp, 0755) < 0) {
 		free(dir);
 		free(log);
@@ -233,8 +284,13 @@ static int start_job(struct night *N, struct job *j)
 		err_clear();
 		o.io[1] = o.io[2] = SPAWN_INHERIT;
 	}
-	argv_addv(&a, (char *const[]){ (char *)self_exe(), "run", j->sc->file, "--seed", seed,
-				       "--seeds", "1", "--out", j->tmp, "--name", name, NULL });
+	argv_add(&a, self_exe());
+	if (j->slot)
+		argv_addv(&a, (char *const[]){ "uml-pool", j->slot->lab, j->slot->rw, "--", NULL });
+	argv_addv(&a, (char *const[]){ "run", j->sc->file, "--seed", seed, "--seeds", "1", "--out",
+				       j->tmp, "--name", name, NULL });
+	if (j->slot)
+		argv_addv(&a, (char *const[]){ "--kernel", "host", NULL });
 	if (N->vers[j->sc->ver].path)
 		argv_addv(&a, (char *const[]){ "--charon", N->vers[j->sc->ver].path, NULL });
 	if (N->vers[j->sc->ver].set)
@@ -269,7 +325,9 @@ static int start_job(struct night *N, struct job *j)
  * duration and the overhead. */
 static double expected_s(const struct sc *c)
 {
-	return c->wall_n ? c->wall_sum / c->wall_n : c->duration_s + NIGHT_OVERHEAD_S;
+	double mean = c->wall_n ? c->wall_sum / c->wall_n : c->duration_s + NIGHT_OVERHEAD_S;
+
+	return mean > 1.0 ? mean : 1.0;
 }
 
 static void progress(struct night *N, const struct job *j, const json_t *res, double wall)
@@ -355,12 +413,19 @@ static void finish_job(struct night *N, struct job *j, int status)
 	refused = night_take_seed_dir(inner, final);
 	rm_rf(j->tmp);
 	err_clear();
-	/* A plot for every run: the index links them. */
-	if (!refused && plot_run(final) < 0)
-		err_clear();
+	/* A plot for every run (the index links them), drawn while the next
+	 * runs go on (draw_plots). */
+	if (!refused) {
+		N->to_plot = xrealloc(N->to_plot, (size_t)(N->n_to_plot + 1) * sizeof(char *));
+		N->to_plot[N->n_to_plot++] = xstrdup(final);
+	}
 	rel = xasprintf("%s/seed-%llu", sc, (unsigned long long)j->seed);
 	res = nj_seed_result(N->o->out, rel, j->seed, wall, status, refused);
 	json_array_append(j->sc->runs, res);
+	if (!strcmp(jget_str_or(res, "result", "lab-error"), "lab-error"))
+		j->sc->errors_in_row++;
+	else
+		j->sc->errors_in_row = 0;
 	j->sc->wall_sum += wall;
 	j->sc->wall_n++;
 	N->done++;
@@ -368,6 +433,8 @@ static void finish_job(struct night *N, struct job *j, int status)
 	json_decref(res);
 	free(j->tmp);
 	j->tmp = NULL;
+	if (j->slot)
+		j->slot->busy = false;
 	free(inner);
 	free(final);
 	free(rel);
@@ -416,13 +483,60 @@ static bool budget_refill(struct night *N)
 	double elapsed = (double)(mono_ns() - N->t0) / 1e9;
 	struct sc *pick = NULL;
 
+	/* A scenario whose last runs were all lab errors gets no more. */
 	for (int i = 0; i < N->n_sc; i++)
-		if (!pick || N->sc[i].next_seed < pick->next_seed)
+		if (N->sc[i].errors_in_row < BUDGET_ERRORS &&
+		    N->sc[i].next_seed < BUDGET_SEEDS_MAX &&
+		    (!pick || N->sc[i].next_seed < pick->next_seed))
 			pick = &N->sc[i];
 	if (!pick || (pick->next_seed > 0 && elapsed + expected_s(pick) > N->o->budget_s))
 		return false;
 	enqueue(N, pick, 1);
 	return true;
+}
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+/* Interrupted: nothing more starts, the running runs are interrupted (each
+ * takes its lab down), and the night ends with what ran. Once: false
+ * after the first call. */
+static bool stopped(struct night *N)
+{
+	static bool done;
+
+	if (done)
+		return true;
+	done = true;
+	fprintf(stderr, "%snightly: interrupted by signal %d: stopping %d run%s\n",
+		N->o->live ? "\r\033[K" : "", (int)stop_signal, N->n_running,
+		N->n_running == 1 ? "" : "s");
+	N->n_queue = N->q_head;
+	for (int i = 0; i < N->n_running; i++)
+		if (N->running[i].stopping == 0) {
+			kill(N->running[i].pid, SIGINT);
+			N->running[i].stopping = 1;
+		}
+	return false;
+}
+
+/* Draw the plots of finished runs: one when ALL is false (the time a
+ * poll would have slept), else all of them. */
+static void draw_plots(struct night *N, bool all)
+{
+	while (N->n_to_plot) {
+		char *dir = N->to_plot[--N->n_to_plot];
+
+		if (plot_run(dir) < 0)
+			err_clear();
+		free(dir);
+		if (!all)
+			break;
+	}
 }
 
 /* Run everything queued, J at a time (under --budget, while seeds fit). */
@@ -433,6 +547,9 @@ static int run_queue(struct night *N)
 	while (N->q_head < N->n_queue || N->n_running || more) {
 		int status;
 		pid_t pid;
+
+		if (stop_signal && !stopped(N))
+			more = false;
 
 		while (more && N->n_running + (N->n_queue - N->q_head) < (int)N->jobs)
 			more = budget_refill(N);
@@ -455,7 +572,10 @@ static int run_queue(struct night *N)
 		pid = waitpid(-1, &status, WNOHANG);
 		if (pid == 0) {
 			watchdog(N);
-			sleep_ms(200);
+			if (N->n_to_plot)
+				draw_plots(N, false);
+			else
+				sleep_ms(POLL_MS);
 			continue;
 		}
 		if (pid < 0) {
@@ -513,6 +633,9 @@ void night_free(struct night *N)
 	for (int i = 0; i < N->n_sc; i++)
 		night_sc_free(&N->sc[i]);
 	free(N->sc);
+	for (int i = 0; i < N->n_to_plot; i++)
+		free(N->to_plot[i]);
+	free(N->to_plot);
 	free(N->queue);
 	free(N->running);
 	for (int i = 0; i < N->n_vers; i++) {
@@ -580,6 +703,10 @@ int nightly_main(const struct nightly_opts *o)
 		N.jobs = 1;
 	N.running = xcalloc(N.jobs, sizeof(struct job));
 	night_add_versions(&N);
+	/* So that the slots' kernels go down and the report is written. */
+	sigaction(SIGINT, &(struct sigaction){ .sa_handler = on_stop }, NULL);
+	sigaction(SIGTERM, &(struct sigaction){ .sa_handler = on_stop }, NULL);
+	sigaction(SIGHUP, &(struct sigaction){ .sa_handler = on_stop }, NULL);
 	if (o->baseline) {
 		json_error_t e;
 
@@ -589,7 +716,7 @@ int nightly_main(const struct nightly_opts *o)
 			goto out;
 		}
 	}
-	if (add_scenarios(&N) < 0)
+	if (add_scenarios(&N) < 0 || make_slots(&N) < 0)
 		goto out;
 	N.units = N.n_sc;
 	if (o->shards)
@@ -606,12 +733,18 @@ int nightly_main(const struct nightly_opts *o)
 	}
 	announce(&N);
 	/* Under a budget the seeds are spread already; more would overrun it. */
-	if (run_queue(&N) < 0 || (base && o->budget_s <= 0 && rerun_flips(&N, base) < 0))
+	if (run_queue(&N) < 0 ||
+	    (base && o->budget_s <= 0 && !stop_signal && rerun_flips(&N, base) < 0))
 		goto out;
+	draw_plots(&N, true);
 	if (o->live)
 		printf("\r\033[K");
+	release_slots(&N);
 	rc = night_report(&N, base, started);
+	if (stop_signal)
+		rc = 128 + stop_signal;
 out:
+	release_slots(&N);
 	json_decref(base);
 	night_free(&N);
 	return rc;

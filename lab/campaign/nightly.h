@@ -19,6 +19,11 @@
  * the same files. `nightly merge` puts the shards' reports back into the
  * night they would have been, copying their runs beside them.
  *
+ * Under user-mode Linux each of the J lab slots boots one kernel and its
+ * runs reuse it, one after the other, each building its lab afresh; each
+ * run first checks that the kernel holds nothing of the one before
+ * (backend/uml/residue.h). --fresh boots a kernel for every run instead.
+ *
  * With a budget instead of a seed count, seeds are handed out one at a
  * time to the scenario with the fewest so far, while the next run is
  * expected to finish within the budget; every scenario gets one run even
@@ -49,6 +54,7 @@ struct nightly_opts {
 	bool full_duration;     /* every run to its end (run --full-duration) */
 	unsigned shard, shards; /* shard SHARD (from 1) of SHARDS; 0: the whole night */
 	double budget_s;        /* > 0: seeds while they fit in this time, not SEEDS */
+	bool fresh;             /* a kernel booted for every run, none reused */
 };
 
 /* 0 when every scenario met its expectation in every run, 1 otherwise;

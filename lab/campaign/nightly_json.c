@@ -473,6 +473,20 @@ static json_t *versions_json(const struct night *N)
 	return a;
 }
 
+/* What `nightly merge` needs to put the shards together: which shard of
+ * which night, and the versions as --charon and --set gave them. */
+static json_t *shard_json(const struct night *N)
+{
+	json_t *vers = json_array();
+
+	for (int v = 0; v < N->n_vers; v++)
+		json_array_append_new(vers,
+				      json_pack("{s:s?, s:s?, s:s?}", "label", N->vers[v].label,
+						"path", N->vers[v].path, "set", N->vers[v].set));
+	return json_pack("{s:i, s:i, s:i, s:s, s:o}", "index", (int)N->o->shard, "count",
+			 (int)N->o->shards, "units", N->units, "night", N->id, "versions", vers);
+}
+
 json_t *nj_night(const struct night *N, const json_t *base, const char *started)
 {
 	json_t *list = json_array(), *s;
@@ -499,9 +513,7 @@ json_t *nj_night(const struct night *N, const json_t *base, const char *started)
 	if (N->o->budget_s > 0)
 		json_object_set_new(s, "budget_s", json_real(N->o->budget_s));
 	if (N->o->shards)
-		json_object_set_new(s, "shard",
-				    json_pack("{s:i, s:i, s:i}", "index", (int)N->o->shard, "count",
-					      (int)N->o->shards, "units", N->units));
+		json_object_set_new(s, "shard", shard_json(N));
 	json_object_set_new(s, "totals",
 			    json_pack("{s:i, s:i, s:i, s:f}", "scenarios", N->n_sc, "met", met,
 				      "runs", runs, "wall_s", (double)(mono_ns() - N->t0) / 1e9));

@@ -51,86 +51,70 @@ static int load_shards(struct merge *m, char *const *dirs, int n)
 	return 0;
 }
 
-/* The same count everywhere, and every index from 1 to it once. */
+static json_int_t shard_int(const json_t *doc, const char *key)
+{
+	return json_integer_value(json_object_get(json_object_get(doc, "shard"), key));
+}
+
+/* One night's shards: the same fingerprint and count everywhere, and
+ * every index from 1 to the count once. */
 static int check_shards(const struct merge *m, char *const *dirs, int *units)
 {
-	json_int_t count =
-		json_integer_value(json_object_get(json_object_get(m->docs[0], "shard"), "count"));
+	const char *night = jget_str_or(json_object_get(m->docs[0], "shard"), "night", "");
+	json_int_t count = shard_int(m->docs[0], "count"), n = shard_int(m->docs[0], "units");
 	char *seen = xcalloc((size_t)m->n_docs + 1, 1);
 	int r = 0;
 
-	*units = (int)json_integer_value(
-		json_object_get(json_object_get(m->docs[0], "shard"), "units"));
-	if (count != m->n_docs)
+	if (n < 1 || n > 100000)
+		r = err_set("%s/summary.json: %lld units", dirs[0], (long long)n);
+	else if (count != m->n_docs)
 		r = err_set("%s/summary.json is shard %lld of %lld, and %d shard%s given", dirs[0],
-			    (long long)json_integer_value(
-				    json_object_get(json_object_get(m->docs[0], "shard"), "index")),
-			    (long long)count, m->n_docs, m->n_docs == 1 ? " is" : "s are");
+			    (long long)shard_int(m->docs[0], "index"), (long long)count, m->n_docs,
+			    m->n_docs == 1 ? " is" : "s are");
 	for (int i = 0; i < m->n_docs && r == 0; i++) {
-		const json_t *s = json_object_get(m->docs[i], "shard");
-		json_int_t idx = json_integer_value(json_object_get(s, "index"));
+		const char *id = jget_str(json_object_get(m->docs[i], "shard"), "night");
+		json_int_t idx = shard_int(m->docs[i], "index");
 
-		if (json_integer_value(json_object_get(s, "count")) != count ||
-		    json_integer_value(json_object_get(s, "units")) != *units)
-			r = err_set("%s/summary.json: a shard of another night (%lld shards of "
-				    "%lld units, not %lld of %d)",
-				    dirs[i],
-				    (long long)json_integer_value(json_object_get(s, "count")),
-				    (long long)json_integer_value(json_object_get(s, "units")),
-				    (long long)count, *units);
+		if (shard_int(m->docs[i], "count") != count ||
+		    shard_int(m->docs[i], "units") != n || !id || strcmp(id, night))
+			r = err_set("%s/summary.json: a shard of another night than %s (its "
+				    "scenarios, versions, seeds or shard count differ)",
+				    dirs[i], dirs[0]);
 		else if (idx < 1 || idx > count || seen[idx])
 			r = err_set("%s/summary.json: shard %lld %s", dirs[i], (long long)idx,
 				    idx < 1 || idx > count ? "out of range" : "given twice");
 		else
 			seen[idx] = 1;
 	}
-	if (r == 0 && (*units < 1 || *units > 100000))
-		r = err_set("%s/summary.json: %d units", dirs[0], *units);
+	*units = (int)n;
 	free(seen);
 	return r;
 }
 
-/* Two values alike, both absent too (json_equal says 0 for NULL). */
-static bool same(const json_t *a, const json_t *b)
+/* The versions as --charon and --set gave them (the night's fingerprint,
+ * the same in every shard, covers them): one without a label is the
+ * default charon. */
+static int versions(struct merge *m, const char *dir)
 {
-	return (!a && !b) || (a && b && json_equal((json_t *)a, (json_t *)b));
-}
-
-/* The versions as --charon and --set gave them, from the first shard; the
- * others must have run the same. */
-static int versions(struct merge *m, char *const *dirs)
-{
-	const json_t *list = json_object_get(m->docs[0], "versions");
-	size_t i, n = json_is_array(list) ? json_array_size(list) : 0;
+	const json_t *list = json_object_get(json_object_get(m->docs[0], "shard"), "versions");
+	size_t i, n = json_array_size(list);
 	json_t *v;
 
-	for (int k = 1; k < m->n_docs; k++)
-		if (!same(json_object_get(m->docs[k], "versions"), list) ||
-		    !same(json_object_get(json_object_get(m->docs[k], "charon"), "label"),
-			  json_object_get(json_object_get(m->docs[0], "charon"), "label")))
-			return err_set("%s/summary.json: ran other charon versions than %s",
-				       dirs[k], dirs[0]);
-	if (!n) {
-		/* One version: a --charon of its own, or the default charon. */
-		const json_t *c = json_object_get(m->docs[0], "charon");
-
-		if (!jget_str(c, "label"))
-			return 0;
-		list = json_pack("[O]", c);
-		n = 1;
-	} else {
-		json_incref((json_t *)list);
-	}
+	if (n < 1 || n > 64)
+		return err_set("%s/summary.json: %zu charon versions", dir, n);
+	if (n == 1 && !jget_str(json_array_get(list, 0), "label"))
+		return 0;
 	m->o.charons = xcalloc(n, sizeof(char *));
 	m->o.labels = xcalloc(n, sizeof(char *));
 	m->o.sets = xcalloc(n, sizeof(char *));
 	json_array_foreach (list, i, v) {
-		m->o.charons[i] = xstrdup(jget_str_or(v, "path", ""));
-		m->o.labels[i] = xstrdup(jget_str_or(v, "label", ""));
+		if (!jget_str(v, "label"))
+			return err_set("%s/summary.json: version %zu has no label", dir, i + 1);
+		m->o.labels[i] = xstrdup(jget_str(v, "label"));
+		m->o.charons[i] = jget_str(v, "path") ? xstrdup(jget_str(v, "path")) : NULL;
 		m->o.sets[i] = jget_str(v, "set") ? xstrdup(jget_str(v, "set")) : NULL;
+		m->o.n_charons = (int)i + 1;
 	}
-	m->o.n_charons = (int)n;
-	json_decref((json_t *)list);
 	return 0;
 }
 
@@ -211,6 +195,11 @@ static int take_units(struct merge *m, char *const *dirs, int units)
 			return err_set("unit %d of %d is in none of the shards", k, units);
 	if (units % N->n_vers)
 		return err_set("%d units do not fill %d versions", units, N->n_vers);
+	/* A row of the matrix is one scenario on each version. */
+	for (int k = 0; k < units; k++)
+		if (strcmp(N->sc[k].name, N->sc[k - k % N->n_vers].name))
+			return err_set("unit %d is %s, but its row is %s's", k, N->sc[k].name,
+				       N->sc[k - k % N->n_vers].name);
 	return 0;
 }
 
@@ -234,6 +223,15 @@ static int copy_runs(struct merge *m)
 	return 0;
 }
 
+/* A number of a shard's document within [0, max], else 0: they are
+ * counts and times, and the documents come from elsewhere. */
+static double bounded(const json_t *doc, const char *key, double max)
+{
+	double v = jget_num_or(doc, key, 0);
+
+	return v >= 0 && v <= max ? v : 0;
+}
+
 /* When the night started, how many labs ran at a time, how long it took:
  * the earliest shard's start, all shards' labs, the longest shard. */
 static void timings(struct merge *m)
@@ -241,12 +239,12 @@ static void timings(struct merge *m)
 	snprintf(m->started, sizeof(m->started), "%s", jget_str_or(m->docs[0], "started", ""));
 	for (int i = 0; i < m->n_docs; i++) {
 		const char *s = jget_str_or(m->docs[i], "started", "");
-		double w = jget_num_or(json_object_get(m->docs[i], "totals"), "wall_s", 0);
+		double w = bounded(json_object_get(m->docs[i], "totals"), "wall_s", 1e7);
 
 		if (strcmp(s, m->started) < 0)
 			snprintf(m->started, sizeof(m->started), "%s", s);
 		m->wall_s = w > m->wall_s ? w : m->wall_s;
-		m->N.jobs += (unsigned)jget_num_or(m->docs[i], "jobs", 0);
+		m->N.jobs += (unsigned)bounded(m->docs[i], "jobs", 64);
 	}
 	m->N.t0 = mono_ns() - (int64_t)(m->wall_s * 1e9);
 }
@@ -282,10 +280,10 @@ int nightly_merge(const struct nightly_opts *o, char *const *dirs, int n_dirs)
 		return -1;
 	}
 	if (load_shards(&m, dirs, n_dirs) < 0 || check_shards(&m, dirs, &units) < 0 ||
-	    versions(&m, dirs) < 0)
+	    versions(&m, dirs[0]) < 0)
 		goto out;
-	m.o.seeds = (unsigned)jget_num_or(m.docs[0], "seeds", 1);
-	m.o.budget_s = jget_num_or(m.docs[0], "budget_s", 0);
+	m.o.seeds = (unsigned)bounded(m.docs[0], "seeds", 1000);
+	m.o.budget_s = bounded(m.docs[0], "budget_s", 1e7);
 	night_add_versions(&m.N);
 	if (take_units(&m, dirs, units) < 0)
 		goto out;

@@ -8,6 +8,8 @@
 #include "base/util.h"
 
 #include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,10 +28,11 @@ static long whole(const char *s, long min, long max)
 	return errno || *end || v < min || v > max ? -1 : v;
 }
 
-/* The index of this job from the CI engine, counted from 1, or -1. */
-static long index_from_env(const char **var)
+/* The index of this job from the CI engine, counted from 1, or -1: with
+ * a count given, a Kubernetes Indexed Job's (from 0) before GitLab's. */
+static long index_from_env(bool k8s_too, const char **var)
 {
-	const char *k8s = getenv("JOB_COMPLETION_INDEX");
+	const char *k8s = k8s_too ? getenv("JOB_COMPLETION_INDEX") : NULL;
 	long i;
 
 	*var = "JOB_COMPLETION_INDEX";
@@ -51,10 +54,11 @@ static int shard_from_env(const char *arg, const char *count, unsigned *shard, u
 	if (n < 0)
 		return err_set("--shard %s: the count must be a whole number from 1 to %d%s", arg,
 			       SHARDS_MAX, count ? "" : " (CI_NODE_TOTAL)");
-	i = index_from_env(&var);
+	i = index_from_env(count != NULL, &var);
 	if (i < 0 && !getenv(var))
-		return err_set("--shard %s: neither JOB_COMPLETION_INDEX (a Kubernetes Indexed "
-			       "Job) nor CI_NODE_INDEX (GitLab) is set",
+		return err_set(count ? "--shard %s: neither JOB_COMPLETION_INDEX (a Kubernetes "
+				       "Indexed Job) nor CI_NODE_INDEX (GitLab) is set"
+				     : "--shard %s: CI_NODE_INDEX is not set",
 			       arg);
 	if (i < 0 || i > n)
 		return err_set("--shard %s: %s is not a shard of %ld", arg, var, n);
@@ -130,10 +134,37 @@ static int *deal(const struct night *N)
 	return to;
 }
 
+/* FNV-1a, 64 bits, over S and a separator. */
+static uint64_t fnv(uint64_t h, const char *s)
+{
+	for (const char *p = s ? s : "\x01"; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+	return (h ^ 0xff) * 0x100000001b3ull;
+}
+
+static void night_id(struct night *N)
+{
+	const struct nightly_opts *o = N->o;
+	uint64_t h = 0xcbf29ce484222325ull;
+	char num[64];
+
+	for (int i = 0; i < N->n_sc; i++) {
+		const struct ver *v = &N->vers[N->sc[i].ver];
+
+		h = fnv(fnv(h, N->sc[i].name), N->sc[i].file);
+		h = fnv(fnv(fnv(h, v->label), v->path), v->set);
+	}
+	snprintf(num, sizeof(num), "%u %.3f %u", o->seeds, o->budget_s, o->shards);
+	h = fnv(h, num);
+	snprintf(N->id, sizeof(N->id), "%016llx", (unsigned long long)h);
+}
+
 void night_shard(struct night *N)
 {
-	int *to = deal(N), kept = 0;
+	int *to, kept = 0;
 
+	night_id(N);
+	to = deal(N);
 	for (int i = 0; i < N->n_sc; i++) {
 		if (to[i] == (int)N->o->shard - 1)
 			N->sc[kept++] = N->sc[i];

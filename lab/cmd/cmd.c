@@ -51,6 +51,7 @@ static const struct option {
 	{ OPT_SET, "--set", offsetof(struct cli, set), false },
 	{ OPT_SHARD, "--shard", offsetof(struct cli, shard), false },
 	{ OPT_BUDGET, "--budget", offsetof(struct cli, budget), false },
+	{ OPT_FRESH, "--fresh", offsetof(struct cli, fresh), true },
 };
 
 static const struct option *option_find(const char *name)

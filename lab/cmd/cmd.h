@@ -61,6 +61,7 @@ enum {
 	OPT_SET = 1 << 23,      /* --set PATH=VALUE: a scenario value replaced */
 	OPT_SHARD = 1 << 24,    /* --shard I/N|auto|auto/N: a part of the night */
 	OPT_BUDGET = 1 << 25,   /* --budget DURATION: seeds while they fit */
+	OPT_FRESH = 1 << 26,    /* --fresh: no kernel reused between runs */
 };
 
 struct command;
@@ -74,7 +75,7 @@ struct cli {
 	const char *topology, *peers, *kernel, *charon, *rounds;
 	const char *duration, *rate, *out, *traffic, *grace, *seed, *seeds;
 	const char *jobs, *baseline, *source, *good, *bad, *set, *shard, *budget;
-	bool json, all, trust, fixed, full_duration;
+	bool json, all, trust, fixed, full_duration, fresh;
 	const char **charons; /* every --charon, in order (owned array) */
 	int n_charons;
 	const char **sets; /* every --set, in order (owned array) */
@@ -188,5 +189,8 @@ int cmd_bench(const struct cli *c);
 int cmd_version(const struct cli *c);
 int cmd_charon(const struct cli *c);
 int cmd_bisect(const struct cli *c);
+
+/* ---- internal roles (CMD_INTERNAL): the whole argv ---- */
+int uml_pool_main(int argc, char **argv);
 
 #endif

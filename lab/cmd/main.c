@@ -139,10 +139,10 @@ static const struct command commands[] = {
 	  0, 0 },
 	{ "nightly", cmd_nightly, NULL,
 	  OPT_SEEDS | OPT_JOBS | OPT_CHARON | OPT_BASELINE | OPT_OUT | OPT_TRUST | OPT_FULL |
-		  OPT_SHARD | OPT_BUDGET,
+		  OPT_SHARD | OPT_BUDGET | OPT_FRESH,
 	  "[SCENARIO...] [--seeds N | --budget T] [--jobs J] [--charon C]... [--shard I/N] "
-	  "[--baseline FILE] [--out DIR] [--trust] [--full-duration] | merge SHARD_DIR... "
-	  "[--baseline FILE] [--out DIR]",
+	  "[--baseline FILE] [--out DIR] [--trust] [--full-duration] [--fresh] | merge "
+	  "SHARD_DIR... [--baseline FILE] [--out DIR]",
 	  "every scenario, N seeds each, J labs at a time, and a report",
 	  "Runs every scenario given (default: all of scenarios/) and writes junit.xml,\n"
 	  "summary.json and index.html. Exits 0 when every scenario met its expectation\n"
@@ -152,7 +152,10 @@ static const struct command commands[] = {
 	  "  --budget T        instead: as many runs as fit in T (90m, 2h, 3600), one\n"
 	  "                    seed at a time to the scenario with the fewest, one each\n"
 	  "                    at least\n"
-	  "  --jobs J          labs at a time (default: one per CPU)\n" CHARON_HELP
+	  "  --jobs J          labs at a time (default: one per CPU); under user-mode\n"
+	  "                    Linux each of the J boots one kernel that its runs reuse\n"
+	  "                    one after the other, each checking that the last left\n"
+	  "                    nothing in it\n" CHARON_HELP
 	  "                    Given more than once, every scenario runs on every\n"
 	  "                    version, side by side in the reports, which say 'fixed in\n"
 	  "                    B' or 'regressed in B' where the bug shows on one version\n"
@@ -160,10 +163,12 @@ static const struct command commands[] = {
 	  "  --shard I/N       only shard I of N (from 1): scenarios, each on one version\n"
 	  "                    with all its seeds, dealt out alike on every machine; auto:\n"
 	  "                    GitLab's CI_NODE_INDEX/CI_NODE_TOTAL; auto/N: a Kubernetes\n"
-	  "                    Indexed Job's JOB_COMPLETION_INDEX\n"
+	  "                    Indexed Job's JOB_COMPLETION_INDEX (else CI_NODE_INDEX)\n"
 	  "  --baseline FILE   an earlier summary.json, to report what changed\n"
 	  "  --out DIR         the report's directory (default "
-	  "runs/nightly-DATE-TIME)\n" TRUST_HELP FULL_HELP "\n"
+	  "runs/nightly-DATE-TIME)\n" TRUST_HELP FULL_HELP
+	  "  --fresh           a kernel booted for every run, none reused\n"
+	  "\n"
 	  "nightly merge SHARD_DIR... writes the reports of the night the shards are\n"
 	  "parts of, as one unsplit night would have, with a copy of their runs.\n",
 	  0, OPT_CHARON },
@@ -246,6 +251,12 @@ static const struct command commands[] = {
 	  "The agent: it mounts a throwaway root, shares the lab's directories with the\n"
 	  "host, loads the modules the lab needs, then runs the ikelab commands the host\n"
 	  "sends over the serial line (backend/uml/agent.c).\n",
+	  CMD_INTERNAL, 0 },
+	{ "uml-pool", NULL, uml_pool_main, 0, "POOL RW_DIR -- ARGS...",
+	  "a run of the nightly in a user-mode Linux kernel that its lab slot reuses",
+	  "Boots the kernel POOL, sharing RW_DIR, unless it runs already, then runs\n"
+	  "ikelab ARGS inside it and leaves it running for the slot's next run; a lab\n"
+	  "error takes it down. 'ikelab down --name POOL' stops it (cmd/runs.c).\n",
 	  CMD_INTERNAL, 0 },
 	{ WARM_MODPROBE, NULL, warm_modprobe_main, 0, "-q -- MODULE",
 	  "the module loader of a lab's user-mode Linux kernel, run by that kernel",

@@ -104,6 +104,37 @@ int cmd_run(const struct cli *c)
 	return rc < 0 ? fail() : rc;
 }
 
+/*
+ * The nightly's runs on one lab slot share a user-mode Linux kernel: each
+ * job runs `ikelab uml-pool POOL RW_DIR -- run ...`, which boots the
+ * kernel POOL (sharing RW_DIR, where the runs write) the first time and
+ * reuses it after (backend/uml/uml.h), so a run costs its lab and not a
+ * boot. The run itself checks that the kernel holds nothing of the last
+ * one (residue.h).
+ */
+int uml_pool_main(int argc, char **argv)
+{
+	const char *rw[2] = { NULL, NULL };
+	bool booted;
+	int rc;
+
+	if (argc < 6 || strcmp(argv[4], "--") || state_name_check(argv[2]) < 0 ||
+	    argv[3][0] != '/' || dir_ours(argv[3]) < 0) {
+		fprintf(stderr,
+			"ikelab: uml-pool POOL RW_DIR -- ARGS...: the nightly's way to "
+			"run in a reused kernel, not run by hand%s%s\n",
+			err_msg()[0] ? ": " : "", err_msg());
+		return 2;
+	}
+	rw[0] = argv[3];
+	rc = uml_pool_run(argv[2], argv + 5, rw, &booted);
+	if (rc < 0) {
+		fail();
+		return 2;
+	}
+	return rc;
+}
+
 /* Every --charon as a binary, versions built first, one after the other. */
 static int nightly_charons(const struct cli *c, struct nightly_opts *o)
 {
@@ -131,7 +162,7 @@ static int nightly_merge_cmd(const struct cli *c)
 	int rc = -1;
 
 	if (c->seeds || c->budget || c->jobs || c->n_charons || c->shard || c->trust ||
-	    c->full_duration) {
+	    c->full_duration || c->fresh) {
 		err_set("nightly merge takes --out and --baseline only: the shards ran the rest");
 		return fail();
 	}
@@ -159,6 +190,7 @@ int cmd_nightly(const struct cli *c)
 {
 	struct nightly_opts o = { .live = isatty(1),
 				  .full_duration = c->full_duration,
+				  .fresh = c->fresh,
 				  .baseline = c->baseline,
 				  .scenarios = c->pos,
 				  .n_scenarios = c->npos };

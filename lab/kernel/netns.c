@@ -16,7 +16,7 @@
  * /run/netns must be a shared mount point so that namespaces bound later
  * show up in mount namespaces created earlier (ip-netns(8) does the same).
  */
-static int netns_dir_prepare(void)
+int netns_dir_prepare(void)
 {
 	if (mkdir_p(NETNS_DIR, 0755) < 0)
 		return -1;

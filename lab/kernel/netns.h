@@ -20,6 +20,10 @@
  * NAME only while it still is that namespace -- or the claimed file itself,
  * when the controller died before the bind was recorded.
  */
+/* /run/netns as ip-netns(8) leaves it: a shared mount point (made once;
+ * the user-mode Linux agent makes it at boot, so that the first lab does
+ * not change the kernel it leaves to the next). 0, or -1 with err_msg(). */
+int netns_dir_prepare(void);
 int netns_claim(const char *name);
 /* On failure the claim is released (the file removed). */
 int netns_bind(const char *name, unsigned long long *ino);

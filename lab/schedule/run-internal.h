@@ -57,6 +57,10 @@ struct runner {
 		json_t *args;
 	} later[16];
 	int n_later;
+	/* In a reused user-mode Linux kernel (backend/uml/residue.h): the
+	 * runs it had before this one, and what this one's down left. */
+	int kernel_runs_before; /* -1: not inside user-mode Linux */
+	char *residue;
 };
 
 /* run.c */

@@ -7,6 +7,8 @@
 #include "base/json.h"
 #include "base/err.h"
 #include "backend/lab.h"
+#include "backend/state.h"
+#include "backend/uml/residue.h"
 #include "kernel/netns.h"
 #include "record/recorder.h"
 #include "config/scenario.h"
@@ -460,6 +462,11 @@ static void amend_summary(struct runner *R, json_t *v)
 				    json_string(R->s->reproduces ? "reproduces" : "clean"));
 		json_object_set(s, "result", json_object_get(v, "result"));
 		json_object_set(s, "expectations", json_object_get(v, "expectations"));
+		if (R->kernel_runs_before >= 0)
+			json_object_set_new(s, "kernel",
+					    json_pack("{s:i, s:s?}", "runs_before",
+						      R->kernel_runs_before, "residue_after",
+						      R->residue));
 		if (json_write(path, s) < 0)
 			err_clear();
 		json_decref(s);
@@ -506,11 +513,55 @@ static json_t *judge(struct runner *R, bool quiet_report)
 	return v;
 }
 
+/* Inside a user-mode Linux kernel that may have run labs before: refuse
+ * to build on what an earlier run left (residue.h), and count this run. */
+static int kernel_clean(struct runner *R)
+{
+	char *labdir, *left;
+
+	R->kernel_runs_before = -1;
+	free(R->residue);
+	R->residue = NULL;
+	if (!state_inside_uml())
+		return 0;
+	labdir = state_dir(R->o->lab);
+	left = residue_now(labdir);
+	free(labdir);
+	R->kernel_runs_before = (int)residue_runs_before();
+	residue_count_run();
+	if (!left)
+		return 0;
+	err_set("the user-mode Linux kernel, reused after %d run%s, still holds what an earlier "
+		"run left: %s; nothing of this run was built",
+		R->kernel_runs_before, R->kernel_runs_before == 1 ? "" : "s", left);
+	free(left);
+	return -1;
+}
+
+/* After the lab is down: what it left in a reused kernel, for summary.json
+ * and a warning (the next run there refuses to start on it). */
+static void kernel_after(struct runner *R)
+{
+	char *labdir;
+
+	if (R->kernel_runs_before < 0)
+		return;
+	labdir = state_dir(R->o->lab);
+	R->residue = residue_now(labdir);
+	free(labdir);
+	if (R->residue)
+		fprintf(stderr, "ikelab: warning: the lab's down left in the kernel: %s\n",
+			R->residue);
+}
+
 static json_t *run_seed(struct runner *R, bool quiet_report)
 {
 	int64_t t0 = mono_ns();
 	json_t *v = NULL;
 	int r;
+
+	if (kernel_clean(R) < 0)
+		return NULL;
 
 	R->crash_at = 0;
 	R->traffic_on = R->steady_started = R->settled = false;
@@ -554,6 +605,7 @@ static json_t *run_seed(struct runner *R, bool quiet_report)
 	lab_copy_evidence(R->o->lab, R->dir);
 	if (lab_down_host(R->o->lab) < 0)
 		err_clear();
+	kernel_after(R);
 	sc_plan_free(&R->sched);
 	v = judge(R, quiet_report);
 	if (v)
@@ -658,6 +710,7 @@ int run_here(const struct run_opts *o)
 	write_result(o, R.s, seeds, matched, n);
 	json_decref(seeds);
 	lab_plan_free(&R.plan);
+	free(R.residue);
 	scenario_free(R.s);
 	if (interrupted) {
 		printf("interrupted by signal %d: stopped after %d seed%s\n", (int)interrupted, n,

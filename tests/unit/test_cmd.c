@@ -253,8 +253,9 @@ static const struct {
 	{ "status --seeds 2", "unknown option '--seeds' (status takes: --name, --json)" },
 	{ "--jobs 2 shrink RUN",
 	  "unknown option '--jobs' (shrink takes: --seeds, --out, --trust)" },
-	{ "nightly --name x", "unknown option '--name' (nightly takes: --charon, --seeds, --jobs, "
-			      "--baseline, --out, --trust, --full-duration, --shard, --budget)" },
+	{ "nightly --name x",
+	  "unknown option '--name' (nightly takes: --charon, --seeds, --jobs, "
+	  "--baseline, --out, --trust, --full-duration, --shard, --budget, --fresh)" },
 	/* Only commands that load scenario, profile or topology files. */
 	{ "status --trust", "unknown option '--trust' (status takes: --name, --json)" },
 	{ "record --trust", "unknown option '--trust' (record takes: --name, --duration, --rate, "

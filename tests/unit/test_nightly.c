@@ -223,6 +223,8 @@ static double shard_of(unsigned I, unsigned N, int *keep)
 	struct night n = { .o = &o };
 	double load = 0;
 
+	n.vers = calloc(1, sizeof(struct ver));
+	n.n_vers = 1;
 	n.sc = calloc(UNITS, sizeof(struct sc));
 	for (int u = 0; u < UNITS; u++) {
 		n.sc[u].unit = u;

@@ -9,6 +9,9 @@
  */
 #include "backend/uml/agent.h"
 #include "backend/uml/chan.h"
+#include "backend/uml/residue.h"
+#include "kernel/netns.h"
+#include "base/file.h"
 #include "base/err.h"
 #include "backend/uml/uml.h"
 #include "base/spawn.h"
@@ -84,6 +87,8 @@ static int insmod_path(const char *path)
 	return 0;
 }
 
+static int upper_fd = -1; /* the overlay's upper layer, out of sight after the chroot */
+
 /* The overlay keeps every write inside UML in memory, so the host's files
  * are never touched, and /lib/modules can point at UML's modules. */
 static int make_root(const char *release)
@@ -99,6 +104,8 @@ static int make_root(const char *release)
 	    mnt("overlay", NEWROOT, "overlay", 0,
 		"lowerdir=/,upperdir=/tmp/.ikelab/upper,workdir=/tmp/.ikelab/work") < 0)
 		return -1;
+	/* Kept for residue.h: what runs write into the root shows here. */
+	upper_fd = open("/tmp/.ikelab/upper", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (mount("/dev", NEWROOT "/dev", NULL, MS_MOVE, NULL) < 0 ||
 	    mount("/proc", NEWROOT "/proc", NULL, MS_MOVE, NULL) < 0 ||
 	    mount("/sys", NEWROOT "/sys", NULL, MS_MOVE, NULL) < 0)
@@ -147,6 +154,44 @@ static int setup_mounts(int ndirs, char **dirs)
 		if (share_dir(dirs[i]) < 0)
 			return -1;
 	return 0;
+}
+
+/* What the first lab would otherwise leave to the next, made at boot as a
+ * host has it: /run/netns a shared mount point (netns.h), and the lock
+ * file iptables creates on first use (the fault wire's). */
+static int lab_ready(void)
+{
+	int fd;
+
+	if (netns_dir_prepare() < 0)
+		return -1;
+	fd = file_create("/run/xtables.lock", 0600, FILE_NEW);
+	if (fd < 0 && errno != EEXIST)
+		return -1;
+	if (fd >= 0)
+		close(fd);
+	err_clear();
+	return 0;
+}
+
+/* The overlay's upper layer, read-only at RESIDUE_UPPER, and the kernel's
+ * state as booted: what a reused kernel is compared with (residue.h). A
+ * kernel where this fails still runs; its runs are not compared. */
+static void residue_setup(const char *labdir)
+{
+	char src[32];
+
+	snprintf(src, sizeof(src), "/proc/self/fd/%d", upper_fd);
+	if (upper_fd < 0 || lab_ready() < 0 || mkdir_p(RESIDUE_DIR, 0700) < 0 ||
+	    dir_mountpoint(RESIDUE_UPPER) < 0 ||
+	    mount(src, RESIDUE_UPPER, NULL, MS_BIND, NULL) < 0 ||
+	    mount(NULL, RESIDUE_UPPER, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0 ||
+	    residue_baseline(labdir) < 0)
+		say("no baseline for reuse: %s", err_msg()[0] ? err_msg() : strerror(errno));
+	err_clear();
+	if (upper_fd >= 0)
+		close(upper_fd);
+	upper_fd = -1;
 }
 
 /* The kernel's own module requests exec /sbin/modprobe, which looks in
@@ -620,6 +665,7 @@ int agent_main(int argc, char **argv)
 		reboot(RB_POWER_OFF);
 		return 1;
 	}
+	residue_setup(argv[2]);
 	snprintf(base, sizeof(base), "%s", argv[2]);
 	trace_on = getenv("IKELAB_TRACE") != NULL;
 	clearenv();

@@ -684,50 +684,79 @@ static char *console_tail(const char *dir, int lines)
 	return out;
 }
 
+/* Claim the lab's run directory, start its broker and kernel; *dirp is
+ * the directory. On failure everything is taken down again. */
+static int boot(const char *name, const char *const rw_dirs[], char **dirp)
+{
+	char saved[ERR_MSG_MAX];
+
+	if (!uml_kernel() || claim_dir(name, dirp) < 0)
+		return -1;
+	if (umlproc_json_update(*dirp, "phase", json_string("booting")) == 0 &&
+	    start_broker(*dirp, name, rw_dirs) == 0)
+		return 0;
+	snprintf(saved, sizeof(saved), "%s", err_msg());
+	free(*dirp);
+	*dirp = NULL;
+	uml_down(name);
+	err_set("%s", saved);
+	return -1;
+}
+
+/* Take the kernel down after a failure, keeping the first error and the
+ * console's last lines (the run directory and its log are about to go). */
+static void down_after(const char *name, const char *dir, int rc)
+{
+	char saved[ERR_MSG_MAX];
+
+	snprintf(saved, sizeof(saved), "%s", rc < 0 ? err_msg() : "");
+	if (rc < 0) {
+		char *tail = console_tail(dir, 12);
+
+		snprintf(saved + strlen(saved), sizeof(saved) - strlen(saved),
+			 "\n--- last lines of the user-mode Linux console ---\n%s", tail);
+		free(tail);
+	}
+	if (!getenv("IKELAB_KEEP_FAILED"))
+		uml_down(name);
+	if (rc < 0)
+		err_set("%s", saved);
+}
+
 int uml_boot_and_run(const char *name, char *const inner[], const char *const rw_dirs[], bool keep)
 {
 	char *dir;
 	int rc;
 
-	if (!uml_kernel())
+	if (boot(name, rw_dirs, &dir) < 0)
 		return -1;
-	if (claim_dir(name, &dir) < 0)
-		return -1;
-	if (umlproc_json_update(dir, "phase", json_string("booting")) < 0 ||
-	    start_broker(dir, name, rw_dirs) < 0) {
-		char saved[ERR_MSG_MAX];
+	rc = remote_run(dir, inner, 0, BOOT_TIMEOUT_MS);
+	if (rc == 0 && keep)
+		umlproc_json_update(dir, "phase", json_string("up"));
+	else
+		down_after(name, dir, rc);
+	free(dir);
+	return rc;
+}
 
-		snprintf(saved, sizeof(saved), "%s", err_msg());
-		free(dir);
-		uml_down(name);
-		err_set("%s", saved);
-		return -1;
+int uml_pool_run(const char *name, char *const inner[], const char *const rw_dirs[], bool *booted)
+{
+	char *dir = state_dir(name), *real = uml_is_lab(dir) ? realpath(dir, NULL) : NULL;
+	int rc;
+
+	*booted = false;
+	free(dir);
+	dir = real;
+	if (!dir) {
+		if (boot(name, rw_dirs, &dir) < 0)
+			return -1;
+		*booted = true;
+		umlproc_json_update(dir, "phase", json_string("pool"));
 	}
 	rc = remote_run(dir, inner, 0, BOOT_TIMEOUT_MS);
-	if (rc == 0 && keep) {
-		umlproc_json_update(dir, "phase", json_string("up"));
-		free(dir);
-		return 0;
-	}
-	{
-		/* Keep the first error; down's own messages are secondary. */
-		char saved[ERR_MSG_MAX];
-
-		snprintf(saved, sizeof(saved), "%s", rc < 0 ? err_msg() : "");
-		if (rc < 0) {
-			char *tail = console_tail(dir, 12);
-
-			/* The kernel's console usually says why; the run
-			 * directory and its log are about to go. */
-			snprintf(saved + strlen(saved), sizeof(saved) - strlen(saved),
-				 "\n--- last lines of the user-mode Linux console ---\n%s", tail);
-			free(tail);
-		}
-		if (!getenv("IKELAB_KEEP_FAILED"))
-			uml_down(name);
-		if (rc < 0)
-			err_set("%s", saved);
-	}
+	/* A lab error may be the kernel's: the next run gets a fresh one. */
+	if (rc < 0 || rc == 2)
+		down_after(name, dir, rc);
 	free(dir);
 	return rc;
 }

@@ -44,6 +44,14 @@ bool uml_is_lab(const char *labdir);
  * Keeps the kernel running when `keep` and the command succeeded. Returns
  * the command's exit status, or -1 when the lab could not boot. */
 int uml_boot_and_run(const char *name, char *const inner[], const char *const rw_dirs[], bool keep);
+/* Run `inner` in the kept kernel NAME, booting it first (with rw_dirs
+ * shared, *booted set) when there is none: a pool of one kernel that many
+ * runs reuse, one after the other, each building its lab afresh (the
+ * runs check that the last one left nothing: residue.h). The kernel stays
+ * for the next command unless this one failed as a lab (exit status 2,
+ * or -1: it could not run), which takes it down. `ikelab down --name
+ * NAME` stops it. The command's exit status, or -1 with err_msg(). */
+int uml_pool_run(const char *name, char *const inner[], const char *const rw_dirs[], bool *booted);
 int uml_down(const char *name);
 
 #endif
