@@ -153,15 +153,16 @@ child(const char *exe, char *const argv[], const struct spawn_opts *o, int their
 	 * blocked or ignored signals (a signalfd's mask, the agent's ignored
 	 * SIGPIPE), the default policy and priority (not the scheduler's
 	 * SCHED_FIFO bursts, not the recorder's nice value). */
-	/* Checked after the prctl: a parent gone before it sent no signal. */
-	if (o->death_signal &&
-	    (prctl(PR_SET_PDEATHSIG, o->death_signal) < 0 || getppid() != parent))
-		_exit(126);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			sigaction(sig, &dfl, NULL);
+	/* Once the signal acts by default; checked after the prctl: a parent
+	 * gone before it sent no signal. */
+	if (o->death_signal &&
+	    (prctl(PR_SET_PDEATHSIG, o->death_signal) < 0 || getppid() != parent))
+		_exit(126);
 	sched_setscheduler(0, SCHED_OTHER, &sp);
 	setpriority(PRIO_PROCESS, 0, 0);
 	if (o->new_session)

@@ -3,6 +3,7 @@
 #include "base/err.h"
 #include "backend/doctor.h"
 #include "backend/lab.h"
+#include "backend/state.h"
 #include "backend/uml/uml.h"
 #include "charon/peer.h"
 #include "judge/plot.h"
@@ -242,8 +243,12 @@ static int make_slots(struct night *N)
 static void release_slots(struct night *N)
 {
 	for (unsigned i = 0; N->slots && i < N->jobs; i++) {
-		if (N->slots[i].used && uml_down(N->slots[i].lab) < 0)
+		char *dir = state_dir(N->slots[i].lab);
+
+		/* Not there: a lab error of its last run took it down. */
+		if (N->slots[i].used && uml_is_lab(dir) && uml_down(N->slots[i].lab) < 0)
 			fprintf(stderr, "ikelab: %s\n", err_msg());
+		free(dir);
 		err_clear();
 		if (N->slots[i].rw)
 			rm_rf(N->slots[i].rw);
@@ -465,6 +470,13 @@ static void watchdog(struct night *N)
 
 			kill(j->pid, SIGKILL);
 			j->stopping = 2;
+			/* A slot's kernel goes down before the slot is free again:
+			 * its next run must not meet it half-halted. */
+			if (j->slot) {
+				if (uml_down(j->lab) < 0)
+					err_clear();
+				continue;
+			}
 			if (spawn_start(&proc, argv, &o) == 0) {
 				proc.reaped = true; /* run_queue's to reap */
 				spawn_proc_free(&proc);

@@ -60,6 +60,8 @@ struct runner {
 	/* In a reused user-mode Linux kernel (backend/uml/residue.h): the
 	 * runs it had before this one, and what this one's down left. */
 	int kernel_runs_before; /* -1: not inside user-mode Linux */
+	bool kernel_checked;    /* the kernel has a baseline to compare with */
+	bool kernel_refused;    /* it held what an earlier run left */
 	char *residue;
 };
 

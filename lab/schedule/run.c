@@ -464,8 +464,9 @@ static void amend_summary(struct runner *R, json_t *v)
 		json_object_set(s, "expectations", json_object_get(v, "expectations"));
 		if (R->kernel_runs_before >= 0)
 			json_object_set_new(s, "kernel",
-					    json_pack("{s:i, s:s?}", "runs_before",
-						      R->kernel_runs_before, "residue_after",
+					    json_pack("{s:i, s:b, s:s?}", "runs_before",
+						      R->kernel_runs_before, "checked",
+						      R->kernel_checked, "residue_after",
 						      R->residue));
 		if (json_write(path, s) < 0)
 			err_clear();
@@ -528,9 +529,15 @@ static int kernel_clean(struct runner *R)
 	left = residue_now(labdir);
 	free(labdir);
 	R->kernel_runs_before = (int)residue_runs_before();
+	R->kernel_checked = residue_checked();
 	residue_count_run();
+	if (!R->kernel_checked)
+		fprintf(stderr,
+			"ikelab: warning: this user-mode Linux kernel has no record of its "
+			"state at boot: whether an earlier run left something is not checked\n");
 	if (!left)
 		return 0;
+	R->kernel_refused = true;
 	err_set("the user-mode Linux kernel, reused after %d run%s, still holds what an earlier "
 		"run left: %s; nothing of this run was built",
 		R->kernel_runs_before, R->kernel_runs_before == 1 ? "" : "s", left);
@@ -595,6 +602,7 @@ static json_t *run_seed(struct runner *R, bool quiet_report)
 		close_all(R);
 		lab_copy_evidence(R->o->lab, R->dir);
 		lab_down_host(R->o->lab);
+		kernel_after(R);
 		sc_plan_free(&R->sched);
 		err_set("%s", saved);
 		return NULL;
@@ -704,6 +712,17 @@ int run_here(const struct run_opts *o)
 		n++;
 		free(R.dir);
 		fflush(stdout);
+		/* The next run would refuse this kernel: it is the lab's failure,
+		 * exit 2, which also takes a slot's kernel down (uml.h). */
+		if (R.kernel_refused)
+			break;
+		if (R.residue) {
+			printf("the lab's down left in the kernel: %s; the remaining seeds need a "
+			       "fresh kernel: stopping\n",
+			       R.residue);
+			worst = 2;
+			break;
+		}
 	}
 	printf("%s: %s in %d of %d seed%s (%s)\n", R.s->name,
 	       R.s->reproduces ? "reproduced" : "passed", matched, n, n == 1 ? "" : "s", o->out);

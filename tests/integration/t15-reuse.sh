@@ -34,7 +34,7 @@ reuse, fresh = runs(sys.argv[1]), runs(sys.argv[2])
 assert {k: v[0] for k, v in reuse.items()} == {k: v[0] for k, v in fresh.items()}, (reuse, fresh)
 before = sorted(k["runs_before"] for _, k in reuse.values())
 assert before.count(0) <= 2 and max(before) >= 2, before
-assert all(k["residue_after"] is None for _, k in reuse.values()), reuse
+assert all(k["residue_after"] is None and k["checked"] for _, k in reuse.values()), reuse
 assert all(k["runs_before"] == 0 for _, k in fresh.values()), fresh
 print("  ok: the same verdicts for the same seeds; runs before each run in a reused kernel:", before)
 PY

@@ -4,6 +4,7 @@
  */
 #include "backend/uml/residue.h"
 #include "backend/uml/jail.h"
+#include "backend/uml/warm.h"
 #include "base/err.h"
 #include "base/file.h"
 #include "base/json.h"
@@ -109,7 +110,7 @@ static json_t *file_sig(const struct stat *st)
 
 struct walk {
 	json_t *files;
-	const char *skip[4]; /* full paths not to enter */
+	const char *skip[5]; /* full paths not to enter */
 };
 
 static void walk_dir(struct walk *w, const char *path, const char *shown, dev_t dev, int depth)
@@ -152,16 +153,22 @@ static void walk_root(struct walk *w, const char *path, const char *shown)
 static json_t *files(const char *labdir)
 {
 	char *host = xasprintf("%s/" JAIL_HOST_DIR, labdir), *mem = xasprintf("%s/mem", labdir);
+	/* module-requests.log is the kernel's, across its runs (warm.h). */
+	char *mods = xasprintf("%s/" WARM_LOG_NAME, labdir);
 	struct walk w = { .files = json_object(),
-			  .skip = { RESIDUE_DIR, "/run/netns", host, mem } };
+			  .skip = { RESIDUE_DIR, "/run/netns", host, mem, mods } };
 
 	/* Written into the root: the overlay's upper layer, shown as "/". */
 	walk_root(&w, RESIDUE_UPPER, "");
 	walk_root(&w, "/dev/shm", "/dev/shm");
 	walk_root(&w, "/run", "/run");
 	walk_root(&w, labdir, labdir);
+	if (json_object_size(w.files) >= FILES_MAX)
+		json_object_set_new(w.files, "(more files than a snapshot lists)",
+				    json_string("cap"));
 	free(host);
 	free(mem);
+	free(mods);
 	return w.files;
 }
 
@@ -307,6 +314,11 @@ static void stray_processes(struct strbuf *sb)
 	}
 	if (d)
 		closedir(d);
+}
+
+bool residue_checked(void)
+{
+	return access(RESIDUE_BASELINE, R_OK) == 0;
 }
 
 char *residue_now(const char *labdir)

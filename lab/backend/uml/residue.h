@@ -20,6 +20,8 @@
 #ifndef IKELAB_RESIDUE_H
 #define IKELAB_RESIDUE_H
 
+#include <stdbool.h>
+
 /* Inside the kernel: where the agent keeps the baseline and shows the
  * overlay's upper layer. */
 #define RESIDUE_DIR "/run/.ikelab-kernel"
@@ -31,9 +33,13 @@
  * err_msg(). */
 int residue_baseline(const char *labdir);
 
+/* Whether the agent recorded a baseline: without one (its setup failed,
+ * said on the console) a reused kernel cannot be checked. */
+bool residue_checked(void);
+
 /* What the kernel holds now that its baseline did not: NULL when nothing
- * (or when there is no baseline: not a kernel of ours), else one line per
- * item, "; "-joined, at most a few hundred bytes (allocated). */
+ * (or when there is no baseline), else one line per item, "; "-joined,
+ * at most a few hundred bytes (allocated). */
 char *residue_now(const char *labdir);
 
 /* How many runs this kernel had before the calling one, counted by

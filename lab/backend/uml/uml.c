@@ -1,12 +1,15 @@
 /*
  * uml.c - host side of the user-mode Linux backend: finding the kernel,
- * booting it under a broker, and taking it down.
+ * booting it under a broker, and taking it down. It is over 800 lines
+ * since the kernels kept for a nightly's lab slots (uml_pool_run) came:
+ * the broker's loop is the part to move to a file of its own next.
  */
 #include "backend/uml/uml.h"
 #include "backend/uml/chan.h"
 #include "backend/uml/jail.h"
 #include "backend/uml/umlproc.h"
 #include "base/err.h"
+#include "base/json.h"
 #include "backend/uml/remote.h"
 #include "backend/state.h"
 #include "base/spawn.h"
@@ -739,18 +742,42 @@ int uml_boot_and_run(const char *name, char *const inner[], const char *const rw
 	return rc;
 }
 
-int uml_pool_run(const char *name, char *const inner[], const char *const rw_dirs[], bool *booted)
+/* The kept kernel NAME, when it is the pool kernel that shares RW: a lab
+ * of that name booted for anything else (or by a night that is gone,
+ * whose pid came round again) is not reused. Its directory, or NULL. */
+static char *pool_of(const char *name, const char *rw, bool *other)
 {
 	char *dir = state_dir(name), *real = uml_is_lab(dir) ? realpath(dir, NULL) : NULL;
+	json_t *doc = real ? umlproc_json_load(real) : NULL;
+
+	*other = real && (!doc || strcmp(jget_str_or(doc, "phase", ""), "pool") ||
+			  strcmp(jget_str_or(doc, "pool_rw", ""), rw));
+	json_decref(doc);
+	free(dir);
+	if (*other) {
+		free(real);
+		return NULL;
+	}
+	return real;
+}
+
+int uml_pool_run(const char *name, char *const inner[], const char *const rw_dirs[], bool *booted)
+{
+	const char *rw = rw_dirs[0] ? rw_dirs[0] : "";
+	bool other;
+	char *dir = pool_of(name, rw, &other);
 	int rc;
 
 	*booted = false;
-	free(dir);
-	dir = real;
+	if (other)
+		return err_set("lab '%s' exists and is not the kernel of this lab slot; take it "
+			       "down with 'ikelab down --name %s'",
+			       name, name);
 	if (!dir) {
 		if (boot(name, rw_dirs, &dir) < 0)
 			return -1;
 		*booted = true;
+		umlproc_json_update(dir, "pool_rw", json_string(rw));
 		umlproc_json_update(dir, "phase", json_string("pool"));
 	}
 	rc = remote_run(dir, inner, 0, BOOT_TIMEOUT_MS);
