@@ -120,10 +120,14 @@ static void charon_gone(struct recorder *r, struct rec_peer *p)
 /*
  * list-sas with noblock skips an IKE_SA that another thread holds at that
  * moment, so one sample can miss an SA that is there. An IKE_SA the ledger
- * knows as up and that was listed less than a second ago is carried over
- * (and counted in the `busy` column) instead of vanishing for 100 ms.
+ * knows as up and that was listed less than CARRY_S ago is carried over
+ * (and counted in the `busy` column) instead of vanishing for a sample or
+ * two. On a machine whose host takes 10-13 % of the CPU, a sample takes
+ * up to 0.5 s and a rekey holds its IKE_SA for longer than a second, so
+ * the bound is 3 s: an SA that is gone has said so (the ledger's down
+ * event) long before that.
  */
-#define CARRY_S 1.0
+#define CARRY_S 3.0
 
 static void carry_busy(struct rec_peer *p, json_t *list, double t)
 {
