@@ -84,6 +84,10 @@ struct night {
 /* N->vers from N->o's charons, labels and sets: one per --charon, or the
  * default charon alone. */
 void night_add_versions(struct night *N);
+/* --baseline, an earlier night's summary.json, as *base (new reference;
+ * NULL without one). 0, or -1 with err_msg() naming the file, line and
+ * what is wrong. */
+int night_baseline(const struct nightly_opts *o, json_t **base);
 /* What C holds (not C itself). */
 void night_sc_free(struct sc *c);
 /* Everything N holds (not N itself). */

@@ -631,6 +631,19 @@ static int rerun_flips(struct night *N, const json_t *base)
 	return run_queue(N);
 }
 
+int night_baseline(const struct nightly_opts *o, json_t **base)
+{
+	json_error_t e;
+
+	*base = NULL;
+	if (!o->baseline)
+		return 0;
+	*base = json_load_file(o->baseline, 0, &e);
+	if (!*base)
+		return err_set("--baseline %s:%d: %s", o->baseline, e.line, e.text);
+	return 0;
+}
+
 void night_sc_free(struct sc *c)
 {
 	free(c->file);
@@ -719,15 +732,8 @@ int nightly_main(const struct nightly_opts *o)
 	sigaction(SIGINT, &(struct sigaction){ .sa_handler = on_stop }, NULL);
 	sigaction(SIGTERM, &(struct sigaction){ .sa_handler = on_stop }, NULL);
 	sigaction(SIGHUP, &(struct sigaction){ .sa_handler = on_stop }, NULL);
-	if (o->baseline) {
-		json_error_t e;
-
-		base = json_load_file(o->baseline, 0, &e);
-		if (!base) {
-			err_set("--baseline %s:%d: %s", o->baseline, e.line, e.text);
-			goto out;
-		}
-	}
+	if (night_baseline(o, &base) < 0)
+		goto out;
 	if (add_scenarios(&N) < 0 || make_slots(&N) < 0)
 		goto out;
 	N.units = N.n_sc;

@@ -287,15 +287,8 @@ int nightly_merge(const struct nightly_opts *o, char *const *dirs, int n_dirs)
 	night_add_versions(&m.N);
 	if (take_units(&m, dirs, units) < 0)
 		goto out;
-	if (o->baseline) {
-		json_error_t e;
-
-		base = json_load_file(o->baseline, 0, &e);
-		if (!base) {
-			err_set("--baseline %s:%d: %s", o->baseline, e.line, e.text);
-			goto out;
-		}
-	}
+	if (night_baseline(o, &base) < 0)
+		goto out;
 	printf("nightly merge: %d shard%s, %d units, into %s\n", n_dirs, n_dirs == 1 ? "" : "s",
 	       units, o->out);
 	if (copy_runs(&m) < 0)
