@@ -42,7 +42,11 @@
 
 #define SERIAL "/dev/ttyS1"
 #define HOSTFS_MAGIC 0x00c0ffee
+/* The overlay's layers, on the tmpfs the agent mounts at the guest's own
+ * /tmp before anything else runs (no other user exists in the guest). */
 #define NEWROOT "/tmp/.ikelab/root"
+#define UPPER "/tmp/.ikelab/upper"
+#define WORK "/tmp/.ikelab/work"
 #define MAX_SESSIONS 64
 #define DRAIN_MS 300 /* output a command's children may still write */
 
@@ -99,13 +103,13 @@ static int make_root(const char *release)
 	free(ko);
 	if (r < 0)
 		return -1;
-	if (mnt("tmpfs", "/tmp", "tmpfs", 0, "mode=0755") < 0 ||
-	    mkdir_p("/tmp/.ikelab/upper", 0755) < 0 || mkdir_p("/tmp/.ikelab/work", 0755) < 0 ||
-	    mnt("overlay", NEWROOT, "overlay", 0,
-		"lowerdir=/,upperdir=/tmp/.ikelab/upper,workdir=/tmp/.ikelab/work") < 0)
+	if (mnt("tmpfs", "/tmp", "tmpfs", 0, "mode=0755") < 0 || mkdir_p(UPPER, 0755) < 0 ||
+	    mkdir_p(WORK, 0755) < 0 ||
+	    mnt("overlay", NEWROOT, "overlay", 0, "lowerdir=/,upperdir=" UPPER ",workdir=" WORK) <
+		    0)
 		return -1;
 	/* Kept for residue.h: what runs write into the root shows here. */
-	upper_fd = open("/tmp/.ikelab/upper", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	upper_fd = open(UPPER, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (mount("/dev", NEWROOT "/dev", NULL, MS_MOVE, NULL) < 0 ||
 	    mount("/proc", NEWROOT "/proc", NULL, MS_MOVE, NULL) < 0 ||
 	    mount("/sys", NEWROOT "/sys", NULL, MS_MOVE, NULL) < 0)
