@@ -69,27 +69,35 @@ bench_nightly() {
 }
 
 bench_verdict() {
-	echo "== uniqueness-race trials: early verdicts vs. every run to its end (--full-duration), 2 labs at a time"
+	runs=${VERDICT_RUNS:-20}
+	echo "== time to verdict: the wall time of one 'ikelab run' of uniqueness-race, $runs runs, against every 4th run held to its end (--full-duration)"
 	tmp=$(mktemp -d)
-	for mode in full early; do
-		flag=; [ $mode = early ] || flag=--full-duration
-		$IKELAB nightly scenarios/uniqueness-race.yaml --seeds ${VERDICT_SEEDS:-10} --jobs 2 $flag \
-			--out "$tmp/$mode" >/dev/null || true
+	for i in $(seq "$runs"); do
+		for mode in early full; do
+			[ $mode = early ] || [ $((i % 4)) = 0 ] || continue
+			flag=; [ $mode = early ] || flag=--full-duration
+			t0=$(date +%s%N)
+			$IKELAB run scenarios/uniqueness-race.yaml --seed "$i" $flag --out "$tmp/$mode-$i" >/dev/null 2>&1 || true
+			t1=$(date +%s%N)
+			echo "$mode $(((t1 - t0) / 1000000)) $tmp/$mode-$i/result.json" >>"$tmp/walls"
+		done
 	done
-	python3 - "$tmp/full/summary.json" "$tmp/early/summary.json" <<-'PY'
+	python3 - "$tmp/walls" <<-'PY'
 	import json, statistics, sys
-	out = {}
-	for mode, path in zip(("full", "early"), sys.argv[1:]):
-	    d = json.load(open(path))
-	    runs = d["scenarios"][0]["seeds"]
-	    walls = [r["wall_s"] for r in runs]
-	    shown = sum(r["result"] == "reproduced" for r in runs)
-	    out[mode] = (statistics.median(walls), len(runs) * 3600 / d["totals"]["wall_s"])
-	    print(f"{mode:5}: {shown}/{len(runs)} reproduced, median time to verdict {out[mode][0]:.1f} s, "
-	          f"{out[mode][1]:.0f} trials per hour")
-	print(f"BENCH verdict_median_s={out['early'][0]:.2f} full_median_s={out['full'][0]:.2f} "
-	      f"trials_per_hour={out['early'][1]:.0f} full={out['full'][1]:.0f} "
-	      f"ratio={out['early'][1] / out['full'][1]:.2f}")
+	walls, shown = {"early": [], "full": []}, {"early": 0, "full": 0}
+	for line in open(sys.argv[1]):
+	    mode, ms, path = line.split()
+	    walls[mode].append(int(ms) / 1000)
+	    try:
+	        shown[mode] += json.load(open(path))["seeds"][0]["result"] == "reproduced"
+	    except (OSError, ValueError, KeyError, IndexError):
+	        pass
+	med = {m: statistics.median(w) for m, w in walls.items()}
+	for m, goal in (("early", "; goal: at most 6 s"), ("full", "")):
+	    print(f"{m:5}: {shown[m]}/{len(walls[m])} reproduced, median {med[m]:.2f} s "
+	          f"(fastest {min(walls[m]):.2f}, slowest {max(walls[m]):.2f}){goal}")
+	print(f"BENCH verdict_median_s={med['early']:.2f} full_median_s={med['full']:.2f} "
+	      f"ratio={med['early'] / med['full']:.2f}")
 	PY
 	rm -rf "$tmp"
 }

@@ -343,6 +343,13 @@ static char **boot_argv(const char *kernel, const char *labdir, const char *name
 	argv[n++] = xstrdup("rootfstype=hostfs");
 	argv[n++] = xstrdup("rootflags=/");
 	argv[n++] = xstrdup("ro");
+	/* Two built-ins that cost a lab's boot more than half of its kernel
+	 * time and that no lab uses: Debian's kernel times four RAID6
+	 * syndrome routines at boot (0.8 s at HZ=100) for btrfs and md
+	 * RAID6, and makes 256 legacy BSD ptys (0.3 s) where sessions use
+	 * /dev/pts. The kernel reaches init in 0.2 s instead of 1.3. */
+	argv[n++] = xstrdup("initcall_blacklist=raid6_select_algo");
+	argv[n++] = xstrdup("pty.legacy_count=0");
 	argv[n++] = xstrdup("con=null");
 	argv[n++] = xasprintf("con0=null,fd:%d", logfd);
 	argv[n++] = xstrdup("ssl=null");
