@@ -85,6 +85,12 @@ version-test: test-deps charon-deps
 	$(MAKE) all
 	TESTS=v01-versions.sh tests/integration/run.sh
 
+# The CI examples of docs/ci through the engines' own checkers (from npm),
+# the GitLab one run by gitlab-ci-local on real labs: tests/ci-examples.
+ci-examples: test-deps
+	$(MAKE) all
+	tests/ci-examples/run.sh
+
 charon-test: test-deps
 	$(MAKE) all
 	TESTS=t12-charon-build.sh tests/integration/run.sh
@@ -191,5 +197,5 @@ fuzz-regress: test-deps
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps test-deps charon-deps charon-test version-test unit asan asan-build probe-test report-test wire-test tree-test format-check format integration test stress lab-up lab-down nightly bench clean
+.PHONY: all deps test-deps charon-deps charon-test ci-examples version-test unit asan asan-build probe-test report-test wire-test tree-test format-check format integration test stress lab-up lab-down nightly bench clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -15,7 +15,7 @@ iproute2 iptables iputils-ping kmod user-mode-linux gnuplot-nox procps"
 # index.html in headless Chromium). Its schema comes through npm, which is
 # not listed: Debian's npm conflicts with the nodejs of NodeSource, which
 # brings its own.
-TEST="clang libclang-rt-14-dev clang-format-14 python3 libxml2-utils chromium"
+TEST="clang libclang-rt-14-dev clang-format-14 python3 libxml2-utils chromium rsync"
 # Building charon from strongSwan's git history (ikelab charon build, and
 # --charon VERSION): autotools for ./autogen.sh, gperf, flex and bison for
 # the generated parsers, OpenSSL's headers for the openssl plugin, python3
