@@ -129,13 +129,16 @@ bench_reuse() {
 
 # The acceptance of the trial rate work: the nightly of every shipped
 # scenario, as before it (a kernel per run, every run to its end) and now.
+# Before: a kernel per run, every run to its end, a lab per core (the
+# default). Now: kernels reused, so that a lab's slot costs a core only
+# while its charons start, and ALL_JOBS labs (4) share the 2 cores.
 bench_all() {
-	echo "== nightly of every shipped scenario, ${ALL_SEEDS:-10} seeds, 2 labs at a time: before (--fresh --full-duration) and now"
+	echo "== nightly of every shipped scenario, ${ALL_SEEDS:-10} seeds: before (--fresh --full-duration, 2 labs at a time) and now (${ALL_JOBS:-4} labs at a time)"
 	tmp=$(mktemp -d)
 	for mode in before now; do
-		flag=; [ $mode = now ] || flag="--fresh --full-duration"
-		# shellcheck disable=SC2086  # two flags
-		$IKELAB nightly --seeds ${ALL_SEEDS:-10} --jobs 2 $flag --out "$tmp/$mode" >/dev/null || true
+		flag="--jobs ${ALL_JOBS:-4}"; [ $mode = now ] || flag="--jobs 2 --fresh --full-duration"
+		# shellcheck disable=SC2086  # several flags
+		$IKELAB nightly --seeds ${ALL_SEEDS:-10} $flag --out "$tmp/$mode" >/dev/null || true
 	done
 	python3 - "$tmp/before/summary.json" "$tmp/now/summary.json" <<-'PY'
 	import json, sys
@@ -143,7 +146,8 @@ bench_all() {
 	for mode, path in zip(("before", "now"), sys.argv[1:]):
 	    t = json.load(open(path))["totals"]
 	    rate.append(t["runs"] * 3600 / t["wall_s"])
-	    print(f"{mode:6}: {t['runs']} runs in {t['wall_s']:.0f} s: {rate[-1]:.0f} runs per hour")
+	    print(f"{mode:6}: {t['runs']} runs in {t['wall_s']:.0f} s: {rate[-1]:.0f} runs per hour, "
+	          f"{t['met']} of {t['scenarios']} scenarios met their expectations")
 	print(f"BENCH all_runs_per_hour={rate[1]:.0f} before={rate[0]:.0f} ratio={rate[1] / rate[0]:.2f}")
 	PY
 	rm -rf "$tmp"
