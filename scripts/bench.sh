@@ -68,9 +68,12 @@ bench_nightly() {
 	rm -rf "$tmp"
 }
 
+# A run counts only with its result: a lab that fails at once must not
+# pass for a fast verdict. The ratio is on the seeds both modes ran.
 bench_verdict() {
 	runs=${VERDICT_RUNS:-20}
-	echo "== time to verdict: the wall time of one 'ikelab run' of uniqueness-race, $runs runs, against every 4th run held to its end (--full-duration)"
+	[ "$runs" -ge 4 ] || { echo "bench.sh: VERDICT_RUNS must be at least 4" >&2; exit 2; }
+	echo "== time to verdict: the wall time of one 'ikelab run' of uniqueness-race, $runs runs, against every 4th seed held to its end (--full-duration)"
 	tmp=$(mktemp -d)
 	for i in $(seq "$runs"); do
 		for mode in early full; do
@@ -79,25 +82,29 @@ bench_verdict() {
 			t0=$(date +%s%N)
 			$IKELAB run scenarios/uniqueness-race.yaml --seed "$i" $flag --out "$tmp/$mode-$i" >/dev/null 2>&1 || true
 			t1=$(date +%s%N)
-			echo "$mode $(((t1 - t0) / 1000000)) $tmp/$mode-$i/result.json" >>"$tmp/walls"
+			echo "$mode $i $(((t1 - t0) / 1000000)) $tmp/$mode-$i/result.json" >>"$tmp/walls"
 		done
 	done
-	python3 - "$tmp/walls" <<-'PY'
+	python3 - "$tmp/walls" <<-'PY' || { rm -rf "$tmp"; exit 1; }
 	import json, statistics, sys
-	walls, shown = {"early": [], "full": []}, {"early": 0, "full": 0}
+	walls, shown = {"early": {}, "full": {}}, {"early": 0, "full": 0}
 	for line in open(sys.argv[1]):
-	    mode, ms, path = line.split()
-	    walls[mode].append(int(ms) / 1000)
+	    mode, seed, ms, path = line.split()
 	    try:
-	        shown[mode] += json.load(open(path))["seeds"][0]["result"] == "reproduced"
+	        result = json.load(open(path))["seeds"][0]["result"]
 	    except (OSError, ValueError, KeyError, IndexError):
-	        pass
-	med = {m: statistics.median(w) for m, w in walls.items()}
+	        sys.exit(f"bench verdict: seed {seed} ({mode}) gave no result ({path}): a lab error")
+	    walls[mode][int(seed)] = int(ms) / 1000
+	    shown[mode] += result == "reproduced"
+	med = {m: statistics.median(w.values()) for m, w in walls.items()}
 	for m, goal in (("early", "; goal: at most 6 s"), ("full", "")):
-	    print(f"{m:5}: {shown[m]}/{len(walls[m])} reproduced, median {med[m]:.2f} s "
-	          f"(fastest {min(walls[m]):.2f}, slowest {max(walls[m]):.2f}){goal}")
+	    w = walls[m].values()
+	    print(f"{m:5}: {shown[m]}/{len(w)} reproduced, median {med[m]:.2f} s "
+	          f"(fastest {min(w):.2f}, slowest {max(w):.2f}){goal}")
+	both = sorted(walls["full"])
+	ratio = statistics.median(walls["early"][k] for k in both) / statistics.median(walls["full"][k] for k in both)
 	print(f"BENCH verdict_median_s={med['early']:.2f} full_median_s={med['full']:.2f} "
-	      f"ratio={med['early'] / med['full']:.2f}")
+	      f"ratio_same_seeds={ratio:.2f}")
 	PY
 	rm -rf "$tmp"
 }

@@ -16,7 +16,7 @@ async function modelOf(apiVersion, kind) {
   return mod[kind];
 }
 
-let failed = 0;
+let failed = 0, valid = 0;
 for (const file of process.argv.slice(2)) {
   const docs = parseAllDocuments(readFileSync(file, "utf8"));
   for (const [i, doc] of docs.entries()) {
@@ -27,10 +27,12 @@ for (const file of process.argv.slice(2)) {
       const Model = await modelOf(data.apiVersion, data.kind);
       new Model(data).validate();
       console.log(`${where}: ${data.kind} ${data.metadata?.name}: valid ${data.apiVersion}`);
+      valid++;
     } catch (e) {
       console.error(`${where}: ${e.message}`);
       failed++;
     }
   }
 }
-process.exit(failed ? 1 : 0);
+if (!valid && !failed) console.error("no document to validate");
+process.exit(failed || !valid ? 1 : 0);

@@ -29,7 +29,6 @@ fail() {
 }
 
 cd "$ROOT"
-WORK=$(mktemp -d /tmp/ikelab-ci-examples.XXXXXX)
 cleanup() {
 	rm -rf "$WORK" "$ROOT/night" "$ROOT/merged" "$ROOT/build/gitlab-ci-local" "$ROOT/build/ci-bad"
 }
@@ -124,9 +123,11 @@ gitlab_run() {
 	echo "  ok: merged junit.xml: $b test cases, as unsplit"
 }
 
+[ "$(id -u)" -eq 0 ] || fail "run as root: the GitLab jobs' before_script runs apt-get, and the labs need root"
 if [ -e night ] || [ -e merged ]; then
 	fail "night/ or merged/ is in $ROOT: the GitLab example writes there"
 fi
+WORK=$(mktemp -d /tmp/ikelab-ci-examples.XXXXXX)
 trap cleanup EXIT
 tools
 github
