@@ -14,7 +14,8 @@ iproute2 iptables iputils-ping kmod user-mode-linux gnuplot-nox procps"
 # (the nightly reports' check validates junit.xml with xmllint and renders
 # index.html in headless Chromium). Its schema comes through npm, which is
 # not listed: Debian's npm conflicts with the nodejs of NodeSource, which
-# brings its own.
+# brings its own. rsync: gitlab-ci-local copies a pipeline's files with
+# it (make ci-examples).
 TEST="clang libclang-rt-14-dev clang-format-14 python3 libxml2-utils chromium rsync"
 # Building charon from strongSwan's git history (ikelab charon build, and
 # --charon VERSION): autotools for ./autogen.sh, gperf, flex and bison for

@@ -101,7 +101,9 @@ gitlab_static() {
 
 gitlab_run() {
 	echo "== GitLab CI: the pipeline run by gitlab-ci-local, shards of $SEEDS seeds of: $SCENARIOS"
-	gitlab_ci_local --file docs/ci/gitlab-nightly.yml --force-shell-executor --concurrency 1 \
+	# At most 20 minutes: the jobs' apt-get reaches the network.
+	timeout 1200 "$BIN/gitlab-ci-local" --state-dir build/gitlab-ci-local \
+		--file docs/ci/gitlab-nightly.yml --force-shell-executor --concurrency 1 \
 		--variable "NIGHTLY_SCENARIOS=$SCENARIOS" --variable "NIGHTLY_SEEDS=$SEEDS" \
 		>"$WORK/pipeline.out" 2>&1 || { tail -40 "$WORK/pipeline.out"; fail "the GitLab pipeline"; }
 	grep -E 'nightly: shard [0-9] of 3' "$WORK/pipeline.out" | sed 's/^/  /' || true
