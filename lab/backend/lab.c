@@ -8,6 +8,7 @@
 #include "charon/peer.h"
 #include "base/util.h"
 #include "backend/uml/warm.h"
+#include "config/ts.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -227,8 +228,9 @@ static int build_nodes(struct builder *b, struct nl_sock **socks)
 
 		/* The protected subnet lives on lo: the whole prefix is then
 		 * local to the peer, so any address in it answers. */
-		if (r == 0 && n->role == NODE_PEER)
-			r = net_addr_add(socks[i], "lo", n->protected_addr);
+		for (unsigned k = 0; r == 0 && n->role == NODE_PEER && k < topo_protected_count(n);
+		     k++)
+			r = net_addr_add(socks[i], "lo", topo_protected(n, k));
 		if (r == 0 && n->role == NODE_ROUTER)
 			r = netns_sysctl(b->nsfd[i], "net/ipv4/ip_forward", "1");
 		if (r < 0)
@@ -272,24 +274,19 @@ static int build_network(struct builder *b)
 	return r;
 }
 
-/* "10.1.0.1/16" -> "10.1.0.0/16" */
-static void subnet_of(const char *cidr, char *out, size_t len)
+/* The node's protected subnets, masked, into *OUT (allocated). */
+static void subnets_of(const struct topo_node *n, char ***out, unsigned *count)
 {
-	char addr[INET_ADDRSTRLEN + 4];
-	struct in_addr in;
-	unsigned prefix = 32;
-	char *slash;
+	*count = topo_protected_count(n);
+	*out = xcalloc(*count, sizeof(char *));
+	for (unsigned k = 0; k < *count; k++) {
+		char buf[TS_LEN];
 
-	snprintf(addr, sizeof(addr), "%s", cidr);
-	slash = strchr(addr, '/');
-	if (slash) {
-		*slash = '\0';
-		prefix = (unsigned)atoi(slash + 1);
+		/* Checked by the loader: an IPv4 CIDR. */
+		if (!ts_subnet(topo_protected(n, k), buf, sizeof(buf)))
+			snprintf(buf, sizeof(buf), "%s", topo_protected(n, k));
+		(*out)[k] = xstrdup(buf);
 	}
-	inet_pton(AF_INET, addr, &in);
-	in.s_addr &= prefix ? htonl(~0u << (32 - prefix)) : 0;
-	inet_ntop(AF_INET, &in, addr, sizeof(addr));
-	snprintf(out, len, "%s/%u", addr, prefix);
 }
 
 static void peer_setup(struct builder *b, unsigned i)
@@ -312,8 +309,8 @@ static void peer_setup(struct builder *b, unsigned i)
 	p->known = &b->known[i];
 	snprintf(p->local_addr, sizeof(p->local_addr), "%s", topo_ike_addr(t, me));
 	snprintf(p->remote_addr, sizeof(p->remote_addr), "%s", topo_ike_addr(t, other));
-	subnet_of(me->protected_addr, p->local_ts, sizeof(p->local_ts));
-	subnet_of(other->protected_addr, p->remote_ts, sizeof(p->remote_ts));
+	subnets_of(me, &p->local_subnets, &p->n_local_subnets);
+	subnets_of(other, &p->remote_subnets, &p->n_remote_subnets);
 }
 
 static void peer_clear(struct peer *p)
@@ -322,6 +319,12 @@ static void peer_clear(struct peer *p)
 	free(p->remote_name);
 	free(p->dir);
 	free(p->netns);
+	for (unsigned k = 0; k < p->n_local_subnets; k++)
+		free(p->local_subnets[k]);
+	for (unsigned k = 0; k < p->n_remote_subnets; k++)
+		free(p->remote_subnets[k]);
+	free(p->local_subnets);
+	free(p->remote_subnets);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -380,6 +383,15 @@ static int start_peers(struct builder *b)
 	return 0;
 }
 
+static void print_traps(const struct peer *p)
+{
+	char *text = peer_traps_text(p), *line, *save = NULL;
+
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		printf("  %-8s trap policy %s\n", "", line);
+	free(text);
+}
+
 static void print_summary(const struct builder *b, double secs)
 {
 	const struct topology *t = b->plan->topo;
@@ -391,7 +403,7 @@ static void print_summary(const struct builder *b, double secs)
 		printf("  %-8s netns %-14s IKE %-15s protected %-15s charon pid %d\n", p->name,
 		       p->netns, p->local_addr, topo_peer(t, i)->protected_addr,
 		       (int)p->charon.pid);
-		printf("  %-8s trap policy %s === %s\n", "", p->local_ts, p->remote_ts);
+		print_traps(p);
 		if (p->known->commit)
 			printf("  %-8s charon %s, commit %.12s (built by ikelab)\n", "",
 			       p->known->version ? p->known->version : "?", p->known->commit);

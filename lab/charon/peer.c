@@ -8,6 +8,8 @@
 #include "base/err.h"
 #include "charon/secret.h"
 #include "charon/vici.h"
+#include "base/spawn.h"
+#include "config/ts.h"
 #include "kernel/xfrm.h"
 
 #include <stdio.h>
@@ -252,31 +254,70 @@ static void kv_list1(struct vici_msg *m, const char *key, const char *v)
 	vici_list_end(m);
 }
 
-static const char *conn_name(const struct peer *p)
+static void kv_list(struct vici_msg *m, const char *key, char *const *v, unsigned n)
 {
-	const struct profile_ike *ike = p->profile->ike;
-
-	return ike && ike->name ? ike->name : "lab";
+	vici_list_begin(m, key);
+	for (unsigned k = 0; k < n; k++)
+		vici_list_item(m, "%s", v[k]);
+	vici_list_end(m);
 }
 
-static const char *child_name(const struct peer *p)
+/* One side's selectors as charon gets them, into OUT: none written means
+ * every protected subnet of that side; "protected" and "protected:N" are
+ * that side's subnets (ts.h). -1 when N is beyond them. */
+static int ts_resolve(const struct peer *p, char *const *ts, unsigned n, bool local,
+		      struct argv *out)
 {
-	const struct profile_child *c = p->profile->child;
+	char *const *nets = local ? p->local_subnets : p->remote_subnets;
+	unsigned n_nets = local ? p->n_local_subnets : p->n_remote_subnets;
 
-	return c && c->name ? c->name : "net";
+	if (!ts) {
+		for (unsigned k = 0; k < n_nets; k++)
+			argv_add(out, nets[k]);
+		return 0;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		const char *suffix;
+		int idx;
+
+		if (!ts_symbolic(ts[i], &idx, &suffix)) {
+			argv_add(out, ts[i]);
+			continue;
+		}
+		if (idx >= (int)n_nets)
+			return err_set("peer %s: %s_ts %s, but %s has %u protected subnet%s",
+				       p->name, local ? "local" : "remote", ts[i],
+				       local ? p->name : p->remote_name, n_nets,
+				       n_nets == 1 ? "" : "s");
+		for (unsigned k = 0; k < n_nets; k++)
+			if (idx < 0 || (unsigned)idx == k)
+				argv_addf(out, "%s%s", nets[k], suffix);
+	}
+	return 0;
 }
 
-static void build_child(struct vici_msg *m, const struct peer *p)
+/* The selectors of C on both sides; -1 and err_msg() naming the child. */
+static int child_ts(const struct peer *p, const struct profile_child *c, struct argv *l,
+		    struct argv *r)
 {
-	const struct profile_child *c = p->profile->child;
-	static const struct profile_child none;
+	if (ts_resolve(p, c->local_ts, c->local_ts_count, true, l) < 0 ||
+	    ts_resolve(p, c->remote_ts, c->remote_ts_count, false, r) < 0)
+		return err_wrap("CHILD_SA %s", c->name);
+	return 0;
+}
 
-	if (!c)
-		c = &none;
-	vici_section_begin(m, "children");
-	vici_section_begin(m, child_name(p));
-	kv_list1(m, "local_ts", p->local_ts);
-	kv_list1(m, "remote_ts", p->remote_ts);
+static void build_child(struct vici_msg *m, const struct peer *p, const struct profile_child *c)
+{
+	struct argv l = { 0 }, r = { 0 };
+
+	/* peer_render() checked that they resolve. */
+	if (child_ts(p, c, &l, &r) < 0)
+		err_clear();
+	vici_section_begin(m, c->name);
+	kv_list(m, "local_ts", l.v, (unsigned)l.n);
+	kv_list(m, "remote_ts", r.v, (unsigned)r.n);
+	argv_free(&l);
+	argv_free(&r);
 	kv_list1(m, "esp_proposals", c->esp_proposals ? c->esp_proposals : "aes128gcm16");
 	vici_kv(m, "mode", "%s", c->mode ? c->mode : "tunnel");
 	vici_kv(m, "start_action", "%s", c->start_action ? c->start_action : "trap");
@@ -285,7 +326,12 @@ static void build_child(struct vici_msg *m, const struct peer *p)
 	kv_opt(m, p, CHILD, "rekey_time", c->rekey_time);
 	kv_opt(m, p, CHILD, "life_time", c->life_time);
 	kv_opt(m, p, CHILD, "rand_time", c->rand_time);
-	vici_section_end(m);
+	if (c->reqid) {
+		char n[16];
+
+		snprintf(n, sizeof(n), "%u", *c->reqid);
+		kv_opt(m, p, CHILD, "reqid", n);
+	}
 	vici_section_end(m);
 }
 
@@ -297,20 +343,8 @@ static void build_auth(struct vici_msg *m, const char *section, const char *id)
 	vici_section_end(m);
 }
 
-static struct vici_msg *build_conn(const struct peer *p)
+static void build_ike_opts(struct vici_msg *m, const struct peer *p, const struct profile_ike *ike)
 {
-	const struct profile_ike *ike = p->profile->ike;
-	static const struct profile_ike none;
-	struct vici_msg *m = vici_msg_new();
-
-	if (!ike)
-		ike = &none;
-	vici_section_begin(m, conn_name(p));
-	vici_kv(m, "version", "%u", ike->version ? *ike->version : 2);
-	kv_list1(m, "local_addrs", p->local_addr);
-	kv_list1(m, "remote_addrs", p->remote_addr);
-	kv_list1(m, "proposals", ike->proposals ? ike->proposals : "aes128gcm16-prfsha256-ecp256");
-	vici_kv(m, "unique", "%s", ike->unique ? ike->unique : "no");
 	kv_opt(m, p, CONN, "rekey_time", ike->rekey_time);
 	kv_opt(m, p, CONN, "reauth_time", ike->reauth_time);
 	kv_opt(m, p, CONN, "over_time", ike->over_time);
@@ -324,9 +358,32 @@ static struct vici_msg *build_conn(const struct peer *p)
 		snprintf(n, sizeof(n), "%u", *ike->keyingtries);
 		kv_opt(m, p, CONN, "keyingtries", n);
 	}
+}
+
+/* load-conn's message for connection I of the peer's profile. */
+static struct vici_msg *build_conn(const struct peer *p, unsigned i)
+{
+	struct vici_msg *m = vici_msg_new();
+	struct profile_ike ike;
+
+	profile_conn(p->profile, i, &ike);
+	vici_section_begin(m, ike.name);
+	vici_kv(m, "version", "%u", ike.version ? *ike.version : 2);
+	kv_list1(m, "local_addrs", p->local_addr);
+	kv_list1(m, "remote_addrs", p->remote_addr);
+	kv_list1(m, "proposals", ike.proposals ? ike.proposals : "aes128gcm16-prfsha256-ecp256");
+	vici_kv(m, "unique", "%s", ike.unique ? ike.unique : "no");
+	build_ike_opts(m, p, &ike);
 	build_auth(m, "local", p->name);
 	build_auth(m, "remote", p->remote_name);
-	build_child(m, p);
+	vici_section_begin(m, "children");
+	for (unsigned j = 0; j < profile_child_count(&ike); j++) {
+		struct profile_child c;
+
+		profile_child(p->profile, &ike, j, &c);
+		build_child(m, p, &c);
+	}
+	vici_section_end(m);
 	vici_section_end(m);
 	return m;
 }
@@ -369,31 +426,67 @@ static void render_tree(struct strbuf *sb, const struct vici_node *n, int depth)
 	}
 }
 
-static char *render_swanctl_conf(const struct peer *p, const char *lab)
+/* Connection I as swanctl.conf lines into SB; -1 when it cannot be
+ * decoded (never for a message of ours). */
+static int render_conn(struct strbuf *sb, const struct peer *p, unsigned i)
 {
-	struct vici_msg *m = build_conn(p);
-	struct strbuf sb = { 0 };
-	struct vici_node *tree;
+	struct vici_msg *m = build_conn(p, i);
+	struct vici_node *tree = NULL;
 	const uint8_t *buf;
 	size_t len;
 
-	if (vici_msg_bytes(m, &buf, &len) < 0 || !(tree = vici_decode(buf, len))) {
-		vici_msg_free(m);
-		return NULL;
-	}
+	if (vici_msg_bytes(m, &buf, &len) == 0)
+		tree = vici_decode(buf, len);
+	vici_msg_free(m);
+	if (!tree)
+		return -1;
+	render_tree(sb, tree->children, 1);
+	vici_node_free(tree);
+	return 0;
+}
+
+static char *render_swanctl_conf(const struct peer *p, const char *lab)
+{
+	struct strbuf sb = { 0 };
+
 	sb_addf(&sb,
 		"# swanctl.conf of peer %s in lab '%s', rendered by ikelab. The lab\n"
 		"# loads the same settings over VICI (load-conn, load-shared).\n\n"
 		"connections {\n",
 		p->name, lab);
-	render_tree(&sb, tree->children, 1);
+	for (unsigned i = 0; i < profile_conn_count(p->profile); i++)
+		if (render_conn(&sb, p, i) < 0) {
+			sb_free(&sb);
+			return NULL;
+		}
 	sb_addf(&sb,
 		"}\n\nsecrets {\n\tike-lab {\n\t\tid-local = %s\n\t\tid-remote = %s\n"
 		"\t\tsecret = \"%s\"\n\t}\n}\n",
 		p->name, p->remote_name, p->psk);
-	vici_node_free(tree);
-	vici_msg_free(m);
 	return sb.buf;
+}
+
+/* Every CHILD_SA's selectors resolve against the topology. */
+static int check_selectors(const struct peer *p)
+{
+	for (unsigned i = 0; i < profile_conn_count(p->profile); i++) {
+		struct profile_ike ike;
+
+		profile_conn(p->profile, i, &ike);
+		for (unsigned j = 0; j < profile_child_count(&ike); j++) {
+			struct argv l = { 0 }, r = { 0 };
+			struct profile_child c;
+			int rc;
+
+			profile_child(p->profile, &ike, j, &c);
+			rc = child_ts(p, &c, &l, &r);
+			argv_free(&l);
+			argv_free(&r);
+			if (rc < 0)
+				return -1;
+		}
+	}
+	return 0;
 }
 
 int peer_render(const struct peer *p, const char *lab)
@@ -401,6 +494,8 @@ int peer_render(const struct peer *p, const char *lab)
 	char *path, *text;
 	int r;
 
+	if (check_selectors(p) < 0)
+		return -1;
 	path = xasprintf("%s/run", p->dir);
 	r = mkdir_p(path, 0755);
 	free(path);
@@ -541,8 +636,8 @@ int peer_load(const struct peer *p)
 	m = build_secret(p);
 	r = vici_load(c, "load-shared", m, p);
 	vici_msg_free(m);
-	if (r == 0) {
-		m = build_conn(p);
+	for (unsigned i = 0; r == 0 && i < profile_conn_count(p->profile); i++) {
+		m = build_conn(p, i);
 		r = vici_load(c, "load-conn", m, p);
 		vici_msg_free(m);
 	}
@@ -550,39 +645,121 @@ int peer_load(const struct peer *p)
 	return r;
 }
 
-static bool trap_installed(const struct xfrm_dump *d, const struct peer *p)
+struct trap {
+	char src[TS_LEN], dst[TS_LEN];
+};
+
+/* The kernel's form of selector TS: "dynamic" is the IKE address. */
+static bool ts_kernel(const char *ts, const char *ike_addr, char *buf, size_t len)
+{
+	if (!strcmp(ts, "dynamic")) {
+		snprintf(buf, len, "%s/%d", ike_addr, strchr(ike_addr, ':') ? 128 : 32);
+		return true;
+	}
+	return ts_subnet(ts, buf, len);
+}
+
+#define MAX_TRAPS (PROFILE_MAX_CONNS * PROFILE_MAX_CHILDREN)
+
+/* The outbound trap policies the profile installs, one per CHILD_SA with
+ * start_action trap whose first selectors the kernel shows as written;
+ * *OUT allocated (MAX_TRAPS entries). */
+static unsigned trap_list(const struct peer *p, struct trap **out)
+{
+	const unsigned max = MAX_TRAPS;
+	unsigned n = 0;
+
+	*out = xcalloc(max, sizeof(**out));
+	for (unsigned i = 0; i < profile_conn_count(p->profile); i++) {
+		struct profile_ike ike;
+
+		profile_conn(p->profile, i, &ike);
+		for (unsigned j = 0; j < profile_child_count(&ike) && n < max; j++) {
+			struct argv l = { 0 }, r = { 0 };
+			struct profile_child c;
+
+			profile_child(p->profile, &ike, j, &c);
+			if ((c.start_action && strcmp(c.start_action, "trap")) ||
+			    child_ts(p, &c, &l, &r) < 0)
+				err_clear();
+			else if (l.n && r.n &&
+				 ts_kernel(l.v[0], p->local_addr, (*out)[n].src, TS_LEN) &&
+				 ts_kernel(r.v[0], p->remote_addr, (*out)[n].dst, TS_LEN))
+				n++;
+			argv_free(&l);
+			argv_free(&r);
+		}
+	}
+	return n;
+}
+
+char *peer_traps_text(const struct peer *p)
+{
+	struct trap *t;
+	unsigned n = trap_list(p, &t);
+	struct strbuf sb = { 0 };
+
+	for (unsigned k = 0; k < n; k++)
+		sb_addf(&sb, "%s === %s\n", t[k].src, t[k].dst);
+	free(t);
+	if (!sb.buf)
+		sb_addf(&sb, "%s", "");
+	return sb.buf;
+}
+
+static bool trap_installed(const struct xfrm_dump *d, const struct trap *t)
 {
 	for (size_t i = 0; i < d->n_policies; i++) {
 		const struct xfrm_policy_info *pol = &d->policies[i];
 
-		if (!strcmp(pol->dir, "out") && !strcmp(pol->src, p->local_ts) &&
-		    !strcmp(pol->dst, p->remote_ts))
+		if (!strcmp(pol->dir, "out") && !strcmp(pol->src, t->src) &&
+		    !strcmp(pol->dst, t->dst))
 			return true;
 	}
 	return false;
 }
 
+/* The first of T that the kernel lacks, or NULL. */
+static const struct trap *trap_missing(const struct xfrm_dump *d, const struct trap *t, unsigned n)
+{
+	for (unsigned k = 0; k < n; k++)
+		if (!trap_installed(d, &t[k]))
+			return &t[k];
+	return NULL;
+}
+
+/* 0 when all of T are installed, 1 to look again, -1 on failure. */
+static int traps_check(const struct peer *p, int nsfd, const struct trap *t, unsigned n,
+		       int64_t deadline, int timeout_ms)
+{
+	const struct trap *miss;
+	struct xfrm_dump d;
+	int r = 1;
+
+	if (xfrm_dump(nsfd, &d) < 0)
+		return err_wrap("peer %s", p->name);
+	miss = trap_missing(&d, t, n);
+	if (!miss)
+		r = 0;
+	else if (!proc_alive(&p->charon))
+		r = charon_died(p);
+	else if (mono_ns() >= deadline)
+		r = err_set("peer %s: no trap policy %s === %s in the kernel %d ms after "
+			    "load-conn (is start_action trap?)",
+			    p->name, miss->src, miss->dst, timeout_ms);
+	xfrm_dump_free(&d);
+	return r;
+}
+
 int peer_wait_traps(const struct peer *p, int nsfd, int timeout_ms)
 {
 	int64_t deadline = mono_ns() + (int64_t)timeout_ms * 1000000;
+	struct trap *t;
+	unsigned n = trap_list(p, &t);
+	int r;
 
-	for (;;) {
-		struct xfrm_dump d;
-		bool ok;
-
-		if (xfrm_dump(nsfd, &d) < 0)
-			return err_wrap("peer %s", p->name);
-		ok = trap_installed(&d, p);
-		xfrm_dump_free(&d);
-		if (ok)
-			return 0;
-		if (!proc_alive(&p->charon))
-			return charon_died(p);
-		if (mono_ns() >= deadline)
-			return err_set(
-				"peer %s: no trap policy %s === %s in the kernel %d ms after "
-				"load-conn (is start_action trap?)",
-				p->name, p->local_ts, p->remote_ts, timeout_ms);
+	while ((r = traps_check(p, nsfd, t, n, deadline, timeout_ms)) > 0)
 		sleep_ms(10);
-	}
+	free(t);
+	return r;
 }

@@ -26,7 +26,10 @@ struct peer {
 	char *netns;       /* LAB-NAME */
 	const struct profile *profile;
 	char local_addr[64], remote_addr[64]; /* IKE endpoints */
-	char local_ts[64], remote_ts[64];     /* protected subnets */
+	/* The protected subnets, masked ("10.1.0.0/16"): a CHILD_SA's
+	 * selectors unless its profile names others. Owned by the peer. */
+	char **local_subnets, **remote_subnets;
+	unsigned n_local_subnets, n_remote_subnets;
 	const char *psk;
 	/* What the charon's version knows (a build of ours), or NULL: the
 	 * configuration is rendered against it (known.h). */
@@ -64,8 +67,13 @@ int peer_spawn_wait(struct peer *p);
 int peer_wait_vici(const struct peer *p, int timeout_ms);
 /* load-shared and load-conn over VICI. */
 int peer_load(const struct peer *p);
-/* Wait until the trap policy local_ts -> remote_ts is in the kernel. */
+/* Wait until the outbound trap policy of every CHILD_SA with start_action
+ * trap is in the kernel (its first local and remote selector; selectors
+ * the kernel cannot show as written, a range or a port, are not waited
+ * for). */
 int peer_wait_traps(const struct peer *p, int nsfd, int timeout_ms);
+/* Those trap policies, one "SRC === DST" a line (allocated). */
+char *peer_traps_text(const struct peer *p);
 
 /* Enter the peer's view (network namespace, private mounts, environment)
  * in the calling process; used before exec'ing charon or a user command. */

@@ -2,6 +2,7 @@
 #include "base/err.h"
 #include "base/util.h"
 #include "config/trust.h"
+#include "config/ts.h"
 #include "config/yamlcheck.h"
 
 #include <stdio.h>
@@ -108,23 +109,33 @@ static const cyaml_schema_field_t log_fields[] = {
 	LOG("enc", enc),      LOG("lib", lib), LOG("esp", esp), CYAML_FIELD_END
 };
 
-static const cyaml_schema_field_t ike_fields[] = {
-	STR("name", OPT, struct profile_ike, name),
-	CYAML_FIELD_UINT_PTR("version", OPT, struct profile_ike, version),
-	STR("proposals", OPT, struct profile_ike, proposals),
-	STR("unique", OPT, struct profile_ike, unique),
-	STR("rekey_time", OPT, struct profile_ike, rekey_time),
-	STR("reauth_time", OPT, struct profile_ike, reauth_time),
-	STR("over_time", OPT, struct profile_ike, over_time),
-	STR("rand_time", OPT, struct profile_ike, rand_time),
-	STR("dpd_delay", OPT, struct profile_ike, dpd_delay),
-	CYAML_FIELD_BOOL_PTR("mobike", OPT, struct profile_ike, mobike),
-	CYAML_FIELD_UINT_PTR("keyingtries", OPT, struct profile_ike, keyingtries),
-	CYAML_FIELD_END
+/* The keys of `ike:` and of a `connections:` entry, which adds children. */
+#define IKE_FIELDS                                                                 \
+	STR("name", OPT, struct profile_ike, name),                                \
+		CYAML_FIELD_UINT_PTR("version", OPT, struct profile_ike, version), \
+		STR("proposals", OPT, struct profile_ike, proposals),              \
+		STR("unique", OPT, struct profile_ike, unique),                    \
+		STR("rekey_time", OPT, struct profile_ike, rekey_time),            \
+		STR("reauth_time", OPT, struct profile_ike, reauth_time),          \
+		STR("over_time", OPT, struct profile_ike, over_time),              \
+		STR("rand_time", OPT, struct profile_ike, rand_time),              \
+		STR("dpd_delay", OPT, struct profile_ike, dpd_delay),              \
+		CYAML_FIELD_BOOL_PTR("mobike", OPT, struct profile_ike, mobike),   \
+		CYAML_FIELD_UINT_PTR("keyingtries", OPT, struct profile_ike, keyingtries)
+
+static const cyaml_schema_field_t ike_fields[] = { IKE_FIELDS, CYAML_FIELD_END };
+
+static const cyaml_schema_value_t ts_schema = {
+	CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 1, TS_LEN - 1),
 };
 
 static const cyaml_schema_field_t child_fields[] = {
 	STR("name", OPT, struct profile_child, name),
+	CYAML_FIELD_SEQUENCE("local_ts", CYAML_FLAG_POINTER | OPT, struct profile_child, local_ts,
+			     &ts_schema, 1, 32),
+	CYAML_FIELD_SEQUENCE("remote_ts", CYAML_FLAG_POINTER | OPT, struct profile_child, remote_ts,
+			     &ts_schema, 1, 32),
+	CYAML_FIELD_UINT_PTR("reqid", OPT, struct profile_child, reqid),
 	STR("esp_proposals", OPT, struct profile_child, esp_proposals),
 	STR("start_action", OPT, struct profile_child, start_action),
 	STR("close_action", OPT, struct profile_child, close_action),
@@ -134,6 +145,21 @@ static const cyaml_schema_field_t child_fields[] = {
 	STR("life_time", OPT, struct profile_child, life_time),
 	STR("rand_time", OPT, struct profile_child, rand_time),
 	CYAML_FIELD_END
+};
+
+static const cyaml_schema_value_t child_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct profile_child, child_fields),
+};
+
+static const cyaml_schema_field_t conn_fields[] = {
+	IKE_FIELDS,
+	CYAML_FIELD_SEQUENCE("children", CYAML_FLAG_POINTER, struct profile_ike, children,
+			     &child_schema, 1, PROFILE_MAX_CHILDREN),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_value_t conn_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct profile_ike, conn_fields),
 };
 
 static const cyaml_schema_value_t plugin_schema = {
@@ -151,6 +177,8 @@ const cyaml_schema_field_t profile_fields[] = {
 	CYAML_FIELD_MAPPING_PTR("log", OPT, struct profile, log, log_fields),
 	CYAML_FIELD_MAPPING_PTR("ike", OPT, struct profile, ike, ike_fields),
 	CYAML_FIELD_MAPPING_PTR("child", OPT, struct profile, child, child_fields),
+	CYAML_FIELD_SEQUENCE("connections", CYAML_FLAG_POINTER | OPT, struct profile, connections,
+			     &conn_schema, 1, PROFILE_MAX_CONNS),
 	STR("strongswan_conf", OPT, struct profile, strongswan_conf),
 	CYAML_FIELD_END
 };
@@ -261,47 +289,146 @@ static int check_log(const struct profile_log *l, const struct ydoc *d, const ch
 	return 0;
 }
 
-static int check_ike(const struct profile_ike *ike, const struct ydoc *d, const char *at)
+/* `ike:` or a connection entry; BASE ends in '.' ("ike.", "connections[1]."). */
+static int check_ike(const struct profile_ike *ike, const struct ydoc *d, const char *base)
 {
 	static const char *const unique[] = {
 		"no", "never", "replace", "keep", NULL,
 	};
 	char path[YPATH_LEN];
 
-	if (!ike)
-		return 0;
 	if (ike->version && *ike->version != 1 && *ike->version != 2)
-		return ydoc_err(d, ypath(path, "%sike.version", at),
+		return ydoc_err(d, ypath(path, "%sversion", base),
 				"IKE version %u is neither 1 nor 2", (unsigned)*ike->version);
-	if (want_name(d, at, "ike.name", ike->name) < 0 ||
-	    want_one_of(d, at, "ike.unique", ike->unique, unique) < 0 ||
-	    want_duration(d, at, "ike.rekey_time", ike->rekey_time) < 0 ||
-	    want_duration(d, at, "ike.reauth_time", ike->reauth_time) < 0 ||
-	    want_duration(d, at, "ike.over_time", ike->over_time) < 0 ||
-	    want_duration(d, at, "ike.rand_time", ike->rand_time) < 0 ||
-	    want_duration(d, at, "ike.dpd_delay", ike->dpd_delay) < 0)
+	if (want_name(d, base, "name", ike->name) < 0 ||
+	    want_one_of(d, base, "unique", ike->unique, unique) < 0 ||
+	    want_duration(d, base, "rekey_time", ike->rekey_time) < 0 ||
+	    want_duration(d, base, "reauth_time", ike->reauth_time) < 0 ||
+	    want_duration(d, base, "over_time", ike->over_time) < 0 ||
+	    want_duration(d, base, "rand_time", ike->rand_time) < 0 ||
+	    want_duration(d, base, "dpd_delay", ike->dpd_delay) < 0)
 		return -1;
 	return 0;
 }
 
-static int check_child(const struct profile_child *c, const struct ydoc *d, const char *at)
+static int check_ts_list(const struct ydoc *d, const char *base, const char *key, char **ts,
+			 unsigned n)
+{
+	char path[YPATH_LEN];
+
+	for (unsigned i = 0; i < n; i++)
+		if (ts_check(ts[i]) < 0)
+			return ydoc_err(d, ypath(path, "%s%s[%u]", base, key, i), "%s", err_msg());
+	return 0;
+}
+
+static int check_child(const struct profile_child *c, const struct ydoc *d, const char *base)
 {
 	static const char *const actions[] = { "none", "trap", "start", NULL };
 	static const char *const dpd[] = { "clear", "trap", "restart", NULL };
 	static const char *const modes[] = { "tunnel", "transport", NULL };
 
-	if (!c)
-		return 0;
-	if (want_name(d, at, "child.name", c->name) < 0 ||
-	    want_one_of(d, at, "child.start_action", c->start_action, actions) < 0 ||
-	    want_one_of(d, at, "child.close_action", c->close_action, actions) < 0 ||
-	    want_one_of(d, at, "child.dpd_action", c->dpd_action, dpd) < 0 ||
-	    want_one_of(d, at, "child.mode", c->mode, modes) < 0 ||
-	    want_duration(d, at, "child.rekey_time", c->rekey_time) < 0 ||
-	    want_duration(d, at, "child.life_time", c->life_time) < 0 ||
-	    want_duration(d, at, "child.rand_time", c->rand_time) < 0)
+	if (want_name(d, base, "name", c->name) < 0 ||
+	    check_ts_list(d, base, "local_ts", c->local_ts, c->local_ts_count) < 0 ||
+	    check_ts_list(d, base, "remote_ts", c->remote_ts, c->remote_ts_count) < 0 ||
+	    want_one_of(d, base, "start_action", c->start_action, actions) < 0 ||
+	    want_one_of(d, base, "close_action", c->close_action, actions) < 0 ||
+	    want_one_of(d, base, "dpd_action", c->dpd_action, dpd) < 0 ||
+	    want_one_of(d, base, "mode", c->mode, modes) < 0 ||
+	    want_duration(d, base, "rekey_time", c->rekey_time) < 0 ||
+	    want_duration(d, base, "life_time", c->life_time) < 0 ||
+	    want_duration(d, base, "rand_time", c->rand_time) < 0)
 		return -1;
 	return 0;
+}
+
+static const struct profile_child *profile_first_child(const struct profile_ike *c,
+						       const char *name)
+{
+	for (unsigned j = 0; j < c->children_count; j++)
+		if (c->children[j].name && !strcmp(c->children[j].name, name))
+			return &c->children[j];
+	return NULL;
+}
+
+/* Child names are unique in the whole profile: an action names a CHILD_SA
+ * by its name alone (VICI's initiate and terminate do the same). */
+static int check_names(const struct profile *p, const struct ydoc *d, const char *at)
+{
+	char path[YPATH_LEN];
+
+	for (unsigned i = 0; i < p->connections_count; i++) {
+		const struct profile_ike *c = &p->connections[i];
+
+		if (!c->name)
+			return ydoc_err(d, ypath(path, "%sconnections[%u]", at, i),
+					"a connection needs a name");
+		for (unsigned k = 0; k < i; k++)
+			if (!strcmp(p->connections[k].name, c->name))
+				return ydoc_err(d, ypath(path, "%sconnections[%u].name", at, i),
+						"connection '%s' is already connections[%u]",
+						c->name, k);
+		for (unsigned j = 0; j < c->children_count; j++) {
+			const char *name = c->children[j].name;
+			int other;
+
+			if (!name)
+				return ydoc_err(
+					d, ypath(path, "%sconnections[%u].children[%u]", at, i, j),
+					"a CHILD_SA needs a name");
+			other = profile_conn_of_child(p, name);
+			if (other >= 0 && ((unsigned)other != i ||
+					   &c->children[j] != profile_first_child(c, name)))
+				return ydoc_err(
+					d,
+					ypath(path, "%sconnections[%u].children[%u].name", at, i,
+					      j),
+					"CHILD_SA '%s' is already in connection '%s' (child "
+					"names are unique in a profile)",
+					name, p->connections[other].name);
+		}
+	}
+	return 0;
+}
+
+/* With connections:, ike: and child: hold defaults and name nothing. */
+static int check_defaults(const struct profile *p, const struct ydoc *d, const char *at)
+{
+	char path[YPATH_LEN];
+
+	if (!p->connections)
+		return 0;
+	if (p->ike && p->ike->name)
+		return ydoc_err(d, ypath(path, "%sike.name", at),
+				"with connections:, ike: holds the defaults of every connection "
+				"and has no name (name each entry of connections:)");
+	if (p->child && p->child->name)
+		return ydoc_err(d, ypath(path, "%schild.name", at),
+				"with connections:, child: holds the defaults of every CHILD_SA "
+				"and has no name (name each entry of children:)");
+	return 0;
+}
+
+static int check_conns(const struct profile *p, const struct ydoc *d, const char *at)
+{
+	char base[YPATH_LEN];
+
+	if (p->ike && check_ike(p->ike, d, ypath(base, "%sike.", at)) < 0)
+		return -1;
+	if (p->child && check_child(p->child, d, ypath(base, "%schild.", at)) < 0)
+		return -1;
+	for (unsigned i = 0; i < p->connections_count; i++) {
+		const struct profile_ike *c = &p->connections[i];
+
+		if (check_ike(c, d, ypath(base, "%sconnections[%u].", at, i)) < 0)
+			return -1;
+		for (unsigned j = 0; j < c->children_count; j++)
+			if (check_child(&c->children[j], d,
+					ypath(base, "%sconnections[%u].children[%u].", at, i, j)) <
+			    0)
+				return -1;
+	}
+	return check_defaults(p, d, at) < 0 ? -1 : check_names(p, d, at);
 }
 
 int profile_check_at(const struct profile *p, const struct ydoc *d, const char *at)
@@ -313,8 +440,7 @@ int profile_check_at(const struct profile *p, const struct ydoc *d, const char *
 		return ydoc_err(d, ypath(path, "%scharon", at), "'%s' is not an absolute path",
 				p->charon);
 	if (check_plugins(p, d, at) < 0 || check_settings(p->settings, d, at) < 0 ||
-	    check_log(p->log, d, at) < 0 || check_ike(p->ike, d, at) < 0 ||
-	    check_child(p->child, d, at) < 0)
+	    check_log(p->log, d, at) < 0 || check_conns(p, d, at) < 0)
 		return -1;
 	/* What a file may make charon do without the user's consent. */
 	return trust_check_profile(p, d, at);
@@ -399,6 +525,85 @@ void profile_overlay(struct profile *dst, struct profile *src)
 	free(src->path);
 	src->path = NULL;
 	ycheck_overlay(&profile_schema, dst, src);
+}
+
+/* ---- the resolved view --------------------------------------------------- */
+
+/* Every field of OUT that is unset takes DFLT's (pointers borrowed), except
+ * the entry's own name and children. */
+static void inherit(const cyaml_schema_field_t *f, void *out, const void *dflt)
+{
+	if (!dflt)
+		return;
+	for (; f->key; f++) {
+		void **o = (void **)((char *)out + f->data_offset);
+		void *const *v = (void *const *)((const char *)dflt + f->data_offset);
+
+		if (!strcmp(f->key, "name") || !strcmp(f->key, "children") || *o)
+			continue;
+		*o = *v;
+		if (f->value.type == CYAML_SEQUENCE)
+			memcpy((char *)out + f->count_offset, (const char *)dflt + f->count_offset,
+			       f->count_size);
+	}
+}
+
+unsigned profile_conn_count(const struct profile *p)
+{
+	return p->connections_count ? p->connections_count : 1;
+}
+
+void profile_conn(const struct profile *p, unsigned i, struct profile_ike *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!p->connections_count) {
+		if (p->ike)
+			*out = *p->ike;
+		out->children = NULL;
+		out->children_count = 0;
+		if (!out->name)
+			out->name = (char *)PROFILE_DEFAULT_CONN;
+		return;
+	}
+	*out = p->connections[i];
+	inherit(conn_fields, out, p->ike);
+}
+
+unsigned profile_child_count(const struct profile_ike *conn)
+{
+	return conn->children_count ? conn->children_count : 1;
+}
+
+void profile_child(const struct profile *p, const struct profile_ike *conn, unsigned j,
+		   struct profile_child *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!conn->children_count) {
+		if (p->child)
+			*out = *p->child;
+		if (!out->name)
+			out->name = (char *)PROFILE_DEFAULT_CHILD;
+		return;
+	}
+	*out = conn->children[j];
+	inherit(child_fields, out, p->child);
+}
+
+int profile_conn_of_child(const struct profile *p, const char *child)
+{
+	for (unsigned i = 0; i < profile_conn_count(p); i++) {
+		struct profile_ike c;
+
+		profile_conn(p, i, &c);
+		for (unsigned j = 0; j < profile_child_count(&c); j++) {
+			struct profile_child ch;
+
+			profile_child(p, &c, j, &ch);
+			if (ch.name && !strcmp(ch.name, child))
+				return (int)i;
+		}
+	}
+	return -1;
 }
 
 void profile_free(struct profile *p)

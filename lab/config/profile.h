@@ -1,7 +1,15 @@
 /*
  * profile.h - how one charon runs: the binary, its plugins, strongswan.conf
- * settings, log levels, and the one IKE connection with one CHILD_SA that the
- * lab loads over VICI.
+ * settings, log levels, and the IKE connections with their CHILD_SAs that
+ * the lab loads over VICI.
+ *
+ * Connections come two ways. `ike:` and `child:` alone describe one
+ * connection with one CHILD_SA (the shipped profiles). `connections:` lists
+ * several, each with its `children:`; `ike:` and `child:` then hold the
+ * defaults every entry inherits field by field (so a scenario's `set: {ike:
+ * {rekey_time: 10s}}` reaches every connection). profile_conn() and
+ * profile_child() hand out the resolved view either way, so nothing past the
+ * loader cares which form a file used.
  *
  * Loaded from peers/NAME.yaml by profile_load(): yamlcheck.h checks the
  * document against the schema first, so an unknown key, a wrong type or a
@@ -22,6 +30,9 @@
 #include <cyaml/cyaml.h>
 
 struct ydoc;
+
+#define PROFILE_MAX_CONNS 16    /* connections in one profile */
+#define PROFILE_MAX_CHILDREN 16 /* CHILD_SAs in one connection */
 
 struct profile_settings { /* charon { ... } in strongswan.conf */
 	bool *make_before_break;
@@ -59,10 +70,21 @@ struct profile_ike {       /* connections.<name> in swanctl terms */
 	char *dpd_delay;
 	bool *mobike;
 	uint32_t *keyingtries;
+	/* connections[] entries only: */
+	struct profile_child *children;
+	unsigned children_count;
 };
 
-struct profile_child {       /* connections.<name>.children.<name> */
-	char *name;          /* default "net" */
+struct profile_child { /* connections.<name>.children.<name> */
+	char *name;    /* default "net" */
+	/* Traffic selectors: CIDRs, addresses, ranges or "dynamic", each
+	 * optionally with [proto/port]; default: the peer's protected
+	 * subnets (local) and the other peer's (remote). */
+	char **local_ts;
+	unsigned local_ts_count;
+	char **remote_ts;
+	unsigned remote_ts_count;
+	uint32_t *reqid;     /* 0 or absent: charon picks one */
 	char *esp_proposals; /* default aes128gcm16 */
 	char *start_action;  /* none | trap | start; default trap */
 	char *close_action;  /* none | trap | start */
@@ -85,6 +107,8 @@ struct profile {
 	struct profile_log *log;
 	struct profile_ike *ike;
 	struct profile_child *child;
+	struct profile_ike *connections; /* several; see the top */
+	unsigned connections_count;
 	char *strongswan_conf; /* raw text appended to strongswan.conf */
 	char *path;            /* file it was loaded from (set by the loader) */
 };
@@ -102,11 +126,27 @@ void profile_overlay(struct profile *dst, struct profile *src);
 extern const cyaml_schema_field_t profile_fields[];
 int profile_check_at(const struct profile *p, const struct ydoc *d, const char *at);
 
+/* How many connections P loads (at least one). */
+unsigned profile_conn_count(const struct profile *p);
+/* Connection I of P, resolved: name defaulted, every field the entry leaves
+ * unset taken from `ike:`. *OUT borrows P's strings; nothing to free. */
+void profile_conn(const struct profile *p, unsigned i, struct profile_ike *out);
+/* How many CHILD_SAs CONN (from profile_conn()) has. */
+unsigned profile_child_count(const struct profile_ike *conn);
+/* Child J of CONN, resolved against P's `child:` like profile_conn(). */
+void profile_child(const struct profile *p, const struct profile_ike *conn, unsigned j,
+		   struct profile_child *out);
+/* The connection that has a CHILD_SA named CHILD (child names are unique
+ * in a profile), or -1. */
+int profile_conn_of_child(const struct profile *p, const char *child);
+
 /* The plugin list charon gets unless a profile says otherwise: Debian's
  * default list crashes charon under user-mode Linux, and an explicit list
  * makes runs reproducible on every host. */
 extern const char *const profile_default_plugins[];
 #define PROFILE_DEFAULT_CHARON "/usr/lib/ipsec/charon"
+#define PROFILE_DEFAULT_CONN "lab"  /* the connection ike: describes */
+#define PROFILE_DEFAULT_CHILD "net" /* the CHILD_SA child: describes */
 
 /* "90", "10s", "5m", "1h", "2d" -> seconds. -1 and err_msg() when malformed. */
 int duration_parse(const char *s, uint32_t *secs);

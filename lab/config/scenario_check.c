@@ -18,8 +18,6 @@
 #define DIGITS "0123456789"
 
 /* What peer.c loads when a profile names no connection or CHILD_SA. */
-#define DEFAULT_IKE "lab"
-#define DEFAULT_CHILD "net"
 
 /* "a b c" -> "a, b, c", for messages. */
 static const char *commas(char *buf, size_t size, const char *list)
@@ -374,18 +372,62 @@ static int check_peer_keys(const struct scenario *s, const struct ydoc *d, unsig
 	return e->order ? check_order(s, d, i) : 0;
 }
 
-static const char *ike_of(const struct profile *p)
+static bool has_conn(const struct profile *p, const char *name)
 {
-	return p->ike && p->ike->name ? p->ike->name : DEFAULT_IKE;
+	for (unsigned i = 0; i < profile_conn_count(p); i++) {
+		struct profile_ike c;
+
+		profile_conn(p, i, &c);
+		if (!strcmp(c.name, name))
+			return true;
+	}
+	return false;
 }
 
-static const char *child_of(const struct profile *p)
+/* "'lab'" or "'a', 'b'": what a peer's profile loads, for messages. */
+static void list_conns(const struct profile *p, struct strbuf *sb)
 {
-	return p->child && p->child->name ? p->child->name : DEFAULT_CHILD;
+	for (unsigned i = 0; i < profile_conn_count(p); i++) {
+		struct profile_ike c;
+
+		profile_conn(p, i, &c);
+		sb_addf(sb, "%s'%s'", i ? ", " : "", c.name);
+	}
 }
 
-/* child and ike name what the peer's profile loads: it loads one
- * connection with one CHILD_SA. */
+static void list_children(const struct profile *p, struct strbuf *sb)
+{
+	for (unsigned i = 0; i < profile_conn_count(p); i++) {
+		struct profile_ike c;
+
+		profile_conn(p, i, &c);
+		for (unsigned j = 0; j < profile_child_count(&c); j++) {
+			struct profile_child ch;
+
+			profile_child(p, &c, j, &ch);
+			sb_addf(sb, "%s'%s'", sb->buf ? ", " : "", ch.name);
+		}
+	}
+}
+
+static int no_such(const struct ydoc *d, const char *path, const char *peer, const char *what,
+		   const char *name, const struct profile *p, bool child)
+{
+	struct strbuf sb = { 0 };
+	int rc;
+
+	if (child)
+		list_children(p, &sb);
+	else
+		list_conns(p, &sb);
+	rc = ydoc_err(d, path, "peer %s has no %s named '%s' (its profile's: %s)", peer, what, name,
+		      sb.buf);
+	sb_free(&sb);
+	return rc;
+}
+
+/* child and ike name what the peer's profile loads; a child named with
+ * its connection must be that connection's. */
 static int check_conn_names(const struct scenario *s, const struct ydoc *d, unsigned i)
 {
 	const struct sc_entry *e = &s->schedule[i];
@@ -394,19 +436,26 @@ static int check_conn_names(const struct scenario *s, const struct ydoc *d, unsi
 	for (unsigned k = 0; k < 2; k++) {
 		const char *peer = topo_peer(s->topo, k)->name;
 		const struct profile *p = s->profiles[k];
+		int conn = e->child ? profile_conn_of_child(p, e->child) : -1;
 
 		if (!e->peer || (strcmp(e->peer, "both") && strcmp(e->peer, peer)))
 			continue;
-		if (e->child && strcmp(e->child, child_of(p)))
-			return ydoc_err(d, ypath(path, "schedule[%u].child", i),
-					"peer %s has no CHILD_SA named '%s' (its profile's "
-					"is '%s')",
-					peer, e->child, child_of(p));
-		if (e->ike && strcmp(e->ike, ike_of(p)))
-			return ydoc_err(d, ypath(path, "schedule[%u].ike", i),
-					"peer %s has no connection named '%s' (its "
-					"profile's is '%s')",
-					peer, e->ike, ike_of(p));
+		if (e->child && conn < 0)
+			return no_such(d, ypath(path, "schedule[%u].child", i), peer, "CHILD_SA",
+				       e->child, p, true);
+		if (e->ike && !has_conn(p, e->ike))
+			return no_such(d, ypath(path, "schedule[%u].ike", i), peer, "connection",
+				       e->ike, p, false);
+		if (e->ike && e->child) {
+			struct profile_ike c;
+
+			profile_conn(p, (unsigned)conn, &c);
+			if (strcmp(c.name, e->ike))
+				return ydoc_err(d, ypath(path, "schedule[%u].child", i),
+						"peer %s: CHILD_SA '%s' belongs to connection "
+						"'%s', not '%s'",
+						peer, e->child, c.name, e->ike);
+		}
 	}
 	return 0;
 }

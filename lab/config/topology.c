@@ -61,12 +61,19 @@ static const cyaml_strval_t role_names[] = {
 	{ "router", NODE_ROUTER },
 };
 
+static const cyaml_schema_value_t protected_schema = {
+	CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 1, 64),
+};
+
 static const cyaml_schema_field_t node_fields[] = {
 	STR("name", CYAML_FLAG_DEFAULT, struct topo_node, name),
 	CYAML_FIELD_ENUM("role", CYAML_FLAG_STRICT, struct topo_node, role, role_names,
 			 CYAML_ARRAY_LEN(role_names)),
 	STR("protected_addr", OPT, struct topo_node, protected_addr),
-	STR("ike_addr", OPT, struct topo_node, ike_addr), CYAML_FIELD_END
+	CYAML_FIELD_SEQUENCE("protected", CYAML_FLAG_POINTER | OPT, struct topo_node, protected,
+			     &protected_schema, 1, TOPO_MAX_PROTECTED),
+	STR("ike_addr", OPT, struct topo_node, ike_addr),
+	CYAML_FIELD_END
 };
 
 static const cyaml_schema_value_t node_schema = {
@@ -197,12 +204,45 @@ static int node_index(const struct topology *t, const char *name)
 	return -1;
 }
 
+/* protected_addr: X is protected: [X]; the first is where probes run. */
+static int check_protected(const struct topo_node *n, const struct ydoc *d, unsigned i)
+{
+	char path[YPATH_LEN];
+	struct cidr c;
+
+	if (n->protected_addr && n->protected)
+		return ydoc_err(d, ypath(path, "nodes[%u].protected", i),
+				"peer '%s' has protected_addr and protected: name its subnets "
+				"in one of them",
+				n->name);
+	if (!n->protected_addr && !n->protected)
+		return ydoc_err(d, ypath(path, "nodes[%u]", i),
+				"peer '%s' needs protected_addr (or a protected: list)", n->name);
+	if (n->protected_addr)
+		return want_cidr(d, ypath(path, "nodes[%u].protected_addr", i), n->protected_addr,
+				 &c);
+	for (unsigned k = 0; k < n->protected_count; k++)
+		if (want_cidr(d, ypath(path, "nodes[%u].protected[%u]", i, k), n->protected[k],
+			      &c) < 0)
+			return -1;
+	return 0;
+}
+
+unsigned topo_protected_count(const struct topo_node *n)
+{
+	return n->protected ? n->protected_count : 1;
+}
+
+const char *topo_protected(const struct topo_node *n, unsigned k)
+{
+	return n->protected ? n->protected[k] : n->protected_addr;
+}
+
 static int check_node(const struct topology *t, const struct ydoc *d, unsigned i)
 {
 	const struct topo_node *n = &t->nodes[i];
 	int first = node_index(t, n->name);
 	char path[YPATH_LEN];
-	struct cidr c;
 	unsigned line = 0, col;
 
 	if (!node_name_ok(n->name))
@@ -221,18 +261,17 @@ static int check_node(const struct topology *t, const struct ydoc *d, unsigned i
 				"duplicate node name '%s' (first at line %u)", n->name, line);
 	}
 	if (n->role == NODE_ROUTER) {
-		if (n->protected_addr)
-			return ydoc_err(d, ypath(path, "nodes[%u].protected_addr", i),
+		if (n->protected_addr || n->protected)
+			return ydoc_err(d,
+					ypath(path, "nodes[%u].%s", i,
+					      n->protected ? "protected" : "protected_addr"),
 					"a router protects no subnet (only peers do)");
 		if (n->ike_addr)
 			return ydoc_err(d, ypath(path, "nodes[%u].ike_addr", i),
 					"a router runs no charon (only peers do)");
 		return 0;
 	}
-	if (!n->protected_addr)
-		return ydoc_err(d, ypath(path, "nodes[%u]", i), "peer '%s' needs protected_addr",
-				n->name);
-	return want_cidr(d, ypath(path, "nodes[%u].protected_addr", i), n->protected_addr, &c);
+	return check_protected(n, d, i);
 }
 
 static int check_nodes(const struct topology *t, const struct ydoc *d)
@@ -400,6 +439,9 @@ struct topology *topology_load(const char *path)
 	t->path = xstrdup(path);
 	rc = topology_check(t, d);
 	ydoc_free(d);
+	for (unsigned i = 0; rc == 0 && i < t->nodes_count; i++)
+		if (t->nodes[i].protected)
+			t->nodes[i].protected_addr = xstrdup(t->nodes[i].protected[0]);
 	if (rc < 0) {
 		topology_free(t);
 		return NULL;

@@ -22,11 +22,21 @@ struct topo_node {
 	char *name; /* [a-z][a-z0-9_]*, at most 11 chars */
 	enum node_role role;
 	char *protected_addr; /* peers: CIDR of the protected subnet, with the
-	                          address the peer holds (10.1.0.1/16) */
-	char *ike_addr;       /* peers: address charon talks IKE from; NULL
+	                          address the peer holds (10.1.0.1/16); with
+	                          `protected:`, its first entry (loader) */
+	char **protected;     /* peers: several such CIDRs, or NULL */
+	unsigned protected_count;
+	char *ike_addr;  /* peers: address charon talks IKE from; NULL
 	                          means the first link endpoint of the node */
-	char ike_ip[16];      /* topo_ike_addr()'s buffer (INET_ADDRSTRLEN) */
+	char ike_ip[16]; /* topo_ike_addr()'s buffer (INET_ADDRSTRLEN) */
 };
+
+#define TOPO_MAX_PROTECTED 16
+
+/* A peer's protected subnets (CIDRs with the address it holds): its
+ * protected: list, or protected_addr alone. Borrowed. */
+unsigned topo_protected_count(const struct topo_node *n);
+const char *topo_protected(const struct topo_node *n, unsigned k);
 
 struct topo_endpoint {
 	char *node;

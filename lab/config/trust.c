@@ -204,16 +204,39 @@ static int check_conf(const struct profile *p, const struct ydoc *d, const char 
 	return one_line();
 }
 
+/* The proposals of every connection and CHILD_SA, where they were written. */
+static int check_proposals(const struct profile *p, const struct ydoc *d, const char *at)
+{
+	char key[YPATH_LEN];
+
+	if (check_value(d, at, "ike.proposals", p->ike ? p->ike->proposals : NULL, "swanctl.conf") <
+		    0 ||
+	    check_value(d, at, "child.esp_proposals", p->child ? p->child->esp_proposals : NULL,
+			"swanctl.conf") < 0)
+		return -1;
+	for (unsigned i = 0; i < p->connections_count; i++) {
+		const struct profile_ike *c = &p->connections[i];
+
+		snprintf(key, sizeof(key), "connections[%u].proposals", i);
+		if (check_value(d, at, key, c->proposals, "swanctl.conf") < 0)
+			return -1;
+		for (unsigned j = 0; j < c->children_count; j++) {
+			snprintf(key, sizeof(key), "connections[%u].children[%u].esp_proposals", i,
+				 j);
+			if (check_value(d, at, key, c->children[j].esp_proposals, "swanctl.conf") <
+			    0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 int trust_check_profile(const struct profile *p, const struct ydoc *d, const char *at)
 {
 	if (trust_granted(TRUST_FILES))
 		return 0;
 	if (check_charon(p, d, at) < 0 || check_plugins(p, d, at) < 0 ||
-	    check_value(d, at, "ike.proposals", p->ike ? p->ike->proposals : NULL, "swanctl.conf") <
-		    0 ||
-	    check_value(d, at, "child.esp_proposals", p->child ? p->child->esp_proposals : NULL,
-			"swanctl.conf") < 0 ||
-	    check_conf(p, d, at) < 0)
+	    check_proposals(p, d, at) < 0 || check_conf(p, d, at) < 0)
 		return -1;
 	return 0;
 }

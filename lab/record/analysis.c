@@ -118,9 +118,11 @@ static void sample_ike(struct sa_sample *s, const json_t *ike, struct tally *pai
 		char key[256];
 		int n;
 
-		snprintf(key, sizeof(key), "%s[%s] <=> %s[%s]", jget_str_or(ike, "local-id", ""),
-			 jget_str_or(ike, "local-host", ""), jget_str_or(ike, "remote-id", ""),
-			 jget_str_or(ike, "remote-host", ""));
+		/* Per connection: two connections between one pair of
+		 * gateways hold an IKE_SA each, by design. */
+		snprintf(key, sizeof(key), "%s: %s[%s] <=> %s[%s]", jget_str_or(ike, "name", ""),
+			 jget_str_or(ike, "local-id", ""), jget_str_or(ike, "local-host", ""),
+			 jget_str_or(ike, "remote-id", ""), jget_str_or(ike, "remote-host", ""));
 		n = tally_add(pairs, n_pairs, 64, key);
 		if (n > s->max_established_per_pair) {
 			s->max_established_per_pair = n;

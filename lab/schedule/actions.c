@@ -33,22 +33,31 @@ static int peer_index(const struct runner *R, const char *name)
 
 /* ---- actions -------------------------------------------------------------- */
 
+/* Without child:, the profile's first CHILD_SA of its first connection. */
 static const char *child_name(const struct runner *R, int i, const struct sc_entry *e)
 {
 	const struct profile *p = R->plan.profile[i];
+	struct profile_child ch;
+	struct profile_ike c;
 
 	if (e->child)
 		return e->child;
-	return p->child && p->child->name ? p->child->name : "net";
+	profile_conn(p, 0, &c);
+	profile_child(p, &c, 0, &ch);
+	return ch.name;
 }
 
+/* Without ike:, the connection of the named child, or the first. */
 static const char *ike_name(const struct runner *R, int i, const struct sc_entry *e)
 {
 	const struct profile *p = R->plan.profile[i];
+	int k = e->child ? profile_conn_of_child(p, e->child) : 0;
+	struct profile_ike c;
 
 	if (e->ike)
 		return e->ike;
-	return p->ike && p->ike->name ? p->ike->name : "lab";
+	profile_conn(p, k < 0 ? 0 : (unsigned)k, &c);
+	return c.name;
 }
 
 static int vici_action(struct runner *R, int i, const struct sc_step *st)

@@ -185,28 +185,24 @@ END_TEST
 
 /* ---- rendering against what a version knows ------------------------------------ */
 
-static char *render(const struct charon_known *k, char **swanctl)
+/* P rendered for alice (192.0.2.1, 10.1.0.0/16) facing bob; *SWANCTL gets
+ * swanctl.conf, the result is strongswan.conf. */
+static char *render_profile(const struct profile *pr, const struct charon_known *k, char **swanctl)
 {
 	char dir[] = "/tmp/ikelab-test-render.XXXXXX", *path, *text = NULL;
-	bool mbb = true;
-	char *plugins[] = { "random", "bogus", "vici" };
-	struct profile_settings st = { .make_before_break = &mbb };
-	struct profile_ike ike = { .rekey_time = "1h", .over_time = "10s" };
-	struct profile pr = {
-		.settings = &st, .ike = &ike, .plugins = plugins, .plugins_count = 3
-	};
 	struct peer p = { .name = "alice",
 			  .remote_name = "bob",
 			  .dir = dir,
-			  .profile = &pr,
+			  .profile = pr,
 			  .psk = "secret",
 			  .known = k };
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(p.local_addr, sizeof(p.local_addr), "192.0.2.1");
 	snprintf(p.remote_addr, sizeof(p.remote_addr), "192.0.2.2");
-	snprintf(p.local_ts, sizeof(p.local_ts), "10.1.0.0/16");
-	snprintf(p.remote_ts, sizeof(p.remote_ts), "10.2.0.0/16");
+	p.local_subnets = (char *[]){ "10.1.0.0/16" };
+	p.remote_subnets = (char *[]){ "10.2.0.0/16" };
+	p.n_local_subnets = p.n_remote_subnets = 1;
 	ck_assert_int_eq(peer_render(&p, "lab"), 0);
 	path = xasprintf("%s/swanctl/swanctl.conf", dir);
 	ck_assert_int_eq(read_file(path, swanctl, NULL), 0);
@@ -217,6 +213,43 @@ static char *render(const struct charon_known *k, char **swanctl)
 	rm_rf(dir);
 	return text;
 }
+
+static char *render(const struct charon_known *k, char **swanctl)
+{
+	bool mbb = true;
+	char *plugins[] = { "random", "bogus", "vici" };
+	struct profile_settings st = { .make_before_break = &mbb };
+	struct profile_ike ike = { .rekey_time = "1h", .over_time = "10s" };
+	struct profile pr = {
+		.settings = &st, .ike = &ike, .plugins = plugins, .plugins_count = 3
+	};
+
+	return render_profile(&pr, k, swanctl);
+}
+
+/* Every connection and CHILD_SA of a profile, with its own selectors or
+ * the peer's protected subnets, and the trap policies waited for. */
+START_TEST(test_render_connections)
+{
+	struct profile *pr = profile_load("tests/unit/yaml/peer-conns.yaml");
+	char *conf, *sw;
+
+	ck_assert_msg(pr, "%s", err_msg());
+	conf = render_profile(pr, NULL, &sw);
+	ck_assert_msg(strstr(sw, "\toffice {\n") && strstr(sw, "\tbackup {\n"), "%s", sw);
+	ck_assert_msg(strstr(sw, "\t\t\tlan {\n\t\t\t\tlocal_ts = 10.1.0.0/16,10.3.0.0/24\n"
+				 "\t\t\t\tremote_ts = 10.2.0.0/16\n"
+				 "\t\t\t\tesp_proposals = aes256gcm16\n"),
+		      "%s", sw);
+	ck_assert_msg(strstr(sw, "\t\t\t\treqid = 7\n"), "%s", sw);
+	ck_assert_msg(strstr(sw, "local_ts = 10.1.0.0/16[udp/5060]\n"), "%s", sw);
+	ck_assert_msg(strstr(sw, "\t\trekey_time = 20m\n"), "%s", sw);
+	ck_assert_msg(strstr(sw, "local_ts = 2001:db8:1::/48,dynamic\n"), "%s", sw);
+	free(conf);
+	free(sw);
+	profile_free(pr);
+}
+END_TEST
 
 START_TEST(test_render_known)
 {
@@ -499,6 +532,7 @@ int main(void)
 	tcase_add_test(tc, test_hash);
 	tcase_add_test(tc, test_opt_parse);
 	tcase_add_test(tc, test_render_known);
+	tcase_add_test(tc, test_render_connections);
 	tcase_add_test(tc, test_build_cache_patch_failure);
 	tcase_add_test(tc, test_cache_dir_refused);
 	suite_add_tcase(s, tc);

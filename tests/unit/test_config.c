@@ -9,14 +9,19 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "config/profile.h"
 #include "config/topology.h"
+#include "config/ts.h"
 #include "base/err.h"
 #include "base/util.h"
 #include "config/yamlcheck.h"
 
 #define FIX "tests/unit/yaml/"
+#define TS                                                                     \
+	"is not a traffic selector (an address, CIDR or range, IPv4 or IPv6, " \
+	"dynamic, protected or protected:N; optionally with [proto] or [proto/port])"
 
 struct bad {
 	const char *file; /* under FIX */
@@ -187,7 +192,12 @@ static const struct bad topo_bad[] = {
 	{ "topo-three-peers.yaml", "4:3: nodes: "
 				   "expected exactly 2 nodes with role peer, found 3" },
 	{ "topo-peer-unprotected.yaml", "5:5: nodes[1]: "
-					"peer 'bob' needs protected_addr" },
+					"peer 'bob' needs protected_addr (or a protected: list)" },
+	{ "topo-protected-both.yaml", "4:71: nodes[0].protected: peer 'alice' has "
+				      "protected_addr and protected: name its subnets in one of "
+				      "them" },
+	{ "topo-protected-bad.yaml", "4:56: nodes[0].protected[1]: '10.3.0.1' is not an IPv4 "
+				     "address with prefix length (like 192.0.2.1/24)" },
 	{ "topo-router-protected.yaml", "6:47: nodes[2].protected_addr: "
 					"a router protects no subnet (only peers do)" },
 	{ "topo-router-ike-addr.yaml", "6:41: nodes[2].ike_addr: "
@@ -290,6 +300,29 @@ static const struct bad profile_bad[] = {
 				  "'fast' is not a decimal number (like 4 or 0.5)" },
 	{ "peer-conn-name.yaml", "3:9: ike.name: 'my lab' is not a connection "
 				 "name (letters, digits, '-' and '_', at most 32)" },
+	{ "peer-ts-comma.yaml", "6:20: connections[0].children[0].local_ts[0]: "
+				"'10.1.0.0/16,0.0.0.0/0' " TS },
+	{ "peer-ts-prefix.yaml", "3:15: child.remote_ts[0]: '10.2.0.0/33' " TS },
+	{ "peer-ts-port.yaml", "3:14: child.local_ts[0]: '10.1.0.0/16[tcp/65536]' " TS },
+	{ "peer-reqid.yaml", "3:10: child.reqid: -1 is out of range (0..4294967295)" },
+	{ "peer-conn-dup.yaml", "5:11: connections[1].name: connection 'a' is already "
+				"connections[0]" },
+	{ "peer-child-dup.yaml", "6:34: connections[1].children[1].name: CHILD_SA 'x' is "
+				 "already in connection 'a' (child names are unique in a "
+				 "profile)" },
+	{ "peer-child-dup-same.yaml", "6:15: connections[0].children[1].name: CHILD_SA 'x' "
+				      "is already in connection 'a' (child names are unique in "
+				      "a profile)" },
+	{ "peer-conn-noname.yaml", "3:5: connections[0]: a connection needs a name" },
+	{ "peer-child-noname.yaml", "4:16: connections[0].children[0]: a CHILD_SA needs a "
+				    "name" },
+	{ "peer-conn-nochildren.yaml", "3:5: connections[0]: missing required key "
+				       "'children'" },
+	{ "peer-ike-name-defaults.yaml", "3:9: ike.name: with connections:, ike: holds the "
+					 "defaults of every connection and has no name (name "
+					 "each entry of connections:)" },
+	{ "peer-child-mode-deep.yaml", "7:15: connections[0].children[1].mode: 'beet' is not "
+				       "one of: tunnel, transport" },
 };
 
 START_TEST(test_profile_bad)
@@ -376,6 +409,127 @@ START_TEST(test_sparse_profiles)
 
 	topology_free(NULL);
 	profile_free(NULL);
+}
+END_TEST
+
+/* connections: with children, and ike:/child: as every entry's defaults. */
+START_TEST(test_connections)
+{
+	struct profile *p = profile_load(FIX "peer-conns.yaml");
+	struct profile_child ch;
+	struct profile_ike c;
+
+	ck_assert_msg(p, "%s", err_msg());
+	ck_assert_uint_eq(profile_conn_count(p), 2);
+	profile_conn(p, 0, &c);
+	ck_assert_str_eq(c.name, "office");
+	ck_assert_str_eq(c.rekey_time, "10m"); /* from ike: */
+	ck_assert_str_eq(c.unique, "never");
+	ck_assert_uint_eq(profile_child_count(&c), 2);
+	profile_child(p, &c, 0, &ch);
+	ck_assert_str_eq(ch.name, "lan");
+	ck_assert_uint_eq(ch.local_ts_count, 2);
+	ck_assert_str_eq(ch.local_ts[1], "10.3.0.0/24");
+	ck_assert_uint_eq(*ch.reqid, 7);
+	ck_assert_str_eq(ch.esp_proposals, "aes256gcm16"); /* from child: */
+	ck_assert_str_eq(ch.rekey_time, "5m");
+	profile_child(p, &c, 1, &ch);
+	ck_assert_str_eq(ch.rekey_time, "1m"); /* its own wins */
+	ck_assert_str_eq(ch.start_action, "start");
+	ck_assert_ptr_null(ch.reqid);
+	profile_conn(p, 1, &c);
+	ck_assert_str_eq(c.rekey_time, "20m");
+	profile_child(p, &c, 0, &ch);
+	ck_assert_str_eq(ch.remote_ts[0], "2001:db8:2::1-2001:db8:2::9");
+	ck_assert_int_eq(profile_conn_of_child(p, "voice"), 0);
+	ck_assert_int_eq(profile_conn_of_child(p, "ipv6"), 1);
+	ck_assert_int_eq(profile_conn_of_child(p, "net"), -1);
+	profile_free(p);
+
+	/* The shorthand: one connection "lab" with one child "net". */
+	p = profile_load("peers/auto-route.yaml");
+	ck_assert_msg(p, "%s", err_msg());
+	ck_assert_uint_eq(profile_conn_count(p), 1);
+	profile_conn(p, 0, &c);
+	ck_assert_str_eq(c.name, PROFILE_DEFAULT_CONN);
+	ck_assert_str_eq(c.proposals, "aes128gcm16-prfsha256-ecp256");
+	ck_assert_uint_eq(profile_child_count(&c), 1);
+	profile_child(p, &c, 0, &ch);
+	ck_assert_str_eq(ch.name, "net");
+	ck_assert_ptr_null(ch.local_ts);
+	ck_assert_int_eq(profile_conn_of_child(p, "net"), 0);
+	profile_free(p);
+}
+END_TEST
+
+START_TEST(test_traffic_selectors)
+{
+	static const char *const good[] = { "10.1.0.0/16",
+					    "10.1.0.1",
+					    "dynamic",
+					    "::/0",
+					    "2001:db8::1/128",
+					    "10.0.0.1-10.0.0.9",
+					    "10.1.0.0/16[tcp]",
+					    "10.1.0.0/16[udp/500]",
+					    "0.0.0.0/0[tcp/1000-2000]",
+					    "10.1.0.0/16[17/%any]",
+					    "fe80::/10[icmp6]",
+					    "protected",
+					    "protected:1",
+					    "protected:15[tcp/80]" };
+	static const char *const bad[] = { "",
+					   "10.1.0.0/16,10.2.0.0/16",
+					   "10.1.0.0/33",
+					   "10.1.0.0/016",
+					   "10.0.0.9-10.0.0.1",
+					   "10.0.0.1-::1",
+					   "10.1.0.0/16[tcp/65536]",
+					   "10.1.0.0/16[bogus]",
+					   "10.1.0.0/16[256]",
+					   "10.1.0.0/16[tcp",
+					   "host.example",
+					   "10.1.0.0/16 ",
+					   "10.1.0.0/16[tcp/80]x",
+					   "dynamic/8",
+					   "protected:16",
+					   "protected:01",
+					   "protected:",
+					   "protectedx" };
+	char buf[TS_LEN];
+
+	for (size_t i = 0; i < ARRAY_LEN(good); i++)
+		ck_assert_msg(ts_check(good[i]) == 0, "%s: %s", good[i], err_msg());
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++)
+		ck_assert_msg(ts_check(bad[i]) < 0, "'%s' passed", bad[i]);
+	ck_assert (ts_subnet("10.1.2.3/16", buf, sizeof(buf)) && !strcmp(buf, "10.1.0.0/16"))
+		;
+	ck_assert (ts_subnet("10.1.2.3/20[tcp]", buf, sizeof(buf)) && !strcmp(buf, "10.1.0.0/20"))
+		;
+	ck_assert (ts_subnet("2001:db8::1", buf, sizeof(buf)) && !strcmp(buf, "2001:db8::1/128"))
+		;
+	ck_assert (ts_subnet("2001:db8:ff::/33", buf, sizeof(buf)) && !strcmp(buf, "2001:db8::/33"))
+		;
+	ck_assert (!ts_subnet("dynamic", buf, sizeof(buf)) &&
+		   !ts_subnet("10.0.0.1-10.0.0.2", buf, sizeof(buf)))
+		;
+}
+END_TEST
+
+START_TEST(test_protected_list)
+{
+	struct topology *t = topology_load(FIX "topo-protected-list.yaml");
+	const struct topo_node *a, *b;
+
+	ck_assert_msg(t, "%s", err_msg());
+	a = topo_peer(t, 0);
+	b = topo_peer(t, 1);
+	ck_assert_uint_eq(topo_protected_count(a), 2);
+	ck_assert_str_eq(topo_protected(a, 1), "10.3.0.1/24");
+	ck_assert_str_eq(a->protected_addr, "10.1.0.1/16"); /* the first */
+	ck_assert_uint_eq(topo_protected_count(b), 1);
+	ck_assert_str_eq(topo_protected(b, 0), "10.2.0.1/16");
+	topology_free(t);
 }
 END_TEST
 
@@ -576,6 +730,9 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_aliases);
 	tcase_add_test(tc, test_sparse_profiles);
 	tcase_add_test(tc, test_ike_addr);
+	tcase_add_test(tc, test_connections);
+	tcase_add_test(tc, test_protected_list);
+	tcase_add_test(tc, test_traffic_selectors);
 	tcase_add_test(tc, test_duration_parse);
 	tcase_add_test(tc, test_generic);
 	tcase_add_loop_test(tc, test_generic_bad, 0, ARRAY_LEN(generic_bad));

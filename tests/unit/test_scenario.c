@@ -325,9 +325,11 @@ static const struct bad bad[] = {
 	{ "netem-jitter.yaml", "10:16: schedule[0].jitter_ms: "
 			       "jitter_ms needs delay_ms (netem varies the delay)" },
 	{ "child-name.yaml", "9:12: schedule[0].child: peer alice has no "
-			     "CHILD_SA named 'other' (its profile's is 'net')" },
+			     "CHILD_SA named 'other' (its profile's: 'net')" },
 	{ "ike-name.yaml", "14:10: schedule[0].ike: peer bob has no "
-			   "connection named 'lab' (its profile's is 'gw')" },
+			   "connection named 'lab' (its profile's: 'gw')" },
+	{ "child-of-other-conn.yaml", "25:12: schedule[0].child: peer alice: CHILD_SA 'y' "
+				      "belongs to connection 'b', not 'a'" },
 	{ "reauth-child.yaml", "10:13: schedule[0].reauth: reauth applies to "
 			       "the IKE_SA, not to a CHILD_SA (leave out child)" },
 	{ "at-beyond.yaml", "6:9: schedule[0].at: 20000 ms is not before the "

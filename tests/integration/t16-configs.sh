@@ -1,0 +1,60 @@
+#!/bin/bash
+# Configurations beyond one connection with one CHILD_SA: two CHILD_SAs in
+# one IKE_SA with their own traffic selectors, trap policies and traffic,
+# started on demand and by name, one of them rekeyed while the recorder
+# watches.
+. "$(dirname "$0")/lib.sh"
+
+sas_raw() {	# lab peer
+	"$IKELAB" exec --name "$1" "$2" -- swanctl --list-sas --raw
+}
+
+# ---- two CHILD_SAs in one IKE_SA ----------------------------------------
+up mc --topology "$ROOT/topologies/two-subnets.yaml" --peers "$ROOT/peers/two-children.yaml"
+for pol in "10.1.0.0/16 === 10.2.0.0/16" "10.3.0.0/16 === 10.4.0.0/16"; do
+	grep -q "trap policy $pol" "$WORK/up.mc" || { cat "$WORK/up.mc"; fail "up does not list trap policy $pol"; }
+done
+# Each subnet pair has its own trap: traffic of each starts its own CHILD_SA.
+for pair in "10.1.0.1 10.2.0.1" "10.3.0.1 10.4.0.1"; do
+	set -- $pair
+	"$IKELAB" exec --name mc alice -- ping -c 2 -i 0.2 -w 10 -I "$1" "$2" >/dev/null ||
+		{ diag "$IKELAB_RUN/mc"; fail "no traffic $1 -> $2"; }
+done
+sas_raw mc bob >"$WORK/sas"
+python3 - "$WORK/sas" <<'PY' || fail "list-sas: $(cat "$WORK/sas")"
+import re, sys
+text = open(sys.argv[1]).read()
+ikes = re.findall(r"list-sa event \{(.*)\}", text)
+assert len(ikes) == 1, f"{len(ikes)} IKE_SAs, expected 1"
+kids = dict(re.findall(r"(net2?)-\d+ \{(.*?)\}\s*(?=net|\}\s*\}\s*\}|$)", ikes[0]))
+assert sorted(kids) == ["net", "net2"], sorted(kids)
+want = {"net": ("10.2.0.0/16", "10.1.0.0/16"), "net2": ("10.4.0.0/16", "10.3.0.0/16")}
+reqids = set()
+for name, body in kids.items():
+    f = dict(re.findall(r"([a-z-]+)=([^ \]]+)", body))
+    assert f["state"] == "INSTALLED", (name, f["state"])
+    assert int(f["packets-in"]) >= 2 and int(f["packets-out"]) >= 2, (name, body)
+    lts = re.search(r"local-ts=\[([^\]]*)\]", body).group(1).split()
+    rts = re.search(r"remote-ts=\[([^\]]*)\]", body).group(1).split()
+    assert (lts, rts) == ([want[name][0]], [want[name][1]]), (name, lts, rts)
+    reqids.add(f["reqid"])
+assert len(reqids) == 2, f"the CHILD_SAs share reqid {reqids}"
+print("  ok: one IKE_SA, CHILD_SAs net and net2 installed with their own selectors, reqids and traffic")
+PY
+"$IKELAB" down --name mc >/dev/null
+
+# ---- a run: each CHILD_SA initiated by name, one rekeyed -------------------
+"$IKELAB" run "$ROOT/tests/integration/scenarios/two-children.yaml" --out "$WORK/run" \
+	>"$WORK/run.out" 2>&1 || { cat "$WORK/run.out"; diag "$WORK/run"; fail "two-children run"; }
+python3 - "$WORK/run/seed-1" <<'PY' || { cat "$WORK/run.out"; fail "two-children run's records"; }
+import json, sys
+d = sys.argv[1]
+s = json.load(open(f"{d}/summary.json"))
+assert s["verdict"] == "ok" and s["result"] == "pass", (s["verdict"], s["result"])
+for name, p in s["peers"].items():
+    assert p["max_child_installed"] == 2 and p["max_child_installed_per_ts"] == 1, (name, p)
+    kids = sorted(c["name"] for c in p["final_sas"][0]["children"])
+    assert len(p["final_sas"]) == 1 and kids == ["net", "net2"], (name, p["final_sas"])
+assert s["peers"]["alice"]["child_rekeys"] == 1, s["peers"]["alice"]
+print("  ok: verdict pass; one IKE_SA with net and net2 on each peer, net2 rekeyed, one per selector pair")
+PY
