@@ -6,9 +6,10 @@ set -eu
 # Build: compiler, libraries and their headers.
 BUILD="gcc make pkg-config libnl-3-dev libnl-route-3-dev libnl-xfrm-3-dev
 libnl-nf-3-dev libcyaml-dev libyaml-dev libjansson-dev libkmod-dev check"
-# Run: the daemons, the tools users expect beside them, the kernels.
+# Run: the daemons, the tools users expect beside them (strongswan-pki
+# makes a lab's certificates for auth: pubkey), the kernels.
 RUN="strongswan-charon strongswan-swanctl libstrongswan-standard-plugins
-iproute2 iptables iputils-ping kmod user-mode-linux gnuplot-nox procps"
+strongswan-pki iproute2 iptables iputils-ping kmod user-mode-linux gnuplot-nox procps"
 # Tests: a second compiler, sanitizer runtimes, what building charon
 # needs (below; t12-charon-build builds one), and what the checks use
 # (the nightly reports' check validates junit.xml with xmllint and renders

@@ -6,6 +6,7 @@
 #include "kernel/netns.h"
 #include "charon/build.h"
 #include "charon/peer.h"
+#include "charon/pki.h"
 #include "base/util.h"
 #include "backend/uml/warm.h"
 #include "config/ts.h"
@@ -216,6 +217,17 @@ static int build_links(struct builder *b, struct nl_sock **socks)
 			return err_wrap("link %s:%s <-> %s:%s", e[0].node, an, e[1].node, zn);
 	}
 	return 0;
+}
+
+/* The lab's CA and a certificate per peer, when a profile needs them. */
+static int make_certs(struct builder *b)
+{
+	const struct lab_plan *pl = b->plan;
+	const char *names[2] = { topo_peer(pl->topo, 0)->name, topo_peer(pl->topo, 1)->name };
+
+	if (!profile_uses_pubkey(pl->profile[0]) && !profile_uses_pubkey(pl->profile[1]))
+		return 0;
+	return pki_make(b->st->dir, b->st->name, names);
 }
 
 static int build_nodes(struct builder *b, struct nl_sock **socks)
@@ -452,6 +464,8 @@ int lab_up_plan(const char *name, struct lab_plan *plan, bool quiet)
 			    json_pack("[s?, s?]", plan->profile[0]->path, plan->profile[1]->path));
 	trace("up %s: plan loaded", name);
 	r = make_psk(&b);
+	if (r == 0)
+		r = make_certs(&b);
 	if (r == 0)
 		r = build_namespaces(&b);
 	trace("namespaces");

@@ -5,6 +5,7 @@
  * charon.
  */
 #include "charon/peer.h"
+#include "charon/peer-internal.h"
 #include "base/err.h"
 #include "charon/secret.h"
 #include "charon/vici.h"
@@ -262,56 +263,12 @@ static void kv_list(struct vici_msg *m, const char *key, char *const *v, unsigne
 	vici_list_end(m);
 }
 
-/* One side's selectors as charon gets them, into OUT: none written means
- * every protected subnet of that side; "protected" and "protected:N" are
- * that side's subnets (ts.h). -1 when N is beyond them. */
-static int ts_resolve(const struct peer *p, char *const *ts, unsigned n, bool local,
-		      struct argv *out)
-{
-	char *const *nets = local ? p->local_subnets : p->remote_subnets;
-	unsigned n_nets = local ? p->n_local_subnets : p->n_remote_subnets;
-
-	if (!ts) {
-		for (unsigned k = 0; k < n_nets; k++)
-			argv_add(out, nets[k]);
-		return 0;
-	}
-	for (unsigned i = 0; i < n; i++) {
-		const char *suffix;
-		int idx;
-
-		if (!ts_symbolic(ts[i], &idx, &suffix)) {
-			argv_add(out, ts[i]);
-			continue;
-		}
-		if (idx >= (int)n_nets)
-			return err_set("peer %s: %s_ts %s, but %s has %u protected subnet%s",
-				       p->name, local ? "local" : "remote", ts[i],
-				       local ? p->name : p->remote_name, n_nets,
-				       n_nets == 1 ? "" : "s");
-		for (unsigned k = 0; k < n_nets; k++)
-			if (idx < 0 || (unsigned)idx == k)
-				argv_addf(out, "%s%s", nets[k], suffix);
-	}
-	return 0;
-}
-
-/* The selectors of C on both sides; -1 and err_msg() naming the child. */
-static int child_ts(const struct peer *p, const struct profile_child *c, struct argv *l,
-		    struct argv *r)
-{
-	if (ts_resolve(p, c->local_ts, c->local_ts_count, true, l) < 0 ||
-	    ts_resolve(p, c->remote_ts, c->remote_ts_count, false, r) < 0)
-		return err_wrap("CHILD_SA %s", c->name);
-	return 0;
-}
-
 static void build_child(struct vici_msg *m, const struct peer *p, const struct profile_child *c)
 {
 	struct argv l = { 0 }, r = { 0 };
 
 	/* peer_render() checked that they resolve. */
-	if (child_ts(p, c, &l, &r) < 0)
+	if (peer_child_ts(p, c, &l, &r) < 0)
 		err_clear();
 	vici_section_begin(m, c->name);
 	kv_list(m, "local_ts", l.v, (unsigned)l.n);
@@ -335,11 +292,16 @@ static void build_child(struct vici_msg *m, const struct peer *p, const struct p
 	vici_section_end(m);
 }
 
-static void build_auth(struct vici_msg *m, const char *section, const char *id)
+/* CERT: the local certificate with pubkey (its PEM for VICI, its file
+ * name for swanctl.conf), NULL for the remote side. */
+static void build_auth(struct vici_msg *m, const char *section, const char *id, const char *auth,
+		       const char *cert)
 {
 	vici_section_begin(m, section);
-	vici_kv(m, "auth", "psk");
+	vici_kv(m, "auth", "%s", auth);
 	vici_kv(m, "id", "%s", id);
+	if (cert)
+		kv_list1(m, "certs", cert);
 	vici_section_end(m);
 }
 
@@ -360,13 +322,16 @@ static void build_ike_opts(struct vici_msg *m, const struct peer *p, const struc
 	}
 }
 
-/* load-conn's message for connection I of the peer's profile. */
-static struct vici_msg *build_conn(const struct peer *p, unsigned i)
+/* load-conn's message for connection I of the peer's profile; CERT as
+ * for build_auth(). */
+static struct vici_msg *build_conn(const struct peer *p, unsigned i, const char *cert)
 {
 	struct vici_msg *m = vici_msg_new();
 	struct profile_ike ike;
+	bool pubkey;
 
 	profile_conn(p->profile, i, &ike);
+	pubkey = ike.auth && !strcmp(ike.auth, "pubkey");
 	vici_section_begin(m, ike.name);
 	vici_kv(m, "version", "%u", ike.version ? *ike.version : 2);
 	kv_list1(m, "local_addrs", p->local_addr);
@@ -374,8 +339,8 @@ static struct vici_msg *build_conn(const struct peer *p, unsigned i)
 	kv_list1(m, "proposals", ike.proposals ? ike.proposals : "aes128gcm16-prfsha256-ecp256");
 	vici_kv(m, "unique", "%s", ike.unique ? ike.unique : "no");
 	build_ike_opts(m, p, &ike);
-	build_auth(m, "local", p->name);
-	build_auth(m, "remote", p->remote_name);
+	build_auth(m, "local", p->name, pubkey ? "pubkey" : "psk", pubkey ? cert : NULL);
+	build_auth(m, "remote", p->remote_name, pubkey ? "pubkey" : "psk", NULL);
 	vici_section_begin(m, "children");
 	for (unsigned j = 0; j < profile_child_count(&ike); j++) {
 		struct profile_child c;
@@ -430,7 +395,8 @@ static void render_tree(struct strbuf *sb, const struct vici_node *n, int depth)
  * decoded (never for a message of ours). */
 static int render_conn(struct strbuf *sb, const struct peer *p, unsigned i)
 {
-	struct vici_msg *m = build_conn(p, i);
+	char *file = xasprintf("%s.pem", p->name);
+	struct vici_msg *m = build_conn(p, i, file);
 	struct vici_node *tree = NULL;
 	const uint8_t *buf;
 	size_t len;
@@ -438,6 +404,7 @@ static int render_conn(struct strbuf *sb, const struct peer *p, unsigned i)
 	if (vici_msg_bytes(m, &buf, &len) == 0)
 		tree = vici_decode(buf, len);
 	vici_msg_free(m);
+	free(file);
 	if (!tree)
 		return -1;
 	render_tree(sb, tree->children, 1);
@@ -479,7 +446,7 @@ static int check_selectors(const struct peer *p)
 			int rc;
 
 			profile_child(p->profile, &ike, j, &c);
-			rc = child_ts(p, &c, &l, &r);
+			rc = peer_child_ts(p, &c, &l, &r);
 			argv_free(&l);
 			argv_free(&r);
 			if (rc < 0)
@@ -526,6 +493,8 @@ int peer_render(const struct peer *p, const char *lab)
 		if (r < 0)
 			return -1;
 	}
+	if (peer_certs_place(p) < 0)
+		return -1;
 	text = render_swanctl_conf(p, lab);
 	if (!text)
 		return err_wrap("peer %s: rendering swanctl.conf", p->name);
@@ -564,7 +533,7 @@ char *peer_log_tail(const char *dir, int lines)
 	return sb.buf;
 }
 
-static int charon_died(const struct peer *p)
+int peer_charon_died(const struct peer *p)
 {
 	char *tail = peer_log_tail(p->dir, 8), *how;
 
@@ -588,7 +557,7 @@ int peer_wait_vici(const struct peer *p, int timeout_ms)
 
 		if (!proc_alive(&p->charon)) {
 			free(path);
-			return charon_died(p);
+			return peer_charon_died(p);
 		}
 		c = vici_connect(path, 100);
 		if (c) {
@@ -610,7 +579,7 @@ int peer_wait_vici(const struct peer *p, int timeout_ms)
 	}
 }
 
-static int vici_load(struct vici_conn *c, const char *cmd, struct vici_msg *m, const struct peer *p)
+int peer_vici_load(struct vici_conn *c, const char *cmd, struct vici_msg *m, const struct peer *p)
 {
 	struct vici_node *resp = NULL;
 	int r = vici_cmd(c, cmd, m, &resp, VICI_TIMEOUT_MS);
@@ -628,138 +597,23 @@ int peer_load(const struct peer *p)
 	char *path = peer_vici_path(p);
 	struct vici_conn *c = vici_connect(path, VICI_TIMEOUT_MS);
 	struct vici_msg *m;
+	char *cert = NULL;
 	int r;
 
 	free(path);
 	if (!c)
 		return err_wrap("peer %s", p->name);
 	m = build_secret(p);
-	r = vici_load(c, "load-shared", m, p);
+	r = peer_vici_load(c, "load-shared", m, p);
 	vici_msg_free(m);
+	if (r == 0)
+		r = peer_certs_load(p, c, &cert);
 	for (unsigned i = 0; r == 0 && i < profile_conn_count(p->profile); i++) {
-		m = build_conn(p, i);
-		r = vici_load(c, "load-conn", m, p);
+		m = build_conn(p, i, cert);
+		r = peer_vici_load(c, "load-conn", m, p);
 		vici_msg_free(m);
 	}
+	free(cert);
 	vici_close(c);
-	return r;
-}
-
-struct trap {
-	char src[TS_LEN], dst[TS_LEN];
-};
-
-/* The kernel's form of selector TS: "dynamic" is the IKE address. */
-static bool ts_kernel(const char *ts, const char *ike_addr, char *buf, size_t len)
-{
-	if (!strcmp(ts, "dynamic")) {
-		snprintf(buf, len, "%s/%d", ike_addr, strchr(ike_addr, ':') ? 128 : 32);
-		return true;
-	}
-	return ts_subnet(ts, buf, len);
-}
-
-#define MAX_TRAPS (PROFILE_MAX_CONNS * PROFILE_MAX_CHILDREN)
-
-/* The outbound trap policies the profile installs, one per CHILD_SA with
- * start_action trap whose first selectors the kernel shows as written;
- * *OUT allocated (MAX_TRAPS entries). */
-static unsigned trap_list(const struct peer *p, struct trap **out)
-{
-	const unsigned max = MAX_TRAPS;
-	unsigned n = 0;
-
-	*out = xcalloc(max, sizeof(**out));
-	for (unsigned i = 0; i < profile_conn_count(p->profile); i++) {
-		struct profile_ike ike;
-
-		profile_conn(p->profile, i, &ike);
-		for (unsigned j = 0; j < profile_child_count(&ike) && n < max; j++) {
-			struct argv l = { 0 }, r = { 0 };
-			struct profile_child c;
-
-			profile_child(p->profile, &ike, j, &c);
-			if ((c.start_action && strcmp(c.start_action, "trap")) ||
-			    child_ts(p, &c, &l, &r) < 0)
-				err_clear();
-			else if (l.n && r.n &&
-				 ts_kernel(l.v[0], p->local_addr, (*out)[n].src, TS_LEN) &&
-				 ts_kernel(r.v[0], p->remote_addr, (*out)[n].dst, TS_LEN))
-				n++;
-			argv_free(&l);
-			argv_free(&r);
-		}
-	}
-	return n;
-}
-
-char *peer_traps_text(const struct peer *p)
-{
-	struct trap *t;
-	unsigned n = trap_list(p, &t);
-	struct strbuf sb = { 0 };
-
-	for (unsigned k = 0; k < n; k++)
-		sb_addf(&sb, "%s === %s\n", t[k].src, t[k].dst);
-	free(t);
-	if (!sb.buf)
-		sb_addf(&sb, "%s", "");
-	return sb.buf;
-}
-
-static bool trap_installed(const struct xfrm_dump *d, const struct trap *t)
-{
-	for (size_t i = 0; i < d->n_policies; i++) {
-		const struct xfrm_policy_info *pol = &d->policies[i];
-
-		if (!strcmp(pol->dir, "out") && !strcmp(pol->src, t->src) &&
-		    !strcmp(pol->dst, t->dst))
-			return true;
-	}
-	return false;
-}
-
-/* The first of T that the kernel lacks, or NULL. */
-static const struct trap *trap_missing(const struct xfrm_dump *d, const struct trap *t, unsigned n)
-{
-	for (unsigned k = 0; k < n; k++)
-		if (!trap_installed(d, &t[k]))
-			return &t[k];
-	return NULL;
-}
-
-/* 0 when all of T are installed, 1 to look again, -1 on failure. */
-static int traps_check(const struct peer *p, int nsfd, const struct trap *t, unsigned n,
-		       int64_t deadline, int timeout_ms)
-{
-	const struct trap *miss;
-	struct xfrm_dump d;
-	int r = 1;
-
-	if (xfrm_dump(nsfd, &d) < 0)
-		return err_wrap("peer %s", p->name);
-	miss = trap_missing(&d, t, n);
-	if (!miss)
-		r = 0;
-	else if (!proc_alive(&p->charon))
-		r = charon_died(p);
-	else if (mono_ns() >= deadline)
-		r = err_set("peer %s: no trap policy %s === %s in the kernel %d ms after "
-			    "load-conn (is start_action trap?)",
-			    p->name, miss->src, miss->dst, timeout_ms);
-	xfrm_dump_free(&d);
-	return r;
-}
-
-int peer_wait_traps(const struct peer *p, int nsfd, int timeout_ms)
-{
-	int64_t deadline = mono_ns() + (int64_t)timeout_ms * 1000000;
-	struct trap *t;
-	unsigned n = trap_list(p, &t);
-	int r;
-
-	while ((r = traps_check(p, nsfd, t, n, deadline, timeout_ms)) > 0)
-		sleep_ms(10);
-	free(t);
 	return r;
 }

@@ -115,6 +115,7 @@ static const cyaml_schema_field_t log_fields[] = {
 		CYAML_FIELD_UINT_PTR("version", OPT, struct profile_ike, version), \
 		STR("proposals", OPT, struct profile_ike, proposals),              \
 		STR("unique", OPT, struct profile_ike, unique),                    \
+		STR("auth", OPT, struct profile_ike, auth),                        \
 		STR("rekey_time", OPT, struct profile_ike, rekey_time),            \
 		STR("reauth_time", OPT, struct profile_ike, reauth_time),          \
 		STR("over_time", OPT, struct profile_ike, over_time),              \
@@ -295,6 +296,7 @@ static int check_ike(const struct profile_ike *ike, const struct ydoc *d, const 
 	static const char *const unique[] = {
 		"no", "never", "replace", "keep", NULL,
 	};
+	static const char *const auths[] = { "psk", "pubkey", NULL };
 	char path[YPATH_LEN];
 
 	if (ike->version && *ike->version != 1 && *ike->version != 2)
@@ -302,6 +304,7 @@ static int check_ike(const struct profile_ike *ike, const struct ydoc *d, const 
 				"IKE version %u is neither 1 nor 2", (unsigned)*ike->version);
 	if (want_name(d, base, "name", ike->name) < 0 ||
 	    want_one_of(d, base, "unique", ike->unique, unique) < 0 ||
+	    want_one_of(d, base, "auth", ike->auth, auths) < 0 ||
 	    want_duration(d, base, "rekey_time", ike->rekey_time) < 0 ||
 	    want_duration(d, base, "reauth_time", ike->reauth_time) < 0 ||
 	    want_duration(d, base, "over_time", ike->over_time) < 0 ||
@@ -587,6 +590,18 @@ void profile_child(const struct profile *p, const struct profile_ike *conn, unsi
 	}
 	*out = conn->children[j];
 	inherit(child_fields, out, p->child);
+}
+
+bool profile_uses_pubkey(const struct profile *p)
+{
+	for (unsigned i = 0; i < profile_conn_count(p); i++) {
+		struct profile_ike c;
+
+		profile_conn(p, i, &c);
+		if (c.auth && !strcmp(c.auth, "pubkey"))
+			return true;
+	}
+	return false;
 }
 
 int profile_conn_of_child(const struct profile *p, const char *child)

@@ -63,6 +63,7 @@ struct profile_ike {       /* connections.<name> in swanctl terms */
 	uint32_t *version; /* 1 or 2; default 2 */
 	char *proposals;   /* default aes128gcm16-prfsha256-ecp256 */
 	char *unique;      /* no | never | replace | keep */
+	char *auth;        /* psk (default) | pubkey: the lab's CA (pki.h) */
 	char *rekey_time;
 	char *reauth_time;
 	char *over_time;
@@ -139,6 +140,9 @@ void profile_child(const struct profile *p, const struct profile_ike *conn, unsi
 /* The connection that has a CHILD_SA named CHILD (child names are unique
  * in a profile), or -1. */
 int profile_conn_of_child(const struct profile *p, const char *child);
+
+/* Whether a connection of P authenticates with certificates. */
+bool profile_uses_pubkey(const struct profile *p);
 
 /* The plugin list charon gets unless a profile says otherwise: Debian's
  * default list crashes charon under user-mode Linux, and an explicit list

@@ -250,9 +250,9 @@ static int check_node(const struct topology *t, const struct ydoc *d, unsigned i
 				"'%s' is not a node name ([a-z][a-z0-9_]*, at most %d "
 				"characters)",
 				n->name, NODE_NAME_MAX);
-	/* A peer's folder is LABDIR/NAME, beside the lab's psk file; a
-	 * scenario's `peer: both` means both peers. */
-	if (!strcmp(n->name, "psk") || !strcmp(n->name, "both"))
+	/* A peer's folder is LABDIR/NAME, beside the lab's psk file and pki
+	 * folder; a scenario's `peer: both` means both peers. */
+	if (!strcmp(n->name, "psk") || !strcmp(n->name, "pki") || !strcmp(n->name, "both"))
 		return ydoc_err(d, ypath(path, "nodes[%u].name", i),
 				"'%s' is reserved (not a node name)", n->name);
 	if ((unsigned)first != i) {

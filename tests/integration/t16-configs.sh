@@ -58,3 +58,24 @@ for name, p in s["peers"].items():
 assert s["peers"]["alice"]["child_rekeys"] == 1, s["peers"]["alice"]
 print("  ok: verdict pass; one IKE_SA with net and net2 on each peer, net2 rekeyed, one per selector pair")
 PY
+
+# ---- certificates ---------------------------------------------------------
+up pk --peers "$ROOT/peers/pubkey.yaml"
+for f in ca.key alice.key bob.key; do
+	assert_eq 600 "$(stat -c %a "$IKELAB_RUN/pk/pki/$f")" "mode of pki/$f"
+done
+assert_eq 700 "$(stat -c %a "$IKELAB_RUN/pk/pki")" "mode of pki/"
+tunnel pk || fail "no traffic with certificates"
+grep -q "authentication of 'alice' with ECDSA_WITH_SHA256_DER successful" \
+	"$IKELAB_RUN/pk/bob/run/charon.log" || fail "bob did not authenticate alice by her certificate"
+"$IKELAB" exec --name pk bob -- swanctl --list-certs >"$WORK/certs"
+grep -q 'altNames:  alice' "$WORK/certs" && grep -q 'CN=ikelab pk CA' "$WORK/certs" ||
+	fail "bob's certificates: $(cat "$WORK/certs")"
+# The lab's own swanctl.conf loads the same again inside a peer.
+"$IKELAB" exec --name pk alice -- swanctl --load-all >"$WORK/load-all" 2>&1 ||
+	fail "swanctl --load-all in alice: $(cat "$WORK/load-all")"
+grep -q "loaded certificate from '/etc/swanctl/x509/alice.pem'" "$WORK/load-all" ||
+	fail "load-all: $(cat "$WORK/load-all")"
+note "ok: certificates of the lab's CA, 0600 keys, pubkey authentication, traffic"
+"$IKELAB" down --name pk >/dev/null
+[ ! -e "$IKELAB_RUN/pk" ] || fail "down left the lab's certificates"

@@ -193,6 +193,7 @@ static const struct bad topo_bad[] = {
 				   "expected exactly 2 nodes with role peer, found 3" },
 	{ "topo-peer-unprotected.yaml", "5:5: nodes[1]: "
 					"peer 'bob' needs protected_addr (or a protected: list)" },
+	{ "topo-reserved-pki.yaml", "4:12: nodes[0].name: 'pki' is reserved (not a node name)" },
 	{ "topo-protected-both.yaml", "4:71: nodes[0].protected: peer 'alice' has "
 				      "protected_addr and protected: name its subnets in one of "
 				      "them" },
@@ -300,6 +301,7 @@ static const struct bad profile_bad[] = {
 				  "'fast' is not a decimal number (like 4 or 0.5)" },
 	{ "peer-conn-name.yaml", "3:9: ike.name: 'my lab' is not a connection "
 				 "name (letters, digits, '-' and '_', at most 32)" },
+	{ "peer-auth.yaml", "3:9: ike.auth: 'eap' is not one of: psk, pubkey" },
 	{ "peer-ts-comma.yaml", "6:20: connections[0].children[0].local_ts[0]: "
 				"'10.1.0.0/16,0.0.0.0/0' " TS },
 	{ "peer-ts-prefix.yaml", "3:15: child.remote_ts[0]: '10.2.0.0/33' " TS },
