@@ -1,7 +1,9 @@
 #include "backend/lab.h"
+#include "backend/lab-internal.h"
 #include "charon/secret.h"
 #include "base/json.h"
 #include "base/err.h"
+#include "kernel/nat.h"
 #include "kernel/net.h"
 #include "kernel/netns.h"
 #include "charon/build.h"
@@ -189,36 +191,6 @@ static int build_namespaces(struct builder *b)
 	return 0;
 }
 
-static int node_index(const struct topology *t, const char *name)
-{
-	for (unsigned i = 0; i < t->nodes_count; i++)
-		if (!strcmp(t->nodes[i].name, name))
-			return (int)i;
-	return -1;
-}
-
-/* Interfaces are named eth0, eth1, ... per node, in link order. */
-static int build_links(struct builder *b, struct nl_sock **socks)
-{
-	const struct topology *t = b->plan->topo;
-	unsigned next_if[16] = { 0 };
-
-	for (unsigned l = 0; l < t->links_count; l++) {
-		const struct topo_endpoint *e = t->links[l].endpoints;
-		int a = node_index(t, e[0].node), z = node_index(t, e[1].node);
-		char an[16], zn[16];
-
-		snprintf(an, sizeof(an), "eth%u", next_if[a]++);
-		snprintf(zn, sizeof(zn), "eth%u", next_if[z]++);
-		if (net_veth_add(socks[a], an, zn, b->nsfd[z]) < 0 ||
-		    net_addr_add(socks[a], an, e[0].address) < 0 ||
-		    net_addr_add(socks[z], zn, e[1].address) < 0 || net_link_up(socks[a], an) < 0 ||
-		    net_link_up(socks[z], zn) < 0)
-			return err_wrap("link %s:%s <-> %s:%s", e[0].node, an, e[1].node, zn);
-	}
-	return 0;
-}
-
 /* The lab's CA and a certificate per peer, when a profile needs them. */
 static int make_certs(struct builder *b)
 {
@@ -228,62 +200,6 @@ static int make_certs(struct builder *b)
 	if (!profile_uses_pubkey(pl->profile[0]) && !profile_uses_pubkey(pl->profile[1]))
 		return 0;
 	return pki_make(b->st->dir, b->st->name, names);
-}
-
-static int build_nodes(struct builder *b, struct nl_sock **socks)
-{
-	const struct topology *t = b->plan->topo;
-
-	for (unsigned i = 0; i < t->nodes_count; i++) {
-		const struct topo_node *n = &t->nodes[i];
-		int r = net_link_up(socks[i], "lo");
-
-		/* The protected subnet lives on lo: the whole prefix is then
-		 * local to the peer, so any address in it answers. */
-		for (unsigned k = 0; r == 0 && n->role == NODE_PEER && k < topo_protected_count(n);
-		     k++)
-			r = net_addr_add(socks[i], "lo", topo_protected(n, k));
-		if (r == 0 && n->role == NODE_ROUTER)
-			r = netns_sysctl(b->nsfd[i], "net/ipv4/ip_forward", "1");
-		if (r < 0)
-			return err_wrap("node %s", n->name);
-	}
-	return 0;
-}
-
-static int build_routes(struct builder *b, struct nl_sock **socks)
-{
-	const struct topology *t = b->plan->topo;
-
-	for (unsigned i = 0; i < t->routes_count; i++) {
-		const struct topo_route *rt = &t->routes[i];
-
-		if (net_route_add(socks[node_index(t, rt->node)], rt->to, rt->via) < 0)
-			return err_wrap("node %s", rt->node);
-	}
-	return 0;
-}
-
-static int build_network(struct builder *b)
-{
-	const struct topology *t = b->plan->topo;
-	struct nl_sock *socks[16] = { 0 };
-	int r = 0;
-
-	for (unsigned i = 0; i < t->nodes_count && r == 0; i++) {
-		socks[i] = net_sock_in(b->nsfd[i], NETLINK_ROUTE);
-		if (!socks[i])
-			r = err_wrap("node %s", t->nodes[i].name);
-	}
-	if (r == 0)
-		r = build_nodes(b, socks);
-	if (r == 0)
-		r = build_links(b, socks);
-	if (r == 0)
-		r = build_routes(b, socks);
-	for (unsigned i = 0; i < t->nodes_count; i++)
-		net_sock_free(socks[i]);
-	return r;
 }
 
 /* The node's protected subnets, masked, into *OUT (allocated). */
@@ -320,7 +236,8 @@ static void peer_setup(struct builder *b, unsigned i)
 		err_clear();
 	p->known = &b->known[i];
 	snprintf(p->local_addr, sizeof(p->local_addr), "%s", topo_ike_addr(t, me));
-	snprintf(p->remote_addr, sizeof(p->remote_addr), "%s", topo_ike_addr(t, other));
+	/* Behind a NAT, the other peer is the NAT's outside address. */
+	snprintf(p->remote_addr, sizeof(p->remote_addr), "%s", topo_seen_addr(t, other));
 	subnets_of(me, &p->local_subnets, &p->n_local_subnets);
 	subnets_of(other, &p->remote_subnets, &p->n_remote_subnets);
 }
@@ -387,7 +304,7 @@ static int start_peers(struct builder *b)
 		trace("charon %s loaded", b->peers[i].name);
 	}
 	for (unsigned i = 0; i < 2; i++) {
-		int n = node_index(t, b->peers[i].name);
+		int n = topo_node_index(t, b->peers[i].name);
 
 		if (peer_wait_traps(&b->peers[i], b->nsfd[n], TRAP_WAIT_MS) < 0)
 			return -1;
@@ -422,8 +339,10 @@ static void print_summary(const struct builder *b, double secs)
 	}
 	for (unsigned i = 0; i < t->nodes_count; i++)
 		if (t->nodes[i].role == NODE_ROUTER)
-			printf("  %-8s netns %s-%s (router, forwarding)\n", t->nodes[i].name,
-			       b->st->name, t->nodes[i].name);
+			printf("  %-8s netns %s-%s (router, forwarding%s%s)\n", t->nodes[i].name,
+			       b->st->name, t->nodes[i].name,
+			       t->nodes[i].masquerade ? ", masquerading " : "",
+			       t->nodes[i].masquerade ? t->nodes[i].masquerade : "");
 }
 
 static void builder_init(struct builder *b, struct lab_state *st, struct lab_plan *plan)
@@ -470,7 +389,7 @@ int lab_up_plan(const char *name, struct lab_plan *plan, bool quiet)
 		r = build_namespaces(&b);
 	trace("namespaces");
 	if (r == 0)
-		r = build_network(&b);
+		r = lab_net_build(b.plan->topo, b.nsfd);
 	trace("network");
 	if (r == 0)
 		r = start_peers(&b);
@@ -538,7 +457,7 @@ int lab_restart_peer(const char *name, struct lab_plan *plan, const char *peer)
 	}
 	builder_init(&b, &st, plan);
 	peer_setup(&b, (unsigned)i);
-	b.nsfd[node_index(t, peer)] = netns_open(b.peers[i].netns);
+	b.nsfd[topo_node_index(t, peer)] = netns_open(b.peers[i].netns);
 	r = read_psk(&b);
 	if (r == 0)
 		r = peer_spawn(&b.peers[i], record_charon, &b);
@@ -549,7 +468,7 @@ int lab_restart_peer(const char *name, struct lab_plan *plan, const char *peer)
 	if (r == 0)
 		r = peer_load(&b.peers[i]);
 	if (r == 0)
-		r = peer_wait_traps(&b.peers[i], b.nsfd[node_index(t, peer)], TRAP_WAIT_MS);
+		r = peer_wait_traps(&b.peers[i], b.nsfd[topo_node_index(t, peer)], TRAP_WAIT_MS);
 	if (r < 0)
 		err_wrap("restarting %s", peer);
 	builder_clear(&b);

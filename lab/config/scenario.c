@@ -143,6 +143,7 @@ const struct action sc_actions[] = {
 	[SC_RELEASE] = { "release", "name", "name" },
 	[SC_KILL] = { "kill", "peer skew_us order signal", "peer" },
 	[SC_RESTART] = { "restart", "peer skew_us order", "peer" },
+	[SC_CONNTRACK_FLUSH] = { "conntrack-flush", "node", "node" },
 };
 
 /* Whether WORD is one of the space-separated words of LIST. */

@@ -32,6 +32,7 @@ enum sc_action_kind {
 	SC_RELEASE,
 	SC_KILL,
 	SC_RESTART,
+	SC_CONNTRACK_FLUSH,
 };
 
 /* One schedule entry as written. Fields are optional pointers (NULL when
@@ -53,7 +54,8 @@ struct sc_entry {
 	char *op;          /* traffic: start | stop | burst */
 	uint32_t *pps;     /* traffic start */
 	uint32_t *packets; /* traffic burst (default 1) */
-	char *node;        /* netem: node, and dev (default eth0) */
+	char *node;        /* netem: node, and dev (default eth0);
+	                           conntrack-flush: a router */
 	char *dev;
 	uint32_t *delay_ms, *jitter_ms;
 	char *loss_pct; /* decimal */

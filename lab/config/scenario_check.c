@@ -557,6 +557,19 @@ static int check_netem(const struct scenario *s, const struct ydoc *d, unsigned 
 	return 0;
 }
 
+/* conntrack-flush empties a router's connection tracking (nat.h). */
+static int check_router(const struct scenario *s, const struct ydoc *d, unsigned i)
+{
+	const struct topo_node *n = topo_node_find(s->topo, s->schedule[i].node);
+	char path[YPATH_LEN];
+
+	if (!n || n->role != NODE_ROUTER)
+		return ydoc_err(d, ypath(path, "schedule[%u].node", i),
+				"topology %s has no router named '%s'", s->topo->name,
+				s->schedule[i].node);
+	return 0;
+}
+
 /* A hold is released by its until, or without one by the rule's name
  * (wire.h); whatever is still held is forwarded when the run ends. */
 static int check_release(const struct scenario *s, const struct ydoc *d, unsigned i)
@@ -599,6 +612,8 @@ static int check_args(const struct scenario *s, const struct ydoc *d, unsigned i
 		return check_netem(s, d, i);
 	case SC_RELEASE:
 		return check_release(s, d, i);
+	case SC_CONNTRACK_FLUSH:
+		return check_router(s, d, i);
 	case SC_KILL:
 		return want_one_of(d, ypath(path, "schedule[%u].signal", i), e->signal,
 				   "KILL TERM SEGV ABRT STOP CONT");

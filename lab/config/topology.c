@@ -16,6 +16,14 @@ const struct topo_node *topo_node_find(const struct topology *t, const char *nam
 	return NULL;
 }
 
+int topo_node_index(const struct topology *t, const char *name)
+{
+	for (unsigned i = 0; i < t->nodes_count; i++)
+		if (!strcmp(t->nodes[i].name, name))
+			return (int)i;
+	return -1;
+}
+
 const struct topo_node *topo_peer(const struct topology *t, unsigned i)
 {
 	for (unsigned j = 0; j < t->nodes_count; j++)
@@ -41,6 +49,37 @@ const char *topo_ike_addr(const struct topology *t, const struct topo_node *n)
 
 	if (!addr)
 		return NULL;
+	snprintf(w->ike_ip, sizeof(w->ike_ip), "%.*s", (int)strcspn(addr, "/"), addr);
+	return w->ike_ip;
+}
+
+/* The outside address of the router that masquerades N, or NULL. */
+static const char *nat_address(const struct topology *t, const struct topo_node *n)
+{
+	for (unsigned i = 0; i < t->nodes_count; i++) {
+		const struct topo_node *r = &t->nodes[i];
+
+		if (!r->masquerade || strcmp(r->masquerade, n->name))
+			continue;
+		for (unsigned l = 0; l < t->links_count; l++) {
+			const struct topo_endpoint *e = t->links[l].endpoints;
+
+			if (!strcmp(e[0].node, r->name) && strcmp(e[1].node, n->name))
+				return e[0].address;
+			if (!strcmp(e[1].node, r->name) && strcmp(e[0].node, n->name))
+				return e[1].address;
+		}
+	}
+	return NULL;
+}
+
+const char *topo_seen_addr(const struct topology *t, const struct topo_node *n)
+{
+	struct topo_node *w = (struct topo_node *)n;
+	const char *addr = nat_address(t, n);
+
+	if (!addr)
+		return topo_ike_addr(t, n);
 	snprintf(w->ike_ip, sizeof(w->ike_ip), "%.*s", (int)strcspn(addr, "/"), addr);
 	return w->ike_ip;
 }
@@ -73,6 +112,7 @@ static const cyaml_schema_field_t node_fields[] = {
 	CYAML_FIELD_SEQUENCE("protected", CYAML_FLAG_POINTER | OPT, struct topo_node, protected,
 			     &protected_schema, 1, TOPO_MAX_PROTECTED),
 	STR("ike_addr", OPT, struct topo_node, ike_addr),
+	STR("masquerade", OPT, struct topo_node, masquerade),
 	CYAML_FIELD_END
 };
 
@@ -196,14 +236,6 @@ static bool node_name_ok(const char *s)
 	return *s >= 'a' && *s <= 'z' && !s[n] && n <= NODE_NAME_MAX;
 }
 
-static int node_index(const struct topology *t, const char *name)
-{
-	for (unsigned i = 0; i < t->nodes_count; i++)
-		if (!strcmp(t->nodes[i].name, name))
-			return (int)i;
-	return -1;
-}
-
 /* protected_addr: X is protected: [X]; the first is where probes run. */
 static int check_protected(const struct topo_node *n, const struct ydoc *d, unsigned i)
 {
@@ -241,7 +273,7 @@ const char *topo_protected(const struct topo_node *n, unsigned k)
 static int check_node(const struct topology *t, const struct ydoc *d, unsigned i)
 {
 	const struct topo_node *n = &t->nodes[i];
-	int first = node_index(t, n->name);
+	int first = topo_node_index(t, n->name);
 	char path[YPATH_LEN];
 	unsigned line = 0, col;
 
@@ -271,6 +303,9 @@ static int check_node(const struct topology *t, const struct ydoc *d, unsigned i
 					"a router runs no charon (only peers do)");
 		return 0;
 	}
+	if (n->masquerade)
+		return ydoc_err(d, ypath(path, "nodes[%u].masquerade", i),
+				"only a router masquerades (a peer is what it hides)");
 	return check_protected(n, d, i);
 }
 
@@ -298,7 +333,7 @@ static int check_link(const struct topology *t, const struct ydoc *d, unsigned i
 	struct cidr c[2];
 
 	for (unsigned j = 0; j < 2; j++) {
-		if (node_index(t, e[j].node) < 0)
+		if (topo_node_index(t, e[j].node) < 0)
 			return ydoc_err(d, ypath(path, "links[%u].endpoints[%u].node", i, j),
 					"no node named '%s'", e[j].node);
 		if (want_cidr(d, ypath(path, "links[%u].endpoints[%u].address", i, j), e[j].address,
@@ -387,7 +422,7 @@ static int check_route(const struct topology *t, const struct ydoc *d, unsigned 
 	char path[YPATH_LEN];
 	struct cidr to, via;
 
-	if (node_index(t, r->node) < 0)
+	if (topo_node_index(t, r->node) < 0)
 		return ydoc_err(d, ypath(path, "routes[%u].node", i), "no node named '%s'",
 				r->node);
 	ypath(path, "routes[%u].to", i);
@@ -416,10 +451,37 @@ static int check_route(const struct topology *t, const struct ydoc *d, unsigned 
 	return 0;
 }
 
+/* The router hides a peer it is linked to directly: its other links are
+ * the outside. */
+static int check_masquerade(const struct topology *t, const struct ydoc *d, unsigned i)
+{
+	const struct topo_node *n = &t->nodes[i];
+	const struct topo_node *peer = topo_node_find(t, n->masquerade);
+	char path[YPATH_LEN];
+
+	ypath(path, "nodes[%u].masquerade", i);
+	if (!peer || peer->role != NODE_PEER)
+		return ydoc_err(d, path, "topology has no peer named '%s'", n->masquerade);
+	for (unsigned l = 0; l < t->links_count; l++) {
+		const struct topo_endpoint *e = t->links[l].endpoints;
+
+		if ((!strcmp(e[0].node, n->name) && !strcmp(e[1].node, peer->name)) ||
+		    (!strcmp(e[1].node, n->name) && !strcmp(e[0].node, peer->name)))
+			return 0;
+	}
+	return ydoc_err(d, path,
+			"router '%s' has no link to peer '%s' (it masquerades a side "
+			"it is linked to)",
+			n->name, peer->name);
+}
+
 static int topology_check(const struct topology *t, const struct ydoc *d)
 {
 	if (check_nodes(t, d) < 0 || check_links(t, d) < 0)
 		return -1;
+	for (unsigned i = 0; i < t->nodes_count; i++)
+		if (t->nodes[i].masquerade && check_masquerade(t, d, i) < 0)
+			return -1;
 	for (unsigned i = 0; i < t->routes_count; i++)
 		if (check_route(t, d, i) < 0)
 			return -1;

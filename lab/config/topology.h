@@ -26,9 +26,11 @@ struct topo_node {
 	                          `protected:`, its first entry (loader) */
 	char **protected;     /* peers: several such CIDRs, or NULL */
 	unsigned protected_count;
-	char *ike_addr;  /* peers: address charon talks IKE from; NULL
+	char *ike_addr;   /* peers: address charon talks IKE from; NULL
 	                          means the first link endpoint of the node */
-	char ike_ip[16]; /* topo_ike_addr()'s buffer (INET_ADDRSTRLEN) */
+	char *masquerade; /* routers: the peer whose side this router hides
+	                     behind its own addresses (nat.h) */
+	char ike_ip[16];  /* topo_ike_addr()'s buffer (INET_ADDRSTRLEN) */
 };
 
 #define TOPO_MAX_PROTECTED 16
@@ -72,11 +74,17 @@ struct topology {
 struct topology *topology_load(const char *path);
 void topology_free(struct topology *t);
 
+/* Index of the node NAME in t->nodes, or -1. */
+int topo_node_index(const struct topology *t, const char *name);
 const struct topo_node *topo_node_find(const struct topology *t, const char *name);
 /* The two peers, in file order. Valid topologies have exactly two. */
 const struct topo_node *topo_peer(const struct topology *t, unsigned i);
 /* IKE address of a peer without prefix length ("192.0.2.1"), written into
  * the node's ike_ip on each call; NULL if the node is on no link. */
 const char *topo_ike_addr(const struct topology *t, const struct topo_node *n);
+/* N's address as the other peer sees it: the outside address of a
+ * router that masquerades N (the first of its links that does not lead
+ * to N), or else topo_ike_addr(). Same buffer. */
+const char *topo_seen_addr(const struct topology *t, const struct topo_node *n);
 
 #endif

@@ -6,6 +6,7 @@
 #include "base/json.h"
 #include "base/err.h"
 #include "backend/lab.h"
+#include "kernel/nat.h"
 #include "kernel/netem.h"
 #include "kernel/netns.h"
 #include "record/recorder.h"
@@ -174,6 +175,19 @@ static int netem_action(struct runner *R, const struct sc_entry *e)
 	return r;
 }
 
+static int flush_action(struct runner *R, const struct sc_entry *e)
+{
+	char *ns = xasprintf("%s-%s", R->o->lab, e->node);
+	int fd = netns_open(ns), r;
+
+	free(ns);
+	if (fd < 0)
+		return -1;
+	r = nat_flush(fd, e->node);
+	close(fd);
+	return r;
+}
+
 static int signal_of(const char *name)
 {
 	static const struct {
@@ -303,6 +317,9 @@ void run_step(struct runner *R, const struct sc_step *st)
 		break;
 	case SC_RESTART:
 		r = restart_action(R, i);
+		break;
+	case SC_CONNTRACK_FLUSH:
+		r = flush_action(R, st->entry);
 		break;
 	default:
 		r = err_set("unknown action");

@@ -79,3 +79,37 @@ grep -q "loaded certificate from '/etc/swanctl/x509/alice.pem'" "$WORK/load-all"
 note "ok: certificates of the lab's CA, 0600 keys, pubkey authentication, traffic"
 "$IKELAB" down --name pk >/dev/null
 [ ! -e "$IKELAB_RUN/pk" ] || fail "down left the lab's certificates"
+
+# ---- a NAT in between -------------------------------------------------------
+up nt --topology "$ROOT/topologies/nat.yaml"
+grep -q "nat .*masquerading alice" "$WORK/up.nt" || fail "up does not say the router masquerades alice"
+tunnel nt || fail "no traffic through the NAT"
+sas_raw nt bob >"$WORK/sas"
+grep -q "encap=yes" "$WORK/sas" || fail "ESP is not in UDP behind the NAT: $(cat "$WORK/sas")"
+grep -q "remote-host=198.51.100.1 " "$WORK/sas" && grep -q "nat-remote=yes" "$WORK/sas" ||
+	fail "bob does not see alice behind the NAT's address: $(cat "$WORK/sas")"
+port=$(sed -n 's/.*remote-port=\([0-9]*\).*/\1/p' "$WORK/sas")
+[ -n "$port" ] && [ "$port" != 4500 ] || fail "the NAT kept alice's port 4500 ($port): no mapping"
+note "ok: NAT-T, ESP in UDP, alice seen at 198.51.100.1:$port"
+"$IKELAB" down --name nt >/dev/null
+
+# The mapping changes (conntrack-flush) just before a rekey, which crosses
+# the NAT on 4500 and is delayed there by a fault rule.
+"$IKELAB" run "$ROOT/tests/integration/scenarios/nat-float.yaml" --out "$WORK/nat" \
+	>"$WORK/nat.out" 2>&1 || { cat "$WORK/nat.out"; diag "$WORK/nat"; fail "nat-float run"; }
+python3 - "$WORK/nat/seed-1" <<'PY' || { cat "$WORK/nat.out"; fail "nat-float's records"; }
+import json, re, sys
+d = sys.argv[1]
+s = json.load(open(f"{d}/summary.json"))
+assert s["result"] == "pass", s["result"]
+assert s["peers"]["alice"]["child_rekeys"] == 1, s["peers"]["alice"]
+ev = [json.loads(l) for l in open(f"{d}/events.jsonl")]
+flush = [e for e in ev if e["kind"] == "conntrack-flush"]
+assert len(flush) == 1 and "error" not in flush[0], flush
+wire = [e for e in ev if e["source"] == "wire" and e["kind"] == "delay"]
+assert [e["exchange"] for e in wire] == ["CREATE_CHILD_SA"], wire
+log = open(f"{d}/bob/charon.log").read()
+m = re.findall(r"remote endpoint changed from 198\.51\.100\.1\[(\d+)\] to 198\.51\.100\.1\[(\d+)\]", log)
+assert m and m[-1][0] != m[-1][1], "bob never saw alice's port float"
+print(f"  ok: the rekey crossed the NAT on 4500 (delayed by the wire); alice's port floated {m[-1][0]} -> {m[-1][1]} after the flush")
+PY

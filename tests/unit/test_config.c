@@ -194,6 +194,12 @@ static const struct bad topo_bad[] = {
 	{ "topo-peer-unprotected.yaml", "5:5: nodes[1]: "
 					"peer 'bob' needs protected_addr (or a protected: list)" },
 	{ "topo-reserved-pki.yaml", "4:12: nodes[0].name: 'pki' is reserved (not a node name)" },
+	{ "topo-masq-peer.yaml", "4:72: nodes[0].masquerade: only a router masquerades (a peer "
+				 "is what it hides)" },
+	{ "topo-masq-unknown.yaml", "5:43: nodes[1].masquerade: topology has no peer named "
+				    "'carol'" },
+	{ "topo-masq-unlinked.yaml", "5:42: nodes[1].masquerade: router 'r1' has no link to "
+				     "peer 'bob' (it masquerades a side it is linked to)" },
 	{ "topo-protected-both.yaml", "4:71: nodes[0].protected: peer 'alice' has "
 				      "protected_addr and protected: name its subnets in one of "
 				      "them" },
@@ -461,6 +467,20 @@ START_TEST(test_connections)
 	ck_assert_ptr_null(ch.local_ts);
 	ck_assert_int_eq(profile_conn_of_child(p, "net"), 0);
 	profile_free(p);
+}
+END_TEST
+
+/* A peer behind a masquerading router is seen at the router's outside. */
+START_TEST(test_nat_topology)
+{
+	struct topology *t = topology_load("topologies/nat.yaml");
+
+	ck_assert_msg(t, "%s", err_msg());
+	ck_assert_str_eq(topo_node_find(t, "nat")->masquerade, "alice");
+	ck_assert_str_eq(topo_ike_addr(t, topo_peer(t, 0)), "192.168.1.2");
+	ck_assert_str_eq(topo_seen_addr(t, topo_peer(t, 0)), "198.51.100.1");
+	ck_assert_str_eq(topo_seen_addr(t, topo_peer(t, 1)), "198.51.100.2");
+	topology_free(t);
 }
 END_TEST
 
@@ -735,6 +755,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_connections);
 	tcase_add_test(tc, test_protected_list);
 	tcase_add_test(tc, test_traffic_selectors);
+	tcase_add_test(tc, test_nat_topology);
 	tcase_add_test(tc, test_duration_parse);
 	tcase_add_test(tc, test_generic);
 	tcase_add_loop_test(tc, test_generic_bad, 0, ARRAY_LEN(generic_bad));

@@ -328,6 +328,8 @@ static const struct bad bad[] = {
 			     "CHILD_SA named 'other' (its profile's: 'net')" },
 	{ "ike-name.yaml", "14:10: schedule[0].ike: peer bob has no "
 			   "connection named 'lab' (its profile's: 'gw')" },
+	{ "flush-peer.yaml", "8:11: schedule[0].node: topology two-peer-router has no router "
+			     "named 'alice'" },
 	{ "child-of-other-conn.yaml", "25:12: schedule[0].child: peer alice: CHILD_SA 'y' "
 				      "belongs to connection 'b', not 'a'" },
 	{ "reauth-child.yaml", "10:13: schedule[0].reauth: reauth applies to "

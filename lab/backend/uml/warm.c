@@ -30,12 +30,16 @@ static const char *const plumbing[] = {
 };
 
 /* What the kernel otherwise asked for on first use: bpfilter (the first
- * iptables rule in a router), ipv6 (charon's first IPv6 socket), the
+ * iptables rule in a router), the NAT of a masquerading router and the
+ * ctnetlink that flushes it (nat.h), ipv6 (charon's first IPv6 socket), the
  * random-number stack that seqiv and echainiv draw IVs from, and the
  * templates of every transform below (aes, sha1, sha256 and md5 are built
  * into Debian's UML kernel). */
 static const char *const first_use[] = {
 	"bpfilter",
+	"iptable_nat",
+	"xt_MASQUERADE",
+	"nf_conntrack_netlink",
 	"ipv6",
 	"jitterentropy_rng",
 	"drbg",

@@ -1,0 +1,108 @@
+#include "backend/lab-internal.h"
+#include "base/err.h"
+#include "base/util.h"
+#include "kernel/nat.h"
+#include "kernel/net.h"
+#include "kernel/netns.h"
+
+#include <netlink/netlink.h>
+#include <stdio.h>
+#include <string.h>
+
+static int build_nodes(const struct topology *t, const int *nsfd, struct nl_sock **socks)
+{
+	for (unsigned i = 0; i < t->nodes_count; i++) {
+		const struct topo_node *n = &t->nodes[i];
+		int r = net_link_up(socks[i], "lo");
+
+		/* The protected subnet lives on lo: the whole prefix is then
+		 * local to the peer, so any address in it answers. */
+		for (unsigned k = 0; r == 0 && n->role == NODE_PEER && k < topo_protected_count(n);
+		     k++)
+			r = net_addr_add(socks[i], "lo", topo_protected(n, k));
+		if (r == 0 && n->role == NODE_ROUTER)
+			r = netns_sysctl(nsfd[i], "net/ipv4/ip_forward", "1");
+		if (r < 0)
+			return err_wrap("node %s", n->name);
+	}
+	return 0;
+}
+
+/* Interfaces are named eth0, eth1, ... per node, in link order. */
+static int build_links(const struct topology *t, const int *nsfd, struct nl_sock **socks)
+{
+	unsigned next_if[16] = { 0 };
+
+	for (unsigned l = 0; l < t->links_count; l++) {
+		const struct topo_endpoint *e = t->links[l].endpoints;
+		int a = topo_node_index(t, e[0].node), z = topo_node_index(t, e[1].node);
+		char an[16], zn[16];
+
+		snprintf(an, sizeof(an), "eth%u", next_if[a]++);
+		snprintf(zn, sizeof(zn), "eth%u", next_if[z]++);
+		if (net_veth_add(socks[a], an, zn, nsfd[z]) < 0 ||
+		    net_addr_add(socks[a], an, e[0].address) < 0 ||
+		    net_addr_add(socks[z], zn, e[1].address) < 0 || net_link_up(socks[a], an) < 0 ||
+		    net_link_up(socks[z], zn) < 0)
+			return err_wrap("link %s:%s <-> %s:%s", e[0].node, an, e[1].node, zn);
+	}
+	return 0;
+}
+
+static int build_routes(const struct topology *t, const int *nsfd, struct nl_sock **socks)
+{
+	for (unsigned i = 0; i < t->routes_count; i++) {
+		const struct topo_route *rt = &t->routes[i];
+
+		if (net_route_add(socks[topo_node_index(t, rt->node)], rt->to, rt->via) < 0)
+			return err_wrap("node %s", rt->node);
+	}
+	return 0;
+}
+
+/* Router I masquerades on every interface but the one to the peer it
+ * hides (interfaces numbered as build_links() does). */
+static int build_nat(const struct topology *t, const int *nsfd, unsigned i)
+{
+	const struct topo_node *n = &t->nodes[i];
+	unsigned ifindex = 0;
+
+	for (unsigned l = 0; l < t->links_count; l++) {
+		const struct topo_endpoint *e = t->links[l].endpoints;
+		int mine = !strcmp(e[0].node, n->name) ? 0 : !strcmp(e[1].node, n->name) ? 1 : -1;
+		char ifname[16];
+
+		if (mine < 0)
+			continue;
+		snprintf(ifname, sizeof(ifname), "eth%u", ifindex++);
+		if (!strcmp(e[1 - mine].node, n->masquerade))
+			continue;
+		if (nat_masquerade(nsfd[i], n->name, ifname) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int lab_net_build(const struct topology *t, const int *nsfd)
+{
+	struct nl_sock *socks[16] = { 0 };
+	int r = 0;
+
+	for (unsigned i = 0; i < t->nodes_count && r == 0; i++) {
+		socks[i] = net_sock_in(nsfd[i], NETLINK_ROUTE);
+		if (!socks[i])
+			r = err_wrap("node %s", t->nodes[i].name);
+	}
+	if (r == 0)
+		r = build_nodes(t, nsfd, socks);
+	if (r == 0)
+		r = build_links(t, nsfd, socks);
+	if (r == 0)
+		r = build_routes(t, nsfd, socks);
+	for (unsigned i = 0; r == 0 && i < t->nodes_count; i++)
+		if (t->nodes[i].masquerade)
+			r = build_nat(t, nsfd, i);
+	for (unsigned i = 0; i < t->nodes_count; i++)
+		net_sock_free(socks[i]);
+	return r;
+}
