@@ -22,6 +22,8 @@ static int build_nodes(const struct topology *t, const int *nsfd, struct nl_sock
 			r = net_addr_add(socks[i], "lo", topo_protected(n, k));
 		if (r == 0 && n->role == NODE_ROUTER)
 			r = netns_sysctl(nsfd[i], "net/ipv4/ip_forward", "1");
+		if (r == 0 && n->role == NODE_ROUTER && topo_uses_ipv6(t))
+			r = netns_sysctl(nsfd[i], "net/ipv6/conf/all/forwarding", "1");
 		if (r < 0)
 			return err_wrap("node %s", n->name);
 	}
@@ -42,8 +44,10 @@ static int build_links(const struct topology *t, const int *nsfd, struct nl_sock
 		snprintf(zn, sizeof(zn), "eth%u", next_if[z]++);
 		if (net_veth_add(socks[a], an, zn, nsfd[z]) < 0 ||
 		    net_addr_add(socks[a], an, e[0].address) < 0 ||
-		    net_addr_add(socks[z], zn, e[1].address) < 0 || net_link_up(socks[a], an) < 0 ||
-		    net_link_up(socks[z], zn) < 0)
+		    net_addr_add(socks[z], zn, e[1].address) < 0 ||
+		    (e[0].address6 && net_addr_add(socks[a], an, e[0].address6) < 0) ||
+		    (e[1].address6 && net_addr_add(socks[z], zn, e[1].address6) < 0) ||
+		    net_link_up(socks[a], an) < 0 || net_link_up(socks[z], zn) < 0)
 			return err_wrap("link %s:%s <-> %s:%s", e[0].node, an, e[1].node, zn);
 	}
 	return 0;

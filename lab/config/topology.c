@@ -84,6 +84,21 @@ const char *topo_seen_addr(const struct topology *t, const struct topo_node *n)
 	return w->ike_ip;
 }
 
+bool topo_uses_ipv6(const struct topology *t)
+{
+	for (unsigned l = 0; l < t->links_count; l++)
+		for (unsigned j = 0; j < 2; j++)
+			if (t->links[l].endpoints[j].address6 ||
+			    strchr(t->links[l].endpoints[j].address, ':'))
+				return true;
+	for (unsigned i = 0; i < t->nodes_count; i++)
+		for (unsigned k = 0;
+		     t->nodes[i].role == NODE_PEER && k < topo_protected_count(&t->nodes[i]); k++)
+			if (strchr(topo_protected(&t->nodes[i], k), ':'))
+				return true;
+	return false;
+}
+
 /* Loading */
 
 #define OPT CYAML_FLAG_OPTIONAL
@@ -122,7 +137,8 @@ static const cyaml_schema_value_t node_schema = {
 
 static const cyaml_schema_field_t endpoint_fields[] = {
 	STR("node", CYAML_FLAG_DEFAULT, struct topo_endpoint, node),
-	STR("address", CYAML_FLAG_DEFAULT, struct topo_endpoint, address), CYAML_FIELD_END
+	STR("address", CYAML_FLAG_DEFAULT, struct topo_endpoint, address),
+	STR("address6", OPT, struct topo_endpoint, address6), CYAML_FIELD_END
 };
 
 static const cyaml_schema_value_t endpoint_schema = {
@@ -168,51 +184,74 @@ static const cyaml_schema_value_t topology_schema = {
 /* Addresses */
 
 struct cidr {
-	struct in_addr addr;
-	unsigned plen; /* 32 without a prefix length */
+	int af; /* AF_INET or AF_INET6 */
+	unsigned char addr[16];
+	unsigned plen; /* the family's full length without a prefix length */
 	bool has_plen;
 };
 
 static bool cidr_parse(const char *s, struct cidr *c)
 {
-	char buf[INET_ADDRSTRLEN];
+	char buf[INET6_ADDRSTRLEN];
 	size_t len = strcspn(s, "/");
 	const char *p = s + len;
+	unsigned max;
 
 	if (len >= sizeof(buf))
 		return false;
 	memcpy(buf, s, len);
 	buf[len] = '\0';
-	if (inet_pton(AF_INET, buf, &c->addr) != 1)
+	memset(c->addr, 0, sizeof(c->addr));
+	c->af = strchr(buf, ':') ? AF_INET6 : AF_INET;
+	if (inet_pton(c->af, buf, c->addr) != 1)
 		return false;
+	max = c->af == AF_INET ? 32 : 128;
 	c->has_plen = *p == '/';
-	c->plen = 32;
+	c->plen = max;
 	if (!c->has_plen)
 		return true;
 	p++;
 	len = strspn(p, "0123456789");
-	if (!len || len > 2 || p[len] || (p[0] == '0' && len > 1))
+	if (!len || len > 3 || p[len] || (p[0] == '0' && len > 1))
 		return false;
 	c->plen = (unsigned)atoi(p);
-	return c->plen <= 32;
+	return c->plen <= max;
 }
 
-static uint32_t cidr_mask(unsigned plen)
+/* Whether A and B agree in their first PLEN bits (and family). */
+static bool same_subnet(const struct cidr *a, const struct cidr *b, unsigned plen)
 {
-	return plen ? htonl(~UINT32_C(0) << (32 - plen)) : 0;
+	if (a->af != b->af)
+		return false;
+	for (unsigned bit = 0; bit < plen; bit++) {
+		unsigned char m = (unsigned char)(0x80u >> (bit % 8));
+
+		if ((a->addr[bit / 8] ^ b->addr[bit / 8]) & m)
+			return false;
+	}
+	return true;
 }
 
-static bool same_subnet(struct in_addr a, struct in_addr b, unsigned plen)
+static bool same_addr(const struct cidr *a, const struct cidr *b)
 {
-	return !((a.s_addr ^ b.s_addr) & cidr_mask(plen));
+	return a->af == b->af && !memcmp(a->addr, b->addr, sizeof(a->addr));
+}
+
+/* Host bits set beyond the prefix. */
+static bool host_bits(const struct cidr *c)
+{
+	for (unsigned bit = c->plen; bit < (c->af == AF_INET ? 32u : 128u); bit++)
+		if (c->addr[bit / 8] & (0x80u >> (bit % 8)))
+			return true;
+	return false;
 }
 
 static int want_cidr(const struct ydoc *d, const char *path, const char *s, struct cidr *c)
 {
 	if (!cidr_parse(s, c) || !c->has_plen)
 		return ydoc_err(d, path,
-				"'%s' is not an IPv4 address with "
-				"prefix length (like 192.0.2.1/24)",
+				"'%s' is not an address with prefix length "
+				"(like 192.0.2.1/24 or 2001:db8::1/64)",
 				s);
 	return 0;
 }
@@ -221,8 +260,8 @@ static int want_addr(const struct ydoc *d, const char *path, const char *s, stru
 {
 	if (!cidr_parse(s, c) || c->has_plen)
 		return ydoc_err(d, path,
-				"'%s' is not a plain IPv4 address "
-				"(like 192.0.2.1)",
+				"'%s' is not a plain address "
+				"(like 192.0.2.1 or 2001:db8::1)",
 				s);
 	return 0;
 }
@@ -326,6 +365,38 @@ static int check_nodes(const struct topology *t, const struct ydoc *d)
 	return 0;
 }
 
+/* Dual stack: both ends have an IPv6 address6 in one subnet, beside
+ * IPv4 addresses (AF is the family of `address`). */
+static int check_link6(const struct topology *t, const struct ydoc *d, unsigned i, int af)
+{
+	const struct topo_endpoint *e = t->links[i].endpoints;
+	char path[YPATH_LEN];
+	struct cidr c[2];
+
+	if (!e[0].address6 && !e[1].address6)
+		return 0;
+	for (unsigned j = 0; j < 2; j++) {
+		ypath(path, "links[%u].endpoints[%u]", i, j);
+		if (!e[j].address6)
+			return ydoc_err(d, path, "one end of the link has address6, this one none");
+		ypath(path, "links[%u].endpoints[%u].address6", i, j);
+		if (af != AF_INET)
+			return ydoc_err(d, path,
+					"address6 is an IPv6 address beside an IPv4 address (this "
+					"end's address is IPv6 already)");
+		if (want_cidr(d, path, e[j].address6, &c[j]) < 0)
+			return -1;
+		if (c[j].af != AF_INET6)
+			return ydoc_err(d, path, "'%s' is not an IPv6 address", e[j].address6);
+	}
+	if (c[0].plen != c[1].plen || !same_subnet(&c[0], &c[1], c[0].plen) ||
+	    same_addr(&c[0], &c[1]))
+		return ydoc_err(d, ypath(path, "links[%u].endpoints[1].address6", i),
+				"'%s' and '%s' are not two addresses in one subnet", e[0].address6,
+				e[1].address6);
+	return 0;
+}
+
 static int check_link(const struct topology *t, const struct ydoc *d, unsigned i)
 {
 	const struct topo_endpoint *e = t->links[i].endpoints;
@@ -343,12 +414,12 @@ static int check_link(const struct topology *t, const struct ydoc *d, unsigned i
 	if (!strcmp(e[0].node, e[1].node))
 		return ydoc_err(d, ypath(path, "links[%u].endpoints[1].node", i),
 				"both ends of the link are on node '%s'", e[0].node);
-	if (c[0].plen != c[1].plen || !same_subnet(c[0].addr, c[1].addr, c[0].plen) ||
-	    c[0].addr.s_addr == c[1].addr.s_addr)
+	if (c[0].plen != c[1].plen || !same_subnet(&c[0], &c[1], c[0].plen) ||
+	    same_addr(&c[0], &c[1]))
 		return ydoc_err(d, ypath(path, "links[%u].endpoints[1].address", i),
 				"'%s' and '%s' are not two addresses in one subnet", e[0].address,
 				e[1].address);
-	return 0;
+	return check_link6(t, d, i, c[0].af);
 }
 
 /* Calls FN for each link endpoint on node NAME until it returns true. */
@@ -377,7 +448,8 @@ static bool same_address(const struct topo_endpoint *e, const void *arg)
 	const struct cidr *want = arg;
 	struct cidr c;
 
-	return cidr_parse(e->address, &c) && c.addr.s_addr == want->addr.s_addr;
+	return (cidr_parse(e->address, &c) && same_addr(&c, want)) ||
+	       (e->address6 && cidr_parse(e->address6, &c) && same_addr(&c, want));
 }
 
 static bool on_subnet(const struct topo_endpoint *e, const void *arg)
@@ -385,7 +457,8 @@ static bool on_subnet(const struct topo_endpoint *e, const void *arg)
 	const struct cidr *want = arg;
 	struct cidr c;
 
-	return cidr_parse(e->address, &c) && same_subnet(c.addr, want->addr, c.plen);
+	return (cidr_parse(e->address, &c) && same_subnet(&c, want, c.plen)) ||
+	       (e->address6 && cidr_parse(e->address6, &c) && same_subnet(&c, want, c.plen));
 }
 
 static int check_links(const struct topology *t, const struct ydoc *d)
@@ -430,14 +503,18 @@ static int check_route(const struct topology *t, const struct ydoc *d, unsigned 
 		if (!cidr_parse(r->to, &to) || !to.has_plen)
 			return ydoc_err(d, path,
 					"'%s' is neither 'default' "
-					"nor a subnet (like 10.2.0.0/16)",
+					"nor a subnet (like 10.2.0.0/16 or 2001:db8:2::/48)",
 					r->to);
-		if (to.addr.s_addr & ~cidr_mask(to.plen))
+		if (host_bits(&to))
 			return ydoc_err(d, path, "'%s' has host bits set", r->to);
 	}
 	ypath(path, "routes[%u].via", i);
 	if (want_addr(d, path, r->via, &via) < 0)
 		return -1;
+	if (strcmp(r->to, "default") && via.af != to.af)
+		return ydoc_err(d, path, "%s is an %s address, %s an %s subnet", r->via,
+				via.af == AF_INET ? "IPv4" : "IPv6", r->to,
+				to.af == AF_INET ? "IPv4" : "IPv6");
 	if (endpoint_find(t, r->node, same_address, &via))
 		return ydoc_err(d, path,
 				"%s is an address of node '%s' "
@@ -475,6 +552,30 @@ static int check_masquerade(const struct topology *t, const struct ydoc *d, unsi
 			n->name, peer->name);
 }
 
+/* charon talks IKE between two addresses of one family; a masquerading
+ * router is IPv4 (iptables-legacy, nat.h). */
+static int check_families(const struct topology *t, const struct ydoc *d)
+{
+	struct cidr c[2];
+	char path[YPATH_LEN];
+
+	for (unsigned k = 0; k < 2; k++)
+		cidr_parse(topo_ike_addr(t, topo_peer(t, k)), &c[k]);
+	if (c[0].af != c[1].af)
+		return ydoc_err(d,
+				ypath(path, "nodes[%d]", topo_node_index(t, topo_peer(t, 1)->name)),
+				"peers %s and %s talk IKE from addresses of two families (%s, %s): "
+				"set ike_addr",
+				topo_peer(t, 0)->name, topo_peer(t, 1)->name,
+				topo_peer(t, 0)->ike_ip, topo_peer(t, 1)->ike_ip);
+	for (unsigned i = 0; i < t->nodes_count; i++)
+		if (t->nodes[i].masquerade && c[0].af != AF_INET)
+			return ydoc_err(d, ypath(path, "nodes[%u].masquerade", i),
+					"a router masquerades IPv4 only, and the peers talk IKE "
+					"over IPv6");
+	return 0;
+}
+
 static int topology_check(const struct topology *t, const struct ydoc *d)
 {
 	if (check_nodes(t, d) < 0 || check_links(t, d) < 0)
@@ -482,6 +583,8 @@ static int topology_check(const struct topology *t, const struct ydoc *d)
 	for (unsigned i = 0; i < t->nodes_count; i++)
 		if (t->nodes[i].masquerade && check_masquerade(t, d, i) < 0)
 			return -1;
+	if (check_families(t, d) < 0)
+		return -1;
 	for (unsigned i = 0; i < t->routes_count; i++)
 		if (check_route(t, d, i) < 0)
 			return -1;

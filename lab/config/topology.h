@@ -30,7 +30,7 @@ struct topo_node {
 	                          means the first link endpoint of the node */
 	char *masquerade; /* routers: the peer whose side this router hides
 	                     behind its own addresses (nat.h) */
-	char ike_ip[16];  /* topo_ike_addr()'s buffer (INET_ADDRSTRLEN) */
+	char ike_ip[46];  /* topo_ike_addr()'s buffer (INET6_ADDRSTRLEN) */
 };
 
 #define TOPO_MAX_PROTECTED 16
@@ -42,7 +42,8 @@ const char *topo_protected(const struct topo_node *n, unsigned k);
 
 struct topo_endpoint {
 	char *node;
-	char *address; /* CIDR, e.g. 192.0.2.1/24 */
+	char *address;  /* CIDR, e.g. 192.0.2.1/24 or 2001:db8::1/64 */
+	char *address6; /* dual stack: an IPv6 CIDR beside an IPv4 address */
 };
 
 struct topo_link {
@@ -86,5 +87,8 @@ const char *topo_ike_addr(const struct topology *t, const struct topo_node *n);
  * router that masquerades N (the first of its links that does not lead
  * to N), or else topo_ike_addr(). Same buffer. */
 const char *topo_seen_addr(const struct topology *t, const struct topo_node *n);
+/* Whether any address or protected subnet of T is IPv6 (routers then
+ * forward IPv6, and the fault wire queues it too). */
+bool topo_uses_ipv6(const struct topology *t);
 
 #endif

@@ -93,6 +93,12 @@ int net_link_up(struct nl_sock *s, const char *ifname)
 	return 0;
 }
 
+/* An address or CIDR as the topology checked it: IPv6 has colons. */
+static int family_of(const char *addr)
+{
+	return strchr(addr, ':') ? AF_INET6 : AF_INET;
+}
+
 int net_addr_add(struct nl_sock *s, const char *ifname, const char *cidr)
 {
 	struct rtnl_addr *addr;
@@ -101,12 +107,16 @@ int net_addr_add(struct nl_sock *s, const char *ifname, const char *cidr)
 
 	if (link_index(s, ifname, &index) < 0)
 		return -1;
-	r = nl_addr_parse(cidr, AF_INET, &local);
+	r = nl_addr_parse(cidr, family_of(cidr), &local);
 	if (r < 0)
 		return err_set("address %s: %s", cidr, nl_geterror(r));
 	addr = rtnl_addr_alloc();
 	rtnl_addr_set_ifindex(addr, index);
 	rtnl_addr_set_local(addr, local);
+	/* Usable at once: charon cannot bind an address that is still
+	 * tentative, and duplicate detection would hold it for a second. */
+	if (family_of(cidr) == AF_INET6)
+		rtnl_addr_set_flags(addr, IFA_F_NODAD);
 	r = rtnl_addr_add(s, addr, NLM_F_CREATE | NLM_F_EXCL);
 	rtnl_addr_put(addr);
 	nl_addr_put(local);
@@ -122,16 +132,21 @@ int net_route_add(struct nl_sock *s, const char *to, const char *via)
 	struct nl_addr *dst, *gw;
 	int r;
 
-	r = nl_addr_parse(strcmp(to, "default") ? to : "0.0.0.0/0", AF_INET, &dst);
+	int af = family_of(via);
+
+	r = nl_addr_parse(strcmp(to, "default") ? to
+			  : af == AF_INET       ? "0.0.0.0/0"
+						: "::/0",
+			  af, &dst);
 	if (r < 0)
 		return err_set("route destination %s: %s", to, nl_geterror(r));
-	r = nl_addr_parse(via, AF_INET, &gw);
+	r = nl_addr_parse(via, af, &gw);
 	if (r < 0) {
 		nl_addr_put(dst);
 		return err_set("route gateway %s: %s", via, nl_geterror(r));
 	}
 	route = rtnl_route_alloc();
-	rtnl_route_set_family(route, AF_INET);
+	rtnl_route_set_family(route, (uint8_t)af);
 	rtnl_route_set_dst(route, dst);
 	rtnl_route_set_table(route, RT_TABLE_MAIN);
 	rtnl_route_set_protocol(route, RTPROT_STATIC);

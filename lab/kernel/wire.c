@@ -1,4 +1,5 @@
 #include "kernel/wire.h"
+#include "kernel/wire-internal.h"
 #include "base/err.h"
 #include "kernel/net.h"
 #include "kernel/netns.h"
@@ -15,6 +16,7 @@
 #include <netlink/netfilter/nfnl.h>
 #include <netlink/netfilter/queue.h>
 #include <netlink/netfilter/queue_msg.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,10 +24,6 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#define IKE_PORT 500
-#define NATT_PORT 4500
-#define IKE_HDR_LEN 28
 
 /* Held packets count against it; beyond it the kernel accepts (fail-open). */
 #define WIRE_QUEUE_MAXLEN 4096
@@ -38,175 +36,6 @@
 #define WIRE_BUF (1 << 17)
 /* Datagrams per wire_handle(): the caller's loop stays responsive. */
 #define WIRE_BATCH 256
-
-static uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t be64(const uint8_t *p)
-{
-	return (uint64_t)be32(p) << 32 | be32(p + 4);
-}
-
-/* UDP payload of an unfragmented datagram, or of a first fragment (whose
- * UDP length covers data that is still to come). */
-static int udp_payload(const uint8_t *pkt, size_t len, const uint8_t **udp, size_t *avail)
-{
-	size_t ihl, tot, ulen;
-	uint16_t frag;
-
-	if (len < 20 || pkt[0] >> 4 != 4 || pkt[9] != IPPROTO_UDP)
-		return 0;
-	ihl = (size_t)(pkt[0] & 0x0f) * 4;
-	tot = be16(pkt + 2);
-	if (ihl < 20 || tot < ihl + 8 || tot > len)
-		return 0;
-	frag = be16(pkt + 6);
-	if (frag & 0x1fff)
-		return 0;
-	*udp = pkt + ihl;
-	ulen = be16(*udp + 4);
-	if (ulen < 8)
-		return 0;
-	if (frag & 0x2000) {
-		if (ulen < tot - ihl)
-			return 0;
-		*avail = tot - ihl;
-	} else {
-		if (ulen > tot - ihl)
-			return 0;
-		*avail = ulen;
-	}
-	return 1;
-}
-
-int ike_parse(const uint8_t *pkt, size_t len, struct ike_info *out)
-{
-	const uint8_t *udp, *ike;
-	size_t avail, off = 8;
-	uint16_t sport, dport;
-	bool more;
-	uint32_t ike_len;
-
-	if (!udp_payload(pkt, len, &udp, &avail))
-		return 0;
-	more = be16(pkt + 6) & 0x2000;
-	sport = be16(udp);
-	dport = be16(udp + 2);
-	if (sport == NATT_PORT || dport == NATT_PORT) {
-		/* RFC 3948: IKE behind four zero bytes; anything else is ESP
-		 * (an SPI is never zero) or a one-byte keepalive. */
-		if (avail < off + 4 || be32(udp + off))
-			return 0;
-		off += 4;
-	} else if (sport != IKE_PORT && dport != IKE_PORT) {
-		return 0;
-	}
-	if (avail < off + IKE_HDR_LEN)
-		return 0;
-	ike = udp + off;
-	ike_len = be32(ike + 24);
-	if (ike[17] >> 4 != 2 || ike_len < IKE_HDR_LEN)
-		return 0;
-	if (more ? ike_len < avail - off : ike_len != avail - off)
-		return 0;
-	memset(out, 0, sizeof(*out));
-	memcpy(&out->src, pkt + 12, 4);
-	memcpy(&out->dst, pkt + 16, 4);
-	out->sport = sport;
-	out->dport = dport;
-	out->natt = off > 8;
-	out->spi_i = be64(ike);
-	out->spi_r = be64(ike + 8);
-	out->exchange = ike[18];
-	out->flags = ike[19];
-	out->response = ike[19] & 0x20;
-	out->initiator = ike[19] & 0x08;
-	out->message_id = be32(ike + 20);
-	out->length = ike_len;
-	return 1;
-}
-
-static const char *const exchange_names[] = {
-	[IKE_SA_INIT - IKE_SA_INIT] = "IKE_SA_INIT",
-	[IKE_AUTH - IKE_SA_INIT] = "IKE_AUTH",
-	[CREATE_CHILD_SA - IKE_SA_INIT] = "CREATE_CHILD_SA",
-	[INFORMATIONAL - IKE_SA_INIT] = "INFORMATIONAL",
-};
-
-const char *ike_exchange_name(int exchange)
-{
-	if (exchange < IKE_SA_INIT || exchange > INFORMATIONAL)
-		return NULL;
-	return exchange_names[exchange - IKE_SA_INIT];
-}
-
-int ike_exchange_from_name(const char *name)
-{
-	if (!strcmp(name, "any"))
-		return WIRE_ANY;
-	for (unsigned i = 0; i < ARRAY_LEN(exchange_names); i++)
-		if (!strcmp(name, exchange_names[i]))
-			return IKE_SA_INIT + (int)i;
-	return -2;
-}
-
-static const char *const action_names[] = {
-	[WIRE_DELAY] = "delay",
-	[WIRE_DROP] = "drop",
-	[WIRE_DUPLICATE] = "duplicate",
-	[WIRE_HOLD] = "hold",
-};
-
-const char *wire_action_name(enum wire_action a)
-{
-	return (unsigned)a < ARRAY_LEN(action_names) ? action_names[a] : "?";
-}
-
-int wire_action_from_name(const char *name)
-{
-	for (unsigned i = 0; i < ARRAY_LEN(action_names); i++)
-		if (!strcmp(name, action_names[i]))
-			return (int)i;
-	return -1;
-}
-
-static bool filter_matches(const struct wire_rule *r, const struct ike_info *m)
-{
-	if (r->exchange != WIRE_ANY && r->exchange != m->exchange)
-		return false;
-	if (r->response != WIRE_ANY && r->response != m->response)
-		return false;
-	if (r->from.s_addr != INADDR_ANY && r->from.s_addr != m->src.s_addr)
-		return false;
-	return r->message_id == WIRE_ANY || r->message_id == m->message_id;
-}
-
-int wire_match(const struct wire_rule *rules, struct wire_counters *c, unsigned n,
-	       const struct ike_info *m)
-{
-	int taker = -1;
-
-	for (unsigned i = 0; i < n; i++) {
-		if (!filter_matches(&rules[i], m))
-			continue;
-		c[i].seen++;
-		if (taker >= 0 || (rules[i].nth && rules[i].nth != c[i].seen))
-			continue;
-		if (rules[i].action == WIRE_HOLD && c[i].released)
-			continue;
-		taker = (int)i;
-	}
-	if (taker >= 0)
-		c[taker].taken++;
-	return taker;
-}
 
 /* A message kept for later: delayed (due_ns set) or held (due_ns -1). */
 struct pending {
@@ -221,7 +50,8 @@ struct pending {
 struct wire {
 	struct nl_sock *sk;
 	int nsfd;
-	int rawfd; /* duplicates leave through it; -1 if unused */
+	int rawfd, rawfd6; /* duplicates leave through them; -1 if unused */
+	bool ipv6;         /* a rule and a raw socket for IPv6 too */
 	char *router;
 	uint16_t queue;
 	bool rule_added;
@@ -248,14 +78,15 @@ static const char *hold_name(const struct wire_rule *r)
 }
 
 /*
- * iptables-legacy OP FORWARD ... in the router's namespace. It waits at most
+ * iptables-legacy (and ip6tables-legacy) OP FORWARD ... in the router's
+ * namespace. It waits at most
  * IPTABLES_LOCK_S for the xtables lock another program holds, and the
  * whole call has a deadline; what it says becomes the error message.
  */
 #define IPTABLES_LOCK_S "5"
 #define IPTABLES_TIMEOUT_MS 15000
 
-static int iptables(const struct wire *w, const char *op)
+static int iptables_one(const struct wire *w, const char *prog, const char *op)
 {
 	struct spawn_opts o = { .io = { SPAWN_NULL, SPAWN_CAPTURE, SPAWN_TO_OUT },
 				.enter_netns = true,
@@ -264,21 +95,38 @@ static int iptables(const struct wire *w, const char *op)
 	struct argv a = { 0 };
 	int r;
 
-	argv_addv(&a, (char *const[]){ "iptables-legacy", "-w", IPTABLES_LOCK_S, (char *)op,
-				       "FORWARD", "-p", "udp", "-m", "multiport", "--ports",
-				       "500,4500", "-j", "NFQUEUE", "--queue-num", NULL });
+	argv_addv(&a, (char *const[]){ (char *)prog, "-w", IPTABLES_LOCK_S, (char *)op, "FORWARD",
+				       "-p", "udp", "-m", "multiport", "--ports", "500,4500", "-j",
+				       "NFQUEUE", "--queue-num", NULL });
 	argv_addf(&a, "%u", w->queue);
 	argv_add(&a, "--queue-bypass");
 	r = spawn_run(a.v, &o, IPTABLES_TIMEOUT_MS, NULL, NULL);
 	argv_free(&a);
 	if (r < 0 && strstr(err_msg(), "not found in PATH"))
-		return err_wrap("the fault wire needs iptables-legacy (Debian package iptables)");
+		return err_wrap("the fault wire needs %s (Debian package iptables)", prog);
 	if (r < 0)
-		return err_wrap(
-			"iptables-legacy %s FORWARD -p udp -m multiport --ports 500,4500 -j "
-			"NFQUEUE --queue-num %u --queue-bypass in router %s",
-			op, w->queue, w->router);
+		return err_wrap("%s %s FORWARD -p udp -m multiport --ports 500,4500 -j "
+				"NFQUEUE --queue-num %u --queue-bypass in router %s",
+				prog, op, w->queue, w->router);
 	return 0;
+}
+
+/* The rule for IPv4, and with ipv6 the same for IPv6. Removal tries both
+ * and reports the first failure. */
+static int iptables(const struct wire *w, const char *op)
+{
+	int r = iptables_one(w, "iptables-legacy", op);
+
+	if (w->ipv6 && (r == 0 || !strcmp(op, "-D"))) {
+		char first[ERR_MSG_MAX];
+
+		snprintf(first, sizeof(first), "%s", r < 0 ? err_msg() : "");
+		if (iptables_one(w, "ip6tables-legacy", op) < 0)
+			r = -1;
+		else if (first[0])
+			err_set("%s", first);
+	}
+	return r;
 }
 
 /* One config message: bind, copy whole packets, limit the queue, fail open.
@@ -333,21 +181,30 @@ static int sock_setup(struct wire *w)
 	return 0;
 }
 
-static int raw_setup(struct wire *w)
+static int raw_socket(struct wire *w, int af, int *fd)
 {
 	struct netns_switch sw;
 	int saved;
 
 	if (netns_enter(&sw, w->nsfd) < 0)
 		return -1;
-	w->rawfd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	/* For AF_INET6, IPPROTO_RAW means the header is ours too. */
+	*fd = socket(af, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
 	saved = errno;
 	if (netns_leave(&sw) < 0)
 		return -1;
 	errno = saved;
-	if (w->rawfd < 0)
-		return err_sys("socket(AF_INET, SOCK_RAW, IPPROTO_RAW) for duplicates");
+	if (*fd < 0)
+		return err_sys("socket(%s, SOCK_RAW, IPPROTO_RAW) for duplicates",
+			       af == AF_INET ? "AF_INET" : "AF_INET6");
 	return 0;
+}
+
+static int raw_setup(struct wire *w)
+{
+	if (raw_socket(w, AF_INET, &w->rawfd) < 0)
+		return -1;
+	return w->ipv6 ? raw_socket(w, AF_INET6, &w->rawfd6) : 0;
 }
 
 static int rules_check(const struct wire_rule *rules, unsigned n)
@@ -357,7 +214,7 @@ static int rules_check(const struct wire_rule *rules, unsigned n)
 
 		if (!r->name || !r->name[0])
 			return err_set("rule %u has no name", i + 1);
-		if ((unsigned)r->action >= ARRAY_LEN(action_names))
+		if (!strcmp(wire_action_name(r->action), "?"))
 			return err_set("rule %s: unknown action %d", r->name, (int)r->action);
 		if (r->exchange != WIRE_ANY && (r->exchange < 0 || r->exchange > 255))
 			return err_set("rule %s: exchange type %d out of range", r->name,
@@ -407,6 +264,8 @@ static void wire_free(struct wire *w)
 	net_sock_free(w->sk);
 	if (w->rawfd >= 0)
 		close(w->rawfd);
+	if (w->rawfd6 >= 0)
+		close(w->rawfd6);
 	if (w->nsfd >= 0)
 		close(w->nsfd);
 	free(w->rules);
@@ -416,7 +275,7 @@ static void wire_free(struct wire *w)
 	free(w);
 }
 
-struct wire *wire_open(int router_nsfd, const char *router_name, uint16_t queue_num,
+struct wire *wire_open(int router_nsfd, const char *router_name, uint16_t queue_num, bool ipv6,
 		       const struct wire_rule *rules, unsigned n, wire_event_cb cb, void *ctx)
 {
 	struct wire *w = xcalloc(1, sizeof(*w));
@@ -425,7 +284,8 @@ struct wire *wire_open(int router_nsfd, const char *router_name, uint16_t queue_
 	w->queue = queue_num;
 	w->cb = cb;
 	w->ctx = ctx;
-	w->rawfd = -1;
+	w->rawfd = w->rawfd6 = -1;
+	w->ipv6 = ipv6;
 	w->nsfd = fcntl(router_nsfd, F_DUPFD_CLOEXEC, 0);
 	if (w->nsfd < 0) {
 		err_sys("dup the namespace descriptor");
@@ -485,23 +345,33 @@ static void report(struct wire *w, unsigned rule, uint32_t nth, const struct ike
 
 /* The copy leaves the router's own stack (OUTPUT, not FORWARD, so the
  * queue never sees it again), one hop older like the original. The kernel
- * fills in the header checksum of an IP_HDRINCL packet. */
+ * fills in the header checksum of an IP_HDRINCL packet (IPv6 has none). */
 static int send_copy(struct wire *w, const uint8_t *pkt, size_t len)
 {
-	struct sockaddr_in to = { .sin_family = AF_INET };
+	bool v6 = len && pkt[0] >> 4 == 6;
+	size_t whole = v6 ? (len >= 40 ? 40u + wire_be16(pkt + 4) : 0)
+			  : (len >= 20 ? wire_be16(pkt + 2) : 0);
+	struct sockaddr_storage to = { 0 };
+	unsigned hop = v6 ? 7 : 8; /* hop limit, TTL */
 	uint8_t *copy;
 	ssize_t n;
 
-	if (len < 20 || be16(pkt + 2) != len)
-		return err_set("duplicate: the queue handed over %zu of %u bytes", len,
-			       be16(pkt + 2));
-	if (pkt[8] <= 1)
+	if (!whole || whole != len)
+		return err_set("duplicate: the queue handed over %zu of %zu bytes", len, whole);
+	if (pkt[hop] <= 1)
 		return 0;
 	copy = xmalloc(len);
 	memcpy(copy, pkt, len);
-	copy[8]--;
-	memcpy(&to.sin_addr, pkt + 16, 4);
-	n = sendto(w->rawfd, copy, len, 0, (struct sockaddr *)&to, sizeof(to));
+	copy[hop]--;
+	if (v6) {
+		to.ss_family = AF_INET6;
+		memcpy(&((struct sockaddr_in6 *)&to)->sin6_addr, pkt + 24, 16);
+	} else {
+		to.ss_family = AF_INET;
+		memcpy(&((struct sockaddr_in *)&to)->sin_addr, pkt + 16, 4);
+	}
+	n = sendto(v6 ? w->rawfd6 : w->rawfd, copy, len, 0, (struct sockaddr *)&to,
+		   v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
 	free(copy);
 	if (n < 0)
 		return err_sys("duplicate: sendto on a raw socket");

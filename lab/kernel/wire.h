@@ -13,7 +13,7 @@
  *
  * The caller owns the event loop:
  *
- *	w = wire_open(nsfd, "router", 1, rules, n, log_event, rec);
+ *	w = wire_open(nsfd, "router", 1, false, rules, n, log_event, rec);
  *	loop:
  *		poll wire_fd(w) for POLLIN, with a timeout up to wire_next_due(w)
  *		readable:        wire_handle(w)
@@ -21,7 +21,7 @@
  *		schedule says:   wire_release(w, "hold-name")
  *	wire_close(w);
  *
- * IPv4 only, like the rule. Times are CLOCK_MONOTONIC nanoseconds
+ * IPv4 and IPv6 (a second rule with ip6tables-legacy). Times are CLOCK_MONOTONIC nanoseconds
  * (mono_ns() in util.h).
  */
 #ifndef IKELAB_WIRE_H
@@ -40,9 +40,20 @@ enum ike_exchange {
 	INFORMATIONAL = 37,
 };
 
+/* An IPv4 or IPv6 address; af 0: none (a rule's "any"). */
+struct wire_addr {
+	int af; /* AF_INET, AF_INET6 or 0 */
+	uint8_t a[16];
+};
+
+/* "192.0.2.1" or "2001:db8::1" into OUT; -1 for anything else. */
+int wire_addr_parse(const char *s, struct wire_addr *out);
+/* The address as text in BUF ("?" for none); returns BUF. */
+const char *wire_addr_str(const struct wire_addr *a, char *buf, size_t len);
+
 /* What the IP, UDP and IKE headers of one packet say. */
 struct ike_info {
-	struct in_addr src, dst;
+	struct wire_addr src, dst;
 	uint16_t sport, dport;
 	bool natt;             /* on 4500, behind the non-ESP marker */
 	uint64_t spi_i, spi_r; /* as on the wire, read big-endian */
@@ -55,7 +66,7 @@ struct ike_info {
 };
 
 /*
- * Is this IPv4 packet (as the queue hands it over, from the IP header on)
+ * Is this IPv4 or IPv6 packet (as the queue hands it over, from the IP header on)
  * an IKEv2 message? 1 and *out filled in if so, 0 if not: other protocols,
  * other ports, ESP in UDP (a non-zero first word on 4500), keepalives,
  * later fragments, truncated or inconsistent headers. The first fragment
@@ -91,11 +102,11 @@ int wire_action_from_name(const char *name);
  */
 struct wire_rule {
 	const char *name;
-	int exchange;        /* enum ike_exchange, or WIRE_ANY */
-	int response;        /* 1 responses, 0 requests, or WIRE_ANY */
-	struct in_addr from; /* the sending peer's address; INADDR_ANY: any */
-	int64_t message_id;  /* or WIRE_ANY */
-	uint32_t nth;        /* 1-based; 0: every match */
+	int exchange;          /* enum ike_exchange, or WIRE_ANY */
+	int response;          /* 1 responses, 0 requests, or WIRE_ANY */
+	struct wire_addr from; /* the sending peer's address; af 0: any */
+	int64_t message_id;    /* or WIRE_ANY */
+	uint32_t nth;          /* 1-based; 0: every match */
 	enum wire_action action;
 	uint32_t delay_ms; /* WIRE_DELAY */
 	const char *hold;  /* WIRE_HOLD: the name wire_release() takes;
@@ -143,11 +154,12 @@ struct wire;
 
 /*
  * Bind NFQUEUE queue_num in the router's namespace, then add the FORWARD
- * rule there (iptables-legacy, run in that namespace). Rules are copied.
+ * rule there (iptables-legacy, run in that namespace; with ipv6 also
+ * ip6tables-legacy). Rules are copied.
  * router_name is for messages. NULL and err_msg() naming the router, the
  * queue and what failed.
  */
-struct wire *wire_open(int router_nsfd, const char *router_name, uint16_t queue_num,
+struct wire *wire_open(int router_nsfd, const char *router_name, uint16_t queue_num, bool ipv6,
 		       const struct wire_rule *rules, unsigned n, wire_event_cb cb, void *ctx);
 
 /* Readable when the queue has packets for wire_handle(). */

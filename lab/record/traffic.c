@@ -371,20 +371,39 @@ void rec_stop_traffic(struct recorder *r)
 	rec_emit(r, NULL, "lab", "traffic-stop", NULL);
 }
 
+/* ADDR (IPv4 or IPv6, as the topology checked it) and PORT into SS. */
+static socklen_t sockaddr_of(const char *addr, unsigned port, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (strchr(addr, ':')) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		inet_pton(AF_INET6, addr, &s6->sin6_addr);
+		return sizeof(*s6);
+	}
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons((uint16_t)port);
+	inet_pton(AF_INET, addr, &s4->sin_addr);
+	return sizeof(*s4);
+}
+
 static int burst_socket(struct rec_peer *p)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct sockaddr_storage sa;
+	socklen_t len = sockaddr_of(p->protected_addr, 0, &sa);
 	struct netns_switch sw;
 	int fd;
 
 	if (netns_enter(&sw, p->nsfd) < 0)
 		return -1;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	fd = socket(sa.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	netns_leave(&sw);
 	if (fd < 0)
 		return err_sys("socket in %s", p->netns);
-	inet_pton(AF_INET, p->protected_addr, &sa.sin_addr);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	if (bind(fd, (struct sockaddr *)&sa, len) < 0) {
 		err_sys("bind %s in %s", p->protected_addr, p->netns);
 		close(fd);
 		return -1;
@@ -395,17 +414,17 @@ static int burst_socket(struct rec_peer *p)
 int rec_burst(struct recorder *r, const char *peer, unsigned packets)
 {
 	struct rec_peer *p = rec_peer_named(r, peer);
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9) };
 	static const char payload[32] = "ikelab burst";
+	struct sockaddr_storage to;
+	socklen_t len;
 
 	if (!p)
 		return err_set("no peer named '%s'", peer);
 	if (p->burst_fd < 0 && (p->burst_fd = burst_socket(p)) < 0)
 		return -1;
-	inet_pton(AF_INET, other_peer(r, p)->protected_addr, &to.sin_addr);
+	len = sockaddr_of(other_peer(r, p)->protected_addr, 9, &to);
 	/* Refused sends are expected while the trap holds the first ones. */
 	for (unsigned i = 0; i < packets; i++)
-		sendto(p->burst_fd, payload, sizeof(payload), 0, (struct sockaddr *)&to,
-		       sizeof(to));
+		sendto(p->burst_fd, payload, sizeof(payload), 0, (struct sockaddr *)&to, len);
 	return 0;
 }

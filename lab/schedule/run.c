@@ -74,14 +74,14 @@ int run_open_vici(struct runner *R, int i)
 static void on_wire(const struct wire_event *ev, void *ctx)
 {
 	struct runner *R = ctx;
-	char src[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN];
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
 
 	/* A wire closed after the recording (a failed seed) lets go of what
 	 * it kept with nothing left to tell. */
 	if (!R->rec)
 		return;
-	inet_ntop(AF_INET, &ev->ike.src, src, sizeof(src));
-	inet_ntop(AF_INET, &ev->ike.dst, dst, sizeof(dst));
+	wire_addr_str(&ev->ike.src, src, sizeof(src));
+	wire_addr_str(&ev->ike.dst, dst, sizeof(dst));
 	rec_emit(R->rec, NULL, "wire", ev->released ? "released" : wire_action_name(ev->action),
 		 json_pack("{s:s, s:s?, s:b, s:i, s:s, s:s, s:i, s:f}", "rule", ev->rule,
 			   "exchange", ike_exchange_name(ev->ike.exchange), "response",
@@ -115,8 +115,8 @@ static int rule_of(const struct runner *R, const struct sc_fault *f, struct wire
 	w->action = (enum wire_action)wire_action_from_name(f->action);
 	w->delay_ms = f->delay_ms ? *f->delay_ms : 0;
 	w->hold = f->until;
-	if (f->from && inet_pton(AF_INET, peer_ike_addr(R, f->from), &w->from) != 1)
-		return err_set("fault %s: no IPv4 address for %s", f->name, f->from);
+	if (f->from && wire_addr_parse(peer_ike_addr(R, f->from), &w->from) < 0)
+		return err_set("fault %s: no IKE address for %s", f->name, f->from);
 	return 0;
 }
 
@@ -150,8 +150,8 @@ static int open_wires(struct runner *R)
 		free(ns);
 		if (fd < 0)
 			return -1;
-		R->wire[R->n_wire] =
-			wire_open(fd, node->name, (uint16_t)(R->n_wire + 1), rules, n, on_wire, R);
+		R->wire[R->n_wire] = wire_open(fd, node->name, (uint16_t)(R->n_wire + 1),
+					       topo_uses_ipv6(R->s->topo), rules, n, on_wire, R);
 		close(fd);
 		if (!R->wire[R->n_wire])
 			return -1;

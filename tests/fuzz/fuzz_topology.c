@@ -21,16 +21,21 @@ static void check(const struct topology *t)
 	for (unsigned i = 0; i < t->nodes_count; i++) {
 		const struct topo_node *n = &t->nodes[i];
 		const char *ip = topo_ike_addr(t, n);
-		struct in_addr a;
+		unsigned char a[16];
 
 		/* Names end up in namespace and file names. */
 		if (!n->name[0] || strlen(n->name) > 11 ||
 		    n->name[strspn(n->name, "abcdefghijklmnopqrstuvwxyz0123456789_")] ||
-		    !strcmp(n->name, "psk") || !strcmp(n->name, "both"))
+		    !strcmp(n->name, "psk") || !strcmp(n->name, "pki") || !strcmp(n->name, "both"))
 			abort();
 		if (topo_node_find(t, n->name) != n)
 			abort();
-		if (!ip || inet_pton(AF_INET, ip, &a) != 1)
+		if (!ip || (inet_pton(AF_INET, ip, a) != 1 && inet_pton(AF_INET6, ip, a) != 1))
+			abort();
+		/* As the other peer sees it: an address too. */
+		ip = topo_seen_addr(t, n);
+		if (n->role == NODE_PEER &&
+		    (!ip || (inet_pton(AF_INET, ip, a) != 1 && inet_pton(AF_INET6, ip, a) != 1)))
 			abort();
 		peers += n->role == NODE_PEER;
 	}

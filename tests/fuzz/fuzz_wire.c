@@ -1,6 +1,6 @@
 /*
  * fuzz_wire.c - the fault wire's view of a queued packet: ike_parse() on
- * the IPv4 packet NFQUEUE hands over, and wire_match() with rules.
+ * the IPv4 or IPv6 packet NFQUEUE hands over, and wire_match() with rules.
  *
  * Input: one byte that picks a rule set, then packets, each a 2-byte
  * big-endian length and that many bytes (a short tail is one packet too).
@@ -40,7 +40,9 @@ static void rules_for(uint8_t sel, struct wire_rule *r)
 		r[i].name = "rule";
 		r[i].exchange = exch[(b + i) % 5];
 		r[i].response = (b & 1) ? WIRE_ANY : (int)((b >> 1) & 1);
-		r[i].from.s_addr = (b & 4) ? htonl(0xc0000201u) : INADDR_ANY;
+		/* Any, 192.0.2.1, or 2001:db8::1. */
+		if (b & 4)
+			wire_addr_parse((b & 16) ? "2001:db8::1" : "192.0.2.1", &r[i].from);
 		r[i].message_id = (b & 8) ? WIRE_ANY : (int64_t)(b & 3);
 		r[i].nth = (b >> 2) & 3;
 		r[i].action = (enum wire_action)((b + i) % 4);
@@ -49,7 +51,7 @@ static void rules_for(uint8_t sel, struct wire_rule *r)
 	/* The last one takes anything, once. */
 	r[NRULES - 1].exchange = WIRE_ANY;
 	r[NRULES - 1].response = WIRE_ANY;
-	r[NRULES - 1].from.s_addr = INADDR_ANY;
+	memset(&r[NRULES - 1].from, 0, sizeof(r[NRULES - 1].from));
 	r[NRULES - 1].message_id = WIRE_ANY;
 	r[NRULES - 1].nth = 1;
 }

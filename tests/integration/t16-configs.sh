@@ -113,3 +113,52 @@ m = re.findall(r"remote endpoint changed from 198\.51\.100\.1\[(\d+)\] to 198\.5
 assert m and m[-1][0] != m[-1][1], "bob never saw alice's port float"
 print(f"  ok: the rekey crossed the NAT on 4500 (delayed by the wire); alice's port floated {m[-1][0]} -> {m[-1][1]} after the flush")
 PY
+
+# ---- IPv6 and dual stack ----------------------------------------------------
+up v6 --topology "$ROOT/topologies/ipv6.yaml"
+"$IKELAB" exec --name v6 alice -- ping -c 2 -i 0.2 -w 10 -I 2001:db8:1::1 2001:db8:2::1 >/dev/null ||
+	{ diag "$IKELAB_RUN/v6"; fail "no IPv6 traffic"; }
+sas_raw v6 bob >"$WORK/sas"
+grep -q "remote-host=2001:db8::1 " "$WORK/sas" && grep -q "state=INSTALLED" "$WORK/sas" ||
+	fail "no IKE over IPv6: $(cat "$WORK/sas")"
+assert_no_module_requests "$IKELAB_RUN/v6" "an IPv6 lab"
+"$IKELAB" down --name v6 >/dev/null
+note "ok: IKE and ESP over IPv6, IPv6 subnets"
+
+# Dual stack: IKE over IPv6, one CHILD_SA for both families' subnets.
+up ds --topology "$ROOT/topologies/dual-stack.yaml"
+"$IKELAB" exec --name ds alice -- ping -c 2 -i 0.2 -w 10 -I 10.1.0.1 10.2.0.1 >/dev/null ||
+	{ diag "$IKELAB_RUN/ds"; fail "no IPv4 traffic in the IPv6 tunnel"; }
+"$IKELAB" exec --name ds alice -- ping -c 2 -i 0.2 -w 10 -I 2001:db8:1::1 2001:db8:2::1 >/dev/null ||
+	{ diag "$IKELAB_RUN/ds"; fail "no IPv6 traffic in the IPv6 tunnel"; }
+sas_raw ds bob >"$WORK/sas"
+python3 - "$WORK/sas" <<'PY' || fail "dual stack: $(cat "$WORK/sas")"
+import re, sys
+t = open(sys.argv[1]).read()
+assert "remote-host=2001:db8::1 " in t, "IKE is not over IPv6"
+assert len(re.findall(r"net-\d+ \{", t)) == 1, "not one CHILD_SA"
+assert re.search(r"local-ts=\[10\.2\.0\.0/16 2001:db8:2::/48\]", t), "selectors"
+assert int(re.search(r"packets-in=(\d+)", t).group(1)) >= 4, "both families' packets"
+print("  ok: dual stack, IPv4 and IPv6 traffic in one CHILD_SA over IPv6")
+PY
+"$IKELAB" down --name ds >/dev/null
+
+# A run over IPv6 with a router: probes, the recorder and the fault wire
+# (ip6tables-legacy NFQUEUE, an IPv6 raw socket for the duplicate) and netem.
+"$IKELAB" run "$ROOT/tests/integration/scenarios/ipv6-wire.yaml" --out "$WORK/v6w" \
+	>"$WORK/v6w.out" 2>&1 || { cat "$WORK/v6w.out"; diag "$WORK/v6w"; fail "ipv6-wire run"; }
+assert_no_module_requests "$WORK/v6w/seed-1" "an IPv6 run"
+python3 - "$WORK/v6w/seed-1" <<'PY' || { cat "$WORK/v6w.out"; fail "ipv6-wire's records"; }
+import json, sys
+d = sys.argv[1]
+s = json.load(open(f"{d}/summary.json"))
+assert s["result"] == "pass", s["result"]
+for k, v in s["traffic"].items():
+    assert v["tx"] > 500 and v["lost"] == 0, (k, v)
+ev = [json.loads(l) for l in open(f"{d}/events.jsonl")]
+wire = [(e["kind"], e["exchange"], e["src"]) for e in ev if e["source"] == "wire"]
+assert ("duplicate", "IKE_AUTH", "2001:db8:a::2") in wire, wire
+assert ("delay", "CREATE_CHILD_SA", "2001:db8:b::2") in wire, wire
+assert any(e["kind"] == "netem" and "error" not in e for e in ev), "netem"
+print(f"  ok: IPv6 probes both ways without loss; the wire duplicated IKE_AUTH and delayed bob's rekey ({len(wire)} wire events)")
+PY

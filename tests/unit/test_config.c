@@ -19,6 +19,7 @@
 #include "config/yamlcheck.h"
 
 #define FIX "tests/unit/yaml/"
+#define ADDR_EG "(like 192.0.2.1/24 or 2001:db8::1/64)"
 #define TS                                                                     \
 	"is not a traffic selector (an address, CIDR or range, IPv4 or IPv6, " \
 	"dynamic, protected or protected:N; optionally with [proto] or [proto/port])"
@@ -158,7 +159,7 @@ END_TEST
 
 static const struct bad topo_bad[] = {
 	{ "topo-unknown-deep.yaml", "15:9: links[1].endpoints[0]: "
-				    "unknown key 'adress' (allowed: node, address)" },
+				    "unknown key 'adress' (allowed: node, address, address6)" },
 	{ "topo-missing-key.yaml", "10:9: links[0].endpoints[1]: "
 				   "missing required key 'address'" },
 	{ "topo-missing-top.yaml", "2:1: missing required key 'links'" },
@@ -200,23 +201,32 @@ static const struct bad topo_bad[] = {
 				    "'carol'" },
 	{ "topo-masq-unlinked.yaml", "5:42: nodes[1].masquerade: router 'r1' has no link to "
 				     "peer 'bob' (it masquerades a side it is linked to)" },
+	{ "topo-v6-address6-v4.yaml", "8:56: links[0].endpoints[0].address6: '198.51.100.1/24' "
+				      "is not an IPv6 address" },
+	{ "topo-v6-families.yaml", "5:5: nodes[1]: peers alice and bob talk IKE from addresses "
+				   "of two families (2001:db8::1, 192.0.2.2): set ike_addr" },
+	{ "topo-v6-masquerade.yaml", "5:43: nodes[1].masquerade: a router masquerades IPv4 "
+				     "only, and the peers talk IKE over IPv6" },
+	{ "topo-v6-one-end.yaml", "9:9: links[0].endpoints[1]: one end of the link has "
+				  "address6, this one none" },
+	{ "topo-v6-route-family.yaml", "11:45: routes[0].via: 192.0.2.2 is an IPv4 address, "
+				       "2001:db8:2::/48 an IPv6 subnet" },
 	{ "topo-protected-both.yaml", "4:71: nodes[0].protected: peer 'alice' has "
 				      "protected_addr and protected: name its subnets in one of "
 				      "them" },
-	{ "topo-protected-bad.yaml", "4:56: nodes[0].protected[1]: '10.3.0.1' is not an IPv4 "
-				     "address with prefix length (like 192.0.2.1/24)" },
+	{ "topo-protected-bad.yaml", "4:56: nodes[0].protected[1]: '10.3.0.1' is not an "
+				     "address with prefix length " ADDR_EG },
 	{ "topo-router-protected.yaml", "6:47: nodes[2].protected_addr: "
 					"a router protects no subnet (only peers do)" },
 	{ "topo-router-ike-addr.yaml", "6:41: nodes[2].ike_addr: "
 				       "a router runs no charon (only peers do)" },
 	{ "topo-no-prefix.yaml", "4:47: nodes[0].protected_addr: '10.1.0.1' "
-				 "is not an IPv4 address with prefix length (like 192.0.2.1/24)" },
+				 "is not an address with prefix length " ADDR_EG },
 	{ "topo-bad-prefix.yaml", "13:18: links[0].endpoints[0].address: "
-				  "'192.0.2.1/33' is not an IPv4 address with prefix length "
-				  "(like 192.0.2.1/24)" },
-	{ "topo-bad-address.yaml", "15:18: links[0].endpoints[1].address: "
-				   "'192.0.256.2/24' is not an IPv4 address with prefix length "
-				   "(like 192.0.2.1/24)" },
+				  "'192.0.2.1/33' is not an address with prefix length " ADDR_EG },
+	{ "topo-bad-address.yaml",
+	  "15:18: links[0].endpoints[1].address: "
+	  "'192.0.256.2/24' is not an address with prefix length " ADDR_EG },
 	{ "topo-loop-link.yaml", "19:15: links[1].endpoints[1].node: "
 				 "both ends of the link are on node 'bob'" },
 	{ "topo-link-subnets.yaml",
@@ -228,12 +238,12 @@ static const struct bad topo_bad[] = {
 					"192.0.2.2 is not an address of node 'alice' on any link" },
 	{ "topo-ike-addr-prefix.yaml",
 	  "4:70: nodes[0].ike_addr: "
-	  "'192.0.2.1/24' is not a plain IPv4 address (like 192.0.2.1)" },
+	  "'192.0.2.1/24' is not a plain address (like 192.0.2.1 or 2001:db8::1)" },
 	{ "topo-route-no-node.yaml", "18:12: routes[1].node: "
 				     "no node named 'carol'" },
 	{ "topo-route-via-prefix.yaml",
 	  "19:10: routes[0].via: "
-	  "'192.0.2.2/24' is not a plain IPv4 address (like 192.0.2.1)" },
+	  "'192.0.2.2/24' is not a plain address (like 192.0.2.1 or 2001:db8::1)" },
 	{ "topo-route-via-far.yaml",
 	  "19:10: routes[0].via: "
 	  "198.51.100.1 is on no subnet that node 'alice' is linked to" },
@@ -241,8 +251,9 @@ static const struct bad topo_bad[] = {
 				      "192.0.2.1 is an address of node 'alice' itself" },
 	{ "topo-route-host-bits.yaml", "18:9: routes[0].to: "
 				       "'10.2.0.1/16' has host bits set" },
-	{ "topo-route-bad-to.yaml", "18:9: routes[0].to: 'everything' is "
-				    "neither 'default' nor a subnet (like 10.2.0.0/16)" },
+	{ "topo-route-bad-to.yaml",
+	  "18:9: routes[0].to: 'everything' is "
+	  "neither 'default' nor a subnet (like 10.2.0.0/16 or 2001:db8:2::/48)" },
 };
 
 START_TEST(test_topology_bad)
@@ -480,6 +491,28 @@ START_TEST(test_nat_topology)
 	ck_assert_str_eq(topo_ike_addr(t, topo_peer(t, 0)), "192.168.1.2");
 	ck_assert_str_eq(topo_seen_addr(t, topo_peer(t, 0)), "198.51.100.1");
 	ck_assert_str_eq(topo_seen_addr(t, topo_peer(t, 1)), "198.51.100.2");
+	topology_free(t);
+}
+END_TEST
+
+START_TEST(test_ipv6_topologies)
+{
+	struct topology *t = topology_load("topologies/ipv6.yaml");
+
+	ck_assert_msg(t, "%s", err_msg());
+	ck_assert_str_eq(topo_ike_addr(t, topo_peer(t, 1)), "2001:db8::2");
+	ck_assert (topo_uses_ipv6(t))
+		;
+	topology_free(t);
+	t = topology_load("topologies/dual-stack.yaml");
+	ck_assert_msg(t, "%s", err_msg());
+	ck_assert_str_eq(topo_ike_addr(t, topo_peer(t, 0)), "2001:db8::1");
+	ck_assert_str_eq(t->links[0].endpoints[1].address6, "2001:db8::2/64");
+	ck_assert_uint_eq(topo_protected_count(topo_peer(t, 1)), 2);
+	topology_free(t);
+	t = topology_load("topologies/two-peer.yaml");
+	ck_assert (t && !topo_uses_ipv6(t))
+		;
 	topology_free(t);
 }
 END_TEST
@@ -756,6 +789,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_protected_list);
 	tcase_add_test(tc, test_traffic_selectors);
 	tcase_add_test(tc, test_nat_topology);
+	tcase_add_test(tc, test_ipv6_topologies);
 	tcase_add_test(tc, test_duration_parse);
 	tcase_add_test(tc, test_generic);
 	tcase_add_loop_test(tc, test_generic_bad, 0, ARRAY_LEN(generic_bad));

@@ -275,9 +275,10 @@ static const struct bad bad[] = {
 	{ "release-rule-name.yaml", "13:11: schedule[0].name: "
 				    "no fault rule holds until 'keep'" },
 
-	{ "action-unknown.yaml", "7:13: schedule[0].action: 'rekey-all' is "
-				 "not one of: initiate, terminate, rekey, install, uninstall, "
-				 "traffic, expire, delete-sa, netem, release, kill, restart" },
+	{ "action-unknown.yaml",
+	  "7:13: schedule[0].action: 'rekey-all' is "
+	  "not one of: initiate, terminate, rekey, install, uninstall, "
+	  "traffic, expire, delete-sa, netem, release, kill, restart, conntrack-flush" },
 	{ "action-key.yaml", "9:9: schedule[0].sa: action initiate does not "
 			     "take sa (it takes: peer, skew_us, order, child, ike)" },
 	{ "entry-unknown.yaml", "9:5: schedule[0]: unknown key 'sig' "

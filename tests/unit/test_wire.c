@@ -103,13 +103,96 @@ static int parse_spec(const struct pkt_spec *s, struct ike_info *out)
 	return parse(buf, build(buf, s), out);
 }
 
+/* The IPv4 packet of S as IPv6 2001:db8::1 -> 2001:db8::2: the same UDP
+ * datagram behind a fixed header, or behind a fragment header with
+ * FRAG (offset and M flag, as in the header). */
+static size_t build6(uint8_t *buf, const struct pkt_spec *s, bool fraghdr, uint16_t frag)
+{
+	uint8_t v4[2048];
+	size_t n4 = build(v4, s), ihl = s->ihl * 4, udp = n4 - ihl, hdr = fraghdr ? 48 : 40;
+
+	memset(buf, 0, hdr);
+	buf[0] = 0x60;
+	put16(buf + 4, (uint16_t)(udp + hdr - 40));
+	buf[6] = fraghdr ? 44 : s->proto;
+	buf[7] = 64;
+	buf[8] = buf[24] = 0x20;
+	buf[9] = buf[25] = 0x01;
+	buf[10] = buf[26] = 0x0d;
+	buf[11] = buf[27] = 0xb8;
+	buf[23] = 1;
+	buf[39] = 2;
+	if (fraghdr) {
+		buf[40] = s->proto;
+		put16(buf + 42, frag);
+	}
+	memcpy(buf + hdr, v4 + ihl, udp);
+	return hdr + udp;
+}
+
+START_TEST(ipv6)
+{
+	struct pkt_spec natt = init_req;
+	char a[INET6_ADDRSTRLEN];
+	uint8_t buf[2048];
+	struct ike_info m;
+	size_t n;
+
+	n = build6(buf, &init_req, false, 0);
+	ck_assert_int_eq(parse(buf, n, &m), 1);
+	ck_assert_str_eq(wire_addr_str(&m.src, a, sizeof(a)), "2001:db8::1");
+	ck_assert_str_eq(wire_addr_str(&m.dst, a, sizeof(a)), "2001:db8::2");
+	ck_assert_uint_eq(m.exchange, IKE_SA_INIT);
+	ck_assert_uint_eq(m.spi_i, 0x1122334455667788ULL);
+	/* Every shorter prefix is refused, never read past. */
+	for (size_t k = 0; k < n; k++)
+		ck_assert_int_eq(parse(buf, k, &m), 0);
+	natt.sport = natt.dport = 4500;
+	natt.marker = true;
+	natt.exchange = CREATE_CHILD_SA;
+	n = build6(buf, &natt, false, 0);
+	ck_assert_int_eq(parse(buf, n, &m), 1);
+	ck_assert (m.natt &&m.exchange == CREATE_CHILD_SA)
+		;
+	/* A whole datagram behind a fragment header (offset 0, no M flag). */
+	n = build6(buf, &init_req, true, 0);
+	ck_assert_int_eq(parse(buf, n, &m), 1);
+	/* A later fragment is not IKE; another extension header is not
+	 * charon's. */
+	n = build6(buf, &init_req, true, 8 << 3);
+	ck_assert_int_eq(parse(buf, n, &m), 0);
+	n = build6(buf, &init_req, false, 0);
+	buf[6] = 0; /* hop-by-hop options */
+	ck_assert_int_eq(parse(buf, n, &m), 0);
+	/* A rule's from matches the family and all 16 bytes. */
+	{
+		struct wire_rule r = { .name = "v6",
+				       .exchange = WIRE_ANY,
+				       .response = WIRE_ANY,
+				       .message_id = WIRE_ANY,
+				       .action = WIRE_DROP };
+		struct wire_counters c = { 0 };
+
+		n = build6(buf, &init_req, false, 0);
+		ck_assert_int_eq(parse(buf, n, &m), 1);
+		ck_assert_int_eq(wire_addr_parse("2001:db8::2", &r.from), 0);
+		ck_assert_int_eq(wire_match(&r, &c, 1, &m), -1);
+		ck_assert_int_eq(wire_addr_parse("2001:db8::1", &r.from), 0);
+		ck_assert_int_eq(wire_match(&r, &c, 1, &m), 0);
+		ck_assert_int_eq(wire_addr_parse("10.0.1.2", &r.from), 0);
+		ck_assert_int_eq(wire_match(&r, &c, 1, &m), -1);
+	}
+}
+END_TEST
+
 START_TEST(init_request_on_500)
 {
+	char a[INET6_ADDRSTRLEN];
 	struct ike_info m;
 
 	ck_assert_int_eq(parse_spec(&init_req, &m), 1);
-	ck_assert_str_eq(inet_ntoa(m.src), "10.0.1.2");
-	ck_assert_str_eq(inet_ntoa(m.dst), "10.0.2.2");
+	ck_assert_str_eq(wire_addr_str(&m.src, a, sizeof(a)), "10.0.1.2");
+	ck_assert_str_eq(wire_addr_str(&m.dst, a, sizeof(a)), "10.0.2.2");
 	ck_assert_uint_eq(m.sport, 500);
 	ck_assert_uint_eq(m.dport, 500);
 	ck_assert (!m.natt)
@@ -340,7 +423,7 @@ static struct ike_info msg(uint8_t exchange, bool response, uint32_t id, const c
 {
 	struct ike_info m = { .exchange = exchange, .response = response, .message_id = id };
 
-	inet_aton(src, &m.src);
+	ck_assert_int_eq(wire_addr_parse(src, &m.src), 0);
 	return m;
 }
 
@@ -357,7 +440,7 @@ START_TEST(match_filters)
 
 	r[0].exchange = CREATE_CHILD_SA;
 	r[1].response = 0;
-	inet_aton("10.0.2.2", &r[2].from);
+	ck_assert_int_eq(wire_addr_parse("10.0.2.2", &r[2].from), 0);
 	r[3].message_id = 7;
 	m = msg(IKE_AUTH, true, 1, "10.0.1.2");
 	ck_assert_int_eq(wire_match(r, c, 4, &m), -1);
@@ -460,6 +543,7 @@ static Suite *parse_suite(void)
 	TCase *tc = tcase_create("packets");
 
 	tcase_add_test(tc, init_request_on_500);
+	tcase_add_test(tc, ipv6);
 	tcase_add_test(tc, create_child_response_on_4500);
 	tcase_add_test(tc, esp_and_keepalive_on_4500);
 	tcase_add_test(tc, truncated_at_every_length);

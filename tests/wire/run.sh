@@ -44,7 +44,7 @@ SAN=""
 # shellcheck disable=SC2086,SC2046
 "${CC:-cc}" -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-unused-parameter -O1 -g $SAN -I"$ROOT/lab" \
-	-o "$WORK/wiretest" "$ROOT/tests/wire/wiretest.c" "$ROOT"/lab/kernel/{wire,netem,net,netns}.c \
+	-o "$WORK/wiretest" "$ROOT/tests/wire/wiretest.c" "$ROOT"/lab/kernel/{wire,wire_parse,netem,net,netns}.c \
 	"$ROOT"/lab/base/{err,util,spawn,file}.c \
 	$(pkg-config --cflags --libs libnl-3.0 libnl-route-3.0 libnl-nf-3.0) -lm ||
 	fail "building the driver failed"

@@ -69,7 +69,7 @@ static int rule_key(struct wire_rule *r, const char *key, const char *val)
 	else if (!strcmp(key, "response"))
 		r->response = atoi(val);
 	else if (!strcmp(key, "from"))
-		return inet_aton(val, &r->from) ? 0 : -1;
+		return wire_addr_parse(val, &r->from);
 	else if (!strcmp(key, "id"))
 		r->message_id = strtoll(val, NULL, 0);
 	else if (!strcmp(key, "nth"))
@@ -121,8 +121,8 @@ static void on_event(const struct wire_event *ev, void *ctx)
 	const char *x = ike_exchange_name(ev->ike.exchange);
 	char src[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN];
 
-	inet_ntop(AF_INET, &ev->ike.src, src, sizeof(src));
-	inet_ntop(AF_INET, &ev->ike.dst, dst, sizeof(dst));
+	wire_addr_str(&ev->ike.src, src, sizeof(src));
+	wire_addr_str(&ev->ike.dst, dst, sizeof(dst));
 	line("{\"event\":\"%s\",\"rule\":\"%s\",\"released\":%d,\"mono_ns\":%lld,\"kept_ns\":%lld,"
 	     "\"nth\":%u,\"exchange\":\"%s\",\"response\":%d,\"initiator\":%d,\"msgid\":%u,"
 	     "\"src\":\"%s\",\"dst\":\"%s\",\"sport\":%u,\"dport\":%u,\"natt\":%d,\"spi_i\":\"%"
@@ -224,7 +224,7 @@ int main(int argc, char **argv)
 	nsfd = netns_open(argv[1]);
 	if (nsfd < 0)
 		fail("open");
-	w = wire_open(nsfd, argv[1], (uint16_t)atoi(argv[2]), rules, n, on_event, NULL);
+	w = wire_open(nsfd, argv[1], (uint16_t)atoi(argv[2]), false, rules, n, on_event, NULL);
 	close(nsfd);
 	if (!w)
 		fail("open");
