@@ -191,15 +191,28 @@ static int build_namespaces(struct builder *b)
 	return 0;
 }
 
-/* The lab's CA and a certificate per peer, when a profile needs them. */
+/* The lab's CA and a certificate per peer, when a profile needs them:
+ * each peer's node name and every identity its profile claims. */
 static int make_certs(struct builder *b)
 {
 	const struct lab_plan *pl = b->plan;
 	const char *names[2] = { topo_peer(pl->topo, 0)->name, topo_peer(pl->topo, 1)->name };
+	const char *ids[2][PROFILE_MAX_CONNS + 2];
 
 	if (!profile_uses_pubkey(pl->profile[0]) && !profile_uses_pubkey(pl->profile[1]))
 		return 0;
-	return pki_make(b->st->dir, b->st->name, names);
+	for (int i = 0; i < 2; i++) {
+		unsigned n = profile_ids(pl->profile[i], true, names[i], ids[i], PROFILE_MAX_CONNS);
+		unsigned k;
+
+		for (k = 0; k < n && strcmp(ids[i][k], names[i]); k++)
+			;
+		if (k == n)
+			ids[i][n++] = names[i];
+		ids[i][n] = NULL;
+	}
+	return pki_make(b->st->dir, b->st->name, names,
+			(const char *const *const[]){ ids[0], ids[1] });
 }
 
 /* The node's protected subnets, masked, into *OUT (allocated). */

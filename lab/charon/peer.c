@@ -339,8 +339,10 @@ static struct vici_msg *build_conn(const struct peer *p, unsigned i, const char 
 	kv_list1(m, "proposals", ike.proposals ? ike.proposals : "aes128gcm16-prfsha256-ecp256");
 	vici_kv(m, "unique", "%s", ike.unique ? ike.unique : "no");
 	build_ike_opts(m, p, &ike);
-	build_auth(m, "local", p->name, pubkey ? "pubkey" : "psk", pubkey ? cert : NULL);
-	build_auth(m, "remote", p->remote_name, pubkey ? "pubkey" : "psk", NULL);
+	build_auth(m, "local", ike.local_id ? ike.local_id : p->name, pubkey ? "pubkey" : "psk",
+		   pubkey ? cert : NULL);
+	build_auth(m, "remote", ike.remote_id ? ike.remote_id : p->remote_name,
+		   pubkey ? "pubkey" : "psk", NULL);
 	vici_section_begin(m, "children");
 	for (unsigned j = 0; j < profile_child_count(&ike); j++) {
 		struct profile_child c;
@@ -353,15 +355,28 @@ static struct vici_msg *build_conn(const struct peer *p, unsigned i, const char 
 	return m;
 }
 
+#define MAX_IDS (2 * PROFILE_MAX_CONNS)
+
+/* Every identity the peer's connections use, its own and the other's:
+ * the owners of the lab's PSK. Borrowed; their number. */
+static unsigned psk_owners(const struct peer *p, const char **ids)
+{
+	unsigned n = profile_ids(p->profile, true, p->name, ids, MAX_IDS / 2);
+
+	return n + profile_ids(p->profile, false, p->remote_name, ids + n, MAX_IDS / 2);
+}
+
 static struct vici_msg *build_secret(const struct peer *p)
 {
 	struct vici_msg *m = vici_msg_new();
+	const char *ids[MAX_IDS];
+	unsigned n = psk_owners(p, ids);
 
 	vici_kv(m, "type", "IKE");
 	vici_kv(m, "data", "%s", p->psk);
 	vici_list_begin(m, "owners");
-	vici_list_item(m, "%s", p->name);
-	vici_list_item(m, "%s", p->remote_name);
+	for (unsigned k = 0; k < n; k++)
+		vici_list_item(m, "%s", ids[k]);
 	vici_list_end(m);
 	return m;
 }
@@ -415,6 +430,8 @@ static int render_conn(struct strbuf *sb, const struct peer *p, unsigned i)
 static char *render_swanctl_conf(const struct peer *p, const char *lab)
 {
 	struct strbuf sb = { 0 };
+	const char *ids[MAX_IDS];
+	unsigned n;
 
 	sb_addf(&sb,
 		"# swanctl.conf of peer %s in lab '%s', rendered by ikelab. The lab\n"
@@ -426,10 +443,11 @@ static char *render_swanctl_conf(const struct peer *p, const char *lab)
 			sb_free(&sb);
 			return NULL;
 		}
-	sb_addf(&sb,
-		"}\n\nsecrets {\n\tike-lab {\n\t\tid-local = %s\n\t\tid-remote = %s\n"
-		"\t\tsecret = \"%s\"\n\t}\n}\n",
-		p->name, p->remote_name, p->psk);
+	n = psk_owners(p, ids);
+	sb_addf(&sb, "}\n\nsecrets {\n\tike-lab {\n");
+	for (unsigned k = 0; k < n; k++)
+		sb_addf(&sb, "\t\tid-%u = %s\n", k + 1, ids[k]);
+	sb_addf(&sb, "\t\tsecret = \"%s\"\n\t}\n}\n", p->psk);
 	return sb.buf;
 }
 

@@ -75,18 +75,24 @@ static int make_ca(const char *dir, const char *lab)
 	return r;
 }
 
-/* NAME.pem, issued by the CA to NAME.key, with NAME as its identity. */
-static int make_cert(const char *dir, const char *lab, const char *name)
+/* NAME.pem, issued by the CA to NAME.key, with SANS as its identities. */
+static int make_cert(const char *dir, const char *lab, const char *name, const char *const *sans)
 {
 	char *key = xasprintf("%s/%s.key", dir, name), *file = xasprintf("%s.pem", name);
 	char *cacert = xasprintf("%s/ca.pem", dir), *cakey = xasprintf("%s/ca.key", dir);
 	char *dn = xasprintf("O=ikelab, OU=lab %s, CN=%s", lab, name);
-	int r = pki_run(dir, file, 0644,
-			(char *const[]){ "--issue", "--type", "priv", "--in", key, "--cacert",
-					 cacert, "--cakey", cakey, "--dn", dn, "--san",
-					 (char *)name, "--lifetime", PKI_LIFETIME_DAYS, "--outform",
-					 "pem", NULL });
+	struct argv a = { 0 };
+	int r;
 
+	argv_addv(&a, (char *const[]){ "--issue", "--type", "priv", "--in", key, "--cacert", cacert,
+				       "--cakey", cakey, "--dn", dn, "--lifetime",
+				       PKI_LIFETIME_DAYS, "--outform", "pem", NULL });
+	for (; *sans; sans++) {
+		argv_add(&a, "--san");
+		argv_add(&a, *sans);
+	}
+	r = pki_run(dir, file, 0644, a.v);
+	argv_free(&a);
 	free(key);
 	free(file);
 	free(cacert);
@@ -106,7 +112,8 @@ static int write_conf(const char *dir)
 	return r;
 }
 
-int pki_make(const char *labdir, const char *lab, const char *const names[2])
+int pki_make(const char *labdir, const char *lab, const char *const names[2],
+	     const char *const *const sans[2])
 {
 	char *dir = pki_dir(labdir);
 	int r = mkdir_p(dir, 0700);
@@ -120,7 +127,7 @@ int pki_make(const char *labdir, const char *lab, const char *const names[2])
 	for (int i = 0; r == 0 && i < 2; i++) {
 		r = make_key(dir, names[i]);
 		if (r == 0)
-			r = make_cert(dir, lab, names[i]);
+			r = make_cert(dir, lab, names[i], sans[i]);
 	}
 	free(dir);
 	return r < 0 ? err_wrap("lab %s: certificates", lab) : 0;

@@ -116,6 +116,8 @@ static const cyaml_schema_field_t log_fields[] = {
 		STR("proposals", OPT, struct profile_ike, proposals),              \
 		STR("unique", OPT, struct profile_ike, unique),                    \
 		STR("auth", OPT, struct profile_ike, auth),                        \
+		STR("local_id", OPT, struct profile_ike, local_id),                \
+		STR("remote_id", OPT, struct profile_ike, remote_id),              \
 		STR("rekey_time", OPT, struct profile_ike, rekey_time),            \
 		STR("reauth_time", OPT, struct profile_ike, reauth_time),          \
 		STR("over_time", OPT, struct profile_ike, over_time),              \
@@ -249,6 +251,23 @@ static int want_name(const struct ydoc *d, const char *at, const char *key, cons
 	return 0;
 }
 
+/* An identity as swanctl.conf and pki take it unquoted: an FQDN, an
+ * address, user@fqdn, or a key id; no space, comma or brace (so no DN). */
+static int want_id(const struct ydoc *d, const char *at, const char *key, const char *s)
+{
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+				 ".-_@:";
+	char path[YPATH_LEN];
+
+	if (s && (!*s || strlen(s) > 128 || s[strspn(s, ok)]))
+		return ydoc_err(d, ypath(path, "%s%s", at, key),
+				"'%s' is not an identity the lab takes (an FQDN, an address or "
+				"user@fqdn: letters, digits, '.', '-', '_', '@' and ':', at most "
+				"128)",
+				s);
+	return 0;
+}
+
 static int check_plugins(const struct profile *p, const struct ydoc *d, const char *at)
 {
 	char path[YPATH_LEN];
@@ -305,6 +324,8 @@ static int check_ike(const struct profile_ike *ike, const struct ydoc *d, const 
 	if (want_name(d, base, "name", ike->name) < 0 ||
 	    want_one_of(d, base, "unique", ike->unique, unique) < 0 ||
 	    want_one_of(d, base, "auth", ike->auth, auths) < 0 ||
+	    want_id(d, base, "local_id", ike->local_id) < 0 ||
+	    want_id(d, base, "remote_id", ike->remote_id) < 0 ||
 	    want_duration(d, base, "rekey_time", ike->rekey_time) < 0 ||
 	    want_duration(d, base, "reauth_time", ike->reauth_time) < 0 ||
 	    want_duration(d, base, "over_time", ike->over_time) < 0 ||
@@ -590,6 +611,28 @@ void profile_child(const struct profile *p, const struct profile_ike *conn, unsi
 	}
 	*out = conn->children[j];
 	inherit(child_fields, out, p->child);
+}
+
+unsigned profile_ids(const struct profile *p, bool local, const char *dflt, const char **ids,
+		     unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < profile_conn_count(p); i++) {
+		struct profile_ike c;
+		const char *id;
+		unsigned k;
+
+		profile_conn(p, i, &c);
+		id = local ? c.local_id : c.remote_id;
+		if (!id)
+			id = dflt;
+		for (k = 0; k < n && strcmp(ids[k], id); k++)
+			;
+		if (k == n && n < max)
+			ids[n++] = id;
+	}
+	return n;
 }
 
 bool profile_uses_pubkey(const struct profile *p)

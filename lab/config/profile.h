@@ -64,6 +64,8 @@ struct profile_ike {       /* connections.<name> in swanctl terms */
 	char *proposals;   /* default aes128gcm16-prfsha256-ecp256 */
 	char *unique;      /* no | never | replace | keep */
 	char *auth;        /* psk (default) | pubkey: the lab's CA (pki.h) */
+	char *local_id;    /* IKE identity; default the node's name */
+	char *remote_id;   /* the other's; default its node name */
 	char *rekey_time;
 	char *reauth_time;
 	char *over_time;
@@ -140,6 +142,11 @@ void profile_child(const struct profile *p, const struct profile_ike *conn, unsi
 /* The connection that has a CHILD_SA named CHILD (child names are unique
  * in a profile), or -1. */
 int profile_conn_of_child(const struct profile *p, const char *child);
+
+/* The identities P's connections use on side LOCAL (local_id, or with
+ * none DFLT), distinct, into IDS (at most MAX, borrowed); their number. */
+unsigned profile_ids(const struct profile *p, bool local, const char *dflt, const char **ids,
+		     unsigned max);
 
 /* Whether a connection of P authenticates with certificates. */
 bool profile_uses_pubkey(const struct profile *p);

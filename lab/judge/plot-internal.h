@@ -2,8 +2,8 @@
  * plot-internal.h - what the three files of the plot module share: the
  * run as read from its directory (struct run), and the calls between them.
  *
- *   plot_data.c    reads the run directory (timeline.csv, traffic.csv,
- *                  events.jsonl, summary.json) into a struct run, and
+ *   plot_data.c    reads the run directory (timeline.csv, children.csv,
+ *                  traffic.csv, events.jsonl, summary.json) into a struct run, and
  *                  writes the data files gnuplot reads under .plot/;
  *   plot_script.c  writes timeline.gp: the panels, marks, shading, keys
  *                  and labels, referring to those data files by block;
@@ -12,7 +12,8 @@
  *
  * struct run is filled by plot_load() and only read afterwards, except
  * for the block numbers (flow.block, run.mark_block) that
- * plot_write_data() assigns and plot_script() refers to. Peer names never
+ * plot_write_data() assigns (flow.block, kid.block, run.mark_block) and
+ * plot_script() refers to. Peer names never
  * reach the data files (blocks are selected by index), so only the quoted
  * titles in the script have to cope with odd names. Everything a struct
  * run points to belongs to it and is freed by plot_run_free().
@@ -48,6 +49,15 @@ struct peer {
 	double est0;         /* IKE_SAs established in the first sample */
 	bool seeded;         /* est0 has been turned into anonymous IKE_SAs */
 	bool per_ts_differs; /* max installed per TS pair != installed */
+};
+
+/* One CHILD_SA name of one peer (children.csv), drawn as a line of its
+ * own when the peer has several. */
+struct kid {
+	size_t peer; /* index in run.peers */
+	char *name;
+	struct dvec pts; /* (t, installed) pairs */
+	int block;       /* block in children.dat, -1 when not drawn */
 };
 
 struct flow {
@@ -88,6 +98,8 @@ struct run {
 	char *dir;          /* the run directory, without trailing slashes */
 	struct peer *peers; /* from timeline.csv, in order of appearance */
 	size_t npeers;
+	struct kid *kids; /* from children.csv (runs before it had none) */
+	size_t nkids;
 	struct flow *flows; /* from traffic.csv, one per probe direction */
 	size_t nflows;
 	struct dvec marks[MARK_KINDS]; /* event times, from events.jsonl */
@@ -114,9 +126,11 @@ char *plot_next_line(char **cur);
  * with read_file_beneath (base/file.h): a link below r->dir, a FIFO or
  * a file over 1 GiB is refused, not followed or waited for. */
 int plot_load(struct run *r);
-/* Write r->dir/.plot/{counts,loss,marks}.dat and number their blocks in
- * r; 0, or -1 with err_msg(). */
+/* Write r->dir/.plot/{counts,children,loss,marks}.dat and number their
+ * blocks in r; 0, or -1 with err_msg(). */
 int plot_write_data(struct run *r);
+/* How many CHILD_SA names peer P had (its own lines from 2 on). */
+size_t plot_peer_kids(const struct run *r, size_t p);
 /* Free everything r points to (not r itself). */
 void plot_run_free(struct run *r);
 

@@ -1,6 +1,8 @@
 /*
  * plot_data.c - a run directory read into a struct run, and the data files
- * gnuplot reads written from it (see plot-internal.h).
+ * gnuplot reads written from it (see plot-internal.h). It is
+ * over 800 lines: one reader of one directory's five files, sharing the
+ * CSV and file helpers that a split would have to export.
  */
 #include "judge/plot-internal.h"
 #include "base/json.h"
@@ -338,6 +340,97 @@ static int load_traffic(struct run *r)
 	free(buf);
 	free(path);
 	return rc;
+}
+
+/* ---- children.csv -------------------------------------------------------- */
+
+enum {
+	CH_T,
+	CH_PEER,
+	CH_CHILD,
+	CH_INSTALLED,
+	CH_COLS
+};
+
+static struct kid *kid_get(struct run *r, size_t peer, const char *name)
+{
+	for (size_t i = 0; i < r->nkids; i++)
+		if (r->kids[i].peer == peer && !strcmp(r->kids[i].name, name))
+			return &r->kids[i];
+	r->kids = xrealloc(r->kids, (r->nkids + 1) * sizeof(*r->kids));
+	r->kids[r->nkids] = (struct kid){ .peer = peer, .name = xstrdup(name), .block = -1 };
+	return &r->kids[r->nkids++];
+}
+
+/* Rows of peers the timeline does not know are left out. */
+static int children_row(struct run *r, char **f, const struct col *cols, const char *path,
+			size_t ln)
+{
+	struct peer *p = peer_get(r, f[cols[CH_PEER].idx], false);
+	double t, n;
+	struct kid *k;
+
+	if (csv_num(f, &cols[CH_T], &t, path, ln) < 0 ||
+	    csv_num(f, &cols[CH_INSTALLED], &n, path, ln) < 0)
+		return -1;
+	if (!p)
+		return 0;
+	k = kid_get(r, (size_t)(p - r->peers), f[cols[CH_CHILD].idx]);
+	dv_push(&k->pts, t);
+	dv_push(&k->pts, n);
+	return 0;
+}
+
+static int load_children(struct run *r)
+{
+	struct col cols[CH_COLS] = {
+		[CH_T] = { "t", true, -1 },
+		[CH_PEER] = { "peer", true, -1 },
+		[CH_CHILD] = { "child", true, -1 },
+		[CH_INSTALLED] = { "installed", true, -1 },
+	};
+	char *path = plot_run_path(r, "children.csv"), *buf;
+	int got = read_run_file(r, "children.csv", &buf);
+	int rc = got > 0 ? read_csv(r, path, buf, cols, CH_COLS, children_row) : got;
+
+	free(buf);
+	free(path);
+	return rc;
+}
+
+/* How many CHILD_SA names peer P had. */
+size_t plot_peer_kids(const struct run *r, size_t p)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->nkids; i++)
+		n += r->kids[i].peer == p;
+	return n;
+}
+
+/* A block per child of a peer with several, the rows around a change. */
+static void write_kids(struct run *r, struct strbuf *sb)
+{
+	int block = 0;
+
+	sb_addf(sb, "# t installed\n");
+	for (size_t i = 0; i < r->nkids; i++) {
+		struct kid *k = &r->kids[i];
+		size_t n = k->pts.n / 2;
+
+		if (plot_peer_kids(r, k->peer) < 2)
+			continue;
+		k->block = block++;
+		for (size_t j = 0; j < n; j++) {
+			const double *v = k->pts.v;
+
+			if (j > 0 && j + 1 < n && v[2 * j + 1] == v[2 * j - 1] &&
+			    v[2 * j + 1] == v[2 * j + 3])
+				continue;
+			sb_addf(sb, "%.3f %g\n", v[2 * j], v[2 * j + 1]);
+		}
+		sb_addf(sb, "\n\n");
+	}
 }
 
 /* ---- events ----------------------------------------------------------- */
@@ -696,7 +789,7 @@ static int write_dat(const struct run *r, const char *name, const struct strbuf 
 
 int plot_write_data(struct run *r)
 {
-	struct strbuf counts = { 0 }, loss = { 0 }, marks = { 0 };
+	struct strbuf counts = { 0 }, loss = { 0 }, marks = { 0 }, kids = { 0 };
 	char *dir = plot_run_path(r, ".plot");
 	int block = 0, rc = -1;
 
@@ -704,6 +797,7 @@ int plot_write_data(struct run *r)
 		"# t ike ike_established child_installed child_max_installed_per_ts child\n");
 	for (size_t i = 0; i < r->npeers; i++)
 		write_counts_block(&counts, &r->peers[i]);
+	write_kids(r, &kids);
 	sb_addf(&loss, "# t within the interval, lost packets\n");
 	for (size_t i = 0; i < r->nflows; i++) {
 		struct flow *f = &r->flows[i];
@@ -728,12 +822,14 @@ int plot_write_data(struct run *r)
 			sb_addf(&marks, "\n\n");
 	}
 	if (mkdir_p(dir, 0755) == 0 && write_dat(r, "counts.dat", &counts) == 0 &&
-	    write_dat(r, "loss.dat", &loss) == 0 && write_dat(r, "marks.dat", &marks) == 0)
+	    write_dat(r, "children.dat", &kids) == 0 && write_dat(r, "loss.dat", &loss) == 0 &&
+	    write_dat(r, "marks.dat", &marks) == 0)
 		rc = 0;
 	free(dir);
 	sb_free(&counts);
 	sb_free(&loss);
 	sb_free(&marks);
+	sb_free(&kids);
 	return rc;
 }
 
@@ -749,6 +845,11 @@ void plot_run_free(struct run *r)
 		free(r->flows[i].dir);
 		free(r->flows[i].lost.v);
 	}
+	for (size_t i = 0; i < r->nkids; i++) {
+		free(r->kids[i].name);
+		free(r->kids[i].pts.v);
+	}
+	free(r->kids);
 	for (int k = 0; k < MARK_KINDS; k++)
 		free(r->marks[k].v);
 	for (size_t i = 0; i < r->nexits; i++)
@@ -774,8 +875,8 @@ int plot_load(struct run *r)
 		return err_sys("run directory %s", r->dir);
 	if (!S_ISDIR(st.st_mode))
 		return err_set("%s is not a directory", r->dir);
-	if (load_timeline(r) < 0 || load_traffic(r) < 0 || load_events(r) < 0 ||
-	    load_summary(r) < 0)
+	if (load_timeline(r) < 0 || load_children(r) < 0 || load_traffic(r) < 0 ||
+	    load_events(r) < 0 || load_summary(r) < 0)
 		return -1;
 	if (r->duration > r->xmax)
 		r->xmax = r->duration;

@@ -243,6 +243,26 @@ static void panel_ike(struct strbuf *sb, const struct run *r)
 	sb_addf(sb, "unset object\n");
 }
 
+/* A peer with several CHILD_SA names: a thin line per name, in the
+ * peer's colour, dotted differently, nudged like the peer's counts. */
+static void kid_lines(struct plotcmd *pc, const struct run *r, size_t peer, struct axis a)
+{
+	static const char *const dashes[] = { "(1,2)", "(8,2,1,2)", "(4,4)", "(1,4)" };
+	double off = ((double)peer - (double)(r->npeers - 1) / 2) * PEER_NUDGE * a.top;
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->nkids; i++) {
+		const struct kid *k = &r->kids[i];
+
+		if (k->peer != peer || k->block < 0)
+			continue;
+		sb_addf(pc_next(pc), "'.plot/children.dat' index %d using 1:($2%+g)", k->block,
+			off);
+		style(pc->sb, "steps", peer_color(peer), 1.2, dashes[n++ % ARRAY_LEN(dashes)]);
+		peer_title(pc->sb, r->peers[peer].name, k->name);
+	}
+}
+
 static void panel_child(struct strbuf *sb, const struct run *r)
 {
 	struct axis a = int_axis(peers_max(r, S_CHILD, S_CHILD_ALL));
@@ -262,6 +282,7 @@ static void panel_child(struct strbuf *sb, const struct run *r)
 		counts_using(pc_next(&pc), r, i, 6, a);
 		style(sb, "steps", peer_color(i), 1.5, "(3,2)");
 		peer_title(sb, r->peers[i].name, "all states");
+		kid_lines(&pc, r, i, a);
 		if (!r->peers[i].per_ts_differs)
 			continue;
 		counts_using(pc_next(&pc), r, i, 5, a);

@@ -54,6 +54,21 @@ static const char *const ike_up_states[] = { "ESTABLISHED", "REKEYING", "REKEYED
 static const char *const child_up_states[] = { "INSTALLED", "REKEYING", "REKEYED", "UPDATING",
 					       NULL };
 
+static void count_kid(struct sa_sample *s, const char *name)
+{
+	int k;
+
+	for (k = 0; k < s->n_kids && strcmp(s->kids[k].name, name); k++)
+		;
+	if (k == SAMPLE_KIDS)
+		return;
+	if (k == s->n_kids) {
+		snprintf(s->kids[k].name, sizeof(s->kids[k].name), "%s", name);
+		s->kids[s->n_kids++].installed = 0;
+	}
+	s->kids[k].installed++;
+}
+
 static void sample_child(struct sa_sample *s, const json_t *c, uint32_t ike_id, struct tally *ts,
 			 int *n_ts)
 {
@@ -80,6 +95,7 @@ static void sample_child(struct sa_sample *s, const json_t *c, uint32_t ike_id, 
 	if (strcmp(st, "INSTALLED"))
 		return;
 	s->child_installed++;
+	count_kid(s, jget_str_or(c, "name", ""));
 	list_join(json_object_get(c, "local-ts"), lts, sizeof(lts));
 	list_join(json_object_get(c, "remote-ts"), rts, sizeof(rts));
 	snprintf(key, sizeof(key), "%s %s === %s", jget_str_or(c, "name", ""), lts, rts);

@@ -13,6 +13,9 @@
 #include <stdint.h>
 
 /* One peer's list-sas answer, reduced. */
+#define SAMPLE_KIDS 32
+#define SAMPLE_KID_NAME 64
+
 struct sa_sample {
 	double t;
 	int ike, ike_established, ike_connecting, ike_rekeying, ike_deleting;
@@ -22,6 +25,13 @@ struct sa_sample {
 	char pair_key[256];           /* the pair with the most */
 	char ts_key[256];             /* the TS pair with the most */
 	bool rekeying;                /* any SA in a rekey or delete state */
+	/* INSTALLED CHILD_SAs per CHILD_SA name ("net", "net2"), as many
+	 * names as SAMPLE_KIDS; children.csv and the plot's lines per child. */
+	struct kid_count {
+		char name[SAMPLE_KID_NAME];
+		int installed;
+	} kids[SAMPLE_KIDS];
+	int n_kids;
 	/* SAs a ledger should know about: ESTABLISHED-or-later IKE_SAs and
 	 * INSTALLED-or-later CHILD_SAs (present in any of those states);
 	 * child_ike[i] is the IKE_SA holding child_ids[i]. *_steady[i] says

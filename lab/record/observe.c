@@ -90,6 +90,39 @@ static void write_timeline(struct recorder *r, struct rec_peer *p, double t)
 		p->acquires, p->expires_soft, p->expires_hard, p->busy);
 }
 
+/* Names as the profile allows them (charon echoes ours): nothing that
+ * would break a CSV field. */
+static bool kid_name_ok(const char *s)
+{
+	return *s &&
+	       !s[strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")];
+}
+
+/* One children.csv row per CHILD_SA name the peer has had: its INSTALLED
+ * count now, 0 when it is gone. */
+static void write_children(struct recorder *r, struct rec_peer *p, double t)
+{
+	const struct sa_sample *s = &p->last;
+
+	for (int k = 0; k < s->n_kids; k++) {
+		int j;
+
+		for (j = 0; j < p->n_kid_names && strcmp(p->kid_names[j], s->kids[k].name); j++)
+			;
+		if (j == p->n_kid_names && j < SAMPLE_KIDS && kid_name_ok(s->kids[k].name))
+			snprintf(p->kid_names[p->n_kid_names++], SAMPLE_KID_NAME, "%s",
+				 s->kids[k].name);
+	}
+	for (int j = 0; j < p->n_kid_names; j++) {
+		int n = 0;
+
+		for (int k = 0; k < s->n_kids; k++)
+			if (!strcmp(s->kids[k].name, p->kid_names[j]))
+				n = s->kids[k].installed;
+		fprintf(r->children, "%.3f,%s,%s,%d\n", t, p->name, p->kid_names[j], n);
+	}
+}
+
 static void charon_gone(struct recorder *r, struct rec_peer *p)
 {
 	char *how = NULL;
@@ -223,6 +256,7 @@ static void sample_peer(struct recorder *r, struct rec_peer *p, double t)
 	}
 	err_clear();
 	write_timeline(r, p, t);
+	write_children(r, p, t);
 	series_add(p, t);
 	remember_ids(p->ike_ids, p->last.ike_ids, p->last.n_ike_ids);
 	remember_ids(p->child_ids, p->last.child_ids, p->last.n_child_ids);
@@ -265,6 +299,7 @@ void rec_sample_all(struct recorder *r)
 		sample_peer(r, &r->p[i], t);
 	/* Once per sample: a write costs a host system call under UML. */
 	fflush(r->timeline);
+	fflush(r->children);
 	if (r->traffic)
 		fflush(r->traffic);
 	/* Tells a late sample caused by a slow charon or kernel from one

@@ -78,6 +78,10 @@ struct rec_peer {
 	json_t *seen;                 /* IKE_SAs by id: {"t": last listed, "sa": {...}} */
 	int busy;                     /* IKE_SAs carried over in the last sample */
 	int kernel_sas, kernel_policies;
+	/* CHILD_SA names seen so far, so that children.csv says 0 once
+	 * one is gone (at most SAMPLE_KIDS). */
+	char kid_names[SAMPLE_KIDS][SAMPLE_KID_NAME];
+	int n_kid_names;
 	int acquires, acquires_in_rekey, expires_soft, expires_hard;
 	int ike_rekeys, child_rekeys;
 	double last_rekey_t; /* any rekey or reauth-like event */
@@ -103,6 +107,7 @@ struct recorder {
 	struct rec_peer p[MAX_PEERS];
 	int n;
 	FILE *events, *timeline, *traffic;
+	FILE *children; /* children.csv: INSTALLED CHILD_SAs per name */
 	int64_t t0;
 	double cpu0; /* this process's CPU time when recording began */
 	int timer;

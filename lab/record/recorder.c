@@ -136,8 +136,12 @@ static int open_outputs(struct recorder *r)
 	path = xasprintf("%s/timeline.csv", r->dir);
 	r->timeline = r->events ? file_fopen(path, 0644, FILE_REPLACE) : NULL;
 	free(path);
-	if (!r->events || !r->timeline)
+	path = xasprintf("%s/children.csv", r->dir);
+	r->children = r->timeline ? file_fopen(path, 0644, FILE_REPLACE) : NULL;
+	free(path);
+	if (!r->events || !r->timeline || !r->children)
 		return -1;
+	fprintf(r->children, "t,peer,child,installed\n");
 	fprintf(r->timeline,
 		"t,peer,ike,ike_established,ike_connecting,ike_rekeying,ike_deleting,"
 		"child,child_installed,child_rekeying,child_rekeyed,child_deleting,"

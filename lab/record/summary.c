@@ -271,6 +271,8 @@ void rec_free(struct recorder *r)
 		fclose(r->events);
 	if (r->timeline)
 		fclose(r->timeline);
+	if (r->children)
+		fclose(r->children);
 	if (r->traffic)
 		fclose(r->traffic);
 	if (r->timer >= 0)

@@ -80,6 +80,16 @@ note "ok: certificates of the lab's CA, 0600 keys, pubkey authentication, traffi
 "$IKELAB" down --name pk >/dev/null
 [ ! -e "$IKELAB_RUN/pk" ] || fail "down left the lab's certificates"
 
+# The identities a report's configuration names, in the certificates too.
+"$IKELAB" run "$ROOT/tests/integration/scenarios/pubkey-ids.yaml" --out "$WORK/ids" \
+	>"$WORK/ids.out" 2>&1 || { cat "$WORK/ids.out"; diag "$WORK/ids"; fail "pubkey-ids run"; }
+grep -q "authentication of 'moon.strongswan.org' with ECDSA_WITH_SHA256_DER successful" \
+	"$WORK/ids/seed-1/bob/charon.log" || fail "bob did not authenticate moon.strongswan.org"
+grep -q "id = moon.strongswan.org" "$WORK/ids/seed-1/alice/swanctl.conf" &&
+	! grep -q "secret = \"[0-9a-f]" "$WORK/ids/seed-1/alice/swanctl.conf" ||
+	fail "alice's swanctl.conf: $(cat "$WORK/ids/seed-1/alice/swanctl.conf")"
+note "ok: local_id and remote_id, authenticated by certificates carrying them"
+
 # ---- a NAT in between -------------------------------------------------------
 up nt --topology "$ROOT/topologies/nat.yaml"
 grep -q "nat .*masquerading alice" "$WORK/up.nt" || fail "up does not say the router masquerades alice"

@@ -318,6 +318,9 @@ static const struct bad profile_bad[] = {
 				  "'fast' is not a decimal number (like 4 or 0.5)" },
 	{ "peer-conn-name.yaml", "3:9: ike.name: 'my lab' is not a connection "
 				 "name (letters, digits, '-' and '_', at most 32)" },
+	{ "peer-id-dn.yaml", "3:13: ike.local_id: 'C=CH, O=strongSwan, CN=moon' is not an "
+			     "identity the lab takes (an FQDN, an address or user@fqdn: letters, "
+			     "digits, '.', '-', '_', '@' and ':', at most 128)" },
 	{ "peer-auth.yaml", "3:9: ike.auth: 'eap' is not one of: psk, pubkey" },
 	{ "peer-ts-comma.yaml", "6:20: connections[0].children[0].local_ts[0]: "
 				"'10.1.0.0/16,0.0.0.0/0' " TS },

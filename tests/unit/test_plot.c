@@ -397,7 +397,38 @@ static const struct broken broken[] = {
 	  "and a string or null peer" },
 	{ "summary.json", "{\"lab\": \"two-peer\",\n \"verdict\": }\n", "summary.json:2:" },
 	{ "summary.json", "[1, 2]\n", "summary.json: not a JSON object" },
+	{ "children.csv", "t,peer,child,installed\n0.1,alice,net,many\n",
+	  "children.csv:2: installed is not a number: 'many'" },
+	{ "children.csv", "t,peer,installed\n0.1,alice,1\n",
+	  "children.csv:1: no column 'child' in the header" },
 };
+
+/* A peer with two CHILD_SA names gets a line for each; a peer with one,
+ * and rows of a peer the timeline does not know, none. */
+START_TEST(child_lines)
+{
+	char *dir = tmp_dir(), *gp, *dat;
+
+	put(dir, "timeline.csv",
+	    "t,peer,ike,ike_established,child_installed\n0.1,alice,1,1,1\n0.2,alice,1,1,2\n"
+	    "0.1,bob,1,1,1\n0.2,bob,1,1,1\n");
+	put(dir, "children.csv",
+	    "t,peer,child,installed\n0.1,alice,net,1\n0.2,alice,net,1\n0.2,alice,net2,1\n"
+	    "0.1,bob,net,1\n0.2,bob,net,1\n0.2,carol,x,1\n");
+	ck_assert_msg(plot_run(dir) == 0, "%s", err_msg());
+	gp = get(dir, "timeline.gp");
+	assert_has(gp, "'.plot/children.dat' index 0", "timeline.gp");
+	assert_has(gp, "'.plot/children.dat' index 1", "timeline.gp");
+	assert_has(gp, "title 'alice net2'", "timeline.gp");
+	ck_assert_ptr_null(strstr(gp, "index 2 using"));
+	ck_assert_ptr_null(strstr(gp, "'bob net'"));
+	dat = get(dir, ".plot/children.dat");
+	assert_has(dat, "0.200 1\n", "children.dat");
+	free(gp);
+	free(dat);
+	cleanup(dir);
+}
+END_TEST
 
 START_TEST(broken_input)
 {
@@ -547,6 +578,7 @@ static Suite *plot_suite(void)
 	tcase_add_test(tc, timeline_only);
 	tcase_add_test(tc, odd_names);
 	tcase_add_test(tc, long_run);
+	tcase_add_test(tc, child_lines);
 	tcase_add_loop_test(tc, broken_input, 0, (int)ARRAY_LEN(broken));
 	tcase_add_test(tc, missing_timeline);
 	tcase_add_test(tc, missing_dir);
