@@ -58,6 +58,11 @@ for name, p in s["peers"].items():
 assert s["peers"]["alice"]["child_rekeys"] == 1, s["peers"]["alice"]
 print("  ok: verdict pass; one IKE_SA with net and net2 on each peer, net2 rekeyed, one per selector pair")
 PY
+# Each CHILD_SA on its own in children.csv and in the plot.
+grep -q '^[0-9.]*,alice,net2,1$' "$WORK/run/seed-1/children.csv" || fail "children.csv: $(head "$WORK/run/seed-1/children.csv")"
+"$IKELAB" plot "$WORK/run/seed-1" >/dev/null || fail "plot of the two-children run"
+grep -q "title 'alice net2'" "$WORK/run/seed-1/timeline.gp" || fail "the plot has no line for alice's net2"
+mkdir -p "$ROOT/build/test-artifacts" && cp "$WORK/run/seed-1/timeline.png" "$ROOT/build/test-artifacts/two-children.png"
 
 # ---- certificates ---------------------------------------------------------
 up pk --peers "$ROOT/peers/pubkey.yaml"
