@@ -11,6 +11,7 @@
 #include "charon/pki.h"
 #include "base/util.h"
 #include "backend/uml/warm.h"
+#include "config/scenario.h"
 #include "config/ts.h"
 
 #include <arpa/inet.h>
@@ -83,7 +84,9 @@ int lab_plan_load(struct lab_plan *plan, const struct up_opts *o)
 	plan->topo = topology_load(topo);
 	/* One copy per peer: a restart or a scenario may change one only. */
 	if (plan->topo && (plan->profile[0] = profile_load(peers)) &&
-	    (plan->profile[1] = profile_load(peers)))
+	    (plan->profile[1] = profile_load(peers)) &&
+	    sc_check_protected(plan->topo, plan->profile[0], 0) == 0 &&
+	    sc_check_protected(plan->topo, plan->profile[1], 1) == 0)
 		r = lab_plan_check_charon(plan, o->charon);
 	free(topo);
 	free(peers);
@@ -223,7 +226,7 @@ static void subnets_of(const struct topo_node *n, char ***out, unsigned *count)
 	for (unsigned k = 0; k < *count; k++) {
 		char buf[TS_LEN];
 
-		/* Checked by the loader: an IPv4 CIDR. */
+		/* Checked by the loader: a CIDR, IPv4 or IPv6. */
 		if (!ts_subnet(topo_protected(n, k), buf, sizeof(buf)))
 			snprintf(buf, sizeof(buf), "%s", topo_protected(n, k));
 		(*out)[k] = xstrdup(buf);

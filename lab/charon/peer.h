@@ -68,9 +68,9 @@ int peer_wait_vici(const struct peer *p, int timeout_ms);
 /* load-shared and load-conn over VICI. */
 int peer_load(const struct peer *p);
 /* Wait until the outbound trap policy of every CHILD_SA with start_action
- * trap is in the kernel (its first local and remote selector; selectors
- * the kernel cannot show as written, a range or a port, are not waited
- * for). */
+ * trap is in the kernel: its first local and remote selectors of one
+ * family (a port narrows the policy, not its addresses; a range, which the
+ * kernel cannot show as written, is not waited for). */
 int peer_wait_traps(const struct peer *p, int nsfd, int timeout_ms);
 /* Those trap policies, one "SRC === DST" a line (allocated). */
 char *peer_traps_text(const struct peer *p);

@@ -66,6 +66,22 @@ static bool ts_kernel(const char *ts, const char *ike_addr, char *buf, size_t le
 	return ts_subnet(ts, buf, len);
 }
 
+/* The first local and remote selectors of one family that the kernel
+ * shows as written: charon installs no policy across families. */
+static bool first_pair(const struct peer *p, const struct argv *l, const struct argv *r,
+		       struct trap *t)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		if (!ts_kernel(l->v[i], p->local_addr, t->src, TS_LEN))
+			continue;
+		for (size_t j = 0; j < r->n; j++)
+			if (ts_kernel(r->v[j], p->remote_addr, t->dst, TS_LEN) &&
+			    !strchr(t->src, ':') == !strchr(t->dst, ':'))
+				return true;
+	}
+	return false;
+}
+
 #define MAX_TRAPS (PROFILE_MAX_CONNS * PROFILE_MAX_CHILDREN)
 
 /* The outbound trap policies the profile installs, one per CHILD_SA with
@@ -89,9 +105,7 @@ static unsigned trap_list(const struct peer *p, struct trap **out)
 			if ((c.start_action && strcmp(c.start_action, "trap")) ||
 			    peer_child_ts(p, &c, &l, &r) < 0)
 				err_clear();
-			else if (l.n && r.n &&
-				 ts_kernel(l.v[0], p->local_addr, (*out)[n].src, TS_LEN) &&
-				 ts_kernel(r.v[0], p->remote_addr, (*out)[n].dst, TS_LEN))
+			else if (first_pair(p, &l, &r, &(*out)[n]))
 				n++;
 			argv_free(&l);
 			argv_free(&r);

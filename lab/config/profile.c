@@ -554,7 +554,8 @@ void profile_overlay(struct profile *dst, struct profile *src)
 /* ---- the resolved view --------------------------------------------------- */
 
 /* Every field of OUT that is unset takes DFLT's (pointers borrowed), except
- * the entry's own name and children. */
+ * the entry's own name and children, and a reqid: one fixed reqid on every
+ * CHILD_SA is a configuration of its own, written where it is meant. */
 static void inherit(const cyaml_schema_field_t *f, void *out, const void *dflt)
 {
 	if (!dflt)
@@ -563,7 +564,8 @@ static void inherit(const cyaml_schema_field_t *f, void *out, const void *dflt)
 		void **o = (void **)((char *)out + f->data_offset);
 		void *const *v = (void *const *)((const char *)dflt + f->data_offset);
 
-		if (!strcmp(f->key, "name") || !strcmp(f->key, "children") || *o)
+		if (!strcmp(f->key, "name") || !strcmp(f->key, "children") ||
+		    !strcmp(f->key, "reqid") || *o)
 			continue;
 		*o = *v;
 		if (f->value.type == CYAML_SEQUENCE)
@@ -633,6 +635,50 @@ unsigned profile_ids(const struct profile *p, bool local, const char *dflt, cons
 			ids[n++] = id;
 	}
 	return n;
+}
+
+/* One side's selectors of the entry at PATH: protected:N within N_NETS. */
+static int check_side(const struct profile *p, const char *path, const char *key, char **ts,
+		      unsigned n, unsigned n_nets, const char *peer)
+{
+	for (unsigned k = 0; k < n; k++) {
+		const char *suffix;
+		int idx;
+
+		if (ts_symbolic(ts[k], &idx, &suffix) && idx >= (int)n_nets)
+			return err_set("%s: %s%s[%u]: %s, but the topology gives %s %u protected "
+				       "subnet%s",
+				       p->path ? p->path : "profile", path, key, k, ts[k], peer,
+				       n_nets, n_nets == 1 ? "" : "s");
+	}
+	return 0;
+}
+
+int profile_check_protected(const struct profile *p, unsigned n_local, unsigned n_remote,
+			    const char *peer, const char *other)
+{
+	char path[96];
+
+	for (unsigned i = 0; i < profile_conn_count(p); i++) {
+		struct profile_ike c;
+
+		profile_conn(p, i, &c);
+		for (unsigned j = 0; j < profile_child_count(&c); j++) {
+			struct profile_child ch;
+
+			profile_child(p, &c, j, &ch);
+			if (p->connections_count)
+				snprintf(path, sizeof(path), "connections[%u].children[%u].", i, j);
+			else
+				snprintf(path, sizeof(path), "child.");
+			if (check_side(p, path, "local_ts", ch.local_ts, ch.local_ts_count, n_local,
+				       peer) < 0 ||
+			    check_side(p, path, "remote_ts", ch.remote_ts, ch.remote_ts_count,
+				       n_remote, other) < 0)
+				return -1;
+		}
+	}
+	return 0;
 }
 
 bool profile_uses_pubkey(const struct profile *p)

@@ -148,6 +148,12 @@ int profile_conn_of_child(const struct profile *p, const char *child);
 unsigned profile_ids(const struct profile *p, bool local, const char *dflt, const char **ids,
 		     unsigned max);
 
+/* Every "protected:N" selector of P within the topology's subnets:
+ * N_LOCAL of the peer PEER that runs P, N_REMOTE of OTHER. -1 and
+ * err_msg() naming P's file and the selector's path otherwise. */
+int profile_check_protected(const struct profile *p, unsigned n_local, unsigned n_remote,
+			    const char *peer, const char *other);
+
 /* Whether a connection of P authenticates with certificates. */
 bool profile_uses_pubkey(const struct profile *p);
 

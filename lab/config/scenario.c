@@ -345,6 +345,26 @@ static const struct sc_peer *peer_override(const struct scenario *s, const char 
 	return NULL;
 }
 
+/* A set: that names ike: or child: over a profile with connections: would
+ * be ignored (they hold defaults there): refused, as in one file. */
+static int set_names_nothing(const struct profile *p, const struct profile *set,
+			     const struct ydoc *d, unsigned i)
+{
+	char path[YPATH_LEN];
+
+	if (!p->connections || set->connections)
+		return 0;
+	if (set->ike && set->ike->name)
+		return ydoc_err(d, ypath(path, "peers[%u].set.ike.name", i),
+				"the profile has connections:, so ike: holds their defaults "
+				"and names none (set connections: to rename them)");
+	if (set->child && set->child->name)
+		return ydoc_err(d, ypath(path, "peers[%u].set.child.name", i),
+				"the profile has connections:, so child: holds their defaults "
+				"and names none (set connections: to rename them)");
+	return 0;
+}
+
 /* What peer K runs: its own profile or the scenario's, and its set:. */
 static struct profile *peer_profile(const struct scenario *s, const struct ydoc *d,
 				    const struct profile *dflt, unsigned k)
@@ -352,16 +372,28 @@ static struct profile *peer_profile(const struct scenario *s, const struct ydoc 
 	const struct sc_peer *o;
 	struct profile *p;
 	char path[YPATH_LEN];
-	unsigned i;
+	unsigned i = 0;
 
 	o = peer_override(s, topo_peer(s->topo, k)->name, &i);
 	if (o && o->profile)
 		p = load_profile(s, d, ypath(path, "peers[%u].profile", i), o->profile);
 	else
 		p = profile_copy(dflt);
+	if (p && o && o->set && set_names_nothing(p, o->set, d, i) < 0) {
+		profile_free(p);
+		return NULL;
+	}
 	if (p && o && o->set)
 		profile_overlay(p, profile_copy(o->set));
 	return p;
+}
+
+int sc_check_protected(const struct topology *t, const struct profile *p, unsigned k)
+{
+	const struct topo_node *me = topo_peer(t, k), *other = topo_peer(t, 1 - k);
+
+	return profile_check_protected(p, topo_protected_count(me), topo_protected_count(other),
+				       me->name, other->name);
 }
 
 int sc_load_profiles(struct scenario *s, const struct ydoc *d)
@@ -375,6 +407,9 @@ int sc_load_profiles(struct scenario *s, const struct ydoc *d)
 		s->profiles[k] = peer_profile(s, d, dflt, k);
 		rc = s->profiles[k] ? 0 : -1;
 	}
+	for (unsigned k = 0; rc == 0 && k < 2; k++)
+		if (sc_check_protected(s->topo, s->profiles[k], k) < 0)
+			rc = ydoc_err(d, "profile", "%s", err_msg());
 	profile_free(dflt);
 	return rc;
 }

@@ -139,6 +139,9 @@ struct scenario {
  * action against the topology (peers that exist, routers for fault rules
  * and netem nodes, times within the duration). NULL and err_msg() naming
  * FILE:LINE:COL and the field on failure. */
+/* Profile P run by peer K of T: its protected:N selectors within T's
+ * protected subnets (profile_check_protected()). */
+int sc_check_protected(const struct topology *t, const struct profile *p, unsigned k);
 struct scenario *scenario_load(const char *path);
 /* The same with values from the command line in place of the file's: each
  * of SETS is "PATH=VALUE" ("schedule[0].skew_us=400"), replacing a value

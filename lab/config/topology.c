@@ -79,9 +79,11 @@ const char *topo_seen_addr(const struct topology *t, const struct topo_node *n)
 	const char *addr = nat_address(t, n);
 
 	if (!addr)
-		return topo_ike_addr(t, n);
-	snprintf(w->ike_ip, sizeof(w->ike_ip), "%.*s", (int)strcspn(addr, "/"), addr);
-	return w->ike_ip;
+		addr = topo_ike_addr(t, n);
+	if (!addr)
+		return NULL;
+	snprintf(w->seen_ip, sizeof(w->seen_ip), "%.*s", (int)strcspn(addr, "/"), addr);
+	return w->seen_ip;
 }
 
 bool topo_uses_ipv6(const struct topology *t)
@@ -539,12 +541,23 @@ static int check_masquerade(const struct topology *t, const struct ydoc *d, unsi
 	ypath(path, "nodes[%u].masquerade", i);
 	if (!peer || peer->role != NODE_PEER)
 		return ydoc_err(d, path, "topology has no peer named '%s'", n->masquerade);
+	for (unsigned k = 0; k < i; k++)
+		if (t->nodes[k].masquerade)
+			return ydoc_err(d, path,
+					"router '%s' masquerades already: one NAT per "
+					"topology",
+					t->nodes[k].name);
 	for (unsigned l = 0; l < t->links_count; l++) {
 		const struct topo_endpoint *e = t->links[l].endpoints;
 
 		if ((!strcmp(e[0].node, n->name) && !strcmp(e[1].node, peer->name)) ||
 		    (!strcmp(e[1].node, n->name) && !strcmp(e[0].node, peer->name)))
-			return 0;
+			return nat_address(t, peer)
+				       ? 0
+				       : ydoc_err(d, path,
+						  "router '%s' has no link besides the one to "
+						  "'%s': no outside to masquerade to",
+						  n->name, peer->name);
 	}
 	return ydoc_err(d, path,
 			"router '%s' has no link to peer '%s' (it masquerades a side "

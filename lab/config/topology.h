@@ -31,6 +31,7 @@ struct topo_node {
 	char *masquerade; /* routers: the peer whose side this router hides
 	                     behind its own addresses (nat.h) */
 	char ike_ip[46];  /* topo_ike_addr()'s buffer (INET6_ADDRSTRLEN) */
+	char seen_ip[46]; /* topo_seen_addr()'s */
 };
 
 #define TOPO_MAX_PROTECTED 16
@@ -85,7 +86,7 @@ const struct topo_node *topo_peer(const struct topology *t, unsigned i);
 const char *topo_ike_addr(const struct topology *t, const struct topo_node *n);
 /* N's address as the other peer sees it: the outside address of a
  * router that masquerades N (the first of its links that does not lead
- * to N), or else topo_ike_addr(). Same buffer. */
+ * to N), or else topo_ike_addr(); in N's seen_ip. */
 const char *topo_seen_addr(const struct topology *t, const struct topo_node *n);
 /* Whether any address or protected subnet of T is IPv6 (routers then
  * forward IPv6, and the fault wire queues it too). */

@@ -115,17 +115,26 @@ static int iptables_one(const struct wire *w, const char *prog, const char *op)
  * and reports the first failure. */
 static int iptables(const struct wire *w, const char *op)
 {
+	bool add = !strcmp(op, "-A");
 	int r = iptables_one(w, "iptables-legacy", op);
+	struct err_saved saved;
 
-	if (w->ipv6 && (r == 0 || !strcmp(op, "-D"))) {
-		char first[ERR_MSG_MAX];
-
-		snprintf(first, sizeof(first), "%s", r < 0 ? err_msg() : "");
-		if (iptables_one(w, "ip6tables-legacy", op) < 0)
-			r = -1;
-		else if (first[0])
-			err_set("%s", first);
+	if (!w->ipv6 || (add && r < 0))
+		return r;
+	if (r < 0)
+		err_save(&saved);
+	if (iptables_one(w, "ip6tables-legacy", op) < 0) {
+		/* An IPv4 rule without its IPv6 twin goes again: the caller
+		 * sees no rule added, and a lab outlives its runs. */
+		if (add) {
+			err_save(&saved);
+			iptables_one(w, "iptables-legacy", "-D");
+			err_restore(&saved);
+		}
+		return -1;
 	}
+	if (r < 0)
+		err_restore(&saved);
 	return r;
 }
 

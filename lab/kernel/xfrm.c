@@ -175,13 +175,16 @@ static int xfrm_request(int nsfd, int type, const void *body, size_t len, const 
 	return 0;
 }
 
+/* The SA's destination and SPI as the kernel names them; its family. */
 static int sa_id(const char *dst, uint32_t spi, xfrm_address_t *daddr, __be32 *nspi)
 {
 	memset(daddr, 0, sizeof(*daddr));
-	if (inet_pton(AF_INET, dst, &daddr->a4) != 1)
-		return err_set("SA destination '%s' is not an IPv4 address", dst);
 	*nspi = htonl(spi);
-	return 0;
+	if (inet_pton(AF_INET, dst, &daddr->a4) == 1)
+		return AF_INET;
+	if (inet_pton(AF_INET6, dst, daddr->a6) == 1)
+		return AF_INET6;
+	return err_set("SA destination '%s' is not an IPv4 or IPv6 address", dst);
 }
 
 int xfrm_expire(int nsfd, const char *dst, uint32_t spi, bool hard)
@@ -189,11 +192,13 @@ int xfrm_expire(int nsfd, const char *dst, uint32_t spi, bool hard)
 	struct xfrm_user_expire ue;
 	char what[96];
 
+	int af;
+
 	memset(&ue, 0, sizeof(ue));
-	if (sa_id(dst, spi, &ue.state.id.daddr, &ue.state.id.spi) < 0)
+	if ((af = sa_id(dst, spi, &ue.state.id.daddr, &ue.state.id.spi)) < 0)
 		return -1;
 	ue.state.id.proto = IPPROTO_ESP;
-	ue.state.family = AF_INET;
+	ue.state.family = (uint16_t)af;
 	ue.hard = hard;
 	snprintf(what, sizeof(what), "%s expire of ESP SA %08x to %s", hard ? "hard" : "soft", spi,
 		 dst);
@@ -205,10 +210,12 @@ int xfrm_delete_sa(int nsfd, const char *dst, uint32_t spi)
 	struct xfrm_usersa_id id;
 	char what[96];
 
+	int af;
+
 	memset(&id, 0, sizeof(id));
-	if (sa_id(dst, spi, &id.daddr, &id.spi) < 0)
+	if ((af = sa_id(dst, spi, &id.daddr, &id.spi)) < 0)
 		return -1;
-	id.family = AF_INET;
+	id.family = (uint16_t)af;
 	id.proto = IPPROTO_ESP;
 	snprintf(what, sizeof(what), "delete ESP SA %08x to %s", spi, dst);
 	return xfrm_request(nsfd, XFRM_MSG_DELSA, &id, sizeof(id), what);

@@ -34,16 +34,23 @@ static int peer_index(const struct runner *R, const char *name)
 
 /* ---- actions -------------------------------------------------------------- */
 
-/* Without child:, the profile's first CHILD_SA of its first connection. */
+/* Without child:, the first CHILD_SA of the connection ike: names, or of
+ * the profile's first connection. */
 static const char *child_name(const struct runner *R, int i, const struct sc_entry *e)
 {
 	const struct profile *p = R->plan.profile[i];
 	struct profile_child ch;
 	struct profile_ike c;
+	unsigned k = 0;
 
 	if (e->child)
 		return e->child;
-	profile_conn(p, 0, &c);
+	for (unsigned n = 0; e->ike && n < profile_conn_count(p); n++) {
+		profile_conn(p, n, &c);
+		if (!strcmp(c.name, e->ike))
+			k = n;
+	}
+	profile_conn(p, k, &c);
 	profile_child(p, &c, 0, &ch);
 	return ch.name;
 }

@@ -199,6 +199,8 @@ static const struct bad topo_bad[] = {
 				 "is what it hides)" },
 	{ "topo-masq-unknown.yaml", "5:43: nodes[1].masquerade: topology has no peer named "
 				    "'carol'" },
+	{ "topo-masq-no-outside.yaml", "5:43: nodes[1].masquerade: router 'nat' has no link "
+				       "besides the one to 'alice': no outside to masquerade to" },
 	{ "topo-masq-unlinked.yaml", "5:42: nodes[1].masquerade: router 'r1' has no link to "
 				     "peer 'bob' (it masquerades a side it is linked to)" },
 	{ "topo-v6-address6-v4.yaml", "8:56: links[0].endpoints[0].address6: '198.51.100.1/24' "

@@ -331,6 +331,12 @@ static const struct bad bad[] = {
 			   "connection named 'lab' (its profile's: 'gw')" },
 	{ "flush-peer.yaml", "8:11: schedule[0].node: topology two-peer-router has no router "
 			     "named 'alice'" },
+	{ "protected-beyond.yaml", "3:10: profile: tests/unit/scenarios/../../../peers/"
+				   "two-children.yaml: connections[0].children[1].local_ts[0]: "
+				   "protected:1, but the topology gives alice 1 protected subnet" },
+	{ "set-name-conns.yaml", "9:15: peers[0].set.child.name: the profile has connections:, "
+				 "so child: holds their defaults and names none (set "
+				 "connections: to rename them)" },
 	{ "child-of-other-conn.yaml", "25:12: schedule[0].child: peer alice: CHILD_SA 'y' "
 				      "belongs to connection 'b', not 'a'" },
 	{ "reauth-child.yaml", "10:13: schedule[0].reauth: reauth applies to "
