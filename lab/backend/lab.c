@@ -588,6 +588,10 @@ int lab_teardown(struct lab_state *st, bool keep_dir)
 		path = xasprintf("%s/psk", st->dir);
 		unlink(path);
 		free(path);
+		path = pki_dir(st->dir);
+		if (path_exists(path) && rm_rf(path) < 0)
+			r = -1;
+		free(path);
 		path = xasprintf("%s/lab.json", st->dir);
 		unlink(path);
 		free(path);

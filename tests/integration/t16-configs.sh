@@ -175,5 +175,8 @@ wire = [(e["kind"], e["exchange"], e["src"]) for e in ev if e["source"] == "wire
 assert ("duplicate", "IKE_AUTH", "2001:db8:a::2") in wire, wire
 assert ("delay", "CREATE_CHILD_SA", "2001:db8:b::2") in wire, wire
 assert any(e["kind"] == "netem" and "error" not in e for e in ev), "netem"
+exp = [e for e in ev if e["kind"] == "expire" and e["source"] == "schedule"]
+assert len(exp) == 1 and "error" not in exp[0], exp
+assert s["peers"]["alice"]["expires_soft"] >= 1, s["peers"]["alice"]
 print(f"  ok: IPv6 probes both ways without loss; the wire duplicated IKE_AUTH and delayed bob's rekey ({len(wire)} wire events)")
 PY
