@@ -194,6 +194,29 @@ static int build_namespaces(struct builder *b)
 	return 0;
 }
 
+/* Inside user-mode Linux, the modules this topology needs beyond every
+ * lab's (warm.h); a host kernel loads them on demand itself. */
+static int load_features(const struct topology *t)
+{
+	static const char *const ipv6[] = { "esp6", NULL };
+	static const char *const ipv6_wire[] = { "ip6_tables", "ip6table_filter", NULL };
+	static const char *const nat[] = { "iptable_nat", "xt_MASQUERADE", "nf_conntrack_netlink",
+					   NULL };
+	bool router = false, masq = false;
+
+	if (!state_inside_uml())
+		return 0;
+	for (unsigned i = 0; i < t->nodes_count; i++) {
+		router |= t->nodes[i].role == NODE_ROUTER;
+		masq |= t->nodes[i].masquerade != NULL;
+	}
+	if (topo_uses_ipv6(t) && (warm_load(ipv6) < 0 || (router && warm_load(ipv6_wire) < 0)))
+		return err_wrap("IPv6 modules");
+	if (masq && warm_load(nat) < 0)
+		return err_wrap("NAT modules");
+	return 0;
+}
+
 /* The lab's CA and a certificate per peer, when a profile needs them:
  * each peer's node name and every identity its profile claims. */
 static int make_certs(struct builder *b)
@@ -399,6 +422,8 @@ int lab_up_plan(const char *name, struct lab_plan *plan, bool quiet)
 			    json_pack("[s?, s?]", plan->profile[0]->path, plan->profile[1]->path));
 	trace("up %s: plan loaded", name);
 	r = make_psk(&b);
+	if (r == 0)
+		r = load_features(plan->topo);
 	if (r == 0)
 		r = make_certs(&b);
 	if (r == 0)

@@ -12,6 +12,7 @@
 #include "record/recorder.h"
 #include "config/scenario.h"
 #include "backend/state.h"
+#include "backend/uml/warm.h"
 #include "base/util.h"
 #include "charon/vici.h"
 #include "kernel/wire.h"
@@ -184,9 +185,16 @@ static int netem_action(struct runner *R, const struct sc_entry *e)
 
 static int flush_action(struct runner *R, const struct sc_entry *e)
 {
-	char *ns = xasprintf("%s-%s", R->o->lab, e->node);
-	int fd = netns_open(ns), r;
+	static const char *const ctnetlink[] = { "nf_conntrack_netlink", NULL };
+	char *ns;
+	int fd, r;
 
+	/* A router without NAT has no ctnetlink yet: ours to load, not the
+	 * kernel's to ask for (warm.h). */
+	if (state_inside_uml() && warm_load(ctnetlink) < 0)
+		return -1;
+	ns = xasprintf("%s-%s", R->o->lab, e->node);
+	fd = netns_open(ns);
 	free(ns);
 	if (fd < 0)
 		return -1;

@@ -112,6 +112,7 @@ note "ok: NAT-T, ESP in UDP, alice seen at 198.51.100.1:$port"
 # the NAT on 4500 and is delayed there by a fault rule.
 "$IKELAB" run "$ROOT/tests/integration/scenarios/nat-float.yaml" --out "$WORK/nat" \
 	>"$WORK/nat.out" 2>&1 || { cat "$WORK/nat.out"; diag "$WORK/nat"; fail "nat-float run"; }
+assert_no_module_requests "$WORK/nat/seed-1" "a NAT run"
 python3 - "$WORK/nat/seed-1" <<'PY' || { cat "$WORK/nat.out"; fail "nat-float's records"; }
 import json, re, sys
 d = sys.argv[1]

@@ -24,24 +24,18 @@
  * The lab's plumbing and AES-GCM's templates were always loaded up front;
  * IKELAB_UML_COLD still loads only those, as ikelab did before. */
 static const char *const plumbing[] = {
-	"xfrm_user", "esp4",           "esp6",         "veth",       "sch_netem", "nfnetlink_queue",
-	"ip_tables", "iptable_filter", "xt_multiport", "xt_NFQUEUE", "gcm",       "ghash_generic",
-	"ctr",       "seqiv",          "echainiv",
+	"xfrm_user",      "esp4",         "veth",       "sch_netem", "nfnetlink_queue", "ip_tables",
+	"iptable_filter", "xt_multiport", "xt_NFQUEUE", "gcm",       "ghash_generic",   "ctr",
+	"seqiv",          "echainiv",
 };
 
 /* What the kernel otherwise asked for on first use: bpfilter (the first
- * iptables rule in a router), the NAT of a masquerading router and the
- * ctnetlink that flushes it (nat.h), the IPv6 fault wire's ip6tables, ipv6 (charon's first IPv6 socket), the
+ * iptables rule in a router), ipv6 (charon's first IPv6 socket), the
  * random-number stack that seqiv and echainiv draw IVs from, and the
  * templates of every transform below (aes, sha1, sha256 and md5 are built
  * into Debian's UML kernel). */
 static const char *const first_use[] = {
 	"bpfilter",
-	"iptable_nat",
-	"xt_MASQUERADE",
-	"nf_conntrack_netlink",
-	"ip6_tables",
-	"ip6table_filter",
 	"ipv6",
 	"jitterentropy_rng",
 	"drbg",
@@ -192,6 +186,19 @@ static void load_all(bool cold, struct warm_stats *st)
 		load_modules(ctx, first_use, ARRAY_LEN(first_use), st);
 	kmod_unref(ctx);
 	st->modules_ms = ms_since(t0);
+}
+
+int warm_load(const char *const *names)
+{
+	struct kmod_ctx *ctx = kmod_new(NULL, NULL);
+	int r = 0;
+
+	if (!ctx)
+		return err_set("kmod_new failed");
+	for (; r == 0 && *names; names++)
+		r = load_module(ctx, *names);
+	kmod_unref(ctx);
+	return r;
 }
 
 static int set_modprobe(const char *path)

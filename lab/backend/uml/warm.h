@@ -44,6 +44,13 @@ struct warm_stats {
  * not fatal: a lab that never uses them must still boot. */
 int warm_kernel(const char *labdir, bool cold, struct warm_stats *st);
 
+/* Inside UML, what only some labs need, loaded by the lab that needs it
+ * when it comes up (IPv6 ESP, a NAT, the IPv6 fault wire), so that no
+ * boot pays for it and the kernel still never has to ask: the NULL-
+ * terminated NAMES with their dependencies. -1 and err_msg() naming the
+ * first that failed. */
+int warm_load(const char *const *names);
+
 /* The kernel's modprobe after boot: argv as the kernel passes it
  * ("modprobe -q -- NAME"). Loads NAME with libkmod and logs the request. */
 int warm_modprobe_main(int argc, char **argv);
