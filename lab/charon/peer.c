@@ -452,26 +452,23 @@ static char *render_swanctl_conf(const struct peer *p, const char *lab)
 }
 
 /* Every CHILD_SA's selectors resolve against the topology. */
+static int child_resolves(void *ctx, unsigned i, unsigned j, const struct profile_ike *ike,
+			  const struct profile_child *c)
+{
+	struct argv l = { 0 }, r = { 0 };
+	int rc = peer_child_ts(ctx, c, &l, &r);
+
+	(void)i;
+	(void)j;
+	(void)ike;
+	argv_free(&l);
+	argv_free(&r);
+	return rc;
+}
+
 static int check_selectors(const struct peer *p)
 {
-	for (unsigned i = 0; i < profile_conn_count(p->profile); i++) {
-		struct profile_ike ike;
-
-		profile_conn(p->profile, i, &ike);
-		for (unsigned j = 0; j < profile_child_count(&ike); j++) {
-			struct argv l = { 0 }, r = { 0 };
-			struct profile_child c;
-			int rc;
-
-			profile_child(p->profile, &ike, j, &c);
-			rc = peer_child_ts(p, &c, &l, &r);
-			argv_free(&l);
-			argv_free(&r);
-			if (rc < 0)
-				return -1;
-		}
-	}
-	return 0;
+	return profile_each_child(p->profile, child_resolves, (void *)p);
 }
 
 int peer_render(const struct peer *p, const char *lab)

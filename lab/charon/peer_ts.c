@@ -84,34 +84,41 @@ static bool first_pair(const struct peer *p, const struct argv *l, const struct 
 
 #define MAX_TRAPS (PROFILE_MAX_CONNS * PROFILE_MAX_CHILDREN)
 
+struct trap_ctx {
+	const struct peer *p;
+	struct trap *t;
+	unsigned n;
+};
+
+static int add_trap(void *ctx, unsigned i, unsigned j, const struct profile_ike *ike,
+		    const struct profile_child *c)
+{
+	struct trap_ctx *x = ctx;
+	struct argv l = { 0 }, r = { 0 };
+
+	(void)i;
+	(void)j;
+	(void)ike;
+	if ((c->start_action && strcmp(c->start_action, "trap")) ||
+	    peer_child_ts(x->p, c, &l, &r) < 0)
+		err_clear();
+	else if (x->n < MAX_TRAPS && first_pair(x->p, &l, &r, &x->t[x->n]))
+		x->n++;
+	argv_free(&l);
+	argv_free(&r);
+	return 0;
+}
+
 /* The outbound trap policies the profile installs, one per CHILD_SA with
  * start_action trap whose first selectors the kernel shows as written;
  * *OUT allocated (MAX_TRAPS entries). */
 static unsigned trap_list(const struct peer *p, struct trap **out)
 {
-	const unsigned max = MAX_TRAPS;
-	unsigned n = 0;
+	struct trap_ctx x = { p, xcalloc(MAX_TRAPS, sizeof(struct trap)), 0 };
 
-	*out = xcalloc(max, sizeof(**out));
-	for (unsigned i = 0; i < profile_conn_count(p->profile); i++) {
-		struct profile_ike ike;
-
-		profile_conn(p->profile, i, &ike);
-		for (unsigned j = 0; j < profile_child_count(&ike) && n < max; j++) {
-			struct argv l = { 0 }, r = { 0 };
-			struct profile_child c;
-
-			profile_child(p->profile, &ike, j, &c);
-			if ((c.start_action && strcmp(c.start_action, "trap")) ||
-			    peer_child_ts(p, &c, &l, &r) < 0)
-				err_clear();
-			else if (first_pair(p, &l, &r, &(*out)[n]))
-				n++;
-			argv_free(&l);
-			argv_free(&r);
-		}
-	}
-	return n;
+	profile_each_child(p->profile, add_trap, &x);
+	*out = x.t;
+	return x.n;
 }
 
 char *peer_traps_text(const struct peer *p)

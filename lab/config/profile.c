@@ -654,31 +654,37 @@ static int check_side(const struct profile *p, const char *path, const char *key
 	return 0;
 }
 
+struct protected_ctx {
+	const struct profile *p;
+	unsigned n_local, n_remote;
+	const char *peer, *other;
+};
+
+static int child_protected(void *ctx, unsigned i, unsigned j, const struct profile_ike *c,
+			   const struct profile_child *ch)
+{
+	const struct protected_ctx *x = ctx;
+	char path[96];
+
+	(void)c;
+	if (x->p->connections_count)
+		snprintf(path, sizeof(path), "connections[%u].children[%u].", i, j);
+	else
+		snprintf(path, sizeof(path), "child.");
+	if (check_side(x->p, path, "local_ts", ch->local_ts, ch->local_ts_count, x->n_local,
+		       x->peer) < 0 ||
+	    check_side(x->p, path, "remote_ts", ch->remote_ts, ch->remote_ts_count, x->n_remote,
+		       x->other) < 0)
+		return -1;
+	return 0;
+}
+
 int profile_check_protected(const struct profile *p, unsigned n_local, unsigned n_remote,
 			    const char *peer, const char *other)
 {
-	char path[96];
+	struct protected_ctx x = { p, n_local, n_remote, peer, other };
 
-	for (unsigned i = 0; i < profile_conn_count(p); i++) {
-		struct profile_ike c;
-
-		profile_conn(p, i, &c);
-		for (unsigned j = 0; j < profile_child_count(&c); j++) {
-			struct profile_child ch;
-
-			profile_child(p, &c, j, &ch);
-			if (p->connections_count)
-				snprintf(path, sizeof(path), "connections[%u].children[%u].", i, j);
-			else
-				snprintf(path, sizeof(path), "child.");
-			if (check_side(p, path, "local_ts", ch.local_ts, ch.local_ts_count, n_local,
-				       peer) < 0 ||
-			    check_side(p, path, "remote_ts", ch.remote_ts, ch.remote_ts_count,
-				       n_remote, other) < 0)
-				return -1;
-		}
-	}
-	return 0;
+	return profile_each_child(p, child_protected, &x);
 }
 
 bool profile_uses_pubkey(const struct profile *p)
@@ -693,7 +699,7 @@ bool profile_uses_pubkey(const struct profile *p)
 	return false;
 }
 
-int profile_conn_of_child(const struct profile *p, const char *child)
+int profile_each_child(const struct profile *p, profile_child_fn fn, void *ctx)
 {
 	for (unsigned i = 0; i < profile_conn_count(p); i++) {
 		struct profile_ike c;
@@ -701,13 +707,28 @@ int profile_conn_of_child(const struct profile *p, const char *child)
 		profile_conn(p, i, &c);
 		for (unsigned j = 0; j < profile_child_count(&c); j++) {
 			struct profile_child ch;
+			int r;
 
 			profile_child(p, &c, j, &ch);
-			if (ch.name && !strcmp(ch.name, child))
-				return (int)i;
+			if ((r = fn(ctx, i, j, &c, &ch)))
+				return r;
 		}
 	}
-	return -1;
+	return 0;
+}
+
+/* 1 + the connection's place when CHILD is the one named CTX. */
+static int named(void *ctx, unsigned i, unsigned j, const struct profile_ike *c,
+		 const struct profile_child *ch)
+{
+	(void)j;
+	(void)c;
+	return ch->name && !strcmp(ch->name, ctx) ? (int)i + 1 : 0;
+}
+
+int profile_conn_of_child(const struct profile *p, const char *child)
+{
+	return profile_each_child(p, named, (void *)child) - 1;
 }
 
 void profile_free(struct profile *p)

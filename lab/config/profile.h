@@ -139,6 +139,13 @@ unsigned profile_child_count(const struct profile_ike *conn);
 /* Child J of CONN, resolved against P's `child:` like profile_conn(). */
 void profile_child(const struct profile *p, const struct profile_ike *conn, unsigned j,
 		   struct profile_child *out);
+/* Calls FN for every CHILD_SA of P, resolved, with its connection; I and
+ * J are their places (connections[I].children[J]). Stops at the first
+ * non-zero FN returns, and returns it; 0 when every call did. */
+typedef int (*profile_child_fn)(void *ctx, unsigned i, unsigned j, const struct profile_ike *conn,
+				const struct profile_child *child);
+int profile_each_child(const struct profile *p, profile_child_fn fn, void *ctx);
+
 /* The connection that has a CHILD_SA named CHILD (child names are unique
  * in a profile), or -1. */
 int profile_conn_of_child(const struct profile *p, const char *child);

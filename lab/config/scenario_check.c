@@ -395,19 +395,21 @@ static void list_conns(const struct profile *p, struct strbuf *sb)
 	}
 }
 
+static int list_child(void *ctx, unsigned i, unsigned j, const struct profile_ike *c,
+		      const struct profile_child *ch)
+{
+	struct strbuf *sb = ctx;
+
+	(void)i;
+	(void)j;
+	(void)c;
+	sb_addf(sb, "%s'%s'", sb->buf ? ", " : "", ch->name);
+	return 0;
+}
+
 static void list_children(const struct profile *p, struct strbuf *sb)
 {
-	for (unsigned i = 0; i < profile_conn_count(p); i++) {
-		struct profile_ike c;
-
-		profile_conn(p, i, &c);
-		for (unsigned j = 0; j < profile_child_count(&c); j++) {
-			struct profile_child ch;
-
-			profile_child(p, &c, j, &ch);
-			sb_addf(sb, "%s'%s'", sb->buf ? ", " : "", ch.name);
-		}
-	}
+	profile_each_child(p, list_child, sb);
 }
 
 static int no_such(const struct ydoc *d, const char *path, const char *peer, const char *what,
