@@ -105,7 +105,11 @@ gitlab_run() {
 	timeout 1200 "$BIN/gitlab-ci-local" --state-dir build/gitlab-ci-local \
 		--file docs/ci/gitlab-nightly.yml --force-shell-executor --concurrency 1 \
 		--variable "NIGHTLY_SCENARIOS=$SCENARIOS" --variable "NIGHTLY_SEEDS=$SEEDS" \
-		>"$WORK/pipeline.out" 2>&1 || { tail -40 "$WORK/pipeline.out"; fail "the GitLab pipeline"; }
+		>"$WORK/pipeline.out" 2>&1 || {
+		tail -40 "$WORK/pipeline.out"
+		"$ROOT/tests/integration/night-misses.py" night/shard-* merged
+		fail "the GitLab pipeline"
+	}
 	grep -E 'nightly: shard [0-9] of 3' "$WORK/pipeline.out" | sed 's/^/  /' || true
 	for i in 1 2 3; do
 		[ -s "night/shard-$i/summary.json" ] || { tail -40 "$WORK/pipeline.out"; fail "shard $i wrote no summary"; }
@@ -114,8 +118,10 @@ gitlab_run() {
 	# shellcheck disable=SC2086  # the scenario list
 	"$IKELAB" nightly $SCENARIOS --seeds "$SEEDS" --jobs 2 --out "$WORK/whole" >"$WORK/whole.out" 2>&1 ||
 		[ $? -eq 1 ] || { cat "$WORK/whole.out"; fail "the night unsplit"; }
-	"$ROOT/tests/integration/night-same.py" "$WORK/whole" merged ||
+	"$ROOT/tests/integration/night-same.py" "$WORK/whole" merged || {
+		"$ROOT/tests/integration/night-misses.py" "$WORK/whole" merged
 		fail "the GitLab pipeline's merged night differs from the night unsplit"
+	}
 	local a b
 	a=$(xmllint --xpath 'count(//testcase)' "$WORK/whole/junit.xml")
 	b=$(xmllint --xpath 'count(//testcase)' merged/junit.xml)
