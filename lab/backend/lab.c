@@ -78,18 +78,20 @@ int lab_plan_load(struct lab_plan *plan, const struct up_opts *o)
 {
 	char *topo = lab_find_file(o->topology ? o->topology : LAB_DEFAULT_TOPOLOGY);
 	char *peers = lab_find_file(o->peers ? o->peers : LAB_DEFAULT_PEERS);
+	char *peers2 = o->peers2 ? lab_find_file(o->peers2) : xstrdup(peers);
 	int r = -1;
 
 	memset(plan, 0, sizeof(*plan));
 	plan->topo = topology_load(topo);
 	/* One copy per peer: a restart or a scenario may change one only. */
 	if (plan->topo && (plan->profile[0] = profile_load(peers)) &&
-	    (plan->profile[1] = profile_load(peers)) &&
+	    (plan->profile[1] = profile_load(peers2)) &&
 	    sc_check_protected(plan->topo, plan->profile[0], 0) == 0 &&
 	    sc_check_protected(plan->topo, plan->profile[1], 1) == 0)
 		r = lab_plan_check_charon(plan, o->charon);
 	free(topo);
 	free(peers);
+	free(peers2);
 	if (r < 0)
 		lab_plan_free(plan);
 	return r;

@@ -18,6 +18,7 @@ struct up_opts {
 	const char *name;
 	const char *topology; /* file */
 	const char *peers;    /* profile file for every peer */
+	const char *peers2;   /* or this one for the second peer, when not NULL */
 	const char *kernel;   /* auto | host | uml */
 	const char *charon;   /* overrides the profile's binary, or NULL */
 	bool quiet;

@@ -155,11 +155,19 @@ static int refuse(const struct cli *c, const char *a)
  * silently winning hides a typo in a long command line. */
 static int again(struct cli *c, const struct option *o, const char *value, unsigned *seen)
 {
+	/* --peers twice: the first peer's profile, then the second's. */
+	if (o->bit == OPT_PEERS && (*seen & o->bit) && (c->cmd->many & o->bit)) {
+		if (c->peers2)
+			return err_set("option --peers given three times (once, or once per peer)");
+		c->peers2 = value;
+		return 0;
+	}
 	if ((*seen & o->bit) && !(c->cmd->many & o->bit))
 		return err_set("option %s given twice (%s takes it once)", o->name, c->cmd->name);
 	*seen |= o->bit;
 	if (o->bit == OPT_CHARON)
 		c->charons[c->n_charons++] = value;
+
 	if (o->bit == OPT_SET)
 		c->sets[c->n_sets++] = value;
 	return 0;

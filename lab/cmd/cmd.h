@@ -73,6 +73,7 @@ struct cli {
 	bool help;                 /* -h/--help: print cmd's usage (the overview if NULL) */
 	const char *name;          /* --name, 'lab' by default */
 	const char *topology, *peers, *kernel, *charon, *rounds;
+	const char *peers2; /* a second --peers: the second peer's profile */
 	const char *duration, *rate, *out, *traffic, *grace, *seed, *seeds;
 	const char *jobs, *baseline, *source, *good, *bad, *set, *shard, *budget;
 	bool json, all, trust, fixed, full_duration, fresh;
@@ -184,6 +185,7 @@ int cmd_run(const struct cli *c);
 int cmd_nightly(const struct cli *c);
 int cmd_shrink(const struct cli *c);
 int cmd_sweep(const struct cli *c);
+int cmd_import(const struct cli *c);
 int cmd_doctor(const struct cli *c);
 int cmd_bench(const struct cli *c);
 int cmd_version(const struct cli *c);

@@ -19,7 +19,7 @@
 static int up_uml(const struct cli *c, const struct up_opts *o)
 {
 	struct lab_plan plan;
-	char *topo, *peers;
+	char *topo, *peers, *peers2;
 	int rc;
 
 	/* Check the files here, where the user can fix them, before a
@@ -28,13 +28,14 @@ static int up_uml(const struct cli *c, const struct up_opts *o)
 		return -1;
 	topo = abs_path(plan.topo->path);
 	peers = abs_path(plan.profile[0]->path);
+	peers2 = abs_path(plan.profile[1]->path);
 	lab_plan_free(&plan);
 	{
 		struct argv inner = { 0 };
 
-		argv_addv(&inner,
-			  (char *const[]){ "up", "--kernel", "host", "--name", (char *)c->name,
-					   "--topology", topo, "--peers", peers, NULL });
+		argv_addv(&inner, (char *const[]){ "up", "--kernel", "host", "--name",
+						   (char *)c->name, "--topology", topo, "--peers",
+						   peers, "--peers", peers2, NULL });
 		if (o->charon) {
 			argv_add(&inner, "--charon");
 			argv_add(&inner, o->charon);
@@ -50,14 +51,17 @@ static int up_uml(const struct cli *c, const struct up_opts *o)
 	}
 	free(topo);
 	free(peers);
+	free(peers2);
 	return rc;
 }
 
 int cmd_up(const struct cli *c)
 {
-	struct up_opts o = {
-		.name = c->name, .topology = c->topology, .peers = c->peers, .kernel = c->kernel
-	};
+	struct up_opts o = { .name = c->name,
+			     .topology = c->topology,
+			     .peers = c->peers,
+			     .peers2 = c->peers2,
+			     .kernel = c->kernel };
 	const char *kernel = pick_kernel(c);
 	char *charon = NULL;
 	int rc;
