@@ -45,15 +45,16 @@ static int assign(const struct cli *c, struct imp_gw gw[2])
 				return err_set("%s: a third gateway (import takes two)", c->pos[i]);
 			gw[n++].conf = c->pos[i];
 		} else if (!n || gw[n - 1].sconf)
-			return err_set("%s: a strongswan.conf must follow its gateway's swanctl.conf "
-				       "or ipsec.conf (and only one each)",
-				       c->pos[i]);
+			return err_set(
+				"%s: a strongswan.conf must follow its gateway's swanctl.conf "
+				"or ipsec.conf (and only one each)",
+				c->pos[i]);
 		else
 			gw[n - 1].sconf = c->pos[i];
 	}
 	if (n != 2)
-		return err_set("import takes the files of two gateways; %s", n ? "one was given"
-										: "none was given");
+		return err_set("import takes the files of two gateways; %s",
+			       n ? "one was given" : "none was given");
 	return 0;
 }
 
@@ -79,9 +80,11 @@ int cmd_import(const struct cli *c)
 		       "scenario.yaml\n",
 		       gw[0].node, gw[0].conf, gw[1].node, gw[1].conf, out, gw[0].node, gw[1].node);
 		for (unsigned i = 0; i < 2; i++)
-			printf("  %s: %u connection%s, %zu line%s not carried (listed in %s.yaml)\n",
+			printf("  %s: %u connection%s, %zu line%s not carried (listed in "
+			       "%s.yaml)\n",
 			       gw[i].node, gw[i].n_conn, gw[i].n_conn == 1 ? "" : "s",
-			       notes_count(&gw[i]), notes_count(&gw[i]) == 1 ? "" : "s", gw[i].node);
+			       notes_count(&gw[i]), notes_count(&gw[i]) == 1 ? "" : "s",
+			       gw[i].node);
 		rc = 0;
 	}
 	imp_gw_free(&gw[0]);

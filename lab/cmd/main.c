@@ -55,7 +55,8 @@ static int cmd_help(const struct cli *c);
 static const struct command commands[] = {
 	{ "up", cmd_up, NULL,
 	  OPT_NAME | OPT_TOPOLOGY | OPT_PEERS | OPT_KERNEL | OPT_CHARON | OPT_TRUST,
-	  "[--name LAB] [--topology FILE] [--peers FILE] " KERNEL_OPT " " CHARON_OPT " [--trust]",
+	  "[--name LAB] [--topology FILE] [--peers FILE [--peers FILE]] " KERNEL_OPT " " CHARON_OPT
+	  " [--trust]",
 	  "build a lab and start one charon per peer",
 	  "Creates the lab's namespaces, links, addresses and routes, starts one charon\n"
 	  "per peer, loads its connection and a fresh PSK over VICI, and returns once\n"
@@ -63,11 +64,12 @@ static const struct command commands[] = {
 	  "\n"
 	  "  --name LAB        the lab's name (default 'lab'); it lives in /run/ikelab/LAB\n"
 	  "  --topology FILE   nodes, links, addresses (default " LAB_DEFAULT_TOPOLOGY ")\n"
-	  "  --peers FILE      how each charon runs (default " LAB_DEFAULT_PEERS ")\n"
+	  "  --peers FILE      how each charon runs (default " LAB_DEFAULT_PEERS ");\n"
+	  "                    given twice, the first peer's and the second's\n"
 	  "  --kernel K        host: this kernel; uml: a user-mode Linux kernel; auto\n"
 	  "                    (default): the host's when it can hold ESP SAs\n" CHARON_HELP
 		  TRUST_HELP,
-	  0, 0 },
+	  0, OPT_PEERS },
 	{ "status", cmd_status, NULL, OPT_NAME | OPT_JSON, "[--name LAB] [--json]",
 	  "charon, IKE_SAs, CHILD_SAs and kernel state per peer",
 	  "Per peer: charon's pid and whether it lives, its IKE_SAs and CHILD_SAs\n"
@@ -189,6 +191,20 @@ static const struct command commands[] = {
 	  "  --jobs J          labs at a time (default: one per CPU)\n" CHARON_HELP
 	  "  --out DIR         the sweep's directory (default runs/sweep-DATE-TIME)\n" TRUST_HELP
 		  FULL_HELP,
+	  0, 0 },
+	{ "import", cmd_import, NULL, OPT_OUT,
+	  "GATEWAY_CONF [STRONGSWAN_CONF] GATEWAY_CONF [STRONGSWAN_CONF] [--out DIR]",
+	  "a report's configuration of two gateways as a lab's files",
+	  "Reads each gateway's swanctl.conf or ipsec.conf (told apart by content),\n"
+	  "each optionally followed by its strongswan.conf, and writes topology.yaml,\n"
+	  "a profile per gateway and scenario.yaml: the gateways' addresses on one\n"
+	  "link, their subnets behind them, their connections and CHILD_SAs. Every\n"
+	  "setting the lab does not carry is listed at the top of the gateway's\n"
+	  "profile with the FILE:LINE it came from. Nothing an import reads is\n"
+	  "followed (include) or run; the files it writes load without --trust.\n"
+	  "\n"
+	  "  --out DIR         where the files go (default ./imported); files already\n"
+	  "                    there are not overwritten\n",
 	  0, 0 },
 	{ "doctor", cmd_doctor, NULL, OPT_JSON, "[--json]",
 	  "what this host can do, which backend auto picks",

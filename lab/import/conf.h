@@ -21,9 +21,9 @@ struct conf_node {
 	char *name;  /* key or section name (owned) */
 	char *value; /* a setting's value, NULL for a section (owned) */
 	unsigned line;
-	bool used;		 /* carried over by the importer */
+	bool used;               /* carried over by the importer */
 	struct conf_node *child; /* a section's first entry */
-	struct conf_node *next;	 /* the next entry of the same section */
+	struct conf_node *next;  /* the next entry of the same section */
 };
 
 /* A whole file in strongSwan's settings syntax; the root is a section named

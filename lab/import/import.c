@@ -149,8 +149,8 @@ static void carry(struct imp_gw *gw, struct imp_kvs *k, const struct conf_node *
 		return;
 	n->used = true;
 	if (check && !check(n->value)) {
-		imp_note(gw, n->line, "%s = %s: not carried: not a value the lab takes for %s", name,
-			 n->value, key);
+		imp_note(gw, n->line, "%s = %s: not carried: not a value the lab takes for %s",
+			 name, n->value, key);
 		return;
 	}
 	imp_set(k, key, n->value, plain);
@@ -197,8 +197,7 @@ static unsigned split_list(const char *s, char **out, unsigned max)
 }
 
 /* Selectors of a list; one the lab does not take is a note. */
-static unsigned take_ts(struct imp_gw *gw, const struct conf_node *sec, const char *key,
-			char **out)
+static unsigned take_ts(struct imp_gw *gw, const struct conf_node *sec, const char *key, char **out)
 {
 	struct conf_node *n = conf_get(sec, key, true);
 	char *all[IMP_MAX];
@@ -214,8 +213,8 @@ static unsigned take_ts(struct imp_gw *gw, const struct conf_node *sec, const ch
 		if (ts_check(all[i]) == 0)
 			out[k++] = all[i];
 		else {
-			imp_note(gw, n->line, "%s = %s: selector '%s' not carried: %s", key, n->value,
-				 all[i], err_msg());
+			imp_note(gw, n->line, "%s = %s: selector '%s' not carried: %s", key,
+				 n->value, all[i], err_msg());
 			free(all[i]);
 		}
 	}
@@ -266,7 +265,8 @@ static void swanctl_child(struct imp_gw *gw, struct imp_conn *c, struct conf_nod
 			n->used = true;
 			imp_note(gw, n->line,
 				 "%s = %s: not carried: route-based configurations with if_id need "
-				 "XFRM interfaces, which Debian's user-mode Linux kernel does not have",
+				 "XFRM interfaces, which Debian's user-mode Linux kernel does not "
+				 "have",
 				 *k, n->value);
 		}
 	}
@@ -288,8 +288,8 @@ static void swanctl_auth(struct imp_gw *gw, struct imp_conn *c, struct conf_node
 		imp_set(&c->kvs, "auth", auth, false);
 	else if (auth)
 		imp_note(gw, conf_get(sec, "auth", true)->line,
-			 "%s.auth = %s: not carried: the lab authenticates with psk or pubkey", side,
-			 auth);
+			 "%s.auth = %s: not carried: the lab authenticates with psk or pubkey",
+			 side, auth);
 	if (local && conf_take(sec, "certs")) {
 		imp_set(&c->kvs, "auth", "pubkey", false);
 		imp_note(gw, conf_get(sec, "certs", true)->line,
@@ -348,9 +348,10 @@ static int swanctl_conn(struct imp_gw *gw, struct conf_node *sec)
 		if (n->value)
 			continue;
 		if (c->n_child == IMP_MAX || !name_valid(n->name, 32))
-			return err_set("%s:%u: CHILD_SA '%s': more than %d, or not letters, digits, "
-				       "'-' and '_' (at most 32)",
-				       gw->conf, n->line, n->name, IMP_MAX);
+			return err_set(
+				"%s:%u: CHILD_SA '%s': more than %d, or not letters, digits, "
+				"'-' and '_' (at most 32)",
+				gw->conf, n->line, n->name, IMP_MAX);
 		swanctl_child(gw, c, n);
 	}
 	if (!c->n_child)
@@ -396,12 +397,12 @@ static const struct {
 	bool (*check)(const char *);
 	bool is_bool;
 } charon_settings[] = {
-	{ "make_before_break", is_bool, true },	 { "reuse_ikesa", is_bool, true },
-	{ "send_delay", is_uint, false },	 { "send_delay_type", is_uint, false },
+	{ "make_before_break", is_bool, true },  { "reuse_ikesa", is_bool, true },
+	{ "send_delay", is_uint, false },        { "send_delay_type", is_uint, false },
 	{ "send_delay_request", is_bool, true }, { "send_delay_response", is_bool, true },
-	{ "receive_delay", is_uint, false },	 { "receive_delay_type", is_uint, false },
-	{ "retransmit_tries", is_uint, false },	 { "retransmit_jitter", is_uint, false },
-	{ "retransmit_limit", is_uint, false },	 { "threads", is_uint, false },
+	{ "receive_delay", is_uint, false },     { "receive_delay_type", is_uint, false },
+	{ "retransmit_tries", is_uint, false },  { "retransmit_jitter", is_uint, false },
+	{ "retransmit_limit", is_uint, false },  { "threads", is_uint, false },
 };
 
 static void strongswan_charon(struct imp_gw *gw, struct conf_node *sec)

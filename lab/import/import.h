@@ -29,7 +29,7 @@
  * boolean, written unquoted. */
 struct imp_kv {
 	const char *key; /* static */
-	char *val;	 /* owned */
+	char *val;       /* owned */
 	bool plain;
 };
 
@@ -48,21 +48,21 @@ struct imp_child {
 struct imp_conn {
 	char *name;
 	char *local_addr, *remote_addr; /* the first of each list, or NULL */
-	struct imp_kvs kvs;		/* the ike: keys of a profile */
+	struct imp_kvs kvs;             /* the ike: keys of a profile */
 	struct imp_child child[IMP_MAX];
 	unsigned n_child;
 };
 
 struct imp_gw {
-	const char *conf;  /* swanctl.conf or ipsec.conf (borrowed) */
-	const char *sconf; /* strongswan.conf, or NULL (borrowed) */
+	const char *conf;    /* swanctl.conf or ipsec.conf (borrowed) */
+	const char *sconf;   /* strongswan.conf, or NULL (borrowed) */
 	const char *reading; /* which of the two notes name (borrowed) */
-	char node[12];	   /* its name in the lab */
+	char node[12];       /* its name in the lab */
 	struct imp_conn conn[IMP_MAX];
 	unsigned n_conn;
 	struct imp_kvs settings; /* the settings: keys of a profile */
-	struct strbuf notes;	 /* "FILE:LINE: what: why" lines */
-	char addr[64];		 /* its IKE address in the lab */
+	struct strbuf notes;     /* "FILE:LINE: what: why" lines */
+	char addr[64];           /* its IKE address in the lab */
 };
 
 /* Whether PATH is an ipsec.conf: `conn NAME` or `config setup` at the

@@ -194,11 +194,11 @@ static void identity(const struct ipc *c, struct imp_conn *conn, const char *key
 
 static void auth(const struct ipc *c, struct imp_conn *conn)
 {
-	static const char *const authby[] = { "secret", "psk",	  "psk",      "psk",
-					      "rsasig", "pubkey", "pubkey",   "pubkey",
+	static const char *const authby[] = { "secret",   "psk",    "psk",    "psk",
+					      "rsasig",   "pubkey", "pubkey", "pubkey",
 					      "ecdsasig", "pubkey", NULL };
-	static const char *const sideauth[] = { "psk", "psk", "pubkey", "pubkey", "rsa", "pubkey",
-						"ecdsa", "pubkey", NULL };
+	static const char *const sideauth[] = { "psk",    "psk",   "pubkey", "pubkey", "rsa",
+						"pubkey", "ecdsa", "pubkey", NULL };
 	struct conf_node *cert = get(c, "leftcert");
 
 	mapped(c, &conn->kvs, "authby", "auth", authby);
@@ -247,12 +247,13 @@ static void addresses(const struct ipc *c, struct imp_conn *conn)
 	if (r && is_addr_literal(r->value))
 		conn->remote_addr = xstrdup(r->value);
 	else if (r && strcmp(r->value, "%any"))
-		imp_note(c->gw, r->line, "right=%s: not carried: the lab takes addresses", r->value);
+		imp_note(c->gw, r->line, "right=%s: not carried: the lab takes addresses",
+			 r->value);
 }
 
 static void dpd(const struct ipc *c, struct imp_conn *conn, struct imp_child *ch)
 {
-	static const char *const actions[] = { "none", "",     "clear",	  "clear", "hold",
+	static const char *const actions[] = { "none", "",        "clear",   "clear", "hold",
 					       "trap", "restart", "restart", NULL };
 	const char *action = val(c, "dpdaction");
 
@@ -264,9 +265,10 @@ static void dpd(const struct ipc *c, struct imp_conn *conn, struct imp_child *ch
 static void conn_settings(const struct ipc *c, struct imp_conn *conn, struct imp_child *ch)
 {
 	static const char *const versions[] = { "ikev2", "2", "ike", "2", "ikev1", "1", NULL };
-	static const char *const autos[] = { "route", "trap", "start", "start", "add", "none",
-					     NULL };
-	static const char *const closes[] = { "none", "none",  "clear", "none", "hold",
+	static const char *const autos[] = {
+		"route", "trap", "start", "start", "add", "none", NULL
+	};
+	static const char *const closes[] = { "none", "none",    "clear", "none", "hold",
 					      "trap", "restart", "start", NULL };
 	static const char *const modes[] = { "tunnel", "tunnel", "transport", "transport", NULL };
 	static const char *const bools[] = { "yes", "yes", "no", "no", NULL };
@@ -299,13 +301,15 @@ static bool skipped(const struct ipc *c)
 	struct conf_node *a = get(c, "auto"), *t = get(c, "type");
 
 	if (!a || !strcmp(a->value, "ignore")) {
-		imp_note(c->gw, c->sec->line, "conn %s: auto=ignore%s: not loaded, as by ipsec starter",
-			 c->sec->value, a ? "" : " (the default)");
+		imp_note(c->gw, c->sec->line,
+			 "conn %s: auto=ignore%s: not loaded, as by ipsec starter", c->sec->value,
+			 a ? "" : " (the default)");
 		return true;
 	}
 	if (t && strcmp(t->value, "tunnel") && strcmp(t->value, "transport")) {
-		imp_note(c->gw, t->line, "conn %s: type=%s: not carried: the lab runs tunnel and "
-					 "transport CHILD_SAs",
+		imp_note(c->gw, t->line,
+			 "conn %s: type=%s: not carried: the lab runs tunnel and "
+			 "transport CHILD_SAs",
 			 c->sec->value, t->value);
 		return true;
 	}
@@ -338,7 +342,7 @@ static int ipsec_conn(struct imp_gw *gw, struct conf_node *root, struct conf_nod
 
 static void config_setup(struct imp_gw *gw, struct conf_node *sec)
 {
-	static const char *const map[] = { "yes", "replace", "no",   "no",   "never", "never",
+	static const char *const map[] = { "yes",     "replace", "no",   "no",   "never", "never",
 					   "replace", "replace", "keep", "keep", NULL };
 	struct conf_node *u = conf_get(sec, "uniqueids", true);
 

@@ -153,8 +153,9 @@ static void swap_sides(struct imp_gw *gw)
 			ch->n_local = ch->n_remote, ch->n_remote = n;
 		}
 	}
-	imp_note(gw, 0, "%s: `left` is the other gateway's address: left and right are read "
-			"the other way round",
+	imp_note(gw, 0,
+		 "%s: `left` is the other gateway's address: left and right are read "
+		 "the other way round",
 		 gw->conf);
 }
 
@@ -172,7 +173,8 @@ static void settle_sides(struct imp_gw gw[2])
 
 static int settle_addr(struct imp_gw *gw, const struct imp_gw *other)
 {
-	const char *a = gw->conn[0].local_addr ? gw->conn[0].local_addr : other->conn[0].remote_addr;
+	const char *a =
+		gw->conn[0].local_addr ? gw->conn[0].local_addr : other->conn[0].remote_addr;
 	struct ip ip;
 
 	if (!a)
@@ -211,9 +213,10 @@ static int settle(struct imp_gw gw[2])
 	ip_parse(gw[0].addr, &a);
 	ip_parse(gw[1].addr, &b);
 	if (a.family != b.family || !strcmp(gw[0].addr, gw[1].addr))
-		return err_set("the gateways' addresses %s (%s) and %s (%s) are of two families, or "
-			       "one address",
-			       gw[0].addr, gw[0].conf, gw[1].addr, gw[1].conf);
+		return err_set(
+			"the gateways' addresses %s (%s) and %s (%s) are of two families, or "
+			"one address",
+			gw[0].addr, gw[0].conf, gw[1].addr, gw[1].conf);
 	settle_name(&gw[0], "alice");
 	settle_name(&gw[1], "bob");
 	if (!strcmp(gw[0].node, gw[1].node)) {
@@ -233,7 +236,8 @@ static void protected_of(struct imp_gw *gw, struct net *net)
 				char sub[64];
 				bool dup = false;
 
-				if (!ts_subnet(gw->conn[i].child[j].local_ts[k], sub, sizeof(sub)) ||
+				if (!ts_subnet(gw->conn[i].child[j].local_ts[k], sub,
+					       sizeof(sub)) ||
 				    subnet_holds(sub, gw->addr) || net->n == IMP_MAX)
 					continue;
 				for (unsigned m = 0; m < net->n; m++)
@@ -244,7 +248,8 @@ static void protected_of(struct imp_gw *gw, struct net *net)
 			}
 	if (!net->n) {
 		/* Host to host: probes run between the IKE addresses. */
-		snprintf(net->protected[0], 80, "%s/%u", gw->addr, strchr(gw->addr, ':') ? 128 : 32);
+		snprintf(net->protected[0], 80, "%s/%u", gw->addr,
+			 strchr(gw->addr, ':') ? 128 : 32);
 		net->subnet[0][0] = '\0';
 		net->n = 1;
 	}
@@ -368,7 +373,8 @@ static void links_yaml(struct strbuf *sb, const struct imp_gw gw[2], bool dual)
 	sb_addf(sb, "links:\n  - endpoints:\n");
 	for (unsigned i = 0; i < 2; i++) {
 		if (!dual)
-			sb_addf(sb, "      - {node: %s, address: '%s/%u'}\n", gw[i].node, gw[i].addr, p);
+			sb_addf(sb, "      - {node: %s, address: '%s/%u'}\n", gw[i].node,
+				gw[i].addr, p);
 		else if (v6)
 			sb_addf(sb, "      - {node: %s, address: '%s/24', address6: '%s/%u'}\n",
 				gw[i].node, other_v4[i], gw[i].addr, p);
@@ -392,14 +398,16 @@ static void topology_yaml(struct strbuf *sb, const struct imp_gw gw[2], const st
 {
 	bool dual = needs_other_family(gw, net);
 
-	sb_addf(sb, "# The network two gateways' configurations describe, imported by\n"
-		    "# `ikelab import`: their IKE addresses on one link, the subnets of their\n"
-		    "# local selectors behind them, and a route on each side to the other's.\n"
-		    "#   %s: %s\n#   %s: %s\n",
+	sb_addf(sb,
+		"# The network two gateways' configurations describe, imported by\n"
+		"# `ikelab import`: their IKE addresses on one link, the subnets of their\n"
+		"# local selectors behind them, and a route on each side to the other's.\n"
+		"#   %s: %s\n#   %s: %s\n",
 		gw[0].node, gw[0].conf, gw[1].node, gw[1].conf);
 	if (dual)
-		sb_addf(sb, "# Their subnets are of the other family than their IKE addresses: the\n"
-			    "# link carries both, with documentation addresses for the other.\n");
+		sb_addf(sb,
+			"# Their subnets are of the other family than their IKE addresses: the\n"
+			"# link carries both, with documentation addresses for the other.\n");
 	sb_addf(sb, "\nname: imported\ndescription: 'imported: %s and %s'\nnodes:\n", gw[0].node,
 		gw[1].node);
 	for (unsigned i = 0; i < 2; i++) {
@@ -458,15 +466,17 @@ static void schedule_yaml(struct strbuf *sb, const struct imp_gw gw[2])
 
 static void scenario_yaml(struct strbuf *sb, const struct imp_gw gw[2])
 {
-	sb_addf(sb, "# A scenario skeleton for the configuration of %s (%s) and %s (%s),\n"
-		    "# imported by `ikelab import`. Add the schedule of the race the report\n"
-		    "# describes (docs/scenarios.md) and the expectations it breaks; the\n"
-		    "# profiles list what the lab did not carry over.\n\n",
+	sb_addf(sb,
+		"# A scenario skeleton for the configuration of %s (%s) and %s (%s),\n"
+		"# imported by `ikelab import`. Add the schedule of the race the report\n"
+		"# describes (docs/scenarios.md) and the expectations it breaks; the\n"
+		"# profiles list what the lab did not carry over.\n\n",
 		gw[0].node, gw[0].conf, gw[1].node, gw[1].conf);
-	sb_addf(sb, "name: import-%s-%s\ndescription: 'imported: %s and %s'\ncites: ",
-		gw[0].node, gw[1].node, gw[0].node, gw[1].node);
+	sb_addf(sb, "name: import-%s-%s\ndescription: 'imported: %s and %s'\ncites: ", gw[0].node,
+		gw[1].node, gw[0].node, gw[1].node);
 	{
-		char *c = xasprintf("%s: %s; %s: %s", gw[0].node, gw[0].conf, gw[1].node, gw[1].conf);
+		char *c =
+			xasprintf("%s: %s; %s: %s", gw[0].node, gw[0].conf, gw[1].node, gw[1].conf);
 
 		yq(sb, c);
 		free(c);
@@ -527,7 +537,8 @@ int imp_write(struct imp_gw gw[2], const char *dir)
 	sc = scenario_load(file);
 	free(file);
 	if (!sc)
-		return err_wrap("the files written do not load (an importer bug: please report it)");
+		return err_wrap(
+			"the files written do not load (an importer bug: please report it)");
 	scenario_free(sc);
 	return 0;
 }
