@@ -161,7 +161,7 @@ stress: test-deps
 	tests/stress/run.sh
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-30} scripts/fuzz.sh
 	IKELAB=$(CURDIR)/build/asan/ikelab IKELAB_UML_INNER=$(CURDIR)/build/ikelab \
-		TESTS="t01-default-lab.sh t03-bad-input.sh t04-host-backend.sh t05-killed-controller.sh t06-record.sh" \
+		TESTS="t01-default-lab.sh t03-bad-input.sh t04-host-backend.sh t05-killed-controller.sh t06-record.sh i01-import.sh" \
 		tests/integration/run.sh
 
 lab-up: deps
