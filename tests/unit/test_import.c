@@ -295,6 +295,25 @@ START_TEST(test_write_no_address)
 }
 END_TEST
 
+/* ipsec.conf's %defaultroute: the other gateway's `right` names it. */
+START_TEST(test_write_defaultroute)
+{
+	struct imp_gw gw[2] = { { .conf = at("a.conf") }, { .conf = at("b.conf") } };
+
+	put("a.conf", "conn c\n\tleft=%defaultroute\n\tleftsubnet=10.1.0.0/24\n"
+		      "\tright=198.51.100.7\n\trightsubnet=10.2.0.0/24\n\tauto=start\n");
+	put("b.conf", "conn c\n\tleft=198.51.100.7\n\tleftsubnet=10.2.0.0/24\n"
+		      "\tright=203.0.113.5\n\trightsubnet=10.1.0.0/24\n\tauto=add\n");
+	CHECK(imp_read(&gw[0]) == 0 && imp_read(&gw[1]) == 0);
+	CHECK(imp_write(gw, at("out")) == 0);
+	ck_assert_str_eq(gw[0].addr, "203.0.113.5");
+	ck_assert_str_eq(gw[0].node, "alice");
+	ck_assert_str_eq(gw[1].node, "bob");
+	imp_gw_free(&gw[0]);
+	imp_gw_free(&gw[1]);
+}
+END_TEST
+
 static Suite *import_suite(void)
 {
 	Suite *s = suite_create("import");
@@ -310,6 +329,7 @@ static Suite *import_suite(void)
 	tcase_add_test(tc, test_write_loads);
 	tcase_add_test(tc, test_write_v6_swapped);
 	tcase_add_test(tc, test_write_no_address);
+	tcase_add_test(tc, test_write_defaultroute);
 	suite_add_tcase(s, tc);
 	return s;
 }
