@@ -106,10 +106,10 @@ for line in open(f"{d}/evaltest.dat"):
         checked += 1
     else:
         unchecked.append(line)
-print(f"  [i01] {sample}: {len(children)} CHILD_SA(s) with traffic, {checked} evaltest SA line(s) met, "
+print(f"  [t17] {sample}: {len(children)} CHILD_SA(s) with traffic, {checked} evaltest SA line(s) met, "
       f"{len(unchecked)} not checked here:")
 for u in unchecked:
-    print(f"  [i01]   unchecked: {u}")
+    print(f"  [t17]   unchecked: {u}")
 if not ok:
     print(sas["moon"]); print(sas["sun"])
 sys.exit(0 if ok else 1)
