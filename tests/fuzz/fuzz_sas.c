@@ -14,15 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_check.h"
 
-#define CHECK(c)                                                                \
-	do {                                                                    \
-		if (!(c)) {                                                     \
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #c); \
-			abort();                                                \
-		}                                                               \
-	} while (0)
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void mismatch(void *ctx, const struct ledger_mismatch *m)
 {
