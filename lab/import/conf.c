@@ -63,9 +63,8 @@ static struct conf_node *node_new(const char *name, size_t len, unsigned line)
 	return n;
 }
 
-static void append(struct conf_node *parent, struct conf_node ***tail, struct conf_node *n)
+static void append(struct conf_node ***tail, struct conf_node *n)
 {
-	(void)parent;
 	**tail = n;
 	*tail = &n->next;
 }
@@ -176,7 +175,7 @@ static int settings_entry(struct cur *c, struct conf_node *sec, struct conf_node
 	while (name_char(peekc(c)))
 		step(c);
 	n = node_new(start, (size_t)(c->p - start), line);
-	append(sec, tail, n);
+	append(tail, n);
 	if (!strcmp(n->name, "include")) {
 		/* Never followed: the importer says so. */
 		return read_value(c, &n->value);
@@ -282,8 +281,7 @@ static int ipsec_header(struct cur *c, struct conf_node ***tail, struct conf_nod
 	while (name_char(peekc(c)))
 		step(c);
 	n = node_new(start, (size_t)(c->p - start), line);
-	**tail = n;
-	*tail = &n->next;
+	append(tail, n);
 	if (read_value(c, &n->value) < 0)
 		return -1;
 	if (!strcmp(n->name, "include") || !strcmp(n->name, "version")) {
@@ -317,7 +315,7 @@ static int ipsec_setting(struct cur *c, struct conf_node *sec, struct conf_node 
 	if (c->p == start)
 		return cur_err(c, "expected key=value");
 	n = node_new(start, (size_t)(c->p - start), line);
-	append(sec, tail, n);
+	append(tail, n);
 	skip_blanks(c);
 	if (peekc(c) != '=')
 		return cur_err(c, "expected '=' after the key");

@@ -500,7 +500,10 @@ static int write_new(const char *dir, const char *name, struct strbuf *sb)
 		r = fwrite(sb->buf, 1, sb->len, f) == sb->len ? 0 : err_sys("writing %s", path);
 		if (fclose(f) != 0 && r == 0)
 			r = err_sys("writing %s", path);
-	}
+	} else if (path_exists(path))
+		err_set("%s is already there: an import overwrites nothing (give another --out, or "
+			"remove the folder's files)",
+			path);
 	free(path);
 	sb_free(sb);
 	return r;
