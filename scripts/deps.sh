@@ -11,7 +11,7 @@ libnl-nf-3-dev libcyaml-dev libyaml-dev libjansson-dev libkmod-dev check"
 RUN="strongswan-charon strongswan-swanctl libstrongswan-standard-plugins
 strongswan-pki iproute2 iptables iputils-ping kmod user-mode-linux gnuplot-nox procps"
 # Tests: a second compiler, sanitizer runtimes, what building charon
-# needs (below; t12-charon-build builds one), and what the checks use
+# needs (below; the unit tests of `charon build` use git and tar), and what the checks use
 # (the nightly reports' check validates junit.xml with xmllint and renders
 # index.html in headless Chromium). Its schema comes through npm, which is
 # not listed: Debian's npm conflicts with the nodejs of NodeSource, which
@@ -28,7 +28,7 @@ libssl-dev python3 ccache perl tar"
 
 want="$BUILD $RUN"
 case "${1:-}" in
---test) want="$want $TEST $CHARON" ;; # t12-charon-build builds one
+--test) want="$want $TEST $CHARON" ;;
 --charon) want="$CHARON" ;;
 esac
 

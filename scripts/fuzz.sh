@@ -4,13 +4,14 @@
 # queued packets, probe datagrams, YAML files).
 #
 #   sh scripts/fuzz.sh             build, then fuzz each target FUZZ_SECONDS
-#                                  (default 60) and report executions,
+#                                  (default 60; FUZZ_PAR at a time) and report executions,
 #                                  coverage and findings
 #   sh scripts/fuzz.sh --regress   build, then run each harness once over its
 #                                  seed corpus and its regression inputs
 #
 #   FUZZ_TARGETS="vici chan"       only these (default: every tests/fuzz/fuzz_*.c)
 #   FUZZ_JOBS=N                    parallel compiles (default: every core)
+#   FUZZ_PAR=N                     targets fuzzed at once (default: every core)
 #   FUZZ_FLAGS="..."               more libFuzzer flags for the fuzzing runs
 #
 # Everything is built with clang, -fsanitize=fuzzer,address,undefined, into
@@ -155,13 +156,15 @@ timeout_again() {
 	return 1
 }
 
-for t in $TARGETS; do
+# One target for SECONDS_EACH seconds; its summary line goes to
+# $OUT/line-TARGET, and the exit status says whether it found something.
+fuzz_one() {
+	t=$1
 	work=$OUT/corpus/$t
 	art=$OUT/artifacts/$t
 	log=$OUT/fuzz-$t.log
 	mkdir -p "$work" "$art" tests/fuzz/corpus/$t
 	before=$(ls "$art" | wc -l)
-	echo "== fuzz_$t for ${SECONDS_EACH}s"
 	set +e
 	# shellcheck disable=SC2086  # FUZZ_FLAGS are several flags
 	"$OUT/fuzz_$t" -max_total_time="$SECONDS_EACH" -timeout=1 -rss_limit_mb=2048 \
@@ -180,19 +183,44 @@ for t in $TARGETS; do
 	line=$(printf '%-10s execs %-10s cov %-6s ft %-7s corpus %-12s' "$t" "${execs:-?}" \
 		"${cov:-?}" "${ft:-?}" "${corp:-?}")
 	new=$(ls -t "$art" | head -n 1)
+	status=0
 	if [ "$after" -gt "$before" ] && case $new in timeout-*) true ;; *) false ;; esac &&
 		! timeout_again "$t" "$art/$new"; then
 		line="$line nothing found (a timeout that 3 re-runs did not repeat: a stalled machine, $art/$new)"
 	elif [ "$rc" -ne 0 ] || [ "$after" -gt "$before" ]; then
-		found=1
+		status=1
 		what=$(grep -E '^==[0-9]+==ERROR|runtime error|^SUMMARY|ALARM|out-of-memory|leak' "$log" |
 			head -n 1)
 		line="$line FOUND: ${what:-exit $rc} -> $art/$new"
 	else
 		line="$line nothing found"
 	fi
-	echo "$line"
-	summary="$summary$line\n"
+	echo "$line" >"$OUT/line-$t"
+	return $status
+}
+
+# FUZZ_PAR targets at a time (default: one per core), each in a subshell of
+# its own; a batch ends when its slowest target does (they all run for
+# SECONDS_EACH).
+PAR=${FUZZ_PAR:-$(nproc)}
+set -- $TARGETS
+while [ $# -gt 0 ]; do
+	pids=
+	i=0
+	while [ $# -gt 0 ] && [ "$i" -lt "$PAR" ]; do
+		echo "== fuzz_$1 for ${SECONDS_EACH}s"
+		fuzz_one "$1" &
+		pids="$pids $!"
+		i=$((i + 1))
+		shift
+	done
+	for p in $pids; do
+		wait "$p" || found=1
+	done
+done
+for t in $TARGETS; do
+	summary="$summary$(cat "$OUT/line-$t")\n"
+	rm -f "$OUT/line-$t"
 done
 printf "\nfuzz summary (%ss each, logs in %s/fuzz-*.log):\n%b" "$SECONDS_EACH" "$OUT" "$summary"
 exit $found
