@@ -36,7 +36,7 @@ struct action {
 	const char *needs;
 };
 
-extern const struct action sc_actions[SC_CONNTRACK_FLUSH + 1];
+extern const struct action sc_actions[SC_INJECT + 1];
 
 /* Keys every action takes, and those resolved into a step's time and peer
  * rather than passed on as arguments. */
@@ -54,6 +54,10 @@ int sc_want_peer(const struct scenario *s, const struct ydoc *d, const char *pat
  * scenario_check() runs them between its checks. */
 int sc_load_topology(struct scenario *s, const struct ydoc *d);
 int sc_load_profiles(struct scenario *s, const struct ydoc *d);
+
+/* scenario_inject.c: an inject entry's keys, and the size of the message
+ * they make (at schedule[I]). */
+int sc_check_inject(const struct scenario *s, const struct ydoc *d, unsigned i);
 
 /* scenario_check.c: everything scenario_load() checks, in file order. */
 int scenario_check(struct scenario *s, const struct ydoc *d);

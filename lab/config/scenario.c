@@ -48,6 +48,18 @@ const cyaml_schema_field_t sc_entry_fields[] = {
 	BOOL("clear", struct sc_entry, clear),
 	STR("name", OPT, struct sc_entry, name),
 	STR("signal", OPT, struct sc_entry, signal),
+	U32("port", struct sc_entry, port),
+	STR("exchange", OPT, struct sc_entry, exchange),
+	STR("spi_i", OPT, struct sc_entry, spi_i),
+	STR("spi_r", OPT, struct sc_entry, spi_r),
+	U32("message_id", struct sc_entry, message_id),
+	U32("flags", struct sc_entry, flags),
+	U32("version", struct sc_entry, version),
+	STR("payloads", OPT, struct sc_entry, payloads),
+	STR("body", OPT, struct sc_entry, body),
+	U32("next_payload", struct sc_entry, next_payload),
+	U32("length", struct sc_entry, length),
+	U32("count", struct sc_entry, count),
 	CYAML_FIELD_END
 };
 
@@ -88,6 +100,16 @@ static const cyaml_schema_field_t traffic_fields[] = {
 	U32("start", struct sc_traffic, start), CYAML_FIELD_END
 };
 
+static const cyaml_schema_field_t stat_fields[] = {
+	STR("counter", CYAML_FLAG_DEFAULT, struct sc_stat, counter),
+	STR("peer", OPT, struct sc_stat, peer), U32("max", struct sc_stat, max),
+	U32("min", struct sc_stat, min), CYAML_FIELD_END
+};
+
+static const cyaml_schema_value_t stat_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct sc_stat, stat_fields),
+};
+
 static const cyaml_schema_field_t expect_fields[] = {
 	U32("max_ike_per_peer", struct sc_expect, max_ike_per_peer),
 	U32("max_child_per_ts", struct sc_expect, max_child_per_ts),
@@ -98,6 +120,8 @@ static const cyaml_schema_field_t expect_fields[] = {
 	U32("max_lost_packets", struct sc_expect, max_lost_packets),
 	U32("max_lost_per_event", struct sc_expect, max_lost_per_event),
 	BOOL("no_crash", struct sc_expect, no_crash),
+	CYAML_FIELD_SEQUENCE("stats", CYAML_FLAG_POINTER | OPT, struct sc_expect, stats,
+			     &stat_schema, 0, CYAML_UNLIMITED),
 	CYAML_FIELD_END
 };
 
@@ -144,6 +168,10 @@ const struct action sc_actions[] = {
 	[SC_KILL] = { "kill", "peer skew_us order signal", "peer" },
 	[SC_RESTART] = { "restart", "peer skew_us order", "peer" },
 	[SC_CONNTRACK_FLUSH] = { "conntrack-flush", "node", "node" },
+	[SC_INJECT] = { "inject",
+			"peer skew_us order node port exchange spi_i spi_r message_id flags "
+			"version payloads body next_payload length count",
+			"peer node" },
 };
 
 /* Whether WORD is one of the space-separated words of LIST. */

@@ -33,6 +33,7 @@ enum sc_action_kind {
 	SC_KILL,
 	SC_RESTART,
 	SC_CONNTRACK_FLUSH,
+	SC_INJECT,
 };
 
 /* One schedule entry as written. Fields are optional pointers (NULL when
@@ -62,6 +63,18 @@ struct sc_entry {
 	bool *clear;    /* netem: remove the qdisc */
 	char *name;     /* release: the hold to release */
 	char *signal;   /* kill: KILL (default), TERM, SEGV, ABRT, STOP, CONT */
+	/* inject: an IKE message from `node` to `peer` (kernel/ikemsg.h) */
+	uint32_t *port;         /* 500 (default) or 4500 */
+	char *exchange;         /* IKE_SA_INIT (default), ... or 0-255 */
+	char *spi_i, *spi_r;    /* 16 hex digits; default: drawn, and 0 */
+	uint32_t *message_id;   /* default 0 */
+	uint32_t *flags;        /* default 0x08, the initiator's request */
+	uint32_t *version;      /* default 0x20 (IKEv2) */
+	char *payloads;         /* "SA KE No N(COOKIE)"; default by exchange */
+	char *body;             /* hex bytes after the payloads */
+	uint32_t *next_payload; /* the header's, with body and no payloads */
+	uint32_t *length;       /* the header's length field, if not the real one */
+	uint32_t *count;        /* messages, each with its own SPI (default 1) */
 };
 
 /* A rule of the fault wire: IKE messages crossing a router. */
@@ -91,6 +104,14 @@ struct sc_traffic {
 	uint32_t *start; /* ms, default 0 */
 };
 
+/* A limit on one of charon's counters from VICI `stats`, sustained longer
+ * than the grace, like the SA counts. */
+struct sc_stat {
+	char *counter; /* dotted path into the answer: "ikesas.half-open" */
+	char *peer;    /* a peer; absent: every peer */
+	uint32_t *max, *min;
+};
+
 struct sc_expect {
 	uint32_t *max_ike_per_peer;    /* ESTABLISHED, sustained past grace */
 	uint32_t *max_child_per_ts;    /* INSTALLED per TS pair, past grace */
@@ -101,6 +122,8 @@ struct sc_expect {
 	uint32_t *max_lost_packets;   /* total, both directions */
 	uint32_t *max_lost_per_event; /* around one rekey or reauth */
 	bool *no_crash;               /* default true */
+	struct sc_stat *stats;        /* VICI stats counters */
+	unsigned stats_count;
 };
 
 struct scenario {
@@ -185,6 +208,14 @@ void sc_plan_free(struct sc_plan *p);
 char *sc_plan_json(const struct scenario *s, const struct sc_plan *p);
 
 const char *sc_action_name(enum sc_action_kind k);
+
+/* The IKE message an inject entry E stands for (kernel/ikemsg.h), its
+ * random parts -- an SPI the entry does not give, nonce and key bytes --
+ * drawn from *RAND. *BODY is the message's raw body, freed by the caller
+ * once M is sent (NULL without one). -1 and err_msg() for values the
+ * loader refuses. */
+struct ikemsg;
+int sc_inject_msg(const struct sc_entry *e, uint64_t *rand, struct ikemsg *m, uint8_t **body);
 
 /* Deterministic random numbers (splitmix64), so a seed means the same on
  * every host and libc. */

@@ -184,6 +184,47 @@ static int check_traffic(const struct scenario *s, const struct ydoc *d)
 	return 0;
 }
 
+/* A counter is a dotted path of the names VICI stats uses
+ * ("ikesas.half-open", "workers.active.critical"). */
+static bool counter_ok(const char *c)
+{
+	bool dot = true;
+
+	for (; *c; c++) {
+		if (*c == '.' && !dot) {
+			dot = true;
+			continue;
+		}
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' ||
+		      *c == '_'))
+			return false;
+		dot = false;
+	}
+	return !dot;
+}
+
+static int check_stat(const struct scenario *s, const struct ydoc *d, unsigned i)
+{
+	const struct sc_stat *st = &s->expectations->stats[i];
+	char path[YPATH_LEN];
+
+	if (!counter_ok(st->counter))
+		return ydoc_err(d, ypath(path, "expectations.stats[%u].counter", i),
+				"'%s' is not a counter of VICI stats: names of lower-case letters, "
+				"digits, '-' and '_' joined by dots, like ikesas.half-open",
+				st->counter);
+	if (st->peer &&
+	    sc_want_peer(s, d, ypath(path, "expectations.stats[%u].peer", i), st->peer, false) < 0)
+		return -1;
+	if (!st->max && !st->min)
+		return ydoc_err(d, ypath(path, "expectations.stats[%u]", i),
+				"a stats expectation needs max, min or both");
+	if (st->max && st->min && *st->min > *st->max)
+		return ydoc_err(d, ypath(path, "expectations.stats[%u].min", i),
+				"min %u is above max %u", *st->min, *st->max);
+	return 0;
+}
+
 static int check_expectations(const struct scenario *s, const struct ydoc *d)
 {
 	const struct sc_expect *e = s->expectations;
@@ -195,6 +236,9 @@ static int check_expectations(const struct scenario *s, const struct ydoc *d)
 	    want_decimal(d, "expectations.max_child_growth_per_hour",
 			 e->max_child_growth_per_hour) < 0)
 		return -1;
+	for (unsigned i = 0; i < e->stats_count; i++)
+		if (check_stat(s, d, i) < 0)
+			return -1;
 	return 0;
 }
 
@@ -316,7 +360,7 @@ static int check_holds_released(const struct scenario *s, const struct ydoc *d)
 static int check_keys(const struct sc_entry *e, const struct ydoc *d, unsigned i,
 		      const struct action *a)
 {
-	char path[YPATH_LEN], buf[128];
+	char path[YPATH_LEN], buf[256];
 
 	for (const cyaml_schema_field_t *f = sc_entry_fields; f->key; f++) {
 		if (sc_has_word(ENTRY_COMMON, f->key))
@@ -616,6 +660,8 @@ static int check_args(const struct scenario *s, const struct ydoc *d, unsigned i
 		return check_release(s, d, i);
 	case SC_CONNTRACK_FLUSH:
 		return check_router(s, d, i);
+	case SC_INJECT:
+		return sc_check_inject(s, d, i);
 	case SC_KILL:
 		return want_one_of(d, ypath(path, "schedule[%u].signal", i), e->signal,
 				   "KILL TERM SEGV ABRT STOP CONT");

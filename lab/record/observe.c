@@ -277,6 +277,7 @@ static void sample_peer(struct recorder *r, struct rec_peer *p, double t)
 			   dup_update(&p->dup_child, t, p->last.max_installed_per_ts,
 				      p->last.ts_key, r->o.grace));
 	ledger_check(&p->ledger, &p->last, on_mismatch, &mc);
+	rec_sample_stats(r, p, t);
 	if (before.ike != p->last.ike || before.ike_established != p->last.ike_established ||
 	    before.child != p->last.child || before.child_installed != p->last.child_installed)
 		rec_emit(r, p->name, "sample", "counts",

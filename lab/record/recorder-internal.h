@@ -10,6 +10,7 @@
  *               acquires and expires, fed to the ledger and duplicates;
  *   traffic.c   the traffic probes: starting ikelab-probe in each peer,
  *               reading its JSON lines, traffic.csv, bursts;
+ *   stats.c     charon's counters from VICI stats, once a second;
  *   summary.c   finishing: summary.json, the warning about missed ticks,
  *               freeing, and `ikelab record`.
  * Everything runs on the caller's thread, inside rec_poll and the calls
@@ -78,6 +79,8 @@ struct rec_peer {
 	json_t *seen;                 /* IKE_SAs by id: {"t": last listed, "sa": {...}} */
 	int busy;                     /* IKE_SAs carried over in the last sample */
 	int kernel_sas, kernel_policies;
+	json_t *stats;                 /* the last VICI stats, flattened ("ikesas.half-open") */
+	double stats_t, stats_written; /* when asked, when last written to events.jsonl */
 	/* CHILD_SA names seen so far, so that children.csv says 0 once
 	 * one is gone (at most SAMPLE_KIDS). */
 	char kid_names[SAMPLE_KIDS][SAMPLE_KID_NAME];
@@ -165,6 +168,11 @@ void rec_on_note(void *ctx, const struct xfrm_note *n);
 /* A duplicate that lasted (e may be NULL: nothing to note). */
 void rec_note_duplicate(struct recorder *r, struct rec_peer *p, const char *kind,
 			const struct episode *e);
+
+/* stats.c */
+/* VICI stats of p, at most once a second: a "stats" event when a counter
+ * changed (the allocator's at most every 10 s). */
+void rec_sample_stats(struct recorder *r, struct rec_peer *p, double t);
 
 /* traffic.c */
 /* What p's probe wrote on its stdout since the last call. */

@@ -91,6 +91,7 @@ static json_t *peer_summary(struct recorder *r, struct rec_peer *p)
 
 	json_object_update_new(j, peer_growing(r, p));
 	json_object_set_new(j, "final_sas", final_sas(p));
+	json_object_set(j, "stats", p->stats ? p->stats : json_null());
 	return j;
 }
 
@@ -254,6 +255,7 @@ void rec_free(struct recorder *r)
 		json_decref(p->child_ids);
 		json_decref(p->seen);
 		json_decref(p->last_list);
+		json_decref(p->stats);
 		free(p->pair_series);
 		free(p->ts_series);
 		if (p->burst_fd >= 0)

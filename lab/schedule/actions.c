@@ -6,6 +6,7 @@
 #include "base/json.h"
 #include "base/err.h"
 #include "backend/lab.h"
+#include "kernel/ikemsg.h"
 #include "kernel/nat.h"
 #include "kernel/netem.h"
 #include "kernel/netns.h"
@@ -293,6 +294,55 @@ static int release_action(struct runner *R, const struct sc_entry *e)
 	return 0;
 }
 
+/* The peer's IKE address as the sender reaches it: the other peer sends
+ * where its charon would (through a NAT, the router's outside address),
+ * a router to the peer itself. */
+static const char *inject_dst(struct runner *R, const struct sc_entry *e, int i)
+{
+	const struct topology *t = R->s->topo;
+	const struct topo_node *to = topo_node_find(t, R->peer[i]);
+	const struct topo_node *from = topo_node_find(t, e->node);
+
+	return from->role == NODE_PEER ? topo_seen_addr(t, to) : topo_ike_addr(t, to);
+}
+
+/* COUNT messages from the node's namespace, each drawn from the run's
+ * seed and the step's place, so one seed sends the same bytes. */
+static int inject_action(struct runner *R, int i, const struct sc_step *st, json_t *args)
+{
+	const struct sc_entry *e = st->entry;
+	uint64_t rand = R->seed ^ ((uint64_t)st->index << 32 | 0x696e6aU);
+	unsigned count = e->count ? *e->count : 1;
+	uint16_t port = e->port ? (uint16_t)*e->port : 500, sport = 0;
+	char *ns = xasprintf("%s-%s", R->o->lab, e->node);
+	const char *dst = inject_dst(R, e, i);
+	json_t *spis = json_array();
+	int fd = netns_open(ns), r = fd < 0 ? -1 : 0;
+
+	for (unsigned k = 0; r == 0 && k < count; k++) {
+		struct ikemsg m;
+		uint8_t *body, *buf;
+		size_t len;
+		char spi[20];
+
+		r = sc_inject_msg(e, &rand, &m, &body);
+		if (r == 0 && (r = ikemsg_build(&m, &buf, &len)) == 0) {
+			r = ikemsg_send(fd, ns, dst, port, buf, len, &sport);
+			free(buf);
+		}
+		free(body);
+		snprintf(spi, sizeof(spi), "%016llx", (unsigned long long)m.spi_i);
+		json_array_append_new(spis, json_string(spi));
+	}
+	json_object_set_new(args, "dst", json_string(dst ? dst : "?"));
+	json_object_set_new(args, "sport", json_integer(sport));
+	json_object_set_new(args, "sent_spi_i", spis);
+	if (fd >= 0)
+		close(fd);
+	free(ns);
+	return r;
+}
+
 void run_step(struct runner *R, const struct sc_step *st)
 {
 	double planned = (double)st->at_us / 1e6;
@@ -335,6 +385,9 @@ void run_step(struct runner *R, const struct sc_step *st)
 		break;
 	case SC_CONNTRACK_FLUSH:
 		r = flush_action(R, st->entry);
+		break;
+	case SC_INJECT:
+		r = inject_action(R, i, st, args);
 		break;
 	default:
 		r = err_set("unknown action");

@@ -79,12 +79,13 @@ START_TEST(test_full)
 	ck_assert_str_eq(s->faults[1].until, "deletes");
 	ck_assert_ptr_null(s->faults[3].exchange);
 
-	ck_assert_uint_eq(s->schedule_count, 18);
+	ck_assert_uint_eq(s->schedule_count, 20);
 	for (unsigned i = 0; i < s->schedule_count; i++)
-		for (unsigned k = 0; k <= SC_RESTART; k++)
+		for (unsigned k = 0; k <= SC_INJECT; k++)
 			if (!strcmp(s->schedule[i].action, sc_action_name(k)))
 				seen |= 1u << k;
-	ck_assert_uint_eq(seen, (1u << (SC_RESTART + 1)) - 1);
+	/* Every action but conntrack-flush, which needs a masquerading router. */
+	ck_assert_uint_eq(seen, ((1u << (SC_INJECT + 1)) - 1) & ~(1u << SC_CONNTRACK_FLUSH));
 	e = &s->schedule[0];
 	ck_assert_uint_eq(e->at, 1000);
 	ck_assert_str_eq(e->peer, "both");
@@ -109,6 +110,20 @@ START_TEST(test_full)
 	/* A hold without until is released by the rule's name. */
 	ck_assert_ptr_null(s->faults[4].until);
 	ck_assert_str_eq(s->schedule[17].name, "stall");
+	e = &s->schedule[18];
+	ck_assert_uint_eq(*e->port, 4500);
+	ck_assert_str_eq(e->spi_r, "0000000000000001");
+	ck_assert_uint_eq(*e->message_id, 1);
+	ck_assert_uint_eq(*e->length, 2000);
+	ck_assert_uint_eq(*e->count, 3);
+	ck_assert_str_eq(e->payloads, "SA KE No N(NATD_S_IP) N(16390) V");
+	ck_assert_uint_eq(*s->schedule[19].next_payload, 41);
+	ck_assert_uint_eq(s->expectations->stats_count, 2);
+	ck_assert_str_eq(s->expectations->stats[0].counter, "ikesas.half-open");
+	ck_assert_str_eq(s->expectations->stats[0].peer, "bob");
+	ck_assert_uint_eq(*s->expectations->stats[0].max, 0);
+	ck_assert_ptr_null(s->expectations->stats[1].peer);
+	ck_assert_uint_eq(*s->expectations->stats[1].min, 1);
 
 	ck_assert_uint_eq(*s->expectations->max_ike_per_peer, 1);
 	ck_assert_str_eq(s->expectations->max_ike_growth_per_hour, "0");
@@ -278,14 +293,47 @@ static const struct bad bad[] = {
 	{ "action-unknown.yaml",
 	  "7:13: schedule[0].action: 'rekey-all' is "
 	  "not one of: initiate, terminate, rekey, install, uninstall, "
-	  "traffic, expire, delete-sa, netem, release, kill, restart, conntrack-flush" },
+	  "traffic, expire, delete-sa, netem, release, kill, restart, conntrack-flush, inject" },
 	{ "action-key.yaml", "9:9: schedule[0].sa: action initiate does not "
 			     "take sa (it takes: peer, skew_us, order, child, ike)" },
-	{ "entry-unknown.yaml", "9:5: schedule[0]: unknown key 'sig' "
-				"(allowed: at, jitter, action, peer, skew_us, order, child, ike, "
-				"reauth, sa, hard, op, pps, packets, node, dev, delay_ms, "
-				"jitter_ms, loss_pct, clear, name, signal)" },
+	{ "entry-unknown.yaml",
+	  "9:5: schedule[0]: unknown key 'sig' "
+	  "(allowed: at, jitter, action, peer, skew_us, order, child, ike, "
+	  "reauth, sa, hard, op, pps, packets, node, dev, delay_ms, "
+	  "jitter_ms, loss_pct, clear, name, signal, port, exchange, spi_i, spi_r, "
+	  "message_id, flags, version, payloads, body, next_payload, length, count)" },
 	{ "expire-needs.yaml", "6:5: schedule[0]: action expire needs sa" },
+	{ "inject-needs.yaml", "6:5: schedule[0]: action inject needs node" },
+	{ "inject-node.yaml", "9:11: schedule[0].node: topology two-peer-router has no node "
+			      "named 'carol'" },
+	{ "inject-self.yaml", "9:11: schedule[0].node: 'bob' would send to itself: inject goes "
+			      "from one node to a peer" },
+	{ "inject-both.yaml", "9:11: schedule[0].node: 'alice' would send to itself: inject "
+			      "goes from one node to a peer" },
+	{ "inject-port.yaml", "10:11: schedule[0].port: 501 is not an IKE port: 500 or 4500" },
+	{ "inject-exchange.yaml", "10:15: schedule[0].exchange: 'IKE_INIT' is not an exchange: "
+				  "IKE_SA_INIT, IKE_AUTH, CREATE_CHILD_SA, INFORMATIONAL or a "
+				  "number up to 255" },
+	{ "inject-spi.yaml", "10:12: schedule[0].spi_r: '12345' is not an SPI: 16 hex digits" },
+	{ "inject-payloads.yaml", "10:15: schedule[0].payloads: 'Nonce' is not a payload ikelab "
+				  "writes: SA, KE, No, V, or N(TYPE) with TYPE a number up to "
+				  "65535 or one of charon's names (N(COOKIE), N(NATD_S_IP), ...)" },
+	{ "inject-body.yaml", "10:11: schedule[0].body: body: 'z' at 5 is not a hex digit" },
+	{ "inject-flags.yaml", "10:12: schedule[0].flags: 256 does not fit the header's byte "
+			       "(0 to 255)" },
+	{ "inject-count.yaml", "10:12: schedule[0].count: 0 messages: from 1 to 1000" },
+	{ "inject-next.yaml", "11:19: schedule[0].next_payload: next_payload is the header's "
+			      "only without payloads: the first of them names itself" },
+	{ "stats-counter.yaml", "7:16: expectations.stats[0].counter: 'IKE_SAs.half-open' is not "
+				"a counter of VICI stats: names of lower-case letters, digits, "
+				"'-' and '_' joined by dots, like ikesas.half-open" },
+	{ "stats-peer.yaml", "8:13: expectations.stats[0].peer: 'carol' is not a peer of "
+			     "topology two-peer-router (alice or bob)" },
+	{ "stats-limit.yaml", "7:7: expectations.stats[0]: a stats expectation needs max, min "
+			      "or both" },
+	{ "stats-range.yaml", "8:12: expectations.stats[0].min: min 3 is above max 2" },
+	{ "stats-key.yaml", "8:7: expectations.stats[0]: unknown key 'most' (allowed: counter, "
+			    "peer, max, min)" },
 	{ "release-needs.yaml", "6:5: schedule[0]: "
 				"action release needs name" },
 	{ "netem-needs.yaml", "6:5: schedule[0]: action netem needs node" },

@@ -104,6 +104,11 @@ START_TEST(test_round_trip)
 	ck_assert_str_eq(back->schedule[7].loss_pct, "0.5");
 	ck_assert_str_eq(back->expectations->max_ike_growth_per_hour, "0");
 	ck_assert_str_eq(back->profiles[0]->child->rekey_time, "10s");
+	/* inject's SPIs stay text, its payloads one string; stats a list. */
+	ck_assert_str_eq(back->schedule[18].spi_r, "0000000000000001");
+	ck_assert_str_eq(back->schedule[18].payloads, "SA KE No N(NATD_S_IP) N(16390) V");
+	ck_assert_uint_eq(back->expectations->stats_count, 2);
+	ck_assert_uint_eq(*back->expectations->stats[1].max, 64);
 	pa = plan_json(s, 42);
 	pb = plan_json(back, 42);
 	ck_assert_str_eq(pa, pb);
@@ -219,7 +224,7 @@ static int leaf_index(const struct scenario *s, const char *name)
 
 START_TEST(test_leaves)
 {
-	struct scenario *s = load_ok(FIX "full.yaml");
+	struct scenario *s = load_ok(FIX "shrink.yaml");
 	char buf[160];
 
 	ck_assert_uint_eq(shrink_leaves(s), 3);
@@ -237,7 +242,7 @@ END_TEST
  * candidate keeps, loads, and leaves the scenario as it was. */
 START_TEST(test_view)
 {
-	struct scenario *s = load_ok(FIX "full.yaml"), *v, *back;
+	struct scenario *s = load_ok(FIX "shrink.yaml"), *v, *back;
 	struct shrink_cand c;
 	char *path;
 
@@ -309,7 +314,7 @@ END_TEST
 
 START_TEST(test_floor)
 {
-	struct scenario *s = load_ok(FIX "full.yaml");
+	struct scenario *s = load_ok(FIX "shrink.yaml");
 	struct shrink_cand c;
 
 	shrink_cand_init(&c, s);
@@ -375,7 +380,7 @@ static bool judge(void *ctx, const struct shrink_cand *c, const char *what)
 
 START_TEST(test_search)
 {
-	struct scenario *s = load_ok(FIX "full.yaml");
+	struct scenario *s = load_ok(FIX "shrink.yaml");
 	struct oracle o = { .s = s, .unique = leaf_index(s, "peers[bob].set.ike.unique") };
 	struct shrink_cand best;
 
@@ -416,7 +421,7 @@ END_TEST
 /* Nothing goes when nothing keeps the failure. */
 START_TEST(test_search_nothing)
 {
-	struct scenario *s = load_ok(FIX "full.yaml");
+	struct scenario *s = load_ok(FIX "shrink.yaml");
 	struct oracle o = { .s = s, .all_fail = true };
 	struct shrink_cand best;
 

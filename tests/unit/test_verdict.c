@@ -106,6 +106,57 @@ START_TEST(test_not_reproduced)
 }
 END_TEST
 
+/* charon's counters: bob's half-open IKE_SAs stay above 0 from 3.2 s
+ * to the end (a blip at 2.1-2.9 s is within the grace); alice's idle
+ * workers drop below 2 for half a second only. */
+START_TEST(test_stats)
+{
+	struct scenario *s;
+	json_t *v = judge(DIR "/stats", DIR "/stats.yaml", &s);
+	const json_t *ho = expectation(v, "stats: ikesas.half-open");
+	const json_t *idle = expectation(v, "stats: workers.idle");
+	char *report;
+
+	ck_assert_int_eq(verdict_result_of(v), VERDICT_REPRODUCED);
+	ck_assert (!json_is_true(json_object_get(ho, "held")))
+		;
+	ck_assert_str_eq(json_string_value(json_object_get(ho, "peer")), "bob");
+	ck_assert (json_real_value(json_object_get(ho, "at")) == 3.2)
+		;
+	ck_assert (json_real_value(json_object_get(ho, "actual")) == 5)
+		;
+	ck_assert (json_is_true(json_object_get(idle, "held")))
+		;
+	ck_assert_str_eq(json_string_value(json_object_get(idle, "bound")), ">=");
+	/* Every event within 2 s of 3.2 s, the counters of both peers included. */
+	ck_assert_int_eq(json_array_size(json_object_get(ho, "events_around")), 6);
+	report = verdict_report(v, s, 1);
+	ck_assert_msg(strstr(report, "stats: ikesas.half-open    <= 0      VIOLATED: "
+				     "ikesas.half-open on bob: 5 from 3.200 s, longer "
+				     "than the 2.0 s grace (expected at most 0)"),
+		      "%s", report);
+	ck_assert_msg(strstr(report, "stats: workers.idle        >= 2      held"), "%s", report);
+	free(report);
+	json_decref(v);
+	scenario_free(s);
+}
+END_TEST
+
+/* A counter no sample had is a lab error, not a verdict either way. */
+START_TEST(test_stats_missing)
+{
+	struct scenario *s;
+	json_t *v = judge(DIR "/stats", DIR "/stats-missing.yaml", &s);
+
+	ck_assert_int_eq(verdict_result_of(v), VERDICT_LAB_ERROR);
+	ck_assert_str_eq(json_string_value(json_object_get(v, "lab_error")),
+			 "expectations.stats[0]: charon's VICI stats have no counter "
+			 "'ikesas.half-closed'");
+	json_decref(v);
+	scenario_free(s);
+}
+END_TEST
+
 START_TEST(test_missing_run)
 {
 	struct scenario *s = scenario_load(DIR "/expect.yaml");
@@ -207,6 +258,8 @@ int main(void)
 	tcase_add_test(tc, test_reproduced);
 	tcase_add_test(tc, test_clean_fail_and_pass);
 	tcase_add_test(tc, test_not_reproduced);
+	tcase_add_test(tc, test_stats);
+	tcase_add_test(tc, test_stats_missing);
 	tcase_add_test(tc, test_missing_run);
 	tcase_add_test(tc, test_decided_early);
 	tcase_add_test(tc, test_ended_early_report);
