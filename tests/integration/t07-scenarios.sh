@@ -54,10 +54,25 @@ python3 - "$OUT/all/summary.json" <<'PY' || fail "shipped scenarios"
 import json, sys
 d = json.load(open(sys.argv[1]))
 names = {s["name"]: s for s in d["scenarios"]}
-for base in ("uniqueness-race", "hard-expire-acquire", "rekey-collision", "reauth-mbb-loss", "ike-accumulation"):
+bases = ("uniqueness-race", "hard-expire-acquire", "rekey-collision", "reauth-mbb-loss",
+         "ike-accumulation", "half-open-leak")
+for base in bases:
     for n in (base, base + "-control"):
         assert names[n]["as_expected"] == 1, (n, names[n]["seeds"])
-print("  ok: 5 reproductions and their 5 controls, first seed each")
+print(f"  ok: {len(bases)} reproductions and their {len(bases)} controls, first seed each")
+PY
+# inject: alice's requests left from another port than charon's (it holds
+# 500), the router's from 500; bob counted all five half-open for good.
+python3 - "$OUT/all" <<'PY' || fail "inject"
+import glob, json, sys
+d = glob.glob(f"{sys.argv[1]}/half-open-leak/seed-1/")[0]
+s = json.load(open(d + "summary.json"))
+assert s["peers"]["bob"]["stats"]["ikesas.half-open"] == 5, s["peers"]["bob"]["stats"]
+inj = [json.loads(l) for l in open(d + "events.jsonl") if '"inject"' in l]
+assert [e.get("sport") == 500 for e in inj] == [False, True], inj
+assert [len(e["sent_spi_i"]) for e in inj] == [3, 2] and all("error" not in e for e in inj), inj
+print(f"  ok: half-open-leak: 5 half-open IKE_SAs on bob at the end, injected from ports "
+      f"{inj[0]['sport']} and {inj[1]['sport']}")
 PY
 # Early verdicts: a reproduction whose duplicate outlasted the grace, or
 # whose acquire came, stops there (hard-expire-acquire with a response the
