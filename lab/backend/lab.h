@@ -41,6 +41,11 @@ int lab_up_plan(const char *name, struct lab_plan *plan, bool quiet);
 /* Start a peer's charon again after it died or was killed, with the
  * lab's PSK and the plan's profile; records the new pids. */
 int lab_restart_peer(const char *name, struct lab_plan *plan, const char *peer);
+/* Interface DEV of NODE (a peer or a router of T, in the namespace NSFD)
+ * down, or up again with the addresses and routes T gives it back (the
+ * kernel drops routes through a link that goes down). -1 and err_msg()
+ * naming the node. */
+int lab_link_set(const struct topology *t, int nsfd, const char *node, const char *dev, bool up);
 
 /* Resolve a shipped file (topologies/x.yaml) relative to the current
  * directory first, then to the ikelab source tree the binary was built in. */

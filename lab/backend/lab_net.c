@@ -1,4 +1,5 @@
 #include "backend/lab-internal.h"
+#include "backend/lab.h"
 #include "base/err.h"
 #include "base/util.h"
 #include "kernel/nat.h"
@@ -109,4 +110,53 @@ int lab_net_build(const struct topology *t, const int *nsfd)
 	for (unsigned i = 0; i < t->nodes_count; i++)
 		net_sock_free(socks[i]);
 	return r;
+}
+
+/* The endpoint of NODE's interface DEV ("eth1": its second link in link
+ * order, as build_links() numbers them), or NULL. */
+static const struct topo_endpoint *endpoint_of(const struct topology *t, const char *node,
+					       const char *dev)
+{
+	unsigned k = 0, want;
+
+	if (sscanf(dev, "eth%u", &want) != 1)
+		return NULL;
+	for (unsigned l = 0; l < t->links_count; l++)
+		for (int e = 0; e < 2; e++)
+			if (!strcmp(t->links[l].endpoints[e].node, node) && k++ == want)
+				return &t->links[l].endpoints[e];
+	return NULL;
+}
+
+/* Up again, the interface gets back what the kernel took when it went
+ * down: its addresses (IPv6 ones are flushed) and the node's routes. */
+static int link_restore(struct nl_sock *s, const struct topology *t, const char *node,
+			const char *dev)
+{
+	const struct topo_endpoint *e = endpoint_of(t, node, dev);
+
+	if (!e)
+		return err_set("node %s has no interface %s", node, dev);
+	if (net_addr_restore(s, dev, e->address) < 0 ||
+	    (e->address6 && net_addr_restore(s, dev, e->address6) < 0))
+		return -1;
+	for (unsigned i = 0; i < t->routes_count; i++)
+		if (!strcmp(t->routes[i].node, node) &&
+		    net_route_restore(s, t->routes[i].to, t->routes[i].via) < 0)
+			return -1;
+	return 0;
+}
+
+int lab_link_set(const struct topology *t, int nsfd, const char *node, const char *dev, bool up)
+{
+	struct nl_sock *s = net_sock_in(nsfd, NETLINK_ROUTE);
+	int r;
+
+	if (!s)
+		return err_wrap("node %s", node);
+	r = net_link_set(s, dev, up);
+	if (r == 0 && up)
+		r = link_restore(s, t, node, dev);
+	net_sock_free(s);
+	return r < 0 ? err_wrap("node %s", node) : 0;
 }

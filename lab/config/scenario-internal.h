@@ -36,7 +36,7 @@ struct action {
 	const char *needs;
 };
 
-extern const struct action sc_actions[SC_INJECT + 1];
+extern const struct action sc_actions[SC_LINK + 1];
 
 /* Keys every action takes, and those resolved into a step's time and peer
  * rather than passed on as arguments. */

@@ -60,6 +60,7 @@ const cyaml_schema_field_t sc_entry_fields[] = {
 	U32("next_payload", struct sc_entry, next_payload),
 	U32("length", struct sc_entry, length),
 	U32("count", struct sc_entry, count),
+	STR("state", OPT, struct sc_entry, state),
 	CYAML_FIELD_END
 };
 
@@ -120,6 +121,7 @@ static const cyaml_schema_field_t expect_fields[] = {
 	U32("max_lost_packets", struct sc_expect, max_lost_packets),
 	U32("max_lost_per_event", struct sc_expect, max_lost_per_event),
 	BOOL("no_crash", struct sc_expect, no_crash),
+	BOOL("unique_reqids", struct sc_expect, unique_reqids),
 	CYAML_FIELD_SEQUENCE("stats", CYAML_FLAG_POINTER | OPT, struct sc_expect, stats,
 			     &stat_schema, 0, CYAML_UNLIMITED),
 	CYAML_FIELD_END
@@ -172,6 +174,7 @@ const struct action sc_actions[] = {
 			"peer skew_us order node port exchange spi_i spi_r message_id flags "
 			"version payloads body next_payload length count",
 			"peer node" },
+	[SC_LINK] = { "link", "node dev state", "node state" },
 };
 
 /* Whether WORD is one of the space-separated words of LIST. */

@@ -34,6 +34,7 @@ enum sc_action_kind {
 	SC_RESTART,
 	SC_CONNTRACK_FLUSH,
 	SC_INJECT,
+	SC_LINK,
 };
 
 /* One schedule entry as written. Fields are optional pointers (NULL when
@@ -75,6 +76,7 @@ struct sc_entry {
 	uint32_t *next_payload; /* the header's, with body and no payloads */
 	uint32_t *length;       /* the header's length field, if not the real one */
 	uint32_t *count;        /* messages, each with its own SPI (default 1) */
+	char *state;            /* link: down | up (node and dev as netem's) */
 };
 
 /* A rule of the fault wire: IKE messages crossing a router. */
@@ -122,6 +124,7 @@ struct sc_expect {
 	uint32_t *max_lost_packets;   /* total, both directions */
 	uint32_t *max_lost_per_event; /* around one rekey or reauth */
 	bool *no_crash;               /* default true */
+	bool *unique_reqids;          /* no reqid shared by two CHILD_SAs, past grace */
 	struct sc_stat *stats;        /* VICI stats counters */
 	unsigned stats_count;
 };

@@ -603,6 +603,20 @@ static int check_netem(const struct scenario *s, const struct ydoc *d, unsigned 
 	return 0;
 }
 
+/* link takes any node's interface down or up. */
+static int check_link(const struct scenario *s, const struct ydoc *d, unsigned i)
+{
+	const struct sc_entry *e = &s->schedule[i];
+	char path[YPATH_LEN];
+
+	if (!topo_node_find(s->topo, e->node))
+		return ydoc_err(d, ypath(path, "schedule[%u].node", i),
+				"topology %s has no node named '%s'", s->topo->name, e->node);
+	if (want_dev(s, d, i) < 0)
+		return -1;
+	return want_one_of(d, ypath(path, "schedule[%u].state", i), e->state, "down up");
+}
+
 /* conntrack-flush empties a router's connection tracking (nat.h). */
 static int check_router(const struct scenario *s, const struct ydoc *d, unsigned i)
 {
@@ -662,6 +676,8 @@ static int check_args(const struct scenario *s, const struct ydoc *d, unsigned i
 		return check_router(s, d, i);
 	case SC_INJECT:
 		return sc_check_inject(s, d, i);
+	case SC_LINK:
+		return check_link(s, d, i);
 	case SC_KILL:
 		return want_one_of(d, ypath(path, "schedule[%u].signal", i), e->signal,
 				   "KILL TERM SEGV ABRT STOP CONT");

@@ -112,6 +112,27 @@ static void expect_sustained(struct run *r, const char *name, const uint32_t *li
 	add(r, name, *limit, v, since, peer, detail);
 }
 
+/* Which CHILD_SAs shared the reqid: the first such episode's key. */
+static void expect_unique_reqids(struct run *r)
+{
+	static const uint32_t one = 1;
+	const char *key = NULL;
+	size_t i, n = json_array_size(r->out);
+	json_t *d, *e;
+
+	expect_sustained(r, "unique_reqids", &one, "sustained_max_ts_per_reqid",
+			 "sustained_max_ts_per_reqid_since",
+			 "most INSTALLED CHILD_SAs of different names or traffic selectors on one "
+			 "reqid");
+	json_array_foreach (json_object_get(r->summary, "duplicates"), i, d)
+		if (!key && !strcmp(jget_str(d, "kind") ?: "", "reqid"))
+			key = jget_str(d, "key");
+	e = json_array_get(r->out, n);
+	if (key && e && !json_is_true(json_object_get(e, "held")))
+		json_object_set_new(e, "detail",
+				    json_sprintf("%s (%s)", jget_str(e, "detail"), key));
+}
+
 static void expect_sustained_maxima(struct run *r, const struct sc_expect *x)
 {
 	expect_sustained(r, "max_ike_per_peer", x->max_ike_per_peer, "sustained_max_ike_per_pair",
@@ -119,6 +140,8 @@ static void expect_sustained_maxima(struct run *r, const struct sc_expect *x)
 			 "most ESTABLISHED IKE_SAs between the two peers");
 	expect_sustained(r, "max_child_per_ts", x->max_child_per_ts, "sustained_max_child_per_ts",
 			 "sustained_max_child_since", "most INSTALLED CHILD_SAs for one TS pair");
+	if (x->unique_reqids && *x->unique_reqids)
+		expect_unique_reqids(r);
 }
 
 static void expect_growth(struct run *r, const char *name, const char *limit, const char *key)

@@ -73,7 +73,7 @@ static int link_index(struct nl_sock *s, const char *ifname, int *index)
 	return 0;
 }
 
-int net_link_up(struct nl_sock *s, const char *ifname)
+int net_link_set(struct nl_sock *s, const char *ifname, bool up)
 {
 	struct rtnl_link *change = rtnl_link_alloc();
 	struct rtnl_link *link;
@@ -84,13 +84,21 @@ int net_link_up(struct nl_sock *s, const char *ifname)
 		rtnl_link_put(change);
 		return err_set("link %s: %s", ifname, nl_geterror(r));
 	}
-	rtnl_link_set_flags(change, IFF_UP);
+	if (up)
+		rtnl_link_set_flags(change, IFF_UP);
+	else
+		rtnl_link_unset_flags(change, IFF_UP);
 	r = rtnl_link_change(s, link, change, 0);
 	rtnl_link_put(link);
 	rtnl_link_put(change);
 	if (r < 0)
-		return err_set("set %s up: %s", ifname, nl_geterror(r));
+		return err_set("set %s %s: %s", ifname, up ? "up" : "down", nl_geterror(r));
 	return 0;
+}
+
+int net_link_up(struct nl_sock *s, const char *ifname)
+{
+	return net_link_set(s, ifname, true);
 }
 
 /* An address or CIDR as the topology checked it: IPv6 has colons. */
@@ -99,7 +107,7 @@ static int family_of(const char *addr)
 	return strchr(addr, ':') ? AF_INET6 : AF_INET;
 }
 
-int net_addr_add(struct nl_sock *s, const char *ifname, const char *cidr)
+static int addr_add(struct nl_sock *s, const char *ifname, const char *cidr, bool restore)
 {
 	struct rtnl_addr *addr;
 	struct nl_addr *local;
@@ -120,12 +128,12 @@ int net_addr_add(struct nl_sock *s, const char *ifname, const char *cidr)
 	r = rtnl_addr_add(s, addr, NLM_F_CREATE | NLM_F_EXCL);
 	rtnl_addr_put(addr);
 	nl_addr_put(local);
-	if (r < 0)
+	if (r < 0 && !(restore && r == -NLE_EXIST))
 		return err_set("add %s to %s: %s", cidr, ifname, nl_geterror(r));
 	return 0;
 }
 
-int net_route_add(struct nl_sock *s, const char *to, const char *via)
+static int route_add(struct nl_sock *s, const char *to, const char *via, bool restore)
 {
 	struct rtnl_route *route;
 	struct rtnl_nexthop *nh;
@@ -158,7 +166,27 @@ int net_route_add(struct nl_sock *s, const char *to, const char *via)
 	rtnl_route_put(route);
 	nl_addr_put(dst);
 	nl_addr_put(gw);
-	if (r < 0)
+	if (r < 0 && !(restore && r == -NLE_EXIST))
 		return err_set("route %s via %s: %s", to, via, nl_geterror(r));
 	return 0;
+}
+
+int net_addr_add(struct nl_sock *s, const char *ifname, const char *cidr)
+{
+	return addr_add(s, ifname, cidr, false);
+}
+
+int net_addr_restore(struct nl_sock *s, const char *ifname, const char *cidr)
+{
+	return addr_add(s, ifname, cidr, true);
+}
+
+int net_route_add(struct nl_sock *s, const char *to, const char *via)
+{
+	return route_add(s, to, via, false);
+}
+
+int net_route_restore(struct nl_sock *s, const char *to, const char *via)
+{
+	return route_add(s, to, via, true);
 }

@@ -69,8 +69,52 @@ static void count_kid(struct sa_sample *s, const char *name)
 	s->kids[k].installed++;
 }
 
+/* The INSTALLED CHILD_SAs' reqids and what each one carries: a reqid
+ * names one set of selectors in the kernel, so two name/TS keys on one
+ * reqid are two CHILD_SAs sharing it. */
+struct reqids {
+	struct {
+		char reqid[16];
+		char key[256];
+	} v[64];
+	int n;
+};
+
+static void reqid_add(struct reqids *r, const json_t *c, const char *key)
+{
+	const char *reqid = jget_str(c, "reqid");
+
+	if (!reqid || r->n == 64)
+		return;
+	for (int i = 0; i < r->n; i++)
+		if (!strcmp(r->v[i].reqid, reqid) && !strcmp(r->v[i].key, key))
+			return;
+	snprintf(r->v[r->n].reqid, sizeof(r->v[0].reqid), "%s", reqid);
+	snprintf(r->v[r->n++].key, sizeof(r->v[0].key), "%s", key);
+}
+
+static void reqid_max(struct sa_sample *s, const struct reqids *r)
+{
+	for (int i = 0; i < r->n; i++) {
+		int n = 0;
+		char key[256];
+
+		snprintf(key, sizeof(key), "reqid %s:", r->v[i].reqid);
+		for (int k = 0; k < r->n; k++)
+			if (!strcmp(r->v[k].reqid, r->v[i].reqid)) {
+				n++;
+				snprintf(key + strlen(key), sizeof(key) - strlen(key), "%s %s",
+					 n > 1 ? "," : "", r->v[k].key);
+			}
+		if (n > s->max_ts_per_reqid) {
+			s->max_ts_per_reqid = n;
+			snprintf(s->reqid_key, sizeof(s->reqid_key), "%s", key);
+		}
+	}
+}
+
 static void sample_child(struct sa_sample *s, const json_t *c, uint32_t ike_id, struct tally *ts,
-			 int *n_ts)
+			 int *n_ts, struct reqids *rq)
 {
 	const char *st = jget_str_or(c, "state", "");
 	char key[256], lts[96], rts[96];
@@ -99,6 +143,7 @@ static void sample_child(struct sa_sample *s, const json_t *c, uint32_t ike_id, 
 	list_join(json_object_get(c, "local-ts"), lts, sizeof(lts));
 	list_join(json_object_get(c, "remote-ts"), rts, sizeof(rts));
 	snprintf(key, sizeof(key), "%s %s === %s", jget_str_or(c, "name", ""), lts, rts);
+	reqid_add(rq, c, key);
 	int n = tally_add(ts, n_ts, 64, key);
 	if (n > s->max_installed_per_ts) {
 		s->max_installed_per_ts = n;
@@ -107,7 +152,7 @@ static void sample_child(struct sa_sample *s, const json_t *c, uint32_t ike_id, 
 }
 
 static void sample_ike(struct sa_sample *s, const json_t *ike, struct tally *pairs, int *n_pairs,
-		       struct tally *ts, int *n_ts)
+		       struct tally *ts, int *n_ts, struct reqids *rq)
 {
 	const char *st = jget_str_or(ike, "state", "");
 	size_t i;
@@ -146,12 +191,13 @@ static void sample_ike(struct sa_sample *s, const json_t *ike, struct tally *pai
 		}
 	}
 	json_array_foreach (json_object_get(ike, "child-sas"), i, c)
-		sample_child(s, c, jid(ike), ts, n_ts);
+		sample_child(s, c, jid(ike), ts, n_ts, rq);
 }
 
 void sample_from_sas(const json_t *list, double t, struct sa_sample *s)
 {
 	struct tally pairs[64], ts[64];
+	struct reqids *rq = xcalloc(1, sizeof(*rq));
 	int n_pairs = 0, n_ts = 0;
 	size_t i;
 	json_t *ike;
@@ -159,7 +205,9 @@ void sample_from_sas(const json_t *list, double t, struct sa_sample *s)
 	memset(s, 0, sizeof(*s));
 	s->t = t;
 	json_array_foreach (list, i, ike)
-		sample_ike(s, ike, pairs, &n_pairs, ts, &n_ts);
+		sample_ike(s, ike, pairs, &n_pairs, ts, &n_ts, rq);
+	reqid_max(s, rq);
+	free(rq);
 	s->rekeying = s->ike_rekeying || s->ike_deleting || s->child_rekeying || s->child_rekeyed ||
 		      s->child_deleting;
 }

@@ -24,7 +24,12 @@ struct sa_sample {
 	int max_installed_per_ts;     /* CHILD_SAs with one name and TS pair */
 	char pair_key[256];           /* the pair with the most */
 	char ts_key[256];             /* the TS pair with the most */
-	bool rekeying;                /* any SA in a rekey or delete state */
+	/* INSTALLED CHILD_SAs of different names or TS pairs that share one
+	 * reqid (1 when every reqid is one CHILD_SA's, rekeys included:
+	 * the old and the new SA have the same name and selectors). */
+	int max_ts_per_reqid;
+	char reqid_key[256]; /* "reqid 2: net 10.1.0.0/16 === ..., net2 ..." */
+	bool rekeying;       /* any SA in a rekey or delete state */
 	/* INSTALLED CHILD_SAs per CHILD_SA name ("net", "net2"), as many
 	 * names as SAMPLE_KIDS; children.csv and the plot's lines per child. */
 	struct kid_count {

@@ -26,6 +26,8 @@ static void series_add(struct rec_peer *p, double t)
 	p->child_series = xrealloc(p->child_series, (size_t)(p->n_series + 1) * sizeof(double));
 	p->pair_series = xrealloc(p->pair_series, (size_t)(p->n_series + 1) * sizeof(int));
 	p->ts_series = xrealloc(p->ts_series, (size_t)(p->n_series + 1) * sizeof(int));
+	p->reqid_series = xrealloc(p->reqid_series, (size_t)(p->n_series + 1) * sizeof(int));
+	p->reqid_series[p->n_series] = p->last.max_ts_per_reqid;
 	p->ts[p->n_series] = t;
 	/* Growth counts what is up: an SA being deleted is on its way out. */
 	p->ike_series[p->n_series] = p->last.ike_established;
@@ -276,6 +278,9 @@ static void sample_peer(struct recorder *r, struct rec_peer *p, double t)
 	rec_note_duplicate(r, p, "child",
 			   dup_update(&p->dup_child, t, p->last.max_installed_per_ts,
 				      p->last.ts_key, r->o.grace));
+	rec_note_duplicate(r, p, "reqid",
+			   dup_update(&p->dup_reqid, t, p->last.max_ts_per_reqid, p->last.reqid_key,
+				      r->o.grace));
 	ledger_check(&p->ledger, &p->last, on_mismatch, &mc);
 	rec_sample_stats(r, p, t);
 	if (before.ike != p->last.ike || before.ike_established != p->last.ike_established ||

@@ -76,6 +76,7 @@ struct rec_peer {
 	char *ask_err;                /* why it could not be sent */
 	int burst_fd;                 /* UDP socket in the peer's namespace */
 	int *pair_series, *ts_series; /* for sustained maxima */
+	int *reqid_series;            /* max_ts_per_reqid per sample */
 	json_t *seen;                 /* IKE_SAs by id: {"t": last listed, "sa": {...}} */
 	int busy;                     /* IKE_SAs carried over in the last sample */
 	int kernel_sas, kernel_policies;
@@ -88,7 +89,7 @@ struct rec_peer {
 	int acquires, acquires_in_rekey, expires_soft, expires_hard;
 	int ike_rekeys, child_rekeys;
 	double last_rekey_t; /* any rekey or reauth-like event */
-	struct dup_tracker dup_ike, dup_child;
+	struct dup_tracker dup_ike, dup_child, dup_reqid;
 	struct ledger ledger;
 	/* maxima and series for growth */
 	int max_ike, max_ike_est, max_child_inst, max_child_per_ts;

@@ -70,11 +70,15 @@ static json_t *peer_growing(const struct recorder *r, const struct rec_peer *p)
 	double ike_since, child_since;
 	int ike = sustained_max(p->ts, p->pair_series, p->n_series, r->o.grace, &ike_since);
 	int child = sustained_max(p->ts, p->ts_series, p->n_series, r->o.grace, &child_since);
+	double reqid_since;
+	int reqid = sustained_max(p->ts, p->reqid_series, p->n_series, r->o.grace, &reqid_since);
 
-	return json_pack("{s:i, s:f, s:i, s:f, s:i, s:i}", "sustained_max_ike_per_pair", ike,
-			 "sustained_max_ike_since", ike_since, "sustained_max_child_per_ts", child,
-			 "sustained_max_child_since", child_since, "acquires", p->acquires,
-			 "acquires_during_rekey", p->acquires_in_rekey);
+	return json_pack("{s:i, s:f, s:i, s:f, s:i, s:f, s:i, s:i}", "sustained_max_ike_per_pair",
+			 ike, "sustained_max_ike_since", ike_since, "sustained_max_child_per_ts",
+			 child, "sustained_max_child_since", child_since,
+			 "sustained_max_ts_per_reqid", reqid, "sustained_max_ts_per_reqid_since",
+			 reqid_since, "acquires", p->acquires, "acquires_during_rekey",
+			 p->acquires_in_rekey);
 }
 
 static json_t *peer_summary(struct recorder *r, struct rec_peer *p)
@@ -140,6 +144,7 @@ static int write_summary(struct recorder *r, bool interrupted)
 
 		rec_note_duplicate(r, p, "ike", dup_finish(&p->dup_ike, t, r->o.grace));
 		rec_note_duplicate(r, p, "child", dup_finish(&p->dup_child, t, r->o.grace));
+		rec_note_duplicate(r, p, "reqid", dup_finish(&p->dup_reqid, t, r->o.grace));
 		json_object_set_new(peers, p->name, peer_summary(r, p));
 	}
 	rec_finish_traffic(r, traffic);
@@ -247,6 +252,7 @@ void rec_free(struct recorder *r)
 		sample_free(&p->last);
 		dup_free(&p->dup_ike);
 		dup_free(&p->dup_child);
+		dup_free(&p->dup_reqid);
 		ledger_free(&p->ledger);
 		free(p->ts);
 		free(p->ike_series);
@@ -258,6 +264,7 @@ void rec_free(struct recorder *r)
 		json_decref(p->stats);
 		free(p->pair_series);
 		free(p->ts_series);
+		free(p->reqid_series);
 		if (p->burst_fd >= 0)
 			close(p->burst_fd);
 		free(p->name);

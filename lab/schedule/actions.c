@@ -184,6 +184,20 @@ static int netem_action(struct runner *R, const struct sc_entry *e)
 	return r;
 }
 
+static int link_action(struct runner *R, const struct sc_entry *e)
+{
+	char *ns = xasprintf("%s-%s", R->o->lab, e->node);
+	int fd = netns_open(ns), r;
+
+	free(ns);
+	if (fd < 0)
+		return -1;
+	r = lab_link_set(R->s->topo, fd, e->node, e->dev ? e->dev : "eth0",
+			 !strcmp(e->state, "up"));
+	close(fd);
+	return r;
+}
+
 static int flush_action(struct runner *R, const struct sc_entry *e)
 {
 	static const char *const ctnetlink[] = { "nf_conntrack_netlink", NULL };
@@ -388,6 +402,9 @@ void run_step(struct runner *R, const struct sc_step *st)
 		break;
 	case SC_INJECT:
 		r = inject_action(R, i, st, args);
+		break;
+	case SC_LINK:
+		r = link_action(R, st->entry);
 		break;
 	default:
 		r = err_set("unknown action");

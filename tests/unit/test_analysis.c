@@ -1,8 +1,10 @@
 /* What counts as a duplicate and as growth: series shaped like the ones a
  * recording at 10 Hz with a 2 s grace sees. */
 #include <check.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "record/analysis.h"
 
@@ -122,6 +124,51 @@ START_TEST(test_degenerate_series)
 }
 END_TEST
 
+/* list-sas as charon 5.9.8 answers after #1855: two CHILD_SAs of
+ * different selectors on reqid 2 (and net2 rekeyed: its old and new SA
+ * share reqid and selectors, which is no sharing). */
+static const char shared[] =
+	"[{\"name\": \"lab\", \"uniqueid\": \"2\", \"state\": \"ESTABLISHED\", \"child-sas\": ["
+	"{\"name\": \"net\", \"uniqueid\": \"3\", \"reqid\": \"2\", \"state\": \"INSTALLED\","
+	" \"local-ts\": [\"10.1.0.0/16\"], \"remote-ts\": [\"10.2.0.0/16\"]},"
+	"{\"name\": \"net2\", \"uniqueid\": \"4\", \"reqid\": \"2\", \"state\": \"INSTALLED\","
+	" \"local-ts\": [\"10.3.0.0/16\"], \"remote-ts\": [\"10.4.0.0/16\"]},"
+	"{\"name\": \"net2\", \"uniqueid\": \"5\", \"reqid\": \"2\", \"state\": \"INSTALLED\","
+	" \"local-ts\": [\"10.3.0.0/16\"], \"remote-ts\": [\"10.4.0.0/16\"]}]}]";
+
+START_TEST(test_reqid_shared)
+{
+	json_t *list = json_loads(shared, 0, NULL);
+	struct sa_sample s;
+
+	ck_assert_ptr_nonnull(list);
+	sample_from_sas(list, 1.0, &s);
+	ck_assert_int_eq(s.max_ts_per_reqid, 2);
+	ck_assert_str_eq(s.reqid_key, "reqid 2: net 10.1.0.0/16 === 10.2.0.0/16, "
+				      "net2 10.3.0.0/16 === 10.4.0.0/16");
+	ck_assert_int_eq(s.max_installed_per_ts, 2);
+	sample_free(&s);
+	json_decref(list);
+}
+END_TEST
+
+/* Each on its own reqid, one of them mid-rekey: nothing shared. */
+START_TEST(test_reqid_own)
+{
+	json_t *list = json_loads(shared, 0, NULL);
+	struct sa_sample s;
+
+	json_object_set_new(
+		json_array_get(json_object_get(json_array_get(list, 0), "child-sas"), 0), "reqid",
+		json_string("1"));
+	sample_from_sas(list, 1.0, &s);
+	ck_assert_int_eq(s.max_ts_per_reqid, 1);
+	ck_assert_int_eq(s.max_installed_per_ts, 2);
+	sample_free(&s);
+	json_decref(list);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("analysis");
@@ -130,6 +177,8 @@ int main(void)
 	int failed;
 
 	tcase_add_test(tc, test_short_rise_is_not_growth);
+	tcase_add_test(tc, test_reqid_shared);
+	tcase_add_test(tc, test_reqid_own);
 	tcase_add_test(tc, test_short_dip_is_not_growth);
 	tcase_add_test(tc, test_lasting_rise_is_growth);
 	tcase_add_test(tc, test_doubling_is_growth);

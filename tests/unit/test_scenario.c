@@ -79,13 +79,17 @@ START_TEST(test_full)
 	ck_assert_str_eq(s->faults[1].until, "deletes");
 	ck_assert_ptr_null(s->faults[3].exchange);
 
-	ck_assert_uint_eq(s->schedule_count, 20);
+	ck_assert_uint_eq(s->schedule_count, 22);
 	for (unsigned i = 0; i < s->schedule_count; i++)
-		for (unsigned k = 0; k <= SC_INJECT; k++)
+		for (unsigned k = 0; k <= SC_LINK; k++)
 			if (!strcmp(s->schedule[i].action, sc_action_name(k)))
 				seen |= 1u << k;
 	/* Every action but conntrack-flush, which needs a masquerading router. */
-	ck_assert_uint_eq(seen, ((1u << (SC_INJECT + 1)) - 1) & ~(1u << SC_CONNTRACK_FLUSH));
+	ck_assert_uint_eq(seen, ((1u << (SC_LINK + 1)) - 1) & ~(1u << SC_CONNTRACK_FLUSH));
+	ck_assert_str_eq(s->schedule[20].state, "down");
+	ck_assert_str_eq(s->schedule[21].dev, "eth1");
+	ck_assert (*s->expectations->unique_reqids)
+		;
 	e = &s->schedule[0];
 	ck_assert_uint_eq(e->at, 1000);
 	ck_assert_str_eq(e->peer, "both");
@@ -290,10 +294,10 @@ static const struct bad bad[] = {
 	{ "release-rule-name.yaml", "13:11: schedule[0].name: "
 				    "no fault rule holds until 'keep'" },
 
-	{ "action-unknown.yaml",
-	  "7:13: schedule[0].action: 'rekey-all' is "
-	  "not one of: initiate, terminate, rekey, install, uninstall, "
-	  "traffic, expire, delete-sa, netem, release, kill, restart, conntrack-flush, inject" },
+	{ "action-unknown.yaml", "7:13: schedule[0].action: 'rekey-all' is "
+				 "not one of: initiate, terminate, rekey, install, uninstall, "
+				 "traffic, expire, delete-sa, netem, release, kill, restart, "
+				 "conntrack-flush, inject, link" },
 	{ "action-key.yaml", "9:9: schedule[0].sa: action initiate does not "
 			     "take sa (it takes: peer, skew_us, order, child, ike)" },
 	{ "entry-unknown.yaml",
@@ -301,8 +305,15 @@ static const struct bad bad[] = {
 	  "(allowed: at, jitter, action, peer, skew_us, order, child, ike, "
 	  "reauth, sa, hard, op, pps, packets, node, dev, delay_ms, "
 	  "jitter_ms, loss_pct, clear, name, signal, port, exchange, spi_i, spi_r, "
-	  "message_id, flags, version, payloads, body, next_payload, length, count)" },
+	  "message_id, flags, version, payloads, body, next_payload, length, count, "
+	  "state)" },
 	{ "expire-needs.yaml", "6:5: schedule[0]: action expire needs sa" },
+	{ "link-needs.yaml", "6:5: schedule[0]: action link needs state" },
+	{ "link-state.yaml", "9:12: schedule[0].state: 'off' is not one of: down, up" },
+	{ "link-dev.yaml", "9:10: schedule[0].dev: node 'alice' has no interface 'eth1' (it has "
+			   "eth0, one per link in link order)" },
+	{ "link-node.yaml", "8:11: schedule[0].node: topology two-peer-router has no node named "
+			    "'carol'" },
 	{ "inject-needs.yaml", "6:5: schedule[0]: action inject needs node" },
 	{ "inject-node.yaml", "9:11: schedule[0].node: topology two-peer-router has no node "
 			      "named 'carol'" },

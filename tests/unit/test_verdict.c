@@ -157,6 +157,35 @@ START_TEST(test_stats_missing)
 }
 END_TEST
 
+/* Two CHILD_SAs on one reqid on alice from 12.7 s: the verdict names them,
+ * and it settles the run early like a duplicate. */
+START_TEST(test_unique_reqids)
+{
+	struct scenario *s;
+	json_t *v = judge(DIR "/reqid", DIR "/reqid.yaml", &s), *so_far, *early;
+	const json_t *e = expectation(v, "unique_reqids");
+
+	ck_assert_int_eq(verdict_result_of(v), VERDICT_REPRODUCED);
+	ck_assert (!json_is_true(json_object_get(e, "held")))
+		;
+	ck_assert_str_eq(json_string_value(json_object_get(e, "peer")), "alice");
+	ck_assert (json_real_value(json_object_get(e, "at")) == 12.7)
+		;
+	ck_assert_str_eq(json_string_value(json_object_get(e, "detail")),
+			 "most INSTALLED CHILD_SAs of different names or traffic selectors on one "
+			 "reqid, lasting longer than the 2.0 s grace: 2 on alice (reqid 2: net "
+			 "10.1.0.0/16 === 10.2.0.0/16, net2 10.3.0.0/16 === 10.4.0.0/16)");
+	so_far = json_load_file(DIR "/reqid/summary.json", 0, NULL);
+	early = verdict_decided(so_far, s);
+	ck_assert_ptr_nonnull(early);
+	ck_assert_str_eq(json_string_value(json_object_get(early, "name")), "unique_reqids");
+	json_decref(early);
+	json_decref(so_far);
+	json_decref(v);
+	scenario_free(s);
+}
+END_TEST
+
 START_TEST(test_missing_run)
 {
 	struct scenario *s = scenario_load(DIR "/expect.yaml");
@@ -259,6 +288,7 @@ int main(void)
 	tcase_add_test(tc, test_clean_fail_and_pass);
 	tcase_add_test(tc, test_not_reproduced);
 	tcase_add_test(tc, test_stats);
+	tcase_add_test(tc, test_unique_reqids);
 	tcase_add_test(tc, test_stats_missing);
 	tcase_add_test(tc, test_missing_run);
 	tcase_add_test(tc, test_decided_early);
