@@ -55,7 +55,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 names = {s["name"]: s for s in d["scenarios"]}
 bases = ("uniqueness-race", "hard-expire-acquire", "rekey-collision", "reauth-mbb-loss",
-         "ike-accumulation", "half-open-leak")
+         "ike-accumulation", "half-open-leak", "reqid-shared-dpd")
 for base in bases:
     for n in (base, base + "-control"):
         assert names[n]["as_expected"] == 1, (n, names[n]["seeds"])
@@ -82,6 +82,7 @@ import glob, json, sys
 def summary(name):
     return json.load(open(glob.glob(f"{sys.argv[1]}/{name}/seed-1/summary.json")[0]))
 for name, why in (("uniqueness-race", ("max_ike_per_peer", "max_child_per_ts")),
+                  ("reqid-shared-dpd", ("unique_reqids",)),
                   ("hard-expire-acquire", ("max_acquires_during_rekey", "max_child_per_ts"))):
     s = summary(name)
     e = s["ended_early"]
