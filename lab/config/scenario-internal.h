@@ -59,7 +59,14 @@ int sc_load_profiles(struct scenario *s, const struct ydoc *d);
  * they make (at schedule[I]). */
 int sc_check_inject(const struct scenario *s, const struct ydoc *d, unsigned i);
 
-/* scenario_check.c: everything scenario_load() checks, in file order. */
+/* scenario_expect.c: the expectations, each problem at its place. */
+int sc_check_expectations(struct scenario *s, const struct ydoc *d);
+
+/* scenario_check.c: everything scenario_load() checks, in file order;
+ * and helpers of its checks the other files use: a decimal number (NULL
+ * passes), a duration in ms ("10s", "500ms"; -1 and err_msg()). */
+int sc_want_decimal(const struct ydoc *d, const char *path, const char *s);
+int sc_ms_parse(const char *s, uint32_t *ms);
 int scenario_check(struct scenario *s, const struct ydoc *d);
 
 /* scenario_plan.c: which peer an entry's `order` puts first (-1: none). */

@@ -111,6 +111,41 @@ static const cyaml_schema_value_t stat_schema = {
 	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct sc_stat, stat_fields),
 };
 
+static const cyaml_schema_value_t string_schema = {
+	CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 0, CYAML_UNLIMITED),
+};
+
+static const cyaml_schema_field_t events_fields[] = {
+	STR("kind", CYAML_FLAG_DEFAULT, struct sc_events, kind),
+	STR("source", OPT, struct sc_events, source),
+	STR("peer", OPT, struct sc_events, peer),
+	CYAML_FIELD_SEQUENCE("where", CYAML_FLAG_POINTER | OPT, struct sc_events, where,
+			     &string_schema, 0, CYAML_UNLIMITED),
+	STR("per", OPT, struct sc_events, per),
+	STR("after", OPT, struct sc_events, after),
+	STR("before", OPT, struct sc_events, before),
+	U32("max", struct sc_events, max),
+	U32("min", struct sc_events, min),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_value_t events_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct sc_events, events_fields),
+};
+
+static const cyaml_schema_field_t logs_fields[] = { STR("match", CYAML_FLAG_DEFAULT, struct sc_logs,
+							match),
+						    STR("peer", OPT, struct sc_logs, peer),
+						    STR("after", OPT, struct sc_logs, after),
+						    STR("before", OPT, struct sc_logs, before),
+						    U32("max", struct sc_logs, max),
+						    U32("min", struct sc_logs, min),
+						    CYAML_FIELD_END };
+
+static const cyaml_schema_value_t logs_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct sc_logs, logs_fields),
+};
+
 static const cyaml_schema_field_t expect_fields[] = {
 	U32("max_ike_per_peer", struct sc_expect, max_ike_per_peer),
 	U32("max_child_per_ts", struct sc_expect, max_child_per_ts),
@@ -124,6 +159,10 @@ static const cyaml_schema_field_t expect_fields[] = {
 	BOOL("unique_reqids", struct sc_expect, unique_reqids),
 	CYAML_FIELD_SEQUENCE("stats", CYAML_FLAG_POINTER | OPT, struct sc_expect, stats,
 			     &stat_schema, 0, CYAML_UNLIMITED),
+	CYAML_FIELD_SEQUENCE("events", CYAML_FLAG_POINTER | OPT, struct sc_expect, events,
+			     &events_schema, 0, CYAML_UNLIMITED),
+	CYAML_FIELD_SEQUENCE("logs", CYAML_FLAG_POINTER | OPT, struct sc_expect, logs, &logs_schema,
+			     0, CYAML_UNLIMITED),
 	CYAML_FIELD_END
 };
 

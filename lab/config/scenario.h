@@ -114,6 +114,32 @@ struct sc_stat {
 	uint32_t *max, *min;
 };
 
+/* How many events of a kind events.jsonl may hold (in all, or per value
+ * of a field: per CHILD_SA, per old SA of a rekey), in a window of the
+ * run. */
+struct sc_events {
+	char *kind;   /* the event's "kind": child-rekey, child-updown, ... */
+	char *source; /* its "source" (vici, kernel, schedule, ...); absent: any */
+	char *peer;   /* absent: every peer */
+	char **where; /* "PATH=VALUE": fields the event must have */
+	unsigned where_count;
+	char *per;            /* count per value of this field (dotted path) */
+	char *after, *before; /* durations since the run began */
+	uint32_t *max, *min;
+	/* Filled in by the loader: */
+	uint32_t after_ms, before_ms; /* before_ms: the duration when absent */
+};
+
+/* How often a line of a peer's charon.log may match a regular expression
+ * (POSIX extended), in a window of the run. */
+struct sc_logs {
+	char *match;
+	char *peer; /* absent: every peer */
+	char *after, *before;
+	uint32_t *max, *min;
+	uint32_t after_ms, before_ms; /* filled in by the loader */
+};
+
 struct sc_expect {
 	uint32_t *max_ike_per_peer;    /* ESTABLISHED, sustained past grace */
 	uint32_t *max_child_per_ts;    /* INSTALLED per TS pair, past grace */
@@ -127,6 +153,10 @@ struct sc_expect {
 	bool *unique_reqids;          /* no reqid shared by two CHILD_SAs, past grace */
 	struct sc_stat *stats;        /* VICI stats counters */
 	unsigned stats_count;
+	struct sc_events *events;
+	unsigned events_count;
+	struct sc_logs *logs;
+	unsigned logs_count;
 };
 
 struct scenario {

@@ -60,7 +60,7 @@ static bool decimal_parse(const char *s, double *v)
 	return true;
 }
 
-static int want_decimal(const struct ydoc *d, const char *path, const char *s)
+int sc_want_decimal(const struct ydoc *d, const char *path, const char *s)
 {
 	double v;
 
@@ -91,7 +91,7 @@ static int ms_too_long(const char *s)
  * the finer times of a run. The shape is checked here first so that a
  * malformed value is never reported as too long.
  */
-static int ms_parse(const char *s, uint32_t *ms)
+int sc_ms_parse(const char *s, uint32_t *ms)
 {
 	size_t digits = strspn(s, DIGITS);
 	const char *unit = s + digits;
@@ -118,7 +118,7 @@ static int ms_parse(const char *s, uint32_t *ms)
 
 static int want_ms(const struct ydoc *d, const char *path, const char *s, uint32_t *ms)
 {
-	if (ms_parse(s, ms) < 0)
+	if (sc_ms_parse(s, ms) < 0)
 		return ydoc_err(d, path, "%s", err_msg());
 	return 0;
 }
@@ -181,64 +181,6 @@ static int check_traffic(const struct scenario *s, const struct ydoc *d)
 		return ydoc_err(d, "traffic.pps", "pps must be at least 1");
 	if (t->start && want_before_end(s, d, "traffic.start", *t->start) < 0)
 		return -1;
-	return 0;
-}
-
-/* A counter is a dotted path of the names VICI stats uses
- * ("ikesas.half-open", "workers.active.critical"). */
-static bool counter_ok(const char *c)
-{
-	bool dot = true;
-
-	for (; *c; c++) {
-		if (*c == '.' && !dot) {
-			dot = true;
-			continue;
-		}
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' ||
-		      *c == '_'))
-			return false;
-		dot = false;
-	}
-	return !dot;
-}
-
-static int check_stat(const struct scenario *s, const struct ydoc *d, unsigned i)
-{
-	const struct sc_stat *st = &s->expectations->stats[i];
-	char path[YPATH_LEN];
-
-	if (!counter_ok(st->counter))
-		return ydoc_err(d, ypath(path, "expectations.stats[%u].counter", i),
-				"'%s' is not a counter of VICI stats: names of lower-case letters, "
-				"digits, '-' and '_' joined by dots, like ikesas.half-open",
-				st->counter);
-	if (st->peer &&
-	    sc_want_peer(s, d, ypath(path, "expectations.stats[%u].peer", i), st->peer, false) < 0)
-		return -1;
-	if (!st->max && !st->min)
-		return ydoc_err(d, ypath(path, "expectations.stats[%u]", i),
-				"a stats expectation needs max, min or both");
-	if (st->max && st->min && *st->min > *st->max)
-		return ydoc_err(d, ypath(path, "expectations.stats[%u].min", i),
-				"min %u is above max %u", *st->min, *st->max);
-	return 0;
-}
-
-static int check_expectations(const struct scenario *s, const struct ydoc *d)
-{
-	const struct sc_expect *e = s->expectations;
-
-	if (!e)
-		return 0;
-	if (want_decimal(d, "expectations.max_ike_growth_per_hour", e->max_ike_growth_per_hour) <
-		    0 ||
-	    want_decimal(d, "expectations.max_child_growth_per_hour",
-			 e->max_child_growth_per_hour) < 0)
-		return -1;
-	for (unsigned i = 0; i < e->stats_count; i++)
-		if (check_stat(s, d, i) < 0)
-			return -1;
 	return 0;
 }
 
@@ -743,7 +685,7 @@ static int check_lists(const struct scenario *s, const struct ydoc *d)
 int scenario_check(struct scenario *s, const struct ydoc *d)
 {
 	if (check_head(s, d) < 0 || sc_load_topology(s, d) < 0 || sc_load_profiles(s, d) < 0 ||
-	    check_traffic(s, d) < 0 || check_lists(s, d) < 0 || check_expectations(s, d) < 0)
+	    check_traffic(s, d) < 0 || check_lists(s, d) < 0 || sc_check_expectations(s, d) < 0)
 		return -1;
 	return 0;
 }

@@ -1,4 +1,5 @@
 #include "judge/verdict.h"
+#include "judge/verdict-internal.h"
 #include "base/json.h"
 #include "base/err.h"
 #include "base/util.h"
@@ -10,15 +11,6 @@
 #define AROUND_S 2.0       /* events shown around a violation */
 #define EVENT_BEFORE_S 0.5 /* loss counted around one rekey or reauth */
 #define EVENT_AFTER_S 3.0
-
-struct run {
-	json_t *summary;
-	json_t *events;  /* array of event objects */
-	json_t *traffic; /* array of [t, lost] */
-	const struct scenario *s;
-	json_t *out;   /* expectations */
-	char *missing; /* a stats counter no sample had: a lab error */
-};
 
 /* Each line of DIR/NAME through PARSE (NULL: skip the line) into an array.
  * A file the run did not write is an empty array: a run without traffic
@@ -286,145 +278,6 @@ static void expect_no_crash(struct run *r)
 		    : "no charon died unless the schedule killed it");
 }
 
-/* A stretch of one peer's counter beyond its limit, from the stats
- * events: the first that lasted longer than the grace, or the longest. */
-struct stretch {
-	bool seen, in, sustained;
-	double from, at;
-	long long v, worst;
-};
-
-static bool beyond(const struct sc_stat *st, long long v)
-{
-	return (st->max && v > (long long)*st->max) || (st->min && v < (long long)*st->min);
-}
-
-static void stretch_end(struct stretch *s, double t, double grace)
-{
-	if (s->in && t - s->from > grace && !s->sustained) {
-		s->sustained = true;
-		s->at = s->from;
-	}
-	s->in = false;
-}
-
-static void stretch_add(struct stretch *s, const struct sc_stat *st, double t, long long v,
-			double grace)
-{
-	s->seen = true;
-	if (!beyond(st, v)) {
-		stretch_end(s, t, grace);
-		return;
-	}
-	if (!s->in) {
-		s->in = true;
-		s->from = t;
-		s->v = v;
-	}
-	if (!s->sustained && (st->max ? v > s->v : v < s->v))
-		s->v = v;
-	if (!s->sustained)
-		s->worst = s->v;
-}
-
-static struct stretch stat_stretch(const struct run *r, const struct sc_stat *st, const char *peer)
-{
-	struct stretch s = { 0 };
-	size_t i;
-	json_t *e;
-
-	json_array_foreach (r->events, i, e) {
-		json_t *v = json_object_get(json_object_get(e, "counters"), st->counter);
-
-		if (!json_is_integer(v) || strcmp(jget_str(e, "source") ?: "", "stats") ||
-		    strcmp(jget_str(e, "peer") ?: "", peer))
-			continue;
-		stretch_add(&s, st, json_number_value(json_object_get(e, "t")),
-			    json_integer_value(v), r->s->grace_s);
-	}
-	stretch_end(&s, json_number_value(json_object_get(r->summary, "duration_s")),
-		    r->s->grace_s);
-	return s;
-}
-
-static void expect_stat(struct run *r, unsigned k, const struct sc_stat *st)
-{
-	json_t *peers = json_object_get(r->summary, "peers"), *e, *unused;
-	const char *name, *bad = NULL;
-	struct stretch worst = { 0 };
-	bool seen = false;
-	char what[160];
-
-	json_object_foreach (peers, name, unused) {
-		struct stretch s;
-
-		if (st->peer && strcmp(st->peer, name))
-			continue;
-		s = stat_stretch(r, st, name);
-		seen |= s.seen;
-		if (s.sustained && !bad) {
-			worst = s;
-			bad = name;
-		}
-	}
-	if (!seen && !r->missing)
-		r->missing =
-			xasprintf("expectations.stats[%u]: charon's VICI stats%s%s have no "
-				  "counter '%s'",
-				  k, st->peer ? " on " : "", st->peer ? st->peer : "", st->counter);
-	if (st->max && st->min)
-		snprintf(what, sizeof(what), "between %u and %u", *st->min, *st->max);
-	else
-		snprintf(what, sizeof(what), "%s %u", st->max ? "at most" : "at least",
-			 st->max ? *st->max : *st->min);
-	e = json_pack("{s:s+, s:f, s:f, s:b}", "name", "stats: ", st->counter, "limit",
-		      (double)(st->max ? *st->max : *st->min), "actual",
-		      (double)(bad ? worst.worst : 0), "held", !bad);
-	if (!st->max)
-		json_object_set_new(e, "bound", json_string(">="));
-	if (bad) {
-		json_object_set_new(e, "at", json_real(worst.at));
-		json_object_set_new(e, "peer", json_string(bad));
-		json_object_set_new(e, "detail",
-				    json_sprintf("%s on %s: %lld from %.3f s, longer than the "
-						 "%.1f s grace (expected %s)",
-						 st->counter, bad, worst.worst, worst.at,
-						 r->s->grace_s, what));
-	} else {
-		json_object_set_new(e, "detail",
-				    json_sprintf("%s %s%s%s, apart from stretches within the "
-						 "%.1f s grace",
-						 st->counter, what, st->peer ? " on " : "",
-						 st->peer ? st->peer : "", r->s->grace_s));
-	}
-	json_array_append_new(r->out, e);
-}
-
-/* A stats event shown around a violation: only the counter a stats
- * expectation is about, and nothing around the others (NULL). */
-static json_t *stats_around(const json_t *ev, const char *name)
-{
-	const char *counter;
-	json_t *c, *copy;
-
-	if (strncmp(name, "stats: ", 7))
-		return NULL;
-	counter = name + 7;
-	c = json_object_get(json_object_get(ev, "counters"), counter);
-	if (!c)
-		return NULL;
-	copy = json_deep_copy(ev);
-	json_object_del(copy, "counters");
-	json_object_set(copy, counter, c);
-	return copy;
-}
-
-static void expect_stats(struct run *r)
-{
-	for (unsigned k = 0; k < r->s->expectations->stats_count; k++)
-		expect_stat(r, k, &r->s->expectations->stats[k]);
-}
-
 json_t *verdict_evaluate(const char *run_dir, const struct scenario *s)
 {
 	static const struct sc_expect none;
@@ -453,7 +306,9 @@ json_t *verdict_evaluate(const char *run_dir, const struct scenario *s)
 		expect_acquires(&r);
 		expect_loss(&r);
 		expect_loss_per_event(&r);
-		expect_stats(&r);
+		vj_expect_stats(&r);
+		vj_expect_events(&r);
+		vj_expect_logs(&r, run_dir);
 	}
 	expect_no_crash(&r);
 	json_array_foreach (r.out, i, e)
@@ -507,7 +362,7 @@ json_t *verdict_evaluate(const char *run_dir, const struct scenario *s)
 			     strcmp(jget_str(ev, "kind") ?: "", "loss-window")))
 				continue;
 			if (!strcmp(src, "stats")) {
-				ev = stats_around(ev, jget_str(e, "name"));
+				ev = vj_stats_around(ev, jget_str(e, "name"));
 				if (ev && json_array_size(around) < 24)
 					json_array_append(around, ev);
 				json_decref(ev);

@@ -335,13 +335,29 @@ static const struct bad bad[] = {
 	{ "inject-count.yaml", "10:12: schedule[0].count: 0 messages: from 1 to 1000" },
 	{ "inject-next.yaml", "11:19: schedule[0].next_payload: next_payload is the header's "
 			      "only without payloads: the first of them names itself" },
+	{ "events-kind.yaml", "7:13: expectations.events[0].kind: 'Child_Rekey' is not an event "
+			      "kind (like child-rekey or child-updown)" },
+	{ "events-where.yaml", "8:15: expectations.events[0].where[0]: 'up' is not FIELD=VALUE "
+			       "(like up=false or child.name=net)" },
+	{ "events-per.yaml", "8:12: expectations.events[0].per: 'old id' is not a field of an "
+			     "event: names of lower-case letters, digits, '-' and '_' joined by "
+			     "dots, like old_id or child.id" },
+	{ "events-window.yaml", "8:14: expectations.events[0].after: the window is empty: "
+				"10000 ms is not before 5000 ms" },
+	{ "events-limit.yaml", "7:7: expectations.events[0]: an expectation of events needs max, "
+			       "min or both" },
+	{ "logs-regex.yaml", "7:14: expectations.logs[0].match: 'collision (won' is not a POSIX "
+			     "extended regular expression: Unmatched ( or \\(" },
+	{ "logs-before.yaml", "8:15: expectations.logs[0].before: 30s is after the end of the "
+			      "run (duration 20000 ms)" },
+	{ "logs-after.yaml", "8:14: expectations.logs[0].after: '5x' is not a duration " MS_SHAPE },
 	{ "stats-counter.yaml", "7:16: expectations.stats[0].counter: 'IKE_SAs.half-open' is not "
 				"a counter of VICI stats: names of lower-case letters, digits, "
 				"'-' and '_' joined by dots, like ikesas.half-open" },
 	{ "stats-peer.yaml", "8:13: expectations.stats[0].peer: 'carol' is not a peer of "
 			     "topology two-peer-router (alice or bob)" },
-	{ "stats-limit.yaml", "7:7: expectations.stats[0]: a stats expectation needs max, min "
-			      "or both" },
+	{ "stats-limit.yaml", "7:7: expectations.stats[0]: an expectation of stats needs max, "
+			      "min or both" },
 	{ "stats-range.yaml", "8:12: expectations.stats[0].min: min 3 is above max 2" },
 	{ "stats-key.yaml", "8:7: expectations.stats[0]: unknown key 'most' (allowed: counter, "
 			    "peer, max, min)" },

@@ -1,5 +1,6 @@
 /* Judging recorded runs against expectations, on fixture run directories. */
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,6 +187,59 @@ START_TEST(test_unique_reqids)
 }
 END_TEST
 
+static const json_t *nth(const json_t *v, size_t i)
+{
+	return json_array_get(json_object_get(v, "expectations"), i);
+}
+
+/* Events per group and in windows, log lines placed by their time. */
+START_TEST(test_events_and_logs)
+{
+	struct scenario *s;
+	json_t *v = judge(DIR "/events", DIR "/events.yaml", &s);
+	const json_t *rekeys = nth(v, 0), *down = nth(v, 1), *early_down = nth(v, 2);
+	const json_t *won = nth(v, 3), *late = nth(v, 4);
+
+	ck_assert_int_eq(verdict_result_of(v), VERDICT_REPRODUCED);
+	/* alice's old_id 2 twice; bob's old_id 2 once is another SA. */
+	ck_assert_str_eq(json_string_value(json_object_get(rekeys, "name")),
+			 "events: child-rekey per old_id");
+	ck_assert (!json_is_true(json_object_get(rekeys, "held")))
+		;
+	ck_assert_str_eq(json_string_value(json_object_get(rekeys, "peer")), "alice");
+	ck_assert (json_real_value(json_object_get(rekeys, "at")) == 3.74)
+		;
+	ck_assert_str_eq(json_string_value(json_object_get(rekeys, "detail")),
+			 "child-rekey events for old_id=2 on alice: 2, over the limit from 3.740 s "
+			 "(expected at most 1)");
+	ck_assert (json_is_true(json_object_get(down, "held")))
+		;
+	ck_assert (!json_is_true(json_object_get(early_down, "held")))
+		;
+	ck_assert (json_real_value(json_object_get(early_down, "at")) == 5.0)
+		;
+	ck_assert_str_eq(json_string_value(json_object_get(early_down, "bound")), ">=");
+	/* Two timed lines match on alice (the one without a time of its own
+	 * belongs to 3.883 s): three in all, over 1 from the second. */
+	ck_assert (!json_is_true(json_object_get(won, "held")))
+		;
+	ck_assert (json_real_value(json_object_get(won, "actual")) == 3)
+		;
+	ck_assert (fabs(json_real_value(json_object_get(won, "at")) - 3.884) < 1e-6)
+		;
+	ck_assert_str_eq(json_string_value(json_object_get(won, "detail")),
+			 "lines of alice's charon.log matching /collision won/ from 0.0 to 8.0 s: "
+			 "3 (expected at most 1)");
+	/* After 5 s, only alice's line at 6.1 s. */
+	ck_assert (!json_is_true(json_object_get(late, "held")))
+		;
+	ck_assert (fabs(json_real_value(json_object_get(late, "at")) - 6.101) < 1e-6)
+		;
+	json_decref(v);
+	scenario_free(s);
+}
+END_TEST
+
 START_TEST(test_missing_run)
 {
 	struct scenario *s = scenario_load(DIR "/expect.yaml");
@@ -289,6 +343,7 @@ int main(void)
 	tcase_add_test(tc, test_not_reproduced);
 	tcase_add_test(tc, test_stats);
 	tcase_add_test(tc, test_unique_reqids);
+	tcase_add_test(tc, test_events_and_logs);
 	tcase_add_test(tc, test_stats_missing);
 	tcase_add_test(tc, test_missing_run);
 	tcase_add_test(tc, test_decided_early);
