@@ -482,25 +482,58 @@ static int read_psk(struct builder *b)
 	return 0;
 }
 
+/* A builder for one peer of a running lab: its state open, the peer set
+ * up from the plan; *I its index. */
+static int open_peer(const char *name, struct lab_plan *plan, const char *peer,
+		     struct lab_state *st, struct builder *b, int *i)
+{
+	const struct topology *t = plan->topo;
+
+	*i = -1;
+	for (unsigned k = 0; k < 2; k++)
+		if (!strcmp(topo_peer(t, k)->name, peer))
+			*i = (int)k;
+	if (*i < 0)
+		return err_set("lab '%s' has no peer named '%s'", name, peer);
+	if (state_open(st, name, 10000) != 0) {
+		state_close(st);
+		return -1;
+	}
+	builder_init(b, st, plan);
+	peer_setup(b, (unsigned)*i);
+	b->nsfd[topo_node_index(t, peer)] = netns_open(b->peers[*i].netns);
+	return 0;
+}
+
+int lab_reload_peer(const char *name, struct lab_plan *plan, const char *peer,
+		    const struct profile *old)
+{
+	struct lab_state st;
+	struct builder b;
+	int i, r;
+
+	if (open_peer(name, plan, peer, &st, &b, &i) < 0)
+		return -1;
+	r = peer_reload(&b.peers[i], old);
+	if (r == 0)
+		r = peer_wait_traps(&b.peers[i], b.nsfd[topo_node_index(plan->topo, peer)],
+				    TRAP_WAIT_MS);
+	if (r < 0)
+		err_wrap("reloading %s", peer);
+	builder_clear(&b);
+	state_close(&st);
+	return r;
+}
+
 int lab_restart_peer(const char *name, struct lab_plan *plan, const char *peer)
 {
 	const struct topology *t = plan->topo;
 	struct lab_state st;
 	struct builder b;
-	int i = -1, r;
+	int i, r;
 
-	for (unsigned k = 0; k < 2; k++)
-		if (!strcmp(topo_peer(t, k)->name, peer))
-			i = (int)k;
-	if (i < 0)
-		return err_set("lab '%s' has no peer named '%s'", name, peer);
-	if (state_open(&st, name, 10000) != 0) {
-		state_close(&st);
+	if (open_peer(name, plan, peer, &st, &b, &i) < 0)
 		return -1;
-	}
-	builder_init(&b, &st, plan);
-	peer_setup(&b, (unsigned)i);
-	b.nsfd[topo_node_index(t, peer)] = netns_open(b.peers[i].netns);
 	r = read_psk(&b);
 	if (r == 0)
 		r = peer_spawn(&b.peers[i], record_charon, &b);

@@ -41,6 +41,10 @@ int lab_up_plan(const char *name, struct lab_plan *plan, bool quiet);
 /* Start a peer's charon again after it died or was killed, with the
  * lab's PSK and the plan's profile; records the new pids. */
 int lab_restart_peer(const char *name, struct lab_plan *plan, const char *peer);
+/* Load the plan's profile of a running peer as `swanctl --load-conns`
+ * would (peer_reload): OLD is the profile it ran before (borrowed). */
+int lab_reload_peer(const char *name, struct lab_plan *plan, const char *peer,
+		    const struct profile *old);
 /* Interface DEV of NODE (a peer or a router of T, in the namespace NSFD)
  * down, or up again with the addresses and routes T gives it back (the
  * kernel drops routes through a link that goes down). -1 and err_msg()

@@ -607,28 +607,83 @@ int peer_vici_load(struct vici_conn *c, const char *cmd, struct vici_msg *m, con
 	return r;
 }
 
-int peer_load(const struct peer *p)
+/* The certificates (for the name of the peer's own) and every
+ * connection of the profile, each by load-conn. */
+static int load_conns(const struct peer *p, struct vici_conn *c)
 {
-	char *path = peer_vici_path(p);
-	struct vici_conn *c = vici_connect(path, VICI_TIMEOUT_MS);
-	struct vici_msg *m;
 	char *cert = NULL;
-	int r;
+	int r = peer_certs_load(p, c, &cert);
 
-	free(path);
-	if (!c)
-		return err_wrap("peer %s", p->name);
-	m = build_secret(p);
-	r = peer_vici_load(c, "load-shared", m, p);
-	vici_msg_free(m);
-	if (r == 0)
-		r = peer_certs_load(p, c, &cert);
 	for (unsigned i = 0; r == 0 && i < profile_conn_count(p->profile); i++) {
-		m = build_conn(p, i, cert);
+		struct vici_msg *m = build_conn(p, i, cert);
+
 		r = peer_vici_load(c, "load-conn", m, p);
 		vici_msg_free(m);
 	}
 	free(cert);
+	return r;
+}
+
+static struct vici_conn *connect_peer(const struct peer *p)
+{
+	char *path = peer_vici_path(p);
+	struct vici_conn *c = vici_connect(path, VICI_TIMEOUT_MS);
+
+	free(path);
+	if (!c)
+		err_wrap("peer %s", p->name);
+	return c;
+}
+
+int peer_load(const struct peer *p)
+{
+	struct vici_conn *c = connect_peer(p);
+	struct vici_msg *m;
+	int r;
+
+	if (!c)
+		return -1;
+	m = build_secret(p);
+	r = peer_vici_load(c, "load-shared", m, p);
+	vici_msg_free(m);
+	if (r == 0)
+		r = load_conns(p, c);
+	vici_close(c);
+	return r;
+}
+
+static bool has_conn(const struct profile *p, const char *name)
+{
+	struct profile_ike c;
+
+	for (unsigned i = 0; i < profile_conn_count(p); i++) {
+		profile_conn(p, i, &c);
+		if (!strcmp(c.name, name))
+			return true;
+	}
+	return false;
+}
+
+int peer_reload(const struct peer *p, const struct profile *old)
+{
+	struct vici_conn *c = connect_peer(p);
+	int r;
+
+	if (!c)
+		return -1;
+	r = load_conns(p, c);
+	for (unsigned i = 0; r == 0 && i < profile_conn_count(old); i++) {
+		struct profile_ike conn;
+		struct vici_msg *m;
+
+		profile_conn(old, i, &conn);
+		if (has_conn(p->profile, conn.name))
+			continue;
+		m = vici_msg_new();
+		vici_kv(m, "name", "%s", conn.name);
+		r = peer_vici_load(c, "unload-conn", m, p);
+		vici_msg_free(m);
+	}
 	vici_close(c);
 	return r;
 }

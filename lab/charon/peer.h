@@ -67,6 +67,11 @@ int peer_spawn_wait(struct peer *p);
 int peer_wait_vici(const struct peer *p, int timeout_ms);
 /* load-shared and load-conn over VICI. */
 int peer_load(const struct peer *p);
+/* What `swanctl --load-conns` does after the configuration changed: every
+ * connection of p's (new) profile by load-conn -- charon replaces what
+ * changed and keeps what did not -- and unload-conn of each connection of
+ * OLD (borrowed) that the new profile no longer has. */
+int peer_reload(const struct peer *p, const struct profile *old);
 /* Wait until the outbound trap policy of every CHILD_SA with start_action
  * trap is in the kernel: its first local and remote selectors of one
  * family (a port narrows the policy, not its addresses; a range, which the

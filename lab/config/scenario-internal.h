@@ -36,7 +36,7 @@ struct action {
 	const char *needs;
 };
 
-extern const struct action sc_actions[SC_LINK + 1];
+extern const struct action sc_actions[SC_VICI + 1];
 
 /* Keys every action takes, and those resolved into a step's time and peer
  * rather than passed on as arguments. */
@@ -54,6 +54,13 @@ int sc_want_peer(const struct scenario *s, const struct ydoc *d, const char *pat
  * scenario_check() runs them between its checks. */
 int sc_load_topology(struct scenario *s, const struct ydoc *d);
 int sc_load_profiles(struct scenario *s, const struct ydoc *d);
+
+/* scenario.c: a reload entry's set: (connections only) over the
+ * profile of each peer it acts on, checked as peers[].set is. */
+int sc_check_reload(const struct scenario *s, const struct ydoc *d, unsigned i);
+
+/* scenario_vici.c: a vici entry's command and arguments. */
+int sc_check_vici(const struct scenario *s, const struct ydoc *d, unsigned i);
 
 /* scenario_inject.c: an inject entry's keys, and the size of the message
  * they make (at schedule[I]). */

@@ -25,6 +25,22 @@
 
 /* Schema: YAML keys are the field names. */
 
+static const cyaml_schema_value_t value_schema = {
+	CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 0, CYAML_UNLIMITED),
+};
+
+static const cyaml_schema_field_t vici_kv_fields[] = {
+	STR("key", CYAML_FLAG_DEFAULT, struct sc_vici_kv, key),
+	STR("value", OPT, struct sc_vici_kv, value),
+	CYAML_FIELD_SEQUENCE("values", CYAML_FLAG_POINTER | OPT, struct sc_vici_kv, values,
+			     &value_schema, 0, CYAML_UNLIMITED),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_value_t vici_kv_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct sc_vici_kv, vici_kv_fields),
+};
+
 const cyaml_schema_field_t sc_entry_fields[] = {
 	CYAML_FIELD_UINT("at", CYAML_FLAG_DEFAULT, struct sc_entry, at),
 	U32("jitter", struct sc_entry, jitter),
@@ -61,6 +77,10 @@ const cyaml_schema_field_t sc_entry_fields[] = {
 	U32("length", struct sc_entry, length),
 	U32("count", struct sc_entry, count),
 	STR("state", OPT, struct sc_entry, state),
+	CYAML_FIELD_MAPPING_PTR("set", OPT, struct sc_entry, set, profile_fields),
+	STR("command", OPT, struct sc_entry, command),
+	CYAML_FIELD_SEQUENCE("args", CYAML_FLAG_POINTER | OPT, struct sc_entry, args,
+			     &vici_kv_schema, 0, CYAML_UNLIMITED),
 	CYAML_FIELD_END
 };
 
@@ -214,6 +234,8 @@ const struct action sc_actions[] = {
 			"version payloads body next_payload length count",
 			"peer node" },
 	[SC_LINK] = { "link", "node dev state", "node state" },
+	[SC_RELOAD] = { "reload", "peer skew_us order set", "peer set" },
+	[SC_VICI] = { "vici", "peer skew_us order command args", "peer command" },
 };
 
 /* Whether WORD is one of the space-separated words of LIST. */
@@ -418,18 +440,18 @@ static const struct sc_peer *peer_override(const struct scenario *s, const char 
 /* A set: that names ike: or child: over a profile with connections: would
  * be ignored (they hold defaults there): refused, as in one file. */
 static int set_names_nothing(const struct profile *p, const struct profile *set,
-			     const struct ydoc *d, unsigned i)
+			     const struct ydoc *d, const char *at)
 {
 	char path[YPATH_LEN];
 
 	if (!p->connections || set->connections)
 		return 0;
 	if (set->ike && set->ike->name)
-		return ydoc_err(d, ypath(path, "peers[%u].set.ike.name", i),
+		return ydoc_err(d, ypath(path, "%sike.name", at),
 				"the profile has connections:, so ike: holds their defaults "
 				"and names none (set connections: to rename them)");
 	if (set->child && set->child->name)
-		return ydoc_err(d, ypath(path, "peers[%u].set.child.name", i),
+		return ydoc_err(d, ypath(path, "%schild.name", at),
 				"the profile has connections:, so child: holds their defaults "
 				"and names none (set connections: to rename them)");
 	return 0;
@@ -449,13 +471,69 @@ static struct profile *peer_profile(const struct scenario *s, const struct ydoc 
 		p = load_profile(s, d, ypath(path, "peers[%u].profile", i), o->profile);
 	else
 		p = profile_copy(dflt);
-	if (p && o && o->set && set_names_nothing(p, o->set, d, i) < 0) {
+	if (p && o && o->set &&
+	    set_names_nothing(p, o->set, d, ypath(path, "peers[%u].set.", i)) < 0) {
 		profile_free(p);
 		return NULL;
 	}
 	if (p && o && o->set)
 		profile_overlay(p, profile_copy(o->set));
 	return p;
+}
+
+struct profile *scenario_reloaded(const struct profile *p, const struct sc_entry *e)
+{
+	struct profile *now = profile_copy(p);
+
+	profile_overlay(now, profile_copy(e->set));
+	return now;
+}
+
+/* What a reload may change: connections, as swanctl --load-conns does. */
+static int reload_keys(const struct profile *set, const struct ydoc *d, const char *at)
+{
+	char path[YPATH_LEN];
+	const char *key = set->base              ? "base"
+			  : set->charon          ? "charon"
+			  : set->plugins         ? "plugins"
+			  : set->settings        ? "settings"
+			  : set->log             ? "log"
+			  : set->strongswan_conf ? "strongswan_conf"
+						 : NULL;
+
+	if (!key)
+		return 0;
+	return ydoc_err(d, ypath(path, "%s%s", at, key),
+			"a reload loads connections (ike, child, connections) as swanctl "
+			"--load-conns does; %s needs charon started again (restart, with "
+			"peers[].set)",
+			key);
+}
+
+int sc_check_reload(const struct scenario *s, const struct ydoc *d, unsigned i)
+{
+	const struct sc_entry *e = &s->schedule[i];
+	bool both = !strcmp(e->peer, "both");
+	char at[YPATH_LEN], path[YPATH_LEN];
+	int rc;
+
+	ypath(at, "schedule[%u].set.", i);
+	if (reload_keys(e->set, d, at) < 0 || profile_check_at(e->set, d, at) < 0)
+		return -1;
+	for (unsigned k = 0; k < 2; k++) {
+		struct profile *p;
+
+		if (!both && strcmp(topo_peer(s->topo, k)->name, e->peer))
+			continue;
+		if (set_names_nothing(s->profiles[k], e->set, d, at) < 0)
+			return -1;
+		p = scenario_reloaded(s->profiles[k], e);
+		rc = sc_check_protected(s->topo, p, k);
+		profile_free(p);
+		if (rc < 0)
+			return ydoc_err(d, ypath(path, "schedule[%u].set", i), "%s", err_msg());
+	}
+	return 0;
 }
 
 int sc_check_protected(const struct topology *t, const struct profile *p, unsigned k)

@@ -35,6 +35,17 @@ enum sc_action_kind {
 	SC_CONNTRACK_FLUSH,
 	SC_INJECT,
 	SC_LINK,
+	SC_RELOAD,
+	SC_VICI,
+};
+
+/* One key of a `vici` action's message: a value, or a list of them;
+ * a dotted key ("child.net.mode") nests it in sections. */
+struct sc_vici_kv {
+	char *key;
+	char *value;
+	char **values;
+	unsigned values_count;
 };
 
 /* One schedule entry as written. Fields are optional pointers (NULL when
@@ -77,6 +88,10 @@ struct sc_entry {
 	uint32_t *length;       /* the header's length field, if not the real one */
 	uint32_t *count;        /* messages, each with its own SPI (default 1) */
 	char *state;            /* link: down | up (node and dev as netem's) */
+	struct profile *set;    /* reload: laid over the peer's profile */
+	char *command;          /* vici: the command, and its message */
+	struct sc_vici_kv *args;
+	unsigned args_count;
 };
 
 /* A rule of the fault wire: IKE messages crossing a router. */
@@ -210,6 +225,10 @@ void scenario_free(struct scenario *s);
  * profile with the peer's `set:` laid over it. Caller frees (profile_free);
  * NULL if the topology has no such peer. */
 struct profile *scenario_profile(const struct scenario *s, const char *peer);
+
+/* What a peer running P runs after the reload entry E: a copy of P with
+ * E's set: laid over it. Caller frees (profile_free). */
+struct profile *scenario_reloaded(const struct profile *p, const struct sc_entry *e);
 
 /* Write S as a scenario file: COMMENT (lines; NULL for none) as a YAML
  * comment at the top, then every key S sets, absent ones left out. The

@@ -620,6 +620,10 @@ static int check_args(const struct scenario *s, const struct ydoc *d, unsigned i
 		return sc_check_inject(s, d, i);
 	case SC_LINK:
 		return check_link(s, d, i);
+	case SC_RELOAD:
+		return sc_check_reload(s, d, i);
+	case SC_VICI:
+		return sc_check_vici(s, d, i);
 	case SC_KILL:
 		return want_one_of(d, ypath(path, "schedule[%u].signal", i), e->signal,
 				   "KILL TERM SEGV ABRT STOP CONT");

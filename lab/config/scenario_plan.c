@@ -129,6 +129,11 @@ static void args_json(json_t *o, const struct sc_entry *e)
 		if (sc_has_word(ENTRY_RESOLVED, f->key) || !sc_field_set(e, f))
 			continue;
 		v = *(const void *const *)(const void *)((const char *)e + f->data_offset);
+		if (f->value.type == CYAML_MAPPING || f->value.type == CYAML_SEQUENCE) {
+			/* set: and args: are the scenario file's to show. */
+			json_object_set_new(o, f->key, json_true());
+			continue;
+		}
 		if (f->value.type == CYAML_STRING)
 			json_object_set_new(o, f->key, json_string(v));
 		else if (f->value.type == CYAML_BOOL)

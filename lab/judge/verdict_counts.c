@@ -293,11 +293,17 @@ static void expect_event(struct run *r, const struct sc_events *x)
 						 ty.over_t, what));
 		free(group);
 	} else {
-		json_object_set_new(e, "detail",
-				    json_sprintf("%s events%s: %lld (expected %s)", x->kind,
-						 x->per ? ", the fewest of one group" : "",
-						 (long long)(held && !x->min ? most : least),
-						 what));
+		json_object_set_new(
+			e, "detail",
+			json_sprintf("%s events%s%s%s on %s from %.1f to %.1f s%s: %lld "
+				     "(expected %s)",
+				     x->kind, x->where_count ? " with " : "",
+				     x->where_count ? x->where[0] : "",
+				     x->where_count > 1 ? ", ..." : "",
+				     x->peer ? x->peer : "each peer", x->after_ms / 1000.0,
+				     x->before_ms / 1000.0,
+				     x->per ? ", the fewest of one group" : "",
+				     (long long)(held && !x->min ? most : least), what));
 		if (!held)
 			json_object_set_new(e, "at", json_real(x->before_ms / 1000.0));
 	}

@@ -15,7 +15,9 @@
 #include "backend/state.h"
 #include "backend/uml/warm.h"
 #include "base/util.h"
+#include "charon/sas.h"
 #include "charon/vici.h"
+#include "config/profile.h"
 #include "kernel/wire.h"
 #include "kernel/xfrm.h"
 
@@ -357,6 +359,129 @@ static int inject_action(struct runner *R, int i, const struct sc_step *st, json
 	return r;
 }
 
+/* The peer's profile becomes the old one with the entry's set: over it,
+ * and charon loads it as swanctl --load-conns would. Later actions and a
+ * restart use the new profile. */
+static int reload_action(struct runner *R, int i, const struct sc_entry *e)
+{
+	struct profile *old = R->plan.profile[i];
+	int r;
+
+	if (R->pending[i])
+		run_finish_pending(R);
+	R->plan.profile[i] = scenario_reloaded(old, e);
+	r = lab_reload_peer(R->o->lab, &R->plan, R->peer[i], old);
+	profile_free(old);
+	return r;
+}
+
+/* The arguments as nested JSON: "a.b.c" puts c in section b of a. */
+static json_t *vici_args_tree(const struct sc_entry *e)
+{
+	json_t *root = json_object();
+
+	for (unsigned k = 0; k < e->args_count; k++) {
+		const struct sc_vici_kv *a = &e->args[k];
+		char *copy = xstrdup(a->key), *save, *name = strtok_r(copy, ".", &save), *next;
+		json_t *sec = root, *v;
+
+		for (; (next = strtok_r(NULL, ".", &save)); name = next) {
+			if (!json_is_object(json_object_get(sec, name)))
+				json_object_set_new(sec, name, json_object());
+			sec = json_object_get(sec, name);
+		}
+		if (a->value) {
+			v = json_string(a->value);
+		} else {
+			v = json_array();
+			for (unsigned j = 0; j < a->values_count; j++)
+				json_array_append_new(v, json_string(a->values[j]));
+		}
+		json_object_set_new(sec, name, v);
+		free(copy);
+	}
+	return root;
+}
+
+static void vici_args_add(struct vici_msg *m, json_t *sec)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach (sec, key, v) {
+		if (json_is_string(v)) {
+			vici_kv(m, key, "%s", json_string_value(v));
+		} else if (json_is_array(v)) {
+			size_t j;
+			json_t *item;
+
+			vici_list_begin(m, key);
+			json_array_foreach (v, j, item)
+				vici_list_item(m, "%s", json_string_value(item));
+			vici_list_end(m);
+		} else {
+			vici_section_begin(m, key);
+			vici_args_add(m, v);
+			vici_section_end(m);
+		}
+	}
+}
+
+/* Streamed commands and the events that carry their answer. */
+static const char *stream_event(const char *cmd)
+{
+	static const char *const streams[][2] = {
+		{ "list-sas", "list-sa" },
+		{ "list-policies", "list-policy" },
+		{ "list-conns", "list-conn" },
+		{ "list-certs", "list-cert" },
+		{ "list-authorities", "list-authority" },
+	};
+
+	for (size_t k = 0; k < ARRAY_LEN(streams); k++)
+		if (!strcmp(cmd, streams[k][0]))
+			return streams[k][1];
+	return NULL;
+}
+
+static int collect_event(void *ctx, const char *name, const struct vici_node *msg)
+{
+	(void)name;
+	json_array_append_new(ctx, sas_json(msg));
+	return 0;
+}
+
+/* Any command, its answer (and a streamed command's events) into the
+ * schedule's event; a command charon does not know, or one that says
+ * success = no, is the step's error. */
+static int vici_cmd_action(struct runner *R, int i, const struct sc_entry *e, json_t *args)
+{
+	struct vici_msg *m = vici_msg_new();
+	json_t *tree = vici_args_tree(e), *streamed = json_array();
+	const char *ev = stream_event(e->command);
+	struct vici_node *resp = NULL;
+	int r;
+
+	if (R->pending[i])
+		run_finish_pending(R);
+	vici_args_add(m, tree);
+	json_decref(tree);
+	r = ev ? vici_cmd_stream(R->vici[i], e->command, ev, m, collect_event, streamed, &resp,
+				 VICI_MS)
+	       : vici_cmd(R->vici[i], e->command, m, &resp, VICI_MS);
+	vici_msg_free(m);
+	if (resp)
+		json_object_set_new(args, "answer", sas_json(resp));
+	if (ev)
+		json_object_set_new(args, "streamed", streamed);
+	else
+		json_decref(streamed);
+	if (r == 0 && vici_str(resp, "success") && strcmp(vici_str(resp, "success"), "yes"))
+		r = err_set("%s: %s", e->command, vici_str(resp, "errmsg") ?: "failed");
+	vici_node_free(resp);
+	return r;
+}
+
 void run_step(struct runner *R, const struct sc_step *st)
 {
 	double planned = (double)st->at_us / 1e6;
@@ -405,6 +530,12 @@ void run_step(struct runner *R, const struct sc_step *st)
 		break;
 	case SC_LINK:
 		r = link_action(R, st->entry);
+		break;
+	case SC_RELOAD:
+		r = reload_action(R, i, st->entry);
+		break;
+	case SC_VICI:
+		r = vici_cmd_action(R, i, st->entry, args);
 		break;
 	default:
 		r = err_set("unknown action");

@@ -79,13 +79,17 @@ START_TEST(test_full)
 	ck_assert_str_eq(s->faults[1].until, "deletes");
 	ck_assert_ptr_null(s->faults[3].exchange);
 
-	ck_assert_uint_eq(s->schedule_count, 22);
+	ck_assert_uint_eq(s->schedule_count, 24);
 	for (unsigned i = 0; i < s->schedule_count; i++)
-		for (unsigned k = 0; k <= SC_LINK; k++)
+		for (unsigned k = 0; k <= SC_VICI; k++)
 			if (!strcmp(s->schedule[i].action, sc_action_name(k)))
 				seen |= 1u << k;
 	/* Every action but conntrack-flush, which needs a masquerading router. */
-	ck_assert_uint_eq(seen, ((1u << (SC_LINK + 1)) - 1) & ~(1u << SC_CONNTRACK_FLUSH));
+	ck_assert_uint_eq(seen, ((1u << (SC_VICI + 1)) - 1) & ~(1u << SC_CONNTRACK_FLUSH));
+	ck_assert_str_eq(s->schedule[22].set->child->rekey_time, "30m");
+	ck_assert_str_eq(s->schedule[23].command, "list-sas");
+	ck_assert_uint_eq(s->schedule[23].args_count, 2);
+	ck_assert_str_eq(s->schedule[23].args[1].value, "yes");
 	ck_assert_str_eq(s->schedule[20].state, "down");
 	ck_assert_str_eq(s->schedule[21].dev, "eth1");
 	ck_assert (*s->expectations->unique_reqids)
@@ -297,7 +301,7 @@ static const struct bad bad[] = {
 	{ "action-unknown.yaml", "7:13: schedule[0].action: 'rekey-all' is "
 				 "not one of: initiate, terminate, rekey, install, uninstall, "
 				 "traffic, expire, delete-sa, netem, release, kill, restart, "
-				 "conntrack-flush, inject, link" },
+				 "conntrack-flush, inject, link, reload, vici" },
 	{ "action-key.yaml", "9:9: schedule[0].sa: action initiate does not "
 			     "take sa (it takes: peer, skew_us, order, child, ike)" },
 	{ "entry-unknown.yaml",
@@ -306,8 +310,24 @@ static const struct bad bad[] = {
 	  "reauth, sa, hard, op, pps, packets, node, dev, delay_ms, "
 	  "jitter_ms, loss_pct, clear, name, signal, port, exchange, spi_i, spi_r, "
 	  "message_id, flags, version, payloads, body, next_payload, length, count, "
-	  "state)" },
+	  "state, set, command, args)" },
 	{ "expire-needs.yaml", "6:5: schedule[0]: action expire needs sa" },
+	{ "reload-needs.yaml", "6:5: schedule[0]: action reload needs set" },
+	{ "reload-settings.yaml",
+	  "11:9: schedule[0].set.settings: a reload loads connections "
+	  "(ike, child, connections) as swanctl --load-conns does; settings "
+	  "needs charon started again (restart, with peers[].set)" },
+	{ "reload-bad.yaml", "11:17: schedule[0].set.ike.unique: 'maybe' is not one of: no, "
+			     "never, replace, keep" },
+	{ "vici-command.yaml", "9:14: schedule[0].command: 'List_SAs' is not a VICI command "
+			       "name (lower-case letters and '-', like list-sas or redirect)" },
+	{ "vici-both.yaml", "11:9: schedule[0].args[0]: an argument has value or values (a "
+			    "list), not both" },
+	{ "vici-key.yaml", "11:14: schedule[0].args[0].key: 'child..net' is not a VICI key: "
+			   "names of letters, digits, '-' and '_', joined by dots for sections "
+			   "(child.net.mode)" },
+	{ "vici-nest.yaml", "13:14: schedule[0].args[1].key: 'child.mode' is given again, or "
+			    "nested in the value of args[0] ('child')" },
 	{ "link-needs.yaml", "6:5: schedule[0]: action link needs state" },
 	{ "link-state.yaml", "9:12: schedule[0].state: 'off' is not one of: down, up" },
 	{ "link-dev.yaml", "9:10: schedule[0].dev: node 'alice' has no interface 'eth1' (it has "
