@@ -55,7 +55,8 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 names = {s["name"]: s for s in d["scenarios"]}
 bases = ("uniqueness-race", "hard-expire-acquire", "rekey-collision", "reauth-mbb-loss",
-         "ike-accumulation", "half-open-leak", "reqid-shared-dpd", "rekey-collision-events")
+         "ike-accumulation", "half-open-leak", "reqid-shared-dpd", "rekey-collision-events",
+         "reload-empty-ike")
 for base in bases:
     for n in (base, base + "-control"):
         assert names[n]["as_expected"] == 1, (n, names[n]["seeds"])
