@@ -86,6 +86,20 @@ version-test: test-deps charon-deps
 	IKELAB_TEST_CACHE=$$cache TESTS="v01-charon-build.sh v02-versions.sh" tests/integration/run.sh; \
 	rc=$$?; rm -rf "$$cache"; exit $$rc
 
+# Races fixed after 5.9.8, each with its control, on Debian's 5.9.8 and on
+# each release that fixed one of them (built from the shared history into
+# the cache): the night's matrix names each reproduction "fixed in" its
+# release. SEEDS=N (default 3), JOBS=J (default 2), OUT=DIR.
+FIXED_SCENARIOS = half-open-leak reqid-shared-dpd rekey-collision-events reload-empty-ike \
+		  reauth-default-loss
+FIXED_RELEASES = 5.9.12 6.0.0
+nightly-versions: test-deps charon-deps
+	$(MAKE) all
+	$(BUILD)/ikelab nightly $(foreach s,$(FIXED_SCENARIOS),scenarios/$(s).yaml \
+		$(wildcard scenarios/$(s)-control.yaml)) --charon /usr/lib/ipsec/charon \
+		$(FIXED_RELEASES:%=--charon %) --seeds $${SEEDS:-3} --jobs $${JOBS:-2} \
+		$${OUT:+--out $$OUT}
+
 # The CI examples of docs/ci through the engines' own checkers (from npm),
 # the GitLab one run by gitlab-ci-local on real labs: tests/ci-examples.
 ci-examples: test-deps
@@ -206,5 +220,5 @@ fuzz-regress: test-deps
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: build-all all deps test-deps charon-deps charon-test ci-examples version-test unit asan asan-build probe-test report-test wire-test tree-test format-check format integration test stress lab-up lab-down nightly bench clean
+.PHONY: build-all all deps test-deps charon-deps charon-test ci-examples version-test nightly-versions unit asan asan-build probe-test report-test wire-test tree-test format-check format integration test stress lab-up lab-down nightly bench clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -164,8 +164,12 @@ struct sc_expect {
 	uint32_t *max_acquires_during_rekey;
 	uint32_t *max_lost_packets;   /* total, both directions */
 	uint32_t *max_lost_per_event; /* around one rekey or reauth */
+	uint32_t *max_lost_each_way;  /* in each direction on its own */
+	uint32_t *max_outage_ms;      /* longest run of lost packets, either way */
 	bool *no_crash;               /* default true */
 	bool *unique_reqids;          /* no reqid shared by two CHILD_SAs, past grace */
+	bool *kernel_sa_pairs;        /* every INSTALLED CHILD_SA's SAs in the kernel */
+	bool *policies_match;         /* and its policies, for its selectors */
 	struct sc_stat *stats;        /* VICI stats counters */
 	unsigned stats_count;
 	struct sc_events *events;

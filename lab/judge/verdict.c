@@ -127,6 +127,8 @@ static void expect_unique_reqids(struct run *r)
 
 static void expect_sustained_maxima(struct run *r, const struct sc_expect *x)
 {
+	static const uint32_t zero = 0;
+
 	expect_sustained(r, "max_ike_per_peer", x->max_ike_per_peer, "sustained_max_ike_per_pair",
 			 "sustained_max_ike_since",
 			 "most ESTABLISHED IKE_SAs between the two peers");
@@ -134,6 +136,16 @@ static void expect_sustained_maxima(struct run *r, const struct sc_expect *x)
 			 "sustained_max_child_since", "most INSTALLED CHILD_SAs for one TS pair");
 	if (x->unique_reqids && *x->unique_reqids)
 		expect_unique_reqids(r);
+	if (x->kernel_sa_pairs && *x->kernel_sa_pairs)
+		expect_sustained(r, "kernel_sa_pairs", &zero, "sustained_max_missing_sas",
+				 "sustained_max_missing_sas_since",
+				 "most INSTALLED CHILD_SAs without their inbound or outbound SA in "
+				 "the kernel");
+	if (x->policies_match && *x->policies_match)
+		expect_sustained(r, "policies_match", &zero, "sustained_max_missing_policies",
+				 "sustained_max_missing_policies_since",
+				 "most INSTALLED CHILD_SAs without an in and an out policy for "
+				 "their selectors");
 }
 
 static void expect_growth(struct run *r, const char *name, const char *limit, const char *key)
@@ -217,6 +229,76 @@ static void expect_loss(struct run *r)
 		}
 	snprintf(detail, sizeof(detail), "probe packets lost, both directions: %.0f", lost);
 	add(r, "max_lost_packets", *r->s->expectations->max_lost_packets, lost, at, NULL, detail);
+}
+
+/* "alice>bob" as "from alice to bob" (the probe's direction names). */
+static const char *dir_text(char *buf, size_t len, const char *dir)
+{
+	const char *gt = dir ? strchr(dir, '>') : NULL;
+
+	if (!gt)
+		snprintf(buf, len, "either way");
+	else
+		snprintf(buf, len, "from %.*s to %s", (int)(gt - dir), dir, gt + 1);
+	return buf;
+}
+
+/* Each direction on its own: traffic one way only is lost traffic too. */
+static void expect_loss_each_way(struct run *r)
+{
+	const uint32_t *limit = r->s->expectations->max_lost_each_way;
+	const char *dir, *worst = NULL;
+	double most = 0, at = 0;
+	json_t *t, *w;
+	char detail[160], way[80];
+	size_t i;
+
+	if (!limit)
+		return;
+	json_object_foreach (json_object_get(r->summary, "traffic"), dir, t) {
+		double lost = json_number_value(json_object_get(t, "lost"));
+
+		if (worst && lost <= most)
+			continue;
+		most = lost;
+		worst = dir;
+		at = 0;
+		json_array_foreach (json_object_get(t, "loss_windows"), i, w)
+			if (!at)
+				at = json_number_value(json_object_get(w, "start"));
+	}
+	snprintf(detail, sizeof(detail), "probe packets lost %s: %.0f",
+		 dir_text(way, sizeof(way), worst), most);
+	add(r, "max_lost_each_way", *limit, most, at, NULL, detail);
+}
+
+/* The longest stretch in which every probe packet of one direction was
+ * lost: the outage a user of the tunnel sees. */
+static void expect_outage(struct run *r)
+{
+	const uint32_t *limit = r->s->expectations->max_outage_ms;
+	const char *dir, *worst = NULL;
+	double longest = 0, at = 0;
+	json_t *t, *w;
+	char detail[160], way[80];
+	size_t i;
+
+	if (!limit)
+		return;
+	json_object_foreach (json_object_get(r->summary, "traffic"), dir, t)
+		json_array_foreach (json_object_get(t, "loss_windows"), i, w) {
+			double s = json_number_value(json_object_get(w, "start"));
+			double ms = (json_number_value(json_object_get(w, "end")) - s) * 1000;
+
+			if (ms <= longest)
+				continue;
+			longest = ms;
+			at = s;
+			worst = dir;
+		}
+	snprintf(detail, sizeof(detail), "the longest run of lost probe packets, %s: %.0f ms",
+		 dir_text(way, sizeof(way), worst), longest);
+	add(r, "max_outage_ms", *limit, longest, at, NULL, detail);
 }
 
 static bool rekey_like(const json_t *e)
@@ -306,6 +388,8 @@ json_t *verdict_evaluate(const char *run_dir, const struct scenario *s)
 		expect_acquires(&r);
 		expect_loss(&r);
 		expect_loss_per_event(&r);
+		expect_loss_each_way(&r);
+		expect_outage(&r);
 		vj_expect_stats(&r);
 		vj_expect_events(&r);
 		vj_expect_logs(&r, run_dir);

@@ -1,6 +1,7 @@
 #include "record/analysis.h"
 #include "base/json.h"
 #include "base/util.h"
+#include "kernel/xfrm.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,6 +211,83 @@ void sample_from_sas(const json_t *list, double t, struct sa_sample *s)
 	free(rq);
 	s->rekeying = s->ike_rekeying || s->ike_deleting || s->child_rekeying || s->child_rekeyed ||
 		      s->child_deleting;
+}
+
+static bool kernel_has_sa(const struct xfrm_dump *d, const char *spi_hex)
+{
+	uint32_t spi = spi_hex ? (uint32_t)strtoul(spi_hex, NULL, 16) : 0;
+
+	for (size_t i = 0; spi && i < d->n_sas; i++)
+		if (d->sas[i].spi == spi && d->sas[i].proto == 50)
+			return true;
+	return false;
+}
+
+static bool kernel_has_policy(const struct xfrm_dump *d, const char *dir, const char *src,
+			      const char *dst)
+{
+	for (size_t i = 0; i < d->n_policies; i++) {
+		const struct xfrm_policy_info *p = &d->policies[i];
+
+		if (p->templates && !strcmp(p->dir, dir) && !strcmp(p->src, src) &&
+		    !strcmp(p->dst, dst))
+			return true;
+	}
+	return false;
+}
+
+/* The first pair of selectors without its in or out policy (a selector
+ * with ports or protocols, "10.1.0.0/16[tcp/80]", is not compared: the
+ * dump gives addresses only). */
+static bool child_policies(const json_t *c, const struct xfrm_dump *d, char *key, size_t len)
+{
+	size_t i, k;
+	json_t *l, *rt;
+
+	json_array_foreach (json_object_get(c, "local-ts"), i, l)
+		json_array_foreach (json_object_get(c, "remote-ts"), k, rt) {
+			const char *lts = json_string_value(l), *rts = json_string_value(rt);
+
+			if (!lts || !rts || strchr(lts, '[') || strchr(rts, '['))
+				continue;
+			if (kernel_has_policy(d, "out", lts, rts) &&
+			    kernel_has_policy(d, "in", rts, lts))
+				continue;
+			snprintf(key, len, "%s #%s: no in and out policy for %s === %s",
+				 jget_str_or(c, "name", ""), jget_str_or(c, "uniqueid", "?"), lts,
+				 rts);
+			return false;
+		}
+	return true;
+}
+
+static void child_gaps(const json_t *c, const struct xfrm_dump *d, struct kernel_gaps *g)
+{
+	const char *in = jget_str(c, "spi-in"), *out = jget_str(c, "spi-out");
+	char key[160];
+
+	if (strcmp(jget_str_or(c, "state", ""), "INSTALLED"))
+		return;
+	if (!kernel_has_sa(d, in) || !kernel_has_sa(d, out)) {
+		if (!g->missing_sas++)
+			snprintf(g->sa_key, sizeof(g->sa_key), "%s #%s: no %s SA %s in the kernel",
+				 jget_str_or(c, "name", ""), jget_str_or(c, "uniqueid", "?"),
+				 kernel_has_sa(d, in) ? "outbound" : "inbound",
+				 kernel_has_sa(d, in) ? (out ? out : "-") : (in ? in : "-"));
+	}
+	if (!child_policies(c, d, key, sizeof(key)) && !g->missing_policies++)
+		snprintf(g->policy_key, sizeof(g->policy_key), "%s", key);
+}
+
+void kernel_gaps(const json_t *list, const struct xfrm_dump *d, struct kernel_gaps *out)
+{
+	size_t i, k;
+	json_t *ike, *c;
+
+	memset(out, 0, sizeof(*out));
+	json_array_foreach (list, i, ike)
+		json_array_foreach (json_object_get(ike, "child-sas"), k, c)
+			child_gaps(c, d, out);
 }
 
 void sample_free(struct sa_sample *s)

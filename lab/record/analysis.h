@@ -49,6 +49,17 @@ struct sa_sample {
 };
 
 void sample_from_sas(const json_t *list, double t, struct sa_sample *s);
+
+/* What the kernel lacks of what charon says is INSTALLED: CHILD_SAs
+ * whose inbound or outbound ESP SA is not in the kernel's SAD, and those
+ * without an in and an out policy for each pair of their selectors. The
+ * key names the first of each ("net #3: no inbound SA c1d2e3f4"). */
+struct xfrm_dump;
+struct kernel_gaps {
+	int missing_sas, missing_policies;
+	char sa_key[160], policy_key[160];
+};
+void kernel_gaps(const json_t *list, const struct xfrm_dump *d, struct kernel_gaps *out);
 void sample_free(struct sa_sample *s);
 
 /* A condition (more than one of something) that must hold for longer than

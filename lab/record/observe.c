@@ -28,6 +28,11 @@ static void series_add(struct rec_peer *p, double t)
 	p->ts_series = xrealloc(p->ts_series, (size_t)(p->n_series + 1) * sizeof(int));
 	p->reqid_series = xrealloc(p->reqid_series, (size_t)(p->n_series + 1) * sizeof(int));
 	p->reqid_series[p->n_series] = p->last.max_ts_per_reqid;
+	p->sa_gap_series = xrealloc(p->sa_gap_series, (size_t)(p->n_series + 1) * sizeof(int));
+	p->policy_gap_series =
+		xrealloc(p->policy_gap_series, (size_t)(p->n_series + 1) * sizeof(int));
+	p->sa_gap_series[p->n_series] = p->gaps.missing_sas;
+	p->policy_gap_series[p->n_series] = p->gaps.missing_policies;
 	p->ts[p->n_series] = t;
 	/* Growth counts what is up: an SA being deleted is on its way out. */
 	p->ike_series[p->n_series] = p->last.ike_established;
@@ -212,6 +217,21 @@ static void sample_ask(struct recorder *r, struct rec_peer *p)
 		p->ask_err = xstrdup(err_msg());
 }
 
+/* The kernel's gaps, and a "kernel gaps" event whenever they change. */
+static void note_gaps(struct recorder *r, struct rec_peer *p, const json_t *list,
+		      const struct xfrm_dump *d)
+{
+	struct kernel_gaps g;
+
+	kernel_gaps(list, d, &g);
+	if (g.missing_sas != p->gaps.missing_sas || g.missing_policies != p->gaps.missing_policies)
+		rec_emit(r, p->name, "kernel", "gaps",
+			 json_pack("{s:i, s:s, s:i, s:s}", "missing_sas", g.missing_sas, "sa",
+				   g.sa_key, "missing_policies", g.missing_policies, "policy",
+				   g.policy_key));
+	p->gaps = g;
+}
+
 static void sample_peer(struct recorder *r, struct rec_peer *p, double t)
 {
 	struct mismatch_ctx mc = { r, p };
@@ -246,17 +266,20 @@ static void sample_peer(struct recorder *r, struct rec_peer *p, double t)
 		}
 		return;
 	}
+	/* The kernel against what charon listed just now (not against the
+	 * IKE_SAs carried over from earlier samples). */
+	if (xfrm_dump_sock(p->xfrm, &d) == 0) {
+		p->kernel_sas = (int)d.n_sas;
+		p->kernel_policies = (int)d.n_policies;
+		note_gaps(r, p, list, &d);
+		xfrm_dump_free(&d);
+	}
+	err_clear();
 	carry_busy(p, list, t);
 	sample_free(&p->last);
 	sample_from_sas(list, t, &p->last);
 	json_decref(p->last_list);
 	p->last_list = list;
-	if (xfrm_dump_sock(p->xfrm, &d) == 0) {
-		p->kernel_sas = (int)d.n_sas;
-		p->kernel_policies = (int)d.n_policies;
-		xfrm_dump_free(&d);
-	}
-	err_clear();
 	write_timeline(r, p, t);
 	write_children(r, p, t);
 	series_add(p, t);

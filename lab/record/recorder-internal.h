@@ -69,16 +69,18 @@ struct rec_peer {
 	bool dead;
 	/* what the last sample said */
 	struct sa_sample last;
-	json_t *last_list;            /* the last list-sas answer, carried SAs included */
-	bool expect_exit;             /* the schedule kills this charon */
-	bool paused;                  /* stopped on purpose: do not sample */
-	bool asked;                   /* list-sas sent for the sample being taken */
-	char *ask_err;                /* why it could not be sent */
-	int burst_fd;                 /* UDP socket in the peer's namespace */
-	int *pair_series, *ts_series; /* for sustained maxima */
-	int *reqid_series;            /* max_ts_per_reqid per sample */
-	json_t *seen;                 /* IKE_SAs by id: {"t": last listed, "sa": {...}} */
-	int busy;                     /* IKE_SAs carried over in the last sample */
+	json_t *last_list;                      /* the last list-sas answer, carried SAs included */
+	bool expect_exit;                       /* the schedule kills this charon */
+	bool paused;                            /* stopped on purpose: do not sample */
+	bool asked;                             /* list-sas sent for the sample being taken */
+	char *ask_err;                          /* why it could not be sent */
+	int burst_fd;                           /* UDP socket in the peer's namespace */
+	int *pair_series, *ts_series;           /* for sustained maxima */
+	int *reqid_series;                      /* max_ts_per_reqid per sample */
+	int *sa_gap_series, *policy_gap_series; /* kernel_gaps per sample */
+	struct kernel_gaps gaps;                /* the last sample's */
+	json_t *seen;                           /* IKE_SAs by id: {"t": last listed, "sa": {...}} */
+	int busy;                               /* IKE_SAs carried over in the last sample */
 	int kernel_sas, kernel_policies;
 	json_t *stats;                 /* the last VICI stats, flattened ("ikesas.half-open") */
 	double stats_t, stats_written; /* when asked, when last written to events.jsonl */

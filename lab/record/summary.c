@@ -70,15 +70,23 @@ static json_t *peer_growing(const struct recorder *r, const struct rec_peer *p)
 	double ike_since, child_since;
 	int ike = sustained_max(p->ts, p->pair_series, p->n_series, r->o.grace, &ike_since);
 	int child = sustained_max(p->ts, p->ts_series, p->n_series, r->o.grace, &child_since);
-	double reqid_since;
+	double reqid_since, sa_since, pol_since;
 	int reqid = sustained_max(p->ts, p->reqid_series, p->n_series, r->o.grace, &reqid_since);
+	int sa_gap = sustained_max(p->ts, p->sa_gap_series, p->n_series, r->o.grace, &sa_since);
+	int pol_gap =
+		sustained_max(p->ts, p->policy_gap_series, p->n_series, r->o.grace, &pol_since);
+	json_t *j;
 
-	return json_pack("{s:i, s:f, s:i, s:f, s:i, s:f, s:i, s:i}", "sustained_max_ike_per_pair",
-			 ike, "sustained_max_ike_since", ike_since, "sustained_max_child_per_ts",
-			 child, "sustained_max_child_since", child_since,
-			 "sustained_max_ts_per_reqid", reqid, "sustained_max_ts_per_reqid_since",
-			 reqid_since, "acquires", p->acquires, "acquires_during_rekey",
-			 p->acquires_in_rekey);
+	j = json_pack("{s:i, s:f, s:i, s:f, s:i, s:f, s:i, s:i}", "sustained_max_ike_per_pair", ike,
+		      "sustained_max_ike_since", ike_since, "sustained_max_child_per_ts", child,
+		      "sustained_max_child_since", child_since, "sustained_max_ts_per_reqid", reqid,
+		      "sustained_max_ts_per_reqid_since", reqid_since, "acquires", p->acquires,
+		      "acquires_during_rekey", p->acquires_in_rekey);
+	json_object_update_new(j, json_pack("{s:i, s:f, s:i, s:f}", "sustained_max_missing_sas",
+					    sa_gap, "sustained_max_missing_sas_since", sa_since,
+					    "sustained_max_missing_policies", pol_gap,
+					    "sustained_max_missing_policies_since", pol_since));
+	return j;
 }
 
 static json_t *peer_summary(struct recorder *r, struct rec_peer *p)
@@ -265,6 +273,8 @@ void rec_free(struct recorder *r)
 		free(p->pair_series);
 		free(p->ts_series);
 		free(p->reqid_series);
+		free(p->sa_gap_series);
+		free(p->policy_gap_series);
 		if (p->burst_fd >= 0)
 			close(p->burst_fd);
 		free(p->name);

@@ -11,8 +11,9 @@
 #    on its directory it must give the same answer without running anything.
 # 2. One nightly of every shipped scenario on Debian's 5.9.8 and on a
 #    release built from the shared history: both versions in summary.json,
-#    junit.xml and index.html, and reauth-default-loss "fixed in" the
-#    release. VERSIONS_RELEASE picks it (default 6.0.0, the release
+#    junit.xml and index.html, and every race a release up to it fixed
+#    "fixed in" it (reauth-default-loss, half-open-leak, reqid-shared-dpd,
+#    rekey-collision-events, reload-empty-ike). VERSIONS_RELEASE picks it (default 6.0.0, the release
 #    v01-charon-build built).
 . "$(dirname "$0")/lib.sh"
 export XDG_CACHE_HOME=${IKELAB_TEST_CACHE:-"$WORK/cache"}
@@ -87,8 +88,13 @@ jq_or_fail "$S" '[v["version"] for v in d["versions"]] == ["5.9.8", "'"$RELEASE"
 	"summary.json does not list 5.9.8 and $RELEASE"
 jq_or_fail "$S" 'len(d["matrix"]) * 2 == len(d["scenarios"]) and
 	all(len(m["cells"]) == 2 for m in d["matrix"])' "the matrix is not every scenario on both"
-jq_or_fail "$S" '[m["verdict"] for m in d["matrix"] if m["name"] == "reauth-default-loss"] ==
-	["fixed in '"$RELEASE"'"]' "reauth-default-loss is not 'fixed in $RELEASE'"
+# Every race the shipped scenarios reproduce that a release before it
+# fixed (the fixing commits: the scenarios' cites).
+for fixed in reauth-default-loss half-open-leak reqid-shared-dpd rekey-collision-events \
+	reload-empty-ike; do
+	jq_or_fail "$S" '[m["verdict"] for m in d["matrix"] if m["name"] == "'"$fixed"'"] ==
+		["fixed in '"$RELEASE"'"]' "$fixed is not 'fixed in $RELEASE'"
+done
 jq_or_fail "$S" 'all(s["result"] != "lab-error" for sc in d["scenarios"] for s in sc["seeds"])' \
 	"a run of the nightly was a lab error"
 for v in 5.9.8 "$RELEASE"; do

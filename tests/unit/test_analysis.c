@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel/xfrm.h"
 #include "record/analysis.h"
 
 #define HZ 10
@@ -169,6 +170,43 @@ START_TEST(test_reqid_own)
 }
 END_TEST
 
+/* shared[]'s net #3 in the kernel with both SAs and policies; net2 #4
+ * with its inbound SA gone and no in policy; net2 #5 complete. */
+START_TEST(test_kernel_gaps)
+{
+	json_t *list = json_loads(shared, 0, NULL);
+	struct xfrm_sa_info sas[5] = { { .spi = 0xc1, .proto = 50 },
+				       { .spi = 0xc2, .proto = 50 },
+				       { .spi = 0xd2, .proto = 50 },
+				       { .spi = 0xe1, .proto = 50 },
+				       { .spi = 0xe2, .proto = 50 } };
+	struct xfrm_policy_info pol[3] = {
+		{ .src = "10.1.0.0/16", .dst = "10.2.0.0/16", .dir = "out", .templates = 1 },
+		{ .src = "10.2.0.0/16", .dst = "10.1.0.0/16", .dir = "in", .templates = 1 },
+		{ .src = "10.3.0.0/16", .dst = "10.4.0.0/16", .dir = "out", .templates = 1 },
+	};
+	struct xfrm_dump d = { sas, 5, pol, 3 };
+	static const char *const spis[3][2] = { { "c1", "c2" }, { "d1", "d2" }, { "e1", "e2" } };
+	struct kernel_gaps g;
+
+	for (int k = 0; k < 3; k++) {
+		json_t *c =
+			json_array_get(json_object_get(json_array_get(list, 0), "child-sas"), k);
+
+		json_object_set_new(c, "spi-in", json_string(spis[k][0]));
+		json_object_set_new(c, "spi-out", json_string(spis[k][1]));
+	}
+	kernel_gaps(list, &d, &g);
+	ck_assert_int_eq(g.missing_sas, 1);
+	ck_assert_str_eq(g.sa_key, "net2 #4: no inbound SA d1 in the kernel");
+	/* Both net2 lack the in policy. */
+	ck_assert_int_eq(g.missing_policies, 2);
+	ck_assert_str_eq(g.policy_key,
+			 "net2 #4: no in and out policy for 10.3.0.0/16 === 10.4.0.0/16");
+	json_decref(list);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("analysis");
@@ -179,6 +217,7 @@ int main(void)
 	tcase_add_test(tc, test_short_rise_is_not_growth);
 	tcase_add_test(tc, test_reqid_shared);
 	tcase_add_test(tc, test_reqid_own);
+	tcase_add_test(tc, test_kernel_gaps);
 	tcase_add_test(tc, test_short_dip_is_not_growth);
 	tcase_add_test(tc, test_lasting_rise_is_growth);
 	tcase_add_test(tc, test_doubling_is_growth);

@@ -94,6 +94,10 @@ START_TEST(test_full)
 	ck_assert_str_eq(s->schedule[21].dev, "eth1");
 	ck_assert (*s->expectations->unique_reqids)
 		;
+	ck_assert (*s->expectations->kernel_sa_pairs && * s->expectations->policies_match)
+		;
+	ck_assert_uint_eq(*s->expectations->max_lost_each_way, 50);
+	ck_assert_uint_eq(*s->expectations->max_outage_ms, 200);
 	e = &s->schedule[0];
 	ck_assert_uint_eq(e->at, 1000);
 	ck_assert_str_eq(e->peer, "both");

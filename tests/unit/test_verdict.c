@@ -240,6 +240,33 @@ START_TEST(test_events_and_logs)
 }
 END_TEST
 
+/* alice>bob lost 12 in a 0.3 s window, bob>alice 3 in 60 ms. */
+START_TEST(test_loss_each_way_and_outage)
+{
+	struct scenario *s;
+	json_t *v = judge(DIR "/dup", DIR "/loss.yaml", &s);
+	const json_t *way = expectation(v, "max_lost_each_way");
+	const json_t *out = expectation(v, "max_outage_ms");
+
+	ck_assert (!json_is_true(json_object_get(way, "held")))
+		;
+	ck_assert (json_real_value(json_object_get(way, "actual")) == 12)
+		;
+	ck_assert (json_real_value(json_object_get(way, "at")) == 5.0)
+		;
+	ck_assert_str_eq(json_string_value(json_object_get(way, "detail")),
+			 "probe packets lost from alice to bob: 12");
+	ck_assert (!json_is_true(json_object_get(out, "held")))
+		;
+	ck_assert (fabs(json_real_value(json_object_get(out, "actual")) - 300) < 1e-6)
+		;
+	ck_assert_str_eq(json_string_value(json_object_get(out, "detail")),
+			 "the longest run of lost probe packets, from alice to bob: 300 ms");
+	json_decref(v);
+	scenario_free(s);
+}
+END_TEST
+
 START_TEST(test_missing_run)
 {
 	struct scenario *s = scenario_load(DIR "/expect.yaml");
@@ -344,6 +371,7 @@ int main(void)
 	tcase_add_test(tc, test_stats);
 	tcase_add_test(tc, test_unique_reqids);
 	tcase_add_test(tc, test_events_and_logs);
+	tcase_add_test(tc, test_loss_each_way_and_outage);
 	tcase_add_test(tc, test_stats_missing);
 	tcase_add_test(tc, test_missing_run);
 	tcase_add_test(tc, test_decided_early);
