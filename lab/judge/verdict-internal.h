@@ -32,6 +32,11 @@ void vj_expect_stats(struct run *r);
 void vj_expect_events(struct run *r);
 void vj_expect_logs(struct run *r, const char *run_dir);
 
+/* PEER's charon.log lines within half a second of AT (at most 16, each
+ * {"t", "line"}), placed in the run by their time; an empty array when the
+ * log cannot be read. A new reference. */
+json_t *vj_log_around(const struct run *r, const char *run_dir, const char *peer, double at);
+
 /* A stats event as shown around a violation of the expectation NAME:
  * only NAME's counter ("stats: ikesas.half-open"), and nothing around the
  * others (NULL). A new reference. */

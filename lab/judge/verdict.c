@@ -456,6 +456,9 @@ json_t *verdict_evaluate(const char *run_dir, const struct scenario *s)
 				json_array_append(around, ev);
 		}
 		json_object_set_new(e, "events_around", around);
+		if (jget_str(e, "peer"))
+			json_object_set_new(e, "log_around",
+					    vj_log_around(&r, run_dir, jget_str(e, "peer"), at));
 	}
 	json_decref(r.summary);
 	json_decref(r.events);
@@ -629,6 +632,12 @@ char *verdict_report(const json_t *v, const struct scenario *s, uint64_t seed)
 		sb_addf(&sb, "    from t = %.3f s; events around it:\n", at);
 		json_array_foreach (json_object_get(e, "events_around"), k, ev)
 			event_line(&sb, ev, at);
+		if (json_array_size(json_object_get(e, "log_around")))
+			sb_addf(&sb, "    %s's charon.log around it:\n", jget_str(e, "peer"));
+		json_array_foreach (json_object_get(e, "log_around"), k, ev)
+			sb_addf(&sb, "      %+7.3f s  %s\n",
+				json_number_value(json_object_get(ev, "t")) - at,
+				jget_str(ev, "line") ?: "");
 	}
 	return sb.buf;
 }

@@ -456,6 +456,36 @@ static void expect_log(struct run *r, const char *run_dir, unsigned k, const str
 	json_array_append_new(r->out, e);
 }
 
+#define LOG_AROUND_S 0.5
+#define LOG_AROUND_MAX 16
+
+json_t *vj_log_around(const struct run *r, const char *run_dir, const char *peer, double at)
+{
+	char *path = xasprintf("%s/%s/charon.log", run_dir, peer), *text, *save, *line;
+	json_t *out = json_array();
+	double wall0, t0, t = -1;
+
+	if (run_start(r, &wall0, &t0) < 0 || read_file_untrusted(path, LOG_MAX, &text, NULL) < 0) {
+		err_clear();
+		free(path);
+		return out;
+	}
+	free(path);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		double w = wall_seconds(line);
+
+		if (w >= 0)
+			t = w - wall0 + t0;
+		if (t < at - LOG_AROUND_S || t > at + LOG_AROUND_S)
+			continue;
+		if (json_array_size(out) == LOG_AROUND_MAX)
+			break;
+		json_array_append_new(out, json_pack("{s:f, s:s}", "t", t, "line", line));
+	}
+	free(text);
+	return out;
+}
+
 void vj_expect_logs(struct run *r, const char *run_dir)
 {
 	for (unsigned k = 0; k < r->s->expectations->logs_count; k++)

@@ -230,6 +230,19 @@ START_TEST(test_events_and_logs)
 	ck_assert_str_eq(json_string_value(json_object_get(won, "detail")),
 			 "lines of alice's charon.log matching /collision won/ from 0.0 to 8.0 s: "
 			 "3 (expected at most 1)");
+	/* alice's log lines within half a second: 3.864, 3.883 and the
+	 * continuation line after it. */
+	ck_assert_int_eq(json_array_size(json_object_get(won, "log_around")), 3);
+	{
+		char *report = verdict_report(v, s, 1);
+
+		ck_assert_msg(strstr(report,
+				     "    alice's charon.log around it:\n"
+				     "       -0.019 s  2026-12-04 09:45:42.864 16[IKE] <lab|1> "
+				     "detected CHILD_REKEY collision with CHILD_REKEY\n"),
+			      "%s", report);
+		free(report);
+	}
 	/* After 5 s, only alice's line at 6.1 s. */
 	ck_assert (!json_is_true(json_object_get(late, "held")))
 		;

@@ -1,0 +1,115 @@
+#!/bin/bash
+# The schedule's actions of issue 14 on a real lab, in one run: `vici`
+# (a streamed command's answer, an unknown command's error), `inject` from
+# the router (its port 4500 is free there: the message leaves from it,
+# with the non-ESP marker and a lying length), `link` on a peer (down for
+# 2 s: the outage is measured, and when it is up again its routes are
+# back and traffic flows), `delete-sa` leaving bob's CHILD_SA without its
+# inbound SA (kernel_sa_pairs), and a log expectation. (reload and the
+# rest: the shipped scenarios in t07.)
+. "$(dirname "$0")/lib.sh"
+
+cat >"$WORK/actions.yaml" <<YAML
+name: actions
+expect: reproduces
+topology: $ROOT/topologies/two-peer-router.yaml
+profile: $ROOT/peers/auto-route.yaml
+duration: 14s
+traffic:
+  pps: 100
+  start: 500
+schedule:
+  - at: 300
+    action: initiate
+    peer: alice
+  - at: 2000
+    action: vici
+    peer: bob
+    command: list-sas
+    args:
+      - key: ike
+        value: lab
+  - at: 2200
+    action: vici
+    peer: alice
+    command: no-such-command
+  - at: 2500
+    action: inject
+    node: wan
+    peer: bob
+    port: 4500
+    payloads: N(COOKIE)
+    length: 4000
+  - at: 3000
+    action: link
+    node: alice
+    state: down
+  - at: 5000
+    action: link
+    node: alice
+    state: up
+  - at: 9000
+    action: delete-sa
+    peer: bob
+    sa: in
+expectations:
+  max_outage_ms: 500
+  kernel_sa_pairs: true
+  logs:
+    - match: "parsing IKE header|invalid IKE header|length"
+      peer: bob
+      after: 2s
+      before: 4s
+      max: 5
+YAML
+
+rc=0
+"$IKELAB" run "$WORK/actions.yaml" --name hb-t18 --full-duration --out "$WORK/run" >"$WORK/out" 2>&1 || rc=$?
+[ "$rc" -le 1 ] || { cat "$WORK/out"; fail "the run was a lab error ($rc)"; }
+python3 - "$WORK/run/seed-1" <<'PY' || { cat "$WORK/run/seed-1/report.txt"; fail "actions"; }
+import csv, json, sys
+d = sys.argv[1]
+ev = [json.loads(l) for l in open(d + "/events.jsonl")]
+s = json.load(open(d + "/summary.json"))
+sched = [e for e in ev if e["source"] == "schedule"]
+def step(i):
+    return [e for e in sched if e.get("step") == i][0]
+
+# vici: list-sas streamed bob's IKE_SA; an unknown command is the step's error.
+ls = step(1)
+assert "error" not in ls and ls["streamed"] and "lab" in ls["streamed"][0], ls
+assert "error" in step(2), step(2)
+print(f"  vici: list-sas streamed {len(ls['streamed'])} IKE_SA; unknown command: {step(2)['error']}")
+
+# inject: from the router's own port 4500.
+inj = step(3)
+assert "error" not in inj and inj["sport"] == 4500 and inj["dst"] == "192.0.2.130", inj
+print(f"  inject: from wan port {inj['sport']} to {inj['dst']}")
+
+# link: both steps without error, 2 s of silence, traffic both ways after.
+assert "error" not in step(4) and "error" not in step(5), (step(4), step(5))
+rx_after = {}
+for row in csv.reader(open(d + "/traffic.csv")):
+    if row[0] == "t":
+        continue
+    t, direction, rx = float(row[0]), row[1], int(row[3])
+    if 6.0 <= t < 9.0:
+        rx_after[direction] = rx_after.get(direction, 0) + rx
+assert all(rx_after.get(k, 0) > 100 for k in ("alice>bob", "bob>alice")), rx_after
+windows = [w for t in s["traffic"].values() for w in t["loss_windows"]]
+longest = max(w["end"] - w["start"] for w in windows)
+assert 1.5 <= longest <= 4.0, windows
+print(f"  link: alice's eth0 down 2 s, the longest outage {longest:.2f} s, "
+      f"then {rx_after} packets through the tunnel in 6-9 s")
+
+# delete-sa: bob's CHILD_SA without its inbound SA in the kernel, named.
+gaps = [e for e in ev if e["source"] == "kernel" and e["kind"] == "gaps" and e["peer"] == "bob"]
+assert gaps and gaps[0]["missing_sas"] == 1 and "no inbound SA" in gaps[0]["sa"], gaps
+assert s["peers"]["bob"]["sustained_max_missing_sas"] == 1, s["peers"]["bob"]
+print(f"  kernel: {gaps[0]['sa']} from {gaps[0]['t']:.1f} s")
+PY
+report="$WORK/run/seed-1/report.txt"
+grep -q "max_outage_ms .* VIOLATED" "$report" || { cat "$report"; fail "max_outage_ms not violated"; }
+grep -q "kernel_sa_pairs .* VIOLATED" "$report" || { cat "$report"; fail "kernel_sa_pairs not violated"; }
+grep -q "logs: .* held" "$report" || { cat "$report"; fail "the log expectation"; }
+note "report: max_outage_ms and kernel_sa_pairs violated, the log expectation held"
