@@ -176,16 +176,14 @@ test: test-deps
 	$(MAKE) report-test
 	$(MAKE) integration
 
-# Chaos, concurrency, a 10-minute recording, the fuzzers (FUZZ_SECONDS each),
-# and integration tests with a sanitizer build as the controller (inside
-# user-mode Linux the plain build runs: ASan cannot).
+# Chaos, concurrency, a 10-minute recording and beside it the integration
+# tests with a sanitizer build as the controller (inside user-mode Linux
+# the plain build runs: ASan cannot), the shrink test and the fuzzers
+# (FUZZ_SECONDS each, default 30): tests/stress/run.sh.
 stress: test-deps
 	$(MAKE) all asan-build
-	tests/stress/run.sh
-	FUZZ_SECONDS=$${FUZZ_SECONDS:-30} scripts/fuzz.sh
-	IKELAB=$(CURDIR)/build/asan/ikelab IKELAB_UML_INNER=$(CURDIR)/build/ikelab \
-		TESTS="t01-default-lab.sh t03-bad-input.sh t04-host-backend.sh t05-killed-controller.sh t06-record.sh" \
-		tests/integration/run.sh
+	IKELAB_ASAN=$(CURDIR)/build/asan/ikelab IKELAB_PLAIN=$(CURDIR)/build/ikelab \
+		tests/stress/run.sh
 
 lab-up: deps
 	$(MAKE) all
