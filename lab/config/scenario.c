@@ -77,6 +77,7 @@ const cyaml_schema_field_t sc_entry_fields[] = {
 	U32("length", struct sc_entry, length),
 	U32("count", struct sc_entry, count),
 	STR("state", OPT, struct sc_entry, state),
+	STR("replay", OPT, struct sc_entry, replay),
 	CYAML_FIELD_MAPPING_PTR("set", OPT, struct sc_entry, set, profile_fields),
 	STR("command", OPT, struct sc_entry, command),
 	CYAML_FIELD_SEQUENCE("args", CYAML_FLAG_POINTER | OPT, struct sc_entry, args,
@@ -235,7 +236,7 @@ const struct action sc_actions[] = {
 	[SC_CONNTRACK_FLUSH] = { "conntrack-flush", "node", "node" },
 	[SC_INJECT] = { "inject",
 			"peer skew_us order node port exchange spi_i spi_r message_id flags "
-			"version payloads body next_payload length count",
+			"version payloads body next_payload length count replay",
 			"peer node" },
 	[SC_LINK] = { "link", "node dev state", "node state" },
 	[SC_RELOAD] = { "reload", "peer skew_us order set", "peer set" },

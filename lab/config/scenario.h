@@ -88,6 +88,8 @@ struct sc_entry {
 	uint32_t *length;       /* the header's length field, if not the real one */
 	uint32_t *count;        /* messages, each with its own SPI (default 1) */
 	char *state;            /* link: down | up (node and dev as netem's) */
+	char *replay;           /* inject: the capture rule whose last message
+				   is sent again, header fields given rewritten */
 	struct profile *set;    /* reload: laid over the peer's profile */
 	char *command;          /* vici: the command, and its message */
 	struct sc_vici_kv *args;
@@ -104,7 +106,7 @@ struct sc_fault {
 	char *from;     /* sending peer; absent: both directions */
 	uint32_t *message_id;
 	uint32_t *nth;      /* only the n-th match (1-based); absent: all */
-	char *action;       /* delay | drop | duplicate | hold */
+	char *action;       /* delay | drop | duplicate | hold | capture */
 	uint32_t *delay_ms; /* delay */
 	char *until;        /* hold: released by the schedule's
 	                           `release` with this name, or at the end */
@@ -272,6 +274,10 @@ const char *sc_action_name(enum sc_action_kind k);
  * loader refuses. */
 struct ikemsg;
 int sc_inject_msg(const struct sc_entry *e, uint64_t *rand, struct ikemsg *m, uint8_t **body);
+/* A replay: MSG (a captured IKE message, LEN bytes from its header on)
+ * with the header fields E gives written over it, into a buffer the
+ * caller frees, with the non-ESP marker first for port 4500. */
+uint8_t *sc_replay_msg(const struct sc_entry *e, const uint8_t *msg, size_t len, size_t *out_len);
 
 /* Deterministic random numbers (splitmix64), so a seed means the same on
  * every host and libc. */

@@ -232,7 +232,7 @@ static int check_fault_action(const struct sc_fault *f, const struct ydoc *d, un
 	char path[YPATH_LEN];
 
 	if (want_one_of(d, ypath(path, "faults[%u].action", i), f->action,
-			"delay drop duplicate hold") < 0)
+			"delay drop duplicate hold capture") < 0)
 		return -1;
 	if (delay && !f->delay_ms)
 		return ydoc_err(d, ypath(path, "faults[%u]", i), "action delay needs delay_ms");

@@ -133,6 +133,59 @@ static int check_texts(const struct sc_entry *e, const struct ydoc *d, unsigned 
 	return 0;
 }
 
+static void put_be(uint8_t *p, uint64_t v, int bytes)
+{
+	for (int k = bytes - 1; k >= 0; k--, v >>= 8)
+		p[k] = (uint8_t)v;
+}
+
+uint8_t *sc_replay_msg(const struct sc_entry *e, const uint8_t *msg, size_t len, size_t *out_len)
+{
+	bool natt = e->port && *e->port == 4500;
+	uint8_t *out = xmalloc(len + 4), *h = out + (natt ? 4 : 0);
+	uint64_t spi;
+	uint8_t x;
+
+	memset(out, 0, 4);
+	memcpy(h, msg, len);
+	if (e->spi_i && ikemsg_spi(e->spi_i, &spi) == 0)
+		put_be(h, spi, 8);
+	if (e->spi_r && ikemsg_spi(e->spi_r, &spi) == 0)
+		put_be(h + 8, spi, 8);
+	if (e->version)
+		h[17] = (uint8_t)*e->version;
+	if (e->exchange && ikemsg_exchange(e->exchange, &x) == 0)
+		h[18] = x;
+	if (e->flags)
+		h[19] = (uint8_t)*e->flags;
+	if (e->message_id)
+		put_be(h + 20, *e->message_id, 4);
+	if (e->length)
+		put_be(h + 24, *e->length, 4);
+	*out_len = len + (natt ? 4 : 0);
+	return out;
+}
+
+/* A replay sends what a capture rule of the fault wire took, with the
+ * header fields it gives rewritten: no payloads of its own. */
+static int check_replay(const struct scenario *s, const struct ydoc *d, unsigned i)
+{
+	const struct sc_entry *e = &s->schedule[i];
+	char path[YPATH_LEN];
+
+	for (unsigned k = 0; k < s->faults_count; k++)
+		if (!strcmp(s->faults[k].name, e->replay) &&
+		    !strcmp(s->faults[k].action, "capture")) {
+			if (e->payloads || e->body || e->next_payload)
+				return ydoc_err(d, ypath(path, "schedule[%u].replay", i),
+						"a replay sends the captured message: it takes "
+						"no payloads, body or next_payload");
+			return 0;
+		}
+	return ydoc_err(d, ypath(path, "schedule[%u].replay", i),
+			"no fault rule named '%s' captures (action: capture)", e->replay);
+}
+
 int sc_check_inject(const struct scenario *s, const struct ydoc *d, unsigned i)
 {
 	const struct sc_entry *e = &s->schedule[i];
@@ -145,6 +198,8 @@ int sc_check_inject(const struct scenario *s, const struct ydoc *d, unsigned i)
 
 	if (check_node(s, d, i) < 0 || check_numbers(e, d, i) < 0 || check_texts(e, d, i) < 0)
 		return -1;
+	if (e->replay)
+		return check_replay(s, d, i);
 	/* What is left is the whole message's size. */
 	r = sc_inject_msg(e, &rand, &m, &body) < 0 ? -1 : ikemsg_build(&m, &buf, &len);
 	free(body);

@@ -58,6 +58,10 @@ struct wire {
 	bool closing;
 	struct wire_rule *rules;
 	struct wire_counters *counters;
+	struct {
+		uint8_t *buf; /* the last message a capture rule took */
+		size_t len;
+	} * captured;
 	unsigned nrules;
 	struct pending *kept; /* arrival order */
 	wire_event_cb cb;
@@ -241,6 +245,7 @@ static void rules_copy(struct wire *w, const struct wire_rule *rules, unsigned n
 {
 	w->rules = xcalloc(n ? n : 1, sizeof(*w->rules));
 	w->counters = xcalloc(n ? n : 1, sizeof(*w->counters));
+	w->captured = xcalloc(n ? n : 1, sizeof(*w->captured));
 	w->nrules = n;
 	for (unsigned i = 0; i < n; i++) {
 		w->rules[i] = rules[i];
@@ -277,6 +282,9 @@ static void wire_free(struct wire *w)
 		close(w->rawfd6);
 	if (w->nsfd >= 0)
 		close(w->nsfd);
+	for (unsigned i = 0; i < w->nrules; i++)
+		free(w->captured[i].buf);
+	free(w->captured);
 	free(w->rules);
 	free(w->counters);
 	free(w->router);
@@ -406,6 +414,29 @@ static void keep(struct wire *w, struct nfnl_queue_msg *msg, unsigned rule,
 	*tail = p;
 }
 
+/* A whole message only: a first fragment is not the message. */
+static void capture(struct wire *w, unsigned rule, const uint8_t *pkt, const struct ike_info *ike)
+{
+	if (ike->fragment)
+		return;
+	free(w->captured[rule].buf);
+	w->captured[rule].buf = xmalloc(ike->length);
+	memcpy(w->captured[rule].buf, pkt + ike->ike_off, ike->length);
+	w->captured[rule].len = ike->length;
+}
+
+int wire_captured(const struct wire *w, const char *rule, const uint8_t **buf, size_t *len)
+{
+	for (unsigned i = 0; i < w->nrules; i++) {
+		if (strcmp(w->rules[i].name, rule) || w->rules[i].action != WIRE_CAPTURE)
+			continue;
+		*buf = w->captured[i].buf;
+		*len = w->captured[i].len;
+		return *buf ? 1 : 0;
+	}
+	return -1;
+}
+
 static int on_packet(struct wire *w, struct nfnl_queue_msg *msg)
 {
 	const struct wire_rule *r;
@@ -436,6 +467,10 @@ static int on_packet(struct wire *w, struct nfnl_queue_msg *msg)
 	case WIRE_DELAY:
 	case WIRE_HOLD:
 		keep(w, msg, (unsigned)i, &ike, mono_ns());
+		break;
+	case WIRE_CAPTURE:
+		rc = verdict(w, msg, NF_ACCEPT);
+		capture(w, (unsigned)i, data, &ike);
 		break;
 	}
 	report(w, (unsigned)i, w->counters[i].seen, &ike, false, 0);

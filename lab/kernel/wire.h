@@ -62,7 +62,9 @@ struct ike_info {
 	bool response;  /* flag 0x20 */
 	bool initiator; /* flag 0x08: sent by the IKE_SA's initiator */
 	uint32_t message_id;
-	uint32_t length; /* the IKE header's length field */
+	uint32_t length;  /* the IKE header's length field */
+	uint32_t ike_off; /* where the IKE header starts in the packet */
+	bool fragment;    /* the first fragment of a larger datagram */
 };
 
 /*
@@ -86,6 +88,7 @@ enum wire_action {
 	WIRE_DROP,      /* never forward */
 	WIRE_DUPLICATE, /* forward, and put one copy on the wire */
 	WIRE_HOLD,      /* forward when its hold is released */
+	WIRE_CAPTURE,   /* forward, and keep a copy for the schedule's replay */
 };
 
 const char *wire_action_name(enum wire_action a);
@@ -177,6 +180,11 @@ int wire_tick(struct wire *w, int64_t now_ns);
 int wire_release(struct wire *w, const char *hold);
 
 const struct wire_counters *wire_rule_counters(const struct wire *w, unsigned rule);
+/* The last whole IKE message (from its header on, without the NAT-T
+ * marker) the capture rule named RULE took: 1 with *buf (the wire's, valid
+ * until the next wire call) and *len, 0 when it has none (yet), -1 for no
+ * capture rule of that name. */
+int wire_captured(const struct wire *w, const char *rule, const uint8_t **buf, size_t *len);
 void wire_get_stats(const struct wire *w, struct wire_stats *out);
 
 /*

@@ -164,6 +164,8 @@ int ike_parse(const uint8_t *pkt, size_t len, struct ike_info *out)
 	out->initiator = ike[19] & 0x08;
 	out->message_id = be32(ike + 20);
 	out->length = ike_len;
+	out->ike_off = (uint32_t)(ike - pkt);
+	out->fragment = more;
 	return 1;
 }
 
@@ -210,10 +212,8 @@ int ike_exchange_from_name(const char *name)
 }
 
 static const char *const action_names[] = {
-	[WIRE_DELAY] = "delay",
-	[WIRE_DROP] = "drop",
-	[WIRE_DUPLICATE] = "duplicate",
-	[WIRE_HOLD] = "hold",
+	[WIRE_DELAY] = "delay", [WIRE_DROP] = "drop",       [WIRE_DUPLICATE] = "duplicate",
+	[WIRE_HOLD] = "hold",   [WIRE_CAPTURE] = "capture",
 };
 
 const char *wire_action_name(enum wire_action a)

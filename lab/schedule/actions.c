@@ -322,6 +322,25 @@ static const char *inject_dst(struct runner *R, const struct sc_entry *e, int i)
 	return from->role == NODE_PEER ? topo_seen_addr(t, to) : topo_ike_addr(t, to);
 }
 
+/* The last message the capture rule took, as the entry rewrites it. */
+static int replayed(struct runner *R, const struct sc_entry *e, uint8_t **buf, size_t *len)
+{
+	for (int k = 0; k < R->n_wire; k++) {
+		const uint8_t *msg;
+		size_t n;
+		int r = wire_captured(R->wire[k], e->replay, &msg, &n);
+
+		if (r < 0)
+			continue;
+		if (r == 0)
+			return err_set("fault rule %s has captured no whole message yet",
+				       e->replay);
+		*buf = sc_replay_msg(e, msg, n, len);
+		return 0;
+	}
+	return err_set("no fault wire has a capture rule named %s", e->replay);
+}
+
 /* COUNT messages from the node's namespace, each drawn from the run's
  * seed and the step's place, so one seed sends the same bytes. */
 static int inject_action(struct runner *R, int i, const struct sc_step *st, json_t *args)
@@ -335,7 +354,16 @@ static int inject_action(struct runner *R, int i, const struct sc_step *st, json
 	json_t *spis = json_array();
 	int fd = netns_open(ns), r = fd < 0 ? -1 : 0;
 
-	for (unsigned k = 0; r == 0 && k < count; k++) {
+	for (unsigned k = 0; r == 0 && e->replay && k < count; k++) {
+		uint8_t *buf = NULL;
+		size_t len = 0;
+
+		if ((r = replayed(R, e, &buf, &len)) == 0) {
+			r = ikemsg_send(fd, ns, dst, port, buf, len, &sport);
+			free(buf);
+		}
+	}
+	for (unsigned k = 0; r == 0 && !e->replay && k < count; k++) {
 		struct ikemsg m;
 		uint8_t *body, *buf;
 		size_t len;

@@ -2,7 +2,9 @@
 # The schedule's actions of issue 14 on a real lab, in one run: `vici`
 # (a streamed command's answer, an unknown command's error), `inject` from
 # the router (its port 4500 is free there: the message leaves from it,
-# with the non-ESP marker and a lying length), `link` on a peer (down for
+# with the non-ESP marker and a lying length), `inject` replaying alice's
+# IKE_SA_INIT as a `capture` rule took it, with message ID 1 (counted
+# half-open for good on 5.9.8), `link` on a peer (down for
 # 2 s: the outage is measured, and when it is up again its routes are
 # back and traffic flows), `delete-sa` leaving bob's CHILD_SA without its
 # inbound SA (kernel_sa_pairs), and a log expectation. (reload and the
@@ -18,6 +20,13 @@ duration: 14s
 traffic:
   pps: 100
   start: 500
+faults:
+  - name: init
+    router: wan
+    exchange: IKE_SA_INIT
+    from: alice
+    response: false
+    action: capture
 schedule:
   - at: 300
     action: initiate
@@ -40,6 +49,12 @@ schedule:
     port: 4500
     payloads: N(COOKIE)
     length: 4000
+  - at: 2700
+    action: inject
+    node: wan
+    peer: bob
+    replay: init
+    message_id: 1
   - at: 3000
     action: link
     node: alice
@@ -72,7 +87,7 @@ d = sys.argv[1]
 ev = [json.loads(l) for l in open(d + "/events.jsonl")]
 s = json.load(open(d + "/summary.json"))
 sched = [e for e in ev if e["source"] == "schedule"]
-def step(i):
+def step(i):  # the schedule entries in file order
     return [e for e in sched if e.get("step") == i][0]
 
 # vici: list-sas streamed bob's IKE_SA; an unknown command is the step's error.
@@ -86,8 +101,16 @@ inj = step(3)
 assert "error" not in inj and inj["sport"] == 4500 and inj["dst"] == "192.0.2.130", inj
 print(f"  inject: from wan port {inj['sport']} to {inj['dst']}")
 
+# replay: alice's IKE_SA_INIT as the router captured it, message ID 1:
+# on 5.9.8 counted half-open for good (half-open-leak.yaml).
+rep = step(4)
+assert "error" not in rep and rep["sport"] == 500, rep
+assert s["peers"]["bob"]["stats"]["ikesas.half-open"] == 1, s["peers"]["bob"]["stats"]
+print(f"  replay: alice's captured IKE_SA_INIT with message ID 1 from wan port {rep['sport']}: "
+      f"bob counts {s['peers']['bob']['stats']['ikesas.half-open']} half-open at the end")
+
 # link: both steps without error, 2 s of silence, traffic both ways after.
-assert "error" not in step(4) and "error" not in step(5), (step(4), step(5))
+assert "error" not in step(5) and "error" not in step(6), (step(5), step(6))
 rx_after = {}
 for row in csv.reader(open(d + "/traffic.csv")):
     if row[0] == "t":

@@ -332,6 +332,41 @@ START_TEST(test_entry_defaults)
 }
 END_TEST
 
+/* A replay keeps the captured bytes but the header fields it names. */
+START_TEST(test_replay_rewrite)
+{
+	struct ikemsg m = { .spi_i = 0x1111,
+			    .exchange = 34,
+			    .flags = 0x08,
+			    .version = 0x20,
+			    .payloads = "SA KE No",
+			    .next_payload = -1,
+			    .rand = 9 };
+	uint32_t mid = 1, port = 4500;
+	struct sc_entry e = { .action = "inject",
+			      .replay = "init",
+			      .message_id = &mid,
+			      .spi_r = "00000000000000ff" };
+	size_t len, out_len;
+	uint8_t *msg = build_ok(&m, &len), *out;
+
+	out = sc_replay_msg(&e, msg, len, &out_len);
+	ck_assert_uint_eq(out_len, len);
+	ck_assert_uint_eq(be32(out + 20), 1);
+	ck_assert_uint_eq(out[15], 0xff);
+	ck_assert_uint_eq(out[7], 0x11);
+	ck_assert_mem_eq(out + 24, msg + 24, len - 24); /* length and payloads as captured */
+	free(out);
+	e.port = &port;
+	out = sc_replay_msg(&e, msg, len, &out_len);
+	ck_assert_uint_eq(out_len, len + 4);
+	ck_assert_uint_eq(be32(out), 0);
+	ck_assert_uint_eq(be32(out + 4 + 20), 1);
+	free(out);
+	free(msg);
+}
+END_TEST
+
 static Suite *ikemsg_suite(void)
 {
 	Suite *s = suite_create("ikemsg");
@@ -346,6 +381,7 @@ static Suite *ikemsg_suite(void)
 	tcase_add_test(tc, test_accepted);
 	tcase_add_test(tc, test_too_long);
 	tcase_add_test(tc, test_entry_defaults);
+	tcase_add_test(tc, test_replay_rewrite);
 	suite_add_tcase(s, tc);
 	return s;
 }

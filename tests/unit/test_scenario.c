@@ -283,7 +283,7 @@ static const struct bad bad[] = {
 	{ "fault-from.yaml", "8:11: faults[0].from: 'carol' is not a peer "
 			     "of topology two-peer-router (alice or bob)" },
 	{ "fault-action.yaml", "8:13: faults[0].action: "
-			       "'corrupt' is not one of: delay, drop, duplicate, hold" },
+			       "'corrupt' is not one of: delay, drop, duplicate, hold, capture" },
 	{ "fault-delay-missing.yaml", "6:5: faults[0]: "
 				      "action delay needs delay_ms" },
 	{ "fault-delay-extra.yaml", "9:15: faults[0].delay_ms: "
@@ -314,7 +314,7 @@ static const struct bad bad[] = {
 	  "reauth, sa, hard, op, pps, packets, node, dev, delay_ms, "
 	  "jitter_ms, loss_pct, clear, name, signal, port, exchange, spi_i, spi_r, "
 	  "message_id, flags, version, payloads, body, next_payload, length, count, "
-	  "state, set, command, args)" },
+	  "state, replay, set, command, args)" },
 	{ "expire-needs.yaml", "6:5: schedule[0]: action expire needs sa" },
 	{ "reload-needs.yaml", "6:5: schedule[0]: action reload needs set" },
 	{ "reload-settings.yaml",
@@ -338,6 +338,10 @@ static const struct bad bad[] = {
 			   "eth0, one per link in link order)" },
 	{ "link-node.yaml", "8:11: schedule[0].node: topology two-peer-router has no node named "
 			    "'carol'" },
+	{ "replay-none.yaml", "14:13: schedule[0].replay: no fault rule named 'init' captures "
+			      "(action: capture)" },
+	{ "replay-payloads.yaml", "14:13: schedule[0].replay: a replay sends the captured "
+				  "message: it takes no payloads, body or next_payload" },
 	{ "inject-needs.yaml", "6:5: schedule[0]: action inject needs node" },
 	{ "inject-node.yaml", "9:11: schedule[0].node: topology two-peer-router has no node "
 			      "named 'carol'" },
