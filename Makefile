@@ -89,7 +89,10 @@ version-test: test-deps charon-deps
 # Races fixed after 5.9.8, each with its control, on Debian's 5.9.8 and on
 # each release that fixed one of them (built from the shared history into
 # the cache): the night's matrix names each reproduction "fixed in" its
-# release. SEEDS=N (default 3), JOBS=J (default 2), OUT=DIR.
+# release. A reproduction that no longer reproduces on a later release is
+# the point here, so the nightly's exit status 1 (not every run as
+# expected) passes; a lab error (2) does not. SEEDS=N (default 3), JOBS=J
+# (default 2), OUT=DIR.
 FIXED_SCENARIOS = half-open-leak reqid-shared-dpd rekey-collision-events reload-empty-ike \
 		  reauth-default-loss
 FIXED_RELEASES = 5.9.12 6.0.0
@@ -98,7 +101,7 @@ nightly-versions: test-deps charon-deps
 	$(BUILD)/ikelab nightly $(foreach s,$(FIXED_SCENARIOS),scenarios/$(s).yaml \
 		$(wildcard scenarios/$(s)-control.yaml)) --charon /usr/lib/ipsec/charon \
 		$(FIXED_RELEASES:%=--charon %) --seeds $${SEEDS:-3} --jobs $${JOBS:-2} \
-		$${OUT:+--out $$OUT}
+		$${OUT:+--out $$OUT} || [ $$? -eq 1 ]
 
 # The CI examples of docs/ci through the engines' own checkers (from npm),
 # the GitLab one run by gitlab-ci-local on real labs: tests/ci-examples.
