@@ -210,6 +210,8 @@ struct out {
 
 static void put(struct out *o, const void *p, size_t n)
 {
+	if (!n)
+		return; /* p may be NULL: no body */
 	if (o->n + n > sizeof(o->b)) {
 		o->full = true;
 		return;
