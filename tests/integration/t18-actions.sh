@@ -69,7 +69,9 @@ schedule:
     sa: in
 expectations:
   max_outage_ms: 500
+  max_lost_each_way: 1000
   kernel_sa_pairs: true
+  policies_match: true
   logs:
     - match: "parsing IKE header|invalid IKE header|length"
       peer: bob
@@ -135,4 +137,10 @@ report="$WORK/run/seed-1/report.txt"
 grep -q "max_outage_ms .* VIOLATED" "$report" || { cat "$report"; fail "max_outage_ms not violated"; }
 grep -q "kernel_sa_pairs .* VIOLATED" "$report" || { cat "$report"; fail "kernel_sa_pairs not violated"; }
 grep -q "logs: .* held" "$report" || { cat "$report"; fail "the log expectation"; }
-note "report: max_outage_ms and kernel_sa_pairs violated, the log expectation held"
+# delete-sa takes an SA, not the policies; each direction lost about 2 s
+# of 100 pps.
+grep -q "policies_match .* held" "$report" || { cat "$report"; fail "policies_match"; }
+grep -q "max_lost_each_way .* held .*: probe packets lost from [a-z]* to [a-z]*: [0-9]" "$report" ||
+	{ cat "$report"; fail "max_lost_each_way"; }
+note "report: max_outage_ms and kernel_sa_pairs violated; the log expectation, policies_match" \
+	"and max_lost_each_way held"
