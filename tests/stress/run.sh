@@ -52,7 +52,7 @@ if [ -z "${STRESS:-}" ]; then
 	# The fuzzers built now, not while the recording runs.
 	run "fuzz build and regressions" fuzz_regress
 	log=$(mktemp /tmp/ikelab-long-record.XXXXXX)
-	start=$(date +%s)
+	long_start=$(date +%s)
 	./long-record.sh >"$log" 2>&1 &
 	long=$!
 	run "integration tests, sanitizer build as the controller" \
@@ -62,10 +62,10 @@ if [ -z "${STRESS:-}" ]; then
 		FUZZ_SECONDS="${FUZZ_SECONDS:-30}" FUZZ_PAR=1 sh "$ROOT/scripts/fuzz.sh"
 	if wait "$long"; then
 		cat "$log"
-		echo "PASS long-record.sh ($(($(date +%s) - start)) s)"
+		echo "PASS long-record.sh ($(($(date +%s) - long_start)) s)"
 	else
 		cat "$log"
-		echo "FAIL long-record.sh ($(($(date +%s) - start)) s)"
+		echo "FAIL long-record.sh ($(($(date +%s) - long_start)) s)"
 		failed=$((failed + 1))
 	fi
 	rm -f "$log"
