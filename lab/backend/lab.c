@@ -3,6 +3,7 @@
 #include "charon/secret.h"
 #include "base/json.h"
 #include "base/err.h"
+#include "base/home.h"
 #include "kernel/nat.h"
 #include "kernel/net.h"
 #include "kernel/netns.h"
@@ -30,23 +31,12 @@
 
 char *lab_find_file(const char *path)
 {
-	char dir[PATH_MAX];
+	char *shipped;
 
 	if (path[0] == '/' || path_exists(path))
 		return xstrdup(path);
-	/* The tree the binary was built in: build/ikelab, build/asan/ikelab. */
-	snprintf(dir, sizeof(dir), "%s", self_exe());
-	for (int up = 0; up < 3; up++) {
-		char parent[PATH_MAX], *cand;
-
-		snprintf(parent, sizeof(parent), "%s", dirname(dir));
-		snprintf(dir, sizeof(dir), "%s", parent);
-		cand = xasprintf("%s/../%s", dir, path);
-		if (path_exists(cand))
-			return cand;
-		free(cand);
-	}
-	return xstrdup(path);
+	shipped = home_data(path);
+	return shipped ? shipped : xstrdup(path);
 }
 
 int lab_plan_check_charon(struct lab_plan *plan, const char *override)

@@ -1,6 +1,7 @@
 #include "campaign/bench.h"
 #include "backend/doctor.h"
 #include "base/err.h"
+#include "base/home.h"
 #include "base/json.h"
 #include "backend/lab.h"
 #include "kernel/netns.h"
@@ -136,15 +137,16 @@ static int probe_launch(struct probe_run *pr, const char *netns, const char *loc
 {
 	struct spawn_opts o = { .io = { SPAWN_NULL, SPAWN_CAPTURE, SPAWN_INHERIT },
 				.enter_netns = true };
-	char exe[PATH_MAX];
 	struct argv a = { 0 };
+	char *probe;
 	int r;
 
 	o.netns_fd = netns_open(netns);
 	if (o.netns_fd < 0)
 		return -1;
-	snprintf(exe, sizeof(exe), "%s", self_exe());
-	argv_addf(&a, "%s/ikelab-probe", dirname(exe));
+	probe = home_helper("ikelab-probe");
+	argv_add(&a, probe);
+	free(probe);
 	argv_addv(&a,
 		  (char *const[]){ "--local", (char *)local, "--remote", (char *)remote, "--rate",
 				   "0", "--duration", (char *)secs, "--port", "7100", NULL });

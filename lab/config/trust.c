@@ -5,6 +5,7 @@
  */
 #include "config/trust.h"
 #include "base/err.h"
+#include "base/home.h"
 #include "base/util.h"
 #include "config/profile.h"
 #include "config/yamlcheck.h"
@@ -243,26 +244,14 @@ int trust_check_profile(const struct profile *p, const struct ydoc *d, const cha
 
 /* ---- files a file names ------------------------------------------------------ */
 
-/* The shipped folder NAME (peers, topologies) of the tree the binary was
- * built in (build/ikelab, build/asan/ikelab, build/tests/x), resolved;
- * NULL when there is none. */
+/* The shipped folder NAME (peers, topologies), resolved (base/home.h:
+ * the build tree's or the installed one); NULL when there is none. */
 static char *shipped_dir(const char *name)
 {
-	char dir[PATH_MAX];
+	char *dir = home_data(name), *real = dir ? realpath(dir, NULL) : NULL;
 
-	snprintf(dir, sizeof(dir), "%s", self_exe());
-	for (int up = 0; up < 3; up++) {
-		char parent[PATH_MAX], *cand, *real;
-
-		snprintf(parent, sizeof(parent), "%s", dirname(dir));
-		snprintf(dir, sizeof(dir), "%s", parent);
-		cand = xasprintf("%s/../%s", dir, name);
-		real = realpath(cand, NULL);
-		free(cand);
-		if (real)
-			return real;
-	}
-	return NULL;
+	free(dir);
+	return real;
 }
 
 /* Whether PATH is DIR or lies below it (both resolved). */

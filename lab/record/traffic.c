@@ -5,6 +5,7 @@
 #include "record/recorder-internal.h"
 #include "base/json.h"
 #include "base/err.h"
+#include "base/home.h"
 #include "kernel/netns.h"
 
 #include <arpa/inet.h>
@@ -213,10 +214,7 @@ void rec_on_probe(struct recorder *r, struct rec_peer *p)
 
 static char *probe_binary(void)
 {
-	char exe[PATH_MAX];
-
-	snprintf(exe, sizeof(exe), "%s", self_exe());
-	return xasprintf("%s/ikelab-probe", dirname(exe));
+	return home_helper("ikelab-probe");
 }
 
 /*

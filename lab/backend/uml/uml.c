@@ -9,6 +9,7 @@
 #include "backend/uml/jail.h"
 #include "backend/uml/umlproc.h"
 #include "base/err.h"
+#include "base/home.h"
 #include "base/json.h"
 #include "backend/uml/remote.h"
 #include "backend/state.h"
@@ -377,10 +378,7 @@ static char **boot_argv(const char *kernel, const char *labdir, const char *name
 
 static char *fpfix_path(void)
 {
-	char exe[PATH_MAX];
-
-	snprintf(exe, sizeof(exe), "%s", self_exe());
-	return xasprintf("%s/uml-fpfix.so", dirname(exe));
+	return home_helper("uml-fpfix.so");
 }
 
 /* The environment the kernel execs with, set here in the broker (a
