@@ -1,13 +1,15 @@
 /*
- * labs.c - a lab's life: up, down, status, exec.
+ * labs.c - a lab's life: up, down, status, exec, and ls over all of them.
  */
 #include "cmd/cmd.h"
 #include "backend/lab.h"
+#include "backend/list.h"
 #include "backend/state.h"
 #include "backend/status.h"
 #include "backend/uml/remote.h"
 #include "backend/uml/uml.h"
 #include "base/err.h"
+#include "base/json.h"
 #include "base/spawn.h"
 #include "base/util.h"
 
@@ -138,4 +140,60 @@ int cmd_exec(const struct cli *c)
 		return rc;
 	exec_host(c->name, c->pos[0], c->rest);
 	return fail();
+}
+
+/* "45s", "12m", "3h05m", "2d04h". */
+static void age_text(long s, char *buf, size_t len)
+{
+	if (s < 60)
+		snprintf(buf, len, "%lds", s);
+	else if (s < 3600)
+		snprintf(buf, len, "%ldm", s / 60);
+	else if (s < 86400)
+		snprintf(buf, len, "%ldh%02ldm", s / 3600, s / 60 % 60);
+	else
+		snprintf(buf, len, "%ldd%02ldh", s / 86400, s / 3600 % 24);
+}
+
+static void ls_line(const json_t *e)
+{
+	struct strbuf peers = { 0 };
+	const char *health = jget_str_or(e, "health", "?");
+	json_t *p;
+	size_t i;
+	char age[32];
+
+	json_array_foreach (json_object_get(e, "peers"), i, p)
+		sb_addf(&peers, "%s%s", i ? "," : "", json_string_value(p));
+	age_text((long)jget_num_or(e, "age_s", 0), age, sizeof(age));
+	printf("%-16s %-7s %-7s %-14s %s", jget_str_or(e, "name", "?"),
+	       jget_str_or(e, "backend", "?"), age, peers.len ? peers.buf : "-", health);
+	if (strcmp(health, "up"))
+		printf(" (%s)", jget_str_or(e, "detail", ""));
+	printf("\n");
+	sb_free(&peers);
+}
+
+int cmd_ls(const struct cli *c)
+{
+	json_t *list, *e;
+	size_t i;
+
+	if (c->npos)
+		return usage_fail(c);
+	list = lab_list();
+	if (!list)
+		return fail();
+	if (c->json) {
+		char *text = json_dumps(list, JSON_INDENT(2));
+
+		printf("%s\n", text);
+		free(text);
+	} else if (json_array_size(list)) {
+		printf("%-16s %-7s %-7s %-14s %s\n", "NAME", "BACKEND", "AGE", "PEERS", "HEALTH");
+		json_array_foreach (list, i, e)
+			ls_line(e);
+	}
+	json_decref(list);
+	return 0;
 }
