@@ -85,6 +85,22 @@ const char *cmd_opt_names(unsigned opts)
 	return buf;
 }
 
+const char *cmd_opt_name(unsigned bit)
+{
+	for (size_t i = 0; i < ARRAY_LEN(options); i++)
+		if (options[i].bit == bit)
+			return options[i].name;
+	return NULL;
+}
+
+bool cmd_opt_takes_value(unsigned bit)
+{
+	for (size_t i = 0; i < ARRAY_LEN(options); i++)
+		if (options[i].bit == bit)
+			return !options[i].flag;
+	return false;
+}
+
 /* ---- the table -------------------------------------------------------------- */
 
 const struct command *cmd_find(const struct command *table, const char *name)
@@ -223,6 +239,7 @@ int cmd_parse(const struct command *table, int argc, char **argv, struct cli *c)
 	c->charons = xcalloc((size_t)argc + 1, sizeof(char *));
 	c->sets = xcalloc((size_t)argc + 1, sizeof(char *));
 	c->argv = argv + 1;
+	c->table = table;
 	word = command_word(argc, argv, &c->help);
 	if (word) {
 		c->word = argv[word];

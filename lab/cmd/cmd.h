@@ -68,10 +68,11 @@ struct command;
 
 /* The parsed command line. Its strings point into argv. */
 struct cli {
-	const struct command *cmd; /* what to run (help's entry when none was named) */
-	const char *word;          /* the command as typed, or NULL */
-	bool help;                 /* -h/--help: print cmd's usage (the overview if NULL) */
-	const char *name;          /* --name, 'lab' by default */
+	const struct command *cmd;   /* what to run (help's entry when none was named) */
+	const struct command *table; /* the whole table (completion, help) */
+	const char *word;            /* the command as typed, or NULL */
+	bool help;                   /* -h/--help: print cmd's usage (the overview if NULL) */
+	const char *name;            /* --name, 'lab' by default */
 	const char *topology, *peers, *kernel, *charon, *rounds;
 	const char *peers2; /* a second --peers: the second peer's profile */
 	const char *duration, *rate, *out, *traffic, *grace, *seed, *seeds;
@@ -126,6 +127,10 @@ int cmd_parse_fail(const struct cli *c);
 
 /* "--name, --json" for a set of OPT_* bits (static buffer). */
 const char *cmd_opt_names(unsigned opts);
+/* One option's name ("--name"; static), or NULL for a bit no option has. */
+const char *cmd_opt_name(unsigned bit);
+/* Whether the option BIT is followed by a value (--name LAB) or is a flag. */
+bool cmd_opt_takes_value(unsigned bit);
 
 /* `ikelab help`: every command that is not internal. */
 void cmd_overview(const struct command *table, FILE *f);
@@ -191,6 +196,9 @@ int cmd_bench(const struct cli *c);
 int cmd_version(const struct cli *c);
 int cmd_charon(const struct cli *c);
 int cmd_bisect(const struct cli *c);
+int cmd_check(const struct cli *c);
+int cmd_ls(const struct cli *c);
+int cmd_completion(const struct cli *c);
 
 /* ---- internal roles (CMD_INTERNAL): the whole argv ---- */
 int uml_pool_main(int argc, char **argv);
