@@ -206,6 +206,37 @@ static const struct command commands[] = {
 	  "  --out DIR         where the files go (default ./imported); files already\n"
 	  "                    there are not overwritten\n",
 	  0, 0 },
+	{ "check", cmd_check, NULL, OPT_TRUST, "FILE... [--trust]",
+	  "check topologies, profiles and scenarios without building anything",
+	  "Loads each FILE with the loader `up` and `run` use -- a scenario with the\n"
+	  "topology and profiles it names -- and prints \"FILE: a valid KIND\", or the\n"
+	  "loader's message, FILE:LINE:COL first, on stderr. The kind is the one the\n"
+	  "file's '# yaml-language-server: $schema=...' line names, else what its\n"
+	  "top-level keys say (nodes and links: a topology; duration, schedule,\n"
+	  "expectations...: a scenario; otherwise a profile). Nothing is created,\n"
+	  "no kernel boots, no root is needed: for editors and pre-commit hooks.\n"
+	  "Exit 0 when every file is valid, 1 when one is not.\n"
+	  "\n" TRUST_HELP,
+	  0, 0 },
+	{ "ls", cmd_ls, NULL, OPT_JSON, "[--json]", "the labs on this host and how they are",
+	  "One line per lab in the run directories' base (/run/ikelab for root):\n"
+	  "its name, backend (host or uml), age, peers and health -- 'up' when every\n"
+	  "peer's charon lives (asked as `ikelab status` asks, inside a UML lab),\n"
+	  "'charon down: PEER', 'starting' while its `up` runs, 'broken' when what\n"
+	  "holds it is gone (its controller killed half-way, its kernel ended):\n"
+	  "`ikelab down --name LAB` cleans that up.\n"
+	  "\n"
+	  "  --json            the same as a JSON array\n",
+	  0, 0 },
+	{ "completion", cmd_completion, NULL, 0, "bash | labs | peers LAB | files KIND",
+	  "shell completion, generated from this table",
+	  "`ikelab completion bash` prints the bash completion script (make install\n"
+	  "puts it in share/bash-completion/completions): commands, their options,\n"
+	  "option values, lab names, peer names and scenario files. The script asks\n"
+	  "the binary for the names that change: `labs` (one per line), `peers`\n"
+	  "(of the lab LAB), `files KIND` (the shipped scenarios,\n"
+	  "topologies or peers, as the commands accept them).\n",
+	  0, 0 },
 	{ "doctor", cmd_doctor, NULL, OPT_JSON, "[--json]",
 	  "what this host can do, which backend auto picks",
 	  "ESP SAs, netem, NFQUEUE, user namespaces, charon's version and plugins,\n"
