@@ -65,6 +65,51 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libikelab.a
 	$(CC) $(ALL_CFLAGS) $$(pkg-config --cflags check) -o $@ $< $(BUILD)/libikelab.a \
 		$(PKG_LIBS) $$(pkg-config --libs check) $(LDLIBS)
 
+# ---- install ----------------------------------------------------------------
+# The GNU conventions: PREFIX (default /usr/local) and DESTDIR for staging.
+# The installed binary finds everything else relative to itself
+# (lab/base/home.h), so the layout under PREFIX is fixed: the helpers in
+# libexec/ikelab, the shipped files in share/ikelab.
+PREFIX  ?= /usr/local
+BINDIR   = $(PREFIX)/bin
+HELPDIR  = $(PREFIX)/libexec/ikelab
+DATADIR  = $(PREFIX)/share/ikelab
+DOCDIR   = $(PREFIX)/share/doc/ikelab
+MANDIR   = $(PREFIX)/share/man
+COMPDIR  = $(PREFIX)/share/bash-completion/completions
+SHIPPED  = topologies peers scenarios schemas
+HELPERS  = ikelab-probe ikelab-blast uml-fpfix.so
+DOCS     = README.md $(wildcard docs/*.md)
+BASELINE_SCRIPTS = scripts/baseline-up.sh scripts/baseline-down.sh
+
+$(BUILD)/completion/ikelab: $(BUILD)/ikelab
+	@mkdir -p $(dir $@)
+	$(BUILD)/ikelab completion bash > $@.tmp && mv $@.tmp $@
+
+install: all $(BUILD)/completion/ikelab
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(HELPDIR) $(DESTDIR)$(DATADIR)/scripts \
+		$(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(COMPDIR)
+	install -m 0755 $(BUILD)/ikelab $(DESTDIR)$(BINDIR)/ikelab
+	install -m 0755 $(BUILD)/ikelab-probe $(BUILD)/ikelab-blast $(DESTDIR)$(HELPDIR)/
+	install -m 0644 $(BUILD)/uml-fpfix.so $(DESTDIR)$(HELPDIR)/
+	for d in $(SHIPPED); do \
+		[ -d $$d ] || continue; \
+		install -d $(DESTDIR)$(DATADIR)/$$d && \
+		install -m 0644 $$(find $$d -maxdepth 1 -type f) $(DESTDIR)$(DATADIR)/$$d/ || exit 1; \
+	done
+	install -m 0755 $(BASELINE_SCRIPTS) $(DESTDIR)$(DATADIR)/scripts/
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 $(wildcard docs/*.md) $(DESTDIR)$(DOCDIR)/docs/
+	install -m 0644 $(BUILD)/completion/ikelab $(DESTDIR)$(COMPDIR)/ikelab
+
+# Exactly what install put there, then the folders that are ikelab's own.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/ikelab $(DESTDIR)$(COMPDIR)/ikelab
+	rm -f $(HELPERS:%=$(DESTDIR)$(HELPDIR)/%)
+	rm -rf $(SHIPPED:%=$(DESTDIR)$(DATADIR)/%) $(DESTDIR)$(DATADIR)/scripts
+	rm -rf $(DESTDIR)$(DOCDIR)
+	-rmdir $(DESTDIR)$(HELPDIR) $(DESTDIR)$(DATADIR) 2>/dev/null
+
 deps:
 	@scripts/deps.sh
 
@@ -221,5 +266,5 @@ fuzz-regress: test-deps
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: build-all all deps test-deps charon-deps charon-test ci-examples version-test nightly-versions unit asan asan-build probe-test report-test wire-test tree-test format-check format integration test stress lab-up lab-down nightly bench clean
+.PHONY: build-all all install uninstall deps test-deps charon-deps charon-test ci-examples version-test nightly-versions unit asan asan-build probe-test report-test wire-test tree-test format-check format integration test stress lab-up lab-down nightly bench clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
