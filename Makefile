@@ -191,6 +191,17 @@ probe-test: all asan-build
 report-test: all
 	BUILD=$(BUILD) tests/report/check.sh
 
+# `ikelab check` on every shipped file (installed, as nobody) and on every
+# bad-input fixture of the unit tests, at the loaders' positions.
+check-test: all
+	BUILD=$(BUILD) tests/check/run.py
+
+# make install into a temporary DESTDIR, then up, ls, status, exec, down
+# and a shipped scenario from there with the repository hidden (in make
+# stress: it needs a lab).
+install-test: all
+	tests/install/run.sh
+
 # The shape of the tree: README's layout, one way to spawn, file sizes,
 # build flags, scripts (tests/tree/check.sh).
 tree-test:
@@ -222,6 +233,7 @@ test: test-deps
 	$(MAKE) probe-test
 	$(MAKE) wire-test
 	$(MAKE) report-test
+	$(MAKE) check-test
 	$(MAKE) integration
 
 # Chaos, concurrency, a 10-minute recording and beside it the integration
@@ -266,5 +278,5 @@ fuzz-regress: test-deps
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: build-all all install uninstall deps test-deps charon-deps charon-test ci-examples version-test nightly-versions unit asan asan-build probe-test report-test wire-test tree-test format-check format integration test stress lab-up lab-down nightly bench clean
+.PHONY: build-all all install uninstall check-test install-test deps test-deps charon-deps charon-test ci-examples version-test nightly-versions unit asan asan-build probe-test report-test wire-test tree-test format-check format integration test stress lab-up lab-down nightly bench clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
