@@ -181,7 +181,8 @@ json_t *lab_list(void)
 			names[n++] = xstrdup(de->d_name);
 		}
 	closedir(d);
-	qsort(names, n, sizeof(*names), by_name);
+	if (n)
+		qsort(names, n, sizeof(*names), by_name);
 	list = json_array();
 	for (size_t i = 0; i < n; i++) {
 		json_array_append_new(list, entry_of(names[i]));
