@@ -222,9 +222,10 @@ static const struct command commands[] = {
 	  "One line per lab in the run directories' base (/run/ikelab for root):\n"
 	  "its name, backend (host or uml), age, peers and health -- 'up' when every\n"
 	  "peer's charon lives (asked as `ikelab status` asks, inside a UML lab),\n"
-	  "'charon down: PEER', 'starting' while its `up` runs, 'broken' when what\n"
-	  "holds it is gone (its controller killed half-way, its kernel ended):\n"
-	  "`ikelab down --name LAB` cleans that up.\n"
+	  "'degraded' (charon down: PEER), 'starting' while its `up` runs, 'idle'\n"
+	  "(a nightly's kernel between runs), 'broken' when what holds it is gone\n"
+	  "(its controller killed half-way, its kernel ended: `ikelab down --name\n"
+	  "LAB` cleans that up), 'unknown' when its status did not come in 5 s.\n"
 	  "\n"
 	  "  --json            the same as a JSON array\n",
 	  0, 0 },

@@ -86,7 +86,7 @@ int file_kind_guess(const char *path, enum file_kind *out)
 	size_t len;
 
 	if (read_file(path, &text, &len) < 0)
-		return err_wrap("%s", path);
+		return -1; /* the message names the path */
 	if (file_kind_of_text(text, out) < 0)
 		*out = has_any(text, topology_keys)   ? KIND_TOPOLOGY
 		       : has_any(text, scenario_keys) ? KIND_SCENARIO
