@@ -110,6 +110,20 @@ uninstall:
 	rm -rf $(DESTDIR)$(DOCDIR)
 	-rmdir $(DESTDIR)$(HELPDIR) $(DESTDIR)$(DATADIR) 2>/dev/null
 
+# A Debian package (debian/): built from a copy of the tracked files in
+# $(BUILD)/deb/src, so that dpkg-buildpackage's output lands in $(BUILD)/deb
+# and not beside the tree. deb-test checks it with dpkg -x.
+deb:
+	@scripts/deps.sh --deb
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src
+	git ls-files -z | xargs -0 tar -cf - | tar -xf - -C $(BUILD)/deb/src
+	cd $(BUILD)/deb/src && dpkg-buildpackage -b -us -uc >../build.log 2>&1 || \
+		{ tail -30 ../build.log >&2; exit 1; }
+	@ls $(BUILD)/deb/*.deb
+
+deb-test: deb
+	BUILD=$(BUILD) tests/deb/run.sh
+
 deps:
 	@scripts/deps.sh
 
@@ -278,5 +292,5 @@ fuzz-regress: test-deps
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: build-all all install uninstall check-test install-test deps test-deps charon-deps charon-test ci-examples version-test nightly-versions unit asan asan-build probe-test report-test wire-test tree-test format-check format integration test stress lab-up lab-down nightly bench clean
+.PHONY: build-all all install uninstall deb deb-test check-test install-test deps test-deps charon-deps charon-test ci-examples version-test nightly-versions unit asan asan-build probe-test report-test wire-test tree-test format-check format integration test stress lab-up lab-down nightly bench clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

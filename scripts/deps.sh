@@ -26,10 +26,15 @@ TEST="clang libclang-rt-14-dev clang-format-14 python3 libxml2-utils chromium rs
 CHARON="git make gcc autoconf automake libtool pkg-config gperf flex bison
 libssl-dev python3 ccache perl tar"
 
+# A Debian package of ikelab (make deb): debhelper and the tools
+# dpkg-buildpackage runs.
+DEB="debhelper dpkg-dev fakeroot"
+
 want="$BUILD $RUN"
 case "${1:-}" in
 --test) want="$want $TEST $CHARON" ;;
 --charon) want="$CHARON" ;;
+--deb) want="$BUILD $DEB" ;;
 esac
 
 missing=""
