@@ -68,6 +68,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libikelab.a
 deps:
 	@scripts/deps.sh
 
+# What `make man` needs: pandoc, man-db, groff-base (scripts/deps.sh).
+man-deps:
+	@scripts/deps.sh --man
+
 test-deps:
 	@scripts/deps.sh --test
 
@@ -146,6 +150,28 @@ probe-test: all asan-build
 report-test: all
 	BUILD=$(BUILD) tests/report/check.sh
 
+# Man pages: ikelab(1) written by the binary from its command table (the
+# hidden role `ikelab manpage`, lab/cmd/man.c), and the file formats'
+# pages made from docs/*.md by pandoc with docs/man/man.lua. Both carry
+# ikelab's version, not a date: the same tree makes the same pages.
+IKELAB_VERSION := $(shell sed -n 's/^\#define IKELAB_VERSION "\(.*\)"/\1/p' lab/cmd/cmd.h)
+MAN_PAGES := $(BUILD)/man/ikelab.1 $(BUILD)/man/ikelab-scenario.5 \
+	     $(BUILD)/man/ikelab-topology.5 $(BUILD)/man/ikelab-profile.5
+man: $(MAN_PAGES)
+
+$(BUILD)/man/ikelab.1: $(BUILD)/ikelab
+	@mkdir -p $(dir $@)
+	$(BUILD)/ikelab manpage >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/man/ikelab-scenario.5: docs/scenarios.md
+$(BUILD)/man/ikelab-topology.5: docs/topologies.md
+$(BUILD)/man/ikelab-profile.5: docs/profiles.md
+$(BUILD)/man/%.5: docs/man/man.lua | man-deps
+	@mkdir -p $(dir $@)
+	pandoc -s -f gfm -t man --lua-filter docs/man/man.lua -M title=$* -M section=5 \
+		-M footer="ikelab $(IKELAB_VERSION)" -M header="ikelab manual" \
+		-o $@.tmp $(filter %.md,$^) && mv $@.tmp $@
+
 # The shape of the tree: README's layout, one way to spawn, file sizes,
 # build flags, scripts (tests/tree/check.sh).
 tree-test:
@@ -221,5 +247,6 @@ fuzz-regress: test-deps
 clean:
 	rm -rf $(BUILD)
 
+.PHONY: man man-deps
 .PHONY: build-all all deps test-deps charon-deps charon-test ci-examples version-test nightly-versions unit asan asan-build probe-test report-test wire-test tree-test format-check format integration test stress lab-up lab-down nightly bench clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
