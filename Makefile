@@ -172,6 +172,11 @@ $(BUILD)/man/%.5: docs/man/man.lua | man-deps
 		-M footer="ikelab $(IKELAB_VERSION)" -M header="ikelab manual" \
 		-o $@.tmp $(filter %.md,$^) && mv $@.tmp $@
 
+# Every page rendered as man(1) shows it, with no warning from groff;
+# every command of `ikelab help` in ikelab(1) (tests/man/run.sh).
+man-test: man
+	BUILD=$(BUILD) tests/man/run.sh
+
 # The shape of the tree: README's layout, one way to spawn, file sizes,
 # build flags, scripts (tests/tree/check.sh).
 tree-test:
@@ -203,6 +208,7 @@ test: test-deps
 	$(MAKE) probe-test
 	$(MAKE) wire-test
 	$(MAKE) report-test
+	$(MAKE) man-test
 	$(MAKE) integration
 
 # Chaos, concurrency, a 10-minute recording and beside it the integration
@@ -247,6 +253,6 @@ fuzz-regress: test-deps
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: man man-deps
+.PHONY: man man-deps man-test
 .PHONY: build-all all deps test-deps charon-deps charon-test ci-examples version-test nightly-versions unit asan asan-build probe-test report-test wire-test tree-test format-check format integration test stress lab-up lab-down nightly bench clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
