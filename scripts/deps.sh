@@ -26,11 +26,12 @@ TEST="clang libclang-rt-14-dev clang-format-14 python3 libxml2-utils chromium rs
 CHARON="git make gcc autoconf automake libtool pkg-config gperf flex bison
 libssl-dev python3 ccache perl tar"
 
-# Man pages (make man, and so make install): pandoc turns docs/*.md into
-# the file formats' pages -- the one converter in Debian whose tables
-# (tbl text blocks) fit a terminal; go-md2man is 1.8 MB against pandoc's
-# 170 MB, but writes every table as one line a row, wider than the page.
-# man-db and groff-base render and check them (make man-test).
+# Man pages (make man, and so make install): pandoc reads docs/*.md as
+# GitHub renders them into a document that a filter shapes into man pages
+# (docs/man/man.lua: tables as tbl text blocks that fit the terminal).
+# go-md2man is 1.8 MB against pandoc's 170 MB, but has no such hook and
+# writes each table row as one line, wider than the page. man-db and
+# groff-base render and check the pages (make man-test).
 MAN="pandoc man-db groff-base"
 
 want="$BUILD $RUN"

@@ -8,8 +8,8 @@
 --   - a link to another of the documented formats becomes that page's
 --     name (ikelab-profile(5)); a link inside the page or to another file
 --     is its text alone;
---   - a table's columns get widths from their longest cells (tbl would
---     give each column the same share of the line);
+--   - a table's columns get widths from their longest cells, as shares
+--     of the terminal's width (below);
 --   - lines are adjusted left (narrow table columns cannot be justified)
 --     and, when man renders one long page (cR), the page is made long
 --     enough first: groff 1.22.4's tbl drops rows of a text block that
@@ -33,10 +33,12 @@ local function link(el)
   return el.content
 end
 
--- A column as wide as its longest cell, up to WIDE characters, and no
--- narrower than its longest word: a key column stays narrow, the prose
--- beside it gets the rest. Pandoc writes the widths as shares of 70n;
--- tbl puts 3n between columns, and man(1) leaves 71n at 80 columns.
+-- A table as tbl(1) text blocks, each column as wide as its share of
+-- the line man(1) formats for: every column gets its longest word, and
+-- the rest of the line is shared out as the columns' longest cells (up to
+-- WIDE characters) are longer than that -- so a key column stays narrow
+-- and the prose beside it takes the rest, on a terminal of any width.
+-- (Pandoc's own tables give fixed widths for 72 columns.)
 local WIDE = 60
 
 local function cell_text(cell)
@@ -51,9 +53,7 @@ local function longest_word(text)
   return n
 end
 
-local function table_widths(tbl)
-  local n = #tbl.colspecs
-  local len, word = {}, {}
+local function table_rows(tbl)
   local rows = {}
   for _, row in ipairs(tbl.head.rows) do
     table.insert(rows, row)
@@ -63,6 +63,18 @@ local function table_widths(tbl)
       table.insert(rows, row)
     end
   end
+  return rows
+end
+
+-- The format line: lw(EXPR) per column, EXPR in troff's units of the
+-- line length less the indent (\n[.l], \n[.i]) and the 3n tbl puts
+-- between columns. No
+-- parentheses inside (tbl ends the width at the first ')'): troff
+-- evaluates from left to right, so L-Gn*S/1000+Wn>?Wn is
+-- max((L - G) * S / 1000 + W, W).
+local function table_format(rows, n)
+  local len, word, words, more = {}, {}, 0, 0
+  local spec = {}
   for i = 1, n do
     len[i], word[i] = 3, 3
   end
@@ -73,19 +85,40 @@ local function table_widths(tbl)
       word[i] = math.max(word[i], longest_word(text))
     end
   end
-  -- Every column its longest word; the rest of the line shared out as
-  -- the columns are longer than that.
-  local room, more = 67 - 3 * n, 0
   for i = 1, n do
     len[i] = math.max(len[i], word[i])
-    room = room - word[i]
+    words = words + word[i]
     more = more + len[i] - word[i]
   end
   for i = 1, n do
-    local w = word[i] + math.max(room, 0) * (more > 0 and (len[i] - word[i]) / more or 0)
-    tbl.colspecs[i] = { tbl.colspecs[i][1], w / 70 }
+    local share = more > 0 and math.floor(1000 * (len[i] - word[i]) / more) or 0
+    table.insert(spec, string.format('lw(\\n[ikelab-tw]u-%dn*%d/1000+%dn>?%dn)',
+      words + 3 * n + 1, share, word[i], word[i]))
   end
-  return tbl
+  return table.concat(spec, ' ') .. '.'
+end
+
+local function table_cell(cell)
+  local roff = pandoc.write(pandoc.Pandoc(cell.contents), 'man')
+  return 'T{\n' .. roff:gsub('\n+$', '') .. '\nT}'
+end
+
+local function table_raw(tbl)
+  local rows = table_rows(tbl)
+  local out = { '.nr ikelab-tw \\n[.l]u-\\n[.i]u', '.TS', 'tab(@);',
+    table_format(rows, #tbl.colspecs) }
+  for r, row in ipairs(rows) do
+    local cells = {}
+    for _, cell in ipairs(row.cells) do
+      table.insert(cells, table_cell(cell))
+    end
+    table.insert(out, table.concat(cells, '@'))
+    if r == #tbl.head.rows then
+      table.insert(out, '_')
+    end
+  end
+  table.insert(out, '.TE')
+  return pandoc.RawBlock('man', table.concat(out, '\n'))
 end
 
 local function header(el)
@@ -113,7 +146,10 @@ local function page(doc)
   end
   doc.blocks = blocks
   doc.meta.adjusting = 'l'
+  -- The tables are raw tbl: man(1) runs tbl for a page whose first line
+  -- says so, and pandoc writes that line only for tables of its own.
+  doc.meta['has-tables'] = true
   return doc
 end
 
-return { { Pandoc = page }, { Link = link, Table = table_widths } }
+return { { Pandoc = page }, { Link = link, Table = table_raw } }
