@@ -16,6 +16,25 @@ fail() {
 	failed=1
 }
 
+# Every table rendered whole: man runs tbl only for a page whose first
+# line asks for it (else a table's text vanishes without a warning), each
+# table's header rule is drawn, and the first word of each table's last
+# row is on the page (groff 1.22.4's tbl once dropped the rows of a text
+# block that crossed a page: docs/man/man.lua).
+tables() {	# page text
+	local n rules word
+	n=$(grep -c '^\.TS' "$1")
+	[ "$n" -eq 0 ] && return
+	head -1 "$1" | grep -qF "'\\\" t" || fail "$1 has tables but no '\\\" t line for tbl"
+	rules=$(grep -c '^ *─\+$' <<<"$2")
+	[ "$rules" -eq "$n" ] || fail "$1: $n tables, $rules header rules rendered"
+	for word in $(awk '/^\.TS/ { last = "" } /^T\{$/ { row = NR + 1 }
+			NR == row { last = $1 } /^\.TE/ { print last }' "$1" |
+		sed 's/\\f\[[A-Z]*\]//g; s/\\-/-/g; s/,$//'); do
+		grep -qF -- "$word" <<<"$2" || fail "$1: a table's last row ('$word') is not on the page"
+	done
+}
+
 # man(1) formats for the terminal it is given, not for a pipe's.
 export MANWIDTH=80 LC_ALL=C.UTF-8
 unset MANPAGER PAGER MAN_KEEP_FORMATTING
@@ -36,6 +55,7 @@ $warn"
 	name=${page%.*}
 	grep -A1 '^NAME$' <<<"$text" | grep -q "^ *$name - ." ||
 		fail "$page: its NAME is not '$name - ...'"
+	tables "$p" "$text"
 done
 
 # Every command of the overview, as a subsection of its own.
