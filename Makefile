@@ -86,9 +86,9 @@ $(BUILD)/completion/ikelab: $(BUILD)/ikelab
 	@mkdir -p $(dir $@)
 	$(BUILD)/ikelab completion bash > $@.tmp && mv $@.tmp $@
 
-install: all $(BUILD)/completion/ikelab
+install: all $(BUILD)/completion/ikelab man
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(HELPDIR) $(DESTDIR)$(DATADIR)/scripts \
-		$(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(COMPDIR)
+		$(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(COMPDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -m 0755 $(BUILD)/ikelab $(DESTDIR)$(BINDIR)/ikelab
 	install -m 0755 $(BUILD)/ikelab-probe $(BUILD)/ikelab-blast $(DESTDIR)$(HELPDIR)/
 	install -m 0644 $(BUILD)/uml-fpfix.so $(DESTDIR)$(HELPDIR)/
@@ -101,11 +101,15 @@ install: all $(BUILD)/completion/ikelab
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
 	install -m 0644 $(wildcard docs/*.md) $(DESTDIR)$(DOCDIR)/docs/
 	install -m 0644 $(BUILD)/completion/ikelab $(DESTDIR)$(COMPDIR)/ikelab
+	install -m 0644 $(filter %.1,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(filter %.5,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man5/
 
 # Exactly what install put there, then the folders that are ikelab's own.
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ikelab $(DESTDIR)$(COMPDIR)/ikelab
 	rm -f $(HELPERS:%=$(DESTDIR)$(HELPDIR)/%)
+	rm -f $(patsubst $(BUILD)/man/%.1,$(DESTDIR)$(MANDIR)/man1/%.1,$(filter %.1,$(MAN_PAGES)))
+	rm -f $(patsubst $(BUILD)/man/%.5,$(DESTDIR)$(MANDIR)/man5/%.5,$(filter %.5,$(MAN_PAGES)))
 	rm -rf $(SHIPPED:%=$(DESTDIR)$(DATADIR)/%) $(DESTDIR)$(DATADIR)/scripts
 	rm -rf $(DESTDIR)$(DOCDIR)
 	-rmdir $(DESTDIR)$(HELPDIR) $(DESTDIR)$(DATADIR) 2>/dev/null
@@ -126,6 +130,10 @@ deb-test: deb
 
 deps:
 	@scripts/deps.sh
+
+# What `make man` needs: pandoc, man-db, groff-base (scripts/deps.sh).
+man-deps:
+	@scripts/deps.sh --man
 
 test-deps:
 	@scripts/deps.sh --test
@@ -216,6 +224,33 @@ check-test: all
 install-test: all
 	tests/install/run.sh
 
+# Man pages: ikelab(1) written by the binary from its command table (the
+# hidden role `ikelab manpage`, lab/cmd/man.c), and the file formats'
+# pages made from docs/*.md by pandoc with docs/man/man.lua. Both carry
+# ikelab's version, not a date: the same tree makes the same pages.
+IKELAB_VERSION := $(shell sed -n 's/^\#define IKELAB_VERSION "\(.*\)"/\1/p' lab/cmd/cmd.h)
+MAN_PAGES := $(BUILD)/man/ikelab.1 $(BUILD)/man/ikelab-scenario.5 \
+	     $(BUILD)/man/ikelab-topology.5 $(BUILD)/man/ikelab-profile.5
+man: $(MAN_PAGES)
+
+$(BUILD)/man/ikelab.1: $(BUILD)/ikelab
+	@mkdir -p $(dir $@)
+	$(BUILD)/ikelab manpage >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/man/ikelab-scenario.5: docs/scenarios.md
+$(BUILD)/man/ikelab-topology.5: docs/topologies.md
+$(BUILD)/man/ikelab-profile.5: docs/profiles.md
+$(BUILD)/man/%.5: docs/man/man.lua | man-deps
+	@mkdir -p $(dir $@)
+	pandoc -s -f gfm -t man --lua-filter docs/man/man.lua -M title=$* -M section=5 \
+		-M footer="ikelab $(IKELAB_VERSION)" -M header="ikelab manual" \
+		-o $@.tmp $(filter %.md,$^) && mv $@.tmp $@
+
+# Every page rendered as man(1) shows it, with no warning from groff;
+# every command of `ikelab help` in ikelab(1) (tests/man/run.sh).
+man-test: man
+	BUILD=$(BUILD) tests/man/run.sh
+
 # The shape of the tree: README's layout, one way to spawn, file sizes,
 # build flags, scripts (tests/tree/check.sh).
 tree-test:
@@ -248,6 +283,7 @@ test: test-deps
 	$(MAKE) wire-test
 	$(MAKE) report-test
 	$(MAKE) check-test
+	$(MAKE) man-test
 	$(MAKE) integration
 
 # Chaos, concurrency, a 10-minute recording and beside it the integration
@@ -292,5 +328,6 @@ fuzz-regress: test-deps
 clean:
 	rm -rf $(BUILD)
 
+.PHONY: man man-deps man-test
 .PHONY: build-all all install uninstall deb deb-test check-test install-test deps test-deps charon-deps charon-test ci-examples version-test nightly-versions unit asan asan-build probe-test report-test wire-test tree-test format-check format integration test stress lab-up lab-down nightly bench clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

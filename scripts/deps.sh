@@ -30,11 +30,20 @@ libssl-dev python3 ccache perl tar"
 # dpkg-buildpackage runs.
 DEB="debhelper dpkg-dev fakeroot"
 
+# Man pages (make man, and so make install): pandoc reads docs/*.md as
+# GitHub renders them into a document that a filter shapes into man pages
+# (docs/man/man.lua: tables as tbl text blocks that fit the terminal).
+# go-md2man is 1.8 MB against pandoc's 170 MB, but has no such hook and
+# writes each table row as one line, wider than the page. man-db and
+# groff-base render and check the pages (make man-test).
+MAN="pandoc man-db groff-base"
+
 want="$BUILD $RUN"
 case "${1:-}" in
---test) want="$want $TEST $CHARON" ;;
+--test) want="$want $TEST $CHARON $MAN" ;;
 --charon) want="$CHARON" ;;
---deb) want="$BUILD $DEB" ;;
+--deb) want="$BUILD $DEB $MAN" ;;
+--man) want="$MAN" ;;
 esac
 
 missing=""

@@ -12,7 +12,8 @@
  *
  * The handlers live one file per family (labs.c: up, down, status, exec;
  * record.c: record, plot; runs.c: run, nightly, shrink; host.c: doctor,
- * bench, version; charon.c: charon build, bisect, and --charon's value). A handler returns the process's exit status and prints
+ * bench, version; charon.c: charon build, bisect, and --charon's value;
+ * man.c: ikelab(1) made from the table). A handler returns the process's exit status and prints
  * its own error through fail(), so that every command fails in one line.
  * The helpers below are the ones more than one family needs: option values
  * that must be numbers, the kernel a command runs on, the run directory a
@@ -136,6 +137,9 @@ bool cmd_opt_takes_value(unsigned bit);
 void cmd_overview(const struct command *table, FILE *f);
 /* `ikelab help NAME`: the usage line, the summary and the help. */
 void cmd_usage(const struct command *cmd, FILE *f);
+/* ikelab(1) in roff (man.c): every command that is not internal, every
+ * option, and the sections the table does not hold. */
+void cmd_man(const struct command *table, FILE *f);
 
 /* ---- helpers of the handlers ---- */
 

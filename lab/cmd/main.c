@@ -15,8 +15,10 @@
  *   - `uml-init` (argv[1]): PID 1 inside a lab's user-mode Linux kernel,
  *     the agent that runs the commands the host sends (backend/uml/agent.c);
  *   - WARM_MODPROBE (argv[0]): the kernel's module loader inside that
- *     kernel, a symlink to this binary (backend/uml/warm.h).
- * Started by hand, each says what it is and exits non-zero. The other
+ *     kernel, a symlink to this binary (backend/uml/warm.h);
+ *   - `manpage` (argv[1]): ikelab(1) in roff from this table, which
+ *     `make man` writes to build/man/ikelab.1 (cmd/man.c).
+ * Started by hand, the first two say what they are and exit non-zero. The other
  * processes of ikelab are not roles: the broker of a UML lab
  * (backend/uml/uml.c) and the keeper of each charon (charon/peer.c) are
  * forks that never exec, and nightly and shrink run `ikelab run` and
@@ -37,6 +39,7 @@
 #include <stdlib.h>
 
 static int cmd_help(const struct cli *c);
+static int man_main(int argc, char **argv);
 
 #define KERNEL_OPT "[--kernel auto|host|uml]"
 #define TRUST_HELP                                                                          \
@@ -185,8 +188,10 @@ static const struct command commands[] = {
 	  "and sweep.png, beside the nightly's reports of the same runs. The race\n"
 	  "window, measured. Exits 0 when every value got runs that were not lab errors.\n"
 	  "\n"
-	  "  --set PATH=VALUES FROM..TO/STEP of whole numbers with one unit (0..1000/100,\n"
-	  "                    5s..20s/5s), or a list (100,200,500); at most 100 values\n"
+	  "  --set PATH=VALUES\n"
+	  "                    FROM..TO/STEP of whole numbers with one unit\n"
+	  "                    (0..1000/100, 5s..20s/5s), or a list (100,200,500); at\n"
+	  "                    most 100 values\n"
 	  "  --seeds N         runs per value (default 5)\n"
 	  "  --jobs J          labs at a time (default: one per CPU)\n" CHARON_HELP
 	  "  --out DIR         the sweep's directory (default runs/sweep-DATE-TIME)\n" TRUST_HELP
@@ -312,8 +317,21 @@ static const struct command commands[] = {
 	  "MODULE and logs the request, a first-use cost the warm-up missed\n"
 	  "(backend/uml/warm.h).\n",
 	  CMD_INTERNAL | CMD_BY_ARGV0, 0 },
+	{ "manpage", NULL, man_main, 0, "", "ikelab(1) in roff from this table, for make man",
+	  "Writes the manual page to stdout: every command that is not internal, with\n"
+	  "its usage, summary and help, and every option (cmd/man.c).\n",
+	  CMD_INTERNAL, 0 },
 	{ 0 }
 };
+
+/* The role `manpage`: ikelab(1) on stdout. */
+static int man_main(int argc, char **argv)
+{
+	if (argc != 2)
+		return fprintf(stderr, "ikelab: usage: ikelab manpage\n"), 1;
+	cmd_man(commands, stdout);
+	return fflush(stdout) || ferror(stdout) ? 1 : 0;
+}
 
 static int cmd_help(const struct cli *c)
 {

@@ -6,7 +6,8 @@
 # namespace where an empty tmpfs lies over the repository (so nothing can
 # be found there by accident, not by the binary, not by user-mode Linux,
 # whose host files are this namespace's), from an empty working directory:
-# --version, `check` on every shipped file, the completion script, `up`,
+# --version, `check` on every shipped file, the completion script, the
+# man pages through MANPATH, `up`,
 # `ls`, `status`, `exec`, `down`, and one shipped scenario by the name the
 # shipped tree gives it. Then `make uninstall` must leave no file behind.
 set -eu
@@ -33,6 +34,11 @@ fail() { echo "FAIL [install] $*" >&2; "$bin" down --name "$lab" >/dev/null 2>&1
 "$bin" check "$share"/scenarios/*.yaml "$share"/topologies/*.yaml "$share"/peers/*.yaml \
 	>/dev/null || fail "check of the installed files"
 bash -n "$root$prefix/share/bash-completion/completions/ikelab" || fail "completion script"
+for page in ikelab ikelab-scenario ikelab-topology ikelab-profile; do
+	MANPATH=$root$prefix/share/man man -w "$page" >/dev/null || fail "man $page"
+done
+MANPATH=$root$prefix/share/man MANWIDTH=80 man ikelab 2>&1 | grep -q "ikelab check" ||
+	fail "man ikelab does not render the command table"
 "$bin" completion files scenarios | grep -qx scenarios/uniqueness-race.yaml ||
 	fail "completion does not list the installed scenarios"
 "$bin" up --name "$lab" >up.log 2>&1 || { cat up.log >&2; fail "up"; }

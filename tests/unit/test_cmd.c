@@ -424,6 +424,58 @@ START_TEST(test_roles)
 	ck_assert_int_eq(run_line("help uml-init", &out), 0);
 	ck_assert_ptr_nonnull(strstr(out, "internal, not a command"));
 	free(out);
+	ck_assert_int_eq(run_line("manpage extra", &out), 1);
+	ck_assert_str_eq(out, "");
+	free(out);
+}
+END_TEST
+
+/* ikelab(1): every command that is not internal as a subsection, no
+ * role; every line that starts with a dot is one of the man(7) macros the
+ * page uses; options' hyphens are \-, the page is the same twice. */
+static char *man_page(void)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	cmd_man(commands, f);
+	fclose(f);
+	return text;
+}
+
+static bool man_macro(const char *line)
+{
+	static const char *const ok[] = { ".TH ", ".SH ", ".SS ", ".TP", ".PP",   ".B ",
+					  ".BR ", ".I ",  ".IR ", ".br", ".\\\" " };
+
+	for (size_t i = 0; i < ARRAY_LEN(ok); i++)
+		if (!strncmp(line, ok[i], strlen(ok[i])))
+			return true;
+	return false;
+}
+
+START_TEST(test_man)
+{
+	char *text = man_page(), *again = man_page(), *line, *save = NULL;
+
+	ck_assert_str_eq(text, again);
+	ck_assert_ptr_nonnull(strstr(text, "\n.TH IKELAB 1 \"\" \"ikelab " IKELAB_VERSION "\""));
+	for (const struct command *c = commands; c->name; c++) {
+		char *at = xasprintf("\n.SS \"ikelab %s\"\n", c->name);
+
+		ck_assert_msg(!strstr(text, at) == !!(c->flags & CMD_INTERNAL), "%s", c->name);
+		free(at);
+	}
+	ck_assert_ptr_nonnull(strstr(text, "\n.TP\n\\fB\\-\\-grace S\\fR\nhow long a duplicate"));
+	ck_assert_ptr_nonnull(
+		strstr(text, "\n.TP\n\\fBrecord [\\-\\-duration S]\\fR\nthe recorder"));
+	ck_assert_ptr_nonnull(strstr(text, "user-mode Linux"));
+	ck_assert_ptr_null(strstr(text, "\n'"));
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		ck_assert_msg(line[0] != '.' || man_macro(line), "not a macro: %s", line);
+	free(text);
+	free(again);
 }
 END_TEST
 
@@ -454,6 +506,7 @@ int main(void)
 	tcase_add_test(tc, test_overview);
 	tcase_add_test(tc, test_table_consistent);
 	tcase_add_test(tc, test_roles);
+	tcase_add_test(tc, test_man);
 	tcase_add_test(tc, test_version);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
