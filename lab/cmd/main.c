@@ -213,7 +213,7 @@ static const struct command commands[] = {
 	  0, 0 },
 	{ "check", cmd_check, NULL, OPT_TRUST, "FILE... [--trust]",
 	  "check topologies, profiles and scenarios without building anything",
-	  "Loads each FILE with the loader `up` and `run` use -- a scenario with the\n"
+	  "Loads each FILE with the loader 'up' and 'run' use -- a scenario with the\n"
 	  "topology and profiles it names -- and prints \"FILE: a valid KIND\", or the\n"
 	  "loader's message, FILE:LINE:COL first, on stderr. The kind is the one the\n"
 	  "file's '# yaml-language-server: $schema=...' line names, else what its\n"
@@ -226,21 +226,21 @@ static const struct command commands[] = {
 	{ "ls", cmd_ls, NULL, OPT_JSON, "[--json]", "the labs on this host and how they are",
 	  "One line per lab in the run directories' base (/run/ikelab for root):\n"
 	  "its name, backend (host or uml), age, peers and health -- 'up' when every\n"
-	  "peer's charon lives (asked as `ikelab status` asks, inside a UML lab),\n"
-	  "'degraded' (charon down: PEER), 'starting' while its `up` runs, 'idle'\n"
+	  "peer's charon lives (asked as 'ikelab status' asks, inside a UML lab),\n"
+	  "'degraded' (charon down: PEER), 'starting' while its 'up' runs, 'idle'\n"
 	  "(a nightly's kernel between runs), 'broken' when what holds it is gone\n"
-	  "(its controller killed half-way, its kernel ended: `ikelab down --name\n"
-	  "LAB` cleans that up), 'unknown' when its status did not come in 5 s.\n"
+	  "(its controller killed half-way, its kernel ended: 'ikelab down --name\n"
+	  "LAB' cleans that up), 'unknown' when its status did not come in 5 s.\n"
 	  "\n"
 	  "  --json            the same as a JSON array\n",
 	  0, 0 },
 	{ "completion", cmd_completion, NULL, 0, "bash | labs | peers LAB | files KIND",
 	  "shell completion, generated from this table",
-	  "`ikelab completion bash` prints the bash completion script (make install\n"
+	  "'ikelab completion bash' prints the bash completion script (make install\n"
 	  "puts it in share/bash-completion/completions): commands, their options,\n"
 	  "option values, lab names, peer names and scenario files. The script asks\n"
-	  "the binary for the names that change: `labs` (one per line), `peers`\n"
-	  "(of the lab LAB), `files KIND` (the shipped scenarios,\n"
+	  "the binary for the names that change: 'labs' (one per line), 'peers'\n"
+	  "(of the lab LAB), 'files KIND' (the shipped scenarios,\n"
 	  "topologies or peers, as the commands accept them).\n",
 	  0, 0 },
 	{ "doctor", cmd_doctor, NULL, OPT_JSON, "[--json]",
