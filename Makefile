@@ -143,14 +143,15 @@ test-deps:
 charon-deps:
 	@scripts/deps.sh --charon
 
-# strongSwan versions side by side (in CI after make test; about 12 minutes
+# strongSwan versions side by side (in CI after make test; about 14 minutes
 # on 2 cores): v01-charon-build builds 6.0.0 from the shared history into
 # an empty cache, then a lab and a run of it; v02-versions, on that cache,
-# a bisect that must name a5e80cf5 and one nightly on 5.9.8 and 6.0.0.
+# a bisect that must name a5e80cf5 and one nightly on 5.9.8 and 6.0.0;
+# v03-shards, a night split in three shards and merged again.
 version-test: test-deps charon-deps
 	$(MAKE) all
 	@cache=$$(mktemp -d /tmp/ikelab-version-test.XXXXXX) && \
-	IKELAB_TEST_CACHE=$$cache TESTS="v01-charon-build.sh v02-versions.sh" tests/integration/run.sh; \
+	IKELAB_TEST_CACHE=$$cache TESTS="v01-charon-build.sh v02-versions.sh v03-shards.sh" tests/integration/run.sh; \
 	rc=$$?; rm -rf "$$cache"; exit $$rc
 
 # Races fixed after 5.9.8, each with its control, on Debian's 5.9.8 and on

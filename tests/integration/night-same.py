@@ -5,7 +5,7 @@ and totals. The second night's runs and plots are where its summary says.
 
     night-same.py WHOLE_DIR MERGED_DIR
 
-Used by t14-shards (three shards merged against the night unsplit) and by
+Used by v03-shards (three shards merged against the night unsplit) and by
 tests/ci-examples (the GitLab example's parallel jobs, merged)."""
 import json
 import os
