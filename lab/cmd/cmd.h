@@ -12,7 +12,8 @@
  *
  * The handlers live one file per family (labs.c: up, down, status, exec;
  * record.c: record, plot; runs.c: run, nightly, shrink; host.c: doctor,
- * bench, version; charon.c: charon build, bisect, and --charon's value). A handler returns the process's exit status and prints
+ * bench, version; charon.c: charon build, bisect, and --charon's value;
+ * schema.c: schema). A handler returns the process's exit status and prints
  * its own error through fail(), so that every command fails in one line.
  * The helpers below are the ones more than one family needs: option values
  * that must be numbers, the kernel a command runs on, the run directory a
@@ -186,6 +187,7 @@ int cmd_nightly(const struct cli *c);
 int cmd_shrink(const struct cli *c);
 int cmd_sweep(const struct cli *c);
 int cmd_import(const struct cli *c);
+int cmd_schema(const struct cli *c);
 int cmd_doctor(const struct cli *c);
 int cmd_bench(const struct cli *c);
 int cmd_version(const struct cli *c);
