@@ -146,6 +146,24 @@ probe-test: all asan-build
 report-test: all
 	BUILD=$(BUILD) tests/report/check.sh
 
+# The JSON Schemas of schemas/, made from the loaders' tables by `ikelab
+# schema KIND`: `make schemas` writes them again; schema-test checks that
+# they are current, that every shipped file and every fixture the loaders
+# accept validates, that bad structure is refused by schema and loader, and
+# that every key is documented (tests/schema/run.sh, docs/schemas.md).
+SCHEMA_KINDS = scenario topology profile
+schemas: $(BUILD)/ikelab
+	@mkdir -p schemas
+	@for k in $(SCHEMA_KINDS); do $(BUILD)/ikelab schema $$k >schemas/$$k.schema.json.tmp && \
+		mv schemas/$$k.schema.json.tmp schemas/$$k.schema.json || exit 1; done
+
+$(BUILD)/tests/schema-load: tests/schema/load.c $(BUILD)/libikelab.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libikelab.a $(PKG_LIBS) $(LDLIBS)
+
+schema-test: all $(BUILD)/tests/schema-load
+	BUILD=$(BUILD) tests/schema/run.sh
+
 # The shape of the tree: README's layout, one way to spawn, file sizes,
 # build flags, scripts (tests/tree/check.sh).
 tree-test:
@@ -177,6 +195,7 @@ test: test-deps
 	$(MAKE) probe-test
 	$(MAKE) wire-test
 	$(MAKE) report-test
+	$(MAKE) schema-test
 	$(MAKE) integration
 
 # Chaos, concurrency, a 10-minute recording and beside it the integration
@@ -221,5 +240,5 @@ fuzz-regress: test-deps
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: build-all all deps test-deps charon-deps charon-test ci-examples version-test nightly-versions unit asan asan-build probe-test report-test wire-test tree-test format-check format integration test stress lab-up lab-down nightly bench clean
+.PHONY: build-all all deps test-deps charon-deps charon-test ci-examples version-test nightly-versions unit asan asan-build probe-test report-test schemas schema-test wire-test tree-test format-check format integration test stress lab-up lab-down nightly bench clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
