@@ -252,6 +252,24 @@ $(BUILD)/man/%.5: docs/man/man.lua | man-deps
 man-test: man
 	BUILD=$(BUILD) tests/man/run.sh
 
+# The JSON Schemas of schemas/, made from the loaders' tables by `ikelab
+# schema KIND`: `make schemas` writes them again; schema-test checks that
+# they are current, that every shipped file and every fixture the loaders
+# accept validates, that bad structure is refused by schema and loader, and
+# that every key is documented (tests/schema/run.sh, docs/schemas.md).
+SCHEMA_KINDS = scenario topology profile
+schemas: $(BUILD)/ikelab
+	@mkdir -p schemas
+	@for k in $(SCHEMA_KINDS); do $(BUILD)/ikelab schema $$k >schemas/$$k.schema.json.tmp && \
+		mv schemas/$$k.schema.json.tmp schemas/$$k.schema.json || exit 1; done
+
+$(BUILD)/tests/schema-load: tests/schema/load.c $(BUILD)/libikelab.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libikelab.a $(PKG_LIBS) $(LDLIBS)
+
+schema-test: all $(BUILD)/tests/schema-load
+	BUILD=$(BUILD) tests/schema/run.sh
+
 # The shape of the tree: README's layout, one way to spawn, file sizes,
 # build flags, scripts (tests/tree/check.sh).
 tree-test:
@@ -285,6 +303,7 @@ test: test-deps
 	$(MAKE) report-test
 	$(MAKE) check-test
 	$(MAKE) man-test
+	$(MAKE) schema-test
 	$(MAKE) integration
 
 # Chaos, concurrency, a 10-minute recording and beside it the integration
@@ -330,5 +349,5 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: man man-deps man-test
-.PHONY: build-all all install uninstall deb deb-test check-test install-test deps test-deps charon-deps charon-test ci-examples version-test nightly-versions unit asan asan-build probe-test report-test wire-test tree-test format-check format integration test stress lab-up lab-down nightly bench clean
+.PHONY: build-all all install uninstall deb deb-test check-test install-test schemas schema-test deps test-deps charon-deps charon-test ci-examples version-test nightly-versions unit asan asan-build probe-test report-test wire-test tree-test format-check format integration test stress lab-up lab-down nightly bench clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

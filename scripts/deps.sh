@@ -16,8 +16,9 @@ strongswan-pki iproute2 iptables iputils-ping kmod user-mode-linux gnuplot-nox p
 # index.html in headless Chromium). Its schema comes through npm, which is
 # not listed: Debian's npm conflicts with the nodejs of NodeSource, which
 # brings its own. rsync: gitlab-ci-local copies a pipeline's files with
-# it (make ci-examples).
-TEST="clang libclang-rt-14-dev clang-format-14 python3 libxml2-utils chromium rsync"
+# it (make ci-examples). python3-jsonschema and python3-yaml: make
+# schema-test validates the YAML files against schemas/ as an editor would.
+TEST="clang libclang-rt-14-dev clang-format-14 python3 python3-jsonschema python3-yaml libxml2-utils chromium rsync"
 # Building charon from strongSwan's git history (ikelab charon build, and
 # --charon VERSION): autotools for ./autogen.sh, gperf, flex and bison for
 # the generated parsers, OpenSSL's headers for the openssl plugin, python3

@@ -10,10 +10,11 @@
  * everywhere (--out is always where output goes), so the options are one
  * list here and a command takes a set of them (OPT_* bits).
  *
- * The handlers live one file per family (labs.c: up, down, status, exec;
+ * The handlers live one file per family (labs.c: up, down, status, exec, ls;
  * record.c: record, plot; runs.c: run, nightly, shrink; host.c: doctor,
  * bench, version; charon.c: charon build, bisect, and --charon's value;
- * man.c: ikelab(1) made from the table). A handler returns the process's exit status and prints
+ * man.c: ikelab(1) made from the table; schema.c: schema; check.c: check;
+ * completion.c: completion). A handler returns the process's exit status and prints
  * its own error through fail(), so that every command fails in one line.
  * The helpers below are the ones more than one family needs: option values
  * that must be numbers, the kernel a command runs on, the run directory a
@@ -195,6 +196,7 @@ int cmd_nightly(const struct cli *c);
 int cmd_shrink(const struct cli *c);
 int cmd_sweep(const struct cli *c);
 int cmd_import(const struct cli *c);
+int cmd_schema(const struct cli *c);
 int cmd_doctor(const struct cli *c);
 int cmd_bench(const struct cli *c);
 int cmd_version(const struct cli *c);

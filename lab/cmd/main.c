@@ -7,7 +7,8 @@
  * the ones it does; `ikelab help` prints the entries, `ikelab help CMD` and
  * `ikelab CMD --help` one of them. Handlers live in labs.c (up, down,
  * status, exec), record.c (record, plot), runs.c (run, nightly, shrink),
- * host.c (doctor, bench, version) and charon.c (charon build, bisect); the work
+ * host.c (doctor, bench, version), charon.c (charon build, bisect) and
+ * schema.c (schema); the work
  * itself happens in the modules they call.
  *
  * The same binary has roles that are not commands, entries marked
@@ -242,6 +243,15 @@ static const struct command commands[] = {
 	  "the binary for the names that change: 'labs' (one per line), 'peers'\n"
 	  "(of the lab LAB), 'files KIND' (the shipped scenarios,\n"
 	  "topologies or peers, as the commands accept them).\n",
+	  0, 0 },
+	{ "schema", cmd_schema, NULL, 0, "scenario|topology|profile",
+	  "the JSON Schema of a file kind, for editors",
+	  "Prints the JSON Schema (draft-07) of scenario, topology or profile files,\n"
+	  "made from the loader's own table: the keys, their types, which are\n"
+	  "required. An editor with a YAML language server checks and completes a\n"
+	  "file with it (the shipped files name theirs on their first line); what\n"
+	  "only the loader checks is listed in docs/schemas.md. The schemas/\n"
+	  "directory holds this output (make schemas).\n",
 	  0, 0 },
 	{ "doctor", cmd_doctor, NULL, OPT_JSON, "[--json]",
 	  "what this host can do, which backend auto picks",

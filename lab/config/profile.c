@@ -190,6 +190,11 @@ static const cyaml_schema_value_t profile_schema = {
 	CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct profile, profile_fields),
 };
 
+const cyaml_schema_value_t *profile_cyaml_schema(void)
+{
+	return &profile_schema;
+}
+
 /* Profile checks */
 
 static int want_one_of(const struct ydoc *d, const char *at, const char *key, const char *s,

@@ -120,6 +120,9 @@ struct profile {
  * (NULL is fine there). A profile with `base: other.yaml` is laid over
  * that one (recursively). NULL and err_msg() on failure. */
 struct profile *profile_load(const char *path);
+/* The cyaml schema profile_load() checks a file against (static; for
+ * config/schema.h). */
+const cyaml_schema_value_t *profile_cyaml_schema(void);
 void profile_free(struct profile *p);
 /* Lay src's settings over dst's; src is consumed. */
 void profile_overlay(struct profile *dst, struct profile *src);

@@ -218,6 +218,11 @@ static const cyaml_schema_value_t scenario_schema = {
 	CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct scenario, sc_fields),
 };
 
+const cyaml_schema_value_t *scenario_cyaml_schema(void)
+{
+	return &scenario_schema;
+}
+
 /* The actions, indexed by enum sc_action_kind (what `takes` and `needs`
  * mean: struct action in scenario-internal.h). */
 const struct action sc_actions[] = {

@@ -220,6 +220,9 @@ struct scenario {
  * protected subnets (profile_check_protected()). */
 int sc_check_protected(const struct topology *t, const struct profile *p, unsigned k);
 struct scenario *scenario_load(const char *path);
+/* The cyaml schema scenario_load() checks a file against (static; for
+ * config/schema.h, which turns it into a JSON Schema). */
+const cyaml_schema_value_t *scenario_cyaml_schema(void);
 /* The same with values from the command line in place of the file's: each
  * of SETS is "PATH=VALUE" ("schedule[0].skew_us=400"), replacing a value
  * the file has (ycheck_load_set, config/yamlcheck.h); checked like the

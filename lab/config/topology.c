@@ -183,6 +183,11 @@ static const cyaml_schema_value_t topology_schema = {
 	CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct topology, topology_fields),
 };
 
+const cyaml_schema_value_t *topology_cyaml_schema(void)
+{
+	return &topology_schema;
+}
+
 /* Addresses */
 
 struct cidr {

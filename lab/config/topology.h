@@ -12,6 +12,7 @@
 #define IKELAB_TOPOLOGY_H
 
 #include <stdbool.h>
+#include <cyaml/cyaml.h>
 
 enum node_role {
 	NODE_PEER,
@@ -74,6 +75,9 @@ struct topology {
  * (NULL is fine there). NULL and err_msg() ("topologies/x.yaml:12:7:
  * links[1].endpoints[0].node: no node named 'carol'") on failure. */
 struct topology *topology_load(const char *path);
+/* The cyaml schema topology_load() checks a file against (static; for
+ * config/schema.h). */
+const cyaml_schema_value_t *topology_cyaml_schema(void);
 void topology_free(struct topology *t);
 
 /* Index of the node NAME in t->nodes, or -1. */

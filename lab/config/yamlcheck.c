@@ -191,14 +191,14 @@ static int check_uint(const struct walk *w, const yaml_node_t *n, const cyaml_sc
 }
 
 /* libcyaml reads these as we do; anything else it would take as true. */
+const char *const ycheck_bools[] = {
+	"true", "false", "yes", "no", "on", "off", NULL,
+};
+
 static int check_bool(const struct walk *w, const yaml_node_t *n, const cyaml_schema_value_t *s)
 {
-	static const char *const names[] = {
-		"true", "false", "yes", "no", "on", "off",
-	};
-
-	for (size_t i = 0; i < ARRAY_LEN(names); i++)
-		if (!strcasecmp(scalar(n), names[i]))
+	for (size_t i = 0; ycheck_bools[i]; i++)
+		if (!strcasecmp(scalar(n), ycheck_bools[i]))
 			return 0;
 	if (!n->data.scalar.length)
 		return type_err(w, n, s);

@@ -53,6 +53,9 @@ int ycheck_load(const char *path, const cyaml_schema_value_t *schema, void **out
  */
 int ycheck_load_set(const char *path, const cyaml_schema_value_t *schema, const char *const *sets,
 		    unsigned n_sets, void **out, struct ydoc **doc);
+/* The words a boolean may be, in any case (NULL-terminated): what a
+ * JSON Schema of the same file accepts as text (config/schema.h). */
+extern const char *const ycheck_bools[];
 /* The element count of sequence field F in DATA, whatever its count_size. */
 unsigned ycheck_count(const void *data, const cyaml_schema_field_t *f);
 /* Free data loaded with SCHEMA; NULL is fine. */
