@@ -26,6 +26,7 @@ dpkg -x "$deb" "$x"
 for f in usr/bin/ikelab usr/libexec/ikelab/ikelab-probe usr/libexec/ikelab/ikelab-blast \
 	usr/libexec/ikelab/uml-fpfix.so usr/share/ikelab/topologies/two-peer.yaml \
 	usr/share/ikelab/peers/auto-route.yaml usr/share/ikelab/scenarios/uniqueness-race.yaml \
+	usr/share/ikelab/schemas/scenario.schema.json \
 	usr/share/bash-completion/completions/ikelab usr/share/doc/ikelab/copyright; do
 	[ -f "$x/$f" ] || fail "no $f in the package"
 done

@@ -6,7 +6,8 @@
 # namespace where an empty tmpfs lies over the repository (so nothing can
 # be found there by accident, not by the binary, not by user-mode Linux,
 # whose host files are this namespace's), from an empty working directory:
-# --version, `check` on every shipped file, the completion script, the
+# --version, `check` on every shipped file and the schema each names
+# (resolved beside it), the completion script, the
 # man pages through MANPATH, `up`,
 # `ls`, `status`, `exec`, `down`, and one shipped scenario by the name the
 # shipped tree gives it. Then `make uninstall` must leave no file behind.
@@ -33,6 +34,10 @@ fail() { echo "FAIL [install] $*" >&2; "$bin" down --name "$lab" >/dev/null 2>&1
 "$bin" --version >/dev/null || fail "--version"
 "$bin" check "$share"/scenarios/*.yaml "$share"/topologies/*.yaml "$share"/peers/*.yaml \
 	>/dev/null || fail "check of the installed files"
+for f in "$share"/*/*.yaml; do	# each names a schema that resolves beside it
+	rel=$(sed -n "1s/^# yaml-language-server: [$]schema=//p" "$f")
+	[ -n "$rel" ] && [ -f "$(dirname "$f")/$rel" ] || fail "$f: no schema at [$rel]"
+done
 bash -n "$root$prefix/share/bash-completion/completions/ikelab" || fail "completion script"
 for page in ikelab ikelab-scenario ikelab-topology ikelab-profile; do
 	MANPATH=$root$prefix/share/man man -w "$page" >/dev/null || fail "man $page"
