@@ -77,42 +77,45 @@ DATADIR  = $(PREFIX)/share/ikelab
 DOCDIR   = $(PREFIX)/share/doc/ikelab
 MANDIR   = $(PREFIX)/share/man
 COMPDIR  = $(PREFIX)/share/bash-completion/completions
-SHIPPED  = topologies peers scenarios schemas
 HELPERS  = ikelab-probe ikelab-blast uml-fpfix.so
-DOCS     = README.md $(wildcard docs/*.md)
-BASELINE_SCRIPTS = scripts/baseline-up.sh scripts/baseline-down.sh
+# The files install copies, as paths in this tree; each goes to the same
+# path below DATADIR (the shipped files) or DOCDIR (the docs).
+SHIPPED_FILES = $(sort $(wildcard topologies/*.yaml peers/*.yaml scenarios/*.yaml \
+		schemas/*.schema.json)) scripts/baseline-up.sh scripts/baseline-down.sh
+SHIPPED_DIRS  = topologies peers scenarios schemas scripts
+DOC_FILES     = README.md $(sort $(wildcard docs/*.md))
+MAN1 = $(filter %.1,$(MAN_PAGES))
+MAN5 = $(filter %.5,$(MAN_PAGES))
 
 $(BUILD)/completion/ikelab: $(BUILD)/ikelab
 	@mkdir -p $(dir $@)
 	$(BUILD)/ikelab completion bash > $@.tmp && mv $@.tmp $@
 
 install: all $(BUILD)/completion/ikelab man
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(HELPDIR) $(DESTDIR)$(DATADIR)/scripts \
-		$(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(COMPDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
-	install -m 0755 $(BUILD)/ikelab $(DESTDIR)$(BINDIR)/ikelab
-	install -m 0755 $(BUILD)/ikelab-probe $(BUILD)/ikelab-blast $(DESTDIR)$(HELPDIR)/
-	install -m 0644 $(BUILD)/uml-fpfix.so $(DESTDIR)$(HELPDIR)/
-	for d in $(SHIPPED); do \
-		[ -d $$d ] || continue; \
-		install -d $(DESTDIR)$(DATADIR)/$$d && \
-		install -m 0644 $$(find $$d -maxdepth 1 -type f) $(DESTDIR)$(DATADIR)/$$d/ || exit 1; \
-	done
-	install -m 0755 $(BASELINE_SCRIPTS) $(DESTDIR)$(DATADIR)/scripts/
-	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
-	install -m 0644 $(wildcard docs/*.md) $(DESTDIR)$(DOCDIR)/docs/
-	install -m 0644 $(BUILD)/completion/ikelab $(DESTDIR)$(COMPDIR)/ikelab
-	install -m 0644 $(filter %.1,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man1/
-	install -m 0644 $(filter %.5,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man5/
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(HELPDIR)" "$(DESTDIR)$(DOCDIR)/docs" \
+		"$(DESTDIR)$(COMPDIR)" "$(DESTDIR)$(MANDIR)/man1" "$(DESTDIR)$(MANDIR)/man5"
+	for d in $(SHIPPED_DIRS); do install -d "$(DESTDIR)$(DATADIR)/$$d" || exit 1; done
+	install -m 0755 $(BUILD)/ikelab "$(DESTDIR)$(BINDIR)/ikelab"
+	for h in $(HELPERS); do install -m 0755 $(BUILD)/$$h "$(DESTDIR)$(HELPDIR)/$$h" || exit 1; done
+	for f in $(SHIPPED_FILES); do install -m 0644 $$f "$(DESTDIR)$(DATADIR)/$$f" || exit 1; done
+	chmod 0755 "$(DESTDIR)$(DATADIR)/scripts/"*.sh
+	for f in $(DOC_FILES); do install -m 0644 $$f "$(DESTDIR)$(DOCDIR)/$$f" || exit 1; done
+	install -m 0644 $(BUILD)/completion/ikelab "$(DESTDIR)$(COMPDIR)/ikelab"
+	install -m 0644 $(MAN1) "$(DESTDIR)$(MANDIR)/man1/"
+	install -m 0644 $(MAN5) "$(DESTDIR)$(MANDIR)/man5/"
 
-# Exactly what install put there, then the folders that are ikelab's own.
+# The files install puts there, one by one, then the folders that are
+# ikelab's own if they are empty: a file someone added there stays.
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/ikelab $(DESTDIR)$(COMPDIR)/ikelab
-	rm -f $(HELPERS:%=$(DESTDIR)$(HELPDIR)/%)
-	rm -f $(patsubst $(BUILD)/man/%.1,$(DESTDIR)$(MANDIR)/man1/%.1,$(filter %.1,$(MAN_PAGES)))
-	rm -f $(patsubst $(BUILD)/man/%.5,$(DESTDIR)$(MANDIR)/man5/%.5,$(filter %.5,$(MAN_PAGES)))
-	rm -rf $(SHIPPED:%=$(DESTDIR)$(DATADIR)/%) $(DESTDIR)$(DATADIR)/scripts
-	rm -rf $(DESTDIR)$(DOCDIR)
-	-rmdir $(DESTDIR)$(HELPDIR) $(DESTDIR)$(DATADIR) 2>/dev/null
+	rm -f "$(DESTDIR)$(BINDIR)/ikelab" "$(DESTDIR)$(COMPDIR)/ikelab"
+	for h in $(HELPERS); do rm -f "$(DESTDIR)$(HELPDIR)/$$h"; done
+	for f in $(SHIPPED_FILES); do rm -f "$(DESTDIR)$(DATADIR)/$$f"; done
+	for f in $(DOC_FILES); do rm -f "$(DESTDIR)$(DOCDIR)/$$f"; done
+	for p in $(notdir $(MAN1)); do rm -f "$(DESTDIR)$(MANDIR)/man1/$$p"; done
+	for p in $(notdir $(MAN5)); do rm -f "$(DESTDIR)$(MANDIR)/man5/$$p"; done
+	for d in $(SHIPPED_DIRS); do rmdir "$(DESTDIR)$(DATADIR)/$$d" 2>/dev/null || true; done
+	for d in "$(DESTDIR)$(DATADIR)" "$(DESTDIR)$(HELPDIR)" "$(DESTDIR)$(DOCDIR)/docs" \
+		"$(DESTDIR)$(DOCDIR)"; do rmdir "$$d" 2>/dev/null || true; done
 
 # A Debian package (debian/): built from a copy of the tracked files in
 # $(BUILD)/deb/src, so that dpkg-buildpackage's output lands in $(BUILD)/deb
@@ -241,7 +244,8 @@ $(BUILD)/man/ikelab.1: $(BUILD)/ikelab
 $(BUILD)/man/ikelab-scenario.5: docs/scenarios.md
 $(BUILD)/man/ikelab-topology.5: docs/topologies.md
 $(BUILD)/man/ikelab-profile.5: docs/profiles.md
-$(BUILD)/man/%.5: docs/man/man.lua | man-deps
+$(BUILD)/man/%.5: docs/man/man.lua
+	@command -v pandoc >/dev/null || { echo "make man: pandoc is missing (make man-deps installs it)" >&2; exit 1; }
 	@mkdir -p $(dir $@)
 	pandoc -s -f gfm -t man --lua-filter docs/man/man.lua -M title=$* -M section=5 \
 		-M footer="ikelab $(IKELAB_VERSION)" -M header="ikelab manual" \

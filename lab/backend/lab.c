@@ -408,7 +408,14 @@ int lab_up_plan(const char *name, struct lab_plan *plan, bool quiet)
 		return -1;
 	}
 	builder_init(&b, &st, plan);
-	json_object_set_new(st.doc, "controller", json_pack("{s:i}", "pid", (int)getpid()));
+	{
+		struct proc_id self = { .pid = getpid() };
+
+		/* pid and start time: `ikelab ls` tells a live `up` from one
+		 * killed half-way whose pid was reused. */
+		proc_id_of(getpid(), &self);
+		json_object_set_new(st.doc, "controller", state_proc_json(&self));
+	}
 	state_set_str(&st, "topology", plan->topo->path);
 	json_object_set_new(st.doc, "profiles",
 			    json_pack("[s?, s?]", plan->profile[0]->path, plan->profile[1]->path));

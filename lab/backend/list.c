@@ -7,7 +7,6 @@
 #include "base/spawn.h"
 #include "base/util.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,18 +26,6 @@ static void set_health(json_t *e, const char *health, const char *detail)
 {
 	json_object_set_new(e, "health", json_string(health));
 	json_object_set_new(e, "detail", json_string(detail));
-}
-
-/* The peers' names from lab.json's nodes. */
-static json_t *peer_names(const json_t *lab)
-{
-	json_t *names = json_array(), *node;
-	const char *k;
-
-	json_object_foreach (json_object_get(lab, "nodes"), k, node)
-		if (!strcmp(jget_str_or(node, "role", ""), "peer"))
-			json_array_append_new(names, json_string(k));
-	return names;
 }
 
 /* Seconds since the epoch the lab was created: lab.json's, else its run
@@ -93,19 +80,14 @@ static void health_up(const struct seen *s, json_t *e)
 	sb_free(&down);
 }
 
-/* The controller lab.json names (a host lab's `up`) still runs. */
+/* The controller lab.json names (a host lab's `up`) still runs: the same
+ * process, by pid and start time. */
 static bool controller_lives(const json_t *lab)
 {
-	double pid;
-	char *proc;
-	bool r;
+	struct proc_id id;
 
-	if (!jget_num(json_object_get(lab, "controller"), "pid", &pid) || pid < 1)
-		return false;
-	proc = xasprintf("/proc/%ld", (long)pid);
-	r = path_exists(proc);
-	free(proc);
-	return r;
+	return state_proc_from_json(json_object_get(lab, "controller"), &id) == 0 &&
+	       proc_alive(&id);
 }
 
 static void health_of(const struct seen *s, json_t *e)
@@ -148,7 +130,7 @@ static json_t *entry_of(const char *name)
 	json_object_set_new(
 		e, "age_s",
 		json_integer(created ? (json_int_t)(wall_ns() / 1000000000 - created) : 0));
-	json_object_set_new(e, "peers", peer_names(s.lab));
+	json_object_set_new(e, "peers", state_peer_names(s.lab));
 	health_of(&s, e);
 	json_decref(s.lab);
 	json_decref(s.uml);
@@ -156,38 +138,21 @@ static json_t *entry_of(const char *name)
 	return e;
 }
 
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 json_t *lab_list(void)
 {
-	DIR *d;
-	struct dirent *de;
-	char **names = NULL;
-	size_t n = 0;
-	json_t *list;
+	char **names;
+	json_t *list = json_array();
 
-	if (state_base_ensure() < 0)
+	/* No base, no labs: nothing is made for a look. */
+	if (!path_exists(state_base_dir()))
+		return list;
+	if (state_base_ensure() < 0) {
+		json_decref(list);
 		return NULL;
-	d = opendir(state_base_dir());
-	if (!d)
-		return errno == ENOENT ? json_array()
-				       : (err_sys("open %s", state_base_dir()), NULL);
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.' && name_valid(de->d_name, LAB_NAME_MAX)) {
-			names = xrealloc(names, (n + 1) * sizeof(*names));
-			names[n++] = xstrdup(de->d_name);
-		}
-	closedir(d);
-	if (n)
-		qsort(names, n, sizeof(*names), by_name);
-	list = json_array();
-	for (size_t i = 0; i < n; i++) {
-		json_array_append_new(list, entry_of(names[i]));
-		free(names[i]);
 	}
-	free(names);
+	names = state_lab_names();
+	for (char **n = names; *n; n++)
+		json_array_append_new(list, entry_of(*n));
+	state_names_free(names);
 	return list;
 }

@@ -2,6 +2,7 @@
 #include "base/json.h"
 #include "base/err.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -329,4 +330,46 @@ int state_proc_from_json(const json_t *j, struct proc_id *id)
 	id->pid = (pid_t)json_integer_value(pid);
 	id->start = (unsigned long long)json_integer_value(start);
 	return 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **state_lab_names(void)
+{
+	DIR *d = opendir(state_base_dir());
+	struct dirent *e;
+	char **names = xcalloc(1, sizeof(*names));
+	size_t n = 0;
+
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.' && name_valid(e->d_name, LAB_NAME_MAX)) {
+			names = xrealloc(names, (n + 2) * sizeof(*names));
+			names[n++] = xstrdup(e->d_name);
+			names[n] = NULL;
+		}
+	if (d)
+		closedir(d);
+	qsort(names, n, sizeof(*names), by_name);
+	return names;
+}
+
+void state_names_free(char **names)
+{
+	for (char **p = names; p && *p; p++)
+		free(*p);
+	free(names);
+}
+
+json_t *state_peer_names(const json_t *doc)
+{
+	json_t *names = json_array(), *node;
+	const char *k;
+
+	json_object_foreach (json_object_get(doc, "nodes"), k, node)
+		if (!strcmp(jget_str_or(node, "role", ""), "peer"))
+			json_array_append_new(names, json_string(k));
+	return names;
 }

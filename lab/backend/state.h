@@ -64,6 +64,13 @@ json_t *state_arr(struct lab_state *st, const char *key); /* created if missing 
 json_t *state_proc_json(const struct proc_id *id);
 int state_proc_from_json(const json_t *j, struct proc_id *id);
 
+/* The labs in the base: the names of its entries that are valid lab
+ * names, sorted (allocated, NULL-terminated; state_names_free). Nothing is
+ * created or checked: no base, no names. */
+char **state_lab_names(void);
+void state_names_free(char **names);
+/* The names of the peers in a lab.json (a new JSON array of strings). */
+json_t *state_peer_names(const json_t *doc);
 /* Does the run directory hold a lab.json? */
 bool state_exists(const char *dir);
 

@@ -1,4 +1,5 @@
 #include "base/home.h"
+#include "base/err.h"
 #include "base/util.h"
 
 #include <libgen.h>
@@ -6,22 +7,37 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-/* The folder of the running binary (static buffer). */
+/* The folder of the running binary (static buffer), or NULL when
+ * /proc/self/exe could not be read: then there is no home, rather than
+ * one found from the working directory. */
 static const char *exe_dir(void)
 {
 	static char dir[PATH_MAX];
 	char buf[PATH_MAX];
 
+	if (self_exe()[0] != '/')
+		return NULL;
 	snprintf(buf, sizeof(buf), "%s", self_exe());
 	snprintf(dir, sizeof(dir), "%s", dirname(buf));
 	return dir;
 }
 
+/* Whether the binary is PREFIX/bin/ikelab. */
+static bool in_bin(void)
+{
+	const char *dir = exe_dir(), *slash = dir ? strrchr(dir, '/') : NULL;
+
+	return slash && !strcmp(slash, "/bin");
+}
+
+/* DIR holds the mark and nobody but root and us can change what is in it
+ * (file.h, dir_ours: a shared /tmp/share/ikelab is no home). */
 static bool is_home(const char *dir)
 {
 	char *mark = xasprintf("%s/%s", dir, HOME_MARK);
-	bool r = path_exists(mark);
+	bool r = path_exists(mark) && dir_ours(dir) == 0;
 
 	free(mark);
 	return r;
@@ -31,20 +47,27 @@ static bool is_home(const char *dir)
  * or NULL. */
 static char *installed_home(void)
 {
-	char *cand = xasprintf("%s/../" HOME_SHARE, exe_dir());
+	char *cand;
 
+	if (!in_bin())
+		return NULL;
+	cand = xasprintf("%s/../" HOME_SHARE, exe_dir());
 	if (is_home(cand))
 		return cand;
 	free(cand);
 	return NULL;
 }
 
-/* The tree above BUILD/ikelab, BUILD/asan/ikelab or BUILD/tests/NAME. */
+/* The tree above BUILD/ikelab (one up), or above BUILD/asan/ikelab and
+ * BUILD/tests/NAME (two up). */
 static char *build_home(void)
 {
-	char *dir = xstrdup(exe_dir());
+	char *dir;
 
-	for (int up = 0; up < 3; up++) {
+	if (!exe_dir())
+		return NULL;
+	dir = xstrdup(exe_dir());
+	for (int up = 0; up < 2; up++) {
 		char *parent = xasprintf("%s/..", dir);
 
 		free(dir);
@@ -85,10 +108,19 @@ char *home_data(const char *rel)
 
 char *home_helper(const char *name)
 {
-	char *installed = xasprintf("%s/../" HOME_LIBEXEC "/%s", exe_dir(), name);
+	char *dir, *path;
 
-	if (path_exists(installed))
-		return installed;
-	free(installed);
-	return xasprintf("%s/%s", exe_dir(), name);
+	if (!exe_dir()) {
+		err_set("cannot find %s: /proc/self/exe cannot be read", name);
+		return NULL;
+	}
+	dir = in_bin() ? xasprintf("%s/../" HOME_LIBEXEC, exe_dir()) : xstrdup(exe_dir());
+	if (dir_ours(dir) < 0) {
+		err_wrap("%s is not run from there", name);
+		free(dir);
+		return NULL;
+	}
+	path = xasprintf("%s/%s", dir, name);
+	free(dir);
+	return path;
 }

@@ -14,9 +14,14 @@
  *   installed    PREFIX/bin/ikelab: the helpers in PREFIX/libexec/ikelab,
  *                the shipped files in PREFIX/share/ikelab (make install).
  *
+ * The layout is "installed" when the binary sits in a folder named bin.
  * A folder is taken for the shipped tree only when it holds the default
  * topology (HOME_MARK), so a stray scenarios/ above the binary is never
- * mistaken for it. The installed layout is checked first.
+ * mistaken for it, and only when nobody but root and us can change what
+ * is in it (file.h's dir_ours), since the shipped folders are trusted
+ * without --trust and the helpers run as root: a binary at /tmp/b/ikelab
+ * takes neither /tmp/share/ikelab nor /tmp/libexec/ikelab. The installed
+ * layout is checked first. Without /proc/self/exe there is no home.
  */
 #ifndef IKELAB_HOME_H
 #define IKELAB_HOME_H
@@ -31,10 +36,11 @@ char *home_data_dir(void);
 /* REL ("topologies/two-peer.yaml", "scenarios") under that folder, if it
  * exists there (allocated), else NULL. */
 char *home_data(const char *rel);
-/* The helper program NAME (ikelab-probe, uml-fpfix.so) (allocated): the
- * installed one when the binary is installed, else the one beside the
- * binary -- also when that is missing, so the error names where it was
- * looked for. */
+/* The helper program NAME (ikelab-probe, uml-fpfix.so) (allocated): in
+ * PREFIX/libexec/ikelab when the binary is installed, else beside the
+ * binary -- also when it is missing there, so the error of running it
+ * names where it was looked for. NULL with err_msg() when that folder is
+ * not ours. */
 char *home_helper(const char *name);
 
 #endif

@@ -141,10 +141,14 @@ static int probe_launch(struct probe_run *pr, const char *netns, const char *loc
 	char *probe;
 	int r;
 
-	o.netns_fd = netns_open(netns);
-	if (o.netns_fd < 0)
-		return -1;
 	probe = home_helper("ikelab-probe");
+	if (!probe)
+		return -1;
+	o.netns_fd = netns_open(netns);
+	if (o.netns_fd < 0) {
+		free(probe);
+		return -1;
+	}
 	argv_add(&a, probe);
 	free(probe);
 	argv_addv(&a,

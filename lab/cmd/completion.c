@@ -46,10 +46,13 @@ static const char script_head[] =
 	"# ikelab's command table; do not edit, regenerate.\n"
 	"\n"
 	"_ikelab_words() { COMPREPLY+=($(compgen -W \"$1\" -- \"$cur\")); }\n"
+	"# Names asked of the binary are matched here, never given to compgen -W,\n"
+	"# which would expand a $(...) in one.\n"
 	"_ikelab_ask() {\n"
-	"\tlocal IFS=$'\\n'\n"
-	"\tCOMPREPLY+=($(compgen -W \"$(\"$ikelab\" completion \"$@\" 2>/dev/null)\" -- "
-	"\"$cur\"))\n"
+	"\tlocal w\n"
+	"\twhile IFS= read -r w; do\n"
+	"\t\t[[ $w == \"$cur\"* ]] && COMPREPLY+=(\"$w\")\n"
+	"\tdone < <(\"$ikelab\" completion \"$@\" 2>/dev/null)\n"
 	"}\n"
 	"_ikelab_files() { compopt -o filenames 2>/dev/null; COMPREPLY+=($(compgen -f -- "
 	"\"$cur\")); }\n"
@@ -65,8 +68,8 @@ static const char script_head[] =
 static const char script_body[] =
 	"_ikelab() {\n"
 	"\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n"
-	"\tlocal ikelab=${COMP_WORDS[0]} cmd='' lab=lab npos=0 i w\n"
-	"\tlocal opts='' words='' kind=none first=1\n"
+	"\tlocal ikelab=${COMP_WORDS[0]} cmd='' lab=lab npos=0 w1='' i w\n"
+	"\tlocal opts='' words='' kind=none first=1 subs=''\n"
 	"\tCOMPREPLY=()\n"
 	"\tfor ((i = 1; i < COMP_CWORD; i++)); do\n"
 	"\t\tw=${COMP_WORDS[i]}\n"
@@ -77,7 +80,7 @@ static const char script_body[] =
 	"\t\t\t[[ $w == --name ]] && lab=${COMP_WORDS[i+1]}\n"
 	"\t\t\t((i++))\n"
 	"\t\telif [[ $w != -* ]]; then\n"
-	"\t\t\tif [[ -z $cmd ]]; then cmd=$w; else ((npos++)); fi\n"
+	"\t\t\tif [[ -z $cmd ]]; then cmd=$w; else ((npos++ == 0)) && w1=$w; fi\n"
 	"\t\tfi\n"
 	"\tdone\n"
 	"\tif [[ -z $cmd ]]; then\n"
@@ -95,6 +98,11 @@ static const char script_body[] =
 	"\tfi\n"
 	"\t((npos == 0)) && [[ -n $words ]] && _ikelab_words \"$words\"\n"
 	"\t((npos == 0 && !first)) && return 0\n"
+	"\t# After a word of the usage line: what follows that word.\n"
+	"\tif ((npos > 0)) && [[ \" $words \" == *\" $w1 \"* ]]; then\n"
+	"\t\tkind=none\n"
+	"\t\tfor w in $subs; do [[ ${w%%:*} == \"$w1\" ]] && kind=${w#*:}; done\n"
+	"\tfi\n"
 	"\tcase $kind in\n"
 	"\tscenario) _ikelab_yaml scenarios ;;\n"
 	"\tdir) _ikelab_dirs ;;\n"
@@ -114,6 +122,7 @@ struct positional {
 	struct strbuf words; /* literal words, space-separated */
 	const char *kind;    /* "scenario", "dir", "peer", "lab", "command", "file", "none" */
 	bool kind_first;     /* the placeholder comes before any word: it may be first */
+	struct strbuf subs;  /* "WORD:KIND" for a word a placeholder follows ("merge:dir") */
 };
 
 static bool is_literal(const char *w, size_t n)
@@ -139,13 +148,24 @@ static const char *kind_of(const char *w, size_t n)
 	return k;
 }
 
-/* One part of a token ("esp" of "up|esp|record"). */
-static void take_part(struct positional *p, const char *w, size_t n)
+/* One part of a token ("esp" of "up|esp|record"); AFTER is the literal
+ * word the token follows, or NULL. */
+static void take_part(struct positional *p, const char *w, size_t n, const char *after,
+		      size_t after_n)
 {
-	if (is_literal(w, n))
+	const char *k;
+
+	if (is_literal(w, n)) {
 		sb_addf(&p->words, "%s%.*s", p->words.len ? " " : "", (int)n, w);
-	else if (!*p->kind && n && isupper((unsigned char)w[0])) {
-		p->kind = kind_of(w, n);
+		return;
+	}
+	if (!n || !isupper((unsigned char)w[0]))
+		return;
+	k = kind_of(w, n);
+	if (after)
+		sb_addf(&p->subs, "%s%.*s:%s", p->subs.len ? " " : "", (int)after_n, after, k);
+	else if (!*p->kind) {
+		p->kind = k;
 		p->kind_first = !p->words.len;
 	}
 }
@@ -162,8 +182,30 @@ static bool option_with_value(const char *tok, size_t n)
 	return false;
 }
 
+/* One token of a usage line (brackets and "..." stripped) that is no
+ * option: each '|'-separated part. *AFTER is the literal word it follows
+ * (set here when the token is one literal word, else cleared). */
+static void take_token(struct positional *p, const char *w, size_t m, const char **after,
+		       size_t *after_n)
+{
+	const char *prev = *after;
+	size_t prev_n = *after_n;
+
+	*after = memchr(w, '|', m) || !is_literal(w, m) ? NULL : w;
+	*after_n = m;
+	for (const char *part = w; part < w + m;) {
+		size_t k = strcspn(part, "|");
+
+		k = part + k > w + m ? (size_t)(w + m - part) : k;
+		take_part(p, part, k, prev, prev_n);
+		part += k + 1;
+	}
+}
+
 static void read_usage(const char *usage, struct positional *p)
 {
+	const char *after = NULL;
+	size_t after_n = 0;
 	bool skip = false;
 
 	p->kind = "";
@@ -174,18 +216,14 @@ static void read_usage(const char *usage, struct positional *p)
 
 		while (m && strchr("].", w[m - 1]))
 			m--;
-		if (skip)
+		if (skip) {
 			skip = false;
-		else if (w[0] == '-')
+		} else if (w[0] == '-') {
 			skip = option_with_value(w, strcspn(w, "]| ") < m ? strcspn(w, "]| ") : m);
-		else
-			for (const char *part = w; part < w + m;) {
-				size_t k = strcspn(part, "|");
-
-				k = part + k > w + m ? (size_t)(w + m - part) : k;
-				take_part(p, part, k);
-				part += k + 1;
-			}
+			after = NULL;
+		} else if (m && !(m == 1 && w[0] == '|')) {
+			take_token(p, w, m, &after, &after_n);
+		}
 		t += n + strspn(t + n, " ");
 	}
 }
@@ -226,11 +264,12 @@ static void print_commands(const struct command *table)
 		opts = xstrdup(cmd_opt_names(c->opts));
 		for (char *s = opts; (s = strstr(s, ", "));)
 			memmove(s, s + 1, strlen(s + 1) + 1);
-		printf("\t%s) opts='%s' words='%s' kind=%s first=%d ;;\n", c->name, opts,
+		printf("\t%s) opts='%s' words='%s' kind=%s first=%d subs='%s' ;;\n", c->name, opts,
 		       p.words.len ? p.words.buf : "", *p.kind ? p.kind : "none",
-		       !p.words.len || p.kind_first);
+		       !p.words.len || p.kind_first, p.subs.len ? p.subs.buf : "");
 		free(opts);
 		sb_free(&p.words);
+		sb_free(&p.subs);
 	}
 	printf("\t*) return 1 ;;\n\tesac\n}\n\n");
 }
@@ -245,35 +284,57 @@ static void print_script(const struct command *table)
 
 /* ---- the names the script asks for ------------------------------------------ */
 
+/* Only names that are safe in a shell's completion are printed: the
+ * script matches them as text, but a name with a newline would be two. */
 static int print_labs(void)
 {
-	DIR *d;
-	struct dirent *e;
+	char **names = state_lab_names();
 
-	if (state_base_ensure() < 0)
-		return -1;
-	d = opendir(state_base_dir());
-	if (!d)
-		return 0;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.' && name_valid(e->d_name, LAB_NAME_MAX))
-			printf("%s\n", e->d_name);
-	closedir(d);
+	for (char **n = names; *n; n++)
+		printf("%s\n", *n);
+	state_names_free(names);
 	return 0;
 }
 
 static int print_peers(const char *lab)
 {
 	struct lab_state st;
-	json_t *node;
-	const char *k;
+	json_t *names, *n;
+	char *dir;
+	size_t i;
+	bool there;
 
-	if (state_peek(&st, lab) == 0)
-		json_object_foreach (json_object_get(st.doc, "nodes"), k, node)
-			if (!strcmp(jget_str_or(node, "role", ""), "peer"))
-				printf("%s\n", k);
+	if (!name_valid(lab, LAB_NAME_MAX))
+		return 0;
+	dir = state_dir(lab);
+	there = path_exists(dir);
+	free(dir);
+	if (!there || state_peek(&st, lab) < 0) {
+		state_close(&st);
+		return 0;
+	}
+	names = state_peer_names(st.doc);
+	json_array_foreach (names, i, n)
+		if (name_valid(json_string_value(n), LAB_NAME_MAX))
+			printf("%s\n", json_string_value(n));
+	json_decref(names);
 	state_close(&st);
 	return 0;
+}
+
+/* NAME.yaml with a NAME of letters, digits, '-' and '_'. */
+static bool yaml_name(const char *file)
+{
+	size_t n = strlen(file);
+	char *stem;
+	bool r;
+
+	if (n <= 5 || strcmp(file + n - 5, ".yaml"))
+		return false;
+	stem = xasprintf("%.*s", (int)(n - 5), file);
+	r = name_valid(stem, 128);
+	free(stem);
+	return r;
 }
 
 /* The shipped files of FOLDER (scenarios, topologies, peers), as the
@@ -292,7 +353,7 @@ static int print_files(const char *folder)
 	if (!d)
 		return 0;
 	while ((e = readdir(d)))
-		if (strlen(e->d_name) > 5 && !strcmp(e->d_name + strlen(e->d_name) - 5, ".yaml"))
+		if (yaml_name(e->d_name))
 			printf("%s/%s\n", folder, e->d_name);
 	closedir(d);
 	return 0;

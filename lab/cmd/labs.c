@@ -13,7 +13,6 @@
 #include "base/spawn.h"
 #include "base/util.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,20 +103,16 @@ static int down_one(const char *name)
 
 int cmd_down(const struct cli *c)
 {
-	DIR *d;
-	struct dirent *e;
+	char **names;
 	int rc = 0;
 
 	if (!c->all)
 		return down_one(c->name) < 0 ? fail() : 0;
-	d = opendir(state_base_dir());
-	if (!d)
-		return 0;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.' && name_valid(e->d_name, LAB_NAME_MAX) &&
-		    down_one(e->d_name) < 0)
+	names = state_lab_names();
+	for (char **n = names; *n; n++)
+		if (down_one(*n) < 0)
 			rc = fail();
-	closedir(d);
+	state_names_free(names);
 	return rc;
 }
 
@@ -165,7 +160,8 @@ static void ls_line(const json_t *e)
 
 	json_array_foreach (json_object_get(e, "peers"), i, p)
 		sb_addf(&peers, "%s%s", i ? "," : "", json_string_value(p));
-	age_text((long)jget_num_or(e, "age_s", 0), age, sizeof(age));
+	age_text(jget_num_or(e, "age_s", 0) > 0 ? (long)jget_num_or(e, "age_s", 0) : 0, age,
+		 sizeof(age));
 	printf("%-16s %-7s %-7s %-14s %s", jget_str_or(e, "name", "?"),
 	       jget_str_or(e, "backend", "?"), age, peers.len ? peers.buf : "-", health);
 	if (strcmp(health, "up"))
@@ -187,7 +183,7 @@ int cmd_ls(const struct cli *c)
 	if (c->json) {
 		char *text = json_dumps(list, JSON_INDENT(2));
 
-		printf("%s\n", text);
+		printf("%s\n", text ? text : "[]");
 		free(text);
 	} else if (json_array_size(list)) {
 		printf("%-16s %-7s %-7s %-14s %s\n", "NAME", "BACKEND", "AGE", "PEERS", "HEALTH");

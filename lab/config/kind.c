@@ -55,7 +55,9 @@ static int schema_line(const char *l, enum file_kind *out)
 
 int file_kind_of_text(const char *text, enum file_kind *out)
 {
-	for (const char *l = text; *l; l += line_len(l) + (l[line_len(l)] == '\n'))
+	/* Only the comments that open the file: a line further down is
+	 * content, whatever it says. */
+	for (const char *l = text; *l == '#'; l += line_len(l) + (l[line_len(l)] == '\n'))
 		if (schema_line(l, out) == 0)
 			return 0;
 	return -1;

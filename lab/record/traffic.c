@@ -226,7 +226,7 @@ static char *probe_binary(void)
  */
 static int probe_start(struct recorder *r, struct rec_peer *p, int pps)
 {
-	char *bin = probe_binary(), *errlog = xasprintf("%s/probe-%s.err", r->dir, p->name);
+	char *bin = probe_binary(), *errlog;
 	struct spawn_opts o = { .io = { SPAWN_PIPE, SPAWN_PIPE, SPAWN_FD },
 				.enter_netns = true,
 				.netns_fd = p->nsfd,
@@ -234,6 +234,9 @@ static int probe_start(struct recorder *r, struct rec_peer *p, int pps)
 	struct argv a = { 0 };
 	int rc;
 
+	if (!bin)
+		return -1;
+	errlog = xasprintf("%s/probe-%s.err", r->dir, p->name);
 	/* A probe started again after rec_stop_traffic starts clean. */
 	spawn_proc_free(&p->probe);
 	p->probe_eof = false;

@@ -62,6 +62,14 @@ grep -q "\"$share/scenarios/uniqueness-race-control.yaml\"" run/result.json ||
 '
 unshare --mount --propagation private sh -c "$inside" inside "$D/root" "$ROOT" "$D/work" "$LAB" "$PREFIX"
 
+# A tree others can write into is nobody's home: with share/ikelab
+# writable by all, the binary finds no shipped files and no helpers there.
+cp -a "$D/root$PREFIX" "$D/open"
+chmod 0777 "$D/open/share/ikelab"
+(cd "$D/work" && "$D/open/bin/ikelab" completion files scenarios) | grep -q . &&
+	{ echo "FAIL [install] a share/ikelab writable by all was taken as ikelab's own" >&2; exit 1; }
+rm -rf "$D/open"
+
 make -s uninstall DESTDIR="$D/root" PREFIX=$PREFIX >/dev/null
 left=$(find "$D/root" -type f)
 [ -z "$left" ] || { echo "FAIL [install] uninstall left: $left" >&2; exit 1; }

@@ -40,6 +40,9 @@ START_TEST(test_kind_schema_line)
 				      "nodes: []\nlinks: []\n"),
 			 KIND_PROFILE);
 	ck_assert_int_eq(file_kind_of_text("# $schema=other.json\nname: x\n", &k), -1);
+	/* Only the comments that open the file. */
+	ck_assert_int_eq(
+		file_kind_of_text("name: x\n# $schema=../schemas/topology.schema.json\n", &k), -1);
 	/* Only a comment names a schema. */
 	ck_assert_int_eq(file_kind_of_text("description: $schema=scenario.schema.json\n", &k), -1);
 }
@@ -125,21 +128,28 @@ static const json_t *entry(const json_t *list, const char *name)
 
 START_TEST(test_ls_health_from_records)
 {
+	struct proc_id self;
 	json_t *list;
 	const json_t *e;
 
 	setenv("IKELAB_RUN", at("base"), 1);
+	CHECK(proc_id_of(getpid(), &self) == 0);
 	fake_lab("building",
-		 json_pack("{s:s, s:s, s:{s:i}, s:I, s:{s:{s:s}, s:{s:s}, s:{s:s}}}", "backend",
-			   "host", "phase", "building", "controller", "pid", (int)getpid(),
-			   "created_unix_ns", (json_int_t)(wall_ns() - 90 * 1000000000LL), "nodes",
-			   "alice", "role", "peer", "r", "role", "router", "bob", "role", "peer"));
-	fake_lab("orphan", json_pack("{s:s, s:s, s:{s:i}}", "backend", "host", "phase", "building",
-				     "controller", "pid", (int)gone_pid()));
+		 json_pack("{s:s, s:s, s:{s:i, s:I}, s:I, s:{s:{s:s}, s:{s:s}, s:{s:s}}}",
+			   "backend", "host", "phase", "building", "controller", "pid",
+			   (int)getpid(), "start", (json_int_t)self.start, "created_unix_ns",
+			   (json_int_t)(wall_ns() - 90 * 1000000000LL), "nodes", "alice", "role",
+			   "peer", "r", "role", "router", "bob", "role", "peer"));
+	fake_lab("orphan", json_pack("{s:s, s:s, s:{s:i, s:i}}", "backend", "host", "phase",
+				     "building", "controller", "pid", (int)gone_pid(), "start", 1));
+	/* Our own pid with another start time: a reused pid, no controller. */
+	fake_lab("reused", json_pack("{s:s, s:s, s:{s:i, s:I}}", "backend", "host", "phase",
+				     "building", "controller", "pid", (int)getpid(), "start",
+				     (json_int_t)self.start + 1));
 	fake_lab("empty", NULL);
 	list = lab_list();
 	CHECK(list != NULL);
-	ck_assert_int_eq(json_array_size(list), 3);
+	ck_assert_int_eq(json_array_size(list), 4);
 	/* Sorted by name. */
 	ck_assert_str_eq(jget_str(json_array_get(list, 0), "name"), "building");
 	e = entry(list, "building");
@@ -149,6 +159,7 @@ START_TEST(test_ls_health_from_records)
 	ck_assert_int_ge((int)jget_num_or(e, "age_s", 0), 89);
 	ck_assert_str_eq(jget_str(entry(list, "orphan"), "health"), "broken");
 	ck_assert_str_eq(jget_str(entry(list, "empty"), "health"), "broken");
+	ck_assert_str_eq(jget_str(entry(list, "reused"), "health"), "broken");
 	json_decref(list);
 }
 END_TEST
@@ -162,6 +173,9 @@ START_TEST(test_ls_no_base)
 	CHECK(list != NULL);
 	ck_assert_int_eq(json_array_size(list), 0);
 	json_decref(list);
+	/* A look makes nothing. */
+	ck_assert (!path_exists(at("none")))
+		;
 }
 END_TEST
 
@@ -195,6 +209,12 @@ START_TEST(test_completion_script)
 	ck_assert_ptr_nonnull(strstr(script, "\texec) opts='--name' words='' kind=peer first=1"));
 	ck_assert_ptr_nonnull(strstr(script, "\tcharon) opts='--source' words='build' kind=none"));
 	ck_assert_ptr_nonnull(strstr(script, "\t--kernel) _ikelab_words 'auto host uml'"));
+	/* What follows a word: nightly merge takes shard directories. */
+	ck_assert_ptr_nonnull(
+		strstr(script, "words='merge' kind=scenario first=1 subs='merge:dir'"));
+	ck_assert_ptr_nonnull(strstr(script, "subs='peers:lab files:none'"));
+	/* Asked names never go through compgen -W (it expands $(...)). */
+	ck_assert_ptr_null(strstr(script, "compgen -W \"$(\""));
 	/* Internal roles are no commands. */
 	ck_assert_ptr_null(strstr(script, "uml-init"));
 	free(script);

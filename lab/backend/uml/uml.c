@@ -387,9 +387,12 @@ static char *fpfix_path(void)
  * (allocated). */
 static char *uml_child_env(const char *labdir)
 {
-	char *shim = uml_needs_fpfix() ? fpfix_path() : NULL, *missing = NULL;
+	bool needs = uml_needs_fpfix();
+	char *shim = needs ? fpfix_path() : NULL, *missing = NULL;
 
-	if (shim && !path_exists(shim))
+	if (needs && !shim)
+		missing = xasprintf("ikelab: %s; this CPU needs the uml-fpfix shim\n", err_msg());
+	else if (shim && !path_exists(shim))
 		missing = xasprintf("ikelab: %s is missing (run make); this CPU needs it\n", shim);
 	else if (shim)
 		setenv("LD_PRELOAD", shim, 1);
