@@ -58,8 +58,8 @@ static char *installed_home(void)
 	return NULL;
 }
 
-/* The tree above BUILD/ikelab (one up), or above BUILD/asan/ikelab and
- * BUILD/tests/NAME (two up). */
+/* The tree above BUILD/ikelab (one up), BUILD/asan/ikelab and
+ * BUILD/tests/NAME (two up), or BUILD/asan/tests/NAME (three up). */
 static char *build_home(void)
 {
 	char *dir;
@@ -67,7 +67,7 @@ static char *build_home(void)
 	if (!exe_dir())
 		return NULL;
 	dir = xstrdup(exe_dir());
-	for (int up = 0; up < 2; up++) {
+	for (int up = 0; up < 3; up++) {
 		char *parent = xasprintf("%s/..", dir);
 
 		free(dir);
