@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* The folder of the running binary (static buffer), or NULL when
  * /proc/self/exe could not be read: then there is no home, rather than
@@ -32,12 +34,48 @@ static bool in_bin(void)
 	return slash && !strcmp(slash, "/bin");
 }
 
-/* DIR holds the mark and nobody but root and us can change what is in it
- * (file.h, dir_ours: a shared /tmp/share/ikelab is no home). */
+/* Whether a folder's owner is one we trust here: root, us, or the owner
+ * of the binary we run, who could change the binary itself. */
+static bool owner_ok(uid_t uid)
+{
+	struct stat exe;
+
+	return uid == 0 || uid == geteuid() || (stat(self_exe(), &exe) == 0 && uid == exe.st_uid);
+}
+
+/* Nobody but root, us or the binary's owner can change what DIR holds:
+ * DIR and each folder above it belong to one of them, DIR is writable by
+ * none else, and no folder above it by others but with the sticky bit
+ * (/tmp), where nobody can rename what is not theirs. */
+static bool folder_safe(const char *dir)
+{
+	char *real = realpath(dir, NULL), *end;
+	bool ok = real != NULL;
+
+	for (end = real; ok && end;) {
+		struct stat st;
+		char keep;
+
+		end = strchr(end + 1, '/');
+		keep = end ? *end : '\0';
+		if (end)
+			*end = '\0';
+		ok = stat(real[0] ? real : "/", &st) == 0 && S_ISDIR(st.st_mode) &&
+		     owner_ok(st.st_uid) &&
+		     (end ? !(st.st_mode & S_IWOTH) || (st.st_mode & S_ISVTX)
+			  : !(st.st_mode & 022));
+		if (end)
+			*end = keep;
+	}
+	free(real);
+	return ok;
+}
+
+/* DIR holds the mark and only those we trust can change what is in it. */
 static bool is_home(const char *dir)
 {
 	char *mark = xasprintf("%s/%s", dir, HOME_MARK);
-	bool r = path_exists(mark) && dir_ours(dir) == 0;
+	bool r = path_exists(mark) && folder_safe(dir);
 
 	free(mark);
 	return r;
@@ -115,8 +153,10 @@ char *home_helper(const char *name)
 		return NULL;
 	}
 	dir = in_bin() ? xasprintf("%s/../" HOME_LIBEXEC, exe_dir()) : xstrdup(exe_dir());
-	if (dir_ours(dir) < 0) {
-		err_wrap("%s is not run from there", name);
+	if (!folder_safe(dir)) {
+		err_set("%s: not run from %s, which others than root, us and the binary's "
+			"owner can change",
+			name, dir);
 		free(dir);
 		return NULL;
 	}

@@ -17,10 +17,12 @@
  * The layout is "installed" when the binary sits in a folder named bin.
  * A folder is taken for the shipped tree only when it holds the default
  * topology (HOME_MARK), so a stray scenarios/ above the binary is never
- * mistaken for it, and only when nobody but root and us can change what
- * is in it (file.h's dir_ours), since the shipped folders are trusted
- * without --trust and the helpers run as root: a binary at /tmp/b/ikelab
- * takes neither /tmp/share/ikelab nor /tmp/libexec/ikelab. The installed
+ * mistaken for it, and only when nobody but root, us and the owner of
+ * the binary (who could change the binary itself) can change what is in
+ * it, since the shipped folders are trusted without --trust and the
+ * helpers run as root: a binary at /tmp/b/ikelab takes neither
+ * /tmp/share/ikelab nor /tmp/libexec/ikelab of another user, while root
+ * runs a user's build tree as that user's binary. The installed
  * layout is checked first. Without /proc/self/exe there is no home.
  */
 #ifndef IKELAB_HOME_H
@@ -40,7 +42,7 @@ char *home_data(const char *rel);
  * PREFIX/libexec/ikelab when the binary is installed, else beside the
  * binary -- also when it is missing there, so the error of running it
  * names where it was looked for. NULL with err_msg() when that folder is
- * not ours. */
+ * not safe as above. */
 char *home_helper(const char *name);
 
 #endif
