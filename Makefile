@@ -312,7 +312,8 @@ test: test-deps
 
 # Chaos, concurrency, a 10-minute recording and beside it the integration
 # tests with a sanitizer build as the controller (inside user-mode Linux
-# the plain build runs: ASan cannot), the shrink test and the fuzzers
+# the plain build runs: ASan cannot), the shrink and security tests, the
+# install test and the fuzzers
 # (FUZZ_SECONDS each, default 30): tests/stress/run.sh.
 stress: test-deps
 	$(MAKE) all asan-build
