@@ -222,6 +222,11 @@ report-test: all
 check-test: all
 	BUILD=$(BUILD) tests/check/run.py
 
+# The generated bash completion script asked, in bash, what TAB gives
+# (tests/completion/run.sh).
+completion-test: all
+	BUILD=$(BUILD) tests/completion/run.sh
+
 # make install into a temporary DESTDIR, then up, ls, status, exec, down
 # and a shipped scenario from there with the repository hidden (in make
 # stress: it needs a lab).
@@ -306,6 +311,7 @@ test: test-deps
 	$(MAKE) wire-test
 	$(MAKE) report-test
 	$(MAKE) check-test
+	$(MAKE) completion-test
 	$(MAKE) man-test
 	$(MAKE) schema-test
 	$(MAKE) integration
@@ -354,5 +360,5 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: man man-deps man-test
-.PHONY: build-all all install uninstall deb deb-test check-test install-test schemas schema-test deps test-deps charon-deps charon-test ci-examples version-test nightly-versions unit asan asan-build probe-test report-test wire-test tree-test format-check format integration test stress lab-up lab-down nightly bench clean
+.PHONY: build-all all install uninstall deb deb-test check-test completion-test install-test schemas schema-test deps test-deps charon-deps charon-test ci-examples version-test nightly-versions unit asan asan-build probe-test report-test wire-test tree-test format-check format integration test stress lab-up lab-down nightly bench clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
