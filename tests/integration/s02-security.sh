@@ -154,7 +154,13 @@ rc=0
 	fail "run --trust did not get past the file check: $(cat "$WORK/out")"
 LABS="$LABS $LAB"
 up $LAB --kernel host --peers "$WORK/pwn.yaml" --trust
+# charon runs its start-scripts once its threads run, so VICI may have
+# loaded the lab (and up returned) before the script is done: wait 10 s.
 for n in alice bob; do
+	for _ in $(seq 100); do
+		[ -e "$IKELAB_RUN/$LAB/$n/run/started-by-the-file" ] && break
+		sleep 0.1
+	done
 	[ -e "$IKELAB_RUN/$LAB/$n/run/started-by-the-file" ] || fail "$n's charon did not run the start-script under --trust"
 done
 "$IKELAB" down --name $LAB >/dev/null || fail "down"
