@@ -196,26 +196,34 @@ json_t *schema_json(const cyaml_schema_value_t *schema, const char *kind, const 
 	return j;
 }
 
+/* The three kinds: each loader's table, and what its schema says it is. */
+static const struct {
+	const char *kind, *title, *description;
+	const cyaml_schema_value_t *(*table)(void);
+} kinds[] = {
+	{ "scenario", "ikelab scenario",
+	  "A race to reproduce on a lab: its topology, profiles, faults, schedule and "
+	  "expectations (docs/scenarios.md). Made by 'ikelab schema scenario' from the loader's "
+	  "table; the loader checks more (docs/schemas.md).",
+	  scenario_cyaml_schema },
+	{ "topology", "ikelab topology",
+	  "A lab's network: nodes, links, addresses and routes (docs/topologies.md). Made by "
+	  "'ikelab schema topology' from the loader's table; the loader checks more "
+	  "(docs/schemas.md).",
+	  topology_cyaml_schema },
+	{ "profile", "ikelab peer profile",
+	  "How one peer's charon runs: its settings, connections and CHILD_SAs "
+	  "(docs/profiles.md). Made by 'ikelab schema profile' from the loader's table; the "
+	  "loader checks more (docs/schemas.md).",
+	  profile_cyaml_schema },
+};
+
 json_t *schema_of_kind(const char *kind)
 {
-	if (!strcmp(kind, "scenario"))
-		return schema_json(scenario_cyaml_schema(), kind, "ikelab scenario",
-				   "A race to reproduce on a lab: its topology, profiles, "
-				   "faults, schedule and expectations (docs/scenarios.md). "
-				   "Made by 'ikelab schema scenario' from the loader's table; "
-				   "the loader checks more (docs/schemas.md).");
-	if (!strcmp(kind, "topology"))
-		return schema_json(topology_cyaml_schema(), kind, "ikelab topology",
-				   "A lab's network: nodes, links, addresses and routes "
-				   "(docs/topologies.md). Made by 'ikelab schema topology' "
-				   "from the loader's table; the loader checks more "
-				   "(docs/schemas.md).");
-	if (!strcmp(kind, "profile"))
-		return schema_json(profile_cyaml_schema(), kind, "ikelab peer profile",
-				   "How one peer's charon runs: its settings, connections "
-				   "and CHILD_SAs (docs/profiles.md). Made by 'ikelab schema "
-				   "profile' from the loader's table; the loader checks more "
-				   "(docs/schemas.md).");
+	for (size_t i = 0; i < ARRAY_LEN(kinds); i++)
+		if (!strcmp(kind, kinds[i].kind))
+			return schema_json(kinds[i].table(), kind, kinds[i].title,
+					   kinds[i].description);
 	err_set("no schema of '%s' (there are: scenario, topology, profile)", kind);
 	return NULL;
 }
