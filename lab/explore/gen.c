@@ -1,0 +1,434 @@
+/*
+ * gen.c - the generator's options, the files it loads once, and a trial's
+ * scenario file: head, peers with their lifetimes, traffic, expectations
+ * (gen-internal.h says how the module is split).
+ *
+ * Invariants and the expectation keys that stand for them (lab/judge):
+ *
+ *   GEN_INV_DUP_IKE     max_ike_per_peer: 1    sustained past grace
+ *   GEN_INV_DUP_CHILD   max_child_per_ts: 1    sustained past grace
+ *   GEN_INV_KERNEL_SAS  kernel_sa_pairs: true  left out of a trial with a
+ *                       delete-sa, which breaks it on purpose
+ *   GEN_INV_POLICIES    policies_match: true
+ *   GEN_INV_REQIDS      unique_reqids: true
+ *   GEN_INV_NO_CRASH    no_crash: true (switched off: no_crash: false)
+ *   GEN_INV_LIVENESS    max_outage_ms and max_lost_each_way, with budgets
+ *                       made of the outages the trial makes on purpose
+ *                       plus liveness_ms for each; neither key has a
+ *                       window, so "after the last fault" is approximated:
+ *                       every action lies before the quiet tail, and a
+ *                       tunnel that never comes back loses the tail's
+ *                       packets, which max_lost_each_way counts (the
+ *                       probe reports no loss window for a tail: a gap is
+ *                       one only once a later packet arrives)
+ *   GEN_INV_GROWTH      max_ike_growth_per_hour and
+ *                       max_child_growth_per_hour: 0 (not in the default:
+ *                       a slope over a run of seconds is noise)
+ */
+#include "explore/gen.h"
+#include "base/err.h"
+#include "base/home.h"
+#include "config/scenario.h"
+#include "explore/gen-internal.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_TOPOLOGY "topologies/two-peer-router.yaml"
+
+const unsigned gen_default_weights[GEN_KINDS] = {
+	[GEN_INITIATE] = 12,       [GEN_TERMINATE] = 5, [GEN_REKEY_IKE] = 8, [GEN_REAUTH] = 8,
+	[GEN_REKEY_CHILD] = 10,    [GEN_EXPIRE] = 8,    [GEN_DELETE_SA] = 3, [GEN_UNINSTALL] = 2,
+	[GEN_TRAFFIC_BURST] = 5,   [GEN_NETEM] = 5,     [GEN_LINK_FLAP] = 4, [GEN_KILL] = 3,
+	[GEN_FREEZE] = 3,          [GEN_RESTART] = 2,   [GEN_RELOAD] = 3,    [GEN_INJECT] = 3,
+	[GEN_CONNTRACK_FLUSH] = 2,
+};
+
+const unsigned gen_default_fault_weights[GEN_FAULTS] = {
+	[GEN_F_DELAY] = 4, [GEN_F_DROP] = 3,    [GEN_F_DUPLICATE] = 3,
+	[GEN_F_HOLD] = 2,  [GEN_F_CAPTURE] = 1,
+};
+
+static const char *const kind_names[GEN_KINDS] = {
+	[GEN_INITIATE] = "initiate",
+	[GEN_TERMINATE] = "terminate",
+	[GEN_REKEY_IKE] = "rekey-ike",
+	[GEN_REAUTH] = "reauth",
+	[GEN_REKEY_CHILD] = "rekey-child",
+	[GEN_EXPIRE] = "expire",
+	[GEN_DELETE_SA] = "delete-sa",
+	[GEN_UNINSTALL] = "uninstall",
+	[GEN_TRAFFIC_BURST] = "traffic-burst",
+	[GEN_NETEM] = "netem",
+	[GEN_LINK_FLAP] = "link-flap",
+	[GEN_KILL] = "kill",
+	[GEN_FREEZE] = "freeze",
+	[GEN_RESTART] = "restart",
+	[GEN_RELOAD] = "reload",
+	[GEN_INJECT] = "inject",
+	[GEN_CONNTRACK_FLUSH] = "conntrack-flush",
+};
+
+static const char *const fault_names[GEN_FAULTS] = {
+	[GEN_F_DELAY] = "delay", [GEN_F_DROP] = "drop",       [GEN_F_DUPLICATE] = "duplicate",
+	[GEN_F_HOLD] = "hold",   [GEN_F_CAPTURE] = "capture",
+};
+
+const char *gen_kind_name(enum gen_kind k)
+{
+	return (unsigned)k < GEN_KINDS ? kind_names[k] : "?";
+}
+
+const char *gen_fault_name(enum gen_fault f)
+{
+	return (unsigned)f < GEN_FAULTS ? fault_names[f] : "?";
+}
+
+void gen_opts_default(struct gen_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->ike_life = (struct gen_range){ 10, 40 };
+	o->child_life = (struct gen_range){ 5, 20 };
+	o->duration = (struct gen_range){ 20, 45 };
+	o->pps = (struct gen_range){ 20, 200 };
+	o->max_actions = 6;
+	o->max_faults = 3;
+	o->invariants = GEN_INV_DEFAULT;
+	o->liveness_ms = 8000;
+	o->grace_ms = 2000;
+	memcpy(o->weights, gen_default_weights, sizeof(o->weights));
+	memcpy(o->fault_weights, gen_default_fault_weights, sizeof(o->fault_weights));
+}
+
+/* Loading */
+
+static int want_range(const char *what, struct gen_range r, uint32_t min)
+{
+	if (r.lo < min || r.hi < r.lo)
+		return err_set("explore: %s range %" PRIu32 "..%" PRIu32
+			       " is empty or starts below %" PRIu32,
+			       what, r.lo, r.hi, min);
+	return 0;
+}
+
+static int check_opts(const struct gen_opts *o)
+{
+	uint64_t room = (uint64_t)o->duration.lo * 1000;
+	unsigned w = 0;
+
+	if (!o->n_profiles || o->n_profiles > GEN_MAX_PROFILES)
+		return err_set("explore: 1 to %d profiles, not %u", GEN_MAX_PROFILES,
+			       o->n_profiles);
+	if (want_range("ike lifetime", o->ike_life, 2) < 0 ||
+	    want_range("child lifetime", o->child_life, 2) < 0 ||
+	    want_range("duration", o->duration, 1) < 0 || want_range("pps", o->pps, 1) < 0)
+		return -1;
+	if (o->duration.hi > 86400)
+		return err_set("explore: a trial of at most a day, not %" PRIu32 " s",
+			       o->duration.hi);
+	if (room < (uint64_t)GEN_START_MS + o->liveness_ms + GEN_TAIL_MS + 2000)
+		return err_set("explore: runs of %" PRIu32 " s leave no room for actions before "
+			       "the liveness tail of %" PRIu32 " ms",
+			       o->duration.lo, o->liveness_ms + GEN_TAIL_MS);
+	if (!o->max_actions || o->max_actions > GEN_MAX_ACTIONS || o->max_faults > GEN_MAX_FAULTS)
+		return err_set("explore: 1 to %d actions and 0 to %d fault rules", GEN_MAX_ACTIONS,
+			       GEN_MAX_FAULTS);
+	for (unsigned k = 0; k < GEN_KINDS; k++)
+		w += o->weights[k];
+	return w ? 0 : err_set("explore: every action's weight is 0");
+}
+
+/* Paths go into YAML between double quotes: nothing that needs escaping. */
+static char *load_path(const char *path)
+{
+	char *abs = abs_path(path);
+
+	if (!abs)
+		return NULL;
+	if (strpbrk(abs, "\"\\") || strchr(abs, '\n') || strchr(abs, '\t')) {
+		free(abs);
+		return err_set("explore: %s: a quote, backslash or control character in the path",
+			       path),
+		       NULL;
+	}
+	return abs;
+}
+
+static bool child_trap(const struct profile *p)
+{
+	struct profile_ike conn;
+	struct profile_child ch;
+
+	profile_conn(p, 0, &conn);
+	if (!profile_child_count(&conn) && !p->child)
+		return true;
+	profile_child(p, &conn, 0, &ch);
+	return !ch.start_action || !strcmp(ch.start_action, "trap");
+}
+
+static int load_profile(struct gen *g, unsigned i)
+{
+	struct profile_ike conn;
+	uint32_t secs = 0;
+
+	g->prof_path[i] = load_path(g->o.profiles[i]);
+	if (!g->prof_path[i])
+		return -1;
+	g->prof[i] = profile_load(g->prof_path[i]);
+	if (!g->prof[i])
+		return -1;
+	profile_conn(g->prof[i], 0, &conn);
+	g->reauth[i] = conn.reauth_time && duration_parse(conn.reauth_time, &secs) == 0 && secs;
+	g->trap[i] = child_trap(g->prof[i]);
+	g->o.profiles[i] = g->prof_path[i];
+	return 0;
+}
+
+static int load_topology(struct gen *g)
+{
+	char *shipped = g->o.topology ? NULL : home_data(DEFAULT_TOPOLOGY);
+	const char *want = g->o.topology ? g->o.topology : shipped;
+
+	if (!want)
+		return err_set("explore: no shipped %s", DEFAULT_TOPOLOGY);
+	g->topo_path = load_path(want);
+	free(shipped);
+	if (!g->topo_path || !(g->topo = topology_load(g->topo_path)))
+		return -1;
+	g->o.topology = g->topo_path;
+	g->peer[0] = topo_peer(g->topo, 0)->name;
+	g->peer[1] = topo_peer(g->topo, 1)->name;
+	for (unsigned i = 0; i < g->topo->nodes_count; i++) {
+		const struct topo_node *n = &g->topo->nodes[i];
+
+		if (n->role != NODE_ROUTER || g->n_routers == GEN_MAX_ROUTERS)
+			continue;
+		g->router[g->n_routers++] = n->name;
+		if (n->masquerade && !g->masq)
+			g->masq = n->name;
+	}
+	return 0;
+}
+
+static bool any_weight_but_flush(const struct gen_opts *o)
+{
+	for (unsigned k = 0; k < GEN_KINDS; k++)
+		if (k != GEN_CONNTRACK_FLUSH && o->weights[k])
+			return true;
+	return false;
+}
+
+struct gen *gen_new(const struct gen_opts *o)
+{
+	struct gen *g;
+
+	if (check_opts(o) < 0)
+		return NULL;
+	g = xcalloc(1, sizeof(*g));
+	g->o = *o;
+	if (load_topology(g) < 0) {
+		gen_free(g);
+		return NULL;
+	}
+	for (unsigned i = 0; i < o->n_profiles; i++)
+		if (load_profile(g, i) < 0) {
+			gen_free(g);
+			return NULL;
+		}
+	if (!g->masq && o->weights[GEN_CONNTRACK_FLUSH] && !any_weight_but_flush(o)) {
+		err_set("explore: conntrack-flush alone needs a masquerading router, and %s has "
+			"none",
+			g->topo_path);
+		gen_free(g);
+		return NULL;
+	}
+	return g;
+}
+
+void gen_free(struct gen *g)
+{
+	if (!g)
+		return;
+	for (unsigned i = 0; i < GEN_MAX_PROFILES; i++) {
+		free(g->prof_path[i]);
+		profile_free(g->prof[i]);
+	}
+	free(g->topo_path);
+	topology_free(g->topo);
+	free(g);
+}
+
+/* Drawing */
+
+uint32_t gen_pick(struct draw *d, uint32_t lo, uint32_t hi)
+{
+	uint64_t r = sc_rand(&d->rng);
+
+	if (hi <= lo)
+		return lo;
+	return lo + (uint32_t)(r % ((uint64_t)hi - lo + 1));
+}
+
+const char *gen_dur(char *buf, size_t size, uint32_t ms)
+{
+	if (ms % 1000 == 0)
+		snprintf(buf, size, "%" PRIu32 "s", ms / 1000);
+	else
+		snprintf(buf, size, "%" PRIu32 "ms", ms);
+	return buf;
+}
+
+/* The IKE_SA's lifetime: reauth_time when the profile reauthenticates
+ * (its rekey_time stays as it is, 0), else rekey_time; rand_time up to a
+ * quarter of it, 0 (both ends at once) as likely as any. */
+void gen_life_ike(struct draw *d, unsigned k, struct strbuf *sb, int ind)
+{
+	const struct gen_opts *o = &d->g->o;
+	uint32_t life = gen_pick(d, o->ike_life.lo, o->ike_life.hi);
+	uint32_t rand = gen_pick(d, 0, 1) ? 0 : gen_pick(d, 0, life / 4);
+
+	sb_addf(sb, "%*sike:\n", ind, "");
+	sb_addf(sb, "%*s%s: %" PRIu32 "s\n", ind + 2, "",
+		d->g->reauth[d->prof[k]] ? "reauth_time" : "rekey_time", life);
+	sb_addf(sb, "%*srand_time: %" PRIu32 "s\n", ind + 2, "", rand);
+}
+
+/* The CHILD_SA's: rekey_time, life_time 1 s to half of it later, and a
+ * rand_time within the two (charon's default is their difference). */
+void gen_life_child(struct draw *d, struct strbuf *sb, int ind)
+{
+	const struct gen_opts *o = &d->g->o;
+	uint32_t rekey = gen_pick(d, o->child_life.lo, o->child_life.hi);
+	uint32_t life = rekey + gen_pick(d, 1, rekey / 2 + 1);
+	uint32_t rand = gen_pick(d, 0, 1) ? 0 : gen_pick(d, 0, life - rekey);
+
+	sb_addf(sb, "%*schild:\n", ind, "");
+	sb_addf(sb, "%*srekey_time: %" PRIu32 "s\n", ind + 2, "", rekey);
+	sb_addf(sb, "%*slife_time: %" PRIu32 "s\n", ind + 2, "", life);
+	sb_addf(sb, "%*srand_time: %" PRIu32 "s\n", ind + 2, "", rand);
+}
+
+static void write_peers(struct draw *d, struct strbuf *sb)
+{
+	const struct gen *g = d->g;
+
+	sb_addf(sb, "peers:\n");
+	for (unsigned k = 0; k < 2; k++) {
+		sb_addf(sb, "  - name: %s\n", g->peer[k]);
+		if (d->prof[k] != d->prof[0])
+			sb_addf(sb, "    profile: \"%s\"\n", g->prof_path[d->prof[k]]);
+		sb_addf(sb, "    set:\n");
+		gen_life_ike(d, k, sb, 6);
+		gen_life_child(d, sb, 6);
+	}
+}
+
+static void write_expectations(struct draw *d, struct strbuf *sb)
+{
+	const struct gen_opts *o = &d->g->o;
+	unsigned inv = o->invariants;
+	uint64_t outage = (uint64_t)d->w_max + o->liveness_ms;
+	uint64_t budget_ms = d->w_sum + (uint64_t)(d->n_disrupt + 1) * o->liveness_ms;
+	uint64_t lost = (d->pps * budget_ms + 999) / 1000;
+
+	if (d->delete_sa && (inv & GEN_INV_KERNEL_SAS)) {
+		inv &= ~GEN_INV_KERNEL_SAS;
+		d->st->kernel_sas_off = true;
+	}
+	sb_addf(sb, "expectations:\n");
+	if (inv & GEN_INV_DUP_IKE)
+		sb_addf(sb, "  max_ike_per_peer: 1\n");
+	if (inv & GEN_INV_DUP_CHILD)
+		sb_addf(sb, "  max_child_per_ts: 1\n");
+	if (inv & GEN_INV_GROWTH)
+		sb_addf(sb, "  max_ike_growth_per_hour: 0\n  max_child_growth_per_hour: 0\n");
+	if (inv & GEN_INV_LIVENESS) {
+		outage = outage > UINT32_MAX ? UINT32_MAX : outage;
+		lost = lost > UINT32_MAX ? UINT32_MAX : lost;
+		d->st->max_outage_ms = (uint32_t)outage;
+		d->st->max_lost_each_way = (uint32_t)lost;
+		sb_addf(sb, "  max_lost_each_way: %" PRIu64 "\n", lost);
+		sb_addf(sb, "  max_outage_ms: %" PRIu64 "\n", outage);
+	}
+	sb_addf(sb, "  no_crash: %s\n", inv & GEN_INV_NO_CRASH ? "true" : "false");
+	if (inv & GEN_INV_REQIDS)
+		sb_addf(sb, "  unique_reqids: true\n");
+	if (inv & GEN_INV_KERNEL_SAS)
+		sb_addf(sb, "  kernel_sa_pairs: true\n");
+	if (inv & GEN_INV_POLICIES)
+		sb_addf(sb, "  policies_match: true\n");
+}
+
+static void write_header(const struct draw *d, uint64_t seed, struct strbuf *sb)
+{
+	const struct gen_opts *o = &d->g->o;
+
+	sb_addf(sb, "# drawn by ikelab explore, generator version %d, seed %" PRIu64 "\n",
+		GEN_VERSION, seed);
+	sb_addf(sb, "# topology %s\n", o->topology);
+	for (unsigned i = 0; i < o->n_profiles; i++)
+		sb_addf(sb, "# profile %s\n", o->profiles[i]);
+	sb_addf(sb,
+		"# ike_life %" PRIu32 "..%" PRIu32 " s, child_life %" PRIu32 "..%" PRIu32
+		" s, duration %" PRIu32 "..%" PRIu32 " s, pps %" PRIu32 "..%" PRIu32 "\n",
+		o->ike_life.lo, o->ike_life.hi, o->child_life.lo, o->child_life.hi, o->duration.lo,
+		o->duration.hi, o->pps.lo, o->pps.hi);
+	sb_addf(sb,
+		"# actions 1..%u, faults 0..%u, invariants 0x%x, liveness %" PRIu32
+		" ms, grace %" PRIu32 " ms\n",
+		o->max_actions, o->max_faults, o->invariants, o->liveness_ms, o->grace_ms);
+	sb_addf(sb, "# weights");
+	for (unsigned k = 0; k < GEN_KINDS; k++)
+		sb_addf(sb, " %s=%u", kind_names[k], o->weights[k]);
+	sb_addf(sb, "\n# fault weights");
+	for (unsigned f = 0; f < GEN_FAULTS; f++)
+		sb_addf(sb, " %s=%u", fault_names[f], o->fault_weights[f]);
+	sb_addf(sb, "\n");
+	if (d->delete_sa && (o->invariants & GEN_INV_KERNEL_SAS))
+		sb_addf(sb, "# kernel_sa_pairs left out: a delete-sa removes a kernel SA on "
+			    "purpose\n");
+}
+
+char *gen_draw(const struct gen *g, uint64_t seed, struct gen_stats *st)
+{
+	const struct gen_opts *o = &g->o;
+	struct gen_stats dummy;
+	struct draw d = { .g = g, .rng = seed, .st = st ? st : &dummy };
+	struct strbuf body = { 0 }, out = { 0 };
+	char buf[32];
+
+	memset(d.st, 0, sizeof(*d.st));
+	d.prof[0] = gen_pick(&d, 0, o->n_profiles - 1);
+	d.prof[1] = gen_pick(&d, 0, o->n_profiles - 1);
+	d.dur_ms = gen_pick(&d, o->duration.lo, o->duration.hi) * 1000;
+	d.limit_ms = d.dur_ms - o->liveness_ms - GEN_TAIL_MS;
+	d.pps = gen_pick(&d, o->pps.lo, o->pps.hi);
+	d.st->duration_ms = d.dur_ms;
+
+	sb_addf(&body, "name: explore-%016" PRIx64 "\n", seed);
+	sb_addf(&body, "description: a trial of ikelab explore (generator %d, seed %" PRIu64 ")\n",
+		GEN_VERSION, seed);
+	sb_addf(&body, "expect: clean\n");
+	sb_addf(&body, "topology: \"%s\"\n", g->topo_path);
+	sb_addf(&body, "profile: \"%s\"\n", g->prof_path[d.prof[0]]);
+	write_peers(&d, &body);
+	sb_addf(&body, "duration: %s\n", gen_dur(buf, sizeof(buf), d.dur_ms));
+	sb_addf(&body, "seed: %" PRIu64 "\n", seed & INT64_MAX);
+	sb_addf(&body, "grace: %s\n", gen_dur(buf, sizeof(buf), o->grace_ms));
+	sb_addf(&body, "traffic:\n  pps: %" PRIu32 "\n", d.pps);
+	gen_faults(&d);
+	if (d.faults.len) {
+		sb_addf(&body, "faults:\n");
+		sb_add(&body, d.faults.buf, d.faults.len);
+	}
+	sb_free(&d.faults);
+	gen_schedule(&d);
+	gen_write_schedule(&d, &body);
+	write_expectations(&d, &body);
+	write_header(&d, seed, &out);
+	sb_add(&out, body.buf, body.len);
+	sb_free(&body);
+	return out.buf;
+}
