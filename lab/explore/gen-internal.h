@@ -1,8 +1,9 @@
 /*
  * gen-internal.h - how the generator (gen.h) is split: gen.c holds the
  * options, the loaded files and the scenario's head, peers, traffic and
- * expectations; gen_sched.c the menu: fault rules and schedule entries,
- * drawn into a struct draw, and written out. Both draw from one stream,
+ * expectations; gen_sched.c the menu of schedule actions; gen_fault.c the
+ * fault rules; gen_ent.c the schedule's entries, written out sorted;
+ * gen_expect.c the invariants as expectations and the file's header. Both draw from one stream,
  * in a fixed order (gen_draw()), so a seed means one file.
  */
 #ifndef IKELAB_EXPLORE_GEN_INTERNAL_H
@@ -60,6 +61,13 @@ struct draw {
 
 /* A number in lo..hi (inclusive), from the trial's stream. */
 uint32_t gen_pick(struct draw *d, uint32_t lo, uint32_t hi);
+/* An index below N, each I drawn with weight W[I] (their sum above 0). */
+unsigned gen_pick_weighted(struct draw *d, const unsigned *w, unsigned n);
+/* Something that may cost traffic for W ms, for the liveness budgets. */
+void gen_disrupt(struct draw *d, uint32_t w);
+/* A new entry at AT of ACTION: its text, to add keys to until the next
+ * entry is added (that may move it). */
+struct strbuf *gen_ent_add(struct draw *d, uint32_t at, const char *action);
 /* A duration value for YAML: "12s", or "1500ms" (into BUF). */
 const char *gen_dur(char *buf, size_t size, uint32_t ms);
 /* A lifetime set: mapping (the ike: or child: keys drawn) for peer K,
@@ -67,6 +75,10 @@ const char *gen_dur(char *buf, size_t size, uint32_t ms);
 void gen_life_ike(struct draw *d, unsigned k, struct strbuf *sb, int ind);
 void gen_life_child(struct draw *d, struct strbuf *sb, int ind);
 
+/* The expectations: block (after the schedule: it needs the budgets). */
+void gen_write_expectations(struct draw *d, struct strbuf *sb);
+/* The comment the file starts with: generator version, options, seed. */
+void gen_write_header(const struct draw *d, uint64_t seed, struct strbuf *sb);
 /* The fault rules, into d->faults (before the schedule: holds add their
  * release entries). */
 void gen_faults(struct draw *d);

@@ -27,7 +27,7 @@
  *
  * Every file carries `expect: clean` and an `expectations:` block with the
  * invariants the options switch on (GEN_INV_*); which key stands for which
- * invariant, and what the keys cannot say, is in gen.c. A comment header
+ * invariant, and what the keys cannot say, is in gen_expect.c. A comment header
  * names the generator version, the options and the seed.
  */
 #ifndef IKELAB_EXPLORE_GEN_H

@@ -1,7 +1,7 @@
 /*
- * gen_sched.c - the generator's menu: fault rules on the router's wire and
- * schedule entries, each drawn with only the keys its action takes and in
- * the combinations scenario_load() accepts (gen-internal.h).
+ * gen_sched.c - the generator's menu: schedule entries, each drawn with
+ * only the keys its action takes and in the combinations scenario_load()
+ * accepts (gen-internal.h).
  *
  * Whatever a menu action breaks on purpose is mended by an entry of its
  * own a drawn while later (link up, restart, CONT, netem clear, install,
@@ -19,52 +19,10 @@
 
 #define MAX_NAMES 32
 #define JITTER_MAX_MS 500
-#define DROP_RETRANSMIT_MS 4000 /* charon's first retransmission */
 
-static const char *const exchanges[] = { "IKE_SA_INIT", "IKE_AUTH", "CREATE_CHILD_SA",
-					 "INFORMATIONAL", "any" };
 static const char *const kill_signals[] = { "KILL", "SEGV", "ABRT", "TERM" };
 
-static unsigned pick_weighted(struct draw *d, const unsigned *w, unsigned n)
-{
-	uint64_t total = 0, r;
-
-	for (unsigned i = 0; i < n; i++)
-		total += w[i];
-	r = sc_rand(&d->rng) % total;
-	for (unsigned i = 0; i < n; i++) {
-		if (r < w[i])
-			return i;
-		r -= w[i];
-	}
-	return n - 1;
-}
-
-static void disrupt(struct draw *d, uint32_t w)
-{
-	d->n_disrupt++;
-	d->w_sum += w;
-	if (w > d->w_max)
-		d->w_max = w;
-}
-
 /* Entries */
-
-static struct strbuf *ent_add(struct draw *d, uint32_t at, const char *action)
-{
-	struct gen_ent *e;
-
-	if (d->n_ents == d->cap) {
-		d->cap = d->cap ? 2 * d->cap : 16;
-		d->ents = xrealloc(d->ents, d->cap * sizeof(*d->ents));
-	}
-	e = &d->ents[d->n_ents];
-	*e = (struct gen_ent){ .at = at, .seq = d->n_ents };
-	d->n_ents++;
-	d->st->entries++;
-	sb_addf(&e->text, "    action: %s\n", action);
-	return &e->text;
-}
 
 /* A start for something that lasts *W ms (shortened to fit), so that it
  * ends before the quiet tail. */
@@ -111,7 +69,7 @@ static struct strbuf *race_add(struct draw *d, const char *action)
 {
 	uint32_t at = gen_pick(d, GEN_START_MS, d->limit_ms - 1);
 	uint32_t jitter = gen_pick(d, 0, 3) ? 0 : gen_pick(d, 1, JITTER_MAX_MS);
-	struct strbuf *sb = ent_add(d, at, action);
+	struct strbuf *sb = gen_ent_add(d, at, action);
 
 	if (jitter)
 		sb_addf(sb, "    jitter: %" PRIu32 "\n", jitter);
@@ -198,16 +156,16 @@ static void act_terminate(struct draw *d)
 	unsigned who = pick_peer(d, true);
 	const char *child = gen_pick(d, 0, 1) ? pick_child(d, who) : NULL;
 	uint32_t w = gen_pick(d, 500, 3000), at = place(d, &w);
-	struct strbuf *sb = ent_add(d, at, "terminate");
+	struct strbuf *sb = gen_ent_add(d, at, "terminate");
 
 	add_peer(d, sb, who);
 	if (child)
 		sb_addf(sb, "    child: %s\n", child);
-	disrupt(d, w);
+	gen_disrupt(d, w);
 	for (unsigned k = 0; k < 2; k++) {
 		if ((who < 2 && who != k) || d->g->trap[d->prof[k]])
 			continue;
-		sb = ent_add(d, at + w, "initiate");
+		sb = gen_ent_add(d, at + w, "initiate");
 		add_peer(d, sb, k);
 	}
 }
@@ -225,9 +183,9 @@ static void act_kernel(struct draw *d, enum gen_kind k)
 	if (k == GEN_DELETE_SA) {
 		/* Traffic that way is lost until the CHILD_SA is replaced. */
 		d->delete_sa = true;
-		disrupt(d, d->g->o.child_life.hi * 1000);
+		gen_disrupt(d, d->g->o.child_life.hi * 1000);
 	} else {
-		disrupt(d, 0);
+		gen_disrupt(d, 0);
 	}
 }
 
@@ -244,36 +202,36 @@ static void act_pair(struct draw *d, enum gen_kind k)
 
 	switch (k) {
 	case GEN_LINK_FLAP:
-		sb = ent_add(d, at, "link");
+		sb = gen_ent_add(d, at, "link");
 		mark = sb->len;
 		pick_iface(d, sb);
 		iface = xasprintf("%.*s", (int)(sb->len - mark), sb->buf + mark);
 		sb_addf(sb, "    state: down\n");
 		/* The same node and interface, up again. */
-		sb = ent_add(d, at + w, "link");
+		sb = gen_ent_add(d, at + w, "link");
 		sb_addf(sb, "%s    state: up\n", iface);
 		free(iface);
 		break;
 	case GEN_KILL:
-		sb = ent_add(d, at, "kill");
+		sb = gen_ent_add(d, at, "kill");
 		add_peer(d, sb, who);
 		sb_addf(sb, "    signal: %s\n", kill_signals[gen_pick(d, 0, 3)]);
-		add_peer(d, ent_add(d, at + w, "restart"), who);
+		add_peer(d, gen_ent_add(d, at + w, "restart"), who);
 		break;
 	case GEN_FREEZE:
-		sb = ent_add(d, at, "kill");
+		sb = gen_ent_add(d, at, "kill");
 		add_peer(d, sb, who);
 		sb_addf(sb, "    signal: STOP\n");
-		sb = ent_add(d, at + w, "kill");
+		sb = gen_ent_add(d, at + w, "kill");
 		add_peer(d, sb, who);
 		sb_addf(sb, "    signal: CONT\n");
 		break;
 	default: /* GEN_UNINSTALL */
-		add_peer(d, ent_add(d, at, "uninstall"), who);
-		add_peer(d, ent_add(d, at + w, "install"), who);
+		add_peer(d, gen_ent_add(d, at, "uninstall"), who);
+		add_peer(d, gen_ent_add(d, at + w, "install"), who);
 		break;
 	}
-	disrupt(d, w);
+	gen_disrupt(d, w);
 }
 
 /* netem with a delay, a loss or both, cleared later. */
@@ -281,7 +239,7 @@ static void act_netem(struct draw *d)
 {
 	uint32_t w = gen_pick(d, 1000, 6000), at = place(d, &w);
 	unsigned what = gen_pick(d, 0, 2); /* 0 delay, 1 loss, 2 both */
-	struct strbuf *sb = ent_add(d, at, "netem");
+	struct strbuf *sb = gen_ent_add(d, at, "netem");
 	size_t mark = sb->len;
 	char *iface;
 
@@ -297,10 +255,10 @@ static void act_netem(struct draw *d)
 	if (what != 0)
 		sb_addf(sb, "    loss_pct: %" PRIu32 "%s\n", gen_pick(d, 0, 30),
 			gen_pick(d, 0, 1) ? ".5" : "");
-	sb = ent_add(d, at + w, "netem");
+	sb = gen_ent_add(d, at + w, "netem");
 	sb_addf(sb, "%s    clear: true\n", iface);
 	free(iface);
-	disrupt(d, w);
+	gen_disrupt(d, w);
 }
 
 static void act_burst(struct draw *d)
@@ -317,8 +275,8 @@ static void act_restart(struct draw *d)
 {
 	uint32_t w = 3000, at = place(d, &w);
 
-	add_peer(d, ent_add(d, at, "restart"), pick_peer(d, false));
-	disrupt(d, w);
+	add_peer(d, gen_ent_add(d, at, "restart"), pick_peer(d, false));
+	gen_disrupt(d, w);
 }
 
 /* New lifetimes: the CHILD_SA's, or the IKE_SA's when the peers acting
@@ -369,7 +327,7 @@ static void act_flush(struct draw *d)
 	struct strbuf *sb = race_add(d, "conntrack-flush");
 
 	sb_addf(sb, "    node: %s\n", d->g->masq);
-	disrupt(d, 0);
+	gen_disrupt(d, 0);
 }
 
 static void act(struct draw *d, enum gen_kind k)
@@ -423,112 +381,9 @@ void gen_schedule(struct draw *d)
 	if (!d->g->masq)
 		w[GEN_CONNTRACK_FLUSH] = 0;
 	for (unsigned i = 0; i < n; i++) {
-		enum gen_kind k = (enum gen_kind)pick_weighted(d, w, GEN_KINDS);
+		enum gen_kind k = (enum gen_kind)gen_pick_weighted(d, w, GEN_KINDS);
 
 		d->st->kinds[k]++;
 		act(d, k);
 	}
-}
-
-/* Fault rules */
-
-static void fault(struct draw *d, unsigned i, enum gen_fault f)
-{
-	const struct gen *g = d->g;
-	struct strbuf *sb = &d->faults;
-	unsigned resp = gen_pick(d, 0, 2), from = gen_pick(d, 0, 2);
-	bool nth = f == GEN_F_DROP || (f != GEN_F_CAPTURE && gen_pick(d, 0, 1));
-	char name[24];
-
-	snprintf(name, sizeof(name), "f%u-%s", i, gen_fault_name(f));
-	sb_addf(sb, "  - name: %s\n", name);
-	sb_addf(sb, "    router: %s\n", g->router[gen_pick(d, 0, g->n_routers - 1)]);
-	sb_addf(sb, "    exchange: %s\n", exchanges[gen_pick(d, 0, ARRAY_LEN(exchanges) - 1)]);
-	if (resp)
-		sb_addf(sb, "    response: %s\n", resp == 1 ? "true" : "false");
-	if (from)
-		sb_addf(sb, "    from: %s\n", g->peer[from - 1]);
-	if (!gen_pick(d, 0, 7))
-		sb_addf(sb, "    message_id: %" PRIu32 "\n", gen_pick(d, 0, 2));
-	if (nth)
-		sb_addf(sb, "    nth: %" PRIu32 "\n", gen_pick(d, 1, 3));
-	sb_addf(sb, "    action: %s\n", gen_fault_name(f));
-	switch (f) {
-	case GEN_F_DELAY: {
-		/* Every match delayed only by up to a second. */
-		uint32_t ms = nth ? gen_pick(d, 50, 3000) : gen_pick(d, 50, 1000);
-
-		sb_addf(sb, "    delay_ms: %" PRIu32 "\n", ms);
-		disrupt(d, ms);
-		break;
-	}
-	case GEN_F_DROP:
-		disrupt(d, DROP_RETRANSMIT_MS);
-		break;
-	case GEN_F_HOLD: {
-		/* Held from the start at worst, until the release. */
-		uint32_t rel = gen_pick(d, GEN_START_MS, d->limit_ms - 1);
-		bool until = gen_pick(d, 0, 1);
-		struct strbuf *e;
-
-		if (until)
-			sb_addf(sb, "    until: rel-%u\n", i);
-		e = ent_add(d, rel, "release");
-		if (until)
-			sb_addf(e, "    name: rel-%u\n", i);
-		else
-			sb_addf(e, "    name: %s\n", name);
-		disrupt(d, rel);
-		break;
-	}
-	case GEN_F_CAPTURE:
-		snprintf(d->capture[d->n_capture++], sizeof(d->capture[0]), "%s", name);
-		break;
-	default: /* GEN_F_DUPLICATE */
-		break;
-	}
-}
-
-void gen_faults(struct draw *d)
-{
-	unsigned w = 0, n;
-
-	for (unsigned f = 0; f < GEN_FAULTS; f++)
-		w += d->g->o.fault_weights[f];
-	if (!d->g->n_routers || !w || !d->g->o.max_faults)
-		return;
-	n = gen_pick(d, 0, d->g->o.max_faults);
-	for (unsigned i = 0; i < n; i++) {
-		enum gen_fault f =
-			(enum gen_fault)pick_weighted(d, d->g->o.fault_weights, GEN_FAULTS);
-
-		d->st->faults[f]++;
-		fault(d, i, f);
-	}
-}
-
-/* Writing */
-
-static int by_time(const void *a, const void *b)
-{
-	const struct gen_ent *x = a, *y = b;
-
-	if (x->at != y->at)
-		return x->at < y->at ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-void gen_write_schedule(struct draw *d, struct strbuf *out)
-{
-	qsort(d->ents, d->n_ents, sizeof(*d->ents), by_time);
-	if (d->n_ents)
-		sb_addf(out, "schedule:\n");
-	for (unsigned i = 0; i < d->n_ents; i++) {
-		sb_addf(out, "  - at: %" PRIu32 "\n", d->ents[i].at);
-		sb_add(out, d->ents[i].text.buf, d->ents[i].text.len);
-		sb_free(&d->ents[i].text);
-	}
-	free(d->ents);
-	d->ents = NULL;
-	d->n_ents = d->cap = 0;
 }
