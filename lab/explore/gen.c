@@ -162,6 +162,15 @@ static int load_profile(struct gen *g, unsigned i)
 	g->reauth[i] = conn.reauth_time && duration_parse(conn.reauth_time, &secs) == 0 && secs;
 	g->trap[i] = child_trap(g->prof[i]);
 	g->o.profiles[i] = g->prof_path[i];
+	/* Either peer may draw it: its protected:N within both peers'. */
+	for (unsigned k = 0; k < 2; k++)
+		if (sc_check_protected(g->topo, g->prof[i], k) < 0) {
+			char *why = xstrdup(err_msg());
+
+			err_set("explore: %s on %s: %s", g->prof_path[i], g->topo_path, why);
+			free(why);
+			return -1;
+		}
 	return 0;
 }
 

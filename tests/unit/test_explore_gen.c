@@ -249,6 +249,20 @@ START_TEST(test_trials_nat)
 }
 END_TEST
 
+/* Two CHILD_SAs, one of them started rather than trapped (dpd-restart):
+ * child names from either profile, an initiate after a terminate. */
+START_TEST(test_trials_two_children)
+{
+	struct gen_opts o;
+
+	gen_opts_default(&o);
+	o.profiles[o.n_profiles++] = "peers/two-children.yaml";
+	o.profiles[o.n_profiles++] = "peers/dpd-restart.yaml";
+	o.topology = "topologies/two-subnets-router.yaml";
+	explore(&o, 200, true);
+}
+END_TEST
+
 /* No router: no fault rules, netem and links on the peers. */
 START_TEST(test_trials_no_router)
 {
@@ -399,6 +413,11 @@ START_TEST(test_refused)
 	ck_assert_ptr_null(gen_new(&o));
 	ck_assert_ptr_nonnull(strstr(err_msg(), "nosuch"));
 	opts_2446(&o);
+	o.profiles[0] = "peers/two-children.yaml";
+	ck_assert_ptr_null(gen_new(&o));
+	ck_assert_ptr_nonnull(strstr(err_msg(), "two-children.yaml on "));
+	ck_assert_ptr_nonnull(strstr(err_msg(), "1 protected subnet"));
+	opts_2446(&o);
 	o.topology = "topologies/nosuch.yaml";
 	ck_assert_ptr_null(gen_new(&o));
 }
@@ -415,6 +434,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_trials_load);
 	tcase_add_test(tc, test_trials_nat);
+	tcase_add_test(tc, test_trials_two_children);
 	tcase_add_test(tc, test_trials_no_router);
 	tcase_add_test(tc, test_same_seed_same_text);
 	tcase_add_test(tc, test_invariant_switches);
