@@ -342,6 +342,7 @@ char *gen_draw(const struct gen *g, uint64_t seed, struct gen_stats *st)
 	struct gen_stats dummy;
 	struct draw d = { .g = g, .rng = seed, .st = st ? st : &dummy };
 	struct strbuf body = { 0 }, out = { 0 };
+	uint32_t start;
 	char buf[32];
 
 	memset(d.st, 0, sizeof(*d.st));
@@ -350,6 +351,9 @@ char *gen_draw(const struct gen *g, uint64_t seed, struct gen_stats *st)
 	d.dur_ms = gen_pick(&d, o->duration.lo, o->duration.hi) * 1000;
 	d.limit_ms = d.dur_ms - o->liveness_ms - GEN_TAIL_MS;
 	d.pps = gen_pick(&d, o->pps.lo, o->pps.hi);
+	/* Both probes start at once, when the run does (the traps of both
+	 * ends race) or a while later (initiates may come first). */
+	start = gen_pick(&d, 0, 1) ? 0 : gen_pick(&d, 200, GEN_START_MS * 3);
 	d.st->duration_ms = d.dur_ms;
 
 	sb_addf(&body, "name: explore-%016" PRIx64 "\n", seed);
@@ -363,6 +367,8 @@ char *gen_draw(const struct gen *g, uint64_t seed, struct gen_stats *st)
 	sb_addf(&body, "seed: %" PRIu64 "\n", seed & INT64_MAX);
 	sb_addf(&body, "grace: %s\n", gen_dur(buf, sizeof(buf), o->grace_ms));
 	sb_addf(&body, "traffic:\n  pps: %" PRIu32 "\n", d.pps);
+	if (start)
+		sb_addf(&body, "  start: %" PRIu32 "\n", start);
 	gen_faults(&d);
 	if (d.faults.len) {
 		sb_addf(&body, "faults:\n");

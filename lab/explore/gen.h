@@ -15,10 +15,11 @@
  * What a trial draws: the profile each peer runs; short lifetimes for each
  * peer as peers[].set overrides (the IKE_SA's rekey_time, or reauth_time
  * when the profile reauthenticates, and its rand_time; the CHILD_SA's
- * rekey_time, life_time and rand_time); a duration; the probe's rate; 1..K
- * actions from a menu (enum gen_kind) at random times, with the actions
- * that undo a fault (link up, restart, CONT, netem clear, install, release)
- * following on their own; 0..F fault rules on the topology's router
+ * rekey_time, life_time and rand_time); a duration; the probe's rate and
+ * start (with the run, or up to 3 s later); 1..K actions from a menu
+ * (enum gen_kind) at random times, with the actions that undo a fault
+ * (link up, restart, CONT, netem clear, install, release) following on
+ * their own; 0..F fault rules on the topology's router
  * (enum gen_fault). Each menu entry and each fault kind has a weight in the
  * options, so they can be tuned; a kind the topology cannot carry (faults
  * without a router, conntrack-flush without a masquerading one) is never

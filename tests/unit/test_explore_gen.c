@@ -156,6 +156,7 @@ static void explore(const struct gen_opts *o, unsigned n, bool faults_expected)
 	unsigned drawn[GEN_KINDS] = { 0 }, fdrawn[GEN_FAULTS] = { 0 };
 	char **texts = xcalloc(n, sizeof(*texts));
 	int64_t slowest = 0;
+	unsigned started_late = 0;
 
 	trust_consent(0);
 	for (unsigned seed = 0; seed < n; seed++) {
@@ -181,6 +182,7 @@ static void explore(const struct gen_opts *o, unsigned n, bool faults_expected)
 		ck_assert_uint_le(s->duration_ms, o->duration.hi * 1000);
 		ck_assert_uint_ge(s->traffic->pps, o->pps.lo);
 		ck_assert_uint_le(s->traffic->pps, o->pps.hi);
+		started_late += s->traffic->start != NULL;
 		for (unsigned k = 0; k < 2; k++)
 			check_lifetimes(s, o, k);
 		check_reloads(s, o);
@@ -216,6 +218,8 @@ static void explore(const struct gen_opts *o, unsigned n, bool faults_expected)
 	for (unsigned f = 0; f < GEN_FAULTS; f++)
 		ck_assert_msg(fdrawn[f] || !faults_expected, "fault %s never drawn in %u trials",
 			      gen_fault_name(f), n);
+	ck_assert_uint_gt(started_late, n / 4);
+	ck_assert_uint_lt(started_late, 3 * n / 4);
 	/* Different seeds, different files. */
 	qsort(texts, n, sizeof(*texts), cmp_str);
 	for (unsigned i = 1; i < n; i++)
