@@ -4,7 +4,7 @@
  * accepts (gen-internal.h).
  *
  * Whatever a menu action breaks on purpose is mended by an entry of its
- * own a drawn while later (link up, restart, CONT, netem clear, install,
+ * own, a drawn while later (link up, restart, CONT, netem clear, install,
  * release, and an initiate after terminating a CHILD_SA nothing
  * trap-starts), before the quiet tail; the outage that makes is added to
  * the trial's liveness budgets (d->w_max, d->w_sum, d->n_disrupt).
@@ -22,7 +22,7 @@
 
 static const char *const kill_signals[] = { "KILL", "SEGV", "ABRT", "TERM" };
 
-/* Entries */
+/* Times, peers and names */
 
 /* A start for something that lasts *W ms (shortened to fit), so that it
  * ends before the quiet tail. */
