@@ -5,7 +5,8 @@
  *                    outcome of a run, the tallies, a scenario's status),
  *                    and writing a finished report;
  *   report_escape.c  the one escaper for XML and HTML text and attribute
- *                    values, and paths as relative URLs;
+ *                    values, and paths as relative URLs; durations and
+ *                    times as both reports and explore's show them;
  *   report_junit.c   junit.xml (report_junit);
  *   report_html.c    index.html (report_html);
  *   report_html_versions.c  the parts of index.html about charon
@@ -98,6 +99,16 @@ void report_add_attr(struct strbuf *sb, const char *name, const char *value);
 void report_add_url(struct strbuf *sb, const char *path);
 /* ` href="url"` for a path. */
 void report_add_href(struct strbuf *sb, const char *path);
+/* Seconds as "42.0 s", "5 min 03 s" or "2 h 07 min" (none below 0). */
+void report_add_duration(struct strbuf *sb, double s);
+/* "2026-11-26T19:35:00Z" as "2026-11-26 19:35:00 UTC", escaped; another
+ * form as it is, NULL as "unknown". */
+void report_add_when(struct strbuf *sb, const char *iso);
+
+/* ---- report_html.c, for index.html's of other commands too ---- */
+
+/* The nightly page's style sheet (explore's page builds on it). */
+extern const char report_html_css[];
 
 /* ---- report_html.c, for report_html_versions.c ---- */
 

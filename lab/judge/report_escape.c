@@ -1,12 +1,14 @@
 /*
  * report_escape.c - one escaper for XML and HTML, text and attribute
- * values alike, and paths as relative URLs (see report-internal.h).
+ * values alike, and paths as relative URLs; durations and times as the
+ * pages show them (see report-internal.h).
  */
 #include "judge/report-internal.h"
 #include "base/util.h"
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Escaping */
@@ -147,4 +149,38 @@ void report_add_href(struct strbuf *sb, const char *path)
 	sb_addf(sb, " href=\"");
 	report_add_url(sb, path);
 	sb_addf(sb, "\"");
+}
+
+/* Durations and times */
+
+/* "42.0 s", "5 min 03 s", "2 h 07 min". */
+void report_add_duration(struct strbuf *sb, double s)
+{
+	long long t;
+
+	if (!(s > 0))
+		s = 0;
+	if (s > 1e9)
+		s = 1e9;
+	t = (long long)s;
+	if (s < 60)
+		sb_addf(sb, "%.1f s", s);
+	else if (s < 3600)
+		sb_addf(sb, "%lld min %02lld s", t / 60, t % 60);
+	else
+		sb_addf(sb, "%lld h %02lld min", t / 3600, t % 3600 / 60);
+}
+
+/* "2026-11-26T19:35:00Z" reads better as "2026-11-26 19:35:00 UTC". */
+void report_add_when(struct strbuf *sb, const char *iso)
+{
+	char *t;
+
+	if (!iso || strlen(iso) != 20 || iso[10] != 'T' || iso[19] != 'Z') {
+		report_esc_text(sb, iso ?: "unknown");
+		return;
+	}
+	t = xasprintf("%.10s %.8s UTC", iso, iso + 11);
+	report_esc_text(sb, t);
+	free(t);
 }

@@ -31,7 +31,7 @@ bool report_run_file_exists(const char *out_dir, const char *rel)
 
 /* index.html */
 
-static const char css[] =
+const char report_html_css[] =
 	"*{box-sizing:border-box}"
 	"body{margin:0;font:14px/1.45 'DejaVu "
 	"Sans',system-ui,sans-serif;color:#1f2328;background:#f3f5f7}"
@@ -115,23 +115,6 @@ void report_html_badge(struct strbuf *sb, const char *cls, const char *label, co
 	sb_addf(sb, "</span>");
 }
 
-static void add_duration(struct strbuf *sb, double s)
-{
-	long long t;
-
-	if (!(s > 0))
-		s = 0;
-	if (s > 1e9)
-		s = 1e9;
-	t = (long long)s;
-	if (s < 60)
-		sb_addf(sb, "%.1f s", s);
-	else if (s < 3600)
-		sb_addf(sb, "%lld min %02lld s", t / 60, t % 60);
-	else
-		sb_addf(sb, "%lld h %02lld min", t / 3600, t % 3600 / 60);
-}
-
 static void html_head(struct strbuf *sb, const json_t *sum, long met, size_t n)
 {
 	sb_addf(sb, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -139,7 +122,7 @@ static void html_head(struct strbuf *sb, const json_t *sum, long met, size_t n)
 		    "initial-scale=1\">\n<title>");
 	sb_addf(sb, "ikelab nightly %ld/%zu: ", met, n);
 	report_esc_text(sb, jget_str(sum, "started") ?: "(no start time)");
-	sb_addf(sb, "</title>\n<style>%s%s</style>\n</head>\n<body>\n", css,
+	sb_addf(sb, "</title>\n<style>%s%s</style>\n</head>\n<body>\n", report_html_css,
 		report_html_versions_css);
 }
 
@@ -291,7 +274,7 @@ static void html_meta_runs(struct strbuf *sb, const json_t *sum, const json_t *s
 	meta_close(sb);
 	if (jget_num(totals, "wall_s", &wall)) {
 		meta_open(sb, "Took");
-		add_duration(sb, wall);
+		report_add_duration(sb, wall);
 		meta_close(sb);
 	}
 }
@@ -303,24 +286,10 @@ static void html_meta_text(struct strbuf *sb, const char *term, const char *valu
 	meta_close(sb);
 }
 
-/* "2026-11-26T19:35:00Z" reads better as "2026-11-26 19:35:00 UTC". */
-static void add_when(struct strbuf *sb, const char *iso)
-{
-	char *t;
-
-	if (!iso || strlen(iso) != 20 || iso[10] != 'T' || iso[19] != 'Z') {
-		report_esc_text(sb, iso ?: "unknown");
-		return;
-	}
-	t = xasprintf("%.10s %.8s UTC", iso, iso + 11);
-	report_esc_text(sb, t);
-	free(t);
-}
-
 static void html_meta_when(struct strbuf *sb, const char *term, const char *iso)
 {
 	meta_open(sb, term);
-	add_when(sb, iso);
+	report_add_when(sb, iso);
 	meta_close(sb);
 }
 
@@ -329,7 +298,7 @@ static void html_header(struct strbuf *sb, const json_t *sum, const json_t *scs)
 	const json_t *versions = json_object_get(sum, "versions");
 
 	sb_addf(sb, "<header>\n<h1>ikelab nightly <span class=\"when\">");
-	add_when(sb, jget_str(sum, "started"));
+	report_add_when(sb, jget_str(sum, "started"));
 	sb_addf(sb, "</span></h1>\n");
 	html_verdict(sb, sum, scs);
 	sb_addf(sb, "<dl class=\"meta\">\n");
@@ -574,7 +543,7 @@ static void html_run(struct strbuf *sb, const json_t *run, const char *out_dir)
 	sb_addf(sb, "</span>");
 	if (jget_num(run, "wall_s", &wall)) {
 		sb_addf(sb, "<span class=\"wall\">");
-		add_duration(sb, wall);
+		report_add_duration(sb, wall);
 		sb_addf(sb, "</span>");
 	}
 	if (dir)
