@@ -182,6 +182,7 @@ static const cyaml_schema_field_t expect_fields[] = {
 	BOOL("unique_reqids", struct sc_expect, unique_reqids),
 	BOOL("kernel_sa_pairs", struct sc_expect, kernel_sa_pairs),
 	BOOL("policies_match", struct sc_expect, policies_match),
+	BOOL("ledger_agrees", struct sc_expect, ledger_agrees),
 	CYAML_FIELD_SEQUENCE("stats", CYAML_FLAG_POINTER | OPT, struct sc_expect, stats,
 			     &stat_schema, 0, CYAML_UNLIMITED),
 	CYAML_FIELD_SEQUENCE("events", CYAML_FLAG_POINTER | OPT, struct sc_expect, events,

@@ -172,6 +172,7 @@ struct sc_expect {
 	bool *unique_reqids;          /* no reqid shared by two CHILD_SAs, past grace */
 	bool *kernel_sa_pairs;        /* every INSTALLED CHILD_SA's SAs in the kernel */
 	bool *policies_match;         /* and its policies, for its selectors */
+	bool *ledger_agrees;          /* the event ledger agrees with list-sas */
 	struct sc_stat *stats;        /* VICI stats counters */
 	unsigned stats_count;
 	struct sc_events *events;

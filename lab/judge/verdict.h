@@ -28,7 +28,7 @@ enum verdict_result verdict_result_of(const json_t *v);
 const char *verdict_name(enum verdict_result r);
 /* Settled before the run's end? so_far is what the recorder counted up to
  * now (rec_so_far: summary.json's "peers", only the numbers that never
- * fall). Returns the first expectation that is violated already and can
+ * fall, and its "ledger"). Returns the first expectation that is violated already and can
  * no longer hold, as in the verdict's "expectations" (the caller's), or
  * NULL while the end of the run may still decide. */
 json_t *verdict_decided(const json_t *so_far, const struct scenario *s);
