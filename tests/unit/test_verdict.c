@@ -321,6 +321,25 @@ START_TEST(test_ledger_agrees)
 }
 END_TEST
 
+/* max_lost_per_event: the 16 packets lost while the tunnel was first
+ * negotiated (around the first IKE_SAs' ike-updown) are the
+ * establishment's; the one lost around the rekey at 6 s counts. */
+START_TEST(test_loss_after_establishment)
+{
+	struct scenario *s;
+	json_t *v = judge(DIR "/establish", DIR "/establish.yaml", &s);
+	const json_t *loss = expectation(v, "max_lost_per_event");
+
+	ck_assert_int_eq(verdict_result_of(v), VERDICT_FAIL);
+	ck_assert (json_real_value(json_object_get(loss, "actual")) == 1)
+		;
+	ck_assert (json_real_value(json_object_get(loss, "at")) == 6.0)
+		;
+	json_decref(v);
+	scenario_free(s);
+}
+END_TEST
+
 START_TEST(test_missing_run)
 {
 	struct scenario *s = scenario_load(DIR "/expect.yaml");
@@ -429,6 +448,7 @@ int main(void)
 	tcase_add_test(tc, test_stats_missing);
 	tcase_add_test(tc, test_missing_run);
 	tcase_add_test(tc, test_ledger_agrees);
+	tcase_add_test(tc, test_loss_after_establishment);
 	tcase_add_test(tc, test_decided_early);
 	tcase_add_test(tc, test_ended_early_report);
 	suite_add_tcase(s, tc);
