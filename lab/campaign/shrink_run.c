@@ -620,7 +620,9 @@ static void print_result(const struct shrinker *K, const struct shrink_cand *c, 
 	       K->s->duration, dur, t0, t1);
 	printf("%u candidates, %u runs (%u lab errors), %.0f s%s; %s%s%s\n", K->n_cands, K->runs,
 	       K->lab_errors, wall_s, K->budget_ended ? ", ended by the budget" : "",
-	       unchanged(K->s, c) ? "nothing could be removed: " : "",
+	       !unchanged(K->s, c) ? ""
+	       : K->budget_ended   ? "nothing removed before the budget ran out; "
+				   : "nothing could be removed; ",
 	       K->reproduces ? "a reproduction of what was violated: " : "", out);
 	free(dur);
 	free(t0);
