@@ -507,9 +507,12 @@ START_TEST(test_search_stop)
 		;
 	ck_assert_uint_eq(o.calls, 4);
 	ck_assert_uint_eq(best.duration_ms, 90000);
-	ck_assert (!shrink_search_until(s, &best, judge, NULL,
-					&(struct oracle){ .s = s, .unique = o.unique }))
+	/* Without one it runs to its end. */
+	sb_free(&o.whats);
+	o = (struct oracle){ .s = s, .unique = o.unique };
+	ck_assert (!shrink_search_until(s, &best, judge, NULL, &o))
 		;
+	ck_assert_uint_eq(best.duration_ms, 20000);
 	sb_free(&o.whats);
 	shrink_cand_free(&best);
 	scenario_free(s);
