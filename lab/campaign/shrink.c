@@ -2,12 +2,14 @@
  * shrink.c - the search of `ikelab shrink` (see shrink.h): candidates, the
  * rules they follow, the scenarios they stand for (views), and delta
  * debugging over them. Pure: a callback judges each candidate;
- * shrink_run.c judges by running them.
+ * shrink_run.c judges by running them. Which entries end an outage is
+ * shrink_mend.c's.
  */
 #include "campaign/shrink.h"
 #include "campaign/shrink-internal.h"
 #include "config/profile.h"
 #include "base/util.h"
+#include "judge/verdict.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -324,6 +326,77 @@ void shrink_view_free(struct scenario *s)
 	free(v);
 }
 
+/* ---- a reproduction of what was violated --------------------------------- */
+
+static bool named(const char *const *names, unsigned n, const char *name)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (!strcmp(names[i], name))
+			return true;
+	return false;
+}
+
+/* The entries of a list whose name (NAME_OF) is among NAMES, copied; their
+ * count into *COUNT. */
+static void *kept_named(struct view *v, const void *items, size_t size, unsigned n,
+			const char *(*name_of)(const void *, char *, size_t),
+			const char *const *names, unsigned n_names, unsigned *count)
+{
+	bool *keep = xcalloc(n ? n : 1, sizeof(*keep));
+	char buf[128];
+	void *out;
+
+	for (unsigned i = 0; i < n; i++)
+		keep[i] = named(names, n_names,
+				name_of((const char *)items + i * size, buf, sizeof(buf)));
+	out = kept(v, items, size, keep, n, count);
+	free(keep);
+	return out;
+}
+
+static const char *stat_name(const void *x, char *buf, size_t len)
+{
+	return verdict_stat_name(x, buf, len);
+}
+
+static const char *events_name(const void *x, char *buf, size_t len)
+{
+	return verdict_events_name(x, buf, len);
+}
+
+static const char *logs_name(const void *x, char *buf, size_t len)
+{
+	return verdict_logs_name(x, buf, len);
+}
+
+void shrink_view_reproduces(struct scenario *s, const char *const *violated, unsigned n)
+{
+	static bool no = false;
+	struct view *v = (struct view *)(void *)s;
+	struct sc_expect *x = own(v, xcalloc(1, sizeof(*x))), none = { 0 };
+	const struct sc_expect *was = s->expectations ? s->expectations : &none;
+
+	*x = *was;
+	s->expect = own(v, xstrdup("reproduces"));
+	s->reproduces = true;
+	for (const cyaml_schema_field_t *f = sc_expect_fields; f->key; f++)
+		if (f->value.type != CYAML_SEQUENCE && !named(violated, n, f->key))
+			*field_at(x, f) = NULL;
+	/* Absent, no_crash means true: only a crash that was seen stays. */
+	if (!named(violated, n, "no_crash"))
+		x->no_crash = &no;
+	x->stats = kept_named(v, was->stats, sizeof(*was->stats), was->stats_count, stat_name,
+			      violated, n, &x->stats_count);
+	x->events = kept_named(v, was->events, sizeof(*was->events), was->events_count, events_name,
+			       violated, n, &x->events_count);
+	x->logs = kept_named(v, was->logs, sizeof(*was->logs), was->logs_count, logs_name, violated,
+			     n, &x->logs_count);
+	x->stats = x->stats_count ? x->stats : NULL;
+	x->events = x->events_count ? x->events : NULL;
+	x->logs = x->logs_count ? x->logs : NULL;
+	s->expectations = x;
+}
+
 /* ---- the search ---------------------------------------------------------- */
 
 static const char *const part_names[] = {
@@ -336,7 +409,9 @@ struct search {
 	const struct scenario *s;
 	struct shrink_cand *best;
 	shrink_try_fn try_fn;
+	shrink_stop_fn stop_fn;
 	void *ctx;
+	bool stopped; /* stop_fn said so: no candidate is tried any more */
 };
 
 /* The part's kept flags (C's own array: callers may change them). */
@@ -355,7 +430,8 @@ bool *shrink_part_mask(const struct shrink_cand *c, enum part p, unsigned *n)
 	}
 }
 
-/* "#3 traffic burst alice", "#8 release deletes", "#5 netem wan". */
+/* "#3 traffic burst alice", "#8 release deletes", "#5 netem clear wan",
+ * "#10 kill STOP bob". */
 static void entry_name(const struct scenario *s, unsigned i, struct strbuf *sb)
 {
 	const struct sc_entry *e = &s->schedule[i];
@@ -364,6 +440,12 @@ static void entry_name(const struct scenario *s, unsigned i, struct strbuf *sb)
 	sb_addf(sb, "#%u %s", i, e->action);
 	if (e->op)
 		sb_addf(sb, " %s", e->op);
+	if (e->state)
+		sb_addf(sb, " %s", e->state);
+	if (e->signal)
+		sb_addf(sb, " %s", e->signal);
+	if (e->clear && *e->clear)
+		sb_addf(sb, " clear");
 	if (what)
 		sb_addf(sb, " %s", what);
 }
@@ -380,8 +462,33 @@ void shrink_item_name(const struct scenario *s, enum part p, unsigned i, struct 
 		sb_addf(sb, "%s", shrink_leaf_name(s, i, buf, sizeof(buf)));
 }
 
-/* "schedule: drop #3 install alice, #4 rekey bob", with the releases a
- * dropped rule takes along. */
+static bool in_chunk(const unsigned *idx, unsigned len, unsigned i)
+{
+	for (unsigned k = 0; k < len; k++)
+		if (idx[k] == i)
+			return true;
+	return false;
+}
+
+/* The items of part Q the candidate drops beyond the chunk (of part P):
+ * ", with #9 release deletes, #5 link up wan". */
+static void describe_along(const struct search *S, enum part p, const unsigned *idx, unsigned len,
+			   const struct shrink_cand *c, enum part q, bool *first, struct strbuf *sb)
+{
+	unsigned n;
+	const bool *was = shrink_part_mask(S->best, q, &n), *now = shrink_part_mask(c, q, &n);
+
+	for (unsigned i = 0; i < n; i++) {
+		if (!was[i] || now[i] || (p == q && in_chunk(idx, len, i)))
+			continue;
+		sb_addf(sb, *first ? ", with " : ", ");
+		shrink_item_name(S->s, q, i, sb);
+		*first = false;
+	}
+}
+
+/* "schedule: drop #3 install alice, #4 rekey bob", with what goes along:
+ * the releases of a dropped hold rule, an outage and what undoes it. */
 static char *describe_drop(const struct search *S, enum part p, const unsigned *idx, unsigned len,
 			   const struct shrink_cand *c)
 {
@@ -395,13 +502,8 @@ static char *describe_drop(const struct search *S, enum part p, const unsigned *
 	}
 	if (len > NAMES_SHOWN)
 		sb_addf(&sb, " and %u more", len - NAMES_SHOWN);
-	for (unsigned i = 0; p == PART_FAULTS && i < c->n_entries; i++) {
-		if (!S->best->entry[i] || c->entry[i])
-			continue;
-		sb_addf(&sb, first ? ", with " : ", ");
-		entry_name(S->s, i, &sb);
-		first = false;
-	}
+	describe_along(S, p, idx, len, c, PART_SCHEDULE, &first, &sb);
+	describe_along(S, p, idx, len, c, PART_FAULTS, &first, &sb);
 	return sb.buf;
 }
 
@@ -409,7 +511,11 @@ static char *describe_drop(const struct search *S, enum part p, const unsigned *
  * consumed either way. */
 static bool attempt(struct search *S, struct shrink_cand *cand, const char *what)
 {
-	bool ok = S->try_fn(S->ctx, cand, what);
+	bool ok;
+
+	S->stopped = S->stopped || (S->stop_fn && S->stop_fn(S->ctx));
+	/* Never an outage kept without what ends it (shrink_mend). */
+	ok = !S->stopped && shrink_unmended(S->s, cand) < 0 && S->try_fn(S->ctx, cand, what);
 
 	if (ok) {
 		shrink_cand_free(S->best);
@@ -431,8 +537,7 @@ static bool drop_chunk(struct search *S, enum part p, const unsigned *idx, unsig
 	mask = shrink_part_mask(&c, p, &n);
 	for (unsigned k = 0; k < len; k++)
 		mask[idx[k]] = false;
-	if (p == PART_FAULTS)
-		shrink_drop_releases(S->s, &c);
+	shrink_mend(S->s, &c);
 	what = describe_drop(S, p, idx, len, &c);
 	ok = attempt(S, &c, what);
 	free(what);
@@ -453,7 +558,7 @@ static void ddmin(struct search *S, enum part p)
 
 	shrink_part_mask(S->best, p, &n);
 	alone_failed = xcalloc(n ? n : 1, sizeof(*alone_failed));
-	for (;;) {
+	while (!S->stopped) {
 		bool *mask = shrink_part_mask(S->best, p, &n), dropped = false;
 		unsigned m = 0, *idx = xcalloc(n ? n : 1, sizeof(*idx));
 
@@ -504,7 +609,7 @@ static void shrink_duration(struct search *S)
 {
 	uint32_t least = shrink_duration_floor(S->s, S->best), bad = 0;
 
-	while (S->best->duration_ms > least) {
+	while (S->best->duration_ms > least && !S->stopped) {
 		uint32_t half = round_up(S->best->duration_ms / 2);
 		uint32_t next = half > least ? half : least;
 
@@ -515,7 +620,7 @@ static void shrink_duration(struct search *S)
 			break;
 		}
 	}
-	while (bad && S->best->duration_ms - bad > STEP_MS) {
+	while (bad && S->best->duration_ms - bad > STEP_MS && !S->stopped) {
 		uint32_t mid = round_up(((uint64_t)bad + S->best->duration_ms) / 2);
 
 		if (mid >= S->best->duration_ms)
@@ -547,18 +652,27 @@ static void shrink_traffic(struct search *S)
 
 	if (!pps || try_pps(S, 0) || pps == 1 || try_pps(S, 1))
 		return;
-	while (S->best->pps / 2 > 1 && try_pps(S, S->best->pps / 2))
+	while (S->best->pps / 2 > 1 && !S->stopped && try_pps(S, S->best->pps / 2))
 		;
 }
 
-void shrink_search(const struct scenario *s, struct shrink_cand *best, shrink_try_fn try_fn,
-		   void *ctx)
+bool shrink_search_until(const struct scenario *s, struct shrink_cand *best, shrink_try_fn try_fn,
+			 shrink_stop_fn stop_fn, void *ctx)
 {
-	struct search S = { .s = s, .best = best, .try_fn = try_fn, .ctx = ctx };
+	struct search S = {
+		.s = s, .best = best, .try_fn = try_fn, .stop_fn = stop_fn, .ctx = ctx
+	};
 
 	ddmin(&S, PART_SCHEDULE);
 	ddmin(&S, PART_FAULTS);
 	ddmin(&S, PART_SET);
 	shrink_traffic(&S);
 	shrink_duration(&S);
+	return S.stopped;
+}
+
+void shrink_search(const struct scenario *s, struct shrink_cand *best, shrink_try_fn try_fn,
+		   void *ctx)
+{
+	shrink_search_until(s, best, try_fn, NULL, ctx);
 }

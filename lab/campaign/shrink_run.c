@@ -1,8 +1,9 @@
 /*
  * shrink_run.c - `ikelab shrink` on a lab (see shrink.h): reads the run to
  * shrink, judges each candidate shrink_search() proposes by running it with
- * `ikelab run` (a deadline per run), and writes the result file with what
- * was taken away as its comment.
+ * `ikelab run` (a deadline per run) until the search ends or --budget runs
+ * out, and writes the result file with what was taken away as its
+ * comment (with --reproduces as a reproduction of what was violated).
  */
 #include "campaign/shrink.h"
 #include "base/json.h"
@@ -43,6 +44,10 @@ struct shrinker {
 	json_t *violated; /* names of the expectations the run violated */
 	char *work;       /* where candidates and their runs go */
 	unsigned n_cands, runs, lab_errors;
+	bool reproduces;     /* --reproduces */
+	double budget_s;     /* --budget; 0: none */
+	int64_t deadline_ns; /* mono_ns() after which no candidate starts */
+	bool budget_ended;   /* the deadline stopped the search */
 };
 
 enum outcome {
@@ -289,6 +294,21 @@ static bool try_cand(void *ctx, const struct shrink_cand *c, const char *what)
 	free(file);
 	free(dir);
 	return ok;
+}
+
+/* The search's stop function: the budget is spent. */
+static bool out_of_time(void *ctx)
+{
+	struct shrinker *K = ctx;
+
+	if (!K->deadline_ns || mono_ns() < K->deadline_ns)
+		return false;
+	if (!K->budget_ended)
+		printf("the budget of %.0f s is spent: no further candidates; writing the "
+		       "smallest so far\n",
+		       K->budget_s);
+	K->budget_ended = true;
+	return true;
 }
 
 /* ---- the run to shrink --------------------------------------------------- */
@@ -550,6 +570,17 @@ static char *result_comment(const struct shrinker *K, const struct shrink_cand *
 	sb_addf(&sb, "Traffic: %s -> %s\n", t0, t1);
 	sb_addf(&sb, "Search: %u candidates, %u runs (%u lab errors), %.0f s.", K->n_cands, K->runs,
 		K->lab_errors, wall_s);
+	if (K->budget_ended)
+		sb_addf(&sb,
+			"\nThe --budget of %.0f s ended the search: this is the smallest "
+			"candidate found by then, not necessarily the smallest there is.",
+			K->budget_s);
+	if (K->reproduces)
+		sb_addf(&sb,
+			"\nA reproduction (--reproduces): expect: reproduces, and only the "
+			"expectations\nthe run violated (%s) are kept, all others removed;\n"
+			"`ikelab run` on this file reports 'reproduced' when the bug shows.",
+			names);
 	free(names);
 	free(dur);
 	free(t0);
@@ -587,8 +618,12 @@ static void print_result(const struct shrinker *K, const struct shrink_cand *c, 
 	       K->s->name, c->n_entries, count_kept(c->entry, c->n_entries), c->n_faults,
 	       count_kept(c->fault, c->n_faults), c->n_leaves, count_kept(c->leaf, c->n_leaves),
 	       K->s->duration, dur, t0, t1);
-	printf("%u candidates, %u runs (%u lab errors), %.0f s; %s%s\n", K->n_cands, K->runs,
-	       K->lab_errors, wall_s, unchanged(K->s, c) ? "nothing could be removed: " : "", out);
+	printf("%u candidates, %u runs (%u lab errors), %.0f s%s; %s%s%s\n", K->n_cands, K->runs,
+	       K->lab_errors, wall_s, K->budget_ended ? ", ended by the budget" : "",
+	       !unchanged(K->s, c) ? ""
+	       : K->budget_ended   ? "nothing removed before the budget ran out; "
+				   : "nothing could be removed; ",
+	       K->reproduces ? "a reproduction of what was violated: " : "", out);
 	free(dur);
 	free(t0);
 	free(t1);
@@ -599,7 +634,16 @@ static int write_result(const struct shrinker *K, const struct shrink_cand *c, c
 {
 	struct scenario *v = shrink_view(K->s, c, K->seed);
 	char *comment = result_comment(K, c, wall_s);
-	int rc = scenario_save(v, out, comment);
+	size_t n = json_array_size(K->violated);
+	const char **names = xcalloc(n ? n : 1, sizeof(*names));
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		names[i] = json_string_value(json_array_get(K->violated, i)) ?: "";
+	if (K->reproduces)
+		shrink_view_reproduces(v, names, (unsigned)n);
+	rc = scenario_save(v, out, comment);
+	free(names);
 
 	if (rc == 0)
 		print_result(K, c, out, wall_s);
@@ -634,7 +678,9 @@ static int search_and_write(struct shrinker *K, const char *out)
 			K->run_dir);
 		return 1;
 	}
-	shrink_search(K->s, &best, try_cand, K);
+	if (K->budget_s > 0)
+		K->deadline_ns = t0 + (int64_t)(K->budget_s * 1e9);
+	shrink_search_until(K->s, &best, try_cand, out_of_time, K);
 	rc = write_result(K, &best, out, (double)(mono_ns() - t0) / 1e9);
 	shrink_cand_free(&best);
 	if (rc < 0)
@@ -642,9 +688,13 @@ static int search_and_write(struct shrinker *K, const char *out)
 	return K->lab_errors ? 2 : 0;
 }
 
-int shrink_main(const char *run_dir, unsigned seeds, const char *out)
+int shrink_main(const char *run_dir, const struct shrink_opts *o)
 {
-	struct shrinker K = { .run_dir = abs_path(run_dir), .seeds = seeds };
+	struct shrinker K = { .run_dir = abs_path(run_dir),
+			      .seeds = o->seeds,
+			      .reproduces = o->reproduces,
+			      .budget_s = o->budget_s };
+	const char *out = o->out;
 	char *out_file;
 	int rc;
 

@@ -52,6 +52,7 @@ static const struct option {
 	{ OPT_SHARD, "--shard", offsetof(struct cli, shard), false },
 	{ OPT_BUDGET, "--budget", offsetof(struct cli, budget), false },
 	{ OPT_FRESH, "--fresh", offsetof(struct cli, fresh), true },
+	{ OPT_REPRODUCES, "--reproduces", offsetof(struct cli, reproduces), true },
 };
 
 static const struct option *option_find(const char *name)

@@ -37,33 +37,34 @@
 
 /* The options; a command takes a set of them. */
 enum {
-	OPT_NAME = 1 << 0,      /* --name LAB */
-	OPT_TOPOLOGY = 1 << 1,  /* --topology FILE */
-	OPT_PEERS = 1 << 2,     /* --peers FILE */
-	OPT_KERNEL = 1 << 3,    /* --kernel auto|host|uml */
-	OPT_CHARON = 1 << 4,    /* --charon PATH|VERSION|git:REV */
-	OPT_DURATION = 1 << 5,  /* --duration S */
-	OPT_RATE = 1 << 6,      /* --rate HZ */
-	OPT_TRAFFIC = 1 << 7,   /* --traffic PPS */
-	OPT_GRACE = 1 << 8,     /* --grace S */
-	OPT_ROUNDS = 1 << 9,    /* --rounds N */
-	OPT_SEED = 1 << 10,     /* --seed S */
-	OPT_SEEDS = 1 << 11,    /* --seeds N */
-	OPT_JOBS = 1 << 12,     /* --jobs J */
-	OPT_BASELINE = 1 << 13, /* --baseline FILE */
-	OPT_OUT = 1 << 14,      /* --out DIR|FILE */
-	OPT_JSON = 1 << 15,     /* --json */
-	OPT_ALL = 1 << 16,      /* --all */
-	OPT_TRUST = 1 << 17,    /* --trust: consent to what the files ask */
-	OPT_SOURCE = 1 << 18,   /* --source GIT_REPO_OR_TREE */
-	OPT_GOOD = 1 << 19,     /* --good REF */
-	OPT_BAD = 1 << 20,      /* --bad REF */
-	OPT_FIXED = 1 << 21,    /* --fixed */
-	OPT_FULL = 1 << 22,     /* --full-duration: no early verdict */
-	OPT_SET = 1 << 23,      /* --set PATH=VALUE: a scenario value replaced */
-	OPT_SHARD = 1 << 24,    /* --shard I/N|auto|auto/N: a part of the night */
-	OPT_BUDGET = 1 << 25,   /* --budget DURATION: seeds while they fit */
-	OPT_FRESH = 1 << 26,    /* --fresh: no kernel reused between runs */
+	OPT_NAME = 1 << 0,        /* --name LAB */
+	OPT_TOPOLOGY = 1 << 1,    /* --topology FILE */
+	OPT_PEERS = 1 << 2,       /* --peers FILE */
+	OPT_KERNEL = 1 << 3,      /* --kernel auto|host|uml */
+	OPT_CHARON = 1 << 4,      /* --charon PATH|VERSION|git:REV */
+	OPT_DURATION = 1 << 5,    /* --duration S */
+	OPT_RATE = 1 << 6,        /* --rate HZ */
+	OPT_TRAFFIC = 1 << 7,     /* --traffic PPS */
+	OPT_GRACE = 1 << 8,       /* --grace S */
+	OPT_ROUNDS = 1 << 9,      /* --rounds N */
+	OPT_SEED = 1 << 10,       /* --seed S */
+	OPT_SEEDS = 1 << 11,      /* --seeds N */
+	OPT_JOBS = 1 << 12,       /* --jobs J */
+	OPT_BASELINE = 1 << 13,   /* --baseline FILE */
+	OPT_OUT = 1 << 14,        /* --out DIR|FILE */
+	OPT_JSON = 1 << 15,       /* --json */
+	OPT_ALL = 1 << 16,        /* --all */
+	OPT_TRUST = 1 << 17,      /* --trust: consent to what the files ask */
+	OPT_SOURCE = 1 << 18,     /* --source GIT_REPO_OR_TREE */
+	OPT_GOOD = 1 << 19,       /* --good REF */
+	OPT_BAD = 1 << 20,        /* --bad REF */
+	OPT_FIXED = 1 << 21,      /* --fixed */
+	OPT_FULL = 1 << 22,       /* --full-duration: no early verdict */
+	OPT_SET = 1 << 23,        /* --set PATH=VALUE: a scenario value replaced */
+	OPT_SHARD = 1 << 24,      /* --shard I/N|auto|auto/N: a part of the night */
+	OPT_BUDGET = 1 << 25,     /* --budget DURATION: seeds while they fit */
+	OPT_FRESH = 1 << 26,      /* --fresh: no kernel reused between runs */
+	OPT_REPRODUCES = 1 << 27, /* --reproduces: shrink writes a reproduction */
 };
 
 struct command;
@@ -79,7 +80,7 @@ struct cli {
 	const char *peers2; /* a second --peers: the second peer's profile */
 	const char *duration, *rate, *out, *traffic, *grace, *seed, *seeds;
 	const char *jobs, *baseline, *source, *good, *bad, *set, *shard, *budget;
-	bool json, all, trust, fixed, full_duration, fresh;
+	bool json, all, trust, fixed, full_duration, fresh, reproduces;
 	const char **charons; /* every --charon, in order (owned array) */
 	int n_charons;
 	const char **sets; /* every --set, in order (owned array) */

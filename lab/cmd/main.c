@@ -129,17 +129,22 @@ static const struct command commands[] = {
 	  "                    (schedule[0].skew_us=400, duration=20s), checked as if\n"
 	  "                    the file said it; may be given again\n",
 	  0, OPT_SET },
-	{ "shrink", cmd_shrink, NULL, OPT_SEEDS | OPT_OUT | OPT_TRUST,
-	  "RUN_DIR [--seeds K] [--out FILE] [--trust]",
+	{ "shrink", cmd_shrink, NULL, OPT_SEEDS | OPT_OUT | OPT_TRUST | OPT_REPRODUCES | OPT_BUDGET,
+	  "RUN_DIR [--seeds K] [--out FILE] [--reproduces] [--budget T] [--trust]",
 	  "the smallest scenario that still fails as one seed's run did",
 	  "Searches for a smaller scenario that still fails the same way: fewer actions\n"
 	  "and fault rules, shorter, less traffic. Exits 0 when it found one, 1 when the\n"
 	  "run could not be shrunk. It shrinks the copy of the scenario the run directory\n"
 	  "keeps (RUN_DIR/scenario.yaml): a run directory is someone else's as often as\n"
-	  "not.\n"
+	  "not. An action that undoes an outage (link up, restart, CONT, netem clear,\n"
+	  "install, a hold's release) goes only with the outage it ends.\n"
 	  "\n"
 	  "  --seeds K         seeds each candidate must fail with (default 2)\n"
 	  "  --out FILE        where the result goes (default RUN_DIR/shrunk.yaml)\n"
+	  "  --reproduces      write the result as a bug report's reproduction: expect:\n"
+	  "                    reproduces, with only the expectations the run violated\n"
+	  "  --budget T        try no candidate after T (600, 10m, 1h) and write the\n"
+	  "                    smallest found by then\n"
 	  "  --trust           shrink the file summary.json names, wherever it is, and let\n"
 	  "                    it and its candidates do what run --trust allows\n",
 	  0, 0 },

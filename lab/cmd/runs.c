@@ -255,13 +255,15 @@ int cmd_sweep(const struct cli *c)
 
 int cmd_shrink(const struct cli *c)
 {
+	struct shrink_opts o = { .out = c->out, .reproduces = c->reproduces };
 	long seeds = number("--seeds", c->seeds, 2, 100);
 	int rc;
 
 	if (c->npos != 1)
 		return usage_fail(c);
-	if (seeds < 0)
+	if (seeds < 0 || (c->budget && (o.budget_s = budget_arg(c->budget)) < 0))
 		return fail();
-	rc = shrink_main(c->pos[0], (unsigned)seeds, c->out);
+	o.seeds = (unsigned)seeds;
+	rc = shrink_main(c->pos[0], &o);
 	return rc < 0 ? fail() : rc;
 }

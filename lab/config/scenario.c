@@ -167,7 +167,7 @@ static const cyaml_schema_value_t logs_schema = {
 	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct sc_logs, logs_fields),
 };
 
-static const cyaml_schema_field_t expect_fields[] = {
+const cyaml_schema_field_t sc_expect_fields[] = {
 	U32("max_ike_per_peer", struct sc_expect, max_ike_per_peer),
 	U32("max_child_per_ts", struct sc_expect, max_child_per_ts),
 	STR("max_ike_growth_per_hour", OPT, struct sc_expect, max_ike_growth_per_hour),
@@ -182,6 +182,7 @@ static const cyaml_schema_field_t expect_fields[] = {
 	BOOL("unique_reqids", struct sc_expect, unique_reqids),
 	BOOL("kernel_sa_pairs", struct sc_expect, kernel_sa_pairs),
 	BOOL("policies_match", struct sc_expect, policies_match),
+	BOOL("ledger_agrees", struct sc_expect, ledger_agrees),
 	CYAML_FIELD_SEQUENCE("stats", CYAML_FLAG_POINTER | OPT, struct sc_expect, stats,
 			     &stat_schema, 0, CYAML_UNLIMITED),
 	CYAML_FIELD_SEQUENCE("events", CYAML_FLAG_POINTER | OPT, struct sc_expect, events,
@@ -210,7 +211,8 @@ const cyaml_schema_field_t sc_fields[] = {
 			     &fault_schema, 0, CYAML_UNLIMITED),
 	CYAML_FIELD_SEQUENCE("schedule", CYAML_FLAG_POINTER | OPT, struct scenario, schedule,
 			     &entry_schema, 0, CYAML_UNLIMITED),
-	CYAML_FIELD_MAPPING_PTR("expectations", OPT, struct scenario, expectations, expect_fields),
+	CYAML_FIELD_MAPPING_PTR("expectations", OPT, struct scenario, expectations,
+				sc_expect_fields),
 	CYAML_FIELD_END
 };
 

@@ -172,6 +172,7 @@ struct sc_expect {
 	bool *unique_reqids;          /* no reqid shared by two CHILD_SAs, past grace */
 	bool *kernel_sa_pairs;        /* every INSTALLED CHILD_SA's SAs in the kernel */
 	bool *policies_match;         /* and its policies, for its selectors */
+	bool *ledger_agrees;          /* the event ledger agrees with list-sas */
 	struct sc_stat *stats;        /* VICI stats counters */
 	unsigned stats_count;
 	struct sc_events *events;
@@ -223,6 +224,9 @@ struct scenario *scenario_load(const char *path);
 /* The cyaml schema scenario_load() checks a file against (static; for
  * config/schema.h, which turns it into a JSON Schema). */
 const cyaml_schema_value_t *scenario_cyaml_schema(void);
+/* The keys of expectations:, as that schema has them (for code that walks
+ * every key, such as shrink --reproduces). */
+extern const cyaml_schema_field_t sc_expect_fields[];
 /* The same with values from the command line in place of the file's: each
  * of SETS is "PATH=VALUE" ("schedule[0].skew_us=400"), replacing a value
  * the file has (ycheck_load_set, config/yamlcheck.h); checked like the

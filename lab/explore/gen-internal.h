@@ -26,6 +26,7 @@ struct gen {
 	struct profile *prof[GEN_MAX_PROFILES];
 	bool reauth[GEN_MAX_PROFILES]; /* the profile reauthenticates its IKE_SA */
 	bool trap[GEN_MAX_PROFILES];   /* its first CHILD_SA is trap-started */
+	bool mbb[GEN_MAX_PROFILES];    /* charon.make_before_break: yes */
 	const char *peer[2];           /* topo_peer() names, borrowed */
 	const char *router[GEN_MAX_ROUTERS];
 	unsigned n_routers;
@@ -56,6 +57,7 @@ struct draw {
 	uint64_t w_sum;     /* their sum, ms */
 	unsigned n_disrupt; /* faults and actions that may cost traffic */
 	bool delete_sa;
+	bool sa_gone; /* a delete-sa or a hard expire: traffic meets the trap */
 	struct gen_stats *st;
 };
 

@@ -161,6 +161,8 @@ static int load_profile(struct gen *g, unsigned i)
 	profile_conn(g->prof[i], 0, &conn);
 	g->reauth[i] = conn.reauth_time && duration_parse(conn.reauth_time, &secs) == 0 && secs;
 	g->trap[i] = child_trap(g->prof[i]);
+	g->mbb[i] = g->prof[i]->settings && g->prof[i]->settings->make_before_break &&
+		    *g->prof[i]->settings->make_before_break;
 	g->o.profiles[i] = g->prof_path[i];
 	/* Either peer may draw it: its protected:N within both peers'. */
 	for (unsigned k = 0; k < 2; k++)

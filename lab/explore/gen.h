@@ -28,7 +28,10 @@
  *
  * Every file carries `expect: clean` and an `expectations:` block with the
  * invariants the options switch on (GEN_INV_*); which key stands for which
- * invariant, and what the keys cannot say, is in gen_expect.c. A comment header
+ * invariant, when one is left out of a trial (kernel_sa_pairs and
+ * max_acquires_during_rekey where the trial breaks them on purpose,
+ * max_lost_per_event unless nothing disrupts traffic), and what the keys
+ * cannot say, is in gen_expect.c. A comment header
  * names the generator version, the options and the seed.
  */
 #ifndef IKELAB_EXPLORE_GEN_H
@@ -37,7 +40,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define GEN_VERSION 1       /* bumped whenever a seed draws another file */
+#define GEN_VERSION 2       /* bumped whenever a seed draws another file */
 #define GEN_MAX_PROFILES 16 /* profiles in the options */
 #define GEN_MAX_ACTIONS 32  /* K, the most menu actions in a trial */
 #define GEN_MAX_FAULTS 8    /* F, the most fault rules in a trial */
@@ -75,17 +78,22 @@ enum gen_fault {
 };
 
 /* Invariants, each an expectation every trial checks unless switched off. */
-#define GEN_INV_DUP_IKE (1u << 0)    /* max_ike_per_peer: 1 */
-#define GEN_INV_DUP_CHILD (1u << 1)  /* max_child_per_ts: 1 */
-#define GEN_INV_KERNEL_SAS (1u << 2) /* kernel_sa_pairs: true */
-#define GEN_INV_POLICIES (1u << 3)   /* policies_match: true */
-#define GEN_INV_NO_CRASH (1u << 4)   /* no_crash: true (off: false) */
-#define GEN_INV_LIVENESS (1u << 5)   /* max_outage_ms, max_lost_each_way */
-#define GEN_INV_REQIDS (1u << 6)     /* unique_reqids: true */
-#define GEN_INV_GROWTH (1u << 7)     /* max_{ike,child}_growth_per_hour (not default) */
-#define GEN_INV_DEFAULT                                                                \
-	(GEN_INV_DUP_IKE | GEN_INV_DUP_CHILD | GEN_INV_KERNEL_SAS | GEN_INV_POLICIES | \
-	 GEN_INV_NO_CRASH | GEN_INV_LIVENESS | GEN_INV_REQIDS)
+#define GEN_INV_DUP_IKE (1u << 0)       /* max_ike_per_peer: 1 */
+#define GEN_INV_DUP_CHILD (1u << 1)     /* max_child_per_ts: 1 */
+#define GEN_INV_KERNEL_SAS (1u << 2)    /* kernel_sa_pairs: true */
+#define GEN_INV_POLICIES (1u << 3)      /* policies_match: true */
+#define GEN_INV_NO_CRASH (1u << 4)      /* no_crash: true (off: false) */
+#define GEN_INV_LIVENESS (1u << 5)      /* max_outage_ms, max_lost_each_way */
+#define GEN_INV_REQIDS (1u << 6)        /* unique_reqids: true */
+#define GEN_INV_GROWTH (1u << 7)        /* max_{ike,child}_growth_per_hour (not default) */
+#define GEN_INV_ACQUIRE_REKEY (1u << 8) /* max_acquires_during_rekey: 0 */
+#define GEN_INV_REKEY_LOSS (1u << 9)    /* max_lost_per_event: 0, undisturbed trials */
+#define GEN_INV_LEDGER (1u << 10)       /* ledger_agrees: true */
+#define GEN_INV_ALL ((1u << 11) - 1)
+#define GEN_INV_DEFAULT                                                                 \
+	(GEN_INV_DUP_IKE | GEN_INV_DUP_CHILD | GEN_INV_KERNEL_SAS | GEN_INV_POLICIES |  \
+	 GEN_INV_NO_CRASH | GEN_INV_LIVENESS | GEN_INV_REQIDS | GEN_INV_ACQUIRE_REKEY | \
+	 GEN_INV_REKEY_LOSS | GEN_INV_LEDGER)
 
 /* lo..hi inclusive. */
 struct gen_range {
@@ -123,6 +131,16 @@ struct gen_stats {
 	uint32_t max_outage_ms; /* the liveness bounds written (0: none) */
 	uint32_t max_lost_each_way;
 	bool kernel_sas_off; /* kernel_sa_pairs left out: a delete-sa drawn */
+	/* max_acquires_during_rekey left out: a delete-sa or a hard expire
+	 * sends traffic to the trap policy on purpose */
+	bool acquire_rekey_off;
+	/* no disrupting draw (gen_disrupt: link flap, netem, kill, freeze,
+	 * restart, uninstall, expire, delete-sa, terminate, conntrack-flush,
+	 * delay, drop and hold rules) */
+	bool undisturbed;
+	/* max_lost_per_event written: undisturbed, and every reauthentication
+	 * make-before-break (both profiles set it, or none reauthenticates) */
+	bool rekey_loss_on;
 };
 
 /* O filled with the defaults: no profiles yet (the caller adds at least
@@ -143,6 +161,22 @@ void gen_free(struct gen *g);
  * (options, seed) give the same bytes. ST (may be NULL) receives what was
  * drawn. */
 char *gen_draw(const struct gen *g, uint64_t seed, struct gen_stats *st);
+
+/*
+ * The invariants by short, stable names, for the command line (explore's
+ * --no/--with) and its reports: dup-ike, dup-child, kernel-sas, policies,
+ * crash, liveness, reqids, growth, acquire-rekey, rekey-loss, ledger.
+ * gen_invariant_name: BIT's name (one GEN_INV_* bit; static), NULL for
+ * anything else. gen_invariant_parse: the bit of NAME into *BIT; -1 and
+ * err_msg() naming the known ones for an unknown name.
+ * gen_invariant_of_key: the name of the invariant an expectation stands
+ * for, by its name in a verdict (summary.json's "expectations"[].name:
+ * "max_ike_per_peer", "max_outage_ms", "no_crash", "ledger_agrees", ...);
+ * NULL for an expectation no invariant writes (static).
+ */
+const char *gen_invariant_name(unsigned bit);
+int gen_invariant_parse(const char *name, unsigned *bit);
+const char *gen_invariant_of_key(const char *expectation_key);
 
 /* "initiate", "link-flap", ...; "delay", "hold", ... (static). */
 const char *gen_kind_name(enum gen_kind k);

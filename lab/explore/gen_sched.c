@@ -180,6 +180,7 @@ static void act_kernel(struct draw *d, enum gen_kind k)
 	sb_addf(sb, "    sa: %s\n", gen_pick(d, 0, 1) ? "out" : "in");
 	if (hard)
 		sb_addf(sb, "    hard: true\n");
+	d->sa_gone |= hard || k == GEN_DELETE_SA;
 	if (k == GEN_DELETE_SA) {
 		/* Traffic that way is lost until the CHILD_SA is replaced. */
 		d->delete_sa = true;

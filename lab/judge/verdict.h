@@ -28,10 +28,16 @@ enum verdict_result verdict_result_of(const json_t *v);
 const char *verdict_name(enum verdict_result r);
 /* Settled before the run's end? so_far is what the recorder counted up to
  * now (rec_so_far: summary.json's "peers", only the numbers that never
- * fall). Returns the first expectation that is violated already and can
+ * fall, and its "ledger"). Returns the first expectation that is violated already and can
  * no longer hold, as in the verdict's "expectations" (the caller's), or
  * NULL while the end of the run may still decide. */
 json_t *verdict_decided(const json_t *so_far, const struct scenario *s);
+/* The name the verdict gives an entry of expectations.stats, .events or
+ * .logs ("stats: ikesas.half-open", "events: child-rekey per peer",
+ * "logs: /.../"), into BUF (returned). Two entries may share one. */
+const char *verdict_stat_name(const struct sc_stat *x, char *buf, size_t len);
+const char *verdict_events_name(const struct sc_events *x, char *buf, size_t len);
+const char *verdict_logs_name(const struct sc_logs *x, char *buf, size_t len);
 /* Exit status for `ikelab run`: 0 as expected, 1 not, 2 lab error. */
 int verdict_exit(enum verdict_result r);
 /* The report a person reads: which expectation, when, the events around. */

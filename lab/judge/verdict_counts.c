@@ -3,6 +3,7 @@
  * counters from VICI stats, events of a kind in events.jsonl, lines of a
  * peer's charon.log (verdict-internal.h).
  */
+#include "judge/verdict.h"
 #include "judge/verdict-internal.h"
 #include "base/err.h"
 #include "base/json.h"
@@ -23,6 +24,24 @@ static void limits_text(char *buf, size_t len, const uint32_t *max, const uint32
 		snprintf(buf, len, "between %u and %u", *min, *max);
 	else
 		snprintf(buf, len, "%s %u", max ? "at most" : "at least", max ? *max : *min);
+}
+
+const char *verdict_stat_name(const struct sc_stat *x, char *buf, size_t len)
+{
+	snprintf(buf, len, "stats: %s", x->counter);
+	return buf;
+}
+
+const char *verdict_events_name(const struct sc_events *x, char *buf, size_t len)
+{
+	snprintf(buf, len, "events: %s%s%s", x->kind, x->per ? " per " : "", x->per ? x->per : "");
+	return buf;
+}
+
+const char *verdict_logs_name(const struct sc_logs *x, char *buf, size_t len)
+{
+	snprintf(buf, len, "logs: /%.60s/", x->match);
+	return buf;
 }
 
 /* One entry of the verdict's expectations for a counted limit. */
@@ -124,7 +143,7 @@ static void expect_stat(struct run *r, unsigned k, const struct sc_stat *st)
 				  "counter '%s'",
 				  k, st->peer ? " on " : "", st->peer ? st->peer : "", st->counter);
 	limits_text(what, sizeof(what), st->max, st->min);
-	snprintf(name, sizeof(name), "stats: %s", st->counter);
+	verdict_stat_name(st, name, sizeof(name));
 	e = entry(name, st->max, st->min, (double)(bad ? worst.worst : 0), !bad);
 	if (bad) {
 		json_object_set_new(e, "at", json_real(worst.at));
@@ -276,8 +295,7 @@ static void expect_event(struct run *r, const struct sc_events *x)
 	held = (!x->max || most <= (json_int_t)*x->max) &&
 	       (!x->min || least >= (json_int_t)*x->min);
 	limits_text(what, sizeof(what), x->max, x->min);
-	snprintf(name, sizeof(name), "events: %s%s%s", x->kind, x->per ? " per " : "",
-		 x->per ? x->per : "");
+	verdict_events_name(x, name, sizeof(name));
 	e = entry(name, x->max, x->min, (double)(ty.over_key || !x->min ? most : least), held);
 	if (ty.over_key) {
 		char *group = x->per ? xasprintf(" for %s=%s", x->per, ty.over_value) : xstrdup("");
@@ -434,7 +452,7 @@ static void expect_log(struct run *r, const char *run_dir, unsigned k, const str
 	regfree(&re);
 	least = least < 0 ? 0 : least;
 	limits_text(what, sizeof(what), x->max, x->min);
-	snprintf(name, sizeof(name), "logs: /%.60s/", x->match);
+	verdict_logs_name(x, name, sizeof(name));
 	e = entry(name, x->max, x->min, (double)(bad || !x->min ? most : least),
 		  !bad && (!x->min || least >= (long)*x->min));
 	if (bad) {

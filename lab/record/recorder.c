@@ -472,6 +472,11 @@ int rec_reattach(struct recorder *r, const char *peer)
 	p->dead = false;
 	p->expect_exit = false;
 	json_object_clear(p->seen);
+	/* A new charon numbers its SAs from 1 again, and the old one's
+	 * vanished without down events: the ledger starts over, seeded by
+	 * the next sample. */
+	ledger_free(&p->ledger);
+	ledger_init(&p->ledger, r->o.grace);
 	rec_emit(r, peer, "lab", "charon-start", json_pack("{s:i}", "pid", (int)p->charon.pid));
 	return 0;
 }

@@ -57,7 +57,8 @@ void rec_unwatch(struct recorder *r, int fd);
 void rec_expect_exit(struct recorder *r, const char *peer);
 /* Stop sampling a peer (its charon is stopped with SIGSTOP) or resume. */
 void rec_pause(struct recorder *r, const char *peer, bool paused);
-/* The peer's charon was started again: reconnect to it. */
+/* The peer's charon was started again: reconnect to it (its event ledger
+ * starts over). */
 int rec_reattach(struct recorder *r, const char *peer);
 /* Stop the probes (their last reports are merged). */
 void rec_stop_traffic(struct recorder *r);
@@ -81,10 +82,11 @@ const char *rec_dir(const struct recorder *r);
 /* The numbers that can only grow as the run goes on, as summary.json has
  * them at the end: {"peers": {NAME: {"sustained_max_ike_per_pair",
  * "sustained_max_child_per_ts" and their "..._since", "acquires",
- * "acquires_during_rekey"}}}. The caller's. */
+ * "acquires_during_rekey"}}, "ledger": {"mismatches", "details"}}. The
+ * caller's. */
 json_t *rec_so_far(const struct recorder *r);
 /* How many sampling rounds so far: rec_so_far changes only with them and
- * with acquires. */
+ * with acquires (a ledger mismatch of weight is found by a sample). */
 int rec_samples(const struct recorder *r);
 /* The run stops before its duration: why becomes summary.json's
  * ended_early (the recorder takes it over). */

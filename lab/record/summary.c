@@ -113,7 +113,8 @@ json_t *rec_so_far(const struct recorder *r)
 
 	for (int i = 0; i < r->n; i++)
 		json_object_set_new(peers, r->p[i].name, peer_growing(r, &r->p[i]));
-	return json_pack("{s:o}", "peers", peers);
+	return json_pack("{s:o, s:{s:i, s:O}}", "peers", peers, "ledger", "mismatches",
+			 (int)json_array_size(r->mismatches), "details", r->mismatches);
 }
 
 void rec_ended_early(struct recorder *r, json_t *why)

@@ -251,8 +251,8 @@ static const struct {
 	{ "up --json", "unknown option '--json' (up takes: --name, --topology, --peers, --kernel, "
 		       "--charon, --trust)" },
 	{ "status --seeds 2", "unknown option '--seeds' (status takes: --name, --json)" },
-	{ "--jobs 2 shrink RUN",
-	  "unknown option '--jobs' (shrink takes: --seeds, --out, --trust)" },
+	{ "--jobs 2 shrink RUN", "unknown option '--jobs' (shrink takes: --seeds, --out, --trust, "
+				 "--budget, --reproduces)" },
 	{ "nightly --name x",
 	  "unknown option '--name' (nightly takes: --charon, --seeds, --jobs, "
 	  "--baseline, --out, --trust, --full-duration, --shard, --budget, --fresh)" },

@@ -24,10 +24,10 @@
 #include "explore/gen.h"
 
 #define SEEDS 500
-/* test_golden's hashes, of generator version 1. */
-#define GOLDEN_0 UINT64_C(0x7488ae07c8b98612)
-#define GOLDEN_1 UINT64_C(0xb419e700519c415d)
-#define GOLDEN_2 UINT64_C(0xb73c5baf44955b3c)
+/* test_golden's hashes, of generator version 2. */
+#define GOLDEN_0 UINT64_C(0xad1789ce16d6d0ba)
+#define GOLDEN_1 UINT64_C(0x3e890e99cd271003)
+#define GOLDEN_2 UINT64_C(0xa3106551a0d46c6e)
 
 static void opts_2446(struct gen_opts *o)
 {
@@ -147,20 +147,80 @@ static void check_reloads(const struct scenario *s, const struct gen_opts *o)
 	}
 }
 
+/* Whether the loaded trial draws something that costs traffic on
+ * purpose (gen_expect.c): an action or a fault rule of that kind. */
+static bool disturbed(const struct scenario *s)
+{
+	static const char *const actions[] = { "link",      "netem",     "kill",
+					       "restart",   "uninstall", "expire",
+					       "delete-sa", "terminate", "conntrack-flush" };
+	static const char *const faults[] = { "delay", "drop", "hold" };
+
+	for (unsigned i = 0; i < s->schedule_count; i++)
+		for (unsigned k = 0; k < ARRAY_LEN(actions); k++)
+			if (!strcmp(s->schedule[i].action, actions[k]))
+				return true;
+	for (unsigned i = 0; i < s->faults_count; i++)
+		for (unsigned k = 0; k < ARRAY_LEN(faults); k++)
+			if (!strcmp(s->faults[i].action, faults[k]))
+				return true;
+	return false;
+}
+
+/* A kernel SA taken away on purpose: a delete-sa or a hard expire. */
+static bool sa_taken(const struct scenario *s)
+{
+	for (unsigned i = 0; i < s->schedule_count; i++) {
+		const struct sc_entry *e = &s->schedule[i];
+
+		if (!strcmp(e->action, "delete-sa") ||
+		    (!strcmp(e->action, "expire") && e->hard && *e->hard))
+			return true;
+	}
+	return false;
+}
+
+/* The invariants added in generator version 2, against what the trial
+ * holds; whether it checks rekey loss. */
+static bool check_v2_invariants(const struct scenario *s, const struct gen_stats *st)
+{
+	const struct sc_expect *x = s->expectations;
+
+	ck_assert (st->undisturbed == !disturbed(s))
+		;
+	ck_assert (st->acquire_rekey_off == sa_taken(s))
+		;
+	ck_assert ((x->max_acquires_during_rekey != NULL) == !st->acquire_rekey_off)
+		;
+	if (x->max_acquires_during_rekey)
+		ck_assert_uint_eq(*x->max_acquires_during_rekey, 0);
+	/* Rekey loss only where nothing disrupts traffic. */
+	ck_assert ((x->max_lost_per_event != NULL) == st->rekey_loss_on)
+		;
+	ck_assert (!st->rekey_loss_on || st->undisturbed)
+		;
+	if (x->max_lost_per_event)
+		ck_assert_uint_eq(*x->max_lost_per_event, 0);
+	ck_assert (x->ledger_agrees && * x->ledger_agrees)
+		;
+	return st->rekey_loss_on;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* Trials of seeds 0..N-1 over O: each loads and matches what it drew;
- * every kind with a weight comes up, and every fault kind. */
-static void explore(const struct gen_opts *o, unsigned n, bool faults_expected)
+ * every kind with a weight comes up, and every fault kind. Returns how
+ * many trials check rekey loss. */
+static unsigned explore(const struct gen_opts *o, unsigned n, bool faults_expected)
 {
 	struct gen *g = gen_ok(o);
 	unsigned drawn[GEN_KINDS] = { 0 }, fdrawn[GEN_FAULTS] = { 0 };
 	char **texts = xcalloc(n, sizeof(*texts));
 	int64_t slowest = 0;
-	unsigned started_late = 0;
+	unsigned started_late = 0, rekey_loss = 0;
 
 	trust_consent(0);
 	for (unsigned seed = 0; seed < n; seed++) {
@@ -210,7 +270,8 @@ static void explore(const struct gen_opts *o, unsigned n, bool faults_expected)
 		ck_assert_uint_eq(*s->expectations->max_outage_ms, st.max_outage_ms);
 		ck_assert_uint_eq(*s->expectations->max_lost_each_way, st.max_lost_each_way);
 		ck_assert_uint_ge(st.max_outage_ms, o->liveness_ms);
-		ck_assert_ptr_nonnull(strstr(text, "generator version 1, seed "));
+		ck_assert_ptr_nonnull(strstr(text, "generator version 2, seed "));
+		rekey_loss += check_v2_invariants(s, &st);
 		scenario_free(s);
 		texts[seed] = text;
 	}
@@ -235,14 +296,19 @@ static void explore(const struct gen_opts *o, unsigned n, bool faults_expected)
 	 * machine are given two orders of magnitude. */
 	ck_assert_msg(slowest < 20 * 1000 * 1000, "slowest trial took %" PRId64 " ns", slowest);
 	gen_free(g);
+	return rekey_loss;
 }
 
 START_TEST(test_trials_load)
 {
 	struct gen_opts o;
+	unsigned n;
 
 	opts_2446(&o);
-	explore(&o, SEEDS, true);
+	/* Some trials are undisturbed, most are not. */
+	n = explore(&o, SEEDS, true);
+	ck_assert_uint_gt(n, 0);
+	ck_assert_uint_lt(n, SEEDS / 2);
 }
 END_TEST
 
@@ -339,7 +405,7 @@ START_TEST(test_golden)
 	struct gen_opts o;
 	struct gen *g;
 
-	ck_assert_int_eq(GEN_VERSION, 1);
+	ck_assert_int_eq(GEN_VERSION, 2);
 	opts_2446(&o);
 	g = gen_ok(&o);
 	for (unsigned i = 0; i < ARRAY_LEN(seeds); i++) {
@@ -357,13 +423,16 @@ END_TEST
 /* Each invariant switched off takes its expectations with it. */
 START_TEST(test_invariant_switches)
 {
-	static const unsigned bits[] = { GEN_INV_DUP_IKE,  GEN_INV_DUP_CHILD, GEN_INV_KERNEL_SAS,
-					 GEN_INV_POLICIES, GEN_INV_NO_CRASH,  GEN_INV_LIVENESS,
-					 GEN_INV_REQIDS,   GEN_INV_GROWTH };
+	static const unsigned bits[] = {
+		GEN_INV_DUP_IKE,       GEN_INV_DUP_CHILD,  GEN_INV_KERNEL_SAS, GEN_INV_POLICIES,
+		GEN_INV_NO_CRASH,      GEN_INV_LIVENESS,   GEN_INV_REQIDS,     GEN_INV_GROWTH,
+		GEN_INV_ACQUIRE_REKEY, GEN_INV_REKEY_LOSS, GEN_INV_LEDGER,
+	};
 	struct gen_opts o;
 
 	opts_2446(&o);
 	o.weights[GEN_DELETE_SA] = 0; /* kernel_sa_pairs stays */
+	o.weights[GEN_EXPIRE] = 0;    /* max_acquires_during_rekey too */
 	for (unsigned b = 0; b <= ARRAY_LEN(bits); b++) {
 		unsigned inv =
 			b < ARRAY_LEN(bits) ? (GEN_INV_DEFAULT | GEN_INV_GROWTH) & ~bits[b] : 0;
@@ -372,7 +441,8 @@ START_TEST(test_invariant_switches)
 		o.invariants = inv;
 		g = gen_ok(&o);
 		for (uint64_t seed = 0; seed < 20; seed++) {
-			char *text = gen_draw(g, seed, NULL), name[32];
+			struct gen_stats st;
+			char *text = gen_draw(g, seed, &st), name[32];
 			struct scenario *s;
 			const struct sc_expect *x;
 
@@ -398,6 +468,14 @@ START_TEST(test_invariant_switches)
 			ck_assert ((x->max_child_growth_per_hour != NULL) ==
 				   !!(inv & GEN_INV_GROWTH))
 				;
+			ck_assert ((x->max_acquires_during_rekey != NULL) ==
+				   !!(inv & GEN_INV_ACQUIRE_REKEY))
+				;
+			ck_assert ((x->max_lost_per_event != NULL) ==
+				   (!!(inv & GEN_INV_REKEY_LOSS) && st.rekey_loss_on))
+				;
+			ck_assert ((x->ledger_agrees != NULL) == !!(inv & GEN_INV_LEDGER))
+				;
 			ck_assert_ptr_nonnull(x->no_crash);
 			ck_assert (*x->no_crash == !!(inv & GEN_INV_NO_CRASH))
 				;
@@ -407,6 +485,107 @@ START_TEST(test_invariant_switches)
 		}
 		gen_free(g);
 	}
+}
+END_TEST
+
+/* Trials that draw nothing disrupting, on profiles that do not
+ * reauthenticate: rekey loss in every one, while its bit is on. */
+START_TEST(test_rekey_loss_switch)
+{
+	struct gen_opts o;
+
+	gen_opts_default(&o);
+	o.profiles[o.n_profiles++] = "peers/auto-route.yaml";
+	o.profiles[o.n_profiles++] = "peers/rekey-only.yaml";
+	memset(o.weights, 0, sizeof(o.weights));
+	o.weights[GEN_REKEY_CHILD] = o.weights[GEN_REKEY_IKE] = o.weights[GEN_INITIATE] = 1;
+	o.max_faults = 0;
+	for (unsigned on = 0; on < 2; on++) {
+		struct gen *g;
+
+		o.invariants = on ? GEN_INV_DEFAULT : GEN_INV_DEFAULT & ~GEN_INV_REKEY_LOSS;
+		g = gen_ok(&o);
+		for (uint64_t seed = 0; seed < 20; seed++) {
+			struct gen_stats st;
+			char *text = gen_draw(g, seed, &st), name[32];
+			struct scenario *s;
+
+			snprintf(name, sizeof(name), "loss-%u-%" PRIu64 ".yaml", on, seed);
+			s = load_text(text, name);
+			ck_assert (st.undisturbed &&st.rekey_loss_on == !!on)
+				;
+			ck_assert ((s->expectations->max_lost_per_event != NULL) == !!on)
+				;
+			scenario_free(s);
+			free(text);
+		}
+		gen_free(g);
+	}
+	/* A reauthentication that may break before it makes: none. */
+	o.weights[GEN_REAUTH] = 100;
+	o.invariants = GEN_INV_DEFAULT;
+	{
+		struct gen *g = gen_ok(&o);
+		struct gen_stats st;
+		unsigned reauths = 0;
+
+		for (uint64_t seed = 0; seed < 20; seed++) {
+			free(gen_draw(g, seed, &st));
+			reauths += st.kinds[GEN_REAUTH] > 0;
+			ck_assert (st.rekey_loss_on == !st.kinds[GEN_REAUTH])
+				;
+		}
+		ck_assert_uint_gt(reauths, 0);
+		gen_free(g);
+	}
+}
+END_TEST
+
+/* Every invariant bit has a name that parses back to it, and the
+ * verdict's expectation names map to them. */
+START_TEST(test_invariant_names)
+{
+	static const struct {
+		const char *key, *inv;
+	} keys[] = {
+		{ "max_ike_per_peer", "dup-ike" },
+		{ "max_child_per_ts", "dup-child" },
+		{ "kernel_sa_pairs", "kernel-sas" },
+		{ "policies_match", "policies" },
+		{ "no_crash", "crash" },
+		{ "max_outage_ms", "liveness" },
+		{ "max_lost_each_way", "liveness" },
+		{ "unique_reqids", "reqids" },
+		{ "max_ike_growth_per_hour", "growth" },
+		{ "max_child_growth_per_hour", "growth" },
+		{ "max_acquires_during_rekey", "acquire-rekey" },
+		{ "max_lost_per_event", "rekey-loss" },
+		{ "ledger_agrees", "ledger" },
+	};
+	unsigned all = 0, bit;
+
+	for (unsigned b = 1; b && b <= GEN_INV_ALL; b <<= 1) {
+		const char *name = gen_invariant_name(b);
+
+		ck_assert_msg(name, "bit 0x%x has no name", b);
+		ck_assert_int_eq(gen_invariant_parse(name, &bit), 0);
+		ck_assert_uint_eq(bit, b);
+		all |= b;
+	}
+	ck_assert_uint_eq(all, GEN_INV_ALL);
+	ck_assert_uint_eq(GEN_INV_DEFAULT & ~GEN_INV_ALL, 0);
+	ck_assert_ptr_null(gen_invariant_name(GEN_INV_ALL + 1));
+	ck_assert_ptr_null(gen_invariant_name(GEN_INV_DUP_IKE | GEN_INV_DUP_CHILD));
+	ck_assert_int_eq(gen_invariant_parse("dup", &bit), -1);
+	ck_assert_ptr_nonnull(strstr(err_msg(), "acquire-rekey"));
+	for (unsigned i = 0; i < ARRAY_LEN(keys); i++) {
+		const char *inv = gen_invariant_of_key(keys[i].key);
+
+		ck_assert_msg(inv && !strcmp(inv, keys[i].inv), "%s", keys[i].key);
+	}
+	ck_assert_ptr_null(gen_invariant_of_key("max_lost_packets"));
+	ck_assert_ptr_null(gen_invariant_of_key("stats: ikesas.half-open"));
+	ck_assert_ptr_null(gen_invariant_of_key(NULL));
 }
 END_TEST
 
@@ -491,6 +670,8 @@ int main(void)
 	tcase_add_test(tc, test_same_seed_same_text);
 	tcase_add_test(tc, test_golden);
 	tcase_add_test(tc, test_invariant_switches);
+	tcase_add_test(tc, test_rekey_loss_switch);
+	tcase_add_test(tc, test_invariant_names);
 	tcase_add_test(tc, test_weights);
 	tcase_add_test(tc, test_refused);
 	suite_add_tcase(s, tc);

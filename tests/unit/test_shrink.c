@@ -348,7 +348,14 @@ struct oracle {
 	unsigned calls, loads_not;
 	struct strbuf whats;
 	bool all_fail;
+	unsigned stop_after; /* stop the search after this many calls */
+	bool stopped;
 };
+
+static bool stop(void *ctx)
+{
+	return ((struct oracle *)ctx)->stopped;
+}
 
 static bool loads(const struct scenario *s, const struct shrink_cand *c)
 {
@@ -370,6 +377,10 @@ static bool judge(void *ctx, const struct shrink_cand *c, const char *what)
 
 	o->calls++;
 	sb_addf(&o->whats, "%s\n", what);
+	/* Never an outage without what ends it. */
+	ck_assert_int_lt(shrink_unmended(o->s, c), 0);
+	if (o->stop_after && o->calls == o->stop_after)
+		o->stopped = true;
 	if (!loads(o->s, c)) {
 		o->loads_not++;
 		return false;
@@ -400,11 +411,12 @@ START_TEST(test_search)
 	ck_assert_msg(o.calls <= 35, "%u tries:\n%s", o.calls, o.whats.buf);
 	ck_assert_ptr_null(strstr(o.whats.buf, "faults: drop slow-ccsa\n"
 					       "faults: drop slow-ccsa\n"));
-	/* The release of a kept rule's hold could not go alone ... */
-	ck_assert_uint_gt(o.loads_not, 0);
-	/* ... but went with its rule. */
-	ck_assert_msg(strstr(o.whats.buf, "faults: drop keep-delete, with #8 "
-					  "release deletes\n"),
+	/* A release goes with the hold it ends, an outage with what ends
+	 * it, so every candidate loads. */
+	ck_assert_msg(o.loads_not == 0, "%s", o.whats.buf);
+	ck_assert_msg(strstr(o.whats.buf, "schedule: drop #8 release deletes, with keep-delete\n"),
+		      "%s", o.whats.buf);
+	ck_assert_msg(strstr(o.whats.buf, "and 6 more, with #9 netem clear wan, keep-delete\n"),
 		      "%s", o.whats.buf);
 	ck_assert_ptr_nonnull(strstr(o.whats.buf, "duration: 23s -> 12s\n"));
 	ck_assert_ptr_nonnull(strstr(o.whats.buf,
@@ -414,6 +426,170 @@ START_TEST(test_search)
 						  "pps\n"));
 	sb_free(&o.whats);
 	shrink_cand_free(&best);
+	scenario_free(s);
+}
+END_TEST
+
+/* The pairs of an outage and what ends it in shrink.yaml: netem #7 and
+ * its clear #9, STOP #10 and CONT #11, kill #15 and restart #16; the
+ * uninstall #13 has no install after it; the holds keep-delete and stall
+ * and their releases #8 and #17. */
+START_TEST(test_menders)
+{
+	struct scenario *s = load_ok(FIX "shrink.yaml");
+	static const struct shrink_mend want[] = {
+		{ false, 7, 9 }, { false, 10, 11 }, { false, 15, 16 },
+		{ true, 1, 8 },  { true, 4, 17 },
+	};
+	struct shrink_mend *m;
+	struct shrink_cand c;
+	unsigned n = shrink_menders(s, &m);
+
+	ck_assert_uint_eq(n, ARRAY_LEN(want));
+	for (unsigned i = 0; i < n; i++)
+		ck_assert_msg(m[i].fault == want[i].fault && m[i].opener == want[i].opener &&
+				      m[i].mender == want[i].mender,
+			      "pair %u: %d %u %u", i, m[i].fault, m[i].opener, m[i].mender);
+	free(m);
+	shrink_cand_init(&c, s);
+	ck_assert_int_eq(shrink_unmended(s, &c), -1);
+	/* The clear gone, the netem stays: unmended, until mended. */
+	c.entry[9] = false;
+	ck_assert_int_eq(shrink_unmended(s, &c), 0);
+	shrink_mend(s, &c);
+	ck_assert (!c.entry[7] && !c.entry[9])
+		;
+	/* The kill gone: its restart has nothing to undo. */
+	c.entry[15] = false;
+	shrink_mend(s, &c);
+	ck_assert (!c.entry[16] && c.entry[10] && c.entry[11])
+		;
+	/* The CONT gone: the STOP goes. */
+	c.entry[11] = false;
+	ck_assert_int_eq(shrink_unmended(s, &c), 1);
+	shrink_mend(s, &c);
+	ck_assert (!c.entry[10])
+		;
+	/* A release gone takes its hold; a hold gone its release. */
+	c.entry[17] = false;
+	ck_assert_int_eq(shrink_unmended(s, &c), 4);
+	shrink_mend(s, &c);
+	ck_assert (!c.fault[4] && c.fault[1] && c.entry[8])
+		;
+	c.fault[1] = false;
+	shrink_mend(s, &c);
+	ck_assert (!c.entry[8])
+		;
+	ck_assert_int_eq(shrink_unmended(s, &c), -1);
+	/* Everything else stays. */
+	for (unsigned i = 0; i < c.n_entries; i++)
+		ck_assert_msg(c.entry[i] == (i != 7 && i != 8 && i != 9 && i != 10 && i != 11 &&
+					     i != 15 && i != 16 && i != 17),
+			      "entry %u", i);
+	ck_assert (loads(s, &c))
+		;
+	shrink_cand_free(&c);
+	scenario_free(s);
+}
+END_TEST
+
+/* A stop function ends the search: no candidate after it said so. */
+START_TEST(test_search_stop)
+{
+	struct scenario *s = load_ok(FIX "shrink.yaml");
+	struct oracle o = { .s = s,
+			    .unique = leaf_index(s, "peers[bob].set.ike.unique"),
+			    .stop_after = 4 };
+	struct shrink_cand best;
+
+	shrink_cand_init(&best, s);
+	ck_assert (shrink_search_until(s, &best, judge, stop, &o))
+		;
+	ck_assert_uint_eq(o.calls, 4);
+	ck_assert_uint_eq(best.duration_ms, 90000);
+	/* Without one it runs to its end. */
+	sb_free(&o.whats);
+	o = (struct oracle){ .s = s, .unique = o.unique };
+	ck_assert (!shrink_search_until(s, &best, judge, NULL, &o))
+		;
+	ck_assert_uint_eq(best.duration_ms, 20000);
+	sb_free(&o.whats);
+	shrink_cand_free(&best);
+	scenario_free(s);
+}
+END_TEST
+
+static bool has_stat(const struct sc_expect *x, const char *counter)
+{
+	for (unsigned i = 0; i < x->stats_count; i++)
+		if (!strcmp(x->stats[i].counter, counter))
+			return true;
+	return false;
+}
+
+/* --reproduces: expect: reproduces and only what was violated, by the
+ * verdict's names; the file loads. */
+START_TEST(test_view_reproduces)
+{
+	static const char *const violated[] = { "max_child_per_ts", "ledger_agrees",
+						"stats: workers.idle",
+						"events: child-rekey per old_id" };
+	struct scenario *s = load_ok(FIX "full.yaml"), *v, *back;
+	struct shrink_cand c;
+	const struct sc_expect *x;
+	char *path;
+
+	shrink_cand_init(&c, s);
+	v = shrink_view(s, &c, 7);
+	shrink_view_reproduces(v, violated, ARRAY_LEN(violated));
+	path = save_ok(v, "repro.yaml", "a reproduction");
+	shrink_view_free(v);
+	back = load_ok(path);
+	ck_assert_str_eq(back->expect, "reproduces");
+	ck_assert (back->reproduces)
+		;
+	x = back->expectations;
+	ck_assert_uint_eq(*x->max_child_per_ts, 1);
+	ck_assert (*x->ledger_agrees)
+		;
+	ck_assert (x->no_crash && !*x->no_crash)
+		;
+	ck_assert (!x->max_ike_per_peer && !x->max_lost_packets && !x->max_lost_per_event &&
+		   !x->max_outage_ms && !x->max_lost_each_way && !x->kernel_sa_pairs &&
+		   !x->policies_match && !x->unique_reqids && !x->max_acquires_during_rekey &&
+		   !x->max_ike_growth_per_hour && !x->max_child_growth_per_hour)
+		;
+	ck_assert_uint_eq(x->stats_count, 1);
+	ck_assert (has_stat(x, "workers.idle"))
+		;
+	ck_assert_uint_eq(x->events_count, 1);
+	ck_assert_uint_eq(x->logs_count, 0);
+	/* The original is untouched. */
+	ck_assert_uint_eq(s->expectations->stats_count, 2);
+	ck_assert_ptr_nonnull(s->expectations->max_ike_per_peer);
+	scenario_free(back);
+	shrink_cand_free(&c);
+	scenario_free(s);
+	/* A clean scenario becomes a reproduction; a crash that was seen
+	 * stays checked (no_crash absent: true). */
+	s = load_ok("tests/unit/verdict/expect-clean.yaml");
+	ck_assert_str_eq(s->expect, "clean");
+	shrink_cand_init(&c, s);
+	v = shrink_view(s, &c, 7);
+	shrink_view_reproduces(v, (const char *const[]){ "no_crash" }, 1);
+	free(path);
+	path = save_ok(v, "crash.yaml", NULL);
+	shrink_view_free(v);
+	back = load_ok(path);
+	ck_assert_str_eq(back->expect, "reproduces");
+	ck_assert (!back->expectations || !back->expectations->no_crash ||
+		   *back->expectations->no_crash)
+		;
+	ck_assert (!back->expectations || !back->expectations->max_child_per_ts)
+		;
+	scenario_free(back);
+	free(path);
+	shrink_cand_free(&c);
 	scenario_free(s);
 }
 END_TEST
@@ -486,7 +662,7 @@ START_TEST(test_run_dir_no_copy)
 	char *dir = fake_run(file, NULL), *link;
 
 	trust_consent(0);
-	ck_assert_int_eq(shrink_main(dir, 1, NULL), -1);
+	ck_assert_int_eq(shrink_main(dir, &(struct shrink_opts){ .seeds = 1, .out = NULL }), -1);
 	ck_assert_msg(strstr(err_msg(), "keeps no copy of its scenario") &&
 			      strstr(err_msg(), file) &&
 			      strstr(err_msg(), "; pass --trust to allow it"),
@@ -495,7 +671,7 @@ START_TEST(test_run_dir_no_copy)
 	/* A link is no copy either. */
 	link = xasprintf("%s/scenario.yaml", dir);
 	ck_assert_int_eq(symlink(file, link), 0);
-	ck_assert_int_eq(shrink_main(dir, 1, NULL), -1);
+	ck_assert_int_eq(shrink_main(dir, &(struct shrink_opts){ .seeds = 1, .out = NULL }), -1);
 	ck_assert_msg(strstr(err_msg(), "keeps no copy of its scenario"), "%s", err_msg());
 	assert_nothing_made(dir);
 	free(link);
@@ -517,7 +693,7 @@ START_TEST(test_run_dir_copy_checked)
 	char *dir = fake_run("/nonexistent/uniqueness-race.yaml", copy), *want;
 
 	trust_consent(0);
-	ck_assert_int_eq(shrink_main(dir, 1, NULL), -1);
+	ck_assert_int_eq(shrink_main(dir, &(struct shrink_opts){ .seeds = 1, .out = NULL }), -1);
 	want = xasprintf("%s/scenario.yaml:3:10: profile: /etc/passwd lies outside ", dir);
 	ck_assert_msg(!strncmp(err_msg(), want, strlen(want)) &&
 			      strstr(err_msg(), "; pass --trust to allow it"),
@@ -525,7 +701,7 @@ START_TEST(test_run_dir_copy_checked)
 	assert_nothing_made(dir);
 	/* With --trust the file summary.json names is shrunk, not the copy. */
 	trust_consent(TRUST_FILES);
-	ck_assert_int_eq(shrink_main(dir, 1, NULL), -1);
+	ck_assert_int_eq(shrink_main(dir, &(struct shrink_opts){ .seeds = 1, .out = NULL }), -1);
 	ck_assert_msg(strstr(err_msg(), "/nonexistent/uniqueness-race.yaml"), "%s", err_msg());
 	assert_nothing_made(dir);
 	trust_consent(0);
@@ -557,7 +733,7 @@ START_TEST(test_run_dir_planted_summary)
 	trust_consent(0);
 	plant_fifo(dir, "summary.json");
 	alarm(2);
-	ck_assert_int_eq(shrink_main(dir, 1, NULL), -1);
+	ck_assert_int_eq(shrink_main(dir, &(struct shrink_opts){ .seeds = 1, .out = NULL }), -1);
 	alarm(0);
 	ck_assert_msg(strstr(err_msg(), "summary.json: it is a FIFO"), "%s", err_msg());
 	path = xasprintf("%s/summary.json", dir);
@@ -565,7 +741,7 @@ START_TEST(test_run_dir_planted_summary)
 	ck_assert_int_eq(write_file(other, "{}", 2, 0644), 0);
 	ck_assert_int_eq(unlink(path), 0);
 	ck_assert_int_eq(symlink(other, path), 0);
-	ck_assert_int_eq(shrink_main(dir, 1, NULL), -1);
+	ck_assert_int_eq(shrink_main(dir, &(struct shrink_opts){ .seeds = 1, .out = NULL }), -1);
 	ck_assert_msg(strstr(err_msg(), "summary.json: a symbolic link"), "%s", err_msg());
 	assert_nothing_made(dir);
 	free(other);
@@ -587,7 +763,7 @@ START_TEST(test_run_dir_planted_result)
 	ck_assert_int_eq(write_file(path, sum, strlen(sum), 0644), 0);
 	plant_fifo(tmp, "result.json");
 	alarm(2);
-	ck_assert_int_eq(shrink_main(dir, 1, NULL), -1);
+	ck_assert_int_eq(shrink_main(dir, &(struct shrink_opts){ .seeds = 1, .out = NULL }), -1);
 	alarm(0);
 	ck_assert_msg(strstr(err_msg(), "keeps no copy of its scenario") &&
 			      strstr(err_msg(), "names (none)"),
@@ -613,7 +789,7 @@ START_TEST(test_run_dir_planted_schedule)
 	plant_fifo(dir, "schedule.json");
 	ck_assert_int_eq(mkdir_p(foreign, 0755), 0);
 	alarm(2);
-	ck_assert_int_eq(shrink_main(dir, 1, out), -1);
+	ck_assert_int_eq(shrink_main(dir, &(struct shrink_opts){ .seeds = 1, .out = out }), -1);
 	alarm(0);
 	ck_assert_msg(strstr(err_msg(), "is not an earlier shrink's"), "%s", err_msg());
 	free(foreign);
@@ -644,7 +820,7 @@ START_TEST(test_work_dir_of_another_user)
 	ck_assert_ptr_nonnull(f);
 	fclose(f);
 	ck_assert_int_eq(chown(theirs, 65534, 65534), 0);
-	ck_assert_int_eq(shrink_main(dir, 1, out), -1);
+	ck_assert_int_eq(shrink_main(dir, &(struct shrink_opts){ .seeds = 1, .out = out }), -1);
 	ck_assert_msg(strstr(err_msg(), "is not an earlier shrink's of yours"), "%s", err_msg());
 	ck_assert (path_exists(first))
 		;
@@ -673,6 +849,9 @@ static Suite *shrink_suite(void)
 	tcase_add_test(tc, test_floor);
 	tcase_add_test(tc, test_search);
 	tcase_add_test(tc, test_search_nothing);
+	tcase_add_test(tc, test_menders);
+	tcase_add_test(tc, test_search_stop);
+	tcase_add_test(tc, test_view_reproduces);
 	tcase_add_test(tc, test_run_dir_no_copy);
 	tcase_add_test(tc, test_run_dir_copy_checked);
 	tcase_add_test(tc, test_run_dir_planted_summary);

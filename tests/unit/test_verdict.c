@@ -280,6 +280,66 @@ START_TEST(test_loss_each_way_and_outage)
 }
 END_TEST
 
+/* ledger_agrees: the first mismatch that is not a duplicate event names
+ * the verdict; duplicates alone (5.9.8 reporting a rekey twice) hold. */
+START_TEST(test_ledger_agrees)
+{
+	struct scenario *s;
+	json_t *v = judge(DIR "/ledger", DIR "/ledger.yaml", &s), *sum, *e;
+	const json_t *l = expectation(v, "ledger_agrees");
+	const char *detail = json_string_value(json_object_get(l, "detail"));
+
+	ck_assert_int_eq(verdict_result_of(v), VERDICT_FAIL);
+	ck_assert (!json_is_true(json_object_get(l, "held")))
+		;
+	ck_assert (json_real_value(json_object_get(l, "actual")) == 2)
+		;
+	ck_assert (json_real_value(json_object_get(l, "at")) == 6.5)
+		;
+	ck_assert_str_eq(json_string_value(json_object_get(l, "peer")), "bob");
+	ck_assert_ptr_nonnull(strstr(detail, "duplicate events, not counted: 1"));
+	ck_assert_ptr_nonnull(strstr(detail, "at 6.5 s on bob: CHILD_SA #2 was announced up"));
+	json_decref(v);
+	/* Settled early from what the recorder has so far. */
+	sum = json_load_file(DIR "/ledger/summary.json", 0, NULL);
+	e = verdict_decided(sum, s);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_str_eq(json_string_value(json_object_get(e, "name")), "ledger_agrees");
+	json_decref(e);
+	/* Only the duplicate: the ledger agrees. */
+	json_array_remove(json_object_get(json_object_get(sum, "ledger"), "details"), 2);
+	json_array_remove(json_object_get(json_object_get(sum, "ledger"), "details"), 1);
+	ck_assert_ptr_null(verdict_decided(sum, s));
+	json_decref(sum);
+	/* A run without mismatches (no "ledger" at all) holds. */
+	v = verdict_evaluate(DIR "/clean", s);
+	ck_assert_int_eq(verdict_result_of(v), VERDICT_PASS);
+	ck_assert (json_is_true(json_object_get(expectation(v, "ledger_agrees"), "held")))
+		;
+	json_decref(v);
+	scenario_free(s);
+}
+END_TEST
+
+/* max_lost_per_event: the 16 packets lost while the tunnel was first
+ * negotiated (around the first IKE_SAs' ike-updown) are the
+ * establishment's; the one lost around the rekey at 6 s counts. */
+START_TEST(test_loss_after_establishment)
+{
+	struct scenario *s;
+	json_t *v = judge(DIR "/establish", DIR "/establish.yaml", &s);
+	const json_t *loss = expectation(v, "max_lost_per_event");
+
+	ck_assert_int_eq(verdict_result_of(v), VERDICT_FAIL);
+	ck_assert (json_real_value(json_object_get(loss, "actual")) == 1)
+		;
+	ck_assert (json_real_value(json_object_get(loss, "at")) == 6.0)
+		;
+	json_decref(v);
+	scenario_free(s);
+}
+END_TEST
+
 START_TEST(test_missing_run)
 {
 	struct scenario *s = scenario_load(DIR "/expect.yaml");
@@ -387,6 +447,8 @@ int main(void)
 	tcase_add_test(tc, test_loss_each_way_and_outage);
 	tcase_add_test(tc, test_stats_missing);
 	tcase_add_test(tc, test_missing_run);
+	tcase_add_test(tc, test_ledger_agrees);
+	tcase_add_test(tc, test_loss_after_establishment);
 	tcase_add_test(tc, test_decided_early);
 	tcase_add_test(tc, test_ended_early_report);
 	suite_add_tcase(s, tc);
