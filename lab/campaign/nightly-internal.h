@@ -75,6 +75,9 @@ struct night {
 	int units;          /* the whole night's, when this is a shard of it */
 	char id[17];        /* the whole night's fingerprint, for its shards' merge */
 	struct slot *slots; /* one per job when kernels are reused, else NULL */
+	double wall_sum;    /* of every run so far (a source's scenarios run once) */
+	int wall_n;
+	bool source_failed; /* a scenario of o->source did not load */
 	char **to_plot;     /* run directories whose plot is still to draw */
 	int n_to_plot;
 };

@@ -1,3 +1,11 @@
+/*
+ * nightly.c - the night's runs (nightly.h): the scenarios and versions
+ * read, the jobs queued and run J at a time (each an `ikelab run`, under
+ * user-mode Linux in its slot's reused kernel), watched, reaped and
+ * judged, the seeds a budget or a source (explore) hands out, and the
+ * reports. It is over 800 lines because the queue, the watchdog, the
+ * budget and the source all work on the one job table kept here.
+ */
 #include "campaign/nightly.h"
 #include "base/json.h"
 #include "base/err.h"
@@ -87,7 +95,10 @@ static int add_scenario(struct night *N, const char *path, int ver)
 		free(file);
 		return -1;
 	}
-	N->sc = xrealloc(N->sc, (size_t)(N->n_sc + 1) * sizeof(*N->sc));
+	/* A source's night holds room for all its scenarios from the start:
+	 * queued and running jobs point into N->sc. */
+	if (!N->o->source)
+		N->sc = xrealloc(N->sc, (size_t)(N->n_sc + 1) * sizeof(*N->sc));
 	c = &N->sc[N->n_sc];
 	memset(c, 0, sizeof(*c));
 	c->unit = N->n_sc++;
@@ -419,8 +430,8 @@ static void finish_job(struct night *N, struct job *j, int status)
 	rm_rf(j->tmp);
 	err_clear();
 	/* A plot for every run (the index links them), drawn while the next
-	 * runs go on (draw_plots). */
-	if (!refused) {
+	 * runs go on (draw_plots); a source draws those it wants. */
+	if (!refused && !N->o->source) {
 		N->to_plot = xrealloc(N->to_plot, (size_t)(N->n_to_plot + 1) * sizeof(char *));
 		N->to_plot[N->n_to_plot++] = xstrdup(final);
 	}
@@ -433,8 +444,13 @@ static void finish_job(struct night *N, struct job *j, int status)
 		j->sc->errors_in_row = 0;
 	j->sc->wall_sum += wall;
 	j->sc->wall_n++;
+	N->wall_sum += wall;
+	N->wall_n++;
 	N->done++;
-	progress(N, j, res, wall);
+	if (N->o->source)
+		N->o->source->done(N->o->source->ctx, res, rel);
+	else
+		progress(N, j, res, wall);
 	json_decref(res);
 	free(j->tmp);
 	j->tmp = NULL;
@@ -507,6 +523,38 @@ static bool budget_refill(struct night *N)
 	return true;
 }
 
+/* With a source: its next scenario, one run, while there is room for it
+ * and (under a budget) a run as long as the runs so far ends within it.
+ * false once nothing more comes. */
+static bool source_refill(struct night *N)
+{
+	const struct nightly_source *src = N->o->source;
+	double elapsed = (double)(mono_ns() - N->t0) / 1e9;
+	double mean = N->wall_n ? N->wall_sum / N->wall_n : 0;
+	char *file, *dir;
+
+	if ((unsigned)N->n_sc >= src->max ||
+	    (N->o->budget_s > 0 && elapsed + mean > N->o->budget_s))
+		return false;
+	file = src->next(src->ctx);
+	if (!file)
+		return false;
+	if (add_scenario(N, file, 0) < 0) {
+		N->source_failed = true;
+		free(file);
+		return false;
+	}
+	free(file);
+	dir = sc_dir(N, &N->sc[N->n_sc - 1]);
+	if (mkdir_p(dir, 0755) < 0)
+		N->source_failed = true;
+	free(dir);
+	if (N->source_failed)
+		return false;
+	enqueue(N, &N->sc[N->n_sc - 1], 1);
+	return true;
+}
+
 static volatile sig_atomic_t stop_signal;
 
 static void on_stop(int sig)
@@ -554,7 +602,7 @@ static void draw_plots(struct night *N, bool all)
 /* Run everything queued, J at a time (under --budget, while seeds fit). */
 static int run_queue(struct night *N)
 {
-	bool more = N->o->budget_s > 0;
+	bool more = N->o->budget_s > 0 || N->o->source;
 
 	while (N->q_head < N->n_queue || N->n_running || more) {
 		int status;
@@ -564,7 +612,7 @@ static int run_queue(struct night *N)
 			more = false;
 
 		while (more && N->n_running + (N->n_queue - N->q_head) < (int)N->jobs)
-			more = budget_refill(N);
+			more = N->o->source ? source_refill(N) : budget_refill(N);
 		if (N->q_head == N->n_queue && !N->n_running)
 			break;
 
@@ -579,6 +627,8 @@ static int run_queue(struct night *N)
 			if (r == 0)
 				N->n_running++;
 		}
+		if (N->source_failed)
+			return -1;
 		if (!N->n_running)
 			continue; /* every run left could not start */
 		pid = waitpid(-1, &status, WNOHANG);
@@ -714,6 +764,26 @@ out:
 	return rc;
 }
 
+/* A night of a source's scenarios (struct nightly_source): none up front,
+ * no baseline or shards of its own (the source deals its seeds), and of
+ * the reports only summary.json. */
+static int source_night(struct night *N, const char *started)
+{
+	json_t *sum;
+	int r;
+
+	N->sc = xcalloc(N->o->source->max ? N->o->source->max : 1, sizeof(*N->sc));
+	if (make_slots(N) < 0 || run_queue(N) < 0)
+		return -1;
+	release_slots(N);
+	sum = nj_night(N, NULL, started);
+	r = nj_write(N->o->out, "summary.json", sum);
+	json_decref(sum);
+	if (r < 0)
+		return -1;
+	return stop_signal ? 128 + stop_signal : 0;
+}
+
 int nightly_main(const struct nightly_opts *o)
 {
 	struct night N = { .o = o };
@@ -732,6 +802,10 @@ int nightly_main(const struct nightly_opts *o)
 	sigaction(SIGINT, &(struct sigaction){ .sa_handler = on_stop }, NULL);
 	sigaction(SIGTERM, &(struct sigaction){ .sa_handler = on_stop }, NULL);
 	sigaction(SIGHUP, &(struct sigaction){ .sa_handler = on_stop }, NULL);
+	if (o->source) {
+		rc = source_night(&N, started);
+		goto out;
+	}
 	if (night_baseline(o, &base) < 0)
 		goto out;
 	if (add_scenarios(&N) < 0 || make_slots(&N) < 0)

@@ -32,7 +32,27 @@
 #ifndef IKELAB_NIGHTLY_H
 #define IKELAB_NIGHTLY_H
 
+#include <jansson.h>
 #include <stdbool.h>
+
+/*
+ * A night whose scenarios are made while it runs (ikelab explore,
+ * explore/explore.h) instead of files given up front: each is run once,
+ * with the seed it names. The night asks for the next while a lab slot is
+ * free (and, under a budget, while a run is expected to end within it),
+ * tells the source about every run that ended instead of printing its
+ * progress line, draws no plots, and writes only summary.json.
+ */
+struct nightly_source {
+	/* The next scenario file (allocated, the night's to free), or NULL
+	 * when there is no other: the night ends with what runs. */
+	char *(*next)(void *ctx);
+	/* A run ended: RES is its entry in the night's summary (borrowed),
+	 * REL its run directory below the night's out. */
+	void (*done)(void *ctx, const json_t *res, const char *rel);
+	void *ctx;
+	unsigned max; /* at most this many scenarios */
+};
 
 struct nightly_opts {
 	char **scenarios; /* files; none: every scenarios/ *.yaml */
@@ -55,6 +75,7 @@ struct nightly_opts {
 	unsigned shard, shards; /* shard SHARD (from 1) of SHARDS; 0: the whole night */
 	double budget_s;        /* > 0: seeds while they fit in this time, not SEEDS */
 	bool fresh;             /* a kernel booted for every run, none reused */
+	const struct nightly_source *source; /* scenarios made as it goes, or NULL */
 };
 
 /* 0 when every scenario met its expectation in every run, 1 otherwise;
