@@ -20,7 +20,7 @@
 /* ---- the options ------------------------------------------------------------ */
 
 static const struct option {
-	unsigned bit;
+	opt_t bit;
 	const char *name;
 	size_t off; /* of its value in struct cli */
 	bool flag;  /* a bool, and no value follows */
@@ -53,6 +53,11 @@ static const struct option {
 	{ OPT_BUDGET, "--budget", offsetof(struct cli, budget), false },
 	{ OPT_FRESH, "--fresh", offsetof(struct cli, fresh), true },
 	{ OPT_REPRODUCES, "--reproduces", offsetof(struct cli, reproduces), true },
+	{ OPT_PROFILE, "--profile", offsetof(struct cli, profile), false },
+	{ OPT_TRIALS, "--trials", offsetof(struct cli, trials), false },
+	{ OPT_KNOWN, "--known", offsetof(struct cli, known), false },
+	{ OPT_INVARIANTS, "--invariants", offsetof(struct cli, invariants), false },
+	{ OPT_SHRINK, "--shrink-budget", offsetof(struct cli, shrink_budget), false },
 };
 
 static const struct option *option_find(const char *name)
@@ -73,7 +78,7 @@ static bool is_help(const char *a)
 	return !strcmp(a, "-h") || !strcmp(a, "--help");
 }
 
-const char *cmd_opt_names(unsigned opts)
+const char *cmd_opt_names(opt_t opts)
 {
 	static char buf[256];
 	size_t n = 0;
@@ -86,7 +91,7 @@ const char *cmd_opt_names(unsigned opts)
 	return buf;
 }
 
-const char *cmd_opt_name(unsigned bit)
+const char *cmd_opt_name(opt_t bit)
 {
 	for (size_t i = 0; i < ARRAY_LEN(options); i++)
 		if (options[i].bit == bit)
@@ -94,7 +99,7 @@ const char *cmd_opt_name(unsigned bit)
 	return NULL;
 }
 
-bool cmd_opt_takes_value(unsigned bit)
+bool cmd_opt_takes_value(opt_t bit)
 {
 	for (size_t i = 0; i < ARRAY_LEN(options); i++)
 		if (options[i].bit == bit)
@@ -170,7 +175,7 @@ static int refuse(const struct cli *c, const char *a)
 /* An option seen again: collected when the command takes it many times
  * (--charon and --set are collected), refused otherwise -- the last one
  * silently winning hides a typo in a long command line. */
-static int again(struct cli *c, const struct option *o, const char *value, unsigned *seen)
+static int again(struct cli *c, const struct option *o, const char *value, opt_t *seen)
 {
 	/* --peers twice: the first peer's profile, then the second's. */
 	if (o->bit == OPT_PEERS && (*seen & o->bit) && (c->cmd->many & o->bit)) {
@@ -187,12 +192,14 @@ static int again(struct cli *c, const struct option *o, const char *value, unsig
 
 	if (o->bit == OPT_SET)
 		c->sets[c->n_sets++] = value;
+	if (o->bit == OPT_PROFILE)
+		c->profiles[c->n_profiles++] = value;
 	return 0;
 }
 
 static int parse_options(struct cli *c, int argc, char **argv, int word)
 {
-	unsigned seen = 0;
+	opt_t seen = 0;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -239,6 +246,7 @@ int cmd_parse(const struct command *table, int argc, char **argv, struct cli *c)
 	c->pos = xcalloc((size_t)argc + 1, sizeof(char *));
 	c->charons = xcalloc((size_t)argc + 1, sizeof(char *));
 	c->sets = xcalloc((size_t)argc + 1, sizeof(char *));
+	c->profiles = xcalloc((size_t)argc + 1, sizeof(char *));
 	c->argv = argv + 1;
 	c->table = table;
 	word = command_word(argc, argv, &c->help);
@@ -267,9 +275,11 @@ void cli_free(struct cli *c)
 	free(c->pos);
 	free(c->charons);
 	free(c->sets);
+	free(c->profiles);
 	c->pos = NULL;
 	c->charons = NULL;
 	c->sets = NULL;
+	c->profiles = NULL;
 }
 
 int cmd_parse_fail(const struct cli *c)

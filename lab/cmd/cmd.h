@@ -29,43 +29,49 @@
 #define IKELAB_CMD_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #ifndef IKELAB_VERSION
 #define IKELAB_VERSION "0.10.0"
 #endif
 
-/* The options; a command takes a set of them. */
-enum {
-	OPT_NAME = 1 << 0,        /* --name LAB */
-	OPT_TOPOLOGY = 1 << 1,    /* --topology FILE */
-	OPT_PEERS = 1 << 2,       /* --peers FILE */
-	OPT_KERNEL = 1 << 3,      /* --kernel auto|host|uml */
-	OPT_CHARON = 1 << 4,      /* --charon PATH|VERSION|git:REV */
-	OPT_DURATION = 1 << 5,    /* --duration S */
-	OPT_RATE = 1 << 6,        /* --rate HZ */
-	OPT_TRAFFIC = 1 << 7,     /* --traffic PPS */
-	OPT_GRACE = 1 << 8,       /* --grace S */
-	OPT_ROUNDS = 1 << 9,      /* --rounds N */
-	OPT_SEED = 1 << 10,       /* --seed S */
-	OPT_SEEDS = 1 << 11,      /* --seeds N */
-	OPT_JOBS = 1 << 12,       /* --jobs J */
-	OPT_BASELINE = 1 << 13,   /* --baseline FILE */
-	OPT_OUT = 1 << 14,        /* --out DIR|FILE */
-	OPT_JSON = 1 << 15,       /* --json */
-	OPT_ALL = 1 << 16,        /* --all */
-	OPT_TRUST = 1 << 17,      /* --trust: consent to what the files ask */
-	OPT_SOURCE = 1 << 18,     /* --source GIT_REPO_OR_TREE */
-	OPT_GOOD = 1 << 19,       /* --good REF */
-	OPT_BAD = 1 << 20,        /* --bad REF */
-	OPT_FIXED = 1 << 21,      /* --fixed */
-	OPT_FULL = 1 << 22,       /* --full-duration: no early verdict */
-	OPT_SET = 1 << 23,        /* --set PATH=VALUE: a scenario value replaced */
-	OPT_SHARD = 1 << 24,      /* --shard I/N|auto|auto/N: a part of the night */
-	OPT_BUDGET = 1 << 25,     /* --budget DURATION: seeds while they fit */
-	OPT_FRESH = 1 << 26,      /* --fresh: no kernel reused between runs */
-	OPT_REPRODUCES = 1 << 27, /* --reproduces: shrink writes a reproduction */
-};
+/* The options; a command takes a set of them (opt_t: more than 32). */
+typedef uint64_t opt_t;
+#define OPT_C(x) ((opt_t)(x))
+#define OPT_NAME (OPT_C(1) << 0)        /* --name LAB */
+#define OPT_TOPOLOGY (OPT_C(1) << 1)    /* --topology FILE */
+#define OPT_PEERS (OPT_C(1) << 2)       /* --peers FILE */
+#define OPT_KERNEL (OPT_C(1) << 3)      /* --kernel auto|host|uml */
+#define OPT_CHARON (OPT_C(1) << 4)      /* --charon PATH|VERSION|git:REV */
+#define OPT_DURATION (OPT_C(1) << 5)    /* --duration S */
+#define OPT_RATE (OPT_C(1) << 6)        /* --rate HZ */
+#define OPT_TRAFFIC (OPT_C(1) << 7)     /* --traffic PPS */
+#define OPT_GRACE (OPT_C(1) << 8)       /* --grace S */
+#define OPT_ROUNDS (OPT_C(1) << 9)      /* --rounds N */
+#define OPT_SEED (OPT_C(1) << 10)       /* --seed S */
+#define OPT_SEEDS (OPT_C(1) << 11)      /* --seeds N */
+#define OPT_JOBS (OPT_C(1) << 12)       /* --jobs J */
+#define OPT_BASELINE (OPT_C(1) << 13)   /* --baseline FILE */
+#define OPT_OUT (OPT_C(1) << 14)        /* --out DIR|FILE */
+#define OPT_JSON (OPT_C(1) << 15)       /* --json */
+#define OPT_ALL (OPT_C(1) << 16)        /* --all */
+#define OPT_TRUST (OPT_C(1) << 17)      /* --trust: consent to what the files ask */
+#define OPT_SOURCE (OPT_C(1) << 18)     /* --source GIT_REPO_OR_TREE */
+#define OPT_GOOD (OPT_C(1) << 19)       /* --good REF */
+#define OPT_BAD (OPT_C(1) << 20)        /* --bad REF */
+#define OPT_FIXED (OPT_C(1) << 21)      /* --fixed */
+#define OPT_FULL (OPT_C(1) << 22)       /* --full-duration: no early verdict */
+#define OPT_SET (OPT_C(1) << 23)        /* --set PATH=VALUE: a scenario value replaced */
+#define OPT_SHARD (OPT_C(1) << 24)      /* --shard I/N|auto|auto/N: a part of the night */
+#define OPT_BUDGET (OPT_C(1) << 25)     /* --budget DURATION: seeds while they fit */
+#define OPT_FRESH (OPT_C(1) << 26)      /* --fresh: no kernel reused between runs */
+#define OPT_REPRODUCES (OPT_C(1) << 27) /* --reproduces: shrink writes a reproduction */
+#define OPT_PROFILE (OPT_C(1) << 28)    /* --profile FILE: one the generator draws */
+#define OPT_TRIALS (OPT_C(1) << 29)     /* --trials N */
+#define OPT_KNOWN (OPT_C(1) << 30)      /* --known FILE: races not to call new */
+#define OPT_INVARIANTS (OPT_C(1) << 31) /* --invariants LIST */
+#define OPT_SHRINK (OPT_C(1) << 32)     /* --shrink-budget DURATION */
 
 struct command;
 
@@ -81,10 +87,13 @@ struct cli {
 	const char *duration, *rate, *out, *traffic, *grace, *seed, *seeds;
 	const char *jobs, *baseline, *source, *good, *bad, *set, *shard, *budget;
 	bool json, all, trust, fixed, full_duration, fresh, reproduces;
+	const char *trials, *known, *invariants, *shrink_budget, *profile;
 	const char **charons; /* every --charon, in order (owned array) */
 	int n_charons;
 	const char **sets; /* every --set, in order (owned array) */
 	int n_sets;
+	const char **profiles; /* every --profile, in order (owned array) */
+	int n_profiles;
 	char **pos; /* positional arguments before "--" (owned) */
 	int npos;
 	char **rest; /* after "--" */
@@ -98,12 +107,12 @@ struct command {
 	const char *name;
 	int (*run)(const struct cli *c);    /* a command: the exit status */
 	int (*role)(int argc, char **argv); /* an internal role: the whole argv */
-	unsigned opts;                      /* OPT_* it takes */
+	opt_t opts;                         /* OPT_* it takes */
 	const char *usage;                  /* what follows the name, on one line */
 	const char *summary;                /* one line for the overview */
 	const char *help;                   /* more for `ikelab help NAME`, or NULL */
 	unsigned flags;                     /* CMD_* */
-	unsigned many;                      /* OPT_* it takes more than once */
+	opt_t many;                         /* OPT_* it takes more than once */
 };
 
 /* ---- the table's machinery (cmd.c); a table ends with an entry whose
@@ -129,11 +138,11 @@ void cli_free(struct cli *c);
 int cmd_parse_fail(const struct cli *c);
 
 /* "--name, --json" for a set of OPT_* bits (static buffer). */
-const char *cmd_opt_names(unsigned opts);
+const char *cmd_opt_names(opt_t opts);
 /* One option's name ("--name"; static), or NULL for a bit no option has. */
-const char *cmd_opt_name(unsigned bit);
+const char *cmd_opt_name(opt_t bit);
 /* Whether the option BIT is followed by a value (--name LAB) or is a flag. */
-bool cmd_opt_takes_value(unsigned bit);
+bool cmd_opt_takes_value(opt_t bit);
 
 /* `ikelab help`: every command that is not internal. */
 void cmd_overview(const struct command *table, FILE *f);
@@ -195,6 +204,7 @@ int cmd_plot(const struct cli *c);
 int cmd_run(const struct cli *c);
 int cmd_nightly(const struct cli *c);
 int cmd_shrink(const struct cli *c);
+int cmd_explore(const struct cli *c);
 int cmd_sweep(const struct cli *c);
 int cmd_import(const struct cli *c);
 int cmd_schema(const struct cli *c);

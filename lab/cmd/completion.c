@@ -31,7 +31,7 @@
 
 /* What an option's value completes to (the rest complete nothing). */
 static const struct {
-	unsigned bit;
+	opt_t bit;
 	const char *action; /* a call of the script's helpers */
 } values[] = {
 	{ OPT_NAME, "_ikelab_ask labs" },    { OPT_TOPOLOGY, "_ikelab_yaml topologies" },
@@ -176,11 +176,11 @@ static void take_part(struct positional *p, const char *w, size_t n, const char 
 /* Whether TOK (brackets stripped) names an option that takes a value. */
 static bool option_with_value(const char *tok, size_t n)
 {
-	for (unsigned b = 0; b < 32; b++) {
-		const char *name = cmd_opt_name(1u << b);
+	for (unsigned b = 0; b < 64; b++) {
+		const char *name = cmd_opt_name(OPT_C(1) << b);
 
 		if (name && strlen(name) == n && !strncmp(name, tok, n))
-			return cmd_opt_takes_value(1u << b);
+			return cmd_opt_takes_value(OPT_C(1) << b);
 	}
 	return false;
 }
@@ -245,9 +245,9 @@ static void print_tables(const struct command *table)
 		if (shown(c))
 			printf("%s%s", c == table ? "" : " ", c->name);
 	printf("'\n_ikelab_valopts='");
-	for (unsigned b = 0, first = 1; b < 32; b++)
-		if (cmd_opt_name(1u << b) && cmd_opt_takes_value(1u << b))
-			printf("%s%s", first ? "" : " ", cmd_opt_name(1u << b)), first = 0;
+	for (unsigned b = 0, first = 1; b < 64; b++)
+		if (cmd_opt_name(OPT_C(1) << b) && cmd_opt_takes_value(OPT_C(1) << b))
+			printf("%s%s", first ? "" : " ", cmd_opt_name(OPT_C(1) << b)), first = 0;
 	printf("'\n\n_ikelab_value() {\n\tcase $1 in\n");
 	for (size_t i = 0; i < ARRAY_LEN(values); i++)
 		printf("\t%s) %s ;;\n", cmd_opt_name(values[i].bit), values[i].action);

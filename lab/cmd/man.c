@@ -299,7 +299,7 @@ static void options(FILE *f, const struct command *table)
 	      ".TP\n.B \\-\\-version\n"
 	      "ikelab's version and the charon a lab would start.\n",
 	      f);
-	for (unsigned bit = 1; bit; bit <<= 1) {
+	for (opt_t bit = 1; bit; bit <<= 1) {
 		const char *name = cmd_opt_names(bit);
 		const char *sep = "";
 

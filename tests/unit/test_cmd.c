@@ -251,8 +251,9 @@ static const struct {
 	{ "up --json", "unknown option '--json' (up takes: --name, --topology, --peers, --kernel, "
 		       "--charon, --trust)" },
 	{ "status --seeds 2", "unknown option '--seeds' (status takes: --name, --json)" },
-	{ "--jobs 2 shrink RUN", "unknown option '--jobs' (shrink takes: --seeds, --out, --trust, "
-				 "--budget, --reproduces)" },
+	{ "--jobs 2 shrink RUN",
+	  "unknown option '--jobs' (shrink takes: --charon, --seeds, --out, --trust, "
+	  "--budget, --reproduces)" },
 	{ "nightly --name x",
 	  "unknown option '--name' (nightly takes: --charon, --seeds, --jobs, "
 	  "--baseline, --out, --trust, --full-duration, --shard, --budget, --fresh)" },
@@ -377,7 +378,7 @@ START_TEST(test_table_consistent)
 		ck_assert_msg(strlen(c->summary) <= 68 || c->flags & CMD_INTERNAL,
 			      "%s: summary too long for the overview", c->name);
 		ck_assert_msg(!strchr(c->usage, '\n'), "%s: usage on one line", c->name);
-		for (unsigned bit = 1; bit <= OPT_SOURCE; bit <<= 1) {
+		for (opt_t bit = 1; bit <= OPT_SOURCE; bit <<= 1) {
 			const char *opt = cmd_opt_names(bit);
 
 			ck_assert_msg(mentions(c->usage, opt) == !!(c->opts & bit), "%s: %s",
