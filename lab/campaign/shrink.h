@@ -128,10 +128,12 @@ bool shrink_search_until(const struct scenario *s, struct shrink_cand *best, shr
 			 shrink_stop_fn stop_fn, void *ctx);
 
 struct shrink_opts {
-	unsigned seeds;  /* further seeds tried per candidate */
-	const char *out; /* the result; NULL: RUN_DIR/shrunk.yaml (borrowed) */
-	bool reproduces; /* the result a reproduction of what was violated */
-	double budget_s; /* > 0: no candidate started after this long */
+	unsigned seeds;     /* further seeds tried per candidate */
+	const char *out;    /* the result; NULL: RUN_DIR/shrunk.yaml (borrowed) */
+	bool reproduces;    /* the result a reproduction of what was violated */
+	double budget_s;    /* > 0: no candidate started after this long */
+	const char *charon; /* the charon the candidates run, or NULL: the
+	                       default (borrowed) */
 };
 
 /* `ikelab shrink`: RUN_DIR is one seed's run directory; O->seeds further

@@ -39,10 +39,11 @@ struct shrinker {
 	                      --trust the file the run came from */
 	char *origin;  /* the file the run came from, as summary.json says */
 	uint64_t seed;
-	unsigned seeds;   /* further seeds per candidate */
-	char *result;     /* fail | reproduced */
-	json_t *violated; /* names of the expectations the run violated */
-	char *work;       /* where candidates and their runs go */
+	unsigned seeds;     /* further seeds per candidate */
+	const char *charon; /* the candidates' --charon, or NULL (borrowed) */
+	char *result;       /* fail | reproduced */
+	json_t *violated;   /* names of the expectations the run violated */
+	char *work;         /* where candidates and their runs go */
 	unsigned n_cands, runs, lab_errors;
 	bool reproduces;     /* --reproduces */
 	double budget_s;     /* --budget; 0: none */
@@ -203,7 +204,7 @@ static enum outcome run_seed(struct shrinker *K, const char *file, const char *d
 {
 	uint64_t seed = K->seed + k;
 	char seed_s[24], lab[LAB_NAME_MAX + 1], *log;
-	char *argv[13] = { (char *)self_exe(), "run",    (char *)file, "--seeds", "1", "--out",
+	char *argv[15] = { (char *)self_exe(), "run",    (char *)file, "--seeds", "1", "--out",
 			   (char *)dir,        "--name", lab };
 	int n = 9;
 	enum outcome o;
@@ -216,6 +217,10 @@ static enum outcome run_seed(struct shrinker *K, const char *file, const char *d
 	}
 	if (trust_granted(TRUST_FILES))
 		argv[n++] = TRUST_OPTION;
+	if (K->charon) {
+		argv[n++] = "--charon";
+		argv[n++] = (char *)K->charon;
+	}
 	argv[n] = NULL;
 	log = xasprintf("%s/run-%s.log", dir, seed_s);
 	if (run_child(argv, log, duration_ms / 1000 + TIMEOUT_EXTRA_S) < 0) {
@@ -692,6 +697,7 @@ int shrink_main(const char *run_dir, const struct shrink_opts *o)
 {
 	struct shrinker K = { .run_dir = abs_path(run_dir),
 			      .seeds = o->seeds,
+			      .charon = o->charon,
 			      .reproduces = o->reproduces,
 			      .budget_s = o->budget_s };
 	const char *out = o->out;

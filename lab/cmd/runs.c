@@ -256,6 +256,7 @@ int cmd_sweep(const struct cli *c)
 int cmd_shrink(const struct cli *c)
 {
 	struct shrink_opts o = { .out = c->out, .reproduces = c->reproduces };
+	char *charon = NULL;
 	long seeds = number("--seeds", c->seeds, 2, 100);
 	int rc;
 
@@ -264,6 +265,11 @@ int cmd_shrink(const struct cli *c)
 	if (seeds < 0 || (c->budget && (o.budget_s = budget_arg(c->budget)) < 0))
 		return fail();
 	o.seeds = (unsigned)seeds;
+	/* A version is built before anything runs. */
+	if (charon_arg(c, &charon) < 0)
+		return fail();
+	o.charon = charon;
 	rc = shrink_main(c->pos[0], &o);
+	free(charon);
 	return rc < 0 ? fail() : rc;
 }
