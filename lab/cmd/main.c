@@ -129,8 +129,9 @@ static const struct command commands[] = {
 	  "                    (schedule[0].skew_us=400, duration=20s), checked as if\n"
 	  "                    the file said it; may be given again\n",
 	  0, OPT_SET },
-	{ "shrink", cmd_shrink, NULL, OPT_SEEDS | OPT_OUT | OPT_TRUST | OPT_REPRODUCES | OPT_BUDGET,
-	  "RUN_DIR [--seeds K] [--out FILE] [--reproduces] [--budget T] [--trust]",
+	{ "shrink", cmd_shrink, NULL,
+	  OPT_SEEDS | OPT_OUT | OPT_TRUST | OPT_REPRODUCES | OPT_BUDGET | OPT_CHARON,
+	  "RUN_DIR [--seeds K] [--out FILE] [--reproduces] [--budget T] [--charon C] [--trust]",
 	  "the smallest scenario that still fails as one seed's run did",
 	  "Searches for a smaller scenario that still fails the same way: fewer actions\n"
 	  "and fault rules, shorter, less traffic. Exits 0 when it found one, 1 when the\n"
@@ -145,6 +146,8 @@ static const struct command commands[] = {
 	  "                    reproduces, with only the expectations the run violated\n"
 	  "  --budget T        try no candidate after T (600, 10m, 1h) and write the\n"
 	  "                    smallest found by then\n"
+	  "  --charon C        the charon the candidates run (the run's own, when it was\n"
+	  "                    not the default)\n"
 	  "  --trust           shrink the file summary.json names, wherever it is, and let\n"
 	  "                    it and its candidates do what run --trust allows\n",
 	  0, 0 },
@@ -183,6 +186,54 @@ static const struct command commands[] = {
 	  "nightly merge SHARD_DIR... writes the reports of the night the shards are\n"
 	  "parts of, as one unsplit night would have, with a copy of their runs.\n",
 	  0, OPT_CHARON },
+	{ "explore", cmd_explore, NULL,
+	  OPT_PROFILE | OPT_TOPOLOGY | OPT_BUDGET | OPT_TRIALS | OPT_CHARON | OPT_SEED | OPT_SEEDS |
+		  OPT_JOBS | OPT_KNOWN | OPT_INVARIANTS | OPT_SHRINK | OPT_SHARD | OPT_OUT |
+		  OPT_TRUST | OPT_FRESH,
+	  "[--profile FILE]... [--topology FILE] [--budget T | --trials N] [--charon C]... "
+	  "[--seed S] [--jobs J] [--known FILE] [--invariants LIST] [--seeds K] "
+	  "[--shrink-budget T] [--shard I/N] [--out DIR] [--trust] [--fresh] | merge "
+	  "SHARD_DIR... [--known FILE] [--out DIR]",
+	  "races nobody reported: generated schedules, findings shrunk",
+	  "Trial i draws a whole scenario from seed S+i -- a profile per peer with\n"
+	  "short lifetimes, traffic, 1-6 actions (initiates from one or both ends,\n"
+	  "rekeys, reauths, terminates, expires, SA deletions, link flaps, netem, kills,\n"
+	  "freezes, restarts, reloads, injects) and 0-3 fault rules on the router's\n"
+	  "wire -- runs it once, and checks the invariants on it. Findings are grouped\n"
+	  "by signature (invariant | phase | exchanges | charon log markers); every new\n"
+	  "group is shrunk into OUT/shrunk/ID.yaml with expect: reproduces, which is\n"
+	  "then run on every --charon. Writes findings.json, index.html, junit.xml.\n"
+	  "Exits 0 when no new group was found, 1 when one was.\n"
+	  "\n"
+	  "  --profile FILE    a profile the peers draw from (repeat; default\n"
+	  "                    peers/auto-route.yaml)\n"
+	  "  --topology FILE   default topologies/two-peer-router.yaml\n"
+	  "  --budget T        trials while one fits in T (90m, 2h, 3600)\n"
+	  "  --trials N        instead: N trials (default 10)\n"
+	  "  --charon C        the charon explored; given again, a version each shrunk\n"
+	  "                    scenario is also run on: the first later one where it\n"
+	  "                    shows in no run is where it was fixed\n"
+	  "  --seed S          the first trial's seed (default 1): a trial is its seed\n"
+	  "  --jobs J          labs at a time (default: one per CPU)\n"
+	  "  --known FILE      races not to call new: group ids or signatures, one a\n"
+	  "                    line, or an earlier findings.json\n"
+	  "  --invariants LIST which invariants to check: names, or +name/-name\n"
+	  "                    against the default (dup-ike, dup-child, kernel-sas,\n"
+	  "                    policies, crash, liveness, reqids, acquire-rekey,\n"
+	  "                    rekey-loss, ledger; growth is off by default)\n"
+	  "  --seeds K         shrink: further seeds a candidate must fail with\n"
+	  "                    (default 2); each version runs a shrunk scenario K+1\n"
+	  "                    times\n"
+	  "  --shrink-budget T each new group's shrink (default: a quarter of\n"
+	  "                    --budget within 2..30 min, else 10 min; 0: none)\n"
+	  "  --shard I/N       trials I-1, I-1+N, ... only (as nightly's --shard)\n"
+	  "  --out DIR         default runs/explore-DATE-TIME\n" TRUST_HELP
+	  "  --fresh           a kernel booted for every trial, none reused\n"
+	  "\n"
+	  "explore merge SHARD_DIR... writes the reports of the exploration the shards\n"
+	  "are parts of, with a copy of each group's run and shrunk scenario; with\n"
+	  "--known, what the list names is known (one directory: judged again).\n",
+	  0, OPT_CHARON | OPT_PROFILE },
 	{ "sweep", cmd_sweep, NULL,
 	  OPT_SET | OPT_SEEDS | OPT_JOBS | OPT_CHARON | OPT_OUT | OPT_TRUST | OPT_FULL,
 	  "SCENARIO.yaml --set PATH=FROM..TO/STEP|V1,V2,... [--seeds N] [--jobs J] "
