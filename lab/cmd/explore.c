@@ -106,6 +106,9 @@ static int counts_arg(const struct cli *c, struct explore_opts *o)
 	if (c->shrink_budget &&
 	    (o->shrink_s = seconds_arg("--shrink-budget", c->shrink_budget, true)) < 0)
 		return -1;
+	/* Under a budget, shrinking takes half as long again at most. */
+	if (o->budget_s > 0)
+		o->shrink_total_s = o->budget_s / 2 > o->shrink_s ? o->budget_s / 2 : o->shrink_s;
 	return 0;
 }
 

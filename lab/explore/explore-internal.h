@@ -28,7 +28,7 @@ struct explorer {
 
 /* ---- finish.c ---- */
 
-/* Every new group of X shrunk into OUT/shrunk/ID.yaml, J at a time, and
+/* Every new group of X shrunk into OUT/shrunk/ID/ID.yaml, J at a time, and
  * each shrunk scenario run on the versions; what came of it into the
  * group's entry (shrunk, shrink, version_runs, fixed_in). The first run
  * of every group gets its plot. */

@@ -13,7 +13,8 @@
  *
  * Afterwards every new group -- one the known list does not name -- is
  * shrunk (`ikelab shrink --reproduces`, J at a time, each within its own
- * budget) into a small scenario that reproduces it, and that scenario is
+ * budget, the most frequent first, none started once the shrinking has
+ * taken its total) into a small scenario that reproduces it, and that scenario is
  * run SEEDS times on every version given with --charon (the first is the
  * one explored): the first later version where it shows in no run is the
  * group's "fixed_in". The reports: findings.json (programs, the next
@@ -26,8 +27,8 @@
  * their findings together.
  *
  * Directory: OUT/scenarios/ (every trial's file), OUT/trials/ (the
- * nightly's runs and summary.json), OUT/shrunk/ID.yaml and its runs in
- * OUT/shrunk/ID/, OUT/versions/ID/, and the reports.
+ * nightly's runs and summary.json), OUT/shrunk/ID/ID.yaml with its log and runs
+ * beside it, OUT/versions/ID/, and the reports.
  */
 #ifndef IKELAB_EXPLORE_H
 #define IKELAB_EXPLORE_H
@@ -53,6 +54,7 @@ struct explore_opts {
 	unsigned seeds;         /* shrink: further seeds a candidate must fail with;
 	                           versions: runs of a shrunk scenario on each */
 	double shrink_s;        /* each group's shrink budget; 0: no shrinking */
+	double shrink_total_s;  /* no shrink starts after this long; 0: no limit */
 	bool live, fresh;
 };
 

@@ -88,14 +88,22 @@ static bool task_reap(struct task *t)
 	return true;
 }
 
-/* Every task run, J at a time; DONE called as each ends. */
-static void pool_run(struct task *t, unsigned n, unsigned jobs,
+/* Every task run, J at a time; DONE called as each ends. None starts
+ * after LAST_S seconds (0: no such limit): those end at once, with status
+ * -2. */
+static void pool_run(struct task *t, unsigned n, unsigned jobs, double last_s,
 		     void (*done)(struct explorer *X, struct task *t), struct explorer *X)
 {
+	int64_t t0 = mono_ns();
 	unsigned next = 0, running = 0;
 
 	while (next < n || running) {
 		while (running < jobs && next < n) {
+			if (last_s > 0 && (double)(mono_ns() - t0) / 1e9 > last_s) {
+				t[next].status = -2;
+				done(X, &t[next++]);
+				continue;
+			}
 			task_start(&t[next]);
 			if (t[next].pid)
 				running++;
@@ -149,7 +157,7 @@ static void shrink_args(struct explorer *X, struct task *t, const char *run)
 	argv_addv(&t->a,
 		  (char *const[]){ (char *)self_exe(), "shrink", (char *)run, "--seeds", seeds,
 				   "--budget", budget, "--reproduces", "--out", NULL });
-	argv_add(&t->a, xasprintf("%s/shrunk/%s.yaml", o->out, t->g->id));
+	argv_add(&t->a, xasprintf("%s/shrunk/%s/%s.yaml", o->out, t->g->id, t->g->id));
 	if (o->n_charons && o->charons[0])
 		argv_addv(&t->a, (char *const[]){ "--charon", o->charons[0], NULL });
 	if (trust_granted(TRUST_FILES))
@@ -158,13 +166,14 @@ static void shrink_args(struct explorer *X, struct task *t, const char *run)
 
 static void shrink_done(struct explorer *X, struct task *t)
 {
-	char *rel = xasprintf("shrunk/%s.yaml", t->g->id);
-	char *log = xasprintf("shrunk/%s.log", t->g->id);
+	char *rel = xasprintf("shrunk/%s/%s.yaml", t->g->id, t->g->id);
+	char *log = xasprintf("shrunk/%s/shrink.log", t->g->id);
 	char *file = xasprintf("%s/%s", X->o->out, rel);
-	const char *status = t->status == 0   ? "reproduces"
-			     : t->status == 1 ? "not-shrinkable"
-			     : t->status == 2 ? "lab-error"
-					      : "failed";
+	const char *status = t->status == 0    ? "reproduces"
+			     : t->status == 1  ? "not-shrinkable"
+			     : t->status == 2  ? "lab-error"
+			     : t->status == -2 ? "skipped"
+					       : "failed";
 	bool wrote = path_exists(file);
 	char *trial = xasprintf("%s/scenarios/trial-%" PRIu64 ".yaml", X->o->out, t->g->first_seed);
 
@@ -183,11 +192,22 @@ static void shrink_done(struct explorer *X, struct task *t)
 	free(rel);
 }
 
-/* The new groups' shrinks, J at a time. */
+/* The most frequent first; the earlier first seed of two as frequent. */
+static int by_count(const void *a, const void *b)
+{
+	const struct group *x = *(struct group *const *)a, *y = *(struct group *const *)b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return x->first_seed < y->first_seed ? -1 : x->first_seed > y->first_seed;
+}
+
+/* The new groups' shrinks, J at a time, the most frequent first. */
 static void shrink_all(struct explorer *X)
 {
 	const struct explore_opts *o = X->o;
 	struct task *t = xcalloc(X->G.n ? X->G.n : 1, sizeof(*t));
+	struct group **order = xcalloc(X->G.n ? X->G.n : 1, sizeof(*order));
 	unsigned n = 0;
 	char *dir = xasprintf("%s/shrunk", o->out);
 
@@ -195,9 +215,12 @@ static void shrink_all(struct explorer *X)
 		fprintf(stderr, "ikelab: %s\n", err_msg());
 		err_clear();
 	}
+	for (unsigned i = 0; i < X->G.n; i++)
+		order[i] = &X->G.g[i];
+	qsort(order, X->G.n, sizeof(*order), by_count);
 	for (unsigned i = 0; i < X->G.n; i++) {
-		struct group *g = &X->G.g[i];
-		char *run = xasprintf("%s/%s", o->out, jget_str_or(g->j, "run", ""));
+		struct group *g = order[i];
+		char *run = xasprintf("%s/%s", o->out, jget_str_or(g->j, "run", "")), *gdir;
 
 		if (g->known) {
 			free(run);
@@ -206,15 +229,23 @@ static void shrink_all(struct explorer *X)
 		t[n].g = g;
 		t[n].version = -1;
 		t[n].limit_s = o->shrink_s + SHRINK_SLACK_S;
-		t[n].log = xasprintf("%s/%s.log", dir, g->id);
+		/* A folder each: shrink keeps its candidates beside its result. */
+		gdir = xasprintf("%s/%s", dir, g->id);
+		if (mkdir_p(gdir, 0755) < 0) {
+			fprintf(stderr, "ikelab: %s\n", err_msg());
+			err_clear();
+		}
+		t[n].log = xasprintf("%s/shrink.log", gdir);
+		free(gdir);
 		shrink_args(X, &t[n++], run);
 		free(run);
 	}
 	if (n)
 		printf("explore: shrinking %u new group%s, %u at a time, %.0f s each\n", n,
 		       n == 1 ? "" : "s", o->jobs, o->shrink_s);
-	pool_run(t, n, o->jobs, shrink_done, X);
+	pool_run(t, n, o->jobs, o->shrink_total_s, shrink_done, X);
 	tasks_free(t, n);
+	free(order);
 	free(dir);
 }
 
@@ -252,7 +283,7 @@ static void version_done(struct explorer *X, struct task *t)
 	json_t *runs = json_object_get(t->g->j, "version_runs");
 	int yes, of;
 
-	count_reproduced(dir, o->seeds, t->g->first_seed, &yes, &of);
+	count_reproduced(dir, o->seeds + 1, t->g->first_seed, &yes, &of);
 	json_array_append_new(runs,
 			      json_pack("{s:s, s:i, s:i, s:i}", "version", label_of(o, t->version),
 					"index", t->version, "reproduced", yes, "of", of));
@@ -267,7 +298,7 @@ static void version_args(struct explorer *X, struct task *t, const char *file)
 	const struct explore_opts *o = X->o;
 	char seeds[16], seed[24];
 
-	snprintf(seeds, sizeof(seeds), "%u", o->seeds);
+	snprintf(seeds, sizeof(seeds), "%u", o->seeds + 1);
 	snprintf(seed, sizeof(seed), "%" PRIu64, t->g->first_seed);
 	argv_addv(&t->a, (char *const[]){ (char *)self_exe(), "run", (char *)file, "--seeds", seeds,
 					  "--seed", seed, "--out", NULL });
@@ -317,7 +348,7 @@ static void versions_all(struct explorer *X)
 		for (int v = 0; file && v < nv; v++) {
 			t[n].g = g;
 			t[n].version = v;
-			t[n].limit_s = (double)o->seeds * VERSION_RUN_S;
+			t[n].limit_s = (double)(o->seeds + 1) * VERSION_RUN_S;
 			t[n].log = xasprintf("%s/versions/%s-v%d.log", o->out, g->id, v + 1);
 			version_args(X, &t[n++], file);
 		}
@@ -329,7 +360,7 @@ static void versions_all(struct explorer *X)
 		err_clear();
 	}
 	free(dir);
-	pool_run(t, n, o->jobs, version_done, X);
+	pool_run(t, n, o->jobs, 0, version_done, X);
 	for (unsigned i = 0; i < X->G.n; i++)
 		fixed_in(o, &X->G.g[i]);
 	tasks_free(t, n);

@@ -9,7 +9,8 @@
 # recording, which keeps one core busy with one user-mode Linux kernel
 # and asks that the recorder keep its ticks, runs in the background while
 # the rest runs beside it one thing at a time, on the other core: the
-# other sanitizer integration tests, s01-shrink, s02-security, the install test (make
+# other sanitizer integration tests, s01-shrink, s02-security, s03-explore
+# (a short exploration, one lab at a time), the install test (make
 # install-test), then each fuzzer alone
 # (FUZZ_PAR=1). A recorder that fell behind because of its neighbour
 # would show it in the long recording's own checks (missed ticks, gaps).
@@ -60,6 +61,7 @@ if [ -z "${STRESS:-}" ]; then
 		asan t01-default-lab.sh t03-bad-input.sh t04-host-backend.sh t05-killed-controller.sh
 	run "s01-shrink" env TESTS=s01-shrink.sh ../integration/run.sh
 	run "s02-security" env TESTS=s02-security.sh ../integration/run.sh
+	run "s03-explore" env TESTS=s03-explore.sh ../integration/run.sh
 	run "install-test" "$ROOT/tests/install/run.sh"
 	run "fuzzers, ${FUZZ_SECONDS:-30} s each, one at a time" env \
 		FUZZ_SECONDS="${FUZZ_SECONDS:-30}" FUZZ_PAR=1 sh "$ROOT/scripts/fuzz.sh"
