@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #define MIN_TRIAL_S 5.0 /* a trial takes at least this: bounds a budget's trials */
+#define TRIAL_GROUPS 16 /* groups one trial counts in, at most */
 
 /* The next trial of this shard as a scenario file in OUT/scenarios/, or
  * NULL when the trials asked for have all been drawn. */
@@ -53,37 +54,45 @@ static void elapsed_text(int64_t t0, char *buf, size_t len)
 	snprintf(buf, len, "%ldh%02ldm%02lds", s / 3600, s / 60 % 60, s % 60);
 }
 
-static void progress(const struct explorer *X, uint64_t seed, const char *result,
-		     const struct group *g, bool first)
+static void progress(const struct explorer *X, uint64_t seed, const char *result, struct group **g,
+		     const bool *first, unsigned n)
 {
 	char when[32];
 
 	elapsed_text(X->t0, when, sizeof(when));
 	printf("[%4u %s] seed %-6" PRIu64 " %-10s", X->run, when, seed, result);
-	if (g)
-		printf(" %s %s%s%s  %s", g->id, first ? "NEW " : "", g->known ? "known " : "",
-		       jget_str_or(g->j, "signature", ""), "");
+	for (unsigned i = 0; i < n; i++)
+		printf("%s %s %s%s%s", i ? "\n                                       " : "",
+		       g[i]->id, first[i] ? "NEW " : "", g[i]->known ? "known " : "",
+		       jget_str_or(g[i]->j, "signature", ""));
 	printf("  (%u groups, %u new)\n", X->G.n, groups_new(&X->G));
 	fflush(stdout);
 }
 
-/* The finding of one ended trial, grouped. */
-static struct group *judge_trial(struct explorer *X, const char *run, uint64_t seed, bool *first)
+/* The findings of one ended trial, each group counted once for it: the
+ * groups into G (at most MAX, in time), their number. */
+static unsigned judge_trial(struct explorer *X, const char *run, uint64_t seed, struct group **G,
+			    bool *first, unsigned max)
 {
 	char *dir = xasprintf("%s/%s", X->o->out, run);
-	struct finding f;
-	struct group *g = NULL;
-	unsigned before = X->G.n;
-	int r = sig_of_run(dir, &f);
+	struct finding *f;
+	unsigned n_f = 0, n = 0;
 
-	if (r < 0)
+	if (sig_of_run(dir, &f, &n_f) < 0)
 		err_clear();
-	if (r == 1)
-		g = groups_add(&X->G, &f, seed, (double)(mono_ns() - X->t0) / 1e9, run);
-	*first = X->G.n > before;
-	finding_free(&f);
+	for (unsigned i = 0; i < n_f && n < max; i++) {
+		unsigned before = X->G.n, k;
+
+		for (k = 0; k < n && strcmp(G[k]->id, f[i].id); k++)
+			;
+		if (k < n)
+			continue; /* this trial is counted in that group already */
+		G[n] = groups_add(&X->G, &f[i], seed, (double)(mono_ns() - X->t0) / 1e9, run);
+		first[n++] = X->G.n > before;
+	}
+	findings_free(f, n_f);
 	free(dir);
-	return g;
+	return n;
 }
 
 static void trial_done(void *ctx, const json_t *res, const char *rel)
@@ -92,20 +101,24 @@ static void trial_done(void *ctx, const json_t *res, const char *rel)
 	const char *result = jget_str_or(res, "result", "lab-error");
 	uint64_t seed = (uint64_t)jget_num_or(res, "seed", 0);
 	char *run = xasprintf("trials/%s", rel);
-	bool first = false, clean = !strcmp(result, "pass");
-	struct group *g = clean ? NULL : judge_trial(X, run, seed, &first);
+	struct group *g[TRIAL_GROUPS];
+	bool first[TRIAL_GROUPS], clean = !strcmp(result, "pass");
+	unsigned n = clean ? 0 : judge_trial(X, run, seed, g, first, TRIAL_GROUPS);
+	json_t *ids = json_array();
 
+	for (unsigned i = 0; i < n; i++)
+		json_array_append_new(ids, json_string(g[i]->id));
 	if (!X->charon_version && jget_str(res, "charon_version"))
 		X->charon_version = xstrdup(jget_str(res, "charon_version"));
 	X->run++;
 	X->clean += clean;
-	X->failed += g != NULL;
-	X->errors += !clean && !g;
+	X->failed += n > 0;
+	X->errors += !clean && !n;
 	json_array_append_new(X->trials,
-			      json_pack("{s:I, s:s, s:[s?], s:f, s:s}", "seed", (json_int_t)seed,
-					"result", result, "groups", g ? g->id : NULL, "wall_s",
+			      json_pack("{s:I, s:s, s:o, s:f, s:s}", "seed", (json_int_t)seed,
+					"result", result, "groups", ids, "wall_s",
 					jget_num_or(res, "wall_s", 0), "run", run));
-	progress(X, seed, result, g, first);
+	progress(X, seed, result, g, first, n);
 	free(run);
 }
 
@@ -156,6 +169,9 @@ static int run_trials(struct explorer *X)
 				  .n_charons = o->n_charons ? 1 : 0,
 				  .budget_s = o->budget_s,
 				  .fresh = o->fresh,
+				  /* Every trial to its end: a race early in it does not
+				   * hide one later in it. */
+				  .full_duration = true,
 				  .source = &src };
 	char *out = xasprintf("%s/trials", o->out);
 	int rc;

@@ -162,6 +162,7 @@ struct group *groups_add(struct groups *G, const struct finding *f, uint64_t see
 		g->first_seed = seed;
 		g->j = first_json(f, seed, after_s, run);
 		json_object_set_new(g->j, "exchanges", exchanges_json(f->exchanges));
+		json_object_set_new(g->j, "exchange", json_string(f->exchange));
 		json_object_set_new(g->j, "seeds", json_array());
 	}
 	g->count++;

@@ -30,6 +30,8 @@ double sig_parse_wall(const char *s);
 struct sig_exchanges {
 	char *name[SIG_MAX_EXCHANGES];
 	unsigned n;
+	char last[32]; /* the last request but an INFORMATIONAL, or "" */
+	double last_t;
 };
 
 /* The exchanges (into EX) and markers (into F) of PEER's charon.log in

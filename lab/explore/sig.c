@@ -21,6 +21,7 @@
 #define EVENTS_MAX ((size_t)256 << 20) /* events.jsonl read back, at most */
 #define PHASE_EXTRA_S 1.0              /* the phase window: grace plus this */
 #define MAX_PEERS 8
+#define SIG_MAX_MOMENTS 32 /* violations and episodes of a run, at most */
 
 const char *const sig_invariant_order[] = {
 	"crash",         "dup-ike",    "dup-child", "kernel-sas", "policies", "reqids",
@@ -50,39 +51,90 @@ static double at_of(const json_t *e)
 {
 	double at;
 
-	return jget_num(e, "at", &at) && isfinite(at) ? at : HUGE_VAL;
+	return jget_num_or(e, "at", HUGE_VAL) < HUGE_VAL && jget_num(e, "at", &at) && isfinite(at)
+		       ? at
+		       : HUGE_VAL;
 }
 
-/* The run's first violation: the earliest, a tie going to the invariant
- * first in sig_invariant_order. */
-static const json_t *first_violation(const json_t *sum)
+/* A moment something was violated: one expectation, or one episode of
+ * duplicates of it (summary.json's "duplicates": each stretch of them
+ * past the grace, where the expectation holds only the first). */
+struct moment {
+	double at;
+	const char *key;
+	char *peer, *detail;
+	int rank;
+};
+
+struct moments {
+	struct moment m[SIG_MAX_MOMENTS];
+	unsigned n;
+};
+
+static void add_moment(struct moments *M, double at, const char *key, const char *peer,
+		       char *detail)
 {
-	const json_t *best = NULL, *e;
+	struct moment *m;
+
+	if (M->n == SIG_MAX_MOMENTS) {
+		free(detail);
+		return;
+	}
+	m = &M->m[M->n++];
+	m->at = at;
+	m->key = key;
+	m->peer = peer ? xstrdup(peer) : NULL;
+	m->detail = detail;
+	m->rank = rank_of(invariant_of(key));
+}
+
+/* Each episode of one kind of duplicates ("ike", "child"); false when the
+ * run recorded none (then the expectation's own moment stands). */
+static bool episodes(struct moments *M, const json_t *sum, const char *kind, const char *key)
+{
+	const json_t *d;
+	bool any = false;
+	size_t i;
+
+	json_array_foreach (json_object_get(sum, "duplicates"), i, d) {
+		if (!jget_str(d, "kind") || strcmp(jget_str(d, "kind"), kind))
+			continue;
+		add_moment(M, jget_num_or(d, "start", 0), key, jget_str(d, "peer"),
+			   xasprintf("%.0f %s on %s from %.1f s to %.1f s (%s)",
+				     jget_num_or(d, "max", 0),
+				     !strcmp(kind, "ike") ? "ESTABLISHED IKE_SAs"
+							  : "INSTALLED CHILD_SAs for one TS pair",
+				     jget_str_or(d, "peer", "?"), jget_num_or(d, "start", 0),
+				     jget_num_or(d, "end", 0), jget_str_or(d, "key", "?")));
+		any = true;
+	}
+	return any;
+}
+
+static void collect(struct moments *M, const json_t *sum)
+{
+	const json_t *e;
 	size_t i;
 
 	json_array_foreach (json_object_get(sum, "expectations"), i, e) {
-		double d;
+		const char *key = jget_str(e, "name");
+		double at = at_of(e);
 
-		if (json_is_true(json_object_get(e, "held")) || !jget_str(e, "name"))
+		if (json_is_true(json_object_get(e, "held")) || !key)
 			continue;
-		d = best ? at_of(e) - at_of(best) : -HUGE_VAL;
-		if (!best || d < -TIE_S ||
-		    (fabs(d) <= TIE_S && rank_of(invariant_of(jget_str(e, "name"))) <
-						 rank_of(invariant_of(jget_str(best, "name")))))
-			best = e;
+		if ((!strcmp(key, "max_ike_per_peer") && episodes(M, sum, "ike", key)) ||
+		    (!strcmp(key, "max_child_per_ts") && episodes(M, sum, "child", key)))
+			continue;
+		add_moment(M, at < HUGE_VAL ? at : jget_num_or(sum, "duration_s", 0), key,
+			   jget_str(e, "peer"), xstrdup(jget_str_or(e, "detail", "")));
 	}
-	return best;
 }
 
-static json_t *others(const json_t *sum, const json_t *first)
+static int by_time(const void *a, const void *b)
 {
-	json_t *names = json_array(), *e;
-	size_t i;
+	const struct moment *x = a, *y = b;
 
-	json_array_foreach (json_object_get(sum, "expectations"), i, e)
-		if (e != first && !json_is_true(json_object_get(e, "held")) && jget_str(e, "name"))
-			json_array_append(names, json_object_get(e, "name"));
-	return names;
+	return x->at < y->at ? -1 : x->at > y->at;
 }
 
 /* ---- the ledger ------------------------------------------------------------ */
@@ -212,11 +264,13 @@ void sig_id(const char *signature, char id[9])
 static void compose(struct finding *f)
 {
 	struct strbuf sb = { 0 };
+	unsigned keyed = 0;
 
-	sb_addf(&sb, "%s | %s | %s | ", f->invariant, f->phase, f->exchanges);
+	sb_addf(&sb, "%s | %s | %s | ", f->invariant, f->phase, f->exchange);
 	for (unsigned i = 0; i < f->n_markers; i++)
-		sb_addf(&sb, "%s%s", i ? "; " : "", f->markers[i]);
-	if (!f->n_markers)
+		if (sig_marker_keyed(f->markers[i]))
+			sb_addf(&sb, "%s%s", keyed++ ? "; " : "", f->markers[i]);
+	if (!keyed)
 		sb_addf(&sb, "-");
 	f->signature = sb.buf;
 	sig_id(f->signature, f->id);
@@ -236,37 +290,68 @@ static void read_logs(const char *run_dir, const json_t *sum, const struct sig_c
 	else
 		json_object_foreach (json_object_get(sum, "peers"), k, v)
 			sig_read_log(run_dir, k, clk, from, at, &ex, f);
+	f->exchange = xstrdup(ex.last[0] ? ex.last : "-");
 	f->exchanges = sig_exchanges_take(&ex);
 }
 
-int sig_of_run(const char *run_dir, struct finding *f)
+/* The finding of the moments M[0..N) (one moment, in time): the invariant
+ * ranked first stands for it, the others' keys are its `also`. */
+static void finding_of(const char *run_dir, const json_t *sum, const struct moment *m, unsigned n,
+		       struct finding *f)
+{
+	const struct moment *best = &m[0];
+	struct sig_clock clk = { 0 };
+	double grace = jget_num_or(sum, "grace_s", 2);
+
+	for (unsigned i = 1; i < n; i++)
+		if (m[i].rank < best->rank)
+			best = &m[i];
+	f->expectation = xstrdup(best->key);
+	f->invariant = xstrdup(invariant_of(best->key));
+	f->detail = xstrdup(best->detail ? best->detail : "");
+	f->peer = best->peer ? xstrdup(best->peer) : NULL;
+	f->at = best->at;
+	f->also = json_array();
+	for (unsigned i = 0; i < n; i++)
+		if (strcmp(m[i].key, best->key))
+			json_array_append_new(f->also, json_string(m[i].key));
+	f->phase = read_phase(run_dir, f->at - grace - PHASE_EXTRA_S, f->at + 0.25, &clk);
+	read_logs(run_dir, sum, &clk, f->at, f);
+	compose(f);
+}
+
+int sig_of_run(const char *run_dir, struct finding **out, unsigned *n_out)
 {
 	json_t *sum = json_load_beneath(run_dir, "summary.json", JSON_RUN_MAX);
-	const json_t *e;
-	struct sig_clock clk = { 0 };
-	double at, grace;
+	struct moments M = { 0 };
+	unsigned n = 0;
 
-	memset(f, 0, sizeof(*f));
+	*out = NULL;
+	*n_out = 0;
 	if (!sum)
 		return -1;
-	e = first_violation(sum);
-	if (!e) {
-		json_decref(sum);
-		return 0;
+	collect(&M, sum);
+	qsort(M.m, M.n, sizeof(M.m[0]), by_time);
+	*out = xcalloc(M.n ? M.n : 1, sizeof(**out));
+	for (unsigned i = 0, j; i < M.n; i = j) {
+		for (j = i + 1; j < M.n && M.m[j].at - M.m[i].at <= TIE_S; j++)
+			;
+		finding_of(run_dir, sum, &M.m[i], j - i, &(*out)[n++]);
 	}
-	at = at_of(e) < HUGE_VAL ? at_of(e) : jget_num_or(sum, "duration_s", 0);
-	grace = jget_num_or(sum, "grace_s", 2);
-	f->expectation = xstrdup(jget_str(e, "name"));
-	f->invariant = xstrdup(invariant_of(f->expectation));
-	f->detail = xstrdup(jget_str_or(e, "detail", ""));
-	f->peer = jget_str(e, "peer") ? xstrdup(jget_str(e, "peer")) : NULL;
-	f->at = at;
-	f->also = others(sum, e);
-	f->phase = read_phase(run_dir, at - grace - PHASE_EXTRA_S, at + 0.25, &clk);
-	read_logs(run_dir, sum, &clk, at, f);
-	compose(f);
+	for (unsigned i = 0; i < M.n; i++) {
+		free(M.m[i].peer);
+		free(M.m[i].detail);
+	}
 	json_decref(sum);
-	return 1;
+	*n_out = n;
+	return (int)n;
+}
+
+void findings_free(struct finding *f, unsigned n)
+{
+	for (unsigned i = 0; f && i < n; i++)
+		finding_free(&f[i]);
+	free(f);
 }
 
 void finding_free(struct finding *f)
@@ -275,6 +360,7 @@ void finding_free(struct finding *f)
 	free(f->expectation);
 	free(f->phase);
 	free(f->exchanges);
+	free(f->exchange);
 	for (unsigned i = 0; i < f->n_markers; i++)
 		free(f->markers[i]);
 	free(f->peer);

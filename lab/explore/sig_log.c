@@ -163,6 +163,39 @@ char *sig_marker(const char *line)
 	return sb.buf ? sb.buf : xstrdup("");
 }
 
+/* Names of exchanges and SAs: upper case with '_' but no error. */
+static const char *const not_errors[] = {
+	"IKE_SA_INIT", "IKE_AUTH", "CREATE_CHILD_SA", "INFORMATIONAL", "IKE_SA", "CHILD_SA",
+};
+
+/* An upper-case word with '_' at P (a notify such as TEMPORARY_FAILURE,
+ * or a task such as CHILD_REKEY) that is not an exchange's or an SA's
+ * name: its length, else 0. */
+static size_t notify_at(const char *p)
+{
+	size_t n = 0, unders = 0;
+
+	while (isupper((unsigned char)p[n]) || p[n] == '_')
+		unders += p[n++] == '_';
+	if (n < 4 || !unders)
+		return 0;
+	for (size_t i = 0; i < ARRAY_LEN(not_errors); i++)
+		if (strlen(not_errors[i]) == n && !strncmp(p, not_errors[i], n))
+			return 0;
+	return n;
+}
+
+bool sig_marker_keyed(const char *marker)
+{
+	if (strcasestr(marker, "collision"))
+		return true;
+	for (const char *p = marker; *p; p++)
+		if ((p == marker || !(isalnum((unsigned char)p[-1]) || p[-1] == '_')) &&
+		    notify_at(p))
+			return true;
+	return false;
+}
+
 /* "generating IKE_AUTH request 1 [ ... ]" or "parsed ... request": the
  * exchange's name into NAME, an INFORMATIONAL without payload (a
  * liveness check) left out. */
@@ -246,8 +279,13 @@ static void scan(char *log, const struct sig_clock *clk, double from, double to,
 
 		if (t < 0 || rt < from || rt > to || !(msg = message_of(line)))
 			continue;
-		if (rt >= to - SIG_EXCHANGE_WINDOW_S && request_of(msg, name))
+		if (rt >= to - SIG_EXCHANGE_WINDOW_S && request_of(msg, name)) {
 			add_unique(ex->name, &ex->n, SIG_MAX_EXCHANGES, name);
+			if (strcmp(name, "INFORMATIONAL") && (!ex->last[0] || rt >= ex->last_t)) {
+				snprintf(ex->last, sizeof(ex->last), "%s", name);
+				ex->last_t = rt;
+			}
+		}
 		if (f->n_markers < SIG_MARKERS && (m = sig_marker(line))) {
 			add_unique(f->markers, &f->n_markers, SIG_MARKERS, m);
 			free(m);
