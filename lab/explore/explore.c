@@ -70,8 +70,9 @@ static void progress(const struct explorer *X, uint64_t seed, const char *result
 }
 
 /* The findings of one ended trial, each group counted once for it: the
- * groups into G (at most MAX, in time), their number. */
-static unsigned judge_trial(struct explorer *X, const char *run, uint64_t seed, struct group **G,
+ * groups' indices in X->G into IDX (at most MAX, in time; indices, since
+ * a new group moves the others), their number. */
+static unsigned judge_trial(struct explorer *X, const char *run, uint64_t seed, unsigned *idx,
 			    bool *first, unsigned max)
 {
 	char *dir = xasprintf("%s/%s", X->o->out, run);
@@ -83,11 +84,13 @@ static unsigned judge_trial(struct explorer *X, const char *run, uint64_t seed, 
 	for (unsigned i = 0; i < n_f && n < max; i++) {
 		unsigned before = X->G.n, k;
 
-		for (k = 0; k < n && strcmp(G[k]->id, f[i].id); k++)
+		for (k = 0; k < n && strcmp(X->G.g[idx[k]].id, f[i].id); k++)
 			;
 		if (k < n)
 			continue; /* this trial is counted in that group already */
-		G[n] = groups_add(&X->G, &f[i], seed, (double)(mono_ns() - X->t0) / 1e9, run);
+		idx[n] = (unsigned)(groups_add(&X->G, &f[i], seed,
+					       (double)(mono_ns() - X->t0) / 1e9, run) -
+				    X->G.g);
 		first[n++] = X->G.n > before;
 	}
 	findings_free(f, n_f);
@@ -103,11 +106,14 @@ static void trial_done(void *ctx, const json_t *res, const char *rel)
 	char *run = xasprintf("trials/%s", rel);
 	struct group *g[TRIAL_GROUPS];
 	bool first[TRIAL_GROUPS], clean = !strcmp(result, "pass");
-	unsigned n = clean ? 0 : judge_trial(X, run, seed, g, first, TRIAL_GROUPS);
+	unsigned idx[TRIAL_GROUPS];
+	unsigned n = clean ? 0 : judge_trial(X, run, seed, idx, first, TRIAL_GROUPS);
 	json_t *ids = json_array();
 
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
+		g[i] = &X->G.g[idx[i]];
 		json_array_append_new(ids, json_string(g[i]->id));
+	}
 	if (!X->charon_version && jget_str(res, "charon_version"))
 		X->charon_version = xstrdup(jget_str(res, "charon_version"));
 	X->run++;

@@ -7,9 +7,11 @@
  * -- profiles, short lifetimes, traffic, actions, faults, and the
  * invariants as expectations -- and runs it once through the nightly's
  * machinery (campaign/nightly.h, struct nightly_source: J labs at a time,
- * under user-mode Linux each slot's kernel reused). Each run that
+ * under user-mode Linux each slot's kernel reused), to its end: a race
+ * early in a trial does not hide one later in it. Each moment a run
  * violates an invariant is a finding; findings are grouped by signature
- * (sig.h, group.h) as they come, with a line of progress per trial.
+ * (sig.h, group.h) as they come, a trial counting once in each group it
+ * shows, with a line of progress per trial.
  *
  * Afterwards every new group -- one the known list does not name -- is
  * shrunk (`ikelab shrink --reproduces`, J at a time, each within its own
