@@ -77,8 +77,7 @@ struct night {
 	struct slot *slots; /* one per job when kernels are reused, else NULL */
 	double wall_sum;    /* of every run so far (a source's scenarios run once) */
 	int wall_n;
-	bool source_failed; /* a scenario of o->source did not load */
-	char **to_plot;     /* run directories whose plot is still to draw */
+	char **to_plot; /* run directories whose plot is still to draw */
 	int n_to_plot;
 };
 

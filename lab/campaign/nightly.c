@@ -532,6 +532,8 @@ static bool source_refill(struct night *N)
 	double elapsed = (double)(mono_ns() - N->t0) / 1e9;
 	double mean = N->wall_n ? N->wall_sum / N->wall_n : 0;
 	char *file, *dir;
+	bool ok;
+	int r;
 
 	if ((unsigned)N->n_sc >= src->max ||
 	    (N->o->budget_s > 0 && elapsed + mean > N->o->budget_s))
@@ -539,20 +541,21 @@ static bool source_refill(struct night *N)
 	file = src->next(src->ctx);
 	if (!file)
 		return false;
-	if (add_scenario(N, file, 0) < 0) {
-		N->source_failed = true;
-		free(file);
-		return false;
+	/* A file that does not load, or no folder for its run, ends what the
+	 * source gives, not the runs under way: the night ends with them. */
+	r = add_scenario(N, file, 0);
+	dir = r == 0 ? sc_dir(N, &N->sc[N->n_sc - 1]) : NULL;
+	ok = r == 0 && mkdir_p(dir, 0755) == 0;
+	if (ok) {
+		enqueue(N, &N->sc[N->n_sc - 1], 1);
+	} else {
+		fprintf(stderr, "%sikelab: %s: %s\n", N->o->live ? "\r\033[K" : "", file,
+			err_msg());
+		err_clear();
 	}
-	free(file);
-	dir = sc_dir(N, &N->sc[N->n_sc - 1]);
-	if (mkdir_p(dir, 0755) < 0)
-		N->source_failed = true;
 	free(dir);
-	if (N->source_failed)
-		return false;
-	enqueue(N, &N->sc[N->n_sc - 1], 1);
-	return true;
+	free(file);
+	return ok;
 }
 
 static volatile sig_atomic_t stop_signal;
@@ -627,8 +630,6 @@ static int run_queue(struct night *N)
 			if (r == 0)
 				N->n_running++;
 		}
-		if (N->source_failed)
-			return -1;
 		if (!N->n_running)
 			continue; /* every run left could not start */
 		pid = waitpid(-1, &status, WNOHANG);

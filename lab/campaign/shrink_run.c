@@ -41,6 +41,7 @@ struct shrinker {
 	uint64_t seed;
 	unsigned seeds;     /* further seeds per candidate */
 	const char *charon; /* the candidates' --charon, or NULL (borrowed) */
+	const char *given;  /* --scenario, or NULL (borrowed) */
 	char *result;       /* fail | reproduced */
 	json_t *violated;   /* names of the expectations the run violated */
 	char *work;         /* where candidates and their runs go */
@@ -354,6 +355,8 @@ static char *scenario_file(const struct shrinker *K)
 	struct stat st;
 	int r;
 
+	if (K->given)
+		return xstrdup(K->given);
 	if (trust_granted(TRUST_FILES)) {
 		if (!K->origin)
 			err_set("%s/summary.json does not say which scenario file the "
@@ -698,6 +701,7 @@ int shrink_main(const char *run_dir, const struct shrink_opts *o)
 	struct shrinker K = { .run_dir = abs_path(run_dir),
 			      .seeds = o->seeds,
 			      .charon = o->charon,
+			      .given = o->scenario,
 			      .reproduces = o->reproduces,
 			      .budget_s = o->budget_s };
 	const char *out = o->out;

@@ -58,6 +58,7 @@ static const struct option {
 	{ OPT_KNOWN, "--known", offsetof(struct cli, known), false },
 	{ OPT_INVARIANTS, "--invariants", offsetof(struct cli, invariants), false },
 	{ OPT_SHRINK, "--shrink-budget", offsetof(struct cli, shrink_budget), false },
+	{ OPT_SCENARIO, "--scenario", offsetof(struct cli, scenario), false },
 };
 
 static const struct option *option_find(const char *name)

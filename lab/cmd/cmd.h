@@ -72,6 +72,7 @@ typedef uint64_t opt_t;
 #define OPT_KNOWN (OPT_C(1) << 30)      /* --known FILE: races not to call new */
 #define OPT_INVARIANTS (OPT_C(1) << 31) /* --invariants LIST */
 #define OPT_SHRINK (OPT_C(1) << 32)     /* --shrink-budget DURATION */
+#define OPT_SCENARIO (OPT_C(1) << 33)   /* --scenario FILE: shrink this file */
 
 struct command;
 
@@ -87,7 +88,7 @@ struct cli {
 	const char *duration, *rate, *out, *traffic, *grace, *seed, *seeds;
 	const char *jobs, *baseline, *source, *good, *bad, *set, *shard, *budget;
 	bool json, all, trust, fixed, full_duration, fresh, reproduces;
-	const char *trials, *known, *invariants, *shrink_budget, *profile;
+	const char *trials, *known, *invariants, *shrink_budget, *profile, *scenario;
 	const char **charons; /* every --charon, in order (owned array) */
 	int n_charons;
 	const char **sets; /* every --set, in order (owned array) */

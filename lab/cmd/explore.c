@@ -67,6 +67,8 @@ static int invariants_arg(const char *list, unsigned *bits)
 		*bits = sign == '-' ? *bits & ~b : *bits | b;
 		p += len + (p[len] == ',');
 	}
+	if (!*bits)
+		return err_set("--invariants %s: no invariant left to check", list);
 	return 0;
 }
 

@@ -255,7 +255,9 @@ int cmd_sweep(const struct cli *c)
 
 int cmd_shrink(const struct cli *c)
 {
-	struct shrink_opts o = { .out = c->out, .reproduces = c->reproduces };
+	struct shrink_opts o = { .out = c->out,
+				 .reproduces = c->reproduces,
+				 .scenario = c->scenario };
 	char *charon = NULL;
 	long seeds = number("--seeds", c->seeds, 2, 100);
 	int rc;

@@ -31,8 +31,9 @@ struct explorer {
 /* Every new group of X shrunk into OUT/shrunk/ID/ID.yaml, J at a time, and
  * each shrunk scenario run on the versions; what came of it into the
  * group's entry (shrunk, shrink, version_runs, fixed_in). The first run
- * of every group gets its plot. */
-void explore_finish(struct explorer *X);
+ * of every group gets its plot. 0, or 128+N when signal N stopped it
+ * (what ran is stopped, what did not is skipped). */
+int explore_finish(struct explorer *X);
 
 /* ---- findings.c ---- */
 

@@ -102,7 +102,7 @@ static void trial_done(void *ctx, const json_t *res, const char *rel)
 {
 	struct explorer *X = ctx;
 	const char *result = jget_str_or(res, "result", "lab-error");
-	uint64_t seed = (uint64_t)jget_num_or(res, "seed", 0);
+	uint64_t seed = (uint64_t)json_integer_value(json_object_get(res, "seed"));
 	char *run = xasprintf("trials/%s", rel);
 	struct group *g[TRIAL_GROUPS];
 	bool first[TRIAL_GROUPS], clean = !strcmp(result, "pass");
@@ -204,7 +204,7 @@ int explore_main(const struct explore_opts *o)
 	if (rc < 0)
 		goto out;
 	if (rc == 0)
-		explore_finish(&X);
+		rc = explore_finish(&X);
 	f = findings_of(&X);
 	if (findings_write(f, o->out) < 0) {
 		rc = -1;

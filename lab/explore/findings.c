@@ -154,6 +154,25 @@ static void copy_beside(const char *dir, const char *rel, const char *out, bool 
 	free(dst);
 }
 
+/* The files of group M as its shard DIR names them, when they have the
+ * shape explore gives them (trials/..., shrunk/ID/ID.yaml), copied below
+ * OUT; a name of another shape is dropped from the group. */
+static void take_files(struct group *m, const char *dir, const char *out)
+{
+	const char *run = jget_str(m->j, "run"), *shrunk = jget_str(m->j, "shrunk");
+	char *want = xasprintf("shrunk/%s/%s.yaml", m->id, m->id);
+
+	if (run && !strncmp(run, "trials/", 7))
+		copy_beside(dir, run, out, true);
+	else
+		json_object_set_new(m->j, "run", json_null());
+	if (shrunk && !strcmp(shrunk, want))
+		copy_beside(dir, shrunk, out, false);
+	else
+		json_object_set_new(m->j, "shrunk", json_null());
+	free(want);
+}
+
 struct merged {
 	struct groups G;
 	json_t *trials;
@@ -180,10 +199,9 @@ static int merge_one(struct merged *M, const char *dir, const char *out)
 	json_array_foreach (json_object_get(f, "groups"), i, g) {
 		struct group *m = groups_merge(&M->G, g);
 
-		if (m && m->first_seed == (uint64_t)jget_num_or(g, "first_seed", 0)) {
-			copy_beside(dir, jget_str(g, "run"), out, true);
-			copy_beside(dir, jget_str(g, "shrunk"), out, false);
-		}
+		if (m &&
+		    m->first_seed == (uint64_t)json_integer_value(json_object_get(g, "first_seed")))
+			take_files(m, dir, out);
 	}
 	json_array_foreach (json_object_get(f, "trials_list"), i, t)
 		json_array_append(M->trials, t);

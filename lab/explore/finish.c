@@ -29,6 +29,15 @@
 
 /* ---- the pool ------------------------------------------------------------------ */
 
+/* A signal after the trials: nothing more starts, what runs is stopped,
+ * and explore writes its reports of what was done. */
+static volatile sig_atomic_t finish_stop;
+
+static void on_stop(int sig)
+{
+	finish_stop = sig;
+}
+
 struct task {
 	struct argv a;
 	char *log;
@@ -37,13 +46,18 @@ struct task {
 	int version; /* -1: a shrink */
 	pid_t pid;
 	int64_t start;
-	int status; /* exit status, or -1: it could not run or timed out */
+	int status; /* exit status; -1 it could not run or died, -2 it was not
+	               started, -3 it was stopped (deadline or signal) */
 	bool stopping;
+	int64_t stop_at;
 };
 
 static void task_start(struct task *t)
 {
-	struct spawn_opts o = { .io = { SPAWN_NULL, SPAWN_FD, SPAWN_TO_OUT } };
+	/* A session of its own: TERM reaches the shrink and the run it waits
+	 * for (a run takes its lab down on TERM), and a ^C at the terminal
+	 * reaches only us. */
+	struct spawn_opts o = { .io = { SPAWN_NULL, SPAWN_FD, SPAWN_TO_OUT }, .new_session = true };
 	struct spawn_proc p;
 
 	t->status = -1;
@@ -62,17 +76,19 @@ static void task_start(struct task *t)
 	spawn_proc_free(&p);
 }
 
-/* A child past its deadline: TERM (a shrink or run takes its lab down),
- * KILL once that has not ended it. */
+/* A child past its deadline, or all of them once we are stopped: TERM to
+ * its process group (each run in it takes its lab down), KILL once that
+ * has not ended it. */
 static void task_watch(struct task *t)
 {
 	double age = (double)(mono_ns() - t->start) / 1e9;
 
-	if (age > t->limit_s && !t->stopping) {
-		kill(t->pid, SIGTERM);
+	if ((age > t->limit_s || finish_stop) && !t->stopping) {
+		kill(-t->pid, SIGTERM);
 		t->stopping = true;
-	} else if (age > t->limit_s + STOP_GRACE_MS / 1000.0) {
-		kill(t->pid, SIGKILL);
+		t->stop_at = mono_ns();
+	} else if (t->stopping && (double)(mono_ns() - t->stop_at) / 1e6 > STOP_GRACE_MS) {
+		kill(-t->pid, SIGKILL);
 	}
 }
 
@@ -83,7 +99,7 @@ static bool task_reap(struct task *t)
 
 	if (r == 0 || (r < 0 && errno == EINTR))
 		return false;
-	t->status = r == t->pid && WIFEXITED(status) && !t->stopping ? WEXITSTATUS(status) : -1;
+	t->status = t->stopping ? -3 : r == t->pid && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	t->pid = 0;
 	return true;
 }
@@ -99,7 +115,8 @@ static void pool_run(struct task *t, unsigned n, unsigned jobs, double last_s,
 
 	while (next < n || running) {
 		while (running < jobs && next < n) {
-			if (last_s > 0 && (double)(mono_ns() - t0) / 1e9 > last_s) {
+			if (finish_stop ||
+			    (last_s > 0 && (double)(mono_ns() - t0) / 1e9 > last_s)) {
 				t[next].status = -2;
 				done(X, &t[next++]);
 				continue;
@@ -150,14 +167,20 @@ static unsigned entries_of(const char *file)
 static void shrink_args(struct explorer *X, struct task *t, const char *run)
 {
 	const struct explore_opts *o = X->o;
-	char seeds[16], budget[24];
 
-	snprintf(seeds, sizeof(seeds), "%u", o->seeds);
-	snprintf(budget, sizeof(budget), "%.0f", o->shrink_s);
-	argv_addv(&t->a,
-		  (char *const[]){ (char *)self_exe(), "shrink", (char *)run, "--seeds", seeds,
-				   "--budget", budget, "--reproduces", "--out", NULL });
-	argv_add(&t->a, xasprintf("%s/shrunk/%s/%s.yaml", o->out, t->g->id, t->g->id));
+	argv_addv(&t->a, (char *const[]){ (char *)self_exe(), "shrink", (char *)run, NULL });
+	argv_add(&t->a, "--seeds");
+	argv_addf(&t->a, "%u", o->seeds);
+	argv_add(&t->a, "--budget");
+	argv_addf(&t->a, "%.0f", o->shrink_s);
+	argv_add(&t->a, "--reproduces");
+	argv_add(&t->a, "--out");
+	argv_addf(&t->a, "%s/shrunk/%s/%s.yaml", o->out, t->g->id, t->g->id);
+	/* The trial's file as explore drew it, not the run's copy or the file
+	 * its summary.json names: the guest wrote both of those, and --trust
+	 * is the user's consent to explore's own files only. */
+	argv_add(&t->a, "--scenario");
+	argv_addf(&t->a, "%s/scenarios/trial-%" PRIu64 ".yaml", o->out, t->g->first_seed);
 	if (o->n_charons && o->charons[0])
 		argv_addv(&t->a, (char *const[]){ "--charon", o->charons[0], NULL });
 	if (trust_granted(TRUST_FILES))
@@ -173,6 +196,7 @@ static void shrink_done(struct explorer *X, struct task *t)
 			     : t->status == 1  ? "not-shrinkable"
 			     : t->status == 2  ? "lab-error"
 			     : t->status == -2 ? "skipped"
+			     : t->status == -3 ? "timed-out"
 					       : "failed";
 	bool wrote = path_exists(file);
 	char *trial = xasprintf("%s/scenarios/trial-%" PRIu64 ".yaml", X->o->out, t->g->first_seed);
@@ -182,7 +206,8 @@ static void shrink_done(struct explorer *X, struct task *t)
 			    json_pack("{s:s, s:i, s:i, s:f, s:s}", "status", status,
 				      "entries_before", (int)entries_of(trial), "entries_after",
 				      wrote ? (int)entries_of(file) : -1, "wall_s",
-				      (double)(mono_ns() - t->start) / 1e9, "log", log));
+				      t->start ? (double)(mono_ns() - t->start) / 1e9 : 0.0, "log",
+				      log));
 	printf("explore: shrink of %s: %s%s%s\n", t->g->id, status, wrote ? ", " : "",
 	       wrote ? file : "");
 	fflush(stdout);
@@ -296,13 +321,14 @@ static void version_done(struct explorer *X, struct task *t)
 static void version_args(struct explorer *X, struct task *t, const char *file)
 {
 	const struct explore_opts *o = X->o;
-	char seeds[16], seed[24];
 
-	snprintf(seeds, sizeof(seeds), "%u", o->seeds + 1);
-	snprintf(seed, sizeof(seed), "%" PRIu64, t->g->first_seed);
-	argv_addv(&t->a, (char *const[]){ (char *)self_exe(), "run", (char *)file, "--seeds", seeds,
-					  "--seed", seed, "--out", NULL });
-	argv_add(&t->a, xasprintf("%s/versions/%s/v%d", o->out, t->g->id, t->version + 1));
+	argv_addv(&t->a, (char *const[]){ (char *)self_exe(), "run", (char *)file, NULL });
+	argv_add(&t->a, "--seeds");
+	argv_addf(&t->a, "%u", o->seeds + 1);
+	argv_add(&t->a, "--seed");
+	argv_addf(&t->a, "%" PRIu64, t->g->first_seed);
+	argv_add(&t->a, "--out");
+	argv_addf(&t->a, "%s/versions/%s/v%d", o->out, t->g->id, t->version + 1);
 	if (o->n_charons && o->charons[t->version])
 		argv_addv(&t->a, (char *const[]){ "--charon", o->charons[t->version], NULL });
 	if (trust_granted(TRUST_FILES))
@@ -381,11 +407,19 @@ static void plot_groups(struct explorer *X)
 	}
 }
 
-void explore_finish(struct explorer *X)
+int explore_finish(struct explorer *X)
 {
+	struct sigaction sa = { .sa_handler = on_stop }, old[3];
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+
+	for (int i = 0; i < 3; i++)
+		sigaction(sigs[i], &sa, &old[i]);
 	plot_groups(X);
 	if (X->o->shrink_s > 0) {
 		shrink_all(X);
 		versions_all(X);
 	}
+	for (int i = 0; i < 3; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	return finish_stop ? 128 + finish_stop : 0;
 }

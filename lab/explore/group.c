@@ -185,7 +185,12 @@ static void merge_seeds(struct group *g, const json_t *seeds)
 struct group *groups_merge(struct groups *G, const json_t *j)
 {
 	const char *id = jget_str(j, "id");
-	double count = jget_num_or(j, "count", 0), seed = jget_num_or(j, "first_seed", 0);
+	json_int_t c = json_integer_value(json_object_get(j, "count"));
+	json_int_t s = json_integer_value(json_object_get(j, "first_seed"));
+	/* A shard's numbers as whole numbers in range, whatever it wrote. */
+	unsigned count = c < 0 ? 0 : c > 100000000 ? 100000000 : (unsigned)c;
+	uint64_t seed = s < 0 ? 0 : (uint64_t)s;
+	bool listed = G->n_known > 0;
 	struct group *g;
 
 	if (!id || !is_id(id) || strlen(id) != 8)
@@ -193,19 +198,20 @@ struct group *groups_merge(struct groups *G, const json_t *j)
 	g = find(G, id);
 	if (!g) {
 		g = make(G, id, jget_str(j, "signature"));
-		g->known |= json_is_true(json_object_get(j, "known"));
+		/* A known list given: it alone says what is known. */
+		g->known |= !listed && json_is_true(json_object_get(j, "known"));
 		g->j = json_deep_copy(j);
-		g->first_seed = (uint64_t)seed;
-		g->count = (unsigned)count;
+		g->first_seed = seed;
+		g->count = count;
 		return g;
 	}
-	g->count += (unsigned)count;
-	g->known |= json_is_true(json_object_get(j, "known"));
-	if ((uint64_t)seed < g->first_seed) {
+	g->count += count;
+	g->known |= !listed && json_is_true(json_object_get(j, "known"));
+	if (seed < g->first_seed) {
 		json_t *old = g->j;
 
 		g->j = json_deep_copy(j);
-		g->first_seed = (uint64_t)seed;
+		g->first_seed = seed;
 		json_object_set(g->j, "seeds", json_object_get(old, "seeds"));
 		json_decref(old);
 	}

@@ -51,7 +51,9 @@ struct group *groups_add(struct groups *G, const struct finding *f, uint64_t see
 			 const char *run);
 
 /* A group from a findings.json entry J (merging shards): counted into the
- * group of its id, the earlier first seed winning; the group (G's). */
+ * group of its id, the earlier first seed winning; known when the known
+ * list names it, or (without a list) when J says so; the group (G's), or
+ * NULL for an entry without a valid id. */
 struct group *groups_merge(struct groups *G, const json_t *j);
 
 /* The groups as findings.json's "groups" array (new reference), each

@@ -27,7 +27,7 @@ double sig_parse_wall(const char *s)
 
 	if (!s ||
 	    sscanf(s, "%4d-%2d-%2d%c%2d:%2d:%lf%n", &y, &mo, &d, &sep, &h, &mi, &sec, &n) < 7 ||
-	    (sep != 'T' && sep != ' ') || sec < 0 || sec >= 61)
+	    (sep != 'T' && sep != ' ') || !isfinite(sec) || sec < 0 || sec >= 61)
 		return -1;
 	tm.tm_year = y - 1900;
 	tm.tm_mon = mo - 1;
@@ -242,7 +242,9 @@ static double zone_offset(const char *log, const struct sig_clock *clk)
 
 		while (bol > log && bol[-1] != '\n')
 			bol--;
-		if (strstr(bol, "IKE_SA ") && strstr(bol, "IKE_SA ") < p) {
+		/* On its own line only: a search of the rest of the log for each
+		 * of a hostile log's many "established" would never end. */
+		if (memmem(bol, (size_t)(p - bol), "IKE_SA ", 7)) {
 			double l = sig_parse_wall(bol);
 
 			return l < 0 ? 0 : round((l - clk->first_up) / 900.0) * 900.0;
