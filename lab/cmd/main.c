@@ -229,9 +229,10 @@ static const struct command commands[] = {
 	  "                    (default 2); each version runs a shrunk scenario K+1\n"
 	  "                    times\n"
 	  "  --shrink-budget T each new group's shrink (default: a quarter of\n"
-	  "                    --budget within 2..30 min, else 10 min; 0: none); the\n"
-	  "                    most frequent first, and under --budget none starts\n"
-	  "                    once shrinking has taken half the budget\n"
+	  "                    --budget within 2..30 min, else 10 min; 0: none); each\n"
+	  "                    invariant's most frequent group first, and under\n"
+	  "                    --budget none starts once shrinking has taken half\n"
+	  "                    the budget\n"
 	  "  --shard I/N       trials I-1, I-1+N, ... only (as nightly's --shard)\n"
 	  "  --out DIR         default runs/explore-DATE-TIME\n" TRUST_HELP
 	  "  --fresh           a kernel booted for every trial, none reused\n"

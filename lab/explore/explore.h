@@ -15,8 +15,8 @@
  *
  * Afterwards every new group -- one the known list does not name -- is
  * shrunk (`ikelab shrink --reproduces`, J at a time, each within its own
- * budget, the most frequent first, none started once the shrinking has
- * taken its total) into a small scenario that reproduces it, and that scenario is
+ * budget, each invariant's most frequent group first, none started once
+ * the shrinking has taken its total) into a small scenario that reproduces it, and that scenario is
  * run SEEDS times on every version given with --charon (the first is the
  * one explored): the first later version where it shows in no run is the
  * group's "fixed_in". The reports: findings.json (programs, the next

@@ -217,22 +217,52 @@ static void shrink_done(struct explorer *X, struct task *t)
 	free(rel);
 }
 
-/* The most frequent first; the earlier first seed of two as frequent. */
-static int by_count(const void *a, const void *b)
-{
-	const struct group *x = *(struct group *const *)a, *y = *(struct group *const *)b;
+/* The order of shrinking: each invariant's most frequent group first
+ * (so that a race of every kind found is shrunk before a second variant
+ * of one), then each invariant's second, ...; within a round the most
+ * frequent, then the earlier first seed. */
+struct shrink_rank {
+	struct group *g;
+	unsigned round;
+};
 
-	if (x->count != y->count)
-		return x->count > y->count ? -1 : 1;
-	return x->first_seed < y->first_seed ? -1 : x->first_seed > y->first_seed;
+static int by_rank(const void *a, const void *b)
+{
+	const struct shrink_rank *x = a, *y = b;
+
+	if (x->round != y->round)
+		return x->round < y->round ? -1 : 1;
+	if (x->g->count != y->g->count)
+		return x->g->count > y->g->count ? -1 : 1;
+	return x->g->first_seed < y->g->first_seed ? -1 : x->g->first_seed > y->g->first_seed;
 }
 
-/* The new groups' shrinks, J at a time, the most frequent first. */
+/* R[i].round: how many groups of G[i]'s invariant come before it (more
+ * frequent, or as frequent and seen first). */
+static void rank_groups(struct groups *G, struct shrink_rank *r)
+{
+	for (unsigned i = 0; i < G->n; i++) {
+		const char *inv = jget_str_or(G->g[i].j, "invariant", "");
+
+		r[i] = (struct shrink_rank){ &G->g[i], 0 };
+		for (unsigned k = 0; k < G->n; k++) {
+			const struct group *o = &G->g[k];
+
+			if (k != i && !strcmp(jget_str_or(o->j, "invariant", ""), inv) &&
+			    (o->count > G->g[i].count ||
+			     (o->count == G->g[i].count && o->first_seed < G->g[i].first_seed)))
+				r[i].round++;
+		}
+	}
+	qsort(r, G->n, sizeof(*r), by_rank);
+}
+
+/* The new groups' shrinks, J at a time, in rank_groups' order. */
 static void shrink_all(struct explorer *X)
 {
 	const struct explore_opts *o = X->o;
 	struct task *t = xcalloc(X->G.n ? X->G.n : 1, sizeof(*t));
-	struct group **order = xcalloc(X->G.n ? X->G.n : 1, sizeof(*order));
+	struct shrink_rank *order = xcalloc(X->G.n ? X->G.n : 1, sizeof(*order));
 	unsigned n = 0;
 	char *dir = xasprintf("%s/shrunk", o->out);
 
@@ -240,11 +270,9 @@ static void shrink_all(struct explorer *X)
 		fprintf(stderr, "ikelab: %s\n", err_msg());
 		err_clear();
 	}
-	for (unsigned i = 0; i < X->G.n; i++)
-		order[i] = &X->G.g[i];
-	qsort(order, X->G.n, sizeof(*order), by_count);
+	rank_groups(&X->G, order);
 	for (unsigned i = 0; i < X->G.n; i++) {
-		struct group *g = order[i];
+		struct group *g = order[i].g;
 		char *run = xasprintf("%s/%s", o->out, jget_str_or(g->j, "run", "")), *gdir;
 
 		if (g->known) {
