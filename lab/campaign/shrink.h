@@ -128,15 +128,20 @@ bool shrink_search_until(const struct scenario *s, struct shrink_cand *best, shr
 			 shrink_stop_fn stop_fn, void *ctx);
 
 struct shrink_opts {
-	unsigned seeds;       /* further seeds tried per candidate */
-	const char *out;      /* the result; NULL: RUN_DIR/shrunk.yaml (borrowed) */
-	bool reproduces;      /* the result a reproduction of what was violated */
-	double budget_s;      /* > 0: no candidate started after this long */
-	const char *charon;   /* the charon the candidates run, or NULL: the
+	unsigned seeds;        /* further seeds tried per candidate */
+	const char *out;       /* the result; NULL: RUN_DIR/shrunk.yaml (borrowed) */
+	bool reproduces;       /* the result a reproduction of what was violated */
+	double budget_s;       /* > 0: no candidate started after this long */
+	const char *charon;    /* the charon the candidates run, or NULL: the
 	                       default (borrowed) */
-	const char *scenario; /* the file to shrink, the caller's own, instead
+	const char *scenario;  /* the file to shrink, the caller's own, instead
 	                         of the run's copy or the file it names; NULL:
 	                         those (borrowed) */
+	const char *signature; /* an explore group's id: a candidate fails the
+	                          same way when its run (to its end) shows a
+	                          finding of that group (explore/sig.h), and the
+	                          result keeps that finding's expectations;
+	                          NULL: the run's result and violations */
 };
 
 /* `ikelab shrink`: RUN_DIR is one seed's run directory; O->seeds further

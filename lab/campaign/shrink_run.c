@@ -13,6 +13,7 @@
 #include "base/spawn.h"
 #include "base/util.h"
 #include "config/trust.h"
+#include "explore/sig.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -39,12 +40,13 @@ struct shrinker {
 	                      --trust the file the run came from */
 	char *origin;  /* the file the run came from, as summary.json says */
 	uint64_t seed;
-	unsigned seeds;     /* further seeds per candidate */
-	const char *charon; /* the candidates' --charon, or NULL (borrowed) */
-	const char *given;  /* --scenario, or NULL (borrowed) */
-	char *result;       /* fail | reproduced */
-	json_t *violated;   /* names of the expectations the run violated */
-	char *work;         /* where candidates and their runs go */
+	unsigned seeds;        /* further seeds per candidate */
+	const char *charon;    /* the candidates' --charon, or NULL (borrowed) */
+	const char *given;     /* --scenario, or NULL (borrowed) */
+	const char *signature; /* --signature: a finding's group id, or NULL (borrowed) */
+	char *result;          /* fail | reproduced */
+	json_t *violated;      /* names of the expectations the run violated */
+	char *work;            /* where candidates and their runs go */
 	unsigned n_cands, runs, lab_errors;
 	bool reproduces;     /* --reproduces */
 	double budget_s;     /* --budget; 0: none */
@@ -105,6 +107,52 @@ static char *names_text(const json_t *names)
 	return sb.buf;
 }
 
+/* With --signature: whether the run of SEED below DIR shows a finding of
+ * that group (explore/sig.h), whatever else it shows. */
+static enum outcome judge_signature(const struct shrinker *K, const char *dir, uint64_t seed,
+				    struct strbuf *why)
+{
+	char *run = xasprintf("%s/seed-%" PRIu64, dir, seed);
+	struct finding *f;
+	unsigned n = 0;
+	bool same = false;
+
+	if (sig_of_run(run, &f, &n) < 0)
+		err_clear();
+	for (unsigned i = 0; i < n; i++)
+		same |= !strcmp(f[i].id, K->signature);
+	sb_addf(why, "seed %" PRIu64 " %s %s", seed, same ? "shows" : "lacks", K->signature);
+	findings_free(f, n);
+	free(run);
+	return same ? SAME : OTHER;
+}
+
+/* With --signature: the expectations of that group's finding in the run
+ * (the one named, and those violated at the same moment), which the
+ * result keeps; -1 when the run shows no such finding. */
+static int signature_keys(struct shrinker *K, const char *run_dir)
+{
+	struct finding *f;
+	unsigned n = 0;
+	int rc = -1;
+
+	if (sig_of_run(run_dir, &f, &n) < 0)
+		return -1;
+	for (unsigned i = 0; i < n && rc < 0; i++) {
+		if (strcmp(f[i].id, K->signature))
+			continue;
+		json_decref(K->violated);
+		K->violated = json_array();
+		json_array_append_new(K->violated, json_string(f[i].expectation));
+		json_array_extend(K->violated, f[i].also);
+		rc = 0;
+	}
+	findings_free(f, n);
+	if (rc < 0)
+		err_set("%s shows no finding of group %s", run_dir, K->signature);
+	return rc;
+}
+
 /* The candidate's run of SEED in DIR (its --out): DIR/seed-SEED/summary.json,
  * read beneath DIR since under user-mode Linux the guest wrote it (a link
  * or a FIFO there is a lab error, not a host file read or a hang). */
@@ -118,6 +166,10 @@ static enum outcome judge_run(const struct shrinker *K, const char *dir, uint64_
 	enum outcome o;
 
 	free(rel);
+	if (K->signature && res && strcmp(res, "lab-error")) {
+		json_decref(sum);
+		return judge_signature(K, dir, seed, why);
+	}
 	if (!res || !strcmp(res, "lab-error")) {
 		sb_addf(why, "seed %" PRIu64 " lab-error", seed);
 		if (!sum && errno != ENOENT && errno != EBADMSG)
@@ -205,7 +257,7 @@ static enum outcome run_seed(struct shrinker *K, const char *file, const char *d
 {
 	uint64_t seed = K->seed + k;
 	char seed_s[24], lab[LAB_NAME_MAX + 1], *log;
-	char *argv[15] = { (char *)self_exe(), "run",    (char *)file, "--seeds", "1", "--out",
+	char *argv[16] = { (char *)self_exe(), "run",    (char *)file, "--seeds", "1", "--out",
 			   (char *)dir,        "--name", lab };
 	int n = 9;
 	enum outcome o;
@@ -222,6 +274,9 @@ static enum outcome run_seed(struct shrinker *K, const char *file, const char *d
 		argv[n++] = "--charon";
 		argv[n++] = (char *)K->charon;
 	}
+	/* A finding of explore's may come late in a run: every run to its end. */
+	if (K->signature)
+		argv[n++] = "--full-duration";
 	argv[n] = NULL;
 	log = xasprintf("%s/run-%s.log", dir, seed_s);
 	if (run_child(argv, log, duration_ms / 1000 + TIMEOUT_EXTRA_S) < 0) {
@@ -466,6 +521,8 @@ static int open_run(struct shrinker *K, const char *run_dir)
 		K->result = xstrdup(result);
 		K->seed = (uint64_t)json_integer_value(seed);
 		K->violated = violated_of(sum);
+		if (K->signature)
+			rc = signature_keys(K, run_dir);
 	}
 	json_decref(sum);
 	return rc;
@@ -702,6 +759,7 @@ int shrink_main(const char *run_dir, const struct shrink_opts *o)
 			      .seeds = o->seeds,
 			      .charon = o->charon,
 			      .given = o->scenario,
+			      .signature = o->signature,
 			      .reproduces = o->reproduces,
 			      .budget_s = o->budget_s };
 	const char *out = o->out;

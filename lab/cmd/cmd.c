@@ -59,6 +59,7 @@ static const struct option {
 	{ OPT_INVARIANTS, "--invariants", offsetof(struct cli, invariants), false },
 	{ OPT_SHRINK, "--shrink-budget", offsetof(struct cli, shrink_budget), false },
 	{ OPT_SCENARIO, "--scenario", offsetof(struct cli, scenario), false },
+	{ OPT_SIGNATURE, "--signature", offsetof(struct cli, signature), false },
 };
 
 static const struct option *option_find(const char *name)

@@ -73,6 +73,7 @@ typedef uint64_t opt_t;
 #define OPT_INVARIANTS (OPT_C(1) << 31) /* --invariants LIST */
 #define OPT_SHRINK (OPT_C(1) << 32)     /* --shrink-budget DURATION */
 #define OPT_SCENARIO (OPT_C(1) << 33)   /* --scenario FILE: shrink this file */
+#define OPT_SIGNATURE (OPT_C(1) << 34)  /* --signature ID: an explore group */
 
 struct command;
 
@@ -89,6 +90,7 @@ struct cli {
 	const char *jobs, *baseline, *source, *good, *bad, *set, *shard, *budget;
 	bool json, all, trust, fixed, full_duration, fresh, reproduces;
 	const char *trials, *known, *invariants, *shrink_budget, *profile, *scenario;
+	const char *signature;
 	const char **charons; /* every --charon, in order (owned array) */
 	int n_charons;
 	const char **sets; /* every --set, in order (owned array) */

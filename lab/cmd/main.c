@@ -130,9 +130,10 @@ static const struct command commands[] = {
 	  "                    the file said it; may be given again\n",
 	  0, OPT_SET },
 	{ "shrink", cmd_shrink, NULL,
-	  OPT_SEEDS | OPT_OUT | OPT_TRUST | OPT_REPRODUCES | OPT_BUDGET | OPT_CHARON | OPT_SCENARIO,
+	  OPT_SEEDS | OPT_OUT | OPT_TRUST | OPT_REPRODUCES | OPT_BUDGET | OPT_CHARON |
+		  OPT_SCENARIO | OPT_SIGNATURE,
 	  "RUN_DIR [--seeds K] [--out FILE] [--reproduces] [--budget T] [--charon C] "
-	  "[--scenario FILE] [--trust]",
+	  "[--scenario FILE] [--signature ID] [--trust]",
 	  "the smallest scenario that still fails as one seed's run did",
 	  "Searches for a smaller scenario that still fails the same way: fewer actions\n"
 	  "and fault rules, shorter, less traffic. Exits 0 when it found one, 1 when the\n"
@@ -152,6 +153,10 @@ static const struct command commands[] = {
 	  "  --scenario FILE   shrink FILE, the scenario the run came from as you keep\n"
 	  "                    it, instead of the run directory's copy (its name must\n"
 	  "                    be the run's)\n"
+	  "  --signature ID    keep the finding of explore's group ID: a candidate is\n"
+	  "                    accepted when its runs, each to its end, show it\n"
+	  "                    (whatever else they show); the result keeps its\n"
+	  "                    expectations\n"
 	  "  --trust           shrink the file summary.json names, wherever it is, and let\n"
 	  "                    it and its candidates do what run --trust allows\n",
 	  0, 0 },

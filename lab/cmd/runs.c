@@ -257,7 +257,8 @@ int cmd_shrink(const struct cli *c)
 {
 	struct shrink_opts o = { .out = c->out,
 				 .reproduces = c->reproduces,
-				 .scenario = c->scenario };
+				 .scenario = c->scenario,
+				 .signature = c->signature };
 	char *charon = NULL;
 	long seeds = number("--seeds", c->seeds, 2, 100);
 	int rc;

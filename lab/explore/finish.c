@@ -179,6 +179,8 @@ static void shrink_args(struct explorer *X, struct task *t, const char *run)
 	/* The trial's file as explore drew it, not the run's copy or the file
 	 * its summary.json names: the guest wrote both of those, and --trust
 	 * is the user's consent to explore's own files only. */
+	argv_add(&t->a, "--signature");
+	argv_add(&t->a, t->g->id);
 	argv_add(&t->a, "--scenario");
 	argv_addf(&t->a, "%s/scenarios/trial-%" PRIu64 ".yaml", o->out, t->g->first_seed);
 	if (o->n_charons && o->charons[0])

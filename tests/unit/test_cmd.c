@@ -253,7 +253,7 @@ static const struct {
 	{ "status --seeds 2", "unknown option '--seeds' (status takes: --name, --json)" },
 	{ "--jobs 2 shrink RUN",
 	  "unknown option '--jobs' (shrink takes: --charon, --seeds, --out, --trust, "
-	  "--budget, --reproduces, --scenario)" },
+	  "--budget, --reproduces, --scenario, --signature)" },
 	{ "nightly --name x",
 	  "unknown option '--name' (nightly takes: --charon, --seeds, --jobs, "
 	  "--baseline, --out, --trust, --full-duration, --shard, --budget, --fresh)" },
