@@ -83,7 +83,7 @@ HELPERS  = ikelab-probe ikelab-blast uml-fpfix.so
 SHIPPED_FILES = $(sort $(wildcard topologies/*.yaml peers/*.yaml scenarios/*.yaml \
 		schemas/*.schema.json)) scripts/baseline-up.sh scripts/baseline-down.sh
 SHIPPED_DIRS  = topologies peers scenarios schemas scripts
-DOC_FILES     = README.md $(sort $(wildcard docs/*.md))
+DOC_FILES     = README.md $(sort $(wildcard docs/*.md)) docs/known-races.txt
 MAN1 = $(filter %.1,$(MAN_PAGES))
 MAN5 = $(filter %.5,$(MAN_PAGES))
 
