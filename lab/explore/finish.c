@@ -43,7 +43,8 @@ struct task {
 	char *log;
 	double limit_s;
 	struct group *g;
-	int version; /* -1: a shrink */
+	uint64_t seed; /* the trial shrunk, or whose seed the version runs take */
+	int version;   /* -1: a shrink */
 	pid_t pid;
 	int64_t start;
 	int status; /* exit status; -1 it could not run or died, -2 it was not
@@ -182,7 +183,7 @@ static void shrink_args(struct explorer *X, struct task *t, const char *run)
 	argv_add(&t->a, "--signature");
 	argv_add(&t->a, t->g->id);
 	argv_add(&t->a, "--scenario");
-	argv_addf(&t->a, "%s/scenarios/trial-%" PRIu64 ".yaml", o->out, t->g->first_seed);
+	argv_addf(&t->a, "%s/scenarios/trial-%" PRIu64 ".yaml", o->out, t->seed);
 	if (o->n_charons && o->charons[0])
 		argv_addv(&t->a, (char *const[]){ "--charon", o->charons[0], NULL });
 	if (trust_granted(TRUST_FILES))
@@ -201,9 +202,10 @@ static void shrink_done(struct explorer *X, struct task *t)
 			     : t->status == -3 ? "timed-out"
 					       : "failed";
 	bool wrote = path_exists(file);
-	char *trial = xasprintf("%s/scenarios/trial-%" PRIu64 ".yaml", X->o->out, t->g->first_seed);
+	char *trial = xasprintf("%s/scenarios/trial-%" PRIu64 ".yaml", X->o->out, t->seed);
 
 	json_object_set_new(t->g->j, "shrunk", wrote ? json_string(rel) : json_null());
+	json_object_set_new(t->g->j, "shrunk_seed", json_integer((json_int_t)t->seed));
 	json_object_set_new(t->g->j, "shrink",
 			    json_pack("{s:s, s:i, s:i, s:f, s:s}", "status", status,
 				      "entries_before", (int)entries_of(trial), "entries_after",
@@ -217,6 +219,26 @@ static void shrink_done(struct explorer *X, struct task *t)
 	free(file);
 	free(log);
 	free(rel);
+}
+
+/* The trial a group is shrunk from: its first that did not end as a lab
+ * error (shrink takes no such run: it says nothing of the scenario), else
+ * its first. An entry of X->trials. */
+static const json_t *shrink_trial(const struct explorer *X, const struct group *g)
+{
+	const json_t *t, *first = NULL, *id;
+	size_t i, k;
+
+	json_array_foreach (X->trials, i, t)
+		json_array_foreach (json_object_get(t, "groups"), k, id) {
+			if (strcmp(json_string_value(id) ? json_string_value(id) : "", g->id))
+				continue;
+			if (strcmp(jget_str_or(t, "result", "lab-error"), "lab-error"))
+				return t;
+			if (!first)
+				first = t;
+		}
+	return first;
 }
 
 /* The order of shrinking: each invariant's most frequent group first
@@ -275,13 +297,15 @@ static void shrink_all(struct explorer *X)
 	rank_groups(&X->G, order);
 	for (unsigned i = 0; i < X->G.n; i++) {
 		struct group *g = order[i].g;
-		char *run = xasprintf("%s/%s", o->out, jget_str_or(g->j, "run", "")), *gdir;
+		const json_t *trial = shrink_trial(X, g);
+		char *run = xasprintf("%s/%s", o->out, jget_str_or(trial, "run", "")), *gdir;
 
 		if (g->known) {
 			free(run);
 			continue;
 		}
 		t[n].g = g;
+		t[n].seed = (uint64_t)json_integer_value(json_object_get(trial, "seed"));
 		t[n].version = -1;
 		t[n].limit_s = o->shrink_s + SHRINK_SLACK_S;
 		/* A folder each: shrink keeps its candidates beside its result. */
@@ -338,7 +362,7 @@ static void version_done(struct explorer *X, struct task *t)
 	json_t *runs = json_object_get(t->g->j, "version_runs");
 	int yes, of;
 
-	count_reproduced(dir, o->seeds + 1, t->g->first_seed, &yes, &of);
+	count_reproduced(dir, o->seeds + 1, t->seed, &yes, &of);
 	json_array_append_new(runs,
 			      json_pack("{s:s, s:i, s:i, s:i}", "version", label_of(o, t->version),
 					"index", t->version, "reproduced", yes, "of", of));
@@ -356,7 +380,7 @@ static void version_args(struct explorer *X, struct task *t, const char *file)
 	argv_add(&t->a, "--seeds");
 	argv_addf(&t->a, "%u", o->seeds + 1);
 	argv_add(&t->a, "--seed");
-	argv_addf(&t->a, "%" PRIu64, t->g->first_seed);
+	argv_addf(&t->a, "%" PRIu64, t->seed);
 	argv_add(&t->a, "--out");
 	argv_addf(&t->a, "%s/versions/%s/v%d", o->out, t->g->id, t->version + 1);
 	if (o->n_charons && o->charons[t->version])
@@ -403,6 +427,8 @@ static void versions_all(struct explorer *X)
 		json_object_set_new(g->j, "version_runs", json_array());
 		for (int v = 0; file && v < nv; v++) {
 			t[n].g = g;
+			t[n].seed =
+				(uint64_t)json_integer_value(json_object_get(g->j, "shrunk_seed"));
 			t[n].version = v;
 			t[n].limit_s = (double)(o->seeds + 1) * VERSION_RUN_S;
 			t[n].log = xasprintf("%s/versions/%s-v%d.log", o->out, g->id, v + 1);
