@@ -33,6 +33,18 @@ int charon_arg(const struct cli *c, char **path)
 	return c->charon ? charon_value(c->charon, path) : 0;
 }
 
+int charon_values(const struct cli *c, char ***paths, int *n)
+{
+	*paths = xcalloc((size_t)c->n_charons + 1, sizeof(char *));
+	*n = 0;
+	for (int i = 0; i < c->n_charons; i++) {
+		if (charon_value(c->charons[i], &(*paths)[i]) < 0)
+			return -1;
+		*n = i + 1;
+	}
+	return 0;
+}
+
 int charon_value(const char *given, char **path)
 {
 	struct charon_build b;

@@ -147,14 +147,8 @@ static int opts_of(const struct cli *c, struct explore_opts *o, char **found)
 /* Every --charon built or found, in order; the first is explored. */
 static int charons_arg(const struct cli *c, struct explore_opts *o)
 {
-	o->charons = xcalloc((size_t)c->n_charons + 1, sizeof(char *));
 	o->labels = (char **)c->charons;
-	for (int i = 0; i < c->n_charons; i++) {
-		if (charon_value(c->charons[i], &o->charons[i]) < 0)
-			return -1;
-		o->n_charons = i + 1;
-	}
-	return 0;
+	return charon_values(c, &o->charons, &o->n_charons);
 }
 
 static int merge_cmd(const struct cli *c)

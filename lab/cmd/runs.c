@@ -138,14 +138,8 @@ int uml_pool_main(int argc, char **argv)
 /* Every --charon as a binary, versions built first, one after the other. */
 static int nightly_charons(const struct cli *c, struct nightly_opts *o)
 {
-	o->charons = xcalloc((size_t)c->n_charons + 1, sizeof(char *));
 	o->labels = (char **)c->charons;
-	for (int i = 0; i < c->n_charons; i++) {
-		if (charon_value(c->charons[i], &o->charons[i]) < 0)
-			return -1;
-		o->n_charons = i + 1;
-	}
-	return 0;
+	return charon_values(c, &o->charons, &o->n_charons);
 }
 
 static void nightly_charons_free(struct nightly_opts *o)
