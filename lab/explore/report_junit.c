@@ -18,12 +18,7 @@
 
 static void property(struct strbuf *sb, const char *name, const char *value)
 {
-	if (!value)
-		return;
-	sb_addf(sb, "    <property");
-	report_add_attr(sb, "name", name);
-	report_add_attr(sb, "value", value);
-	sb_addf(sb, "/>\n");
+	report_add_property(sb, 4, name, value);
 }
 
 static void property_int(struct strbuf *sb, const char *name, const json_t *obj, const char *key)

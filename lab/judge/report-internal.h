@@ -95,6 +95,9 @@ long report_bug_runs(const json_t *scenario);
 void report_esc_text(struct strbuf *sb, const char *s);
 /* ` name="value"`, the value escaped. */
 void report_add_attr(struct strbuf *sb, const char *name, const char *value);
+/* A JUnit `<property name= value=/>` line, indented by INDENT spaces;
+ * nothing when VALUE is NULL. */
+void report_add_property(struct strbuf *sb, int indent, const char *name, const char *value);
 /* A path as a percent-encoded relative URL, safe in an attribute. */
 void report_add_url(struct strbuf *sb, const char *path);
 /* ` href="url"` for a path. */

@@ -128,6 +128,16 @@ void report_add_attr(struct strbuf *sb, const char *name, const char *value)
 	sb_addf(sb, "\"");
 }
 
+void report_add_property(struct strbuf *sb, int indent, const char *name, const char *value)
+{
+	if (!value)
+		return;
+	sb_addf(sb, "%*s<property", indent, "");
+	report_add_attr(sb, "name", name);
+	report_add_attr(sb, "value", value);
+	sb_addf(sb, "/>\n");
+}
+
 /* A path as a relative URL: percent-encoded, so no name in it can turn
  * into a scheme ("javascript:"), a query or a fragment. The result needs
  * no further escaping. */

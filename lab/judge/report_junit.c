@@ -32,12 +32,7 @@ static char *run_path(const char *root, const char *dir)
 
 static void junit_property(struct strbuf *sb, const char *name, const char *value)
 {
-	if (!value)
-		return;
-	sb_addf(sb, "      <property");
-	report_add_attr(sb, "name", name);
-	report_add_attr(sb, "value", value);
-	sb_addf(sb, "/>\n");
+	report_add_property(sb, 6, name, value);
 }
 
 /* The version a scenario entry ran on: which charon, and how its
