@@ -63,9 +63,9 @@ static void progress(const struct explorer *X, uint64_t seed, const char *result
 	printf("[%4u %s] seed %-6" PRIu64 " %-10s", X->run, when, seed, result);
 	for (unsigned i = 0; i < n; i++)
 		printf("%s %s %s%s%s", i ? "\n                                       " : "",
-		       g[i]->id, first[i] ? "NEW " : "", g[i]->known ? "known " : "",
-		       jget_str_or(g[i]->j, "signature", ""));
-	printf("  (%u groups, %u new)\n", X->G.n, groups_new(&X->G));
+		       g[i]->id, first[i] && !g[i]->known ? "NEW " : "",
+		       g[i]->known ? "known " : "", jget_str_or(g[i]->j, "signature", ""));
+	printf("  (%u group%s, %u new)\n", X->G.n, X->G.n == 1 ? "" : "s", groups_new(&X->G));
 	fflush(stdout);
 }
 

@@ -88,8 +88,38 @@ static void add_moment(struct moments *M, double at, const char *key, const char
 	m->rank = rank_of(invariant_of(key));
 }
 
-/* Each episode of one kind of duplicates ("ike", "child"); false when the
- * run recorded none (then the expectation's own moment stands). */
+/* Where an episode's duplicates began: summary.json's "since" (a
+ * duplicate rekeyed within the grace dips below two while it is REKEYING,
+ * and the stretch after the dip is still the duplicate the race made);
+ * recordings from before "since" was written give their start. */
+static double episode_since(const json_t *d)
+{
+	double start = jget_num_or(d, "start", 0), since = jget_num_or(d, "since", start);
+
+	return isfinite(since) && since < start ? since : start;
+}
+
+static char *episode_detail(const json_t *d, const char *kind)
+{
+	double start = jget_num_or(d, "start", 0), since = episode_since(d);
+	char *dip =
+		since < start
+			? xasprintf("; past a dip while one was rekeyed, this stretch from %.1f s",
+				    start)
+			: xstrdup("");
+	char *s = xasprintf("%.0f %s on %s from %.1f s to %.1f s (%s%s)", jget_num_or(d, "max", 0),
+			    !strcmp(kind, "ike") ? "ESTABLISHED IKE_SAs"
+						 : "INSTALLED CHILD_SAs for one TS pair",
+			    jget_str_or(d, "peer", "?"), since, jget_num_or(d, "end", 0),
+			    jget_str_or(d, "key", "?"), dip);
+
+	free(dip);
+	return s;
+}
+
+/* Each episode of one kind of duplicates ("ike", "child"), at the moment
+ * its duplicates began; false when the run recorded none (then the
+ * expectation's own moment stands). */
 static bool episodes(struct moments *M, const json_t *sum, const char *kind, const char *key)
 {
 	const json_t *d;
@@ -99,13 +129,7 @@ static bool episodes(struct moments *M, const json_t *sum, const char *kind, con
 	json_array_foreach (json_object_get(sum, "duplicates"), i, d) {
 		if (!jget_str(d, "kind") || strcmp(jget_str(d, "kind"), kind))
 			continue;
-		add_moment(M, jget_num_or(d, "start", 0), key, jget_str(d, "peer"),
-			   xasprintf("%.0f %s on %s from %.1f s to %.1f s (%s)",
-				     jget_num_or(d, "max", 0),
-				     !strcmp(kind, "ike") ? "ESTABLISHED IKE_SAs"
-							  : "INSTALLED CHILD_SAs for one TS pair",
-				     jget_str_or(d, "peer", "?"), jget_num_or(d, "start", 0),
-				     jget_num_or(d, "end", 0), jget_str_or(d, "key", "?")));
+		add_moment(M, episode_since(d), key, jget_str(d, "peer"), episode_detail(d, kind));
 		any = true;
 	}
 	return any;

@@ -114,8 +114,17 @@ static void reqid_max(struct sa_sample *s, const struct reqids *r)
 	}
 }
 
-static void sample_child(struct sa_sample *s, const json_t *c, uint32_t ike_id, struct tally *ts,
-			 int *n_ts, struct reqids *rq)
+/* One sample's counts by key: ESTABLISHED IKE_SAs per pair and INSTALLED
+ * CHILD_SAs per TS pair, and the same with the ones being rekeyed (an SA
+ * in REKEYING is still up: it is not ESTABLISHED or INSTALLED only until
+ * its rekey answers). */
+struct tallies {
+	struct tally pairs[64], ts[64], live_pairs[64], live_ts[64];
+	int n_pairs, n_ts, n_live_pairs, n_live_ts;
+	struct reqids rq;
+};
+
+static void sample_child(struct sa_sample *s, const json_t *c, uint32_t ike_id, struct tallies *T)
 {
 	const char *st = jget_str_or(c, "state", "");
 	char key[256], lts[96], rts[96];
@@ -137,23 +146,27 @@ static void sample_child(struct sa_sample *s, const json_t *c, uint32_t ike_id, 
 		s->child_steady[s->n_child_ids] = !strcmp(st, "INSTALLED");
 		s->child_ike[s->n_child_ids++] = ike_id;
 	}
+	if (strcmp(st, "INSTALLED") && strcmp(st, "REKEYING"))
+		return;
+	list_join(json_object_get(c, "local-ts"), lts, sizeof(lts));
+	list_join(json_object_get(c, "remote-ts"), rts, sizeof(rts));
+	snprintf(key, sizeof(key), "%s %s === %s", jget_str_or(c, "name", ""), lts, rts);
+	int live = tally_add(T->live_ts, &T->n_live_ts, 64, key);
+	if (live > s->max_live_per_ts)
+		s->max_live_per_ts = live;
 	if (strcmp(st, "INSTALLED"))
 		return;
 	s->child_installed++;
 	count_kid(s, jget_str_or(c, "name", ""));
-	list_join(json_object_get(c, "local-ts"), lts, sizeof(lts));
-	list_join(json_object_get(c, "remote-ts"), rts, sizeof(rts));
-	snprintf(key, sizeof(key), "%s %s === %s", jget_str_or(c, "name", ""), lts, rts);
-	reqid_add(rq, c, key);
-	int n = tally_add(ts, n_ts, 64, key);
+	reqid_add(&T->rq, c, key);
+	int n = tally_add(T->ts, &T->n_ts, 64, key);
 	if (n > s->max_installed_per_ts) {
 		s->max_installed_per_ts = n;
 		snprintf(s->ts_key, sizeof(s->ts_key), "%s", key);
 	}
 }
 
-static void sample_ike(struct sa_sample *s, const json_t *ike, struct tally *pairs, int *n_pairs,
-		       struct tally *ts, int *n_ts, struct reqids *rq)
+static void sample_ike(struct sa_sample *s, const json_t *ike, struct tallies *T)
 {
 	const char *st = jget_str_or(ike, "state", "");
 	size_t i;
@@ -176,7 +189,7 @@ static void sample_ike(struct sa_sample *s, const json_t *ike, struct tally *pai
 		s->ike_steady[s->n_ike_ids] = !strcmp(st, "ESTABLISHED");
 		s->ike_ids[s->n_ike_ids++] = jid(ike);
 	}
-	if (!strcmp(st, "ESTABLISHED")) {
+	if (!strcmp(st, "ESTABLISHED") || !strcmp(st, "REKEYING")) {
 		char key[256];
 		int n;
 
@@ -185,30 +198,31 @@ static void sample_ike(struct sa_sample *s, const json_t *ike, struct tally *pai
 		snprintf(key, sizeof(key), "%s: %s[%s] <=> %s[%s]", jget_str_or(ike, "name", ""),
 			 jget_str_or(ike, "local-id", ""), jget_str_or(ike, "local-host", ""),
 			 jget_str_or(ike, "remote-id", ""), jget_str_or(ike, "remote-host", ""));
-		n = tally_add(pairs, n_pairs, 64, key);
+		n = tally_add(T->live_pairs, &T->n_live_pairs, 64, key);
+		if (n > s->max_live_per_pair)
+			s->max_live_per_pair = n;
+		n = !strcmp(st, "ESTABLISHED") ? tally_add(T->pairs, &T->n_pairs, 64, key) : 0;
 		if (n > s->max_established_per_pair) {
 			s->max_established_per_pair = n;
 			snprintf(s->pair_key, sizeof(s->pair_key), "%s", key);
 		}
 	}
 	json_array_foreach (json_object_get(ike, "child-sas"), i, c)
-		sample_child(s, c, jid(ike), ts, n_ts, rq);
+		sample_child(s, c, jid(ike), T);
 }
 
 void sample_from_sas(const json_t *list, double t, struct sa_sample *s)
 {
-	struct tally pairs[64], ts[64];
-	struct reqids *rq = xcalloc(1, sizeof(*rq));
-	int n_pairs = 0, n_ts = 0;
+	struct tallies *T = xcalloc(1, sizeof(*T));
 	size_t i;
 	json_t *ike;
 
 	memset(s, 0, sizeof(*s));
 	s->t = t;
 	json_array_foreach (list, i, ike)
-		sample_ike(s, ike, pairs, &n_pairs, ts, &n_ts, rq);
-	reqid_max(s, rq);
-	free(rq);
+		sample_ike(s, ike, T);
+	reqid_max(s, &T->rq);
+	free(T);
 	s->rekeying = s->ike_rekeying || s->ike_deleting || s->child_rekeying || s->child_rekeyed ||
 		      s->child_deleting;
 }
@@ -307,10 +321,15 @@ static const struct episode *dup_close(struct dup_tracker *d, double t, double g
 	struct episode *e;
 
 	d->active = false;
+	d->closed_one = true;
+	d->last_end = t;
+	d->last_since = d->since;
+	snprintf(d->last_key, sizeof(d->last_key), "%s", d->key);
 	if (t - d->start <= grace)
 		return NULL;
 	d->found = xrealloc(d->found, (size_t)(d->n_found + 1) * sizeof(*d->found));
 	e = &d->found[d->n_found++];
+	e->since = d->since;
 	e->start = d->start;
 	e->end = t;
 	e->max = d->max;
@@ -318,13 +337,19 @@ static const struct episode *dup_close(struct dup_tracker *d, double t, double g
 	return e;
 }
 
-const struct episode *dup_update(struct dup_tracker *d, double t, int count, const char *key,
-				 double grace)
+const struct episode *dup_update(struct dup_tracker *d, double t, int count, int live,
+				 const char *key, double grace)
 {
+	if (live <= 1)
+		d->dip_live = false;
 	if (count > 1) {
 		if (!d->active) {
+			bool same = d->closed_one && !strcmp(key, d->last_key) &&
+				    (d->dip_live || t - d->last_end <= DUP_BRIDGE_S);
+
 			d->active = true;
 			d->start = t;
+			d->since = same ? d->last_since : t;
 			d->max = 0;
 		}
 		if (count > d->max) {
@@ -333,7 +358,10 @@ const struct episode *dup_update(struct dup_tracker *d, double t, int count, con
 		}
 		return NULL;
 	}
-	return d->active ? dup_close(d, t, grace) : NULL;
+	if (!d->active)
+		return NULL;
+	d->dip_live = live > 1;
+	return dup_close(d, t, grace);
 }
 
 const struct episode *dup_finish(struct dup_tracker *d, double t, double grace)

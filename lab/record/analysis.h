@@ -22,8 +22,10 @@ struct sa_sample {
 	int child, child_installed, child_rekeying, child_rekeyed, child_deleting;
 	int max_established_per_pair; /* IKE_SAs between the same two identities */
 	int max_installed_per_ts;     /* CHILD_SAs with one name and TS pair */
-	char pair_key[256];           /* the pair with the most */
-	char ts_key[256];             /* the TS pair with the most */
+	int max_live_per_pair;        /* the same, counting those in REKEYING */
+	int max_live_per_ts;
+	char pair_key[256]; /* the pair with the most */
+	char ts_key[256];   /* the TS pair with the most */
 	/* INSTALLED CHILD_SAs of different names or TS pairs that share one
 	 * reqid (1 when every reqid is one CHILD_SA's, rekeys included:
 	 * the old and the new SA have the same name and selectors). */
@@ -63,25 +65,40 @@ void kernel_gaps(const json_t *list, const struct xfrm_dump *d, struct kernel_ga
 void sample_free(struct sa_sample *s);
 
 /* A condition (more than one of something) that must hold for longer than
- * a grace period to count: short rekey overlaps do not. */
+ * a grace period to count: short rekey overlaps do not. Only `start` and
+ * `end` decide verdicts; `since` says where the duplicates began. A
+ * duplicate that is rekeyed leaves the count for a moment (an IKE_SA in
+ * REKEYING is not ESTABLISHED, and a responder's list can miss both the
+ * old and the new one for a sample), and the stretch after that dip is
+ * the same duplicate: a stretch of the key the last one had, after a dip
+ * in which the count with those in REKEYING (`live`) stayed above one or
+ * that lasted at most DUP_BRIDGE_S, has the last one's `since`. */
+#define DUP_BRIDGE_S 0.5
+
 struct episode {
-	double start, end;
+	double since, start, end;
 	int max;
 	char key[256];
 };
 
 struct dup_tracker {
 	bool active;
-	double start;
+	double start, since;
 	int max;
 	char key[256];
-	struct episode *found;
+	bool closed_one;       /* a stretch ended before: */
+	double last_end;       /* when, */
+	double last_since;     /* its since, */
+	char last_key[256];    /* of what, */
+	bool dip_live;         /* and whether live stayed above one since */
+	struct episode *found; /* owned */
 	int n_found;
 };
 
-/* Feed one observation; returns the episode just closed, or NULL. */
-const struct episode *dup_update(struct dup_tracker *d, double t, int count, const char *key,
-				 double grace);
+/* Feed one observation: the count, and the count with the SAs being
+ * rekeyed; returns the episode just closed (the tracker's), or NULL. */
+const struct episode *dup_update(struct dup_tracker *d, double t, int count, int live,
+				 const char *key, double grace);
 /* Close an open episode at the end of a run. */
 const struct episode *dup_finish(struct dup_tracker *d, double t, double grace);
 void dup_free(struct dup_tracker *d);

@@ -78,12 +78,12 @@ void rec_note_duplicate(struct recorder *r, struct rec_peer *p, const char *kind
 	if (!e)
 		return;
 	json_array_append_new(r->duplicates,
-			      json_pack("{s:s, s:s, s:s, s:f, s:f, s:i}", "peer", p->name, "kind",
-					kind, "key", e->key, "start", e->start, "end", e->end,
-					"max", e->max));
+			      json_pack("{s:s, s:s, s:s, s:f, s:f, s:f, s:i}", "peer", p->name,
+					"kind", kind, "key", e->key, "since", e->since, "start",
+					e->start, "end", e->end, "max", e->max));
 	rec_emit(r, p->name, "sample", "duplicate",
-		 json_pack("{s:s, s:s, s:f, s:f, s:i}", "sa", kind, "key", e->key, "start",
-			   e->start, "end", e->end, "max", e->max));
+		 json_pack("{s:s, s:s, s:f, s:f, s:f, s:i}", "sa", kind, "key", e->key, "since",
+			   e->since, "start", e->start, "end", e->end, "max", e->max));
 }
 
 static void write_timeline(struct recorder *r, struct rec_peer *p, double t)
@@ -297,13 +297,13 @@ static void sample_peer(struct recorder *r, struct rec_peer *p, double t)
 		p->last_rekey_t = t;
 	rec_note_duplicate(r, p, "ike",
 			   dup_update(&p->dup_ike, t, p->last.max_established_per_pair,
-				      p->last.pair_key, r->o.grace));
+				      p->last.max_live_per_pair, p->last.pair_key, r->o.grace));
 	rec_note_duplicate(r, p, "child",
 			   dup_update(&p->dup_child, t, p->last.max_installed_per_ts,
-				      p->last.ts_key, r->o.grace));
+				      p->last.max_live_per_ts, p->last.ts_key, r->o.grace));
 	rec_note_duplicate(r, p, "reqid",
-			   dup_update(&p->dup_reqid, t, p->last.max_ts_per_reqid, p->last.reqid_key,
-				      r->o.grace));
+			   dup_update(&p->dup_reqid, t, p->last.max_ts_per_reqid,
+				      p->last.max_ts_per_reqid, p->last.reqid_key, r->o.grace));
 	ledger_check(&p->ledger, &p->last, on_mismatch, &mc);
 	rec_sample_stats(r, p, t);
 	if (before.ike != p->last.ike || before.ike_established != p->last.ike_established ||

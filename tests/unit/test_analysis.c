@@ -113,6 +113,80 @@ START_TEST(test_sustained_max)
 }
 END_TEST
 
+/* Feed a count (and the count with those being rekeyed) from `from` to
+ * `to` seconds at 10 Hz: each closed episode lands in *e, *n counts them. */
+static void feed(struct dup_tracker *d, double from, double to, int count, int live,
+		 struct episode *e, int *n)
+{
+	for (double t = from; t < to - 1e-9; t += 1.0 / HZ) {
+		const struct episode *x = dup_update(d, t, count, live, "k", GRACE);
+
+		if (x) {
+			*e = *x;
+			(*n)++;
+		}
+	}
+}
+
+/* A duplicate IKE_SA rekeyed 1.1 s after the race made it: the count
+ * dips to one while it is REKEYING, and the stretch after the dip has
+ * the race's start as its `since` (the one before is shorter than the
+ * grace and no episode); after a dip of 1.1 s in which one was really
+ * gone, a stretch starts anew; after one of two samples, it does not. */
+START_TEST(test_dup_since)
+{
+	struct dup_tracker d = { 0 };
+	struct episode e;
+	int n = 0;
+
+	feed(&d, 0, 0.7, 1, 1, &e, &n);
+	feed(&d, 0.7, 1.8, 2, 2, &e, &n);
+	feed(&d, 1.8, 1.9, 1, 2, &e, &n);
+	feed(&d, 1.9, 24.4, 2, 2, &e, &n);
+	feed(&d, 24.4, 25.5, 1, 1, &e, &n);
+	ck_assert_int_eq(n, 1);
+	ck_assert_double_eq_tol(e.since, 0.7, 1e-6);
+	ck_assert_double_eq_tol(e.start, 1.9, 1e-6);
+	ck_assert_double_eq_tol(e.end, 24.4, 1e-6);
+	feed(&d, 25.5, 30, 2, 3, &e, &n);
+	feed(&d, 30, 30.2, 1, 1, &e, &n); /* two samples that missed both */
+	feed(&d, 30.2, 33, 2, 2, &e, &n);
+	ck_assert_ptr_nonnull(dup_finish(&d, 33, GRACE));
+	ck_assert_int_eq(d.n_found, 3);
+	ck_assert_double_eq_tol(d.found[1].since, 25.5, 1e-6);
+	ck_assert_double_eq_tol(d.found[2].since, 25.5, 1e-6);
+	ck_assert_double_eq_tol(d.found[2].start, 30.2, 1e-6);
+	dup_free(&d);
+}
+END_TEST
+
+/* An IKE_SA and a CHILD_SA in REKEYING count as up, not as ESTABLISHED
+ * or INSTALLED. */
+START_TEST(test_live_counts)
+{
+	json_t *list = json_loads(
+		"[{\"name\": \"lab\", \"uniqueid\": \"1\", \"state\": \"ESTABLISHED\", "
+		"\"child-sas\": ["
+		" {\"name\": \"net\", \"uniqueid\": \"3\", \"state\": \"INSTALLED\","
+		"  \"local-ts\": [\"10.1.0.0/16\"], \"remote-ts\": [\"10.2.0.0/16\"]}]},"
+		" {\"name\": \"lab\", \"uniqueid\": \"2\", \"state\": \"REKEYING\", \"child-sas\": "
+		"["
+		" {\"name\": \"net\", \"uniqueid\": \"4\", \"state\": \"REKEYING\","
+		"  \"local-ts\": [\"10.1.0.0/16\"], \"remote-ts\": [\"10.2.0.0/16\"]}]}]",
+		0, NULL);
+	struct sa_sample s;
+
+	ck_assert_ptr_nonnull(list);
+	sample_from_sas(list, 1.0, &s);
+	ck_assert_int_eq(s.max_established_per_pair, 1);
+	ck_assert_int_eq(s.max_live_per_pair, 2);
+	ck_assert_int_eq(s.max_installed_per_ts, 1);
+	ck_assert_int_eq(s.max_live_per_ts, 2);
+	sample_free(&s);
+	json_decref(list);
+}
+END_TEST
+
 START_TEST(test_degenerate_series)
 {
 	double y[1] = { 4 }, out[1];
@@ -223,6 +297,8 @@ int main(void)
 	tcase_add_test(tc, test_doubling_is_growth);
 	tcase_add_test(tc, test_sustained_max);
 	tcase_add_test(tc, test_degenerate_series);
+	tcase_add_test(tc, test_dup_since);
+	tcase_add_test(tc, test_live_counts);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -162,6 +162,38 @@ START_TEST(test_episodes)
 }
 END_TEST
 
+/* A duplicate rekeyed within the grace: its episode's stretch starts
+ * after the dip, but the finding is where the duplicates began, the
+ * other peer's moment (one finding, not a second at the rekey). */
+START_TEST(test_episode_since)
+{
+	struct finding *f;
+	unsigned n;
+
+	make_run(true);
+	put("summary.json",
+	    "{\"result\": \"fail\", \"grace_s\": 2, \"peers\": {\"alice\": {}},"
+	    " \"expectations\": [{\"name\": \"max_ike_per_peer\", \"held\": false, \"at\": 2.7}],"
+	    " \"duplicates\": [{\"peer\": \"bob\", \"kind\": \"ike\", \"since\": 0.7,"
+	    "   \"start\": 0.7, \"end\": 22.8, \"max\": 2, \"key\": \"k\"},"
+	    "  {\"peer\": \"alice\", \"kind\": \"ike\", \"since\": 0.7, \"start\": 1.9,"
+	    "   \"end\": 24.4, \"max\": 2, \"key\": \"k\"}]}");
+	ck_assert_int_eq(sig_of_run(scratch_dir, &f, &n), 1);
+	ck_assert_double_eq_tol(f[0].at, 0.7, 1e-9);
+	findings_free(f, n);
+	put("summary.json",
+	    "{\"result\": \"fail\", \"grace_s\": 2, \"peers\": {\"alice\": {}},"
+	    " \"expectations\": [{\"name\": \"max_ike_per_peer\", \"held\": false, \"at\": 3.9}],"
+	    " \"duplicates\": [{\"peer\": \"alice\", \"kind\": \"ike\", \"since\": 0.7,"
+	    "   \"start\": 1.9, \"end\": 24.4, \"max\": 2, \"key\": \"k\"}]}");
+	ck_assert_int_eq(sig_of_run(scratch_dir, &f, &n), 1);
+	ck_assert_double_eq_tol(f[0].at, 0.7, 1e-9);
+	ck_assert_ptr_nonnull(strstr(f[0].detail, "from 0.7 s to 24.4 s"));
+	ck_assert_ptr_nonnull(strstr(f[0].detail, "this stretch from 1.9 s"));
+	findings_free(f, n);
+}
+END_TEST
+
 START_TEST(test_keyed)
 {
 	ck_assert (sig_marker_keyed("detected CHILD_REKEY collision with CHILD_REKEY"))
@@ -308,6 +340,7 @@ int main(void)
 	tcase_add_test(tc, test_linked_log);
 	tcase_add_test(tc, test_no_finding);
 	tcase_add_test(tc, test_episodes);
+	tcase_add_test(tc, test_episode_since);
 	tcase_add_test(tc, test_keyed);
 	tcase_add_test(tc, test_markers);
 	tcase_add_test(tc, test_groups);
