@@ -220,9 +220,14 @@ json_t *nj_seed_result(const char *out, const char *rel, uint64_t seed, double w
 							json_object_get(e, "detail")));
 	json_object_foreach (json_object_get(s, "traffic"), k, t)
 		lost += json_number_value(json_object_get(t, "lost"));
-	json_array_foreach (json_object_get(s, "duplicates"), i, dup)
-		if (first_dup < 0 || json_number_value(json_object_get(dup, "start")) < first_dup)
-			first_dup = json_number_value(json_object_get(dup, "start"));
+	/* where the first duplicates began: an episode's since (its start in
+	 * recordings from before since was written) */
+	json_array_foreach (json_object_get(s, "duplicates"), i, dup) {
+		double at = jget_num_or(dup, "since", jget_num_or(dup, "start", -1));
+
+		if (at >= 0 && (first_dup < 0 || at < first_dup))
+			first_dup = at;
+	}
 	e = json_pack("{s:I, s:s, s:s, s:f, s:o, s:f, s:f, s:f}", "seed", (json_int_t)seed,
 		      "result", res ? res : "lab-error", "dir", rel, "wall_s", wall, "violated",
 		      violated, "max_ike", max_over_peers(s, "max_ike_established"),

@@ -58,7 +58,8 @@ static double at_of(const json_t *e)
 
 /* A moment something was violated: one expectation, or one episode of
  * duplicates of it (summary.json's "duplicates": each stretch of them
- * past the grace, where the expectation holds only the first). */
+ * past the grace, where the expectation holds only the first), at the
+ * episode's "since": where its duplicates began. */
 struct moment {
 	double at;
 	const char *key;
@@ -102,11 +103,8 @@ static double episode_since(const json_t *d)
 static char *episode_detail(const json_t *d, const char *kind)
 {
 	double start = jget_num_or(d, "start", 0), since = episode_since(d);
-	char *dip =
-		since < start
-			? xasprintf("; past a dip while one was rekeyed, this stretch from %.1f s",
-				    start)
-			: xstrdup("");
+	char *dip = since < start ? xasprintf("; past a dip, this stretch from %.1f s", start)
+				  : xstrdup("");
 	char *s = xasprintf("%.0f %s on %s from %.1f s to %.1f s (%s%s)", jget_num_or(d, "max", 0),
 			    !strcmp(kind, "ike") ? "ESTABLISHED IKE_SAs"
 						 : "INSTALLED CHILD_SAs for one TS pair",

@@ -7,7 +7,9 @@
  * findings are the moments something was violated: each violated
  * expectation at its `at`, except that duplicates count once per episode
  * (summary.json's "duplicates": every stretch past the grace, where the
- * expectation holds only the first), so that a uniqueness race at the
+ * expectation holds only the first), each where its duplicates began (its
+ * "since": a duplicate rekeyed within the grace dips below two for a
+ * moment, and the stretch after the dip began with the race), so that a uniqueness race at the
  * start does not hide an accumulation of IKE_SAs at a reauthentication
  * later. Moments within half a second of each other are one finding,
  * named by the invariant that comes first in sig_invariant_order (a

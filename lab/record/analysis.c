@@ -25,12 +25,6 @@ static void list_join(const json_t *arr, char *buf, size_t len)
 			 json_string_value(v) ? json_string_value(v) : "");
 }
 
-/* Counting keys without a hash table: samples hold a handful of SAs. */
-struct tally {
-	char key[256];
-	int n;
-};
-
 static int tally_add(struct tally *t, int *n, int max, const char *key)
 {
 	for (int i = 0; i < *n; i++)
@@ -115,12 +109,11 @@ static void reqid_max(struct sa_sample *s, const struct reqids *r)
 }
 
 /* One sample's counts by key: ESTABLISHED IKE_SAs per pair and INSTALLED
- * CHILD_SAs per TS pair, and the same with the ones being rekeyed (an SA
- * in REKEYING is still up: it is not ESTABLISHED or INSTALLED only until
- * its rekey answers). */
+ * CHILD_SAs per TS pair (those with the SAs in REKEYING are the sample's
+ * live_*). */
 struct tallies {
-	struct tally pairs[64], ts[64], live_pairs[64], live_ts[64];
-	int n_pairs, n_ts, n_live_pairs, n_live_ts;
+	struct tally pairs[64], ts[64];
+	int n_pairs, n_ts;
 	struct reqids rq;
 };
 
@@ -151,9 +144,7 @@ static void sample_child(struct sa_sample *s, const json_t *c, uint32_t ike_id, 
 	list_join(json_object_get(c, "local-ts"), lts, sizeof(lts));
 	list_join(json_object_get(c, "remote-ts"), rts, sizeof(rts));
 	snprintf(key, sizeof(key), "%s %s === %s", jget_str_or(c, "name", ""), lts, rts);
-	int live = tally_add(T->live_ts, &T->n_live_ts, 64, key);
-	if (live > s->max_live_per_ts)
-		s->max_live_per_ts = live;
+	tally_add(s->live_ts, &s->n_live_ts, SAMPLE_LIVE, key);
 	if (strcmp(st, "INSTALLED"))
 		return;
 	s->child_installed++;
@@ -198,9 +189,7 @@ static void sample_ike(struct sa_sample *s, const json_t *ike, struct tallies *T
 		snprintf(key, sizeof(key), "%s: %s[%s] <=> %s[%s]", jget_str_or(ike, "name", ""),
 			 jget_str_or(ike, "local-id", ""), jget_str_or(ike, "local-host", ""),
 			 jget_str_or(ike, "remote-id", ""), jget_str_or(ike, "remote-host", ""));
-		n = tally_add(T->live_pairs, &T->n_live_pairs, 64, key);
-		if (n > s->max_live_per_pair)
-			s->max_live_per_pair = n;
+		tally_add(s->live_pairs, &s->n_live_pairs, SAMPLE_LIVE, key);
 		n = !strcmp(st, "ESTABLISHED") ? tally_add(T->pairs, &T->n_pairs, 64, key) : 0;
 		if (n > s->max_established_per_pair) {
 			s->max_established_per_pair = n;
@@ -337,15 +326,27 @@ static const struct episode *dup_close(struct dup_tracker *d, double t, double g
 	return e;
 }
 
-const struct episode *dup_update(struct dup_tracker *d, double t, int count, int live,
-				 const char *key, double grace)
+int tally_of(const struct tally *v, int n, const char *key)
 {
-	if (live <= 1)
+	for (int i = 0; i < n; i++)
+		if (!strcmp(v[i].key, key))
+			return v[i].n;
+	return 0;
+}
+
+const struct episode *dup_update(struct dup_tracker *d, double t, int count, const char *key,
+				 const struct tally *live, int n_live, double grace)
+{
+	/* the stretch's key, or the last one's in a dip: is it still up? */
+	const char *mine = d->active ? d->key : d->last_key;
+	int up = live ? tally_of(live, n_live, mine) : count;
+
+	if (up <= 1)
 		d->dip_live = false;
 	if (count > 1) {
 		if (!d->active) {
 			bool same = d->closed_one && !strcmp(key, d->last_key) &&
-				    (d->dip_live || t - d->last_end <= DUP_BRIDGE_S);
+				    (d->dip_live || t - d->last_end < DUP_BRIDGE_S);
 
 			d->active = true;
 			d->start = t;
@@ -360,13 +361,19 @@ const struct episode *dup_update(struct dup_tracker *d, double t, int count, int
 	}
 	if (!d->active)
 		return NULL;
-	d->dip_live = live > 1;
+	d->dip_live = up > 1;
 	return dup_close(d, t, grace);
 }
 
 const struct episode *dup_finish(struct dup_tracker *d, double t, double grace)
 {
 	return d->active ? dup_close(d, t, grace) : NULL;
+}
+
+void dup_forget(struct dup_tracker *d)
+{
+	d->closed_one = false;
+	d->dip_live = false;
 }
 
 void dup_free(struct dup_tracker *d)

@@ -15,6 +15,13 @@
 /* One peer's list-sas answer, reduced. */
 #define SAMPLE_KIDS 32
 #define SAMPLE_KID_NAME 64
+#define SAMPLE_LIVE 16
+
+/* Counting keys without a hash table: samples hold a handful of SAs. */
+struct tally {
+	char key[256];
+	int n;
+};
 
 struct sa_sample {
 	double t;
@@ -22,8 +29,11 @@ struct sa_sample {
 	int child, child_installed, child_rekeying, child_rekeyed, child_deleting;
 	int max_established_per_pair; /* IKE_SAs between the same two identities */
 	int max_installed_per_ts;     /* CHILD_SAs with one name and TS pair */
-	int max_live_per_pair;        /* the same, counting those in REKEYING */
-	int max_live_per_ts;
+	/* The same per key, counting the SAs in REKEYING too (still up: not
+	 * ESTABLISHED or INSTALLED only until their rekey answers), for as
+	 * many keys as SAMPLE_LIVE. */
+	struct tally live_pairs[SAMPLE_LIVE], live_ts[SAMPLE_LIVE];
+	int n_live_pairs, n_live_ts;
 	char pair_key[256]; /* the pair with the most */
 	char ts_key[256];   /* the TS pair with the most */
 	/* INSTALLED CHILD_SAs of different names or TS pairs that share one
@@ -71,8 +81,9 @@ void sample_free(struct sa_sample *s);
  * REKEYING is not ESTABLISHED, and a responder's list can miss both the
  * old and the new one for a sample), and the stretch after that dip is
  * the same duplicate: a stretch of the key the last one had, after a dip
- * in which the count with those in REKEYING (`live`) stayed above one or
- * that lasted at most DUP_BRIDGE_S, has the last one's `since`. */
+ * in which that key's count with the SAs in REKEYING (`live`) stayed
+ * above one or that was shorter than DUP_BRIDGE_S, has the last one's
+ * `since`. */
 #define DUP_BRIDGE_S 0.5
 
 struct episode {
@@ -90,17 +101,22 @@ struct dup_tracker {
 	double last_end;       /* when, */
 	double last_since;     /* its since, */
 	char last_key[256];    /* of what, */
-	bool dip_live;         /* and whether live stayed above one since */
+	bool dip_live;         /* and whether its key's live count stayed above one since */
 	struct episode *found; /* owned */
 	int n_found;
 };
 
-/* Feed one observation: the count, and the count with the SAs being
- * rekeyed; returns the episode just closed (the tracker's), or NULL. */
-const struct episode *dup_update(struct dup_tracker *d, double t, int count, int live,
-				 const char *key, double grace);
+/* The count of KEY in V (0 when it is not there). */
+int tally_of(const struct tally *v, int n, const char *key);
+/* Feed one observation: the count and its key, and the live counts by key
+ * (NULL: the count is all there is); returns the episode just closed (the
+ * tracker's), or NULL. */
+const struct episode *dup_update(struct dup_tracker *d, double t, int count, const char *key,
+				 const struct tally *live, int n_live, double grace);
 /* Close an open episode at the end of a run. */
 const struct episode *dup_finish(struct dup_tracker *d, double t, double grace);
+/* A new charon: nothing after this continues a stretch from before. */
+void dup_forget(struct dup_tracker *d);
 void dup_free(struct dup_tracker *d);
 
 /* ---- the ledger ------------------------------------------------------ */

@@ -94,6 +94,7 @@ static int peer_open(struct recorder *r, struct rec_peer *p, const json_t *node)
 	p->protected_addr[strcspn(p->protected_addr, "/")] = '\0';
 	p->probe = (struct spawn_proc){ .pid = -1, .fd = { -1, -1, -1 } };
 	p->burst_fd = -1;
+	p->silent_since = -1;
 	p->ike_ids = json_array();
 	p->child_ids = json_array();
 	p->seen = json_object();
@@ -425,8 +426,10 @@ void rec_expect_exit(struct recorder *r, const char *peer)
 {
 	struct rec_peer *p = rec_peer_named(r, peer);
 
-	if (p)
+	if (p && !p->expect_exit) {
 		p->expect_exit = true;
+		p->expect_exit_t = rec_now(r);
+	}
 }
 
 void rec_pause(struct recorder *r, const char *peer, bool paused)
@@ -471,6 +474,10 @@ int rec_reattach(struct recorder *r, const char *peer)
 		return err_wrap("peer %s", peer);
 	p->dead = false;
 	p->expect_exit = false;
+	p->silent_since = -1;
+	dup_forget(&p->dup_ike);
+	dup_forget(&p->dup_child);
+	dup_forget(&p->dup_reqid);
 	json_object_clear(p->seen);
 	/* A new charon numbers its SAs from 1 again, and the old one's
 	 * vanished without down events: the ledger starts over, seeded by

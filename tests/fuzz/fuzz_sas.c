@@ -48,8 +48,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sample_from_sas(list, 1.0, &s);
 	CHECK(s.ike == c.ike && s.child == c.child);
 	CHECK(s.n_ike_ids <= s.ike && s.n_child_ids <= s.child);
-	dup_update(&d, 1.0, s.max_established_per_pair, s.max_live_per_pair, s.pair_key, 0.5);
-	dup_update(&d, 2.0, s.max_installed_per_ts, s.max_live_per_ts, s.ts_key, 0.5);
+	dup_update(&d, 1.0, s.max_established_per_pair, s.pair_key, s.live_pairs, s.n_live_pairs,
+		   0.5);
+	dup_update(&d, 2.0, s.max_installed_per_ts, s.ts_key, s.live_ts, s.n_live_ts, 0.5);
 	dup_finish(&d, 3.0, 0.5);
 	dup_free(&d);
 

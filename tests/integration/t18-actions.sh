@@ -7,8 +7,10 @@
 # half-open for good on 5.9.8), `link` on a peer (down for
 # 2 s: the outage is measured, and when it is up again its routes are
 # back and traffic flows), `delete-sa` leaving bob's CHILD_SA without its
-# inbound SA (kernel_sa_pairs), and a log expectation. (reload and the
-# rest: the shipped scenarios in t07.)
+# inbound SA (kernel_sa_pairs), a log expectation, and bob's charon sent
+# TERM at the end: it closes its VICI socket while it tears its SAs down, and a
+# sample that finds it silent then is no hang (the run is no lab error).
+# (reload and the rest: the shipped scenarios in t07.)
 . "$(dirname "$0")/lib.sh"
 
 cat >"$WORK/actions.yaml" <<YAML
@@ -67,6 +69,10 @@ schedule:
     action: delete-sa
     peer: bob
     sa: in
+  - at: 12000
+    action: kill
+    peer: bob
+    signal: TERM
 expectations:
   max_outage_ms: 500
   max_lost_each_way: 1000
@@ -132,6 +138,14 @@ gaps = [e for e in ev if e["source"] == "kernel" and e["kind"] == "gaps" and e["
 assert gaps and gaps[0]["missing_sas"] == 1 and "no inbound SA" in gaps[0]["sa"], gaps
 assert s["peers"]["bob"]["sustained_max_missing_sas"] == 1, s["peers"]["bob"]
 print(f"  kernel: {gaps[0]['sa']} from {gaps[0]['t']:.1f} s")
+
+# kill TERM: bob's charon exits as scheduled (often after a sample found
+# it silent: charon-exiting), no crash, no lab error.
+ex = [e for e in ev if e["source"] == "lab" and e["kind"].startswith("charon-exit")]
+assert [e["peer"] for e in ex if e["kind"] == "charon-exit"] == ["bob"], ex
+assert all(e["scheduled"] for e in ex if e["kind"] == "charon-exit"), ex
+assert s["crashes"] == 0 and not s["lab_error"], (s["crashes"], s["lab_error"])
+print(f"  kill TERM: {', '.join(e['kind'] + ' at ' + format(e['t'], '.2f') for e in ex)} s")
 PY
 report="$WORK/run/seed-1/report.txt"
 grep -q "max_outage_ms .* VIOLATED" "$report" || { cat "$report"; fail "max_outage_ms not violated"; }

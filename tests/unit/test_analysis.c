@@ -113,13 +113,16 @@ START_TEST(test_sustained_max)
 }
 END_TEST
 
-/* Feed a count (and the count with those being rekeyed) from `from` to
- * `to` seconds at 10 Hz: each closed episode lands in *e, *n counts them. */
-static void feed(struct dup_tracker *d, double from, double to, int count, int live,
+/* Feed key k's count, k's count with those being rekeyed and another
+ * key's, from `from` to `to` seconds at 10 Hz: each closed episode lands
+ * in *e, *n counts them. */
+static void feed(struct dup_tracker *d, double from, double to, int count, int live, int other,
 		 struct episode *e, int *n)
 {
+	struct tally v[2] = { { "k", live }, { "other", other } };
+
 	for (double t = from; t < to - 1e-9; t += 1.0 / HZ) {
-		const struct episode *x = dup_update(d, t, count, live, "k", GRACE);
+		const struct episode *x = dup_update(d, t, count, "k", v, 2, GRACE);
 
 		if (x) {
 			*e = *x;
@@ -139,23 +142,46 @@ START_TEST(test_dup_since)
 	struct episode e;
 	int n = 0;
 
-	feed(&d, 0, 0.7, 1, 1, &e, &n);
-	feed(&d, 0.7, 1.8, 2, 2, &e, &n);
-	feed(&d, 1.8, 1.9, 1, 2, &e, &n);
-	feed(&d, 1.9, 24.4, 2, 2, &e, &n);
-	feed(&d, 24.4, 25.5, 1, 1, &e, &n);
+	feed(&d, 0, 0.7, 1, 1, 0, &e, &n);
+	feed(&d, 0.7, 1.8, 2, 2, 0, &e, &n);
+	feed(&d, 1.8, 1.9, 1, 2, 0, &e, &n);
+	feed(&d, 1.9, 24.4, 2, 2, 0, &e, &n);
+	feed(&d, 24.4, 25.5, 1, 1, 0, &e, &n);
 	ck_assert_int_eq(n, 1);
 	ck_assert_double_eq_tol(e.since, 0.7, 1e-6);
 	ck_assert_double_eq_tol(e.start, 1.9, 1e-6);
 	ck_assert_double_eq_tol(e.end, 24.4, 1e-6);
-	feed(&d, 25.5, 30, 2, 3, &e, &n);
-	feed(&d, 30, 30.2, 1, 1, &e, &n); /* two samples that missed both */
-	feed(&d, 30.2, 33, 2, 2, &e, &n);
+	feed(&d, 25.5, 30, 2, 3, 0, &e, &n);
+	feed(&d, 30, 30.2, 1, 1, 0, &e, &n); /* two samples that missed both */
+	feed(&d, 30.2, 33, 2, 2, 0, &e, &n);
 	ck_assert_ptr_nonnull(dup_finish(&d, 33, GRACE));
 	ck_assert_int_eq(d.n_found, 3);
 	ck_assert_double_eq_tol(d.found[1].since, 25.5, 1e-6);
 	ck_assert_double_eq_tol(d.found[2].since, 25.5, 1e-6);
 	ck_assert_double_eq_tol(d.found[2].start, 30.2, 1e-6);
+	dup_free(&d);
+}
+END_TEST
+
+/* Only the stretch's own key bridges a dip: another connection's SAs
+ * being rekeyed meanwhile do not; and after a new charon nothing does. */
+START_TEST(test_dup_since_own_key)
+{
+	struct dup_tracker d = { 0 };
+	struct episode e;
+	int n = 0;
+
+	feed(&d, 0, 3, 2, 2, 0, &e, &n);
+	feed(&d, 3, 4, 1, 1, 2, &e, &n);
+	feed(&d, 4, 7, 2, 2, 2, &e, &n);
+	ck_assert_ptr_nonnull(dup_finish(&d, 7, GRACE));
+	ck_assert_int_eq(d.n_found, 2);
+	ck_assert_double_eq_tol(d.found[1].since, 4, 1e-6);
+	feed(&d, 7, 7.1, 1, 2, 0, &e, &n);
+	dup_forget(&d);
+	feed(&d, 7.1, 10, 2, 2, 0, &e, &n);
+	ck_assert_ptr_nonnull(dup_finish(&d, 10, GRACE));
+	ck_assert_double_eq_tol(d.found[2].since, 7.1, 1e-6);
 	dup_free(&d);
 }
 END_TEST
@@ -179,9 +205,9 @@ START_TEST(test_live_counts)
 	ck_assert_ptr_nonnull(list);
 	sample_from_sas(list, 1.0, &s);
 	ck_assert_int_eq(s.max_established_per_pair, 1);
-	ck_assert_int_eq(s.max_live_per_pair, 2);
+	ck_assert_int_eq(tally_of(s.live_pairs, s.n_live_pairs, s.pair_key), 2);
 	ck_assert_int_eq(s.max_installed_per_ts, 1);
-	ck_assert_int_eq(s.max_live_per_ts, 2);
+	ck_assert_int_eq(tally_of(s.live_ts, s.n_live_ts, s.ts_key), 2);
 	sample_free(&s);
 	json_decref(list);
 }
@@ -298,6 +324,7 @@ int main(void)
 	tcase_add_test(tc, test_sustained_max);
 	tcase_add_test(tc, test_degenerate_series);
 	tcase_add_test(tc, test_dup_since);
+	tcase_add_test(tc, test_dup_since_own_key);
 	tcase_add_test(tc, test_live_counts);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

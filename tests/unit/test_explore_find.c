@@ -189,7 +189,7 @@ START_TEST(test_episode_since)
 	ck_assert_int_eq(sig_of_run(scratch_dir, &f, &n), 1);
 	ck_assert_double_eq_tol(f[0].at, 0.7, 1e-9);
 	ck_assert_ptr_nonnull(strstr(f[0].detail, "from 0.7 s to 24.4 s"));
-	ck_assert_ptr_nonnull(strstr(f[0].detail, "this stretch from 1.9 s"));
+	ck_assert_ptr_nonnull(strstr(f[0].detail, "past a dip, this stretch from 1.9 s"));
 	findings_free(f, n);
 }
 END_TEST
