@@ -1,6 +1,7 @@
 /*
  * explore.c - `ikelab explore`: generated schedules, invariants, findings
- * grouped and shrunk (explore/explore.h); `explore merge` of its shards.
+ * grouped and shrunk (explore/explore.h); `explore merge` of its shards;
+ * `explore sig` of any run directory.
  */
 #include "cmd/cmd.h"
 #include "backend/lab.h"
@@ -9,6 +10,7 @@
 #include "campaign/nightly.h"
 #include "config/profile.h"
 #include "explore/explore.h"
+#include "explore/sig.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -168,6 +170,40 @@ static int merge_cmd(const struct cli *c)
 	return rc < 0 ? fail() : rc;
 }
 
+/* One run directory's findings as explore groups them: a line "ID
+ * SIGNATURE" each (what a --known list takes), its moment below it. */
+static int sig_one(const char *dir)
+{
+	struct finding *f;
+	unsigned n = 0;
+
+	if (sig_of_run(dir, &f, &n) < 0)
+		return err_wrap("%s", dir);
+	printf("%s: %u finding%s\n", dir, n, n == 1 ? "" : "s");
+	for (unsigned i = 0; i < n; i++)
+		printf("%s  %s\n          at %.1f s%s%s: %s\n", f[i].id, f[i].signature, f[i].at,
+		       f[i].peer ? " on " : "", f[i].peer ? f[i].peer : "", f[i].detail);
+	findings_free(f, n);
+	return 0;
+}
+
+static int sig_cmd(const struct cli *c)
+{
+	int rc = 0;
+
+	if (c->npos < 2)
+		return usage_fail(c);
+	if (c->trials || c->budget || c->n_charons || c->n_profiles || c->shard || c->known ||
+	    c->out) {
+		err_set("explore sig takes run directories only");
+		return fail();
+	}
+	for (int i = 1; i < c->npos; i++)
+		if (sig_one(c->pos[i]) < 0)
+			rc = fail();
+	return rc;
+}
+
 int cmd_explore(const struct cli *c)
 {
 	struct explore_opts o = { 0 };
@@ -176,6 +212,8 @@ int cmd_explore(const struct cli *c)
 
 	if (c->npos && !strcmp(c->pos[0], "merge"))
 		return merge_cmd(c);
+	if (c->npos && !strcmp(c->pos[0], "sig"))
+		return sig_cmd(c);
 	if (c->npos)
 		return usage_fail(c);
 	/* Everything checked, and the versions built, before the directory. */

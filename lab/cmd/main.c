@@ -202,7 +202,7 @@ static const struct command commands[] = {
 	  "[--profile FILE]... [--topology FILE] [--budget T | --trials N] [--charon C]... "
 	  "[--seed S] [--jobs J] [--known FILE] [--invariants LIST] [--seeds K] "
 	  "[--shrink-budget T] [--shard I/N] [--out DIR] [--trust] [--fresh] | merge "
-	  "SHARD_DIR... [--known FILE] [--out DIR]",
+	  "SHARD_DIR... [--known FILE] [--out DIR] | sig RUN_DIR...",
 	  "races nobody reported: generated schedules, findings shrunk",
 	  "Trial i draws a whole scenario from seed S+i -- a profile per peer with\n"
 	  "short lifetimes, traffic, 1-6 actions (initiates from one or both ends,\n"
@@ -244,7 +244,11 @@ static const struct command commands[] = {
 	  "\n"
 	  "explore merge SHARD_DIR... writes the reports of the exploration the shards\n"
 	  "are parts of, with a copy of each group's run and shrunk scenario; with\n"
-	  "--known, what the list names is known (one directory: judged again).\n",
+	  "--known, what the list names is known (one directory: judged again).\n"
+	  "\n"
+	  "explore sig RUN_DIR... prints the findings of any run directory (a\n"
+	  "scenario's seed-N, a trial) as explore groups them: \"ID  SIGNATURE\" each,\n"
+	  "the line a --known list takes, and when and where it showed.\n",
 	  0, OPT_CHARON | OPT_PROFILE },
 	{ "sweep", cmd_sweep, NULL,
 	  OPT_SET | OPT_SEEDS | OPT_JOBS | OPT_CHARON | OPT_OUT | OPT_TRUST | OPT_FULL,

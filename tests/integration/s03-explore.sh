@@ -57,6 +57,23 @@ note "$(tail -4 "$A.out" | head -1)"
 python3 -c "import xml.dom.minidom,sys; xml.dom.minidom.parse(sys.argv[1])" "$A/junit.xml" ||
 	fail "junit.xml does not parse"
 
+# explore sig: any run directory's findings, as the trials were grouped.
+python3 - "$A" "$IKELAB" <<'EOF' || fail "explore sig does not give the trials' groups"
+import json, os, subprocess, sys
+out, ikelab = sys.argv[1], sys.argv[2]
+trials = json.load(open(os.path.join(out, "findings.json")))["trials_list"]
+for tr in [tr for tr in trials if tr["groups"]][:3]:
+    p = subprocess.run([ikelab, "explore", "sig", os.path.join(out, tr["run"])],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    ids = [l.split()[0] for l in p.stdout.splitlines()[1:] if not l.startswith(" ")]
+    assert sorted(set(ids)) == sorted(tr["groups"]), (ids, tr, p.stdout)
+p = subprocess.run([ikelab, "explore", "sig", os.path.join(out, "no-such-run")],
+                   capture_output=True, text=True)
+assert p.returncode == 1 and "no-such-run" in p.stderr, p
+EOF
+note "explore sig gives each trial's groups"
+
 # The same seed draws the same schedule; the next seed another.
 rc=0
 explore "$B" --trials 1 --seed 11 || rc=$?
