@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* A folder: the charon of the build tree or install prefix in it, as the
  * nightly has always found it (allocated); anything else as it is. */
@@ -33,6 +34,20 @@ int charon_arg(const struct cli *c, char **path)
 	return c->charon ? charon_value(c->charon, path) : 0;
 }
 
+/* The charons of a night, a sweep or an exploration are checked before
+ * any lab starts: one that is not there would otherwise make every run a
+ * lab error, one at a time. */
+static int charon_path_ok(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return err_sys("charon %s", path);
+	if (!S_ISREG(st.st_mode) || access(path, X_OK) < 0)
+		return err_set("charon %s: not an executable file", path);
+	return 0;
+}
+
 int charon_values(const struct cli *c, char ***paths, int *n)
 {
 	*paths = xcalloc((size_t)c->n_charons + 1, sizeof(char *));
@@ -41,6 +56,8 @@ int charon_values(const struct cli *c, char ***paths, int *n)
 		if (charon_value(c->charons[i], &(*paths)[i]) < 0)
 			return -1;
 		*n = i + 1;
+		if (charon_path_ok((*paths)[i]) < 0)
+			return -1;
 	}
 	return 0;
 }

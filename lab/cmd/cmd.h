@@ -185,8 +185,8 @@ int charon_arg(const struct cli *c, char **path);
 int charon_value(const char *value, char **path);
 /* Every --charon in turn (a version matrix, explore's versions): *paths
  * gets an array of c->n_charons + 1 (the caller frees it and each path),
- * *n how many were resolved; -1 with err_msg() at the first that fails,
- * those before it resolved. */
+ * *n how many were resolved; -1 with err_msg() at the first that fails
+ * or is not an executable file, those before it resolved. */
 int charon_values(const struct cli *c, char ***paths, int *n);
 
 /* ---- a UML lab seen from the host ---- */
