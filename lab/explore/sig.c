@@ -65,6 +65,7 @@ struct moment {
 	const char *key;
 	char *peer, *detail;
 	int rank;
+	bool onset; /* `at` is where it began (an episode), not where it broke */
 };
 
 struct moments {
@@ -72,7 +73,7 @@ struct moments {
 	unsigned n;
 };
 
-static void add_moment(struct moments *M, double at, const char *key, const char *peer,
+static void add_moment(struct moments *M, double at, bool onset, const char *key, const char *peer,
 		       char *detail)
 {
 	struct moment *m;
@@ -87,6 +88,7 @@ static void add_moment(struct moments *M, double at, const char *key, const char
 	m->peer = peer ? xstrdup(peer) : NULL;
 	m->detail = detail;
 	m->rank = rank_of(invariant_of(key));
+	m->onset = onset;
 }
 
 /* Where an episode's duplicates began: summary.json's "since" (a
@@ -127,7 +129,8 @@ static bool episodes(struct moments *M, const json_t *sum, const char *kind, con
 	json_array_foreach (json_object_get(sum, "duplicates"), i, d) {
 		if (!jget_str(d, "kind") || strcmp(jget_str(d, "kind"), kind))
 			continue;
-		add_moment(M, episode_since(d), key, jget_str(d, "peer"), episode_detail(d, kind));
+		add_moment(M, episode_since(d), true, key, jget_str(d, "peer"),
+			   episode_detail(d, kind));
 		any = true;
 	}
 	return any;
@@ -147,7 +150,7 @@ static void collect(struct moments *M, const json_t *sum)
 		if ((!strcmp(key, "max_ike_per_peer") && episodes(M, sum, "ike", key)) ||
 		    (!strcmp(key, "max_child_per_ts") && episodes(M, sum, "child", key)))
 			continue;
-		add_moment(M, at < HUGE_VAL ? at : jget_num_or(sum, "duration_s", 0), key,
+		add_moment(M, at < HUGE_VAL ? at : jget_num_or(sum, "duration_s", 0), false, key,
 			   jget_str(e, "peer"), xstrdup(jget_str_or(e, "detail", "")));
 	}
 }
@@ -298,11 +301,11 @@ static void compose(struct finding *f)
 	sig_id(f->signature, f->id);
 }
 
-/* The peers whose logs tell: the violation's, else every one. */
+/* The peers whose logs tell: the violation's, else every one; their lines
+ * in [from, at]. */
 static void read_logs(const char *run_dir, const json_t *sum, const struct sig_clock *clk,
-		      double at, struct finding *f)
+		      double from, double at, struct finding *f)
 {
-	double from = at - jget_num_or(sum, "grace_s", 2) - PHASE_EXTRA_S;
 	struct sig_exchanges ex = { 0 };
 	const char *k;
 	json_t *v;
@@ -319,6 +322,20 @@ static void read_logs(const char *run_dir, const json_t *sum, const struct sig_c
 	f->exchanges = sig_exchanges_take(&ex);
 }
 
+/* The window a finding's phase and log lines are read in. A violation's
+ * cause began a grace before it broke: the grace and a second before it
+ * (and a little after: the ledger's events can lag the sample). An onset
+ * -- where duplicates began -- is its own cause: a second before it, and
+ * after it only the time a VICI event can lag the sample that saw its SA
+ * (a rekey 0.2 s after a uniqueness race did not make it). */
+#define ONSET_LAG_S 0.05
+
+static void window_of(const struct moment *m, double grace, double *from, double *to)
+{
+	*from = m->at - PHASE_EXTRA_S - (m->onset ? 0 : grace);
+	*to = m->at + (m->onset ? ONSET_LAG_S : 0.25);
+}
+
 /* The finding of the moments M[0..N) (one moment, in time): the invariant
  * ranked first stands for it, the others' keys are its `also`. */
 static void finding_of(const char *run_dir, const json_t *sum, const struct moment *m, unsigned n,
@@ -326,7 +343,7 @@ static void finding_of(const char *run_dir, const json_t *sum, const struct mome
 {
 	const struct moment *best = &m[0];
 	struct sig_clock clk = { 0 };
-	double grace = jget_num_or(sum, "grace_s", 2);
+	double grace = jget_num_or(sum, "grace_s", 2), from, to;
 
 	for (unsigned i = 1; i < n; i++)
 		if (m[i].rank < best->rank)
@@ -340,8 +357,9 @@ static void finding_of(const char *run_dir, const json_t *sum, const struct mome
 	for (unsigned i = 0; i < n; i++)
 		if (strcmp(m[i].key, best->key))
 			json_array_append_new(f->also, json_string(m[i].key));
-	f->phase = read_phase(run_dir, f->at - grace - PHASE_EXTRA_S, f->at + 0.25, &clk);
-	read_logs(run_dir, sum, &clk, f->at, f);
+	window_of(best, grace, &from, &to);
+	f->phase = read_phase(run_dir, from, to, &clk);
+	read_logs(run_dir, sum, &clk, from, f->at, f);
 	compose(f);
 }
 

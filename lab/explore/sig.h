@@ -20,13 +20,14 @@
  *   invariant  the short name of the violated invariant (gen.h)
  *   phase      the step of the SAs' lives the violation began in: what
  *              the ledger (events.jsonl) shows in the grace plus a second
- *              before it -- ike-rekey, child-rekey, reauth (an IKE_SA
+ *              before it (duplicates: the second before they began) --
+ *              ike-rekey, child-rekey, reauth (an IKE_SA
  *              established beside one that was up before the window),
  *              establish (the first, or two at once), expire, acquire;
  *              else the scheduled action right before it (action:kill,
  *              ...); else steady
  *   exchange   the IKE exchange under way: of the requests the violating
- *              peer sent or received in the two seconds before it, the
+ *              peer sent or received in the phase's window up to it, the
  *              last that is not an INFORMATIONAL (deletes and DPDs come and
  *              go with timing); "-" for none. The finding lists all of
  *              them (exchanges)

@@ -105,6 +105,42 @@ START_TEST(test_reauth_phase)
 }
 END_TEST
 
+/* Where duplicates began is their own cause: a rekey 0.2 s after a
+ * uniqueness race is not its phase; the same moment as a violation
+ * (after a grace) reads a little past it. */
+START_TEST(test_onset_window)
+{
+	static const char rekey[] =
+		"{\"t\": 1.55, \"wall\": \"2026-12-04T16:00:01.550000Z\", \"peer\": \"alice\","
+		" \"source\": \"vici\", \"kind\": \"ike-rekey\", \"old_id\": 1, \"new_id\": 3}\n";
+	char *events;
+	struct finding *f;
+	unsigned n;
+
+	make_run(false);
+	CHECK(read_file_beneath(scratch_dir, "events.jsonl", 1 << 16, &events, NULL) == 0);
+	events = xrealloc(events, strlen(events) + sizeof(rekey));
+	strcat(events, rekey);
+	put("events.jsonl", events);
+	free(events);
+	put("summary.json",
+	    "{\"result\": \"fail\", \"grace_s\": 2, \"peers\": {\"alice\": {}},"
+	    " \"expectations\": [{\"name\": \"max_ike_per_peer\", \"held\": false, \"at\": 3.4}],"
+	    " \"duplicates\": [{\"peer\": \"alice\", \"kind\": \"ike\", \"since\": 1.35,"
+	    "   \"start\": 1.35, \"end\": 9, \"max\": 2, \"key\": \"k\"}]}");
+	ck_assert_int_eq(sig_of_run(scratch_dir, &f, &n), 1);
+	ck_assert_str_eq(f[0].phase, "establish");
+	findings_free(f, n);
+	put("summary.json",
+	    "{\"result\": \"fail\", \"grace_s\": 2, \"peers\": {\"alice\": {}},"
+	    " \"expectations\": [{\"name\": \"ledger_agrees\", \"held\": false, \"at\": 1.35,"
+	    "  \"peer\": \"alice\"}]}");
+	ck_assert_int_eq(sig_of_run(scratch_dir, &f, &n), 1);
+	ck_assert_str_eq(f[0].phase, "ike-rekey");
+	findings_free(f, n);
+}
+END_TEST
+
 /* The guest may leave a link where a log should be: not followed. */
 START_TEST(test_linked_log)
 {
@@ -341,6 +377,7 @@ int main(void)
 	tcase_add_test(tc, test_no_finding);
 	tcase_add_test(tc, test_episodes);
 	tcase_add_test(tc, test_episode_since);
+	tcase_add_test(tc, test_onset_window);
 	tcase_add_test(tc, test_keyed);
 	tcase_add_test(tc, test_markers);
 	tcase_add_test(tc, test_groups);
