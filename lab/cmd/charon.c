@@ -28,24 +28,31 @@ static char *in_folder(const char *value)
 	return xstrdup(value);
 }
 
+/* The charons of runs, sweeps, shrinks, nights and explorations are
+ * checked before any lab starts: one that is not there would otherwise
+ * make every run a lab error, one at a time. */
+static int charon_path_ok(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return err_sys("--charon %s", path);
+	if (!S_ISREG(st.st_mode) || access(path, X_OK) < 0)
+		return err_set("--charon %s: not an executable file", path);
+	return 0;
+}
+
 int charon_arg(const struct cli *c, char **path)
 {
 	*path = NULL;
 	return c->charon ? charon_value(c->charon, path) : 0;
 }
 
-/* The charons of a night, a sweep or an exploration are checked before
- * any lab starts: one that is not there would otherwise make every run a
- * lab error, one at a time. */
-static int charon_path_ok(const char *path)
+int charon_arg_checked(const struct cli *c, char **path)
 {
-	struct stat st;
-
-	if (stat(path, &st) < 0)
-		return err_sys("charon %s", path);
-	if (!S_ISREG(st.st_mode) || access(path, X_OK) < 0)
-		return err_set("charon %s: not an executable file", path);
-	return 0;
+	if (charon_arg(c, path) < 0)
+		return -1;
+	return *path ? charon_path_ok(*path) : 0;
 }
 
 int charon_values(const struct cli *c, char ***paths, int *n)

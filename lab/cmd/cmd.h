@@ -181,6 +181,10 @@ char *run_dir(const char *out, const char *name);
  * as it is. *path is the caller's to free, NULL when --charon was not
  * given. -1 with err_msg(). */
 int charon_arg(const struct cli *c, char **path);
+/* charon_arg, and -1 with err_msg() when the binary is not an executable
+ * file (what runs, sweeps and shrinks start labs with; `up` and
+ * `--version` say so their own way). */
+int charon_arg_checked(const struct cli *c, char **path);
 /* The same for one value (charon_arg is this of --charon). */
 int charon_value(const char *value, char **path);
 /* Every --charon in turn (a version matrix, explore's versions): *paths

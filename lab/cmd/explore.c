@@ -178,7 +178,7 @@ static int sig_one(const char *dir)
 	unsigned n = 0;
 
 	if (sig_of_run(dir, &f, &n) < 0)
-		return err_wrap("%s", dir);
+		return -1;
 	printf("%s: %u finding%s\n", dir, n, n == 1 ? "" : "s");
 	for (unsigned i = 0; i < n; i++)
 		printf("%s  %s\n          at %.1f s%s%s: %s\n", f[i].id, f[i].signature, f[i].at,
@@ -194,8 +194,9 @@ static int sig_cmd(const struct cli *c)
 	if (c->npos < 2)
 		return usage_fail(c);
 	if (c->trials || c->budget || c->n_charons || c->n_profiles || c->shard || c->known ||
-	    c->out) {
-		err_set("explore sig takes run directories only");
+	    c->out || c->jobs || c->seed || c->seeds || c->topology || c->invariants ||
+	    c->shrink_budget || c->trust || c->fresh) {
+		err_set("explore sig takes run directories only, no options");
 		return fail();
 	}
 	for (int i = 1; i < c->npos; i++)

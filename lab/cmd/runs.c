@@ -50,7 +50,7 @@ int cmd_run(const struct cli *c)
 	}
 	kernel = pick_kernel(c);
 	/* A version is built before the run directory is made. */
-	if (kernel && charon_arg(c, &charon) == 0)
+	if (kernel && charon_arg_checked(c, &charon) == 0)
 		out = run_dir(c->out, s->name);
 	else
 		charon = out = NULL;
@@ -232,7 +232,7 @@ int cmd_sweep(const struct cli *c)
 	s = seeds >= 0 && jobs >= 0 ? scenario_load(file) : NULL;
 	/* Every value checked, and a version built, before the sweep's
 	 * directory is made. */
-	if (s && sweep_check(&o) == 0 && charon_arg(c, &charon) == 0 &&
+	if (s && sweep_check(&o) == 0 && charon_arg_checked(c, &charon) == 0 &&
 	    (out = run_dir(c->out, "sweep"))) {
 		o.charon = charon;
 		o.out = out;
@@ -263,7 +263,7 @@ int cmd_shrink(const struct cli *c)
 		return fail();
 	o.seeds = (unsigned)seeds;
 	/* A version is built before anything runs. */
-	if (charon_arg(c, &charon) < 0)
+	if (charon_arg_checked(c, &charon) < 0)
 		return fail();
 	o.charon = charon;
 	rc = shrink_main(c->pos[0], &o);

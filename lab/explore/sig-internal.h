@@ -35,7 +35,9 @@ struct sig_exchanges {
 };
 
 /* The exchanges (into EX) and markers (into F) of PEER's charon.log in
- * RUN_DIR in the window [from, to] (run time). */
+ * RUN_DIR in the window [from, to] (run time); with EX NULL, only the
+ * markers that key a signature (another peer's: the end that acted is
+ * often not the end that shows it). */
 void sig_read_log(const char *run_dir, const char *peer, const struct sig_clock *clk, double from,
 		  double to, struct sig_exchanges *ex, struct finding *f);
 /* EX's names sorted and joined by ",", "-" for none (allocated); EX is

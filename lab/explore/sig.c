@@ -301,23 +301,27 @@ static void compose(struct finding *f)
 	sig_id(f->signature, f->id);
 }
 
-/* The peers whose logs tell: the violation's, else every one; their lines
- * in [from, at]. */
+/* The peers whose logs tell, their lines in [from, at]: the violation's
+ * (every one's when it has none) for its exchanges and markers, and for
+ * duplicates the others' markers that key a signature too -- an end that
+ * destroys an IKE_SA on an INITIAL_CONTACT leaves a duplicate on the
+ * other end, whose log says nothing of it. */
 static void read_logs(const char *run_dir, const json_t *sum, const struct sig_clock *clk,
 		      double from, double at, struct finding *f)
 {
+	bool duplicates = !strcmp(f->invariant, "dup-ike") || !strcmp(f->invariant, "dup-child");
 	struct sig_exchanges ex = { 0 };
 	const char *k;
 	json_t *v;
 
 	int n = 0;
 
-	if (f->peer)
-		sig_read_log(run_dir, f->peer, clk, from, at, &ex, f);
-	else
-		json_object_foreach (json_object_get(sum, "peers"), k, v)
-			if (n++ < MAX_PEERS) /* the guest's list: a lab has two */
-				sig_read_log(run_dir, k, clk, from, at, &ex, f);
+	json_object_foreach (json_object_get(sum, "peers"), k, v) {
+		bool own = !f->peer || !strcmp(k, f->peer);
+
+		if (n++ < MAX_PEERS && (own || duplicates))
+			sig_read_log(run_dir, k, clk, from, at, own ? &ex : NULL, f);
+	}
 	f->exchange = xstrdup(ex.last[0] ? ex.last : "-");
 	f->exchanges = sig_exchanges_take(&ex);
 }

@@ -9,9 +9,9 @@
  * (summary.json's "duplicates": every stretch past the grace, where the
  * expectation holds only the first), each where its duplicates began (its
  * "since": a duplicate rekeyed within the grace dips below two for a
- * moment, and the stretch after the dip began with the race), so that a uniqueness race at the
- * start does not hide an accumulation of IKE_SAs at a reauthentication
- * later. Moments within half a second of each other are one finding,
+ * moment, and the stretch after the dip began with the race), so that a
+ * uniqueness race at the start does not hide an accumulation of IKE_SAs
+ * at a reauthentication later. Moments within half a second of each other are one finding,
  * named by the invariant that comes first in sig_invariant_order (a
  * duplicate IKE_SA and the duplicate CHILD_SA it carries are one). A
  * charon that crashed ends its run as a lab error with no_crash violated:
@@ -32,8 +32,10 @@
  *              go with timing); "-" for none. The finding lists all of
  *              them (exchanges)
  *   markers    the charon log lines of that peer in the same window that
- *              name a collision or an IKE notify (sig_marker_keyed),
- *              normalized -- no time, thread, address, number, SPI or
+ *              name a collision or an IKE notify (sig_marker_keyed) --
+ *              for duplicates the other peers' too (an end that destroys
+ *              an IKE_SA on an INITIAL_CONTACT leaves the duplicate on the
+ *              other end, whose log says nothing of it) --, normalized -- no time, thread, address, number, SPI or
  *              name -- so that one race gives one text; "-" for none. The
  *              finding lists up to three trouble lines (failed, unable,
  *              retransmit, ...), keyed or not

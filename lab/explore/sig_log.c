@@ -281,7 +281,7 @@ static void scan(char *log, const struct sig_clock *clk, double from, double to,
 
 		if (t < 0 || rt < from || rt > to || !(msg = message_of(line)))
 			continue;
-		if (rt >= to - SIG_EXCHANGE_WINDOW_S && request_of(msg, name)) {
+		if (ex && rt >= to - SIG_EXCHANGE_WINDOW_S && request_of(msg, name)) {
 			add_unique(ex->name, &ex->n, SIG_MAX_EXCHANGES, name);
 			if (strcmp(name, "INFORMATIONAL") && (!ex->last[0] || rt >= ex->last_t)) {
 				snprintf(ex->last, sizeof(ex->last), "%s", name);
@@ -289,7 +289,8 @@ static void scan(char *log, const struct sig_clock *clk, double from, double to,
 			}
 		}
 		if (f->n_markers < SIG_MARKERS && (m = sig_marker(line))) {
-			add_unique(f->markers, &f->n_markers, SIG_MARKERS, m);
+			if (ex || sig_marker_keyed(m))
+				add_unique(f->markers, &f->n_markers, SIG_MARKERS, m);
 			free(m);
 		}
 	}

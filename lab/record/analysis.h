@@ -15,7 +15,7 @@
 /* One peer's list-sas answer, reduced. */
 #define SAMPLE_KIDS 32
 #define SAMPLE_KID_NAME 64
-#define SAMPLE_LIVE 16
+#define SAMPLE_LIVE 64
 
 /* Counting keys without a hash table: samples hold a handful of SAs. */
 struct tally {

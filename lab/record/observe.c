@@ -130,6 +130,20 @@ static void write_children(struct recorder *r, struct rec_peer *p, double t)
 	}
 }
 
+/* A charon that is gone has no SAs: its stretches of duplicates end now,
+ * and whatever a new one shows later begins anew. */
+static void close_duplicates(struct recorder *r, struct rec_peer *p)
+{
+	double t = rec_now(r);
+
+	rec_note_duplicate(r, p, "ike", dup_finish(&p->dup_ike, t, r->o.grace));
+	rec_note_duplicate(r, p, "child", dup_finish(&p->dup_child, t, r->o.grace));
+	rec_note_duplicate(r, p, "reqid", dup_finish(&p->dup_reqid, t, r->o.grace));
+	dup_forget(&p->dup_ike);
+	dup_forget(&p->dup_child);
+	dup_forget(&p->dup_reqid);
+}
+
 static void charon_gone(struct recorder *r, struct rec_peer *p)
 {
 	char *how = NULL;
@@ -138,6 +152,7 @@ static void charon_gone(struct recorder *r, struct rec_peer *p)
 	if (p->dead)
 		return;
 	p->dead = true;
+	close_duplicates(r, p);
 	/* Its keeper writes how it ended as soon as it reaps it. */
 	for (int i = 0; i < 100 && !(how = peer_exit_reason(p->dir)); i++)
 		sleep_ms(10);

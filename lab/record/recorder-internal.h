@@ -72,7 +72,7 @@ struct rec_peer {
 	json_t *last_list;                      /* the last list-sas answer, carried SAs included */
 	bool expect_exit;                       /* the schedule kills this charon */
 	double expect_exit_t;                   /* since when (rec_now) */
-	double silent_since;                    /* exiting, no answer since; < 0: answers */
+	double silent_since;                    /* exiting and silent since (< 0: not yet) */
 	bool paused;                            /* stopped on purpose: do not sample */
 	bool asked;                             /* list-sas sent for the sample being taken */
 	char *ask_err;                          /* why it could not be sent */

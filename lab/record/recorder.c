@@ -436,8 +436,13 @@ void rec_pause(struct recorder *r, const char *peer, bool paused)
 {
 	struct rec_peer *p = rec_peer_named(r, peer);
 
-	if (p)
-		p->paused = paused;
+	if (!p)
+		return;
+	p->paused = paused;
+	/* A charon the schedule signalled and then stopped: its time to exit
+	 * runs from when it runs again. */
+	if (!paused && p->expect_exit)
+		p->expect_exit_t = rec_now(r);
 }
 
 int rec_reattach(struct recorder *r, const char *peer)
@@ -473,6 +478,7 @@ int rec_reattach(struct recorder *r, const char *peer)
 	if (vici_register(p->cmd, "list-sa", VICI_MS) < 0)
 		return err_wrap("peer %s", peer);
 	p->dead = false;
+	p->paused = false;
 	p->expect_exit = false;
 	p->silent_since = -1;
 	dup_forget(&p->dup_ike);

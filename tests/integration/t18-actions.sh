@@ -8,9 +8,9 @@
 # 2 s: the outage is measured, and when it is up again its routes are
 # back and traffic flows), `delete-sa` leaving bob's CHILD_SA without its
 # inbound SA (kernel_sa_pairs), a log expectation, and bob's charon sent
-# TERM at the end: it closes its VICI socket while it tears its SAs down, and a
-# sample that finds it silent then is no hang (the run is no lab error).
-# (reload and the rest: the shipped scenarios in t07.)
+# TERM 3 s before the end: it closes its VICI socket while it tears its
+# SAs down, and a sample that finds it silent then is no hang (the run is
+# no lab error). (reload and the rest: the shipped scenarios in t07.)
 . "$(dirname "$0")/lib.sh"
 
 cat >"$WORK/actions.yaml" <<YAML
@@ -18,7 +18,7 @@ name: actions
 expect: reproduces
 topology: $ROOT/topologies/two-peer-router.yaml
 profile: $ROOT/peers/auto-route.yaml
-duration: 14s
+duration: 15s
 traffic:
   pps: 100
   start: 500

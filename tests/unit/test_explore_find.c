@@ -141,6 +141,36 @@ START_TEST(test_onset_window)
 }
 END_TEST
 
+/* A duplicate on alice that bob made by destroying an IKE_SA on an
+ * INITIAL_CONTACT: bob's keyed line is the duplicate's marker; a ledger
+ * finding at the same moment reads alice's log alone. */
+START_TEST(test_other_peer_marker)
+{
+	struct finding *f;
+	unsigned n;
+
+	make_run(false);
+	mkdir(at("bob"), 0755);
+	put("bob/charon.log",
+	    "2026-12-04 17:00:01.200 06[IKE] <lab|1> destroying duplicate IKE_SA for peer "
+	    "'alice', received INITIAL_CONTACT\n"
+	    "2026-12-04 17:00:01.250 09[IKE] <lab|2> IKE_SA lab[2] established between "
+	    "192.0.2.2[bob]...192.0.2.1[alice]\n"
+	    "2026-12-04 17:00:01.260 09[IKE] <lab|2> retransmit 1 of request with message ID 0\n");
+	ck_assert_int_eq(sig_of_run(scratch_dir, &f, &n), 1);
+	ck_assert_str_eq(f[0].signature, "dup-ike | establish | IKE_AUTH | destroying duplicate "
+					 "IKE_SA for peer 'Q', received INITIAL_CONTACT");
+	findings_free(f, n);
+	put("summary.json",
+	    "{\"result\": \"fail\", \"grace_s\": 0.1, \"peers\": {\"alice\": {}, \"bob\": {}},"
+	    " \"expectations\": [{\"name\": \"ledger_agrees\", \"held\": false, \"at\": 1.4,"
+	    "  \"peer\": \"alice\"}]}");
+	ck_assert_int_eq(sig_of_run(scratch_dir, &f, &n), 1);
+	ck_assert_str_eq(f[0].signature, "ledger | establish | IKE_AUTH | -");
+	findings_free(f, n);
+}
+END_TEST
+
 /* The guest may leave a link where a log should be: not followed. */
 START_TEST(test_linked_log)
 {
@@ -378,6 +408,7 @@ int main(void)
 	tcase_add_test(tc, test_episodes);
 	tcase_add_test(tc, test_episode_since);
 	tcase_add_test(tc, test_onset_window);
+	tcase_add_test(tc, test_other_peer_marker);
 	tcase_add_test(tc, test_keyed);
 	tcase_add_test(tc, test_markers);
 	tcase_add_test(tc, test_groups);
