@@ -366,8 +366,12 @@ static void version_done(struct explorer *X, struct task *t)
 	json_array_append_new(runs,
 			      json_pack("{s:s, s:i, s:i, s:i}", "version", label_of(o, t->version),
 					"index", t->version, "reproduced", yes, "of", of));
-	printf("explore: %s on %s: reproduced in %d of %d runs\n", t->g->id,
-	       label_of(o, t->version), yes, of);
+	if (of)
+		printf("explore: %s on %s: reproduced in %d of %d runs\n", t->g->id,
+		       label_of(o, t->version), yes, of);
+	else
+		printf("explore: %s on %s: no run ended (interrupted, or lab errors)\n", t->g->id,
+		       label_of(o, t->version));
 	fflush(stdout);
 	free(dir);
 }
