@@ -199,7 +199,7 @@ static void shrink_done(struct explorer *X, struct task *t)
 			     : t->status == 1  ? "not-shrinkable"
 			     : t->status == 2  ? "lab-error"
 			     : t->status == -2 ? "skipped"
-			     : t->status == -3 ? "timed-out"
+			     : t->status == -3 ? (finish_stop ? "interrupted" : "timed-out")
 					       : "failed";
 	bool wrote = path_exists(file);
 	char *trial = xasprintf("%s/scenarios/trial-%" PRIu64 ".yaml", X->o->out, t->seed);
